@@ -1,0 +1,57 @@
+//! The first-run demo tenant.
+//!
+//! On an empty database (and only then) the server seeds a `demo` tenant with an admin
+//! and a learner with random passwords, which are printed once. Later issues add demo
+//! courses and portfolios here.
+
+use crate::accounts::{CreateAccount, random_password};
+use crate::{AppError, Services};
+use nexus_domain::tenancy::{Branding, HexColour, NewTenant, Plan, Tenant, TenantSettings, TenantSlug};
+use nexus_domain::user::{Email, Password, Role};
+
+/// Logins created by the seed, shown to the operator once.
+#[derive(Debug, Clone)]
+pub struct DemoLogins {
+    /// The demo tenant.
+    pub tenant: Tenant,
+    /// `(role, e-mail, password)` for each seeded account.
+    pub accounts: Vec<(Role, String, String)>,
+}
+
+/// Seeds the demo tenant if no tenant exists yet. Returns `None` when nothing was done.
+pub async fn seed_if_empty(services: &Services) -> Result<Option<DemoLogins>, AppError> {
+    if services.tenants.count().await? > 0 {
+        return Ok(None);
+    }
+    let slug = TenantSlug::parse("demo").map_err(|e| AppError::Internal(Box::new(e)))?;
+    let tenant = services
+        .tenants
+        .create(NewTenant {
+            slug,
+            name: "Demo Academy".to_owned(),
+            plan: Plan::Enterprise,
+            branding: Branding {
+                display_name: "Demo Academy".to_owned(),
+                logo_url: None,
+                primary_colour: HexColour::default(),
+            },
+            settings: TenantSettings::default(),
+        })
+        .await?;
+    let mut accounts = Vec::new();
+    for (role, email, name) in [
+        (Role::Admin, "admin@demo.example", "Demo Admin"),
+        (Role::Learner, "learner@demo.example", "Demo Learner"),
+    ] {
+        let password = random_password(20)?;
+        let cmd = CreateAccount {
+            email: Email::parse(email).map_err(|e| AppError::Internal(Box::new(e)))?,
+            display_name: name.to_owned(),
+            role,
+            password: Password::parse(&password).map_err(|e| AppError::Internal(Box::new(e)))?,
+        };
+        services.accounts.create(tenant.id, cmd).await?;
+        accounts.push((role, email.to_owned(), password));
+    }
+    Ok(Some(DemoLogins { tenant, accounts }))
+}

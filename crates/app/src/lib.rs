@@ -1,0 +1,53 @@
+//! Use cases for FinAI Nexus.
+//!
+//! Services take parsed domain commands, call the store ports, and return domain values
+//! or an [`AppError`]. They never see HTTP: the web adapter, the CLI and the tests all
+//! drive the same services. Time comes from the injected [`nexus_domain::Clock`].
+//!
+//! - [`tenancy`]: tenant registry, host resolution (cached), branding and domains.
+//! - [`accounts`]: user accounts and password hashing.
+//! - [`health`]: readiness checks.
+//! - [`demo`]: the first-run demo tenant.
+
+pub mod accounts;
+pub mod demo;
+mod error;
+pub mod health;
+pub mod tenancy;
+
+pub use error::AppError;
+
+use nexus_domain::Clock;
+use nexus_store::{CacheStore, Database};
+use std::sync::Arc;
+
+/// Everything a request handler or CLI command needs, built once at start-up.
+#[derive(Clone)]
+pub struct Services {
+    /// Tenant registry and resolution.
+    pub tenants: tenancy::TenantService,
+    /// User accounts.
+    pub accounts: accounts::AccountService,
+    /// Readiness.
+    pub health: health::Health,
+    /// The injected clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Services {
+    /// Wires the services over one database and one cache.
+    pub fn new(
+        db: Arc<dyn Database>,
+        cache: Arc<dyn CacheStore>,
+        clock: Arc<dyn Clock>,
+        tenancy: tenancy::TenancySettings,
+        hashing: accounts::HashParams,
+    ) -> Self {
+        Self {
+            tenants: tenancy::TenantService::new(db.tenants(), cache.clone(), clock.clone(), tenancy),
+            accounts: accounts::AccountService::new(db.users(), clock.clone(), hashing),
+            health: health::Health::new(db, cache),
+            clock,
+        }
+    }
+}

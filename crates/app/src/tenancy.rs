@@ -1,0 +1,214 @@
+//! Tenant registry and per-request tenant resolution.
+//!
+//! Resolution runs on every request, so it is cached (in-process or Redis) by host for
+//! `cache_ttl`. Every change to a tenant invalidates the keys it may be cached under, so
+//! a suspension takes effect at once on every replica sharing Redis, and within
+//! `cache_ttl` on replicas with only an in-process cache. A cache failure is logged and
+//! treated as a miss: it slows resolution down but never fails it.
+
+use crate::AppError;
+use nexus_domain::paging::Page;
+use nexus_domain::tenancy::{DomainName, HostKind, NewTenant, Tenant, TenantPatch, TenantQuery, TenantSlug, TenantStatus};
+use nexus_domain::{Clock, TenantId};
+use nexus_store::{CacheStore, TenantStore};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How tenants are resolved from requests.
+#[derive(Debug, Clone)]
+pub struct TenancySettings {
+    /// Tenants are served at `<slug>.<base_domain>`.
+    pub base_domain: String,
+    /// Whether API clients may name their tenant with `X-Tenant` on a platform host.
+    pub allow_tenant_header: bool,
+    /// How long a resolved tenant may be served from cache.
+    pub cache_ttl: Duration,
+}
+
+/// Tenant use cases.
+#[derive(Clone)]
+pub struct TenantService {
+    store: Arc<dyn TenantStore>,
+    cache: Arc<dyn CacheStore>,
+    clock: Arc<dyn Clock>,
+    settings: TenancySettings,
+}
+
+impl TenantService {
+    /// Wires the service.
+    pub fn new(store: Arc<dyn TenantStore>, cache: Arc<dyn CacheStore>, clock: Arc<dyn Clock>, settings: TenancySettings) -> Self {
+        Self { store, cache, clock, settings }
+    }
+
+    /// The resolution settings (the web layer needs the base domain for URLs).
+    pub fn settings(&self) -> &TenancySettings {
+        &self.settings
+    }
+
+    /// Creates a tenant; `slug_taken` if the slug is in use.
+    pub async fn create(&self, new: NewTenant) -> Result<Tenant, AppError> {
+        let id = TenantId::generate(self.clock.as_ref());
+        let tenant = self.store.create(id, &new, self.clock.now()).await.map_err(|e| AppError::from_store("tenant", e))?;
+        tracing::info!(tenant_id = %tenant.id, slug = %tenant.slug, "tenant created");
+        Ok(tenant)
+    }
+
+    /// Loads a tenant by ID.
+    pub async fn get(&self, id: TenantId) -> Result<Tenant, AppError> {
+        self.store.get(id).await.map_err(|e| AppError::from_store("tenant", e))
+    }
+
+    /// Loads a tenant by slug.
+    pub async fn get_by_slug(&self, slug: &TenantSlug) -> Result<Tenant, AppError> {
+        self.store
+            .find_by_slug(slug)
+            .await
+            .map_err(|e| AppError::from_store("tenant", e))?
+            .ok_or(AppError::NotFound { resource: "tenant" })
+    }
+
+    /// Counts all tenants.
+    pub async fn count(&self) -> Result<u64, AppError> {
+        self.store.count().await.map_err(|e| AppError::from_store("tenant", e))
+    }
+
+    /// Lists tenants.
+    pub async fn list(&self, query: &TenantQuery) -> Result<Page<Tenant>, AppError> {
+        self.store.list(query).await.map_err(|e| AppError::from_store("tenant", e))
+    }
+
+    /// Applies a partial update and invalidates cached resolutions.
+    pub async fn update(&self, id: TenantId, patch: TenantPatch) -> Result<Tenant, AppError> {
+        let before = self.get(id).await?;
+        let after = patch.apply(before.clone(), self.clock.now());
+        self.store.update(&after).await.map_err(|e| AppError::from_store("tenant", e))?;
+        self.invalidate(&after).await;
+        if before.status != after.status {
+            tracing::info!(tenant_id = %id, status = after.status.as_str(), "tenant status changed");
+        }
+        Ok(after)
+    }
+
+    /// Sets a tenant's status.
+    pub async fn set_status(&self, id: TenantId, status: TenantStatus) -> Result<Tenant, AppError> {
+        self.update(id, TenantPatch { status: Some(status), ..TenantPatch::default() }).await
+    }
+
+    /// Attaches a custom domain; `domain_taken` if any tenant owns it.
+    pub async fn add_domain(&self, id: TenantId, domain: &DomainName) -> Result<Tenant, AppError> {
+        self.store.add_domain(id, domain, self.clock.now()).await.map_err(|e| AppError::from_store("tenant", e))?;
+        self.cache_delete(&domain_key(domain)).await;
+        self.get(id).await
+    }
+
+    /// Detaches a custom domain.
+    pub async fn remove_domain(&self, id: TenantId, domain: &DomainName) -> Result<Tenant, AppError> {
+        self.store.remove_domain(id, domain).await.map_err(|e| AppError::from_store("domain", e))?;
+        self.cache_delete(&domain_key(domain)).await;
+        self.get(id).await
+    }
+
+    /// Resolves the tenant a request addresses, from its `Host` and optional `X-Tenant`.
+    ///
+    /// A tenant host wins; `X-Tenant` is honoured only on a platform host (and only if
+    /// allowed), and must agree with the host when both are given. Unknown → 
+    /// [`AppError::TenantNotFound`]; suspended → [`AppError::TenantSuspended`].
+    pub async fn resolve(&self, host: &str, header: Option<&str>) -> Result<Tenant, AppError> {
+        let kind = nexus_domain::tenancy::classify_host(host, &self.settings.base_domain);
+        let header_slug = match header.map(str::trim).filter(|h| !h.is_empty()) {
+            Some(raw) if self.settings.allow_tenant_header => {
+                Some(TenantSlug::parse(raw).map_err(|_| AppError::TenantNotFound)?)
+            }
+            Some(_) => return Err(AppError::BadRequest("the X-Tenant header is not accepted by this deployment")),
+            None => None,
+        };
+        let tenant = match (&kind, header_slug) {
+            (HostKind::Subdomain(slug), Some(h)) if h != *slug => {
+                return Err(AppError::BadRequest("the X-Tenant header disagrees with the host"));
+            }
+            (HostKind::Subdomain(slug), _) => self.cached_by_slug(slug).await?,
+            (HostKind::Custom(domain), h) => match self.cached_by_domain(domain).await? {
+                Some(t) if h.as_ref().is_some_and(|h| *h != t.slug) => {
+                    return Err(AppError::BadRequest("the X-Tenant header disagrees with the host"));
+                }
+                Some(t) => Some(t),
+                // Not a registered domain: treat it like a platform host.
+                None => match h {
+                    Some(h) => self.cached_by_slug(&h).await?,
+                    None => None,
+                },
+            },
+            (HostKind::Platform, Some(h)) => self.cached_by_slug(&h).await?,
+            (HostKind::Platform, None) => None,
+        };
+        match tenant {
+            None => Err(AppError::TenantNotFound),
+            Some(t) if t.status == TenantStatus::Suspended => Err(AppError::TenantSuspended),
+            Some(t) => Ok(t),
+        }
+    }
+
+    async fn cached_by_slug(&self, slug: &TenantSlug) -> Result<Option<Tenant>, AppError> {
+        let key = slug_key(slug);
+        if let Some(t) = self.cache_get(&key).await {
+            return Ok(Some(t));
+        }
+        let found = self.store.find_by_slug(slug).await.map_err(|e| AppError::from_store("tenant", e))?;
+        if let Some(t) = &found {
+            self.cache_put(&key, t).await;
+        }
+        Ok(found)
+    }
+
+    async fn cached_by_domain(&self, domain: &DomainName) -> Result<Option<Tenant>, AppError> {
+        let key = domain_key(domain);
+        if let Some(t) = self.cache_get(&key).await {
+            return Ok(Some(t));
+        }
+        let found = self.store.find_by_domain(domain).await.map_err(|e| AppError::from_store("tenant", e))?;
+        if let Some(t) = &found {
+            self.cache_put(&key, t).await;
+        }
+        Ok(found)
+    }
+
+    async fn cache_get(&self, key: &str) -> Option<Tenant> {
+        match self.cache.get(key).await {
+            Ok(Some(bytes)) => serde_json::from_slice(&bytes).ok(),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "tenant cache read failed; using the database");
+                None
+            }
+        }
+    }
+
+    async fn cache_put(&self, key: &str, tenant: &Tenant) {
+        let Ok(bytes) = serde_json::to_vec(tenant) else { return };
+        if let Err(e) = self.cache.set(key, &bytes, self.settings.cache_ttl).await {
+            tracing::warn!(error = %e, "tenant cache write failed");
+        }
+    }
+
+    async fn cache_delete(&self, key: &str) {
+        if let Err(e) = self.cache.delete(key).await {
+            // Stale for at most cache_ttl; say so loudly, since a suspension may lag.
+            tracing::error!(error = %e, key, "tenant cache invalidation failed; entry expires with its TTL");
+        }
+    }
+
+    async fn invalidate(&self, tenant: &Tenant) {
+        self.cache_delete(&slug_key(&tenant.slug)).await;
+        for d in &tenant.domains {
+            self.cache_delete(&domain_key(d)).await;
+        }
+    }
+}
+
+fn slug_key(slug: &TenantSlug) -> String {
+    format!("tenant:slug:{slug}")
+}
+
+fn domain_key(domain: &DomainName) -> String {
+    format!("tenant:domain:{}", domain.as_str())
+}

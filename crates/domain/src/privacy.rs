@@ -1,0 +1,71 @@
+//! The personal-data registry.
+//!
+//! Every table or store that holds personal data is listed here, once, with what it
+//! holds, why and for how long. Export and erasure (GDPR Art. 15/17/20) are driven from
+//! this list, and tests check that every table in both migrated schemas is either in
+//! [`PERSONAL_DATA`] or explicitly declared free of personal data in [`NON_PERSONAL`].
+//! Adding a table without classifying it fails the suite.
+
+/// How long a store keeps personal data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retention {
+    /// Kept while the account exists; erased with it.
+    LifetimeOfAccount,
+    /// Kept for a fixed number of days, then deleted by the retention job.
+    Days(u32),
+    /// Kept only in memory or cache, expiring on its own within the given seconds.
+    EphemeralSeconds(u32),
+}
+
+/// One registered personal-data store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PersonalDataStore {
+    /// Table name (SQL) or key prefix (cache).
+    pub store: &'static str,
+    /// Where it lives.
+    pub kind: StoreKind,
+    /// The columns or fields holding personal data.
+    pub fields: &'static [&'static str],
+    /// The column that links a row to its data subject, for export and erasure.
+    pub subject_key: &'static str,
+    /// Why we hold it (GDPR Art. 13 purpose).
+    pub purpose: &'static str,
+    /// How long.
+    pub retention: Retention,
+}
+
+/// Where a personal-data store lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    /// A table in the primary database (both backends).
+    Table,
+    /// Keys in the cache (in-process or Redis).
+    Cache,
+}
+
+/// Every store of personal data. Keep in sync with migrations; tests enforce it.
+pub const PERSONAL_DATA: &[PersonalDataStore] = &[PersonalDataStore {
+    store: "app_user",
+    kind: StoreKind::Table,
+    fields: &["email", "display_name", "password_hash"],
+    subject_key: "app_user_id",
+    purpose: "account identity and login within the tenant",
+    retention: Retention::LifetimeOfAccount,
+}];
+
+/// Tables that hold no personal data, with the reason. Every other table must be in
+/// [`PERSONAL_DATA`].
+pub const NON_PERSONAL: &[(&str, &str)] = &[
+    ("tenant", "organisation records: names and branding of schools, banks and employers"),
+    ("tenant_domain", "host names owned by organisations"),
+];
+
+/// Looks up a table's registry entry.
+pub fn entry(store: &str) -> Option<&'static PersonalDataStore> {
+    PERSONAL_DATA.iter().find(|e| e.store == store)
+}
+
+/// True when the table is classified one way or the other.
+pub fn is_classified(table: &str) -> bool {
+    entry(table).is_some() || NON_PERSONAL.iter().any(|(t, _)| *t == table)
+}

@@ -1,0 +1,142 @@
+//! Extractors: the HTTP edge where raw input becomes typed input.
+//!
+//! - [`JsonBody`] reads JSON strictly: wrong content type → 415, unreadable → 400, wrong
+//!   shape or unknown field → 422, too large → 413. Always problem+json.
+//! - [`CurrentTenant`] resolves the tenant from `Host` / `X-Tenant` (404 unknown, 403
+//!   suspended).
+//! - [`PlatformAdmin`] admits platform operators by bearer token (compared in constant
+//!   time). Identity and RBAC replace it in the identity issue.
+//! - [`QueryParams`] reads a query string, 422 on a wrong type.
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::{StatusCode, header, request::Parts};
+use nexus_domain::FieldErrors;
+use nexus_domain::tenancy::Tenant;
+use serde::de::DeserializeOwned;
+
+/// A JSON request body, deserialised strictly.
+pub(crate) struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| {
+                let m = m.trim();
+                m.eq_ignore_ascii_case("application/json") || m.to_ascii_lowercase().ends_with("+json")
+            });
+        if !is_json {
+            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type")
+                .detail("send the body as application/json"));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
+            if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE)
+            } else {
+                ApiError::malformed("the request body could not be read")
+            }
+        })?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize(de) {
+            Ok(v) => Ok(Self(v)),
+            Err(err) => {
+                let path = err.path().to_string();
+                let inner = err.into_inner();
+                if inner.is_data() {
+                    let mut errors = FieldErrors::new();
+                    let (field, code) = unknown_field(&inner).map_or((path, "invalid_type"), |f| (f, "unknown_field"));
+                    errors.push(if field == "." { "body".to_owned() } else { field }, code, strip_position(&inner));
+                    Err(ApiError::validation(errors))
+                } else {
+                    Err(ApiError::malformed(format!("the body is not valid JSON: {inner}")))
+                }
+            }
+        }
+    }
+}
+
+/// serde reports unknown fields as "unknown field `x`, expected …"; name the field.
+fn unknown_field(e: &serde_json::Error) -> Option<String> {
+    let msg = e.to_string();
+    let rest = msg.strip_prefix("unknown field `")?;
+    rest.split_once('`').map(|(name, _)| name.to_owned())
+}
+
+fn strip_position(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    msg.split(" at line ").next().unwrap_or(&msg).to_owned()
+}
+
+/// A query string, deserialised into a raw DTO.
+pub(crate) struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(Self(v)),
+            Err(rej) => {
+                let mut errors = FieldErrors::new();
+                errors.push("query", "invalid_query", rej.body_text());
+                Err(ApiError::validation(errors))
+            }
+        }
+    }
+}
+
+/// The tenant this request addresses; active, or the request was already refused.
+pub(crate) struct CurrentTenant(pub Tenant);
+
+impl FromRequestParts<AppState> for CurrentTenant {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| parts.uri.host())
+            .unwrap_or_default();
+        // A non-UTF-8 X-Tenant becomes a string no slug can match: an unknown tenant.
+        let x_tenant = parts.headers.get("x-tenant").map(|v| v.to_str().unwrap_or("\u{0}"));
+        let tenant = state.services.tenants.resolve(host, x_tenant).await?;
+        Ok(Self(tenant))
+    }
+}
+
+/// A platform operator, authenticated by the configured bearer token.
+pub(crate) struct PlatformAdmin;
+
+impl FromRequestParts<AppState> for PlatformAdmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let presented = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        match (&state.settings.platform_token, presented) {
+            (Some(expected), Some(got)) if constant_time_eq(expected.as_bytes(), got.as_bytes()) => Ok(Self),
+            _ => Err(ApiError::from(nexus_app::AppError::Unauthenticated)),
+        }
+    }
+}
+
+/// Compares without an early exit, so response time does not reveal a matching prefix.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,74 @@
+//! The HTTP adapter for FinAI Nexus.
+//!
+//! A request passes, outermost first: request ID → trace span → security headers →
+//! compression → timeout → body limit → problem fallback → client IP → router. Under
+//! `/v1` a readiness gate answers 503 until start-up finished. Handlers are thin: they
+//! extract (tenant, body), parse into domain commands, call one service, and map the
+//! result to a wire DTO. Every error leaves through [`ApiError`], the only place that
+//! chooses an HTTP status.
+
+mod error;
+mod extract;
+mod middleware;
+mod routes;
+
+pub use error::ApiError;
+pub use middleware::ClientIp;
+
+use axum::Router;
+use ipnet::IpNet;
+use nexus_app::Services;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// HTTP behaviour settings, parsed from config by the binary.
+#[derive(Clone)]
+pub struct HttpSettings {
+    /// Largest accepted request body.
+    pub body_limit_bytes: usize,
+    /// Per-request deadline.
+    pub request_timeout: Duration,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// TLS is terminated in front of us: send HSTS.
+    pub external_tls: bool,
+    /// Bearer token for `/v1/platform/*`; `None` disables those routes (401).
+    pub platform_token: Option<Arc<str>>,
+    /// Build identity for `/version`.
+    pub version: &'static str,
+}
+
+impl std::fmt::Debug for HttpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpSettings")
+            .field("body_limit_bytes", &self.body_limit_bytes)
+            .field("request_timeout", &self.request_timeout)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("external_tls", &self.external_tls)
+            .field("platform_token", &self.platform_token.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub services: Services,
+    /// HTTP settings.
+    pub settings: Arc<HttpSettings>,
+}
+
+/// Builds the whole application router.
+pub fn router(services: Services, settings: HttpSettings) -> Router {
+    let state = AppState { services, settings: Arc::new(settings) };
+    let api = Router::new()
+        .nest("/v1", routes::v1())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::readiness_gate));
+    let app = Router::new()
+        .merge(routes::probes())
+        .merge(api)
+        .fallback(routes::not_found)
+        .with_state(state.clone());
+    middleware::apply(app, &state.settings)
+}

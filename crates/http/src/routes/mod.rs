@@ -1,0 +1,22 @@
+//! Routers, one module per resource. Handlers are thin: extract, parse, call one
+//! service, map to a DTO.
+
+mod platform_tenants;
+mod probes;
+mod tenant;
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::Router;
+
+pub(crate) use probes::probes;
+
+/// Everything under `/v1`.
+pub(crate) fn v1() -> Router<AppState> {
+    Router::new().merge(tenant::router()).nest("/platform", platform_tenants::router())
+}
+
+/// Unmatched routes.
+pub(crate) async fn not_found() -> ApiError {
+    ApiError::not_found("route")
+}

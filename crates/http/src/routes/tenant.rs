@@ -1,0 +1,42 @@
+//! `/v1/tenant`: the current tenant's public profile, which the web app needs before
+//! anyone logs in (name, branding, locale).
+
+use crate::AppState;
+use crate::extract::CurrentTenant;
+use axum::routing::get;
+use axum::{Json, Router};
+use nexus_domain::tenancy::Tenant;
+use serde::Serialize;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/tenant", get(show))
+}
+
+/// What anyone may learn about a tenant: no plan, status or internal IDs.
+#[derive(Serialize)]
+struct PublicTenant {
+    slug: String,
+    display_name: String,
+    logo_url: Option<String>,
+    primary_colour: String,
+    locale: String,
+    time_zone: String,
+}
+
+impl From<Tenant> for PublicTenant {
+    fn from(t: Tenant) -> Self {
+        Self {
+            slug: t.slug.to_string(),
+            display_name: t.branding.display_name,
+            logo_url: t.branding.logo_url,
+            primary_colour: t.branding.primary_colour.as_str().to_owned(),
+            locale: t.settings.locale,
+            time_zone: t.settings.time_zone,
+        }
+    }
+}
+
+/// `GET /v1/tenant`
+async fn show(CurrentTenant(tenant): CurrentTenant) -> Json<PublicTenant> {
+    Json(tenant.into())
+}

@@ -1,0 +1,137 @@
+//! The `nexus` command line: `serve` (default), `migrate`, `tenant …`, `user …`,
+//! `config check`. Commands talk to the same services as the HTTP API, so a tenant
+//! created here is identical to one created through `/v1/platform/tenants`.
+
+mod admin;
+mod progress;
+
+use crate::config::Config;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// FinAI Nexus: a multi-tenant financial-education platform.
+#[derive(Debug, Parser)]
+#[command(name = "nexus", version, about)]
+pub struct Cli {
+    /// TOML config file (settings in it are overridden by NEXUS_* variables).
+    #[arg(long, global = true, env = "NEXUS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API (the default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Inspect configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// Options of `serve`.
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// Do not migrate at start-up (multi-replica deploys run `nexus migrate` once instead).
+    #[arg(long)]
+    pub skip_migrations: bool,
+}
+
+/// `nexus tenant …`
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant.
+    Create {
+        /// Subdomain handle: 2-40 chars of a-z, 0-9 and '-'.
+        #[arg(long)]
+        slug: String,
+        /// Organisation name.
+        #[arg(long)]
+        name: String,
+        /// free, standard or enterprise.
+        #[arg(long, default_value = "free")]
+        plan: String,
+    },
+    /// List tenants.
+    List {
+        /// Only active or suspended tenants.
+        #[arg(long)]
+        status: Option<String>,
+        /// Substring of slug or name.
+        #[arg(long)]
+        search: Option<String>,
+        /// At most this many rows (1-200).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Suspend a tenant: every request to it gets 403 until reactivated.
+    Suspend {
+        /// The tenant's slug.
+        slug: String,
+    },
+    /// Reactivate a suspended tenant.
+    Activate {
+        /// The tenant's slug.
+        slug: String,
+    },
+}
+
+/// `nexus user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account (by default a tenant admin, to bootstrap a tenant).
+    Create {
+        /// The tenant's slug.
+        #[arg(long)]
+        tenant: String,
+        /// Login e-mail.
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// admin, instructor or learner.
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// `nexus config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration and print the effective values, secrets redacted.
+    Check,
+}
+
+/// A command failure worth a non-zero exit: printed as one line.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CliError(pub String);
+
+/// Runs a non-serve command.
+pub async fn run(command: Command, config: Config) -> Result<(), CliError> {
+    match command {
+        Command::Serve(_) => Err(CliError("serve is handled by the binary".to_owned())),
+        Command::Config(ConfigCommand::Check) => {
+            print!("{}", config.render());
+            println!("# configuration is valid");
+            Ok(())
+        }
+        Command::Migrate => admin::migrate(&config).await,
+        Command::Tenant(cmd) => admin::tenant(cmd, &config).await,
+        Command::User(cmd) => admin::user(cmd, &config).await,
+    }
+}

@@ -1,0 +1,243 @@
+//! Turning layered text values into typed settings, one key at a time.
+
+use super::{Backend, Config, ConfigError, DatabaseConfig, DemoSeed, HttpConfig, LogFormat, RedisConfig, Source};
+use ipnet::IpNet;
+use secrecy::SecretString;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+type Raw = BTreeMap<&'static str, (String, Source)>;
+
+/// Reads a TOML file into dotted keys with text values.
+pub(super) fn read_file(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File { file: file.clone(), message: e.to_string() })?;
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e| ConfigError::File { file: file.clone(), message: e.message().to_owned() })?;
+    let mut out = Vec::new();
+    for (section, value) in table {
+        let toml::Value::Table(inner) = value else {
+            return Err(ConfigError::UnknownKey { key: section, file });
+        };
+        for (key, v) in inner {
+            let text = match v {
+                toml::Value::String(s) => s,
+                toml::Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                other => other.to_string(),
+            };
+            out.push((format!("{section}.{key}"), text));
+        }
+    }
+    Ok(out)
+}
+
+/// Parses every key; the first failure (in key order) is reported.
+pub(super) fn build(raw: Raw, unknown_env: Vec<String>) -> Result<Config, ConfigError> {
+    let p = Parser { raw: &raw };
+    let url = p.text("database.url");
+    let backend = p.with("database.url", |u| {
+        if u.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if u.starts_with("postgres://") || u.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err("must start with sqlite:// or postgres://".to_owned())
+        }
+    })?;
+    let platform_token = p.optional("http.platform_token");
+    if let Some(t) = &platform_token {
+        if t.len() < 32 {
+            return Err(p.invalid("http.platform_token", "must be at least 32 characters (or empty to disable)"));
+        }
+    }
+    let redis_url = p.optional("redis.url");
+    if let Some(u) = &redis_url {
+        if !(u.starts_with("redis://") || u.starts_with("rediss://")) {
+            return Err(p.invalid("redis.url", "must start with redis:// or rediss://"));
+        }
+    }
+    let app_role = p.optional("database.app_role");
+    if let Some(r) = &app_role {
+        if !r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(p.invalid("database.app_role", "must be a plain role name (letters, digits, _)"));
+        }
+    }
+    let base_domain = p.text("http.base_domain").trim().trim_end_matches('.').to_ascii_lowercase();
+    if base_domain.is_empty() || base_domain.contains(['/', ':', ' ']) {
+        return Err(p.invalid("http.base_domain", "must be a host name such as localhost or learn.example.com"));
+    }
+    let config = Config {
+        http: HttpConfig {
+            addr: p.with("http.addr", |v| v.parse().map_err(|_| "must be host:port, e.g. 0.0.0.0:8080".to_owned()))?,
+            base_domain,
+            allow_tenant_header: p.with("http.allow_tenant_header", parse_bool)?,
+            trusted_proxies: p.with("http.trusted_proxies", parse_cidrs)?,
+            body_limit: p.with("http.body_limit", parse_size)?,
+            request_timeout: p.with("http.request_timeout", parse_duration)?,
+            shutdown_grace: p.with("http.shutdown_grace", parse_duration)?,
+            external_tls: p.with("http.external_tls", parse_bool)?,
+            platform_token: platform_token.map(SecretString::from),
+        },
+        database: DatabaseConfig {
+            url: SecretString::from(url),
+            backend,
+            max_connections: p.with("database.max_connections", |v| parse_range(v, 1, 1000))?,
+            acquire_timeout: p.with("database.acquire_timeout", parse_duration)?,
+            run_migrations: p.with("database.run_migrations", parse_bool)?,
+            app_role,
+            retry_max_backoff: p.with("database.retry_max_backoff", parse_duration)?,
+        },
+        redis: RedisConfig {
+            url: redis_url.map(SecretString::from),
+            prefix: p.text("redis.prefix"),
+            timeout: p.with("redis.timeout", parse_duration)?,
+        },
+        tenancy_cache_ttl: p.with("tenancy.cache_ttl", parse_duration)?,
+        demo_seed: p.with("demo.seed", |v| match v {
+            "auto" => Ok(DemoSeed::Auto),
+            "true" => Ok(DemoSeed::On),
+            "false" => Ok(DemoSeed::Off),
+            _ => Err("must be auto, true or false".to_owned()),
+        })?,
+        log_format: p.with("log.format", |v| match v {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err("must be text or json".to_owned()),
+        })?,
+        log_level: p.with("log.level", |v| {
+            tracing_subscriber::EnvFilter::try_new(v).map(|_| v.to_owned()).map_err(|e| format!("not a log filter: {e}"))
+        })?,
+        argon2: nexus_app::accounts::HashParams {
+            memory_kib: p.with("security.argon2_memory_kib", |v| parse_range(v, 8, 4 * 1024 * 1024))?,
+            iterations: p.with("security.argon2_iterations", |v| parse_range(v, 1, 100))?,
+            parallelism: p.with("security.argon2_parallelism", |v| parse_range(v, 1, 64))?,
+        },
+        effective: raw.clone(),
+        unknown_env,
+    };
+    Ok(config)
+}
+
+struct Parser<'a> {
+    raw: &'a Raw,
+}
+
+impl Parser<'_> {
+    fn text(&self, key: &'static str) -> String {
+        self.raw.get(key).map(|(v, _)| v.trim().to_owned()).unwrap_or_default()
+    }
+
+    fn optional(&self, key: &'static str) -> Option<String> {
+        Some(self.text(key)).filter(|v| !v.is_empty())
+    }
+
+    fn invalid(&self, key: &'static str, message: &str) -> ConfigError {
+        let origin = self.raw.get(key).map_or(Source::Default, |(_, s)| s.clone());
+        ConfigError::Invalid { key: key.to_owned(), origin, message: message.to_owned() }
+    }
+
+    fn with<T>(&self, key: &'static str, f: impl FnOnce(&str) -> Result<T, String>) -> Result<T, ConfigError> {
+        let value = self.text(key);
+        f(&value).map_err(|m| {
+            let secret = super::settings::find(key).is_some_and(|s| s.secret);
+            let shown = if secret { redact(&value) } else { value.clone() };
+            self.invalid(key, &format!("{m} (got {shown:?})"))
+        })
+    }
+}
+
+fn parse_bool(v: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err("must be true or false".to_owned()),
+    }
+}
+
+fn parse_range(v: &str, min: u32, max: u32) -> Result<u32, String> {
+    v.parse::<u32>().ok().filter(|n| (min..=max).contains(n)).ok_or_else(|| format!("must be a whole number from {min} to {max}"))
+}
+
+/// `250ms`, `30s`, `5m`, `1h`.
+pub(crate) fn parse_duration(v: &str) -> Result<Duration, String> {
+    let err = || "must be a duration like 500ms, 30s, 5m or 1h".to_owned();
+    let split = v.find(|c: char| !c.is_ascii_digit()).ok_or_else(err)?;
+    let (num, unit) = v.split_at(split);
+    let n: u64 = num.parse().map_err(|_| err())?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        "h" => Ok(Duration::from_secs(n * 3600)),
+        _ => Err(err()),
+    }
+}
+
+/// `1048576`, `512KiB`, `1MiB`; between 1 KiB and 64 MiB.
+fn parse_size(v: &str) -> Result<usize, String> {
+    let err = || "must be a size between 1KiB and 64MiB, like 1048576, 512KiB or 1MiB".to_owned();
+    let (num, mult) = if let Some(n) = v.strip_suffix("MiB") {
+        (n, 1024 * 1024)
+    } else if let Some(n) = v.strip_suffix("KiB") {
+        (n, 1024)
+    } else {
+        (v, 1)
+    };
+    let n: usize = num.trim().parse().map_err(|_| err())?;
+    let bytes = n.checked_mul(mult).ok_or_else(err)?;
+    if (1024..=64 * 1024 * 1024).contains(&bytes) { Ok(bytes) } else { Err(err()) }
+}
+
+fn parse_cidrs(v: &str) -> Result<Vec<IpNet>, String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("{s:?} is not a CIDR like 10.0.0.0/8"))
+        })
+        .collect()
+}
+
+/// Hides a secret: URLs keep scheme, user and host but lose the password; anything
+/// else becomes `[redacted]`.
+pub(crate) fn redact(value: &str) -> String {
+    if value.is_empty() {
+        return String::new();
+    }
+    if let Some((scheme, rest)) = value.split_once("://") {
+        if let Some((userinfo, host)) = rest.split_once('@') {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            return format!("{scheme}://{user}:[redacted]@{host}");
+        }
+        return value.to_owned();
+    }
+    "[redacted]".to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_sizes_and_redaction() {
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_duration("30").is_err());
+        assert!(parse_duration("fast").is_err());
+        assert_eq!(parse_size("1MiB").unwrap(), 1_048_576);
+        assert!(parse_size("10").is_err());
+        assert!(parse_size("1GiB").is_err());
+        assert_eq!(redact("postgres://app:hunter2@db:5432/nexus"), "postgres://app:[redacted]@db:5432/nexus");
+        assert_eq!(redact("sqlite://./data/nexus.db"), "sqlite://./data/nexus.db");
+        assert_eq!(redact("abc"), "[redacted]");
+        assert!(parse_cidrs("10.0.0.0/8, 192.168.1.1").unwrap().len() == 2);
+        assert!(parse_cidrs("10.0.0.0/33").is_err());
+    }
+}

@@ -1,0 +1,57 @@
+//! The table of every setting: key, default, whether it is secret, and its documentation.
+//!
+//! This table is the single source for parsing, `nexus config check` and
+//! docs/CONFIGURATION.md (a test checks the document lists every key). The environment
+//! variable of a key is `NEXUS_` + the key upper-cased with `.` → `_`.
+
+/// One documented setting.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    /// Dotted key, as in the TOML file (`[http]` / `addr` → `http.addr`).
+    pub key: &'static str,
+    /// Default value as text; `""` means unset.
+    pub default: &'static str,
+    /// Redacted in `config check` and logs.
+    pub secret: bool,
+    /// What it does and what it accepts.
+    pub doc: &'static str,
+}
+
+/// The environment variable that sets `key`.
+pub fn env_name(key: &str) -> String {
+    format!("NEXUS_{}", key.replace('.', "_").to_ascii_uppercase())
+}
+
+/// Every setting.
+pub const SETTINGS: &[Setting] = &[
+    Setting { key: "http.addr", default: "127.0.0.1:8080", secret: false, doc: "Address to listen on, `host:port`. Port 0 picks a free port." },
+    Setting { key: "http.base_domain", default: "localhost", secret: false, doc: "Tenants are served at `<slug>.<base_domain>`. Other hosts are looked up as custom domains." },
+    Setting { key: "http.allow_tenant_header", default: "true", secret: false, doc: "Accept `X-Tenant: <slug>` on platform hosts (the base domain or an IP), for API clients." },
+    Setting { key: "http.trusted_proxies", default: "", secret: false, doc: "Comma-separated CIDRs whose `X-Forwarded-For` is believed, e.g. `10.0.0.0/8`. Empty: never." },
+    Setting { key: "http.body_limit", default: "1MiB", secret: false, doc: "Largest request body; larger gets 413. Bytes, or with a `KiB`/`MiB` suffix." },
+    Setting { key: "http.request_timeout", default: "30s", secret: false, doc: "Per-request deadline; a slower request gets 503 `request_timeout`. Duration like `500ms`, `30s`, `2m`." },
+    Setting { key: "http.shutdown_grace", default: "30s", secret: false, doc: "On SIGTERM/Ctrl-C, how long in-flight requests may take to finish before the process exits anyway." },
+    Setting { key: "http.external_tls", default: "false", secret: false, doc: "TLS is terminated in front of the server (ingress): send `Strict-Transport-Security`." },
+    Setting { key: "http.platform_token", default: "", secret: true, doc: "Bearer token for the platform operator API `/v1/platform/*`. Empty disables it (401). At least 32 characters." },
+    Setting { key: "database.url", default: "sqlite://./data/nexus.db", secret: true, doc: "`sqlite://path` (embedded, the default) or `postgres://user:pass@host:port/db`." },
+    Setting { key: "database.max_connections", default: "10", secret: false, doc: "Connection pool size." },
+    Setting { key: "database.acquire_timeout", default: "5s", secret: false, doc: "How long a request waits for a pooled connection before failing with 503." },
+    Setting { key: "database.run_migrations", default: "true", secret: false, doc: "Apply pending migrations at start-up. Set false for multi-replica deploys and run `nexus migrate` as a job." },
+    Setting { key: "database.app_role", default: "nexus_app", secret: false, doc: "PostgreSQL only: role to `SET ROLE` to on each connection, so row-level security applies. Empty: use the login role (which must not bypass RLS)." },
+    Setting { key: "database.retry_max_backoff", default: "10s", secret: false, doc: "Start-up retries to reach the database back off exponentially up to this interval." },
+    Setting { key: "redis.url", default: "", secret: true, doc: "`redis://host:port/db`. Empty: in-process cache (single node only)." },
+    Setting { key: "redis.prefix", default: "nexus", secret: false, doc: "Namespace for every Redis key, so deployments can share a Redis." },
+    Setting { key: "redis.timeout", default: "500ms", secret: false, doc: "Per-command Redis timeout; a slower Redis is treated as a cache miss." },
+    Setting { key: "tenancy.cache_ttl", default: "30s", secret: false, doc: "How long a resolved tenant is cached. Changes invalidate at once through Redis; in-process caches on other replicas may lag this long." },
+    Setting { key: "demo.seed", default: "auto", secret: false, doc: "Seed the `demo` tenant on an empty database: `auto` (only on SQLite), `true` or `false`." },
+    Setting { key: "log.format", default: "text", secret: false, doc: "`text` for people, `json` for log pipelines." },
+    Setting { key: "log.level", default: "info", secret: false, doc: "A tracing filter, e.g. `info` or `info,nexus_http=debug`." },
+    Setting { key: "security.argon2_memory_kib", default: "19456", secret: false, doc: "argon2id memory cost in KiB (OWASP baseline 19 MiB)." },
+    Setting { key: "security.argon2_iterations", default: "2", secret: false, doc: "argon2id passes." },
+    Setting { key: "security.argon2_parallelism", default: "1", secret: false, doc: "argon2id lanes." },
+];
+
+/// Looks up a setting by key.
+pub fn find(key: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| s.key == key)
+}

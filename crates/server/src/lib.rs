@@ -1,0 +1,14 @@
+//! The `nexus` server: configuration, wiring, start-up, shutdown and the CLI.
+//!
+//! This crate is the composition root. It reads [`config::Config`] once, picks the store
+//! backends the config names, builds the [`nexus_app::Services`], and hands them to the
+//! HTTP adapter ([`startup::Application`]) or to a CLI command ([`cli`]).
+
+pub mod cli;
+pub mod config;
+pub mod startup;
+pub mod telemetry;
+mod wiring;
+
+pub use startup::{Application, StartError};
+pub use wiring::{Wired, wire};

@@ -1,0 +1,230 @@
+//! Start-up and shutdown of the HTTP server.
+//!
+//! [`Application::build`] binds the listener first (port 0 works in tests) and serves
+//! `/livez` and `/readyz` at once. A background task then connects to the database with
+//! capped exponential backoff, migrates, verifies isolation, seeds the demo, and only
+//! then marks the process ready; until then `/v1` answers 503 with `Retry-After`.
+//!
+//! On the shutdown signal: stop accepting, let in-flight requests finish within the
+//! grace period, cancel background tasks through one token, close the pool, return.
+
+use crate::config::{Backend, Config, DemoSeed};
+use crate::wiring::{Wired, wire};
+use nexus_app::demo::{DemoLogins, seed_if_empty};
+use nexus_domain::Clock;
+use nexus_http::HttpSettings;
+use nexus_store::StoreError;
+use secrecy::ExposeSecret;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// Why the server could not start or had to stop.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Binding the listen address failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The database is misconfigured or refused a required step.
+    #[error("database: {0}")]
+    Database(String),
+    /// The cache is misconfigured.
+    #[error("cache: {0}")]
+    Cache(String),
+    /// The HTTP server failed.
+    #[error("http server: {0}")]
+    Serve(String),
+    /// Shutdown arrived before start-up finished; not a failure.
+    #[error("start-up cancelled by shutdown")]
+    Cancelled,
+}
+
+/// A bound, not yet serving, server.
+pub struct Application {
+    listener: TcpListener,
+    wired: Wired,
+    config: Config,
+}
+
+impl Application {
+    /// Wires the services and binds the listener.
+    pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
+        let wired = wire(&config, clock)?;
+        let addr = config.http.addr;
+        let listener = TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
+        Ok(Self { listener, wired, config })
+    }
+
+    /// The bound address (with the real port when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or(self.config.http.addr)
+    }
+
+    /// The wired core, for tests that need to reach past HTTP (e.g. to cut the database).
+    pub fn wired(&self) -> &Wired {
+        &self.wired
+    }
+
+    /// Serves until `shutdown` resolves, then drains. Returns an error if start-up hit a
+    /// fatal problem (such as a role that bypasses row-level security).
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartError> {
+        let Self { listener, wired, config } = self;
+        let addr = listener.local_addr().map_err(|e| StartError::Serve(e.to_string()))?;
+        let token = CancellationToken::new();
+        let router = nexus_http::router(wired.services.clone(), http_settings(&config));
+        let serve_token = token.clone();
+        let mut server = tokio::spawn(async move {
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(serve_token.cancelled_owned())
+                .await
+        });
+        let signal_token = token.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = shutdown => tracing::info!("shutdown signal received; draining in-flight requests"),
+                () = signal_token.cancelled() => {}
+            }
+            signal_token.cancel();
+        });
+        println!("FinAI Nexus listening on http://{addr}");
+        let mut startup = tokio::spawn(start(wired.clone(), config.clone(), addr, token.child_token()));
+
+        let mut fatal = None;
+        tokio::select! {
+            joined = &mut startup => match joined {
+                Ok(Ok(()) | Err(StartError::Cancelled)) => token.cancelled().await,
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "start-up failed; shutting down");
+                    fatal = Some(e);
+                    token.cancel();
+                }
+                Err(e) => {
+                    fatal = Some(StartError::Serve(format!("start-up task failed: {e}")));
+                    token.cancel();
+                }
+            },
+            () = token.cancelled() => startup.abort(),
+        }
+
+        let grace = config.http.shutdown_grace;
+        match tokio::time::timeout(grace, &mut server).await {
+            Ok(Ok(Ok(()))) => tracing::info!("drained; all in-flight requests finished"),
+            Ok(Ok(Err(e))) => fatal = fatal.or(Some(StartError::Serve(e.to_string()))),
+            Ok(Err(e)) => fatal = fatal.or(Some(StartError::Serve(e.to_string()))),
+            Err(_) => {
+                tracing::warn!(grace_secs = grace.as_secs_f64(), "grace period elapsed; closing remaining connections");
+                server.abort();
+            }
+        }
+        wired.db.close().await;
+        tracing::info!("stopped");
+        fatal.map_or(Ok(()), Err)
+    }
+}
+
+fn http_settings(config: &Config) -> HttpSettings {
+    HttpSettings {
+        body_limit_bytes: config.http.body_limit,
+        request_timeout: config.http.request_timeout,
+        trusted_proxies: config.http.trusted_proxies.clone(),
+        external_tls: config.http.external_tls,
+        platform_token: config.http.platform_token.as_ref().map(|t| Arc::from(t.expose_secret())),
+        version: env!("CARGO_PKG_VERSION"),
+    }
+}
+
+/// Connect (retrying), migrate, verify, seed, mark ready.
+async fn start(wired: Wired, config: Config, addr: SocketAddr, token: CancellationToken) -> Result<(), StartError> {
+    let backend = wired.db.backend();
+    let max = config.database.retry_max_backoff;
+    retry(&token, max, "connecting to the database", backend, || wired.db.ping()).await?;
+    tracing::info!(backend, "database reachable");
+    if config.database.run_migrations {
+        retry(&token, max, "migrating", backend, || wired.db.migrate()).await?;
+        tracing::info!(backend, "migrations applied");
+    } else {
+        retry(&token, max, "waiting for `nexus migrate`", backend, || async {
+            match wired.db.is_migrated().await? {
+                true => Ok(()),
+                false => Err(StoreError::Unavailable("schema is behind; run `nexus migrate`".into())),
+            }
+        })
+        .await?;
+    }
+    wired.db.verify_setup().await.map_err(|e| StartError::Database(error_text(&e)))?;
+    if let Some(cache_err) = wired.cache.ping().await.err() {
+        tracing::warn!(error = %cache_err, "cache unreachable at start-up; continuing, reads fall back to the database");
+    }
+    let seed = match config.demo_seed {
+        DemoSeed::On => true,
+        DemoSeed::Off => false,
+        DemoSeed::Auto => config.database.backend == Backend::Sqlite,
+    };
+    if seed {
+        match seed_if_empty(&wired.services).await {
+            Ok(Some(logins)) => print_demo(&logins, &config, addr),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "demo seed failed; continuing without it"),
+        }
+    }
+    wired.services.health.mark_started();
+    tracing::info!(%addr, backend, cache = wired.cache.backend(), "ready");
+    Ok(())
+}
+
+/// Retries `op` while it reports `Unavailable`, backing off from 250 ms to `max`; any
+/// other error is fatal. Gives up quietly when cancelled (shutdown during start-up).
+async fn retry<F, Fut>(token: &CancellationToken, max: Duration, what: &str, backend: &str, mut op: F) -> Result<(), StartError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), StoreError>>,
+{
+    let mut delay = Duration::from_millis(250).min(max);
+    for attempt in 1u32.. {
+        match op().await {
+            Ok(()) => return Ok(()),
+            Err(StoreError::Unavailable(e)) => {
+                tracing::warn!(attempt, backend, retry_in_ms = delay.as_millis() as u64, error = %e, "{what}: not yet available; retrying");
+            }
+            Err(e) => return Err(StartError::Database(format!("{what}: {}", error_text(&e)))),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = token.cancelled() => return Err(StartError::Cancelled),
+        }
+        delay = (delay * 2).min(max);
+    }
+    Ok(())
+}
+
+fn error_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
+}
+
+fn print_demo(logins: &DemoLogins, config: &Config, addr: SocketAddr) {
+    let host = format!("{}.{}", logins.tenant.slug, config.http.base_domain);
+    println!();
+    println!("  Demo tenant seeded: {} ({})", logins.tenant.name, logins.tenant.slug);
+    println!("  URL:  http://{host}:{}/", addr.port());
+    println!("        (or any host with header `X-Tenant: {}`)", logins.tenant.slug);
+    for (role, email, password) in &logins.accounts {
+        println!("  {:<8} {email}  password: {password}", role.as_str());
+    }
+    println!("  These passwords are shown once. Create more with `nexus user create`.");
+    println!();
+}

@@ -1,0 +1,66 @@
+//! Choosing backends from config and wiring the services over them.
+
+use crate::config::{Backend, Config};
+use crate::startup::StartError;
+use nexus_app::Services;
+use nexus_app::tenancy::TenancySettings;
+use nexus_domain::Clock;
+use nexus_store::{CacheStore, Database, MemoryCache};
+use nexus_store_postgres::{PgDatabase, PgSettings};
+use nexus_store_redis::RedisCache;
+use nexus_store_sqlite::{SqliteDatabase, SqliteSettings};
+use secrecy::ExposeSecret;
+use std::sync::Arc;
+
+/// In-process cache entries; tenants are few, so this bounds memory, not hit rate.
+const MEMORY_CACHE_ENTRIES: usize = 10_000;
+
+/// The wired application core.
+#[derive(Clone)]
+pub struct Wired {
+    /// The use cases.
+    pub services: Services,
+    /// The relational backend.
+    pub db: Arc<dyn Database>,
+    /// The cache backend.
+    pub cache: Arc<dyn CacheStore>,
+}
+
+/// Builds lazily connecting stores and the services over them. Nothing touches the
+/// network here; start-up connects (with retries) afterwards.
+pub fn wire(config: &Config, clock: Arc<dyn Clock>) -> Result<Wired, StartError> {
+    let url = config.database.url.expose_secret().to_owned();
+    let db: Arc<dyn Database> = match config.database.backend {
+        Backend::Sqlite => Arc::new(
+            SqliteDatabase::connect_lazy(&SqliteSettings {
+                url,
+                max_connections: config.database.max_connections,
+                acquire_timeout: config.database.acquire_timeout,
+            })
+            .map_err(|e| StartError::Database(e.to_string()))?,
+        ),
+        Backend::Postgres => Arc::new(
+            PgDatabase::connect_lazy(&PgSettings {
+                url,
+                max_connections: config.database.max_connections,
+                acquire_timeout: config.database.acquire_timeout,
+                app_role: config.database.app_role.clone(),
+            })
+            .map_err(|e| StartError::Database(e.to_string()))?,
+        ),
+    };
+    let cache: Arc<dyn CacheStore> = match &config.redis.url {
+        Some(url) => Arc::new(
+            RedisCache::new(url.expose_secret(), &config.redis.prefix, config.redis.timeout)
+                .map_err(|e| StartError::Cache(e.to_string()))?,
+        ),
+        None => Arc::new(MemoryCache::new(MEMORY_CACHE_ENTRIES)),
+    };
+    let tenancy = TenancySettings {
+        base_domain: config.http.base_domain.clone(),
+        allow_tenant_header: config.http.allow_tenant_header,
+        cache_ttl: config.tenancy_cache_ttl,
+    };
+    let services = Services::new(db.clone(), cache.clone(), clock, tenancy, config.argon2);
+    Ok(Wired { services, db, cache })
+}

@@ -1,0 +1,45 @@
+//! Driver errors to [`StoreError`].
+//!
+//! SQLite reports unique violations as `UNIQUE constraint failed: table.col, …` without
+//! the constraint's name, so the columns are mapped back to the names the PostgreSQL
+//! schema uses; callers see the same `constraint` on both backends.
+
+use nexus_store::StoreError;
+
+/// `(message fragment, stable constraint name)`.
+const UNIQUE: &[(&str, &str)] = &[
+    ("tenant.slug", "tenant_slug_key"),
+    ("tenant_domain.domain", "tenant_domain_domain_key"),
+    ("tenant_domain.tenant_id, tenant_domain.domain", "tenant_domain_pkey"),
+    ("app_user.tenant_id, app_user.email", "app_user_email_key"),
+    ("app_user.tenant_id, app_user.app_user_id", "app_user_pkey"),
+];
+
+/// Translates a driver error, naming what was being done for `Other`.
+pub(crate) fn map_err(context: &'static str, e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::RowNotFound => StoreError::NotFound,
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed => {
+            StoreError::Unavailable(Box::new(e))
+        }
+        sqlx::Error::Database(ref db) => {
+            let msg = db.message();
+            if db.is_unique_violation() {
+                let cols = msg.trim_start_matches("UNIQUE constraint failed: ");
+                if let Some((_, name)) = UNIQUE.iter().find(|(frag, _)| *frag == cols) {
+                    return StoreError::Conflict { constraint: name };
+                }
+            }
+            if db.is_foreign_key_violation() {
+                // SQLite does not say which key; the only FKs point at tenant.
+                return StoreError::Conflict { constraint: "tenant_fkey" };
+            }
+            // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout: transient.
+            if matches!(db.code().as_deref(), Some("5" | "6" | "517" | "262")) {
+                return StoreError::Unavailable(Box::new(e));
+            }
+            StoreError::other(context, e)
+        }
+        other => StoreError::other(context, other),
+    }
+}

@@ -1,0 +1,158 @@
+//! Embedded SQLite backend: the zero-setup default behind `cargo run --release`.
+//!
+//! SQLite has no row-level security, so tenant isolation here rests on every query
+//! filtering by `tenant_id` (checked by the contract suite). The file runs in WAL mode
+//! with `synchronous = NORMAL`, foreign keys on and a busy timeout, which is safe for the
+//! single-process embedded mode this backend exists for.
+
+mod error;
+mod tenant;
+mod user;
+
+use async_trait::async_trait;
+use nexus_store::{Database, StoreError, TenantStore, UserStore};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlSafeStr, SqlitePool};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub(crate) use error::map_err;
+
+/// Embedded migrations, append-only.
+fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        "foundation".into(),
+        MigrationType::Simple,
+        include_str!("../migrations/0001_foundation.sql").into_sql_str(),
+        false,
+    )])
+}
+
+/// Connection settings for the SQLite backend.
+#[derive(Debug, Clone)]
+pub struct SqliteSettings {
+    /// `sqlite://path/to/file.db` (created if missing) or `sqlite::memory:`.
+    pub url: String,
+    /// Pool size; forced to 1 for in-memory databases, which are per-connection.
+    pub max_connections: u32,
+    /// How long to wait for a pooled connection.
+    pub acquire_timeout: Duration,
+}
+
+/// The SQLite [`Database`].
+#[derive(Debug, Clone)]
+pub struct SqliteDatabase {
+    pool: SqlitePool,
+}
+
+impl SqliteDatabase {
+    /// Builds a lazily connecting pool; nothing touches the disk until first use, so
+    /// start-up can report progress and readiness while it retries.
+    pub fn connect_lazy(settings: &SqliteSettings) -> Result<Self, StoreError> {
+        let in_memory = settings.url.contains(":memory:");
+        if !in_memory {
+            create_parent_dir(&settings.url)?;
+        }
+        let opts = SqliteConnectOptions::from_str(&settings.url)
+            .map_err(|e| StoreError::other("parsing the sqlite url", e))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let max = if in_memory { 1 } else { settings.max_connections.max(1) };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_lazy_with(opts);
+        Ok(Self { pool })
+    }
+
+    /// The pool, for tests that need raw SQL.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+fn create_parent_dir(url: &str) -> Result<(), StoreError> {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or(path);
+    if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Database for SqliteDatabase {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn tenants(&self) -> Arc<dyn TenantStore> {
+        Arc::new(tenant::SqliteTenants { pool: self.pool.clone() })
+    }
+
+    fn users(&self) -> Arc<dyn UserStore> {
+        Arc::new(user::SqliteUsers { pool: self.pool.clone() })
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("select 1").execute(&self.pool).await.map(|_| ()).map_err(|e| map_err("ping", e))
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        migrator().run(&self.pool).await.map_err(|e| match e {
+            sqlx::migrate::MigrateError::Execute(e) => map_err("running migrations", e),
+            other => StoreError::other("running migrations", other),
+        })
+    }
+
+    async fn is_migrated(&self) -> Result<bool, StoreError> {
+        let exists: i64 = sqlx::query_scalar(
+            "select count(*) from sqlite_master where type = 'table' and name = '_sqlx_migrations'",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| map_err("checking migrations", e))?;
+        if exists == 0 {
+            return Ok(false);
+        }
+        let applied: Vec<i64> = sqlx::query_scalar("select version from _sqlx_migrations where success = 1")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| map_err("checking migrations", e))?;
+        Ok(migrator().iter().all(|m| applied.contains(&m.version)))
+    }
+
+    async fn verify_setup(&self) -> Result<(), StoreError> {
+        // Tenant deletes cascade to domains; without enforced foreign keys they would not.
+        let on: i64 = sqlx::query_scalar("pragma foreign_keys")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| map_err("checking pragmas", e))?;
+        if on == 1 { Ok(()) } else { Err(StoreError::other("checking pragmas", "foreign keys are not enforced")) }
+    }
+
+    async fn schema_columns(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "select m.name as t, p.name as c from sqlite_master m, pragma_table_info(m.name) p \
+             where m.type = 'table' and m.name not like 'sqlite_%' and m.name not like '\\_sqlx%' escape '\\' \
+             order by 1, 2",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| map_err("reading schema", e))?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("t")?, r.try_get("c")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(|e| map_err("reading schema", e))
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,51 @@
+//! Storage ports for FinAI Nexus.
+//!
+//! One trait per context ([`TenantStore`], [`UserStore`], [`CacheStore`]) with one
+//! implementation per backend, used as `Arc<dyn …>`: the HTTP and app layers compile once
+//! whichever database is configured. [`Database`] bundles the stores of one relational
+//! backend with its health and migration hooks.
+//!
+//! Invariant: every method on a tenant-owned store takes a [`nexus_domain::TenantId`],
+//! and implementations must never return another tenant's rows. The contract suite
+//! (feature `contract`) checks this and every other behaviour against each backend.
+
+mod cache;
+mod error;
+mod tenant;
+mod user;
+pub mod sql;
+
+#[cfg(feature = "contract")]
+pub mod contract;
+
+pub use cache::{CacheStore, MemoryCache};
+pub use error::StoreError;
+pub use tenant::TenantStore;
+pub use user::UserStore;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// One relational backend: its stores plus lifecycle hooks.
+#[async_trait]
+pub trait Database: Send + Sync + std::fmt::Debug {
+    /// `"sqlite"` or `"postgres"`, for logs and `/version`.
+    fn backend(&self) -> &'static str;
+    /// The tenant registry.
+    fn tenants(&self) -> Arc<dyn TenantStore>;
+    /// User accounts.
+    fn users(&self) -> Arc<dyn UserStore>;
+    /// A cheap round trip proving the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// Applies pending embedded migrations; safe to call on an up-to-date schema.
+    async fn migrate(&self) -> Result<(), StoreError>;
+    /// True when every embedded migration has been applied.
+    async fn is_migrated(&self) -> Result<bool, StoreError>;
+    /// Checks backend-specific safety preconditions once connected (on PostgreSQL: the
+    /// application role cannot bypass row-level security). A failure is fatal.
+    async fn verify_setup(&self) -> Result<(), StoreError>;
+    /// `(table, column)` pairs of the application schema, sorted; for the parity test.
+    async fn schema_columns(&self) -> Result<Vec<(String, String)>, StoreError>;
+    /// Closes every connection; later calls fail with [`StoreError::Unavailable`].
+    async fn close(&self);
+}
