@@ -1,0 +1,85 @@
+//! The store contract suite, instantiated per backend. SQLite always runs; PostgreSQL
+//! and Redis run when `NEXUS_TEST_DATABASE_URL` / `NEXUS_TEST_REDIS_URL` are set (CI
+//! sets both) and otherwise print a skip line.
+
+use crate::harness::TestDb;
+use nexus_store::contract::{CACHE_CASES, DB_CASES};
+use nexus_store::{CacheStore, MemoryCache};
+use nexus_store_redis::RedisCache;
+use std::sync::Arc;
+use std::time::Duration;
+
+async fn run_db(postgres: bool, name: &str) {
+    let case = DB_CASES.iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("no contract case {name}")).1;
+    let db = if postgres {
+        match TestDb::postgres().await {
+            Some(db) => db,
+            None => return eprintln!("skipped postgres::{name}: NEXUS_TEST_DATABASE_URL is not set"),
+        }
+    } else {
+        TestDb::sqlite()
+    };
+    let store = db.database().await;
+    case(store.clone()).await;
+    store.close().await;
+}
+
+async fn run_cache(redis: bool, name: &str) {
+    let case = CACHE_CASES.iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("no cache case {name}")).1;
+    let cache: Arc<dyn CacheStore> = if redis {
+        match std::env::var("NEXUS_TEST_REDIS_URL") {
+            Ok(url) => Arc::new(RedisCache::new(&url, "contract", Duration::from_secs(2)).unwrap()),
+            Err(_) => return eprintln!("skipped redis::{name}: NEXUS_TEST_REDIS_URL is not set"),
+        }
+    } else {
+        Arc::new(MemoryCache::new(100))
+    };
+    case(cache).await;
+}
+
+macro_rules! db_cases {
+    ($($name:ident),* $(,)?) => {
+        const LISTED_DB: &[&str] = &[$(stringify!($name)),*];
+        mod sqlite { $( #[tokio::test] async fn $name() { super::run_db(false, stringify!($name)).await } )* }
+        mod postgres { $( #[tokio::test] async fn $name() { super::run_db(true, stringify!($name)).await } )* }
+    };
+}
+
+macro_rules! cache_cases {
+    ($($name:ident),* $(,)?) => {
+        const LISTED_CACHE: &[&str] = &[$(stringify!($name)),*];
+        mod memory { $( #[tokio::test] async fn $name() { super::run_cache(false, stringify!($name)).await } )* }
+        mod redis { $( #[tokio::test] async fn $name() { super::run_cache(true, stringify!($name)).await } )* }
+    };
+}
+
+db_cases!(
+    migrations_are_idempotent,
+    tenant_create_get_find,
+    tenant_slug_conflict,
+    tenant_update,
+    tenant_list_filter_sort_page,
+    tenant_domains,
+    user_create_get_find,
+    user_email_unique_per_tenant,
+    user_tenant_isolation,
+    user_requires_existing_tenant,
+    user_list_filter_page,
+);
+
+cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);
+
+/// A case added to the suite but not instantiated here would silently never run.
+#[test]
+fn every_contract_case_is_instantiated() {
+    let mut suite: Vec<&str> = DB_CASES.iter().map(|(n, _)| *n).collect();
+    let mut listed = LISTED_DB.to_vec();
+    suite.sort_unstable();
+    listed.sort_unstable();
+    assert_eq!(suite, listed);
+    let mut suite: Vec<&str> = CACHE_CASES.iter().map(|(n, _)| *n).collect();
+    let mut listed = LISTED_CACHE.to_vec();
+    suite.sort_unstable();
+    listed.sort_unstable();
+    assert_eq!(suite, listed);
+}
