@@ -112,8 +112,11 @@ pub(crate) async fn readiness_gate(State(state): State<AppState>, req: Request, 
 async fn problem_fallback(req: Request, next: Next) -> Response {
     let resp = next.run(req).await;
     let status = resp.status();
-    let is_problem = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes() == b"application/problem+json");
-    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+    // Our own JSON error bodies (problems, and /readyz's report) pass through untouched.
+    let is_json = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes() == b"application/problem+json" || v.as_bytes() == b"application/json"
+    });
+    if (status.is_client_error() || status.is_server_error()) && !is_json {
         let mut fresh = ApiError::from_status(status).into_response();
         for name in [header::ALLOW, header::RETRY_AFTER] {
             if let Some(v) = resp.headers().get(&name) {

@@ -3,4 +3,6 @@
 
 mod contract;
 mod harness;
+mod http_api;
+mod lifecycle;
 mod schema;

@@ -5,6 +5,8 @@
 //! when `NEXUS_TEST_REDIS_URL` is set the app uses Redis (with a per-test key prefix).
 
 pub mod db;
+pub mod proxy;
+pub mod raw;
 
 pub use db::TestDb;
 
