@@ -27,7 +27,11 @@ pub struct HashParams {
 impl Default for HashParams {
     /// OWASP Password Storage Cheat Sheet: m=19 MiB, t=2, p=1.
     fn default() -> Self {
-        Self { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
+        Self {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
     }
 }
 
@@ -64,7 +68,12 @@ pub struct AccountService {
 impl AccountService {
     /// Wires the service.
     pub fn new(store: Arc<dyn UserStore>, clock: Arc<dyn Clock>, params: HashParams) -> Self {
-        Self { store, clock, params, dummy: Arc::default() }
+        Self {
+            store,
+            clock,
+            params,
+            dummy: Arc::default(),
+        }
     }
 
     /// A hash of a random password with the live parameters, verified against when the
@@ -73,7 +82,8 @@ impl AccountService {
         let params = self.params;
         self.dummy
             .get_or_try_init(|| async move {
-                let p = Password::parse(&random_password(24)?).map_err(|e| AppError::Internal(Box::new(e)))?;
+                let p = Password::parse(&random_password(24)?)
+                    .map_err(|e| AppError::Internal(Box::new(e)))?;
                 hash_password(params, p).await
             })
             .await
@@ -83,27 +93,51 @@ impl AccountService {
     /// Creates an account in `tenant`; `email_taken` if the address is in use there.
     pub async fn create(&self, tenant: TenantId, cmd: CreateAccount) -> Result<User, AppError> {
         let password_hash = hash_password(self.params, cmd.password).await?;
-        let new = NewUser { email: cmd.email, display_name: cmd.display_name, role: cmd.role, password_hash };
+        let new = NewUser {
+            email: cmd.email,
+            display_name: cmd.display_name,
+            role: cmd.role,
+            password_hash,
+        };
         let id = UserId::generate(self.clock.as_ref());
-        let user = self.store.create(tenant, id, &new, self.clock.now()).await.map_err(|e| AppError::from_store("user", e))?;
+        let user = self
+            .store
+            .create(tenant, id, &new, self.clock.now())
+            .await
+            .map_err(|e| AppError::from_store("user", e))?;
         tracing::info!(tenant_id = %tenant, user_id = %user.id, role = user.role.as_str(), "account created");
         Ok(user)
     }
 
     /// Loads an account of `tenant`.
     pub async fn get(&self, tenant: TenantId, id: UserId) -> Result<User, AppError> {
-        self.store.get(tenant, id).await.map_err(|e| AppError::from_store("user", e))
+        self.store
+            .get(tenant, id)
+            .await
+            .map_err(|e| AppError::from_store("user", e))
     }
 
     /// Lists accounts of `tenant`.
     pub async fn list(&self, tenant: TenantId, query: &UserQuery) -> Result<Page<User>, AppError> {
-        self.store.list(tenant, query).await.map_err(|e| AppError::from_store("user", e))
+        self.store
+            .list(tenant, query)
+            .await
+            .map_err(|e| AppError::from_store("user", e))
     }
 
     /// Checks a login. Unknown e-mail and wrong password are indistinguishable, and both
     /// cost one hash, so timing does not reveal which accounts exist.
-    pub async fn verify_login(&self, tenant: TenantId, email: &Email, password: Password) -> Result<User, AppError> {
-        let found = self.store.find_by_email(tenant, email).await.map_err(|e| AppError::from_store("user", e))?;
+    pub async fn verify_login(
+        &self,
+        tenant: TenantId,
+        email: &Email,
+        password: Password,
+    ) -> Result<User, AppError> {
+        let found = self
+            .store
+            .find_by_email(tenant, email)
+            .await
+            .map_err(|e| AppError::from_store("user", e))?;
         let (user, hash) = match found {
             Some((u, h)) => (Some(u), h),
             None => (None, self.dummy_hash().await?),
@@ -117,12 +151,16 @@ impl AccountService {
 }
 
 /// Hashes on the blocking pool.
-pub async fn hash_password(params: HashParams, password: Password) -> Result<PasswordHash, AppError> {
+pub async fn hash_password(
+    params: HashParams,
+    password: Password,
+) -> Result<PasswordHash, AppError> {
     let hasher = params.hasher()?;
     tokio::task::spawn_blocking(move || {
         let mut salt = [0u8; 16];
         getrandom::fill(&mut salt).map_err(|e| AppError::Internal(e.to_string().into()))?;
-        let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(e.to_string().into()))?;
+        let salt =
+            SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(e.to_string().into()))?;
         let phc = hasher
             .hash_password(password.expose().as_bytes(), &salt)
             .map_err(|e| AppError::Internal(e.to_string().into()))?;
@@ -135,8 +173,11 @@ pub async fn hash_password(params: HashParams, password: Password) -> Result<Pas
 /// Verifies on the blocking pool; the parameters are read from the hash itself.
 pub async fn verify_password(password: Password, hash: PasswordHash) -> Result<bool, AppError> {
     tokio::task::spawn_blocking(move || {
-        let parsed = argon2::PasswordHash::new(hash.as_str()).map_err(|e| AppError::Internal(e.to_string().into()))?;
-        Ok(Argon2::default().verify_password(password.expose().as_bytes(), &parsed).is_ok())
+        let parsed = argon2::PasswordHash::new(hash.as_str())
+            .map_err(|e| AppError::Internal(e.to_string().into()))?;
+        Ok(Argon2::default()
+            .verify_password(password.expose().as_bytes(), &parsed)
+            .is_ok())
     })
     .await
     .map_err(|e| AppError::Internal(Box::new(e)))?
@@ -149,5 +190,8 @@ pub fn random_password(len: usize) -> Result<String, AppError> {
     getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string().into()))?;
     // 256 is not a multiple of the alphabet size; the bias this leaves is < 1 bit over
     // a 20-character password and irrelevant for first-run demo credentials.
-    Ok(bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect())
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect())
 }

@@ -6,7 +6,9 @@
 
 use crate::accounts::{CreateAccount, random_password};
 use crate::{AppError, Services};
-use nexus_domain::tenancy::{Branding, HexColour, NewTenant, Plan, Tenant, TenantSettings, TenantSlug};
+use nexus_domain::tenancy::{
+    Branding, HexColour, NewTenant, Plan, Tenant, TenantSettings, TenantSlug,
+};
 use nexus_domain::user::{Email, Password, Role};
 
 /// Logins created by the seed, shown to the operator once.

@@ -62,7 +62,9 @@ impl AppError {
 fn constraint_message(constraint: &str) -> &'static str {
     match constraint {
         "tenant_slug_key" => "a tenant with this slug already exists",
-        "tenant_domain_domain_key" | "tenant_domain_pkey" => "this domain is already attached to a tenant",
+        "tenant_domain_domain_key" | "tenant_domain_pkey" => {
+            "this domain is already attached to a tenant"
+        }
         "app_user_email_key" => "an account with this e-mail already exists in this tenant",
         "tenant_fkey" => "the tenant does not exist",
         _ => "the request conflicts with existing data",
@@ -78,7 +80,10 @@ fn conflict(constraint: &'static str) -> AppError {
         "tenant_fkey" => "tenant_missing",
         _ => "conflict",
     };
-    AppError::Conflict { code, message: constraint_message(constraint) }
+    AppError::Conflict {
+        code,
+        message: constraint_message(constraint),
+    }
 }
 
 impl From<FieldErrors> for AppError {

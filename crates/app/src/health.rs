@@ -33,7 +33,11 @@ pub struct Health {
 impl Health {
     /// Not ready until [`Health::mark_started`].
     pub fn new(db: Arc<dyn Database>, cache: Arc<dyn CacheStore>) -> Self {
-        Self { db, cache, started: Arc::new(AtomicBool::new(false)) }
+        Self {
+            db,
+            cache,
+            started: Arc::new(AtomicBool::new(false)),
+        }
     }
 
     /// Called once the database is connected and migrated.
@@ -52,24 +56,32 @@ impl Health {
         let mut checks = vec![Check {
             name: "startup",
             ok: self.is_started(),
-            detail: (!self.is_started()).then(|| "connecting to the database and migrating".to_owned()),
+            detail: (!self.is_started())
+                .then(|| "connecting to the database and migrating".to_owned()),
         }];
         let db = tokio::time::timeout(timeout, self.db.ping()).await;
-        checks.push(outcome("database", db));
+        checks.push(outcome("database", &db));
         if self.cache.backend() == "redis" {
             let redis = tokio::time::timeout(timeout, self.cache.ping()).await;
-            checks.push(outcome("redis", redis));
+            checks.push(outcome("redis", &redis));
         }
         checks
     }
 }
 
-fn outcome(name: &'static str, r: Result<Result<(), nexus_store::StoreError>, tokio::time::error::Elapsed>) -> Check {
+fn outcome(
+    name: &'static str,
+    r: &Result<Result<(), nexus_store::StoreError>, tokio::time::error::Elapsed>,
+) -> Check {
     let detail = match r {
         Ok(Ok(())) => None,
         Ok(Err(nexus_store::StoreError::Unavailable(_))) => Some("unreachable".to_owned()),
         Ok(Err(_)) => Some("error".to_owned()),
         Err(_) => Some("timed out".to_owned()),
     };
-    Check { name, ok: detail.is_none(), detail }
+    Check {
+        name,
+        ok: detail.is_none(),
+        detail,
+    }
 }

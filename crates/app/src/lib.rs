@@ -44,7 +44,12 @@ impl Services {
         hashing: accounts::HashParams,
     ) -> Self {
         Self {
-            tenants: tenancy::TenantService::new(db.tenants(), cache.clone(), clock.clone(), tenancy),
+            tenants: tenancy::TenantService::new(
+                db.tenants(),
+                cache.clone(),
+                clock.clone(),
+                tenancy,
+            ),
             accounts: accounts::AccountService::new(db.users(), clock.clone(), hashing),
             health: health::Health::new(db, cache),
             clock,

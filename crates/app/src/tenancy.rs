@@ -8,7 +8,9 @@
 
 use crate::AppError;
 use nexus_domain::paging::Page;
-use nexus_domain::tenancy::{DomainName, HostKind, NewTenant, Tenant, TenantPatch, TenantQuery, TenantSlug, TenantStatus};
+use nexus_domain::tenancy::{
+    DomainName, HostKind, NewTenant, Tenant, TenantPatch, TenantQuery, TenantSlug, TenantStatus,
+};
 use nexus_domain::{Clock, TenantId};
 use nexus_store::{CacheStore, TenantStore};
 use std::sync::Arc;
@@ -36,8 +38,18 @@ pub struct TenantService {
 
 impl TenantService {
     /// Wires the service.
-    pub fn new(store: Arc<dyn TenantStore>, cache: Arc<dyn CacheStore>, clock: Arc<dyn Clock>, settings: TenancySettings) -> Self {
-        Self { store, cache, clock, settings }
+    pub fn new(
+        store: Arc<dyn TenantStore>,
+        cache: Arc<dyn CacheStore>,
+        clock: Arc<dyn Clock>,
+        settings: TenancySettings,
+    ) -> Self {
+        Self {
+            store,
+            cache,
+            clock,
+            settings,
+        }
     }
 
     /// The resolution settings (the web layer needs the base domain for URLs).
@@ -48,14 +60,21 @@ impl TenantService {
     /// Creates a tenant; `slug_taken` if the slug is in use.
     pub async fn create(&self, new: NewTenant) -> Result<Tenant, AppError> {
         let id = TenantId::generate(self.clock.as_ref());
-        let tenant = self.store.create(id, &new, self.clock.now()).await.map_err(|e| AppError::from_store("tenant", e))?;
+        let tenant = self
+            .store
+            .create(id, &new, self.clock.now())
+            .await
+            .map_err(|e| AppError::from_store("tenant", e))?;
         tracing::info!(tenant_id = %tenant.id, slug = %tenant.slug, "tenant created");
         Ok(tenant)
     }
 
     /// Loads a tenant by ID.
     pub async fn get(&self, id: TenantId) -> Result<Tenant, AppError> {
-        self.store.get(id).await.map_err(|e| AppError::from_store("tenant", e))
+        self.store
+            .get(id)
+            .await
+            .map_err(|e| AppError::from_store("tenant", e))
     }
 
     /// Loads a tenant by slug.
@@ -69,19 +88,28 @@ impl TenantService {
 
     /// Counts all tenants.
     pub async fn count(&self) -> Result<u64, AppError> {
-        self.store.count().await.map_err(|e| AppError::from_store("tenant", e))
+        self.store
+            .count()
+            .await
+            .map_err(|e| AppError::from_store("tenant", e))
     }
 
     /// Lists tenants.
     pub async fn list(&self, query: &TenantQuery) -> Result<Page<Tenant>, AppError> {
-        self.store.list(query).await.map_err(|e| AppError::from_store("tenant", e))
+        self.store
+            .list(query)
+            .await
+            .map_err(|e| AppError::from_store("tenant", e))
     }
 
     /// Applies a partial update and invalidates cached resolutions.
     pub async fn update(&self, id: TenantId, patch: TenantPatch) -> Result<Tenant, AppError> {
         let before = self.get(id).await?;
         let after = patch.apply(before.clone(), self.clock.now());
-        self.store.update(&after).await.map_err(|e| AppError::from_store("tenant", e))?;
+        self.store
+            .update(&after)
+            .await
+            .map_err(|e| AppError::from_store("tenant", e))?;
         self.invalidate(&after).await;
         if before.status != after.status {
             tracing::info!(tenant_id = %id, status = after.status.as_str(), "tenant status changed");
@@ -91,19 +119,36 @@ impl TenantService {
 
     /// Sets a tenant's status.
     pub async fn set_status(&self, id: TenantId, status: TenantStatus) -> Result<Tenant, AppError> {
-        self.update(id, TenantPatch { status: Some(status), ..TenantPatch::default() }).await
+        self.update(
+            id,
+            TenantPatch {
+                status: Some(status),
+                ..TenantPatch::default()
+            },
+        )
+        .await
     }
 
     /// Attaches a custom domain; `domain_taken` if any tenant owns it.
     pub async fn add_domain(&self, id: TenantId, domain: &DomainName) -> Result<Tenant, AppError> {
-        self.store.add_domain(id, domain, self.clock.now()).await.map_err(|e| AppError::from_store("tenant", e))?;
+        self.store
+            .add_domain(id, domain, self.clock.now())
+            .await
+            .map_err(|e| AppError::from_store("tenant", e))?;
         self.cache_delete(&domain_key(domain)).await;
         self.get(id).await
     }
 
     /// Detaches a custom domain.
-    pub async fn remove_domain(&self, id: TenantId, domain: &DomainName) -> Result<Tenant, AppError> {
-        self.store.remove_domain(id, domain).await.map_err(|e| AppError::from_store("domain", e))?;
+    pub async fn remove_domain(
+        &self,
+        id: TenantId,
+        domain: &DomainName,
+    ) -> Result<Tenant, AppError> {
+        self.store
+            .remove_domain(id, domain)
+            .await
+            .map_err(|e| AppError::from_store("domain", e))?;
         self.cache_delete(&domain_key(domain)).await;
         self.get(id).await
     }
@@ -111,7 +156,7 @@ impl TenantService {
     /// Resolves the tenant a request addresses, from its `Host` and optional `X-Tenant`.
     ///
     /// A tenant host wins; `X-Tenant` is honoured only on a platform host (and only if
-    /// allowed), and must agree with the host when both are given. Unknown → 
+    /// allowed), and must agree with the host when both are given. Unknown →
     /// [`AppError::TenantNotFound`]; suspended → [`AppError::TenantSuspended`].
     pub async fn resolve(&self, host: &str, header: Option<&str>) -> Result<Tenant, AppError> {
         let kind = nexus_domain::tenancy::classify_host(host, &self.settings.base_domain);
@@ -119,17 +164,25 @@ impl TenantService {
             Some(raw) if self.settings.allow_tenant_header => {
                 Some(TenantSlug::parse(raw).map_err(|_| AppError::TenantNotFound)?)
             }
-            Some(_) => return Err(AppError::BadRequest("the X-Tenant header is not accepted by this deployment")),
+            Some(_) => {
+                return Err(AppError::BadRequest(
+                    "the X-Tenant header is not accepted by this deployment",
+                ));
+            }
             None => None,
         };
         let tenant = match (&kind, header_slug) {
             (HostKind::Subdomain(slug), Some(h)) if h != *slug => {
-                return Err(AppError::BadRequest("the X-Tenant header disagrees with the host"));
+                return Err(AppError::BadRequest(
+                    "the X-Tenant header disagrees with the host",
+                ));
             }
             (HostKind::Subdomain(slug), _) => self.cached_by_slug(slug).await?,
             (HostKind::Custom(domain), h) => match self.cached_by_domain(domain).await? {
                 Some(t) if h.as_ref().is_some_and(|h| *h != t.slug) => {
-                    return Err(AppError::BadRequest("the X-Tenant header disagrees with the host"));
+                    return Err(AppError::BadRequest(
+                        "the X-Tenant header disagrees with the host",
+                    ));
                 }
                 Some(t) => Some(t),
                 // Not a registered domain: treat it like a platform host.
@@ -153,7 +206,11 @@ impl TenantService {
         if let Some(t) = self.cache_get(&key).await {
             return Ok(Some(t));
         }
-        let found = self.store.find_by_slug(slug).await.map_err(|e| AppError::from_store("tenant", e))?;
+        let found = self
+            .store
+            .find_by_slug(slug)
+            .await
+            .map_err(|e| AppError::from_store("tenant", e))?;
         if let Some(t) = &found {
             self.cache_put(&key, t).await;
         }
@@ -165,7 +222,11 @@ impl TenantService {
         if let Some(t) = self.cache_get(&key).await {
             return Ok(Some(t));
         }
-        let found = self.store.find_by_domain(domain).await.map_err(|e| AppError::from_store("tenant", e))?;
+        let found = self
+            .store
+            .find_by_domain(domain)
+            .await
+            .map_err(|e| AppError::from_store("tenant", e))?;
         if let Some(t) = &found {
             self.cache_put(&key, t).await;
         }
@@ -184,7 +245,9 @@ impl TenantService {
     }
 
     async fn cache_put(&self, key: &str, tenant: &Tenant) {
-        let Ok(bytes) = serde_json::to_vec(tenant) else { return };
+        let Ok(bytes) = serde_json::to_vec(tenant) else {
+            return;
+        };
         if let Err(e) = self.cache.set(key, &bytes, self.settings.cache_ttl).await {
             tracing::warn!(error = %e, "tenant cache write failed");
         }

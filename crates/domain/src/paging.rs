@@ -28,7 +28,10 @@ impl PageRequest {
                 format!("must be between 1 and {MAX_LIMIT}"),
             ));
         }
-        Ok(Self { limit, offset: offset.unwrap_or(0) })
+        Ok(Self {
+            limit,
+            offset: offset.unwrap_or(0),
+        })
     }
     /// Page size.
     pub fn limit(&self) -> u32 {
@@ -42,7 +45,10 @@ impl PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { limit: DEFAULT_LIMIT, offset: 0 }
+        Self {
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+        }
     }
 }
 
@@ -83,6 +89,11 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Converts every item, keeping the window.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), total: self.total, limit: self.limit, offset: self.offset }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            limit: self.limit,
+            offset: self.offset,
+        }
     }
 }

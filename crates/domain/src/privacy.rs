@@ -56,7 +56,10 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[PersonalDataStore {
 /// Tables that hold no personal data, with the reason. Every other table must be in
 /// [`PERSONAL_DATA`].
 pub const NON_PERSONAL: &[(&str, &str)] = &[
-    ("tenant", "organisation records: names and branding of schools, banks and employers"),
+    (
+        "tenant",
+        "organisation records: names and branding of schools, banks and employers",
+    ),
     ("tenant_domain", "host names owned by organisations"),
 ];
 

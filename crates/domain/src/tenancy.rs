@@ -6,14 +6,16 @@
 //! - a [`DomainName`] is a lowercase, fully qualified host name;
 //! - branding colours are `#rrggbb` and logo URLs are absolute http(s).
 
+use crate::TenantId;
 use crate::paging::{Order, PageRequest};
 use crate::validation::{FieldError, invalid};
-use crate::TenantId;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// Subdomains that must never name a tenant, because the platform uses them itself.
-const RESERVED_SLUGS: &[&str] = &["www", "api", "admin", "app", "static", "assets", "status", "docs", "platform"];
+const RESERVED_SLUGS: &[&str] = &[
+    "www", "api", "admin", "app", "static", "assets", "status", "docs", "platform",
+];
 
 /// A tenant's URL-safe handle; also its subdomain.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -27,7 +29,10 @@ impl TenantSlug {
         if s.len() < 2 || s.len() > 40 {
             return Err(invalid("length", "must be 2 to 40 characters"));
         }
-        if !s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        if !s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
             return Err(invalid("format", "may contain only a-z, 0-9 and '-'"));
         }
         if s.starts_with('-') || s.ends_with('-') {
@@ -85,7 +90,10 @@ impl TenantStatus {
         match raw {
             "active" => Ok(Self::Active),
             "suspended" => Ok(Self::Suspended),
-            _ => Err(invalid("unknown_value", "must be one of: active, suspended")),
+            _ => Err(invalid(
+                "unknown_value",
+                "must be one of: active, suspended",
+            )),
         }
     }
 }
@@ -117,7 +125,10 @@ impl Plan {
             "free" => Ok(Self::Free),
             "standard" => Ok(Self::Standard),
             "enterprise" => Ok(Self::Enterprise),
-            _ => Err(invalid("unknown_value", "must be one of: free, standard, enterprise")),
+            _ => Err(invalid(
+                "unknown_value",
+                "must be one of: free, standard, enterprise",
+            )),
         }
     }
 }
@@ -131,8 +142,13 @@ impl HexColour {
     /// Parses `#rgb`-free, six-digit hex colours only, so CSS injection is impossible.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let s = raw.trim();
-        let ok = s.len() == 7 && s.starts_with('#') && s[1..].bytes().all(|b| b.is_ascii_hexdigit());
-        if ok { Ok(Self(s.to_ascii_lowercase())) } else { Err(invalid("format", "must be a colour like #1f6feb")) }
+        let ok =
+            s.len() == 7 && s.starts_with('#') && s[1..].bytes().all(|b| b.is_ascii_hexdigit());
+        if ok {
+            Ok(Self(s.to_ascii_lowercase()))
+        } else {
+            Err(invalid("format", "must be a colour like #1f6feb"))
+        }
     }
     /// The colour text.
     pub fn as_str(&self) -> &str {
@@ -149,10 +165,16 @@ impl Default for HexColour {
 /// Parses an absolute http(s) URL of at most 2048 bytes with no whitespace or quotes.
 pub fn parse_url(raw: &str) -> Result<String, FieldError> {
     let s = raw.trim();
-    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
-    let bad_char = s.chars().any(|c| c.is_whitespace() || c == '"' || c == '\'' || c == '<' || c == '>');
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    let bad_char = s
+        .chars()
+        .any(|c| c.is_whitespace() || c == '"' || c == '\'' || c == '<' || c == '>');
     match rest {
-        Some(r) if !r.is_empty() && !r.starts_with('/') && s.len() <= 2048 && !bad_char => Ok(s.to_owned()),
+        Some(r) if !r.is_empty() && !r.starts_with('/') && s.len() <= 2048 && !bad_char => {
+            Ok(s.to_owned())
+        }
         _ => Err(invalid("format", "must be an absolute http or https URL")),
     }
 }
@@ -179,7 +201,10 @@ pub struct TenantSettings {
 
 impl Default for TenantSettings {
     fn default() -> Self {
-        Self { locale: "en".to_owned(), time_zone: "UTC".to_owned() }
+        Self {
+            locale: "en".to_owned(),
+            time_zone: "UTC".to_owned(),
+        }
     }
 }
 
@@ -187,9 +212,16 @@ impl Default for TenantSettings {
 pub fn parse_locale(raw: &str) -> Result<String, FieldError> {
     let s = raw.trim();
     let mut parts = s.split('-');
-    let lang_ok = parts.next().is_some_and(|l| (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()));
-    let rest_ok = parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
-    if lang_ok && rest_ok { Ok(s.to_owned()) } else { Err(invalid("format", "must be a language tag like en or pt-BR")) }
+    let lang_ok = parts
+        .next()
+        .is_some_and(|l| (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()));
+    let rest_ok =
+        parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if lang_ok && rest_ok {
+        Ok(s.to_owned())
+    } else {
+        Err(invalid("format", "must be a language tag like en or pt-BR"))
+    }
 }
 
 /// Parses an IANA-shaped zone name (`UTC` or `Area/City`); the zone database itself is
@@ -199,8 +231,19 @@ pub fn parse_time_zone(raw: &str) -> Result<String, FieldError> {
     let shaped = s == "UTC"
         || (s.contains('/')
             && s.len() <= 64
-            && s.split('/').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-+".contains(&b))));
-    if shaped { Ok(s.to_owned()) } else { Err(invalid("format", "must be an IANA time zone like Europe/London")) }
+            && s.split('/').all(|p| {
+                !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"_-+".contains(&b))
+            }));
+    if shaped {
+        Ok(s.to_owned())
+    } else {
+        Err(invalid(
+            "format",
+            "must be an IANA time zone like Europe/London",
+        ))
+    }
 }
 
 /// A custom host name that routes to one tenant.
@@ -220,11 +263,17 @@ impl DomainName {
                 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         };
         // A numeric last label means an IP address, which is never a custom domain.
-        let tld_alpha = s.rsplit('.').next().is_some_and(|l| l.bytes().any(|b| b.is_ascii_alphabetic()));
+        let tld_alpha = s
+            .rsplit('.')
+            .next()
+            .is_some_and(|l| l.bytes().any(|b| b.is_ascii_alphabetic()));
         if s.len() <= 253 && s.contains('.') && s.split('.').all(label_ok) && tld_alpha {
             Ok(Self(s))
         } else {
-            Err(invalid("format", "must be a host name like learn.example.com"))
+            Err(invalid(
+                "format",
+                "must be a host name like learn.example.com",
+            ))
         }
     }
     /// The host name text.
@@ -291,11 +340,21 @@ pub struct TenantPatch {
 impl TenantPatch {
     /// Applies the patch to a tenant, returning the new state.
     pub fn apply(self, mut t: Tenant, now: OffsetDateTime) -> Tenant {
-        if let Some(v) = self.name { t.name = v; }
-        if let Some(v) = self.plan { t.plan = v; }
-        if let Some(v) = self.status { t.status = v; }
-        if let Some(v) = self.branding { t.branding = v; }
-        if let Some(v) = self.settings { t.settings = v; }
+        if let Some(v) = self.name {
+            t.name = v;
+        }
+        if let Some(v) = self.plan {
+            t.plan = v;
+        }
+        if let Some(v) = self.status {
+            t.status = v;
+        }
+        if let Some(v) = self.branding {
+            t.branding = v;
+        }
+        if let Some(v) = self.settings {
+            t.settings = v;
+        }
         t.updated_at = now;
         t
     }
@@ -320,7 +379,10 @@ impl TenantSort {
             "slug" => Ok(Self::Slug),
             "name" => Ok(Self::Name),
             "created_at" => Ok(Self::CreatedAt),
-            _ => Err(invalid("unknown_value", "must be one of: slug, name, created_at")),
+            _ => Err(invalid(
+                "unknown_value",
+                "must be one of: slug, name, created_at",
+            )),
         }
     }
     /// Column for this key; a fixed string, never user text.
@@ -367,9 +429,15 @@ pub fn classify_host(host: &str, base_domain: &str) -> HostKind {
     let host = if host.starts_with('[') {
         return HostKind::Platform;
     } else {
-        host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h).trim_end_matches('.').to_owned()
+        host.rsplit_once(':')
+            .map_or(host.as_str(), |(h, _)| h)
+            .trim_end_matches('.')
+            .to_owned()
     };
-    let base = base_domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    let base = base_domain
+        .trim()
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
     if host == base {
         return HostKind::Platform;
     }
@@ -398,13 +466,31 @@ mod tests {
     #[test]
     fn host_classification() {
         let slug = |s: &str| HostKind::Subdomain(TenantSlug::parse(s).unwrap());
-        assert_eq!(classify_host("demo.localhost:8080", "localhost"), slug("demo"));
-        assert_eq!(classify_host("Demo.Nexus.Example.COM", "nexus.example.com"), slug("demo"));
-        assert_eq!(classify_host("localhost:8080", "localhost"), HostKind::Platform);
-        assert_eq!(classify_host("127.0.0.1:8080", "localhost"), HostKind::Platform);
+        assert_eq!(
+            classify_host("demo.localhost:8080", "localhost"),
+            slug("demo")
+        );
+        assert_eq!(
+            classify_host("Demo.Nexus.Example.COM", "nexus.example.com"),
+            slug("demo")
+        );
+        assert_eq!(
+            classify_host("localhost:8080", "localhost"),
+            HostKind::Platform
+        );
+        assert_eq!(
+            classify_host("127.0.0.1:8080", "localhost"),
+            HostKind::Platform
+        );
         assert_eq!(classify_host("[::1]:8080", "localhost"), HostKind::Platform);
-        assert_eq!(classify_host("a.b.localhost", "localhost"), HostKind::Platform);
-        assert_eq!(classify_host("www.localhost", "localhost"), HostKind::Platform);
+        assert_eq!(
+            classify_host("a.b.localhost", "localhost"),
+            HostKind::Platform
+        );
+        assert_eq!(
+            classify_host("www.localhost", "localhost"),
+            HostKind::Platform
+        );
         assert_eq!(
             classify_host("learn.bank.example", "localhost"),
             HostKind::Custom(DomainName::parse("learn.bank.example").unwrap())
@@ -419,7 +505,10 @@ mod tests {
         assert!(parse_url("https://cdn.example.com/logo.png").is_ok());
         assert!(parse_url("javascript:alert(1)").is_err());
         assert!(parse_url("https://x.com/\"onload=").is_err());
-        assert_eq!(DomainName::parse("Learn.Example.COM.").unwrap().as_str(), "learn.example.com");
+        assert_eq!(
+            DomainName::parse("Learn.Example.COM.").unwrap().as_str(),
+            "learn.example.com"
+        );
         assert!(DomainName::parse("localhost").is_err());
         assert!(DomainName::parse("bad_host.com").is_err());
         assert!(DomainName::parse("127.0.0.1").is_err());

@@ -28,7 +28,11 @@ impl Email {
                     && !domain.contains('@')
             })
             && !s.chars().any(char::is_whitespace);
-        if shaped { Ok(Self(s)) } else { Err(invalid("format", "must be an e-mail address")) }
+        if shaped {
+            Ok(Self(s))
+        } else {
+            Err(invalid("format", "must be an e-mail address"))
+        }
     }
     /// The address text.
     pub fn as_str(&self) -> &str {
@@ -112,7 +116,10 @@ impl Role {
             "admin" => Ok(Self::Admin),
             "instructor" => Ok(Self::Instructor),
             "learner" => Ok(Self::Learner),
-            _ => Err(invalid("unknown_value", "must be one of: admin, instructor, learner")),
+            _ => Err(invalid(
+                "unknown_value",
+                "must be one of: admin, instructor, learner",
+            )),
         }
     }
 }
@@ -166,8 +173,18 @@ mod tests {
 
     #[test]
     fn emails_and_passwords() {
-        assert_eq!(Email::parse(" Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
-        for bad in ["ada", "ada@", "@x.com", "ada@localhost", "a b@x.com", "a@x.com."] {
+        assert_eq!(
+            Email::parse(" Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
+        for bad in [
+            "ada",
+            "ada@",
+            "@x.com",
+            "ada@localhost",
+            "a b@x.com",
+            "a@x.com.",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
         assert!(Password::parse("short").is_err());

@@ -28,15 +28,24 @@ impl FieldErrors {
         Self::default()
     }
     /// Records one error.
-    pub fn push(&mut self, field: impl Into<String>, code: &'static str, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), code, message: message.into() });
+    pub fn push(
+        &mut self,
+        field: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) {
+        self.0.push(FieldError {
+            field: field.into(),
+            code,
+            message: message.into(),
+        });
     }
     /// Runs a parser, recording its error under `field` and returning the value if any.
     pub fn check<T>(&mut self, field: &str, result: Result<T, FieldError>) -> Option<T> {
         match result {
             Ok(v) => Some(v),
             Err(mut e) => {
-                e.field = field.to_owned();
+                field.clone_into(&mut e.field);
                 self.0.push(e);
                 None
             }
@@ -62,7 +71,11 @@ impl FieldErrors {
 
 impl std::fmt::Display for FieldErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
         f.write_str(&parts.join("; "))
     }
 }
@@ -71,7 +84,11 @@ impl std::error::Error for FieldErrors {}
 
 /// Builds a field error whose path is filled in by [`FieldErrors::check`].
 pub fn invalid(code: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError { field: String::new(), code, message: message.into() }
+    FieldError {
+        field: String::new(),
+        code,
+        message: message.into(),
+    }
 }
 
 impl std::fmt::Display for FieldError {

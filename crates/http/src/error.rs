@@ -45,10 +45,18 @@ struct Problem<'a> {
 impl ApiError {
     /// A problem with a status, stable code and title.
     pub fn new(status: StatusCode, code: &'static str, title: &'static str) -> Self {
-        Self { status, code, title, detail: None, errors: None, source: None }
+        Self {
+            status,
+            code,
+            title,
+            detail: None,
+            errors: None,
+            source: None,
+        }
     }
 
     /// Adds a client-safe explanation.
+    #[must_use]
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self
@@ -56,12 +64,21 @@ impl ApiError {
 
     /// 400: the body is not JSON or not the JSON we read.
     pub fn malformed(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "malformed_request", "The request could not be read").detail(detail)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_request",
+            "The request could not be read",
+        )
+        .detail(detail)
     }
 
     /// 422 with every field error listed.
     pub fn validation(errors: FieldErrors) -> Self {
-        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "The request has invalid fields");
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "The request has invalid fields",
+        );
         e.detail = Some(format!("{} field(s) are invalid", errors.as_slice().len()));
         e.errors = Some(errors);
         e
@@ -69,7 +86,8 @@ impl ApiError {
 
     /// 404 for a resource or route.
     pub fn not_found(resource: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found").detail(format!("{resource} not found"))
+        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found")
+            .detail(format!("{resource} not found"))
     }
 
     /// The stable code, for tests and logs.
@@ -83,15 +101,23 @@ impl ApiError {
             StatusCode::PAYLOAD_TOO_LARGE => {
                 Self::new(status, "payload_too_large", "The request body is too large")
             }
-            StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => {
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "request_timeout", "The request took too long")
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "request_timeout",
+                "The request took too long",
+            ),
+            StatusCode::METHOD_NOT_ALLOWED => {
+                Self::new(status, "method_not_allowed", "Method not allowed")
             }
-            StatusCode::METHOD_NOT_ALLOWED => Self::new(status, "method_not_allowed", "Method not allowed"),
             StatusCode::NOT_FOUND => Self::not_found("route"),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => {
                 Self::new(status, "unsupported_media_type", "Unsupported media type")
             }
-            s if s.is_server_error() => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
+            s if s.is_server_error() => Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+            ),
             _ => Self::new(status, "bad_request", "Bad request"),
         }
     }
@@ -103,16 +129,33 @@ impl From<AppError> for ApiError {
         match e {
             AppError::Validation(errors) => Self::validation(errors),
             AppError::NotFound { resource } => Self::not_found(resource),
-            AppError::TenantNotFound => Self::new(S::NOT_FOUND, "tenant_not_found", "Unknown tenant")
-                .detail("no tenant is served at this host; check the URL or the X-Tenant header"),
-            AppError::TenantSuspended => Self::new(S::FORBIDDEN, "tenant_suspended", "Tenant suspended")
-                .detail("this organisation's access is suspended; contact its administrator"),
-            AppError::BadRequest(msg) => Self::new(S::BAD_REQUEST, "bad_request", "Bad request").detail(msg),
-            AppError::Conflict { code, message } => Self::new(S::CONFLICT, code, "Conflict").detail(message),
-            AppError::Unauthenticated => Self::new(S::UNAUTHORIZED, "unauthenticated", "Authentication required"),
+            AppError::TenantNotFound => {
+                Self::new(S::NOT_FOUND, "tenant_not_found", "Unknown tenant").detail(
+                    "no tenant is served at this host; check the URL or the X-Tenant header",
+                )
+            }
+            AppError::TenantSuspended => {
+                Self::new(S::FORBIDDEN, "tenant_suspended", "Tenant suspended")
+                    .detail("this organisation's access is suspended; contact its administrator")
+            }
+            AppError::BadRequest(msg) => {
+                Self::new(S::BAD_REQUEST, "bad_request", "Bad request").detail(msg)
+            }
+            AppError::Conflict { code, message } => {
+                Self::new(S::CONFLICT, code, "Conflict").detail(message)
+            }
+            AppError::Unauthenticated => Self::new(
+                S::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentication required",
+            ),
             AppError::Unavailable(src) => {
-                let mut e = Self::new(S::SERVICE_UNAVAILABLE, "unavailable", "Service temporarily unavailable")
-                    .detail("a dependency is unreachable; retry shortly");
+                let mut e = Self::new(
+                    S::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Service temporarily unavailable",
+                )
+                .detail("a dependency is unreachable; retry shortly");
                 e.source = Some(src);
                 e
             }
@@ -129,10 +172,18 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let ctx = RequestContext::current();
         if self.status.is_server_error() {
-            let cause = self.source.as_deref().map(|e| error_chain(e)).unwrap_or_default();
+            let cause = self
+                .source
+                .as_deref()
+                .map(|e| error_chain(e))
+                .unwrap_or_default();
             tracing::error!(code = self.code, status = self.status.as_u16(), request_id = %ctx.request_id, cause, "request failed");
         } else {
-            tracing::debug!(code = self.code, status = self.status.as_u16(), "request rejected");
+            tracing::debug!(
+                code = self.code,
+                status = self.status.as_u16(),
+                "request rejected"
+            );
         }
         let problem = Problem {
             kind: format!("urn:finai-nexus:problem:{}", self.code),
@@ -147,9 +198,15 @@ impl IntoResponse for ApiError {
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut resp = (self.status, body).into_response();
         let headers = resp.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
+            headers.insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECS),
+            );
         }
         resp
     }

@@ -31,11 +31,16 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
             .and_then(|v| v.split(';').next())
             .is_some_and(|m| {
                 let m = m.trim();
-                m.eq_ignore_ascii_case("application/json") || m.to_ascii_lowercase().ends_with("+json")
+                m.eq_ignore_ascii_case("application/json")
+                    || m.to_ascii_lowercase().ends_with("+json")
             });
         if !is_json {
-            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type")
-                .detail("send the body as application/json"));
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Unsupported media type",
+            )
+            .detail("send the body as application/json"));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
             if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -52,11 +57,22 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                 let inner = err.into_inner();
                 if inner.is_data() {
                     let mut errors = FieldErrors::new();
-                    let (field, code) = unknown_field(&inner).map_or((path, "invalid_type"), |f| (f, "unknown_field"));
-                    errors.push(if field == "." { "body".to_owned() } else { field }, code, strip_position(&inner));
+                    let (field, code) = unknown_field(&inner)
+                        .map_or((path, "invalid_type"), |f| (f, "unknown_field"));
+                    errors.push(
+                        if field == "." {
+                            "body".to_owned()
+                        } else {
+                            field
+                        },
+                        code,
+                        strip_position(&inner),
+                    );
                     Err(ApiError::validation(errors))
                 } else {
-                    Err(ApiError::malformed(format!("the body is not valid JSON: {inner}")))
+                    Err(ApiError::malformed(format!(
+                        "the body is not valid JSON: {inner}"
+                    )))
                 }
             }
         }
@@ -81,7 +97,10 @@ pub(crate) struct QueryParams<T>(pub T);
 impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for QueryParams<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(v)) => Ok(Self(v)),
             Err(rej) => {
@@ -99,7 +118,10 @@ pub(crate) struct CurrentTenant(pub Tenant);
 impl FromRequestParts<AppState> for CurrentTenant {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let host = parts
             .headers
             .get(header::HOST)
@@ -107,7 +129,10 @@ impl FromRequestParts<AppState> for CurrentTenant {
             .or_else(|| parts.uri.host())
             .unwrap_or_default();
         // A non-UTF-8 X-Tenant becomes a string no slug can match: an unknown tenant.
-        let x_tenant = parts.headers.get("x-tenant").map(|v| v.to_str().unwrap_or("\u{0}"));
+        let x_tenant = parts
+            .headers
+            .get("x-tenant")
+            .map(|v| v.to_str().unwrap_or("\u{0}"));
         let tenant = state.services.tenants.resolve(host, x_tenant).await?;
         Ok(Self(tenant))
     }
@@ -119,7 +144,10 @@ pub(crate) struct PlatformAdmin;
 impl FromRequestParts<AppState> for PlatformAdmin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let presented = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -127,7 +155,11 @@ impl FromRequestParts<AppState> for PlatformAdmin {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
         match (&state.settings.platform_token, presented) {
-            (Some(expected), Some(got)) if constant_time_eq(expected.as_bytes(), got.as_bytes()) => Ok(Self),
+            (Some(expected), Some(got))
+                if constant_time_eq(expected.as_bytes(), got.as_bytes()) =>
+            {
+                Ok(Self)
+            }
             _ => Err(ApiError::from(nexus_app::AppError::Unauthenticated)),
         }
     }

@@ -45,7 +45,10 @@ impl std::fmt::Debug for HttpSettings {
             .field("request_timeout", &self.request_timeout)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("external_tls", &self.external_tls)
-            .field("platform_token", &self.platform_token.as_ref().map(|_| "[redacted]"))
+            .field(
+                "platform_token",
+                &self.platform_token.as_ref().map(|_| "[redacted]"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -61,10 +64,16 @@ pub struct AppState {
 
 /// Builds the whole application router.
 pub fn router(services: Services, settings: HttpSettings) -> Router {
-    let state = AppState { services, settings: Arc::new(settings) };
+    let state = AppState {
+        services,
+        settings: Arc::new(settings),
+    };
     let api = Router::new()
         .nest("/v1", routes::v1())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::readiness_gate));
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::readiness_gate,
+        ));
     let app = Router::new()
         .merge(routes::probes())
         .merge(api)

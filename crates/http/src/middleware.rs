@@ -6,6 +6,7 @@
 
 use crate::error::ApiError;
 use crate::{AppState, HttpSettings};
+use axum::Router;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -13,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -50,12 +50,25 @@ async fn request_id(req: Request, next: Next) -> Response {
         .headers()
         .get(&X_REQUEST_ID)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
-    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let span = tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id);
-    let ctx = RequestContext { request_id: id.clone(), path: Some(req.uri().path().to_owned()) };
-    let mut resp = tracing::Instrument::instrument(CONTEXT.scope(ctx, next.run(req)), span.clone()).await;
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let span =
+        tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id);
+    let ctx = RequestContext {
+        request_id: id.clone(),
+        path: Some(req.uri().path().to_owned()),
+    };
+    let mut resp =
+        tracing::Instrument::instrument(CONTEXT.scope(ctx, next.run(req)), span.clone()).await;
     span.in_scope(|| tracing::info!(status = resp.status().as_u16(), "served"));
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert(X_REQUEST_ID, v);
@@ -64,9 +77,20 @@ async fn request_id(req: Request, next: Next) -> Response {
 }
 
 /// Works out the client address, believing `X-Forwarded-For` only from trusted proxies.
-async fn client_ip(State(trusted): State<Arc<Vec<IpNet>>>, mut req: Request, next: Next) -> Response {
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).map(str::to_owned);
+async fn client_ip(
+    State(trusted): State<Arc<Vec<IpNet>>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     if let Some(peer) = peer {
         let ip = resolve_client_ip(peer, forwarded.as_deref(), &trusted);
         req.extensions_mut().insert(ClientIp(ip));
@@ -76,7 +100,11 @@ async fn client_ip(State(trusted): State<Arc<Vec<IpNet>>>, mut req: Request, nex
 
 /// Walks `X-Forwarded-For` from the right, skipping trusted proxies; the first untrusted
 /// hop is the client. A malformed entry stops the walk at the last trusted hop.
-pub(crate) fn resolve_client_ip(peer: IpAddr, forwarded: Option<&str>, trusted: &[IpNet]) -> IpAddr {
+pub(crate) fn resolve_client_ip(
+    peer: IpAddr,
+    forwarded: Option<&str>,
+    trusted: &[IpNet],
+) -> IpAddr {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
     if !is_trusted(&peer) {
         return peer;
@@ -97,13 +125,21 @@ pub(crate) fn resolve_client_ip(peer: IpAddr, forwarded: Option<&str>, trusted: 
 }
 
 /// Until start-up finishes, API calls get 503 with `Retry-After` instead of hanging.
-pub(crate) async fn readiness_gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub(crate) async fn readiness_gate(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     if state.services.health.is_started() {
         next.run(req).await
     } else {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "starting", "The service is starting")
-            .detail("the database is not ready yet; retry shortly")
-            .into_response()
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "starting",
+            "The service is starting",
+        )
+        .detail("the database is not ready yet; retry shortly")
+        .into_response()
     }
 }
 
@@ -129,10 +165,16 @@ async fn problem_fallback(req: Request, next: Next) -> Response {
 }
 
 /// Adds the security headers unless a handler set its own.
-async fn security_headers(State(headers): State<Arc<Vec<(HeaderName, HeaderValue)>>>, req: Request, next: Next) -> Response {
+async fn security_headers(
+    State(headers): State<Arc<Vec<(HeaderName, HeaderValue)>>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let mut resp = next.run(req).await;
     for (name, value) in headers.iter() {
-        resp.headers_mut().entry(name.clone()).or_insert_with(|| value.clone());
+        resp.headers_mut()
+            .entry(name.clone())
+            .or_insert_with(|| value.clone());
     }
     resp
 }
@@ -144,10 +186,16 @@ pub(crate) fn apply(router: Router, s: &HttpSettings) -> Router {
     router
         .layer(axum::middleware::from_fn_with_state(trusted, client_ip))
         .layer(RequestBodyLimitLayer::new(s.body_limit_bytes))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, s.request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            s.request_timeout,
+        ))
         .layer(axum::middleware::from_fn(problem_fallback))
         .layer(CompressionLayer::new())
-        .layer(axum::middleware::from_fn_with_state(headers, security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            headers,
+            security_headers,
+        ))
         .layer(axum::middleware::from_fn(request_id))
 }
 
@@ -156,14 +204,25 @@ pub(crate) fn security_header_values(external_tls: bool) -> Vec<(HeaderName, Hea
     let mut v = vec![
         (
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"),
+            HeaderValue::from_static(
+                "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'",
+            ),
         ),
-        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-        (header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
     ];
     if external_tls {
-        v.push((header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains")));
+        v.push((
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ));
     }
     v
 }
@@ -177,14 +236,33 @@ mod tests {
         let proxies: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         // Untrusted peer: its own address, whatever the header says.
-        assert_eq!(resolve_client_ip(ip("203.0.113.9"), Some("1.2.3.4"), &proxies), ip("203.0.113.9"));
+        assert_eq!(
+            resolve_client_ip(ip("203.0.113.9"), Some("1.2.3.4"), &proxies),
+            ip("203.0.113.9")
+        );
         // Trusted peer: the rightmost untrusted hop.
-        assert_eq!(resolve_client_ip(ip("10.0.0.2"), Some("1.2.3.4, 198.51.100.7, 10.0.0.5"), &proxies), ip("198.51.100.7"));
+        assert_eq!(
+            resolve_client_ip(
+                ip("10.0.0.2"),
+                Some("1.2.3.4, 198.51.100.7, 10.0.0.5"),
+                &proxies
+            ),
+            ip("198.51.100.7")
+        );
         // Trusted peer without the header: the peer.
-        assert_eq!(resolve_client_ip(ip("10.0.0.2"), None, &proxies), ip("10.0.0.2"));
+        assert_eq!(
+            resolve_client_ip(ip("10.0.0.2"), None, &proxies),
+            ip("10.0.0.2")
+        );
         // Garbage stops the walk at the last trusted hop.
-        assert_eq!(resolve_client_ip(ip("10.0.0.2"), Some("1.2.3.4, nonsense"), &proxies), ip("10.0.0.2"));
+        assert_eq!(
+            resolve_client_ip(ip("10.0.0.2"), Some("1.2.3.4, nonsense"), &proxies),
+            ip("10.0.0.2")
+        );
         // No proxies configured: never believed.
-        assert_eq!(resolve_client_ip(ip("127.0.0.1"), Some("1.2.3.4"), &[]), ip("127.0.0.1"));
+        assert_eq!(
+            resolve_client_ip(ip("127.0.0.1"), Some("1.2.3.4"), &[]),
+            ip("127.0.0.1")
+        );
     }
 }

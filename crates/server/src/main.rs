@@ -21,16 +21,17 @@ fn main() -> ExitCode {
         }
     };
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
-    if let Command::Serve(args) = &command {
-        if args.skip_migrations {
-            config.database.run_migrations = false;
-        }
+    if matches!(&command, Command::Serve(args) if args.skip_migrations) {
+        config.database.run_migrations = false;
     }
     let _telemetry = telemetry::init(config.log_format, &config.log_level);
     for var in &config.unknown_env {
         tracing::warn!(variable = %var, "ignoring unknown NEXUS_ variable; see docs/CONFIGURATION.md");
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("nexus: cannot start the async runtime: {e}");
@@ -40,7 +41,9 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match command {
             Command::Serve(_) => serve(config).await,
-            other => nexus_server::cli::run(other, config).await.map_err(|e| e.to_string()),
+            other => nexus_server::cli::run(other, config)
+                .await
+                .map_err(|e| e.to_string()),
         }
     });
     match result {
@@ -53,8 +56,12 @@ fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
-    let app = Application::build(config, Arc::new(SystemClock)).await.map_err(|e| e.to_string())?;
-    app.run_until(shutdown_signal()).await.map_err(|e| e.to_string())
+    let app = Application::build(config, Arc::new(SystemClock))
+        .await
+        .map_err(|e| e.to_string())?;
+    app.run_until(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Resolves on SIGTERM (Kubernetes) or Ctrl-C.

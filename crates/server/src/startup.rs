@@ -59,8 +59,14 @@ impl Application {
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         let wired = wire(&config, clock)?;
         let addr = config.http.addr;
-        let listener = TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
-        Ok(Self { listener, wired, config })
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        Ok(Self {
+            listener,
+            wired,
+            config,
+        })
     }
 
     /// The bound address (with the real port when 0 was asked for).
@@ -75,16 +81,28 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then drains. Returns an error if start-up hit a
     /// fatal problem (such as a role that bypasses row-level security).
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartError> {
-        let Self { listener, wired, config } = self;
-        let addr = listener.local_addr().map_err(|e| StartError::Serve(e.to_string()))?;
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
+        let Self {
+            listener,
+            wired,
+            config,
+        } = self;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StartError::Serve(e.to_string()))?;
         let token = CancellationToken::new();
         let router = nexus_http::router(wired.services.clone(), http_settings(&config));
         let serve_token = token.clone();
         let mut server = tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(serve_token.cancelled_owned())
-                .await
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(serve_token.cancelled_owned())
+            .await
         });
         let signal_token = token.clone();
         tokio::spawn(async move {
@@ -95,7 +113,12 @@ impl Application {
             signal_token.cancel();
         });
         println!("FinAI Nexus listening on http://{addr}");
-        let mut startup = tokio::spawn(start(wired.clone(), config.clone(), addr, token.child_token()));
+        let mut startup = tokio::spawn(start(
+            wired.clone(),
+            config.clone(),
+            addr,
+            token.child_token(),
+        ));
 
         let mut fatal = None;
         tokio::select! {
@@ -120,7 +143,10 @@ impl Application {
             Ok(Ok(Err(e))) => fatal = fatal.or(Some(StartError::Serve(e.to_string()))),
             Ok(Err(e)) => fatal = fatal.or(Some(StartError::Serve(e.to_string()))),
             Err(_) => {
-                tracing::warn!(grace_secs = grace.as_secs_f64(), "grace period elapsed; closing remaining connections");
+                tracing::warn!(
+                    grace_secs = grace.as_secs_f64(),
+                    "grace period elapsed; closing remaining connections"
+                );
                 server.abort();
             }
         }
@@ -136,30 +162,55 @@ fn http_settings(config: &Config) -> HttpSettings {
         request_timeout: config.http.request_timeout,
         trusted_proxies: config.http.trusted_proxies.clone(),
         external_tls: config.http.external_tls,
-        platform_token: config.http.platform_token.as_ref().map(|t| Arc::from(t.expose_secret())),
+        platform_token: config
+            .http
+            .platform_token
+            .as_ref()
+            .map(|t| Arc::from(t.expose_secret())),
         version: env!("CARGO_PKG_VERSION"),
     }
 }
 
 /// Connect (retrying), migrate, verify, seed, mark ready.
-async fn start(wired: Wired, config: Config, addr: SocketAddr, token: CancellationToken) -> Result<(), StartError> {
+async fn start(
+    wired: Wired,
+    config: Config,
+    addr: SocketAddr,
+    token: CancellationToken,
+) -> Result<(), StartError> {
     let backend = wired.db.backend();
     let max = config.database.retry_max_backoff;
-    retry(&token, max, "connecting to the database", backend, || wired.db.ping()).await?;
+    retry(&token, max, "connecting to the database", backend, || {
+        wired.db.ping()
+    })
+    .await?;
     tracing::info!(backend, "database reachable");
     if config.database.run_migrations {
         retry(&token, max, "migrating", backend, || wired.db.migrate()).await?;
         tracing::info!(backend, "migrations applied");
     } else {
-        retry(&token, max, "waiting for `nexus migrate`", backend, || async {
-            match wired.db.is_migrated().await? {
-                true => Ok(()),
-                false => Err(StoreError::Unavailable("schema is behind; run `nexus migrate`".into())),
-            }
-        })
+        retry(
+            &token,
+            max,
+            "waiting for `nexus migrate`",
+            backend,
+            || async {
+                if wired.db.is_migrated().await? {
+                    Ok(())
+                } else {
+                    Err(StoreError::Unavailable(
+                        "schema is behind; run `nexus migrate`".into(),
+                    ))
+                }
+            },
+        )
         .await?;
     }
-    wired.db.verify_setup().await.map_err(|e| StartError::Database(error_text(&e)))?;
+    wired
+        .db
+        .verify_setup()
+        .await
+        .map_err(|e| StartError::Database(error_text(&e)))?;
     if let Some(cache_err) = wired.cache.ping().await.err() {
         tracing::warn!(error = %cache_err, "cache unreachable at start-up; continuing, reads fall back to the database");
     }
@@ -182,7 +233,13 @@ async fn start(wired: Wired, config: Config, addr: SocketAddr, token: Cancellati
 
 /// Retries `op` while it reports `Unavailable`, backing off from 250 ms to `max`; any
 /// other error is fatal. Gives up quietly when cancelled (shutdown during start-up).
-async fn retry<F, Fut>(token: &CancellationToken, max: Duration, what: &str, backend: &str, mut op: F) -> Result<(), StartError>
+async fn retry<F, Fut>(
+    token: &CancellationToken,
+    max: Duration,
+    what: &str,
+    backend: &str,
+    mut op: F,
+) -> Result<(), StartError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<(), StoreError>>,
@@ -192,7 +249,7 @@ where
         match op().await {
             Ok(()) => return Ok(()),
             Err(StoreError::Unavailable(e)) => {
-                tracing::warn!(attempt, backend, retry_in_ms = delay.as_millis() as u64, error = %e, "{what}: not yet available; retrying");
+                tracing::warn!(attempt, backend, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), error = %e, "{what}: not yet available; retrying");
             }
             Err(e) => return Err(StartError::Database(format!("{what}: {}", error_text(&e)))),
         }
@@ -219,9 +276,15 @@ fn error_text(e: &(dyn std::error::Error + 'static)) -> String {
 fn print_demo(logins: &DemoLogins, config: &Config, addr: SocketAddr) {
     let host = format!("{}.{}", logins.tenant.slug, config.http.base_domain);
     println!();
-    println!("  Demo tenant seeded: {} ({})", logins.tenant.name, logins.tenant.slug);
+    println!(
+        "  Demo tenant seeded: {} ({})",
+        logins.tenant.name, logins.tenant.slug
+    );
     println!("  URL:  http://{host}:{}/", addr.port());
-    println!("        (or any host with header `X-Tenant: {}`)", logins.tenant.slug);
+    println!(
+        "        (or any host with header `X-Tenant: {}`)",
+        logins.tenant.slug
+    );
     for (role, email, password) in &logins.accounts {
         println!("  {:<8} {email}  password: {password}", role.as_str());
     }

@@ -51,8 +51,12 @@ pub fn wire(config: &Config, clock: Arc<dyn Clock>) -> Result<Wired, StartError>
     };
     let cache: Arc<dyn CacheStore> = match &config.redis.url {
         Some(url) => Arc::new(
-            RedisCache::new(url.expose_secret(), &config.redis.prefix, config.redis.timeout)
-                .map_err(|e| StartError::Cache(e.to_string()))?,
+            RedisCache::new(
+                url.expose_secret(),
+                &config.redis.prefix,
+                config.redis.timeout,
+            )
+            .map_err(|e| StartError::Cache(e.to_string()))?,
         ),
         None => Arc::new(MemoryCache::new(MEMORY_CACHE_ENTRIES)),
     };
@@ -62,5 +66,9 @@ pub fn wire(config: &Config, clock: Arc<dyn Clock>) -> Result<Wired, StartError>
         cache_ttl: config.tenancy_cache_ttl,
     };
     let services = Services::new(db.clone(), cache.clone(), clock, tenancy, config.argon2);
-    Ok(Wired { services, db, cache })
+    Ok(Wired {
+        services,
+        db,
+        cache,
+    })
 }

@@ -16,18 +16,21 @@ const KNOWN: &[&str] = &[
 pub(crate) fn map_err(context: &'static str, e: sqlx::Error) -> StoreError {
     match e {
         sqlx::Error::RowNotFound => StoreError::NotFound,
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
-            StoreError::Unavailable(Box::new(e))
-        }
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => StoreError::Unavailable(Box::new(e)),
         sqlx::Error::Database(ref db) => {
             let constraint = db.constraint().unwrap_or_default();
             if db.is_foreign_key_violation() && constraint.ends_with("_tenant_fkey") {
-                return StoreError::Conflict { constraint: "tenant_fkey" };
+                return StoreError::Conflict {
+                    constraint: "tenant_fkey",
+                };
             }
-            if db.is_unique_violation() {
-                if let Some(name) = KNOWN.iter().find(|k| **k == constraint) {
-                    return StoreError::Conflict { constraint: name };
-                }
+            if db.is_unique_violation()
+                && let Some(name) = KNOWN.iter().find(|k| **k == constraint)
+            {
+                return StoreError::Conflict { constraint: name };
             }
             // Class 08 (connection exception), 57P01-03 (admin shutdown, crash
             // shutdown, cannot connect now), 53300 (too many connections): transient.

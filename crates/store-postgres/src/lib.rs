@@ -59,7 +59,10 @@ impl PgDatabase {
         let connect = PgConnectOptions::from_str(&settings.url)
             .map_err(|e| StoreError::other("parsing the postgres url", e))?
             .application_name("finai-nexus");
-        let set_role = settings.app_role.as_ref().map(|r| format!("set role \"{}\"", r.replace('"', "\"\"")));
+        let set_role = settings
+            .app_role
+            .as_ref()
+            .map(|r| format!("set role \"{}\"", r.replace('"', "\"\"")));
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections.max(1))
             .acquire_timeout(settings.acquire_timeout)
@@ -91,13 +94,22 @@ impl PgDatabase {
     }
 
     /// Begins a transaction scoped to `tenant`: row-level security admits only its rows.
-    pub async fn begin_tenant_tx(&self, tenant: TenantId) -> Result<Transaction<'static, Postgres>, StoreError> {
+    pub async fn begin_tenant_tx(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Transaction<'static, Postgres>, StoreError> {
         begin_tenant_tx(&self.pool, tenant).await
     }
 }
 
-pub(crate) async fn begin_tenant_tx(pool: &PgPool, tenant: TenantId) -> Result<Transaction<'static, Postgres>, StoreError> {
-    let mut tx = pool.begin().await.map_err(|e| map_err("beginning a tenant transaction", e))?;
+pub(crate) async fn begin_tenant_tx(
+    pool: &PgPool,
+    tenant: TenantId,
+) -> Result<Transaction<'static, Postgres>, StoreError> {
+    let mut tx = pool
+        .begin()
+        .await
+        .map_err(|e| map_err("beginning a tenant transaction", e))?;
     sqlx::query("select set_config('nexus.tenant_id', $1, true)")
         .bind(tenant.to_string())
         .execute(&mut *tx)
@@ -113,15 +125,23 @@ impl Database for PgDatabase {
     }
 
     fn tenants(&self) -> Arc<dyn TenantStore> {
-        Arc::new(tenant::PgTenants { pool: self.pool.clone() })
+        Arc::new(tenant::PgTenants {
+            pool: self.pool.clone(),
+        })
     }
 
     fn users(&self) -> Arc<dyn UserStore> {
-        Arc::new(user::PgUsers { pool: self.pool.clone() })
+        Arc::new(user::PgUsers {
+            pool: self.pool.clone(),
+        })
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("select 1").execute(&self.pool).await.map(|_| ()).map_err(|e| map_err("ping", e))
+        sqlx::query("select 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(|e| map_err("ping", e))
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
@@ -136,17 +156,20 @@ impl Database for PgDatabase {
     }
 
     async fn is_migrated(&self) -> Result<bool, StoreError> {
-        let exists: bool = sqlx::query_scalar("select to_regclass('public._sqlx_migrations') is not null")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| map_err("checking migrations", e))?;
+        let exists: bool =
+            sqlx::query_scalar("select to_regclass('public._sqlx_migrations') is not null")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| map_err("checking migrations", e))?;
         if !exists {
             return Ok(false);
         }
         // The restricted role may not read the bookkeeping table; ask as the owner.
         let owner = self.owner_pool().await?;
         let applied: Result<Vec<i64>, _> =
-            sqlx::query_scalar("select version from _sqlx_migrations where success").fetch_all(&owner).await;
+            sqlx::query_scalar("select version from _sqlx_migrations where success")
+                .fetch_all(&owner)
+                .await;
         owner.close().await;
         let applied = applied.map_err(|e| map_err("checking migrations", e))?;
         Ok(migrator().iter().all(|m| applied.contains(&m.version)))
@@ -160,12 +183,16 @@ impl Database for PgDatabase {
         .fetch_one(&self.pool)
         .await
         .map_err(|e| map_err("checking the application role", e))?;
-        let bypasses: bool = row.try_get("bypasses").map_err(|e| map_err("checking the application role", e))?;
+        let bypasses: bool = row
+            .try_get("bypasses")
+            .map_err(|e| map_err("checking the application role", e))?;
         if bypasses {
             let who: String = row.try_get("who").unwrap_or_default();
             return Err(StoreError::other(
                 "checking the application role",
-                format!("role {who} bypasses row-level security; set database.app_role to a role without BYPASSRLS"),
+                format!(
+                    "role {who} bypasses row-level security; set database.app_role to a role without BYPASSRLS"
+                ),
             ));
         }
         Ok(())

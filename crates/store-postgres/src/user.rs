@@ -16,8 +16,7 @@ pub(crate) struct PgUsers {
     pub(crate) pool: PgPool,
 }
 
-const SELECT: &str =
-    "select tenant_id, app_user_id, email, display_name, role, password_hash, created_at from app_user";
+const SELECT: &str = "select tenant_id, app_user_id, email, display_name, role, password_hash, created_at from app_user";
 
 fn into_domain(row: &PgRow) -> Result<User, StoreError> {
     let parse = || -> Result<User, Box<dyn std::error::Error + Send + Sync>> {
@@ -33,13 +32,22 @@ fn into_domain(row: &PgRow) -> Result<User, StoreError> {
     parse().map_err(|e| StoreError::other("decoding a user row", e))
 }
 
-async fn commit(tx: sqlx::Transaction<'_, sqlx::Postgres>, context: &'static str) -> Result<(), StoreError> {
+async fn commit(
+    tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    context: &'static str,
+) -> Result<(), StoreError> {
     tx.commit().await.map_err(|e| map_err(context, e))
 }
 
 #[async_trait]
 impl UserStore for PgUsers {
-    async fn create(&self, tenant: TenantId, id: UserId, new: &NewUser, now: OffsetDateTime) -> Result<User, StoreError> {
+    async fn create(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        new: &NewUser,
+        now: OffsetDateTime,
+    ) -> Result<User, StoreError> {
         let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
         let row = sqlx::query(AssertSqlSafe(format!(
             "insert into app_user (tenant_id, app_user_id, email, display_name, role, password_hash, created_at, updated_at) \
@@ -62,27 +70,37 @@ impl UserStore for PgUsers {
 
     async fn get(&self, tenant: TenantId, id: UserId) -> Result<User, StoreError> {
         let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
-        let row = sqlx::query(AssertSqlSafe(format!("{SELECT} where tenant_id = $1 and app_user_id = $2")))
-            .bind(tenant.as_uuid())
-            .bind(id.as_uuid())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| map_err("loading a user", e))?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{SELECT} where tenant_id = $1 and app_user_id = $2"
+        )))
+        .bind(tenant.as_uuid())
+        .bind(id.as_uuid())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| map_err("loading a user", e))?;
         commit(tx, "loading a user").await?;
         into_domain(&row)
     }
 
-    async fn find_by_email(&self, tenant: TenantId, email: &Email) -> Result<Option<(User, PasswordHash)>, StoreError> {
+    async fn find_by_email(
+        &self,
+        tenant: TenantId,
+        email: &Email,
+    ) -> Result<Option<(User, PasswordHash)>, StoreError> {
         let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
-        let row = sqlx::query(AssertSqlSafe(format!("{SELECT} where tenant_id = $1 and email = $2")))
-            .bind(tenant.as_uuid())
-            .bind(email.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(|e| map_err("finding a user by e-mail", e))?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{SELECT} where tenant_id = $1 and email = $2"
+        )))
+        .bind(tenant.as_uuid())
+        .bind(email.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| map_err("finding a user by e-mail", e))?;
         commit(tx, "finding a user by e-mail").await?;
         row.map(|r| {
-            let hash: String = r.try_get("password_hash").map_err(|e| map_err("decoding a user row", e))?;
+            let hash: String = r
+                .try_get("password_hash")
+                .map_err(|e| map_err("decoding a user row", e))?;
             Ok((into_domain(&r)?, PasswordHash::from_phc(hash)))
         })
         .transpose()
@@ -94,14 +112,19 @@ impl UserStore for PgUsers {
         let role = q.role.map(Role::as_str);
         let pattern = q.search.as_deref().map(like_pattern);
         let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
-        let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!("select count(*) from app_user {filter}")))
-            .bind(tenant.as_uuid())
-            .bind(role)
-            .bind(&pattern)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| map_err("counting users", e))?;
-        let sql = format!("{SELECT} {filter} order by email {} limit $4 offset $5", q.order.sql());
+        let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "select count(*) from app_user {filter}"
+        )))
+        .bind(tenant.as_uuid())
+        .bind(role)
+        .bind(&pattern)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| map_err("counting users", e))?;
+        let sql = format!(
+            "{SELECT} {filter} order by email {} limit $4 offset $5",
+            q.order.sql()
+        );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(tenant.as_uuid())
             .bind(role)

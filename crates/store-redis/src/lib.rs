@@ -22,15 +22,23 @@ pub struct RedisCache {
 impl std::fmt::Debug for RedisCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The client holds the URL, which may carry a password: never print it.
-        f.debug_struct("RedisCache").field("prefix", &self.prefix).finish_non_exhaustive()
+        f.debug_struct("RedisCache")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
     }
 }
 
 impl RedisCache {
     /// Parses the URL without connecting. `prefix` namespaces every key.
     pub fn new(url: &str, prefix: &str, timeout: Duration) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url).map_err(|e| StoreError::other("parsing the redis url", e))?;
-        Ok(Self { client, conn: OnceCell::new(), prefix: prefix.to_owned(), timeout })
+        let client =
+            redis::Client::open(url).map_err(|e| StoreError::other("parsing the redis url", e))?;
+        Ok(Self {
+            client,
+            conn: OnceCell::new(),
+            prefix: prefix.to_owned(),
+            timeout,
+        })
     }
 
     async fn conn(&self) -> Result<ConnectionManager, StoreError> {
@@ -38,7 +46,9 @@ impl RedisCache {
             .set_connection_timeout(Some(self.timeout))
             .set_response_timeout(Some(self.timeout))
             .set_number_of_retries(1);
-        let fut = self.conn.get_or_try_init(|| self.client.get_connection_manager_with_config(cfg));
+        let fut = self
+            .conn
+            .get_or_try_init(|| self.client.get_connection_manager_with_config(cfg));
         match tokio::time::timeout(self.timeout * 2, fut).await {
             Ok(Ok(c)) => Ok(c.clone()),
             Ok(Err(e)) => Err(StoreError::Unavailable(Box::new(e))),
@@ -50,7 +60,12 @@ impl RedisCache {
         let mut conn = self.conn().await?;
         match tokio::time::timeout(self.timeout, cmd.query_async::<T>(&mut conn)).await {
             Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) if e.is_io_error() || e.is_timeout() || e.is_connection_dropped() || e.is_connection_refusal() => {
+            Ok(Err(e))
+                if e.is_io_error()
+                    || e.is_timeout()
+                    || e.is_connection_dropped()
+                    || e.is_connection_refusal() =>
+            {
                 Err(StoreError::Unavailable(Box::new(e)))
             }
             Ok(Err(e)) => Err(StoreError::other("running a redis command", e)),
@@ -75,11 +90,20 @@ impl CacheStore for RedisCache {
 
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError> {
         let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        self.run(redis::cmd("SET").arg(self.key(key)).arg(value).arg("PX").arg(ms)).await
+        self.run(
+            redis::cmd("SET")
+                .arg(self.key(key))
+                .arg(value)
+                .arg("PX")
+                .arg(ms),
+        )
+        .await
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.run::<i64>(redis::cmd("DEL").arg(self.key(key))).await.map(|_| ())
+        self.run::<i64>(redis::cmd("DEL").arg(self.key(key)))
+            .await
+            .map(|_| ())
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -10,7 +10,10 @@ use nexus_store::StoreError;
 const UNIQUE: &[(&str, &str)] = &[
     ("tenant.slug", "tenant_slug_key"),
     ("tenant_domain.domain", "tenant_domain_domain_key"),
-    ("tenant_domain.tenant_id, tenant_domain.domain", "tenant_domain_pkey"),
+    (
+        "tenant_domain.tenant_id, tenant_domain.domain",
+        "tenant_domain_pkey",
+    ),
     ("app_user.tenant_id, app_user.email", "app_user_email_key"),
     ("app_user.tenant_id, app_user.app_user_id", "app_user_pkey"),
 ];
@@ -19,9 +22,10 @@ const UNIQUE: &[(&str, &str)] = &[
 pub(crate) fn map_err(context: &'static str, e: sqlx::Error) -> StoreError {
     match e {
         sqlx::Error::RowNotFound => StoreError::NotFound,
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed => {
-            StoreError::Unavailable(Box::new(e))
-        }
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(Box::new(e)),
         sqlx::Error::Database(ref db) => {
             let msg = db.message();
             if db.is_unique_violation() {
@@ -32,7 +36,9 @@ pub(crate) fn map_err(context: &'static str, e: sqlx::Error) -> StoreError {
             }
             if db.is_foreign_key_violation() {
                 // SQLite does not say which key; the only FKs point at tenant.
-                return StoreError::Conflict { constraint: "tenant_fkey" };
+                return StoreError::Conflict {
+                    constraint: "tenant_fkey",
+                };
             }
             // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout: transient.
             if matches!(db.code().as_deref(), Some("5" | "6" | "517" | "262")) {

@@ -63,7 +63,11 @@ impl SqliteDatabase {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        let max = if in_memory { 1 } else { settings.max_connections.max(1) };
+        let max = if in_memory {
+            1
+        } else {
+            settings.max_connections.max(1)
+        };
         let pool = SqlitePoolOptions::new()
             .max_connections(max)
             .acquire_timeout(settings.acquire_timeout)
@@ -78,9 +82,14 @@ impl SqliteDatabase {
 }
 
 fn create_parent_dir(url: &str) -> Result<(), StoreError> {
-    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
     let path = path.split('?').next().unwrap_or(path);
-    if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+    if let Some(parent) = std::path::Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(parent).map_err(|e| StoreError::Unavailable(Box::new(e)))?;
     }
     Ok(())
@@ -93,15 +102,23 @@ impl Database for SqliteDatabase {
     }
 
     fn tenants(&self) -> Arc<dyn TenantStore> {
-        Arc::new(tenant::SqliteTenants { pool: self.pool.clone() })
+        Arc::new(tenant::SqliteTenants {
+            pool: self.pool.clone(),
+        })
     }
 
     fn users(&self) -> Arc<dyn UserStore> {
-        Arc::new(user::SqliteUsers { pool: self.pool.clone() })
+        Arc::new(user::SqliteUsers {
+            pool: self.pool.clone(),
+        })
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("select 1").execute(&self.pool).await.map(|_| ()).map_err(|e| map_err("ping", e))
+        sqlx::query("select 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(|e| map_err("ping", e))
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
@@ -121,10 +138,11 @@ impl Database for SqliteDatabase {
         if exists == 0 {
             return Ok(false);
         }
-        let applied: Vec<i64> = sqlx::query_scalar("select version from _sqlx_migrations where success = 1")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|e| map_err("checking migrations", e))?;
+        let applied: Vec<i64> =
+            sqlx::query_scalar("select version from _sqlx_migrations where success = 1")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| map_err("checking migrations", e))?;
         Ok(migrator().iter().all(|m| applied.contains(&m.version)))
     }
 
@@ -134,7 +152,14 @@ impl Database for SqliteDatabase {
             .fetch_one(&self.pool)
             .await
             .map_err(|e| map_err("checking pragmas", e))?;
-        if on == 1 { Ok(()) } else { Err(StoreError::other("checking pragmas", "foreign keys are not enforced")) }
+        if on == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::other(
+                "checking pragmas",
+                "foreign keys are not enforced",
+            ))
+        }
     }
 
     async fn schema_columns(&self) -> Result<Vec<(String, String)>, StoreError> {

@@ -2,9 +2,11 @@
 
 use crate::map_err;
 use async_trait::async_trait;
-use nexus_domain::paging::Page;
-use nexus_domain::tenancy::{DomainName, NewTenant, Plan, Tenant, TenantQuery, TenantSlug, TenantStatus};
 use nexus_domain::TenantId;
+use nexus_domain::paging::Page;
+use nexus_domain::tenancy::{
+    DomainName, NewTenant, Plan, Tenant, TenantQuery, TenantSlug, TenantStatus,
+};
 use nexus_store::sql::like_pattern;
 use nexus_store::{StoreError, TenantStore};
 use sqlx::sqlite::SqliteRow;
@@ -49,7 +51,12 @@ fn into_domain(row: &SqliteRow) -> Result<Tenant, StoreError> {
 
 #[async_trait]
 impl TenantStore for SqliteTenants {
-    async fn create(&self, id: TenantId, new: &NewTenant, now: OffsetDateTime) -> Result<Tenant, StoreError> {
+    async fn create(
+        &self,
+        id: TenantId,
+        new: &NewTenant,
+        now: OffsetDateTime,
+    ) -> Result<Tenant, StoreError> {
         sqlx::query(
             "insert into tenant (tenant_id, slug, name, status, plan, settings, branding, created_at, updated_at) \
              values (?, ?, ?, 'active', ?, ?, ?, ?, ?)",
@@ -87,7 +94,9 @@ impl TenantStore for SqliteTenants {
     }
 
     async fn find_by_domain(&self, domain: &DomainName) -> Result<Option<Tenant>, StoreError> {
-        let sql = format!("{SELECT} where t.tenant_id = (select tenant_id from tenant_domain where domain = ?)");
+        let sql = format!(
+            "{SELECT} where t.tenant_id = (select tenant_id from tenant_domain where domain = ?)"
+        );
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(domain.as_str())
             .fetch_optional(&self.pool)
@@ -103,12 +112,14 @@ impl TenantStore for SqliteTenants {
              and (?2 is null or lower(t.slug) like ?2 escape '\\' or lower(t.name) like ?2 escape '\\')";
         let status = q.status.map(TenantStatus::as_str);
         let pattern = q.search.as_deref().map(like_pattern);
-        let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!("select count(*) from tenant t {filter}")))
-            .bind(status)
-            .bind(&pattern)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| map_err("counting tenants", e))?;
+        let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "select count(*) from tenant t {filter}"
+        )))
+        .bind(status)
+        .bind(&pattern)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| map_err("counting tenants", e))?;
         let sql = format!(
             "{SELECT} {filter} order by t.{} {}, t.tenant_id limit ?3 offset ?4",
             q.sort.column(),
@@ -153,10 +164,19 @@ impl TenantStore for SqliteTenants {
         .execute(&self.pool)
         .await
         .map_err(|e| map_err("updating a tenant", e))?;
-        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
-    async fn add_domain(&self, id: TenantId, domain: &DomainName, now: OffsetDateTime) -> Result<(), StoreError> {
+    async fn add_domain(
+        &self,
+        id: TenantId,
+        domain: &DomainName,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         sqlx::query("insert into tenant_domain (tenant_id, domain, created_at) values (?, ?, ?)")
             .bind(id.as_uuid())
             .bind(domain.as_str())
@@ -165,7 +185,9 @@ impl TenantStore for SqliteTenants {
             .await
             .map(|_| ())
             .map_err(|e| match map_err("adding a domain", e) {
-                StoreError::Conflict { constraint: "tenant_fkey" } => StoreError::NotFound,
+                StoreError::Conflict {
+                    constraint: "tenant_fkey",
+                } => StoreError::NotFound,
                 other => other,
             })
     }
@@ -177,6 +199,10 @@ impl TenantStore for SqliteTenants {
             .execute(&self.pool)
             .await
             .map_err(|e| map_err("removing a domain", e))?;
-        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 }

@@ -2,11 +2,11 @@
 //! filter is the whole of tenant isolation.
 
 use crate::map_err;
-use nexus_store::sql::like_pattern;
 use async_trait::async_trait;
 use nexus_domain::paging::Page;
 use nexus_domain::user::{Email, NewUser, PasswordHash, Role, User, UserQuery};
 use nexus_domain::{TenantId, UserId};
+use nexus_store::sql::like_pattern;
 use nexus_store::{StoreError, UserStore};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row, SqlitePool};
@@ -16,8 +16,7 @@ pub(crate) struct SqliteUsers {
     pub(crate) pool: SqlitePool,
 }
 
-const SELECT: &str =
-    "select tenant_id, app_user_id, email, display_name, role, password_hash, created_at from app_user";
+const SELECT: &str = "select tenant_id, app_user_id, email, display_name, role, password_hash, created_at from app_user";
 
 fn into_domain(row: &SqliteRow) -> Result<User, StoreError> {
     let parse = || -> Result<User, Box<dyn std::error::Error + Send + Sync>> {
@@ -35,7 +34,13 @@ fn into_domain(row: &SqliteRow) -> Result<User, StoreError> {
 
 #[async_trait]
 impl UserStore for SqliteUsers {
-    async fn create(&self, tenant: TenantId, id: UserId, new: &NewUser, now: OffsetDateTime) -> Result<User, StoreError> {
+    async fn create(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        new: &NewUser,
+        now: OffsetDateTime,
+    ) -> Result<User, StoreError> {
         sqlx::query(
             "insert into app_user (tenant_id, app_user_id, email, display_name, role, password_hash, created_at, updated_at) \
              values (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -55,24 +60,34 @@ impl UserStore for SqliteUsers {
     }
 
     async fn get(&self, tenant: TenantId, id: UserId) -> Result<User, StoreError> {
-        let row = sqlx::query(AssertSqlSafe(format!("{SELECT} where tenant_id = ? and app_user_id = ?")))
-            .bind(tenant.as_uuid())
-            .bind(id.as_uuid())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| map_err("loading a user", e))?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{SELECT} where tenant_id = ? and app_user_id = ?"
+        )))
+        .bind(tenant.as_uuid())
+        .bind(id.as_uuid())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| map_err("loading a user", e))?;
         into_domain(&row)
     }
 
-    async fn find_by_email(&self, tenant: TenantId, email: &Email) -> Result<Option<(User, PasswordHash)>, StoreError> {
-        let row = sqlx::query(AssertSqlSafe(format!("{SELECT} where tenant_id = ? and email = ?")))
-            .bind(tenant.as_uuid())
-            .bind(email.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| map_err("finding a user by e-mail", e))?;
+    async fn find_by_email(
+        &self,
+        tenant: TenantId,
+        email: &Email,
+    ) -> Result<Option<(User, PasswordHash)>, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{SELECT} where tenant_id = ? and email = ?"
+        )))
+        .bind(tenant.as_uuid())
+        .bind(email.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| map_err("finding a user by e-mail", e))?;
         row.map(|r| {
-            let hash: String = r.try_get("password_hash").map_err(|e| map_err("decoding a user row", e))?;
+            let hash: String = r
+                .try_get("password_hash")
+                .map_err(|e| map_err("decoding a user row", e))?;
             Ok((into_domain(&r)?, PasswordHash::from_phc(hash)))
         })
         .transpose()
@@ -83,14 +98,19 @@ impl UserStore for SqliteUsers {
              and (?3 is null or lower(email) like ?3 escape '\\' or lower(display_name) like ?3 escape '\\')";
         let role = q.role.map(Role::as_str);
         let pattern = q.search.as_deref().map(like_pattern);
-        let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!("select count(*) from app_user {filter}")))
-            .bind(tenant.as_uuid())
-            .bind(role)
-            .bind(&pattern)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| map_err("counting users", e))?;
-        let sql = format!("{SELECT} {filter} order by email {} limit ?4 offset ?5", q.order.sql());
+        let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "select count(*) from app_user {filter}"
+        )))
+        .bind(tenant.as_uuid())
+        .bind(role)
+        .bind(&pattern)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| map_err("counting users", e))?;
+        let sql = format!(
+            "{SELECT} {filter} order by email {} limit ?4 offset ?5",
+            q.order.sql()
+        );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(tenant.as_uuid())
             .bind(role)

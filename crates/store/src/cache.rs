@@ -38,13 +38,18 @@ pub struct MemoryCache {
 impl MemoryCache {
     /// A cache holding at most `capacity` entries.
     pub fn new(capacity: usize) -> Self {
-        Self { entries: Mutex::new(HashMap::new()), capacity: capacity.max(1) }
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Vec<u8>)>> {
         // A panic while holding the lock cannot leave the map half-updated (every
         // operation is a single insert or remove), so a poisoned lock is safe to reuse.
-        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -73,7 +78,11 @@ impl CacheStore for MemoryCache {
             map.retain(|_, (exp, _)| *exp > now);
             if map.len() >= self.capacity {
                 // Still full of live entries: drop the one closest to expiry.
-                if let Some(k) = map.iter().min_by_key(|(_, (exp, _))| *exp).map(|(k, _)| k.clone()) {
+                if let Some(k) = map
+                    .iter()
+                    .min_by_key(|(_, (exp, _))| *exp)
+                    .map(|(k, _)| k.clone())
+                {
                     map.remove(&k);
                 }
             }

@@ -5,12 +5,19 @@
 //! case for SQLite, and for PostgreSQL and Redis when their test URLs are set, so a
 //! second backend costs one line per case, not a second suite. [`DB_CASES`] and
 //! [`CACHE_CASES`] list the cases so a backend cannot silently skip one.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::missing_panics_doc)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::missing_panics_doc,
+    clippy::assigning_clones
+)]
 
 use crate::{CacheStore, Database, StoreError};
 use nexus_domain::paging::{Order, PageRequest};
 use nexus_domain::tenancy::{
-    Branding, DomainName, HexColour, NewTenant, Plan, TenantQuery, TenantSettings, TenantSlug, TenantSort, TenantStatus,
+    Branding, DomainName, HexColour, NewTenant, Plan, TenantQuery, TenantSettings, TenantSlug,
+    TenantSort, TenantStatus,
 };
 use nexus_domain::user::{Email, NewUser, PasswordHash, Role, UserQuery};
 use nexus_domain::{Clock, ManualClock, TenantId, UserId};
@@ -26,22 +33,42 @@ pub type CacheCase = fn(Arc<dyn CacheStore>) -> Pin<Box<dyn Future<Output = ()> 
 
 /// Every database case, by name.
 pub const DB_CASES: &[(&str, DbCase)] = &[
-    ("migrations_are_idempotent", |db| Box::pin(migrations_are_idempotent(db))),
-    ("tenant_create_get_find", |db| Box::pin(tenant_create_get_find(db))),
-    ("tenant_slug_conflict", |db| Box::pin(tenant_slug_conflict(db))),
+    ("migrations_are_idempotent", |db| {
+        Box::pin(migrations_are_idempotent(db))
+    }),
+    ("tenant_create_get_find", |db| {
+        Box::pin(tenant_create_get_find(db))
+    }),
+    ("tenant_slug_conflict", |db| {
+        Box::pin(tenant_slug_conflict(db))
+    }),
     ("tenant_update", |db| Box::pin(tenant_update(db))),
-    ("tenant_list_filter_sort_page", |db| Box::pin(tenant_list_filter_sort_page(db))),
+    ("tenant_list_filter_sort_page", |db| {
+        Box::pin(tenant_list_filter_sort_page(db))
+    }),
     ("tenant_domains", |db| Box::pin(tenant_domains(db))),
-    ("user_create_get_find", |db| Box::pin(user_create_get_find(db))),
-    ("user_email_unique_per_tenant", |db| Box::pin(user_email_unique_per_tenant(db))),
-    ("user_tenant_isolation", |db| Box::pin(user_tenant_isolation(db))),
-    ("user_requires_existing_tenant", |db| Box::pin(user_requires_existing_tenant(db))),
-    ("user_list_filter_page", |db| Box::pin(user_list_filter_page(db))),
+    ("user_create_get_find", |db| {
+        Box::pin(user_create_get_find(db))
+    }),
+    ("user_email_unique_per_tenant", |db| {
+        Box::pin(user_email_unique_per_tenant(db))
+    }),
+    ("user_tenant_isolation", |db| {
+        Box::pin(user_tenant_isolation(db))
+    }),
+    ("user_requires_existing_tenant", |db| {
+        Box::pin(user_requires_existing_tenant(db))
+    }),
+    ("user_list_filter_page", |db| {
+        Box::pin(user_list_filter_page(db))
+    }),
 ];
 
 /// Every cache case, by name.
 pub const CACHE_CASES: &[(&str, CacheCase)] = &[
-    ("cache_set_get_delete", |c| Box::pin(cache_set_get_delete(c))),
+    ("cache_set_get_delete", |c| {
+        Box::pin(cache_set_get_delete(c))
+    }),
     ("cache_expiry", |c| Box::pin(cache_expiry(c))),
     ("cache_ping", |c| Box::pin(cache_ping(c))),
 ];
@@ -55,14 +82,21 @@ fn new_tenant(slug: &str, name: &str) -> NewTenant {
         slug: TenantSlug::parse(slug).unwrap(),
         name: name.to_owned(),
         plan: Plan::Standard,
-        branding: Branding { display_name: name.to_owned(), logo_url: None, primary_colour: HexColour::default() },
+        branding: Branding {
+            display_name: name.to_owned(),
+            logo_url: None,
+            primary_colour: HexColour::default(),
+        },
         settings: TenantSettings::default(),
     }
 }
 
 async fn add_tenant(db: &Arc<dyn Database>, c: &ManualClock, slug: &str, name: &str) -> TenantId {
     let id = TenantId::generate(c);
-    db.tenants().create(id, &new_tenant(slug, name), c.now()).await.unwrap();
+    db.tenants()
+        .create(id, &new_tenant(slug, name), c.now())
+        .await
+        .unwrap();
     c.advance(time::Duration::seconds(1));
     id
 }
@@ -72,7 +106,9 @@ fn new_user(email: &str, name: &str, role: Role) -> NewUser {
         email: Email::parse(email).unwrap(),
         display_name: name.to_owned(),
         role,
-        password_hash: PasswordHash::from_phc("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA".to_owned()),
+        password_hash: PasswordHash::from_phc(
+            "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA".to_owned(),
+        ),
     }
 }
 
@@ -100,16 +136,41 @@ async fn tenant_create_get_find(db: Arc<dyn Database>) {
     assert_eq!(db.tenants().get(id).await.unwrap(), created);
     let by_slug = db.tenants().find_by_slug(&new.slug).await.unwrap().unwrap();
     assert_eq!(by_slug, created);
-    assert!(db.tenants().find_by_slug(&TenantSlug::parse("nobody").unwrap()).await.unwrap().is_none());
-    assert!(matches!(db.tenants().get(TenantId::generate(&c)).await, Err(StoreError::NotFound)));
+    assert!(
+        db.tenants()
+            .find_by_slug(&TenantSlug::parse("nobody").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        db.tenants().get(TenantId::generate(&c)).await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!(db.tenants().count().await.unwrap(), 1);
 }
 
 async fn tenant_slug_conflict(db: Arc<dyn Database>) {
     let c = clock();
     add_tenant(&db, &c, "dup", "First").await;
-    let err = db.tenants().create(TenantId::generate(&c), &new_tenant("dup", "Second"), c.now()).await.unwrap_err();
-    assert!(matches!(err, StoreError::Conflict { constraint: "tenant_slug_key" }), "{err:?}");
+    let err = db
+        .tenants()
+        .create(
+            TenantId::generate(&c),
+            &new_tenant("dup", "Second"),
+            c.now(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                constraint: "tenant_slug_key"
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(db.tenants().count().await.unwrap(), 1);
 }
 
@@ -127,45 +188,95 @@ async fn tenant_update(db: Arc<dyn Database>) {
     assert_eq!(db.tenants().get(id).await.unwrap(), t);
     let mut ghost = t.clone();
     ghost.id = TenantId::generate(&c);
-    assert!(matches!(db.tenants().update(&ghost).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        db.tenants().update(&ghost).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 async fn tenant_list_filter_sort_page(db: Arc<dyn Database>) {
     let c = clock();
-    for (slug, name) in [("alpha", "Zeta College"), ("bravo", "Yankee Bank"), ("charlie", "X-Ray 50% School")] {
+    for (slug, name) in [
+        ("alpha", "Zeta College"),
+        ("bravo", "Yankee Bank"),
+        ("charlie", "X-Ray 50% School"),
+    ] {
         add_tenant(&db, &c, slug, name).await;
     }
-    let bravo = db.tenants().find_by_slug(&TenantSlug::parse("bravo").unwrap()).await.unwrap().unwrap();
+    let bravo = db
+        .tenants()
+        .find_by_slug(&TenantSlug::parse("bravo").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     let mut suspended = bravo.clone();
     suspended.status = TenantStatus::Suspended;
     db.tenants().update(&suspended).await.unwrap();
 
     let slugs = |p: &nexus_domain::paging::Page<nexus_domain::tenancy::Tenant>| {
-        p.items.iter().map(|t| t.slug.to_string()).collect::<Vec<_>>()
+        p.items
+            .iter()
+            .map(|t| t.slug.to_string())
+            .collect::<Vec<_>>()
     };
     let all = db.tenants().list(&TenantQuery::default()).await.unwrap();
     assert_eq!(slugs(&all), ["alpha", "bravo", "charlie"]);
     assert_eq!(all.total, 3);
 
-    let by_name = db.tenants().list(&TenantQuery { sort: TenantSort::Name, ..TenantQuery::default() }).await.unwrap();
+    let by_name = db
+        .tenants()
+        .list(&TenantQuery {
+            sort: TenantSort::Name,
+            ..TenantQuery::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(slugs(&by_name), ["charlie", "bravo", "alpha"]);
 
-    let newest = TenantQuery { sort: TenantSort::CreatedAt, order: Order::Desc, ..TenantQuery::default() };
-    assert_eq!(slugs(&db.tenants().list(&newest).await.unwrap()), ["charlie", "bravo", "alpha"]);
+    let newest = TenantQuery {
+        sort: TenantSort::CreatedAt,
+        order: Order::Desc,
+        ..TenantQuery::default()
+    };
+    assert_eq!(
+        slugs(&db.tenants().list(&newest).await.unwrap()),
+        ["charlie", "bravo", "alpha"]
+    );
 
-    let active = TenantQuery { status: Some(TenantStatus::Active), ..TenantQuery::default() };
+    let active = TenantQuery {
+        status: Some(TenantStatus::Active),
+        ..TenantQuery::default()
+    };
     let page = db.tenants().list(&active).await.unwrap();
-    assert_eq!((slugs(&page), page.total), (vec!["alpha".to_owned(), "charlie".to_owned()], 2));
+    assert_eq!(
+        (slugs(&page), page.total),
+        (vec!["alpha".to_owned(), "charlie".to_owned()], 2)
+    );
 
     // Search is case-insensitive over slug and name, and `%` is literal.
-    let q = |s: &str| TenantQuery { search: Some(s.to_owned()), ..TenantQuery::default() };
-    assert_eq!(slugs(&db.tenants().list(&q("YANKEE")).await.unwrap()), ["bravo"]);
-    assert_eq!(slugs(&db.tenants().list(&q("50%")).await.unwrap()), ["charlie"]);
+    let q = |s: &str| TenantQuery {
+        search: Some(s.to_owned()),
+        ..TenantQuery::default()
+    };
+    assert_eq!(
+        slugs(&db.tenants().list(&q("YANKEE")).await.unwrap()),
+        ["bravo"]
+    );
+    assert_eq!(
+        slugs(&db.tenants().list(&q("50%")).await.unwrap()),
+        ["charlie"]
+    );
     assert_eq!(db.tenants().list(&q("5_%")).await.unwrap().total, 0);
 
-    let window = TenantQuery { page: PageRequest::new(Some(2), Some(1)).unwrap(), ..TenantQuery::default() };
+    let window = TenantQuery {
+        page: PageRequest::new(Some(2), Some(1)).unwrap(),
+        ..TenantQuery::default()
+    };
     let page = db.tenants().list(&window).await.unwrap();
-    assert_eq!((slugs(&page), page.total, page.limit, page.offset), (vec!["bravo".to_owned(), "charlie".to_owned()], 3, 2, 1));
+    assert_eq!(
+        (slugs(&page), page.total, page.limit, page.offset),
+        (vec!["bravo".to_owned(), "charlie".to_owned()], 3, 2, 1)
+    );
 }
 
 async fn tenant_domains(db: Arc<dyn Database>) {
@@ -177,18 +288,59 @@ async fn tenant_domains(db: Arc<dyn Database>) {
     db.tenants().add_domain(a, &learn, c.now()).await.unwrap();
     db.tenants().add_domain(a, &extra, c.now()).await.unwrap();
     let t = db.tenants().get(a).await.unwrap();
-    assert_eq!(t.domains, vec![extra.clone(), learn.clone()], "domains come back sorted");
-    assert_eq!(db.tenants().find_by_domain(&learn).await.unwrap().unwrap().id, a);
+    assert_eq!(
+        t.domains,
+        vec![extra.clone(), learn.clone()],
+        "domains come back sorted"
+    );
+    assert_eq!(
+        db.tenants()
+            .find_by_domain(&learn)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        a
+    );
 
-    let err = db.tenants().add_domain(b, &learn, c.now()).await.unwrap_err();
-    assert!(matches!(err, StoreError::Conflict { constraint: "tenant_domain_domain_key" }), "{err:?}");
-    let err = db.tenants().add_domain(TenantId::generate(&c), &DomainName::parse("x.example").unwrap(), c.now()).await.unwrap_err();
+    let err = db
+        .tenants()
+        .add_domain(b, &learn, c.now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                constraint: "tenant_domain_domain_key"
+            }
+        ),
+        "{err:?}"
+    );
+    let err = db
+        .tenants()
+        .add_domain(
+            TenantId::generate(&c),
+            &DomainName::parse("x.example").unwrap(),
+            c.now(),
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::NotFound), "{err:?}");
 
     db.tenants().remove_domain(a, &learn).await.unwrap();
     assert!(db.tenants().find_by_domain(&learn).await.unwrap().is_none());
-    assert!(matches!(db.tenants().remove_domain(a, &learn).await, Err(StoreError::NotFound)));
-    assert!(matches!(db.tenants().remove_domain(b, &extra).await, Err(StoreError::NotFound)), "cannot remove another tenant's domain");
+    assert!(matches!(
+        db.tenants().remove_domain(a, &learn).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        matches!(
+            db.tenants().remove_domain(b, &extra).await,
+            Err(StoreError::NotFound)
+        ),
+        "cannot remove another tenant's domain"
+    );
     assert_eq!(db.tenants().get(a).await.unwrap().domains, vec![extra]);
 }
 
@@ -198,14 +350,37 @@ async fn user_create_get_find(db: Arc<dyn Database>) {
     let id = UserId::generate(&c);
     let new = new_user("ada@example.com", "Ada", Role::Instructor);
     let u = db.users().create(t, id, &new, c.now()).await.unwrap();
-    assert_eq!((u.id, u.tenant_id, u.email.as_str(), u.display_name.as_str(), u.role), (id, t, "ada@example.com", "Ada", Role::Instructor));
+    assert_eq!(
+        (
+            u.id,
+            u.tenant_id,
+            u.email.as_str(),
+            u.display_name.as_str(),
+            u.role
+        ),
+        (id, t, "ada@example.com", "Ada", Role::Instructor)
+    );
     assert_eq!(u.created_at, c.now());
     assert_eq!(db.users().get(t, id).await.unwrap(), u);
-    let (found, hash) = db.users().find_by_email(t, &new.email).await.unwrap().unwrap();
+    let (found, hash) = db
+        .users()
+        .find_by_email(t, &new.email)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(found, u);
     assert_eq!(hash, new.password_hash);
-    assert!(db.users().find_by_email(t, &Email::parse("nobody@example.com").unwrap()).await.unwrap().is_none());
-    assert!(matches!(db.users().get(t, UserId::generate(&c)).await, Err(StoreError::NotFound)));
+    assert!(
+        db.users()
+            .find_by_email(t, &Email::parse("nobody@example.com").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        db.users().get(t, UserId::generate(&c)).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 async fn user_email_unique_per_tenant(db: Arc<dyn Database>) {
@@ -213,20 +388,65 @@ async fn user_email_unique_per_tenant(db: Arc<dyn Database>) {
     let a = add_tenant(&db, &c, "uniq-a", "A").await;
     let b = add_tenant(&db, &c, "uniq-b", "B").await;
     let new = new_user("same@example.com", "Same", Role::Learner);
-    db.users().create(a, UserId::generate(&c), &new, c.now()).await.unwrap();
-    db.users().create(b, UserId::generate(&c), &new, c.now()).await.unwrap();
-    let err = db.users().create(a, UserId::generate(&c), &new, c.now()).await.unwrap_err();
-    assert!(matches!(err, StoreError::Conflict { constraint: "app_user_email_key" }), "{err:?}");
+    db.users()
+        .create(a, UserId::generate(&c), &new, c.now())
+        .await
+        .unwrap();
+    db.users()
+        .create(b, UserId::generate(&c), &new, c.now())
+        .await
+        .unwrap();
+    let err = db
+        .users()
+        .create(a, UserId::generate(&c), &new, c.now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                constraint: "app_user_email_key"
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 async fn user_tenant_isolation(db: Arc<dyn Database>) {
     let c = clock();
     let a = add_tenant(&db, &c, "iso-a", "A").await;
     let b = add_tenant(&db, &c, "iso-b", "B").await;
-    let ua = db.users().create(a, UserId::generate(&c), &new_user("a@example.com", "A", Role::Learner), c.now()).await.unwrap();
-    db.users().create(b, UserId::generate(&c), &new_user("b@example.com", "B", Role::Learner), c.now()).await.unwrap();
-    assert!(matches!(db.users().get(b, ua.id).await, Err(StoreError::NotFound)), "B cannot load A's user by id");
-    assert!(db.users().find_by_email(b, &ua.email).await.unwrap().is_none(), "B cannot find A's user by e-mail");
+    let ua = db
+        .users()
+        .create(
+            a,
+            UserId::generate(&c),
+            &new_user("a@example.com", "A", Role::Learner),
+            c.now(),
+        )
+        .await
+        .unwrap();
+    db.users()
+        .create(
+            b,
+            UserId::generate(&c),
+            &new_user("b@example.com", "B", Role::Learner),
+            c.now(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(db.users().get(b, ua.id).await, Err(StoreError::NotFound)),
+        "B cannot load A's user by id"
+    );
+    assert!(
+        db.users()
+            .find_by_email(b, &ua.email)
+            .await
+            .unwrap()
+            .is_none(),
+        "B cannot find A's user by e-mail"
+    );
     let listed = db.users().list(b, &UserQuery::default()).await.unwrap();
     assert_eq!(listed.total, 1);
     assert!(listed.items.iter().all(|u| u.tenant_id == b));
@@ -236,10 +456,23 @@ async fn user_requires_existing_tenant(db: Arc<dyn Database>) {
     let c = clock();
     let err = db
         .users()
-        .create(TenantId::generate(&c), UserId::generate(&c), &new_user("x@example.com", "X", Role::Admin), c.now())
+        .create(
+            TenantId::generate(&c),
+            UserId::generate(&c),
+            &new_user("x@example.com", "X", Role::Admin),
+            c.now(),
+        )
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict { constraint: "tenant_fkey" }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                constraint: "tenant_fkey"
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 async fn user_list_filter_page(db: Arc<dyn Database>) {
@@ -251,28 +484,89 @@ async fn user_list_filter_page(db: Arc<dyn Database>) {
         ("bob@example.com", "Bob Instructor", Role::Instructor),
         ("dave@example.com", "Dave", Role::Learner),
     ] {
-        db.users().create(t, UserId::generate(&c), &new_user(email, name, role), c.now()).await.unwrap();
+        db.users()
+            .create(
+                t,
+                UserId::generate(&c),
+                &new_user(email, name, role),
+                c.now(),
+            )
+            .await
+            .unwrap();
     }
     let emails = |p: &nexus_domain::paging::Page<nexus_domain::user::User>| {
-        p.items.iter().map(|u| u.email.as_str().to_owned()).collect::<Vec<_>>()
+        p.items
+            .iter()
+            .map(|u| u.email.as_str().to_owned())
+            .collect::<Vec<_>>()
     };
     let all = db.users().list(t, &UserQuery::default()).await.unwrap();
-    assert_eq!(emails(&all), ["alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com"]);
-    let learners = db.users().list(t, &UserQuery { role: Some(Role::Learner), order: Order::Desc, ..UserQuery::default() }).await.unwrap();
-    assert_eq!((emails(&learners), learners.total), (vec!["dave@example.com".to_owned(), "carol@example.com".to_owned()], 2));
-    let search = db.users().list(t, &UserQuery { search: Some("instruct".to_owned()), ..UserQuery::default() }).await.unwrap();
+    assert_eq!(
+        emails(&all),
+        [
+            "alice@example.com",
+            "bob@example.com",
+            "carol@example.com",
+            "dave@example.com"
+        ]
+    );
+    let learners = db
+        .users()
+        .list(
+            t,
+            &UserQuery {
+                role: Some(Role::Learner),
+                order: Order::Desc,
+                ..UserQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (emails(&learners), learners.total),
+        (
+            vec![
+                "dave@example.com".to_owned(),
+                "carol@example.com".to_owned()
+            ],
+            2
+        )
+    );
+    let search = db
+        .users()
+        .list(
+            t,
+            &UserQuery {
+                search: Some("instruct".to_owned()),
+                ..UserQuery::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(emails(&search), ["bob@example.com"]);
-    let window = UserQuery { page: PageRequest::new(Some(1), Some(3)).unwrap(), ..UserQuery::default() };
+    let window = UserQuery {
+        page: PageRequest::new(Some(1), Some(3)).unwrap(),
+        ..UserQuery::default()
+    };
     let page = db.users().list(t, &window).await.unwrap();
-    assert_eq!((emails(&page), page.total), (vec!["dave@example.com".to_owned()], 4));
+    assert_eq!(
+        (emails(&page), page.total),
+        (vec!["dave@example.com".to_owned()], 4)
+    );
 }
 
 async fn cache_set_get_delete(cache: Arc<dyn CacheStore>) {
     let key = format!("contract:{}", uuid::Uuid::new_v4());
     assert_eq!(cache.get(&key).await.unwrap(), None);
-    cache.set(&key, b"one", Duration::from_secs(60)).await.unwrap();
+    cache
+        .set(&key, b"one", Duration::from_mins(1))
+        .await
+        .unwrap();
     assert_eq!(cache.get(&key).await.unwrap().as_deref(), Some(&b"one"[..]));
-    cache.set(&key, b"two", Duration::from_secs(60)).await.unwrap();
+    cache
+        .set(&key, b"two", Duration::from_mins(1))
+        .await
+        .unwrap();
     assert_eq!(cache.get(&key).await.unwrap().as_deref(), Some(&b"two"[..]));
     cache.delete(&key).await.unwrap();
     assert_eq!(cache.get(&key).await.unwrap(), None);
@@ -281,10 +575,17 @@ async fn cache_set_get_delete(cache: Arc<dyn CacheStore>) {
 
 async fn cache_expiry(cache: Arc<dyn CacheStore>) {
     let key = format!("contract:{}", uuid::Uuid::new_v4());
-    cache.set(&key, b"short", Duration::from_millis(150)).await.unwrap();
+    cache
+        .set(&key, b"short", Duration::from_millis(150))
+        .await
+        .unwrap();
     assert!(cache.get(&key).await.unwrap().is_some());
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(cache.get(&key).await.unwrap(), None, "entry outlived its TTL");
+    assert_eq!(
+        cache.get(&key).await.unwrap(),
+        None,
+        "entry outlived its TTL"
+    );
 }
 
 async fn cache_ping(cache: Arc<dyn CacheStore>) {

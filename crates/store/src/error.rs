@@ -33,7 +33,13 @@ pub enum StoreError {
 
 impl StoreError {
     /// Wraps an unexpected error with what was being done.
-    pub fn other(context: &'static str, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        Self::Other { context, source: source.into() }
+    pub fn other(
+        context: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Other {
+            context,
+            source: source.into(),
+        }
     }
 }

@@ -11,9 +11,9 @@
 
 mod cache;
 mod error;
+pub mod sql;
 mod tenant;
 mod user;
-pub mod sql;
 
 #[cfg(feature = "contract")]
 pub mod contract;

@@ -5,16 +5,21 @@
 
 use crate::StoreError;
 use async_trait::async_trait;
+use nexus_domain::TenantId;
 use nexus_domain::paging::Page;
 use nexus_domain::tenancy::{DomainName, NewTenant, Tenant, TenantQuery, TenantSlug};
-use nexus_domain::TenantId;
 use time::OffsetDateTime;
 
 /// Stores tenants and their custom domains.
 #[async_trait]
 pub trait TenantStore: Send + Sync {
     /// Inserts a tenant. `Conflict { constraint: "tenant_slug_key" }` if the slug is taken.
-    async fn create(&self, id: TenantId, new: &NewTenant, now: OffsetDateTime) -> Result<Tenant, StoreError>;
+    async fn create(
+        &self,
+        id: TenantId,
+        new: &NewTenant,
+        now: OffsetDateTime,
+    ) -> Result<Tenant, StoreError>;
     /// Loads one tenant with its domains, or `NotFound`.
     async fn get(&self, id: TenantId) -> Result<Tenant, StoreError>;
     /// Finds a tenant by slug.
@@ -30,7 +35,12 @@ pub trait TenantStore: Send + Sync {
     async fn update(&self, tenant: &Tenant) -> Result<(), StoreError>;
     /// Attaches a custom domain. `Conflict { constraint: "tenant_domain_domain_key" }` if
     /// any tenant already owns it; `NotFound` if the tenant does not exist.
-    async fn add_domain(&self, id: TenantId, domain: &DomainName, now: OffsetDateTime) -> Result<(), StoreError>;
+    async fn add_domain(
+        &self,
+        id: TenantId,
+        domain: &DomainName,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
     /// Detaches a custom domain, or `NotFound`.
     async fn remove_domain(&self, id: TenantId, domain: &DomainName) -> Result<(), StoreError>;
 }

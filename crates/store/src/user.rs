@@ -13,11 +13,21 @@ pub trait UserStore: Send + Sync {
     /// Inserts an account. `Conflict { constraint: "app_user_email_key" }` if the e-mail
     /// is taken in this tenant; `Conflict { constraint: "tenant_fkey" }` if the
     /// tenant does not exist.
-    async fn create(&self, tenant: TenantId, id: UserId, new: &NewUser, now: OffsetDateTime) -> Result<User, StoreError>;
+    async fn create(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        new: &NewUser,
+        now: OffsetDateTime,
+    ) -> Result<User, StoreError>;
     /// Loads one account of this tenant, or `NotFound`.
     async fn get(&self, tenant: TenantId, id: UserId) -> Result<User, StoreError>;
     /// Finds an account and its password hash by e-mail, for login.
-    async fn find_by_email(&self, tenant: TenantId, email: &Email) -> Result<Option<(User, PasswordHash)>, StoreError>;
+    async fn find_by_email(
+        &self,
+        tenant: TenantId,
+        email: &Email,
+    ) -> Result<Option<(User, PasswordHash)>, StoreError>;
     /// Lists this tenant's accounts by filter and window, sorted by e-mail.
     async fn list(&self, tenant: TenantId, query: &UserQuery) -> Result<Page<User>, StoreError>;
 }

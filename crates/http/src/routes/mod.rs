@@ -13,7 +13,9 @@ pub(crate) use probes::probes;
 
 /// Everything under `/v1`.
 pub(crate) fn v1() -> Router<AppState> {
-    Router::new().merge(tenant::router()).nest("/platform", platform_tenants::router())
+    Router::new()
+        .merge(tenant::router())
+        .nest("/platform", platform_tenants::router())
 }
 
 /// Unmatched routes.

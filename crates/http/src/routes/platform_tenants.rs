@@ -14,8 +14,9 @@ use nexus_domain::FieldErrors;
 use nexus_domain::TenantId;
 use nexus_domain::paging::{Order, Page, PageRequest};
 use nexus_domain::tenancy::{
-    Branding, DomainName, HexColour, NewTenant, Plan, Tenant, TenantPatch, TenantQuery, TenantSettings, TenantSlug,
-    TenantSort, TenantStatus, parse_locale, parse_name, parse_time_zone, parse_url,
+    Branding, DomainName, HexColour, NewTenant, Plan, Tenant, TenantPatch, TenantQuery,
+    TenantSettings, TenantSlug, TenantSort, TenantStatus, parse_locale, parse_name,
+    parse_time_zone, parse_url,
 };
 use serde::{Deserialize, Serialize};
 
@@ -115,9 +116,19 @@ impl From<Tenant> for TenantOut {
 
 /// Parses branding, starting from `base` for omitted fields.
 fn parse_branding(raw: BrandingIn, base: Branding, errs: &mut FieldErrors) -> Branding {
-    let display_name = raw.display_name.map(|v| errs.check("branding.display_name", parse_name(&v)));
-    let logo_url = raw.logo_url.map(|v| if v.is_empty() { Some(None) } else { errs.check("branding.logo_url", parse_url(&v)).map(Some) });
-    let colour = raw.primary_colour.map(|v| errs.check("branding.primary_colour", HexColour::parse(&v)));
+    let display_name = raw
+        .display_name
+        .map(|v| errs.check("branding.display_name", parse_name(&v)));
+    let logo_url = raw.logo_url.map(|v| {
+        if v.is_empty() {
+            Some(None)
+        } else {
+            errs.check("branding.logo_url", parse_url(&v)).map(Some)
+        }
+    });
+    let colour = raw
+        .primary_colour
+        .map(|v| errs.check("branding.primary_colour", HexColour::parse(&v)));
     Branding {
         display_name: display_name.flatten().unwrap_or(base.display_name),
         logo_url: logo_url.flatten().unwrap_or(base.logo_url),
@@ -126,24 +137,45 @@ fn parse_branding(raw: BrandingIn, base: Branding, errs: &mut FieldErrors) -> Br
 }
 
 fn parse_settings(raw: SettingsIn, base: TenantSettings, errs: &mut FieldErrors) -> TenantSettings {
-    let locale = raw.locale.map(|v| errs.check("settings.locale", parse_locale(&v)));
-    let tz = raw.time_zone.map(|v| errs.check("settings.time_zone", parse_time_zone(&v)));
-    TenantSettings { locale: locale.flatten().unwrap_or(base.locale), time_zone: tz.flatten().unwrap_or(base.time_zone) }
+    let locale = raw
+        .locale
+        .map(|v| errs.check("settings.locale", parse_locale(&v)));
+    let tz = raw
+        .time_zone
+        .map(|v| errs.check("settings.time_zone", parse_time_zone(&v)));
+    TenantSettings {
+        locale: locale.flatten().unwrap_or(base.locale),
+        time_zone: tz.flatten().unwrap_or(base.time_zone),
+    }
 }
 
 fn parse_create(raw: CreateIn) -> Result<NewTenant, FieldErrors> {
     let mut errs = FieldErrors::new();
     let slug = errs.check("slug", TenantSlug::parse(&raw.slug));
     let name = errs.check("name", parse_name(&raw.name));
-    let plan = raw.plan.map_or(Some(Plan::Free), |p| errs.check("plan", Plan::parse(&p)));
+    let plan = raw
+        .plan
+        .map_or(Some(Plan::Free), |p| errs.check("plan", Plan::parse(&p)));
     let default_branding = Branding {
         display_name: name.clone().unwrap_or_default(),
         logo_url: None,
         primary_colour: HexColour::default(),
     };
-    let branding = raw.branding.map_or(default_branding.clone(), |b| parse_branding(b, default_branding, &mut errs));
-    let settings = raw.settings.map_or_else(TenantSettings::default, |s| parse_settings(s, TenantSettings::default(), &mut errs));
-    errs.finish(|| Some(NewTenant { slug: slug?, name: name?, plan: plan?, branding, settings }))
+    let branding = raw.branding.map_or(default_branding.clone(), |b| {
+        parse_branding(b, default_branding, &mut errs)
+    });
+    let settings = raw.settings.map_or_else(TenantSettings::default, |s| {
+        parse_settings(s, TenantSettings::default(), &mut errs)
+    });
+    errs.finish(|| {
+        Some(NewTenant {
+            slug: slug?,
+            name: name?,
+            plan: plan?,
+            branding,
+            settings,
+        })
+    })
 }
 
 fn parse_update(raw: UpdateIn, current: &Tenant) -> Result<TenantPatch, FieldErrors> {
@@ -151,9 +183,15 @@ fn parse_update(raw: UpdateIn, current: &Tenant) -> Result<TenantPatch, FieldErr
     let patch = TenantPatch {
         name: raw.name.and_then(|v| errs.check("name", parse_name(&v))),
         plan: raw.plan.and_then(|v| errs.check("plan", Plan::parse(&v))),
-        status: raw.status.and_then(|v| errs.check("status", TenantStatus::parse(&v))),
-        branding: raw.branding.map(|b| parse_branding(b, current.branding.clone(), &mut errs)),
-        settings: raw.settings.map(|s| parse_settings(s, current.settings.clone(), &mut errs)),
+        status: raw
+            .status
+            .and_then(|v| errs.check("status", TenantStatus::parse(&v))),
+        branding: raw
+            .branding
+            .map(|b| parse_branding(b, current.branding.clone(), &mut errs)),
+        settings: raw
+            .settings
+            .map(|s| parse_settings(s, current.settings.clone(), &mut errs)),
     };
     errs.finish(|| Some(patch))
 }
@@ -161,9 +199,14 @@ fn parse_update(raw: UpdateIn, current: &Tenant) -> Result<TenantPatch, FieldErr
 fn parse_list(raw: ListIn) -> Result<TenantQuery, FieldErrors> {
     let mut errs = FieldErrors::new();
     let query = TenantQuery {
-        status: raw.status.and_then(|v| errs.check("status", TenantStatus::parse(&v))),
+        status: raw
+            .status
+            .and_then(|v| errs.check("status", TenantStatus::parse(&v))),
         search: raw.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
-        sort: raw.sort.and_then(|v| errs.check("sort", TenantSort::parse(&v))).unwrap_or_default(),
+        sort: raw
+            .sort
+            .and_then(|v| errs.check("sort", TenantSort::parse(&v)))
+            .unwrap_or_default(),
         order: match raw.order.as_deref() {
             None | Some("asc") => Order::Asc,
             Some("desc") => Order::Desc,
@@ -172,7 +215,9 @@ fn parse_list(raw: ListIn) -> Result<TenantQuery, FieldErrors> {
                 Order::Asc
             }
         },
-        page: errs.check("limit", PageRequest::new(raw.limit, raw.offset)).unwrap_or_default(),
+        page: errs
+            .check("limit", PageRequest::new(raw.limit, raw.offset))
+            .unwrap_or_default(),
     };
     errs.finish(|| Some(query))
 }
@@ -183,25 +228,44 @@ fn tenant_id(raw: &str) -> Result<TenantId, ApiError> {
 }
 
 /// `GET /v1/platform/tenants`
-async fn list(_: PlatformAdmin, State(s): State<AppState>, QueryParams(q): QueryParams<ListIn>) -> Result<Json<Page<TenantOut>>, ApiError> {
+async fn list(
+    _: PlatformAdmin,
+    State(s): State<AppState>,
+    QueryParams(q): QueryParams<ListIn>,
+) -> Result<Json<Page<TenantOut>>, ApiError> {
     let query = parse_list(q).map_err(ApiError::validation)?;
-    Ok(Json(s.services.tenants.list(&query).await?.map(TenantOut::from)))
+    Ok(Json(
+        s.services.tenants.list(&query).await?.map(TenantOut::from),
+    ))
 }
 
 /// `POST /v1/platform/tenants`
-async fn create(_: PlatformAdmin, State(s): State<AppState>, JsonBody(body): JsonBody<CreateIn>) -> Result<(StatusCode, Json<TenantOut>), ApiError> {
+async fn create(
+    _: PlatformAdmin,
+    State(s): State<AppState>,
+    JsonBody(body): JsonBody<CreateIn>,
+) -> Result<(StatusCode, Json<TenantOut>), ApiError> {
     let new = parse_create(body).map_err(ApiError::validation)?;
     let tenant = s.services.tenants.create(new).await?;
     Ok((StatusCode::CREATED, Json(tenant.into())))
 }
 
 /// `GET /v1/platform/tenants/{id}`
-async fn show(_: PlatformAdmin, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<TenantOut>, ApiError> {
+async fn show(
+    _: PlatformAdmin,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<TenantOut>, ApiError> {
     Ok(Json(s.services.tenants.get(tenant_id(&id)?).await?.into()))
 }
 
 /// `PATCH /v1/platform/tenants/{id}`
-async fn update(_: PlatformAdmin, State(s): State<AppState>, Path(id): Path<String>, JsonBody(body): JsonBody<UpdateIn>) -> Result<Json<TenantOut>, ApiError> {
+async fn update(
+    _: PlatformAdmin,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<UpdateIn>,
+) -> Result<Json<TenantOut>, ApiError> {
     let id = tenant_id(&id)?;
     let current = s.services.tenants.get(id).await?;
     let patch = parse_update(body, &current).map_err(ApiError::validation)?;
@@ -209,16 +273,35 @@ async fn update(_: PlatformAdmin, State(s): State<AppState>, Path(id): Path<Stri
 }
 
 /// `POST /v1/platform/tenants/{id}/domains`
-async fn add_domain(_: PlatformAdmin, State(s): State<AppState>, Path(id): Path<String>, JsonBody(body): JsonBody<DomainIn>) -> Result<(StatusCode, Json<TenantOut>), ApiError> {
+async fn add_domain(
+    _: PlatformAdmin,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<DomainIn>,
+) -> Result<(StatusCode, Json<TenantOut>), ApiError> {
     let mut errs = FieldErrors::new();
     let domain = errs.check("domain", DomainName::parse(&body.domain));
     let domain = errs.finish(|| domain).map_err(ApiError::validation)?;
-    let tenant = s.services.tenants.add_domain(tenant_id(&id)?, &domain).await?;
+    let tenant = s
+        .services
+        .tenants
+        .add_domain(tenant_id(&id)?, &domain)
+        .await?;
     Ok((StatusCode::CREATED, Json(tenant.into())))
 }
 
 /// `DELETE /v1/platform/tenants/{id}/domains/{domain}`
-async fn remove_domain(_: PlatformAdmin, State(s): State<AppState>, Path((id, domain)): Path<(String, String)>) -> Result<Json<TenantOut>, ApiError> {
+async fn remove_domain(
+    _: PlatformAdmin,
+    State(s): State<AppState>,
+    Path((id, domain)): Path<(String, String)>,
+) -> Result<Json<TenantOut>, ApiError> {
     let domain = DomainName::parse(&domain).map_err(|_| ApiError::not_found("domain"))?;
-    Ok(Json(s.services.tenants.remove_domain(tenant_id(&id)?, &domain).await?.into()))
+    Ok(Json(
+        s.services
+            .tenants
+            .remove_domain(tenant_id(&id)?, &domain)
+            .await?
+            .into(),
+    ))
 }

@@ -10,7 +10,10 @@ use axum::{Json, Router};
 use serde_json::json;
 
 pub(crate) fn probes() -> Router<AppState> {
-    Router::new().route("/livez", get(livez)).route("/readyz", get(readyz)).route("/version", get(version))
+    Router::new()
+        .route("/livez", get(livez))
+        .route("/readyz", get(readyz))
+        .route("/version", get(version))
 }
 
 /// The process is up and serving HTTP.
@@ -22,9 +25,18 @@ async fn livez() -> impl IntoResponse {
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let checks = state.services.health.check().await;
     let ready = checks.iter().all(|c| c.ok);
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let failing: Vec<&str> = checks.iter().filter(|c| !c.ok).map(|c| c.name).collect();
-    (status, Json(json!({ "status": if ready { "ready" } else { "unavailable" }, "failing": failing, "checks": checks })))
+    (
+        status,
+        Json(
+            json!({ "status": if ready { "ready" } else { "unavailable" }, "failing": failing, "checks": checks }),
+        ),
+    )
 }
 
 /// Build identity.

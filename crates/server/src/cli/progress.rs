@@ -5,7 +5,10 @@ use std::io::Write;
 use std::time::Instant;
 
 /// Runs one step, printing its name first and its outcome and duration after.
-pub(super) async fn step<T, E: std::fmt::Display>(what: &str, fut: impl Future<Output = Result<T, E>>) -> Result<T, super::CliError> {
+pub(super) async fn step<T, E: std::fmt::Display>(
+    what: &str,
+    fut: impl Future<Output = Result<T, E>>,
+) -> Result<T, super::CliError> {
     print!("→ {what}… ");
     let _ = std::io::stdout().flush();
     let started = Instant::now();

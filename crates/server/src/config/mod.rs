@@ -11,6 +11,7 @@ use ipnet::IpNet;
 use secrecy::SecretString;
 use settings::{SETTINGS, env_name};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
@@ -168,7 +169,7 @@ pub struct Config {
     pub log_level: String,
     /// argon2id costs.
     pub argon2: nexus_app::accounts::HashParams,
-    /// Each key's effective text and source, for `config check`.
+    /// Each key's effective text (secrets already redacted) and source, for `config check`.
     pub effective: BTreeMap<&'static str, (String, Source)>,
     /// Environment variables that look like settings but are not (typos), for a warning.
     pub unknown_env: Vec<String>,
@@ -178,15 +179,20 @@ impl Config {
     /// Loads from an optional file and the given environment (`std::env::vars()` in the
     /// binary; a map in tests, so they never mutate the process environment).
     pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
-        let mut raw: BTreeMap<&'static str, (String, Source)> =
-            SETTINGS.iter().map(|s| (s.key, (s.default.to_owned(), Source::Default))).collect();
+        let mut raw: BTreeMap<&'static str, (String, Source)> = SETTINGS
+            .iter()
+            .map(|s| (s.key, (s.default.to_owned(), Source::Default)))
+            .collect();
         if let Some(path) = file {
             for (key, value) in parse::read_file(path)? {
                 let setting = settings::find(&key).ok_or_else(|| ConfigError::UnknownKey {
                     key: key.clone(),
                     file: path.display().to_string(),
                 })?;
-                raw.insert(setting.key, (value, Source::File(path.display().to_string())));
+                raw.insert(
+                    setting.key,
+                    (value, Source::File(path.display().to_string())),
+                );
             }
         }
         for s in SETTINGS {
@@ -198,19 +204,23 @@ impl Config {
         let known: Vec<String> = SETTINGS.iter().map(|s| env_name(s.key)).collect();
         let unknown_env = env
             .keys()
-            .filter(|k| k.starts_with("NEXUS_") && !k.starts_with("NEXUS_TEST_") && *k != "NEXUS_CONFIG" && !known.contains(k))
+            .filter(|k| {
+                k.starts_with("NEXUS_")
+                    && !k.starts_with("NEXUS_TEST_")
+                    && *k != "NEXUS_CONFIG"
+                    && !known.contains(k)
+            })
             .cloned()
             .collect();
-        parse::build(raw, unknown_env)
+        parse::build(&raw, unknown_env)
     }
 
-    /// Effective settings as `key = value  # source`, secrets redacted.
+    /// Effective settings as `key = value  # source`; secrets were redacted at load.
     pub fn render(&self) -> String {
         let mut out = String::new();
         for s in SETTINGS {
             if let Some((value, source)) = self.effective.get(s.key) {
-                let shown = if s.secret { parse::redact(value) } else { value.clone() };
-                out.push_str(&format!("{} = {:?}  # {}\n", s.key, shown, source));
+                let _ = writeln!(out, "{} = {:?}  # {}", s.key, value, source);
             }
         }
         out

@@ -1,6 +1,9 @@
 //! Turning layered text values into typed settings, one key at a time.
 
-use super::{Backend, Config, ConfigError, DatabaseConfig, DemoSeed, HttpConfig, LogFormat, RedisConfig, Source};
+use super::{
+    Backend, Config, ConfigError, DatabaseConfig, DemoSeed, HttpConfig, LogFormat, RedisConfig,
+    Source,
+};
 use ipnet::IpNet;
 use secrecy::SecretString;
 use std::collections::BTreeMap;
@@ -12,9 +15,14 @@ type Raw = BTreeMap<&'static str, (String, Source)>;
 /// Reads a TOML file into dotted keys with text values.
 pub(super) fn read_file(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File { file: file.clone(), message: e.to_string() })?;
-    let table: toml::Table =
-        toml::from_str(&text).map_err(|e| ConfigError::File { file: file.clone(), message: e.message().to_owned() })?;
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+        file: file.clone(),
+        message: e.to_string(),
+    })?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::File {
+        file: file.clone(),
+        message: e.message().to_owned(),
+    })?;
     let mut out = Vec::new();
     for (section, value) in table {
         let toml::Value::Table(inner) = value else {
@@ -37,8 +45,9 @@ pub(super) fn read_file(path: &Path) -> Result<Vec<(String, String)>, ConfigErro
 }
 
 /// Parses every key; the first failure (in key order) is reported.
-pub(super) fn build(raw: Raw, unknown_env: Vec<String>) -> Result<Config, ConfigError> {
-    let p = Parser { raw: &raw };
+#[allow(clippy::too_many_lines)] // one flat list of keys reads better than split helpers
+pub(super) fn build(raw: &Raw, unknown_env: Vec<String>) -> Result<Config, ConfigError> {
+    let p = Parser { raw };
     let url = p.text("database.url");
     let backend = p.with("database.url", |u| {
         if u.starts_with("sqlite:") {
@@ -50,30 +59,46 @@ pub(super) fn build(raw: Raw, unknown_env: Vec<String>) -> Result<Config, Config
         }
     })?;
     let platform_token = p.optional("http.platform_token");
-    if let Some(t) = &platform_token {
-        if t.len() < 32 {
-            return Err(p.invalid("http.platform_token", "must be at least 32 characters (or empty to disable)"));
-        }
+    if platform_token.as_ref().is_some_and(|t| t.len() < 32) {
+        return Err(p.invalid(
+            "http.platform_token",
+            "must be at least 32 characters (or empty to disable)",
+        ));
     }
     let redis_url = p.optional("redis.url");
-    if let Some(u) = &redis_url {
-        if !(u.starts_with("redis://") || u.starts_with("rediss://")) {
-            return Err(p.invalid("redis.url", "must start with redis:// or rediss://"));
-        }
+    if redis_url
+        .as_ref()
+        .is_some_and(|u| !(u.starts_with("redis://") || u.starts_with("rediss://")))
+    {
+        return Err(p.invalid("redis.url", "must start with redis:// or rediss://"));
     }
     let app_role = p.optional("database.app_role");
-    if let Some(r) = &app_role {
-        if !r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Err(p.invalid("database.app_role", "must be a plain role name (letters, digits, _)"));
-        }
+    if app_role
+        .as_ref()
+        .is_some_and(|r| !r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    {
+        return Err(p.invalid(
+            "database.app_role",
+            "must be a plain role name (letters, digits, _)",
+        ));
     }
-    let base_domain = p.text("http.base_domain").trim().trim_end_matches('.').to_ascii_lowercase();
+    let base_domain = p
+        .text("http.base_domain")
+        .trim()
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
     if base_domain.is_empty() || base_domain.contains(['/', ':', ' ']) {
-        return Err(p.invalid("http.base_domain", "must be a host name such as localhost or learn.example.com"));
+        return Err(p.invalid(
+            "http.base_domain",
+            "must be a host name such as localhost or learn.example.com",
+        ));
     }
     let config = Config {
         http: HttpConfig {
-            addr: p.with("http.addr", |v| v.parse().map_err(|_| "must be host:port, e.g. 0.0.0.0:8080".to_owned()))?,
+            addr: p.with("http.addr", |v| {
+                v.parse()
+                    .map_err(|_| "must be host:port, e.g. 0.0.0.0:8080".to_owned())
+            })?,
             base_domain,
             allow_tenant_header: p.with("http.allow_tenant_header", parse_bool)?,
             trusted_proxies: p.with("http.trusted_proxies", parse_cidrs)?,
@@ -110,14 +135,28 @@ pub(super) fn build(raw: Raw, unknown_env: Vec<String>) -> Result<Config, Config
             _ => Err("must be text or json".to_owned()),
         })?,
         log_level: p.with("log.level", |v| {
-            tracing_subscriber::EnvFilter::try_new(v).map(|_| v.to_owned()).map_err(|e| format!("not a log filter: {e}"))
+            tracing_subscriber::EnvFilter::try_new(v)
+                .map(|_| v.to_owned())
+                .map_err(|e| format!("not a log filter: {e}"))
         })?,
         argon2: nexus_app::accounts::HashParams {
-            memory_kib: p.with("security.argon2_memory_kib", |v| parse_range(v, 8, 4 * 1024 * 1024))?,
+            memory_kib: p.with("security.argon2_memory_kib", |v| {
+                parse_range(v, 8, 4 * 1024 * 1024)
+            })?,
             iterations: p.with("security.argon2_iterations", |v| parse_range(v, 1, 100))?,
             parallelism: p.with("security.argon2_parallelism", |v| parse_range(v, 1, 64))?,
         },
-        effective: raw.clone(),
+        // Secrets are redacted here, once, so neither `config check` nor `Debug` can leak them.
+        effective: raw
+            .iter()
+            .map(|(k, (v, src))| {
+                let secret = super::settings::find(k).is_some_and(|s| s.secret);
+                (
+                    *k,
+                    (if secret { redact(v) } else { v.clone() }, src.clone()),
+                )
+            })
+            .collect(),
         unknown_env,
     };
     Ok(config)
@@ -129,7 +168,10 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn text(&self, key: &'static str) -> String {
-        self.raw.get(key).map(|(v, _)| v.trim().to_owned()).unwrap_or_default()
+        self.raw
+            .get(key)
+            .map(|(v, _)| v.trim().to_owned())
+            .unwrap_or_default()
     }
 
     fn optional(&self, key: &'static str) -> Option<String> {
@@ -137,15 +179,30 @@ impl Parser<'_> {
     }
 
     fn invalid(&self, key: &'static str, message: &str) -> ConfigError {
-        let origin = self.raw.get(key).map_or(Source::Default, |(_, s)| s.clone());
-        ConfigError::Invalid { key: key.to_owned(), origin, message: message.to_owned() }
+        let origin = self
+            .raw
+            .get(key)
+            .map_or(Source::Default, |(_, s)| s.clone());
+        ConfigError::Invalid {
+            key: key.to_owned(),
+            origin,
+            message: message.to_owned(),
+        }
     }
 
-    fn with<T>(&self, key: &'static str, f: impl FnOnce(&str) -> Result<T, String>) -> Result<T, ConfigError> {
+    fn with<T>(
+        &self,
+        key: &'static str,
+        f: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
         let value = self.text(key);
         f(&value).map_err(|m| {
             let secret = super::settings::find(key).is_some_and(|s| s.secret);
-            let shown = if secret { redact(&value) } else { value.clone() };
+            let shown = if secret {
+                redact(&value)
+            } else {
+                value.clone()
+            };
             self.invalid(key, &format!("{m} (got {shown:?})"))
         })
     }
@@ -160,7 +217,10 @@ fn parse_bool(v: &str) -> Result<bool, String> {
 }
 
 fn parse_range(v: &str, min: u32, max: u32) -> Result<u32, String> {
-    v.parse::<u32>().ok().filter(|n| (min..=max).contains(n)).ok_or_else(|| format!("must be a whole number from {min} to {max}"))
+    v.parse::<u32>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| format!("must be a whole number from {min} to {max}"))
 }
 
 /// `250ms`, `30s`, `5m`, `1h`.
@@ -190,7 +250,11 @@ fn parse_size(v: &str) -> Result<usize, String> {
     };
     let n: usize = num.trim().parse().map_err(|_| err())?;
     let bytes = n.checked_mul(mult).ok_or_else(err)?;
-    if (1024..=64 * 1024 * 1024).contains(&bytes) { Ok(bytes) } else { Err(err()) }
+    if (1024..=64 * 1024 * 1024).contains(&bytes) {
+        Ok(bytes)
+    } else {
+        Err(err())
+    }
 }
 
 fn parse_cidrs(v: &str) -> Result<Vec<IpNet>, String> {
@@ -228,14 +292,20 @@ mod tests {
     #[test]
     fn durations_sizes_and_redaction() {
         assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_mins(2));
         assert!(parse_duration("30").is_err());
         assert!(parse_duration("fast").is_err());
         assert_eq!(parse_size("1MiB").unwrap(), 1_048_576);
         assert!(parse_size("10").is_err());
         assert!(parse_size("1GiB").is_err());
-        assert_eq!(redact("postgres://app:hunter2@db:5432/nexus"), "postgres://app:[redacted]@db:5432/nexus");
-        assert_eq!(redact("sqlite://./data/nexus.db"), "sqlite://./data/nexus.db");
+        assert_eq!(
+            redact("postgres://app:hunter2@db:5432/nexus"),
+            "postgres://app:[redacted]@db:5432/nexus"
+        );
+        assert_eq!(
+            redact("sqlite://./data/nexus.db"),
+            "sqlite://./data/nexus.db"
+        );
         assert_eq!(redact("abc"), "[redacted]");
         assert!(parse_cidrs("10.0.0.0/8, 192.168.1.1").unwrap().len() == 2);
         assert!(parse_cidrs("10.0.0.0/33").is_err());

@@ -10,11 +10,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 async fn run_db(postgres: bool, name: &str) {
-    let case = DB_CASES.iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("no contract case {name}")).1;
+    let case = DB_CASES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("no contract case {name}"))
+        .1;
     let db = if postgres {
         match TestDb::postgres().await {
             Some(db) => db,
-            None => return eprintln!("skipped postgres::{name}: NEXUS_TEST_DATABASE_URL is not set"),
+            None => {
+                return eprintln!("skipped postgres::{name}: NEXUS_TEST_DATABASE_URL is not set");
+            }
         }
     } else {
         TestDb::sqlite()
@@ -25,7 +31,11 @@ async fn run_db(postgres: bool, name: &str) {
 }
 
 async fn run_cache(redis: bool, name: &str) {
-    let case = CACHE_CASES.iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("no cache case {name}")).1;
+    let case = CACHE_CASES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("no cache case {name}"))
+        .1;
     let cache: Arc<dyn CacheStore> = if redis {
         match std::env::var("NEXUS_TEST_REDIS_URL") {
             Ok(url) => Arc::new(RedisCache::new(&url, "contract", Duration::from_secs(2)).unwrap()),

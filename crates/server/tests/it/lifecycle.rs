@@ -13,10 +13,23 @@ use std::time::{Duration, Instant};
 /// Asserts the outage is reported as such, without leaking internals.
 async fn assert_outage(app: &TestApp) {
     let resp = app.platform(Method::GET, "/tenants").send().await.unwrap();
-    assert_eq!(resp.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned()), Some("5".to_owned()));
+    assert_eq!(
+        resp.headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned()),
+        Some("5".to_owned())
+    );
     let body = problem(resp, 503, "unavailable").await;
     let text = body.to_string().to_lowercase();
-    for leak in ["sqlx", "pool", "postgres", "sqlite", "select", "tcp", "127.0.0.1"] {
+    for leak in [
+        "sqlx",
+        "pool",
+        "postgres",
+        "sqlite",
+        "select",
+        "tcp",
+        "127.0.0.1",
+    ] {
         assert!(!text.contains(leak), "problem body leaks `{leak}`: {text}");
     }
     let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
@@ -45,7 +58,14 @@ async fn database_outage_is_503_with_retry_after_and_recovers() {
         assert_outage(&app).await;
         proxy.restore();
         app.wait_ready().await;
-        let list: Value = app.platform(Method::GET, "/tenants").send().await.unwrap().json().await.unwrap();
+        let list: Value = app
+            .platform(Method::GET, "/tenants")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(list["total"], 1, "data written before the outage is intact");
     } else {
         let app = TestApp::builder().db(db).spawn().await;
@@ -60,40 +80,87 @@ async fn database_outage_is_503_with_retry_after_and_recovers() {
 #[tokio::test]
 async fn startup_retries_until_the_database_appears() {
     let Some(db) = TestDb::postgres().await else {
-        return eprintln!("skipped: needs NEXUS_TEST_DATABASE_URL (an embedded SQLite file is never unreachable)");
+        return eprintln!(
+            "skipped: needs NEXUS_TEST_DATABASE_URL (an embedded SQLite file is never unreachable)"
+        );
     };
     let proxy = TcpProxy::start(pg_socket(db.url()), true).await;
     let url = via(db.url(), proxy.addr);
-    let app = TestApp::builder().db(db).env("NEXUS_DATABASE_URL", &url).env("NEXUS_DATABASE_ACQUIRE_TIMEOUT", "1s").no_wait().spawn().await;
+    let app = TestApp::builder()
+        .db(db)
+        .env("NEXUS_DATABASE_URL", &url)
+        .env("NEXUS_DATABASE_ACQUIRE_TIMEOUT", "1s")
+        .no_wait()
+        .spawn()
+        .await;
     tokio::time::sleep(Duration::from_millis(700)).await;
     let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 503);
     let ready: Value = ready.json().await.unwrap();
-    assert!(ready["failing"].as_array().unwrap().contains(&"startup".into()), "{ready}");
+    assert!(
+        ready["failing"]
+            .as_array()
+            .unwrap()
+            .contains(&"startup".into()),
+        "{ready}"
+    );
     let api = app.platform(Method::GET, "/tenants").send().await.unwrap();
     assert!(api.headers().contains_key("retry-after"));
     problem(api, 503, "starting").await;
-    assert_eq!(app.client.get(app.url("/livez")).send().await.unwrap().status(), 200, "alive while not ready");
+    assert_eq!(
+        app.client
+            .get(app.url("/livez"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "alive while not ready"
+    );
     proxy.restore();
     app.wait_ready().await;
-    assert_eq!(app.platform(Method::GET, "/tenants").send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.platform(Method::GET, "/tenants")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }
 
 /// A request slower than `http.request_timeout` is cut off with a problem, not hung.
 #[tokio::test]
 async fn slow_requests_time_out_with_a_problem() {
-    let app = TestApp::builder().env("NEXUS_HTTP_REQUEST_TIMEOUT", "300ms").spawn().await;
+    let app = TestApp::builder()
+        .env("NEXUS_HTTP_REQUEST_TIMEOUT", "300ms")
+        .spawn()
+        .await;
     let auth = format!("authorization: Bearer {PLATFORM_TOKEN}\r\n");
-    let slow = SlowRequest::start(app.addr, "POST", "/v1/platform/tenants", &auth, r#"{"slug":"slow","name":"Slow"}"#).await;
+    let slow = SlowRequest::start(
+        app.addr,
+        "POST",
+        "/v1/platform/tenants",
+        &auth,
+        r#"{"slug":"slow","name":"Slow"}"#,
+    )
+    .await;
     let started = Instant::now();
     let response = slow.read_response().await;
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(response.starts_with("HTTP/1.1 503"), "{response}");
-    assert!(response.contains("application/problem+json") && response.contains("\"code\":\"request_timeout\""), "{response}");
+    assert!(
+        response.contains("application/problem+json")
+            && response.contains("\"code\":\"request_timeout\""),
+        "{response}"
+    );
 }
 
 /// Spawns the real binary on port 0 and returns it with its address.
-fn spawn_binary(db: &TestDb, extra: &[(&str, &str)]) -> (std::process::Child, std::net::SocketAddr) {
+fn spawn_binary(
+    db: &TestDb,
+    extra: &[(&str, &str)],
+) -> (std::process::Child, std::net::SocketAddr) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nexus"));
     cmd.env_clear()
         .env("NEXUS_HTTP_ADDR", "127.0.0.1:0")
@@ -123,7 +190,12 @@ fn spawn_binary(db: &TestDb, extra: &[(&str, &str)]) -> (std::process::Child, st
 async fn wait_ready(addr: std::net::SocketAddr) {
     let client = reqwest::Client::new();
     for _ in 0..200 {
-        if client.get(format!("http://{addr}/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
+        if client
+            .get(format!("http://{addr}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -132,7 +204,11 @@ async fn wait_ready(addr: std::net::SocketAddr) {
 }
 
 fn sigterm(child: &std::process::Child) {
-    let ok = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success();
+    let ok = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
     assert!(ok, "kill -TERM failed");
 }
 
@@ -142,7 +218,10 @@ async fn wait_exit(child: &mut std::process::Child, within: Duration) -> std::pr
         if let Some(status) = child.try_wait().unwrap() {
             return status;
         }
-        assert!(Instant::now() < deadline, "process did not exit within {within:?}");
+        assert!(
+            Instant::now() < deadline,
+            "process did not exit within {within:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -155,14 +234,30 @@ async fn sigterm_drains_in_flight_requests_then_exits_zero() {
     let (mut child, addr) = spawn_binary(&db, &[]);
     wait_ready(addr).await;
     let auth = format!("authorization: Bearer {PLATFORM_TOKEN}\r\n");
-    let slow = SlowRequest::start(addr, "POST", "/v1/platform/tenants", &auth, r#"{"slug":"drained","name":"Drained"}"#).await;
+    let slow = SlowRequest::start(
+        addr,
+        "POST",
+        "/v1/platform/tenants",
+        &auth,
+        r#"{"slug":"drained","name":"Drained"}"#,
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     sigterm(&child);
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(child.try_wait().unwrap().is_none(), "exited before the in-flight request finished");
-    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "still accepting after SIGTERM");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "exited before the in-flight request finished"
+    );
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "still accepting after SIGTERM"
+    );
     let response = slow.finish().await;
-    assert!(response.starts_with("HTTP/1.1 201"), "in-flight request did not complete: {response}");
+    assert!(
+        response.starts_with("HTTP/1.1 201"),
+        "in-flight request did not complete: {response}"
+    );
     let status = wait_exit(&mut child, Duration::from_secs(10)).await;
     assert_eq!(status.code(), Some(0));
 }
@@ -174,11 +269,21 @@ async fn shutdown_grace_period_bounds_the_drain() {
     let (mut child, addr) = spawn_binary(&db, &[("NEXUS_HTTP_SHUTDOWN_GRACE", "1s")]);
     wait_ready(addr).await;
     let auth = format!("authorization: Bearer {PLATFORM_TOKEN}\r\n");
-    let stuck = SlowRequest::start(addr, "POST", "/v1/platform/tenants", &auth, r#"{"slug":"stuck","name":"Stuck"}"#).await;
+    let stuck = SlowRequest::start(
+        addr,
+        "POST",
+        "/v1/platform/tenants",
+        &auth,
+        r#"{"slug":"stuck","name":"Stuck"}"#,
+    )
+    .await;
     let started = Instant::now();
     sigterm(&child);
     let status = wait_exit(&mut child, Duration::from_secs(10)).await;
-    assert!(started.elapsed() >= Duration::from_millis(900), "exited before the grace period");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "exited before the grace period"
+    );
     assert_eq!(status.code(), Some(0));
     drop(stuck);
 }

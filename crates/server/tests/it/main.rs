@@ -1,6 +1,14 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 //! The one integration-test binary for the server crate (one binary keeps link time down).
 //! Everything here runs the real app or the real stores; nothing is mocked.
 
+mod cli;
+mod config;
 mod contract;
 mod harness;
 mod http_api;

@@ -21,14 +21,22 @@ async fn sqlite_and_postgres_schemas_match() {
 }
 
 async fn tables(db: &Arc<dyn Database>) -> BTreeSet<String> {
-    db.schema_columns().await.unwrap().into_iter().map(|(t, _)| t).collect()
+    db.schema_columns()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect()
 }
 
 /// Every table is classified as personal or not, and every registered field exists.
 async fn registry_covers_schema(db: Arc<dyn Database>) {
     let cols = db.schema_columns().await.unwrap();
     for table in tables(&db).await {
-        assert!(privacy::is_classified(&table), "table `{table}` is not in the personal-data registry (nexus_domain::privacy)");
+        assert!(
+            privacy::is_classified(&table),
+            "table `{table}` is not in the personal-data registry (nexus_domain::privacy)"
+        );
     }
     for entry in PERSONAL_DATA.iter().filter(|e| e.kind == StoreKind::Table) {
         for field in entry.fields.iter().chain([&entry.subject_key]) {
@@ -86,7 +94,10 @@ async fn row_level_security_hides_other_tenants_rows() {
                 role: nexus_domain::user::Role::Learner,
                 password_hash: nexus_domain::user::PasswordHash::from_phc("x".into()),
             };
-            db.users().create(id, UserId::generate(&clock), &user, clock.now()).await.unwrap();
+            db.users()
+                .create(id, UserId::generate(&clock), &user, clock.now())
+                .await
+                .unwrap();
         }
         ids.push(id);
     }
@@ -94,15 +105,24 @@ async fn row_level_security_hides_other_tenants_rows() {
     let (a, b) = (ids[0], ids[1]);
 
     let mut tx = pgdb.begin_tenant_tx(a).await.unwrap();
-    let rows: Vec<(uuid::Uuid,)> = sqlx::query_as("select tenant_id from app_user").fetch_all(&mut *tx).await.unwrap();
+    let rows: Vec<(uuid::Uuid,)> = sqlx::query_as("select tenant_id from app_user")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 3, "tenant A sees its own three users");
-    assert!(rows.iter().all(|(t,)| *t == a.as_uuid()), "tenant A sees none of tenant B's users");
+    assert!(
+        rows.iter().all(|(t,)| *t == a.as_uuid()),
+        "tenant A sees none of tenant B's users"
+    );
     let b_rows: i64 = sqlx::query_scalar("select count(*) from app_user where tenant_id = $1")
         .bind(b.as_uuid())
         .fetch_one(&mut *tx)
         .await
         .unwrap();
-    assert_eq!(b_rows, 0, "even asking for B by id inside A's transaction finds nothing");
+    assert_eq!(
+        b_rows, 0,
+        "even asking for B by id inside A's transaction finds nothing"
+    );
     // Writing a row for B from A's transaction is refused by the policy's WITH CHECK.
     let err = sqlx::query(
         "insert into app_user (tenant_id, app_user_id, email, display_name, role, password_hash, created_at, updated_at) \
@@ -117,14 +137,19 @@ async fn row_level_security_hides_other_tenants_rows() {
     tx.rollback().await.unwrap();
 
     // Outside any tenant transaction, the restricted role sees no tenant-owned rows.
-    let none: i64 = sqlx::query_scalar("select count(*) from app_user").fetch_one(pgdb.pool()).await.unwrap();
-    assert_eq!(none, 0);
-
-    // And the pool really runs as a role that cannot bypass RLS.
-    let bypass: bool = sqlx::query_scalar("select rolsuper or rolbypassrls from pg_roles where rolname = current_user")
+    let none: i64 = sqlx::query_scalar("select count(*) from app_user")
         .fetch_one(pgdb.pool())
         .await
         .unwrap();
+    assert_eq!(none, 0);
+
+    // And the pool really runs as a role that cannot bypass RLS.
+    let bypass: bool = sqlx::query_scalar(
+        "select rolsuper or rolbypassrls from pg_roles where rolname = current_user",
+    )
+    .fetch_one(pgdb.pool())
+    .await
+    .unwrap();
     assert!(!bypass);
     pgdb.pool().close().await;
 }
@@ -145,6 +170,12 @@ async fn a_role_that_bypasses_rls_is_refused() {
     })
     .unwrap();
     let err = raw.verify_setup().await.unwrap_err();
-    assert!(err.to_string().contains("checking the application role"), "{err}");
-    assert!(format!("{:?}", err).contains("bypasses row-level security"), "{err:?}");
+    assert!(
+        err.to_string().contains("checking the application role"),
+        "{err}"
+    );
+    assert!(
+        format!("{err:?}").contains("bypasses row-level security"),
+        "{err:?}"
+    );
 }

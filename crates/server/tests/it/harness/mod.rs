@@ -31,7 +31,7 @@ pub struct TestApp {
     pub wired: Wired,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<Result<(), StartError>>>,
-    pub db: TestDb,
+    db: Option<TestDb>,
 }
 
 /// Configures a [`TestApp`] before it starts.
@@ -48,7 +48,11 @@ impl TestApp {
     }
 
     pub fn builder() -> TestAppBuilder {
-        TestAppBuilder { env: BTreeMap::new(), db: None, wait_ready: true }
+        TestAppBuilder {
+            env: BTreeMap::new(),
+            db: None,
+            wait_ready: true,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -57,12 +61,16 @@ impl TestApp {
 
     /// A request addressed to a tenant by subdomain of the default base domain.
     pub fn tenant_get(&self, slug: &str, path: &str) -> reqwest::RequestBuilder {
-        self.client.get(self.url(path)).header("host", format!("{slug}.localhost"))
+        self.client
+            .get(self.url(path))
+            .header("host", format!("{slug}.localhost"))
     }
 
     /// A platform API request with the operator token.
     pub fn platform(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.client.request(method, self.url(&format!("/v1/platform{path}"))).bearer_auth(PLATFORM_TOKEN)
+        self.client
+            .request(method, self.url(&format!("/v1/platform{path}")))
+            .bearer_auth(PLATFORM_TOKEN)
     }
 
     /// Creates a tenant through the platform API and returns its JSON.
@@ -73,7 +81,12 @@ impl TestApp {
             .send()
             .await
             .unwrap();
-        assert_eq!(resp.status(), 201, "creating tenant {slug}: {}", resp.text().await.unwrap());
+        assert_eq!(
+            resp.status(),
+            201,
+            "creating tenant {slug}: {}",
+            resp.text().await.unwrap()
+        );
         resp.json().await.unwrap()
     }
 
@@ -91,10 +104,14 @@ impl TestApp {
     /// Waits until `/readyz` answers 200.
     pub async fn wait_ready(&self) {
         for _ in 0..200 {
-            if let Ok(r) = self.client.get(self.url("/readyz")).send().await {
-                if r.status() == 200 {
-                    return;
-                }
+            if self
+                .client
+                .get(self.url("/readyz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -107,6 +124,13 @@ impl TestApp {
             let _ = tx.send(());
         }
         self.handle.take().unwrap().await.unwrap()
+    }
+
+    /// Stops the server but keeps its database for another app.
+    pub async fn stop_keep_db(mut self) -> TestDb {
+        let db = self.db.take().unwrap();
+        self.stop().await.unwrap();
+        db
     }
 }
 
@@ -152,11 +176,16 @@ impl TestAppBuilder {
         ]);
         if let Ok(redis) = std::env::var("NEXUS_TEST_REDIS_URL") {
             env.insert("NEXUS_REDIS_URL".into(), redis);
-            env.insert("NEXUS_REDIS_PREFIX".into(), format!("test-{}", uuid::Uuid::new_v4().simple()));
+            env.insert(
+                "NEXUS_REDIS_PREFIX".into(),
+                format!("test-{}", uuid::Uuid::new_v4().simple()),
+            );
         }
         env.extend(self.env);
         let config = Config::load(None, &env).expect("test config is valid");
-        let app = Application::build(config, Arc::new(SystemClock)).await.expect("app builds");
+        let app = Application::build(config, Arc::new(SystemClock))
+            .await
+            .expect("app builds");
         let addr = app.local_addr();
         let wired = app.wired().clone();
         let (tx, rx) = oneshot::channel::<()>();
@@ -165,11 +194,14 @@ impl TestAppBuilder {
         }));
         let test_app = TestApp {
             addr,
-            client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
             wired,
             shutdown: Some(tx),
             handle: Some(handle),
-            db,
+            db: Some(db),
         };
         if self.wait_ready {
             test_app.wait_ready().await;
@@ -181,14 +213,24 @@ impl TestAppBuilder {
 /// Asserts a problem+json response and returns its body.
 pub async fn problem(resp: reqwest::Response, status: u16, code: &str) -> Value {
     assert_eq!(resp.status().as_u16(), status, "unexpected status");
-    let ct = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
     assert_eq!(ct.as_deref(), Some("application/problem+json"));
-    let request_id = resp.headers().get("x-request-id").map(|v| v.to_str().unwrap().to_owned());
+    let request_id = resp
+        .headers()
+        .get("x-request-id")
+        .map(|v| v.to_str().unwrap().to_owned());
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["status"], status, "{body}");
     assert_eq!(body["type"], format!("urn:finai-nexus:problem:{code}"));
     assert!(body["title"].is_string());
-    assert_eq!(body["trace_id"].as_str(), request_id.as_deref(), "trace_id matches X-Request-Id");
+    assert_eq!(
+        body["trace_id"].as_str(),
+        request_id.as_deref(),
+        "trace_id matches X-Request-Id"
+    );
     body
 }

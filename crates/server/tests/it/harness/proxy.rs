@@ -4,8 +4,8 @@
 //! open one, which is what a crashed or partitioned database looks like to the client.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
@@ -38,7 +38,12 @@ impl TcpProxy {
                 p.lock().unwrap().push(pipe);
             }
         });
-        Self { addr, cut, pipes, acceptor }
+        Self {
+            addr,
+            cut,
+            pipes,
+            acceptor,
+        }
     }
 
     /// Kills every open connection and refuses new ones.
@@ -67,14 +72,24 @@ pub fn pg_socket(url: &str) -> SocketAddr {
     let after = url.split_once("://").unwrap().1;
     let hostport = after.split('/').next().unwrap();
     let hostport = hostport.rsplit_once('@').map_or(hostport, |(_, h)| h);
-    let hostport = if hostport.contains(':') { hostport.to_owned() } else { format!("{hostport}:5432") };
-    std::net::ToSocketAddrs::to_socket_addrs(&hostport).unwrap().next().unwrap()
+    let hostport = if hostport.contains(':') {
+        hostport.to_owned()
+    } else {
+        format!("{hostport}:5432")
+    };
+    std::net::ToSocketAddrs::to_socket_addrs(&hostport)
+        .unwrap()
+        .next()
+        .unwrap()
 }
 
 /// The URL with its host and port replaced by `addr`.
 pub fn via(url: &str, addr: SocketAddr) -> String {
     let (scheme, after) = url.split_once("://").unwrap();
     let (authority, rest) = after.split_once('/').map_or((after, ""), |(a, r)| (a, r));
-    let userinfo = authority.rsplit_once('@').map(|(u, _)| format!("{u}@")).unwrap_or_default();
+    let userinfo = authority
+        .rsplit_once('@')
+        .map(|(u, _)| format!("{u}@"))
+        .unwrap_or_default();
     format!("{scheme}://{userinfo}{addr}/{rest}")
 }

@@ -13,7 +13,13 @@ pub struct SlowRequest {
 
 impl SlowRequest {
     /// Sends the head and the first half of `body`.
-    pub async fn start(addr: SocketAddr, method: &str, path: &str, extra_headers: &str, body: &str) -> Self {
+    pub async fn start(
+        addr: SocketAddr,
+        method: &str,
+        path: &str,
+        extra_headers: &str,
+        body: &str,
+    ) -> Self {
         let mut stream = TcpStream::connect(addr).await.unwrap();
         let head = format!(
             "{method} {path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n{extra_headers}\r\n",
@@ -23,7 +29,10 @@ impl SlowRequest {
         stream.write_all(head.as_bytes()).await.unwrap();
         stream.write_all(first).await.unwrap();
         stream.flush().await.unwrap();
-        Self { stream, rest: rest.to_vec() }
+        Self {
+            stream,
+            rest: rest.to_vec(),
+        }
     }
 
     /// Sends the rest of the body and reads the whole response.
