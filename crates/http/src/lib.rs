@@ -1,7 +1,7 @@
 //! The HTTP adapter for FinAI Nexus.
 //!
-//! A request passes, outermost first: request ID → trace span → security headers →
-//! compression → timeout → body limit → problem fallback → client IP → router. Under
+//! A request passes, outermost first: client IP → request ID and trace span → security
+//! headers → compression → problem fallback → timeout → body limit → router. Under
 //! `/v1` a readiness gate answers 503 until start-up finished. Handlers are thin: they
 //! extract (tenant, body), parse into domain commands, call one service, and map the
 //! result to a wire DTO. Every error leaves through [`ApiError`], the only place that

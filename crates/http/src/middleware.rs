@@ -61,8 +61,12 @@ async fn request_id(req: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let span =
-        tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id);
+    let client = req
+        .extensions()
+        .get::<ClientIp>()
+        .map(|c| c.0.to_string())
+        .unwrap_or_default();
+    let span = tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id, client_ip = %client);
     let ctx = RequestContext {
         request_id: id.clone(),
         path: Some(req.uri().path().to_owned()),
@@ -184,7 +188,6 @@ pub(crate) fn apply(router: Router, s: &HttpSettings) -> Router {
     let trusted = Arc::new(s.trusted_proxies.clone());
     let headers = Arc::new(security_header_values(s.external_tls));
     router
-        .layer(axum::middleware::from_fn_with_state(trusted, client_ip))
         .layer(RequestBodyLimitLayer::new(s.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -197,6 +200,8 @@ pub(crate) fn apply(router: Router, s: &HttpSettings) -> Router {
             security_headers,
         ))
         .layer(axum::middleware::from_fn(request_id))
+        // Outermost, so the request span can carry the client address.
+        .layer(axum::middleware::from_fn_with_state(trusted, client_ip))
 }
 
 /// Security headers, as `(name, value)`; HSTS only when TLS terminates in front of us.
