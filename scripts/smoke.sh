@@ -12,7 +12,7 @@ run_case() { # name, extra env...
   local name=$1; shift
   local dir; dir=$(mktemp -d)
   local out=$dir/stdout port=18080
-  (cd "$dir" && env "$@" NEXUS_HTTP_ADDR=127.0.0.1:$port "$bin" >"$out" 2>"$dir/stderr") &
+  (cd "$dir" && exec env "$@" NEXUS_HTTP_ADDR=127.0.0.1:$port "$bin" >"$out" 2>"$dir/stderr") &
   local pid=$!
   for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
@@ -22,7 +22,7 @@ run_case() { # name, extra env...
   if [ "$name" = sqlite ]; then
     curl -sf -H "Host: demo.localhost:$port" "http://127.0.0.1:$port/v1/tenant" | grep -q '"slug":"demo"' \
       || { echo "smoke[$name]: demo tenant does not resolve"; kill $pid; exit 1; }
-    grep -q 'admin@demo.example  password:' "$out" || { echo "smoke[$name]: demo logins not printed"; kill $pid; exit 1; }
+    grep -q "admin@demo.example  password:" "$out" || { echo "smoke[$name]: demo logins not printed"; cat "$out"; kill $pid; exit 1; }
     [ -f "$dir/data/nexus.db" ] || { echo "smoke[$name]: no ./data/nexus.db"; kill $pid; exit 1; }
   fi
   kill -TERM $pid
