@@ -295,10 +295,23 @@ async fn redis_outage_fails_readiness_but_not_requests() {
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("redis://{}", dead.local_addr().unwrap());
     drop(dead); // nothing listens there now
-    let app = TestApp::builder().env("NEXUS_REDIS_URL", &url).env("NEXUS_REDIS_TIMEOUT", "200ms").no_wait().spawn().await;
+    let app = TestApp::builder()
+        .env("NEXUS_REDIS_URL", &url)
+        .env("NEXUS_REDIS_TIMEOUT", "200ms")
+        .no_wait()
+        .spawn()
+        .await;
     let mut report = Value::Null;
     for _ in 0..100 {
-        report = app.client.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
+        report = app
+            .client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         if report["checks"][0]["ok"] == true {
             break;
         }
@@ -306,5 +319,12 @@ async fn redis_outage_fails_readiness_but_not_requests() {
     }
     assert_eq!(report["failing"], serde_json::json!(["redis"]), "{report}");
     app.create_tenant("cacheless").await;
-    assert_eq!(app.tenant_get("cacheless", "/v1/tenant").send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.tenant_get("cacheless", "/v1/tenant")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }
