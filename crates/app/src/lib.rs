@@ -8,11 +8,13 @@
 //! - [`accounts`]: user accounts and password hashing.
 //! - [`health`]: readiness checks.
 //! - [`demo`]: the first-run demo tenant.
+//! - [`jobs`]: the durable job queue, workers, schedules and singleton leases.
 
 pub mod accounts;
 pub mod demo;
 mod error;
 pub mod health;
+pub mod jobs;
 pub mod tenancy;
 
 pub use error::AppError;
@@ -30,6 +32,8 @@ pub struct Services {
     pub accounts: accounts::AccountService,
     /// Readiness.
     pub health: health::Health,
+    /// Background jobs.
+    pub jobs: jobs::JobService,
     /// The injected clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -42,8 +46,10 @@ impl Services {
         clock: Arc<dyn Clock>,
         tenancy: tenancy::TenancySettings,
         hashing: accounts::HashParams,
+        registry: Arc<jobs::Registry>,
     ) -> Self {
         Self {
+            jobs: jobs::JobService::new(db.jobs(), registry, clock.clone()),
             tenants: tenancy::TenantService::new(
                 db.tenants(),
                 cache.clone(),

@@ -9,8 +9,10 @@
 
 pub mod clock;
 pub mod id;
+pub mod jobs;
 pub mod paging;
 pub mod privacy;
+pub mod schedule;
 pub mod tenancy;
 pub mod user;
 pub mod validation;

@@ -44,14 +44,28 @@ pub enum StoreKind {
 }
 
 /// Every store of personal data. Keep in sync with migrations; tests enforce it.
-pub const PERSONAL_DATA: &[PersonalDataStore] = &[PersonalDataStore {
-    store: "app_user",
-    kind: StoreKind::Table,
-    fields: &["email", "display_name", "password_hash"],
-    subject_key: "app_user_id",
-    purpose: "account identity and login within the tenant",
-    retention: Retention::LifetimeOfAccount,
-}];
+pub const PERSONAL_DATA: &[PersonalDataStore] = &[
+    PersonalDataStore {
+        store: "app_user",
+        kind: StoreKind::Table,
+        fields: &["email", "display_name", "password_hash"],
+        subject_key: "app_user_id",
+        purpose: "account identity and login within the tenant",
+        retention: Retention::LifetimeOfAccount,
+    },
+    PersonalDataStore {
+        store: "job",
+        kind: StoreKind::Table,
+        // Handlers may carry a user's ID or address in the payload (e.g. an e-mail to
+        // send), and an error message may echo it.
+        fields: &["payload", "last_error"],
+        subject_key: "payload",
+        purpose: "carrying out background work a user or tenant asked for",
+        // Succeeded and cancelled jobs are purged by the retention schedule; dead jobs
+        // wait for an operator and are purged with `nexus jobs purge-dead`.
+        retention: Retention::Days(7),
+    },
+];
 
 /// Tables that hold no personal data, with the reason. Every other table must be in
 /// [`PERSONAL_DATA`].
@@ -61,6 +75,10 @@ pub const NON_PERSONAL: &[(&str, &str)] = &[
         "organisation records: names and branding of schools, banks and employers",
     ),
     ("tenant_domain", "host names owned by organisations"),
+    (
+        "lease",
+        "names of singleton loops and the worker instance holding each",
+    ),
 ];
 
 /// Looks up a table's registry entry.

@@ -63,21 +63,25 @@ pub struct AppState {
 }
 
 /// Builds the whole application router.
-pub fn router(services: Services, settings: HttpSettings) -> Router {
+///
+/// With `serve_api` false (a worker process) only the probes are served; every other
+/// path is a 404 problem.
+pub fn router(services: Services, settings: HttpSettings, serve_api: bool) -> Router {
     let state = AppState {
         services,
         settings: Arc::new(settings),
     };
-    let api = Router::new()
-        .nest("/v1", routes::v1())
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::readiness_gate,
-        ));
-    let app = Router::new()
-        .merge(routes::probes())
-        .merge(api)
-        .fallback(routes::not_found)
-        .with_state(state.clone());
+    let mut app = Router::new().merge(routes::probes());
+    if serve_api {
+        let api =
+            Router::new()
+                .nest("/v1", routes::v1())
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    middleware::readiness_gate,
+                ));
+        app = app.merge(api);
+    }
+    let app = app.fallback(routes::not_found).with_state(state.clone());
     middleware::apply(app, &state.settings)
 }

@@ -4,6 +4,7 @@
 //! backends the config names, builds the [`nexus_app::Services`], and hands them to the
 //! HTTP adapter ([`startup::Application`]) or to a CLI command ([`cli`]).
 
+mod background;
 pub mod cli;
 pub mod config;
 pub mod startup;
@@ -11,4 +12,4 @@ pub mod telemetry;
 mod wiring;
 
 pub use startup::{Application, StartError};
-pub use wiring::{Wired, wire};
+pub use wiring::{Wired, wire, wire_with};

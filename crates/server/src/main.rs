@@ -21,8 +21,9 @@ fn main() -> ExitCode {
         }
     };
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
-    if matches!(&command, Command::Serve(args) if args.skip_migrations) {
-        config.database.run_migrations = false;
+    if let Command::Serve(args) = &command {
+        config.database.run_migrations &= !args.skip_migrations;
+        config.role = args.role.unwrap_or(config.role);
     }
     let _telemetry = telemetry::init(config.log_format, &config.log_level);
     for var in &config.unknown_env {

@@ -8,8 +8,9 @@
 //! On the shutdown signal: stop accepting, let in-flight requests finish within the
 //! grace period, cancel background tasks through one token, close the pool, return.
 
+use crate::background::{self, Background};
 use crate::config::{Backend, Config, DemoSeed};
-use crate::wiring::{Wired, wire};
+use crate::wiring::{Wired, wire_with};
 use nexus_app::demo::{DemoLogins, seed_if_empty};
 use nexus_domain::Clock;
 use nexus_http::HttpSettings;
@@ -50,6 +51,7 @@ pub enum StartError {
 /// A bound, not yet serving, server.
 pub struct Application {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     wired: Wired,
     config: Config,
 }
@@ -57,13 +59,34 @@ pub struct Application {
 impl Application {
     /// Wires the services and binds the listener.
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
-        let wired = wire(&config, clock)?;
+        Self::build_with(config, clock, |_, _| {}).await
+    }
+
+    /// As [`Application::build`], registering extra job handlers (tests use this).
+    pub async fn build_with(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        extra_jobs: impl FnOnce(&mut nexus_app::jobs::Registry, &Arc<dyn nexus_store::Database>),
+    ) -> Result<Self, StartError> {
+        let wired = wire_with(&config, clock, extra_jobs)?;
         let addr = config.http.addr;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
+        let metrics_listener = match config.metrics_addr {
+            Some(addr) => {
+                crate::telemetry::prometheus();
+                Some(
+                    TcpListener::bind(addr)
+                        .await
+                        .map_err(|source| StartError::Bind { addr, source })?,
+                )
+            }
+            None => None,
+        };
         Ok(Self {
             listener,
+            metrics_listener,
             wired,
             config,
         })
@@ -72,6 +95,13 @@ impl Application {
     /// The bound address (with the real port when 0 was asked for).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or(self.config.http.addr)
+    }
+
+    /// The bound metrics address, when metrics are enabled.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     /// The wired core, for tests that need to reach past HTTP (e.g. to cut the database).
@@ -87,6 +117,7 @@ impl Application {
     ) -> Result<(), StartError> {
         let Self {
             listener,
+            metrics_listener,
             wired,
             config,
         } = self;
@@ -94,7 +125,14 @@ impl Application {
             .local_addr()
             .map_err(|e| StartError::Serve(e.to_string()))?;
         let token = CancellationToken::new();
-        let router = nexus_http::router(wired.services.clone(), http_settings(&config));
+        let router = nexus_http::router(
+            wired.services.clone(),
+            http_settings(&config),
+            config.role.serves_api(),
+        );
+        if let Some(metrics) = metrics_listener {
+            crate::telemetry::serve_metrics(metrics, token.clone());
+        }
         let serve_token = token.clone();
         let mut server = tokio::spawn(async move {
             axum::serve(
@@ -112,7 +150,10 @@ impl Application {
             }
             signal_token.cancel();
         });
-        println!("FinAI Nexus listening on http://{addr}");
+        println!(
+            "FinAI Nexus listening on http://{addr} (role: {:?})",
+            config.role
+        );
         let mut startup = tokio::spawn(start(
             wired.clone(),
             config.clone(),
@@ -121,9 +162,16 @@ impl Application {
         ));
 
         let mut fatal = None;
+        let mut jobs: Option<Background> = None;
         tokio::select! {
             joined = &mut startup => match joined {
-                Ok(Ok(()) | Err(StartError::Cancelled)) => token.cancelled().await,
+                Ok(Ok(())) => {
+                    if config.role.runs_jobs() {
+                        jobs = Some(background::spawn(&wired, &config, token.child_token()));
+                    }
+                    token.cancelled().await;
+                }
+                Ok(Err(StartError::Cancelled)) => token.cancelled().await,
                 Ok(Err(e)) => {
                     tracing::error!(error = %e, "start-up failed; shutting down");
                     fatal = Some(e);
@@ -149,6 +197,9 @@ impl Application {
                 );
                 server.abort();
             }
+        }
+        if let Some(jobs) = jobs {
+            jobs.join().await;
         }
         wired.db.close().await;
         tracing::info!("stopped");

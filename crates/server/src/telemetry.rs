@@ -27,3 +27,67 @@ pub fn init(format: LogFormat, level: &str) -> TelemetryGuard {
     };
     TelemetryGuard
 }
+
+/// The process's Prometheus recorder. The `metrics` facade is process-global by design,
+/// so the recorder is installed once and every app in the process shares it.
+static PROMETHEUS: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> =
+    std::sync::OnceLock::new();
+
+/// Installs the Prometheus recorder (once per process) and returns its handle.
+pub fn prometheus() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
+    PROMETHEUS
+        .get_or_init(|| {
+            let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            match metrics::set_global_recorder(recorder) {
+                Ok(()) => Some(handle),
+                Err(e) => {
+                    tracing::warn!(error = %e, "another metrics recorder is installed; /metrics disabled");
+                    None
+                }
+            }
+        })
+        .clone()
+}
+
+/// Serves `/metrics` on its own listener until `token` is cancelled.
+pub(crate) fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    token: tokio_util::sync::CancellationToken,
+) {
+    let Some(handle) = prometheus() else { return };
+    let upkeep = handle.clone();
+    let upkeep_token = token.clone();
+    tokio::spawn(async move {
+        // Histograms are summarised lazily; drain them regularly so memory stays flat.
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(std::time::Duration::from_secs(5)) => upkeep.run_upkeep(),
+                () = upkeep_token.cancelled() => return,
+            }
+        }
+    });
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let handle = handle.clone();
+            async move {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4",
+                    )],
+                    handle.render(),
+                )
+            }
+        }),
+    );
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(token.cancelled_owned())
+            .await
+        {
+            tracing::error!(error = %e, "metrics listener failed");
+        }
+    });
+}

@@ -3,6 +3,7 @@
 use crate::config::{Backend, Config};
 use crate::startup::StartError;
 use nexus_app::Services;
+use nexus_app::jobs::{Registry, builtin};
 use nexus_app::tenancy::TenancySettings;
 use nexus_domain::Clock;
 use nexus_store::{CacheStore, Database, MemoryCache};
@@ -24,11 +25,23 @@ pub struct Wired {
     pub db: Arc<dyn Database>,
     /// The cache backend.
     pub cache: Arc<dyn CacheStore>,
+    /// The injected clock.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Builds lazily connecting stores and the services over them. Nothing touches the
 /// network here; start-up connects (with retries) afterwards.
 pub fn wire(config: &Config, clock: Arc<dyn Clock>) -> Result<Wired, StartError> {
+    wire_with(config, clock, |_, _| {})
+}
+
+/// As [`wire`], letting the caller register extra job handlers (tests do) next to the
+/// built-in ones.
+pub fn wire_with(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    extra_jobs: impl FnOnce(&mut Registry, &Arc<dyn Database>),
+) -> Result<Wired, StartError> {
     let url = config.database.url.expose_secret().to_owned();
     let db: Arc<dyn Database> = match config.database.backend {
         Backend::Sqlite => Arc::new(
@@ -65,10 +78,21 @@ pub fn wire(config: &Config, clock: Arc<dyn Clock>) -> Result<Wired, StartError>
         allow_tenant_header: config.http.allow_tenant_header,
         cache_ttl: config.tenancy_cache_ttl,
     };
-    let services = Services::new(db.clone(), cache.clone(), clock, tenancy, config.argon2);
+    let mut registry = Registry::new();
+    builtin::register(&mut registry, db.jobs(), clock.clone());
+    extra_jobs(&mut registry, &db);
+    let services = Services::new(
+        db.clone(),
+        cache.clone(),
+        clock.clone(),
+        tenancy,
+        config.argon2,
+        Arc::new(registry),
+    );
     Ok(Wired {
         services,
         db,
         cache,
+        clock,
     })
 }

@@ -10,6 +10,7 @@ const KNOWN: &[&str] = &[
     "tenant_domain_pkey",
     "app_user_email_key",
     "app_user_pkey",
+    "job_pkey",
 ];
 
 /// Translates a driver error, naming what was being done for `Other`.

@@ -7,12 +7,13 @@
 //! run on a separate connection as the login role, which owns the schema.
 
 mod error;
+mod jobs;
 mod tenant;
 mod user;
 
 use async_trait::async_trait;
 use nexus_domain::TenantId;
-use nexus_store::{Database, StoreError, TenantStore, UserStore};
+use nexus_store::{Database, JobStore, LeaseStore, StoreError, TenantStore, Tx, UserStore};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Executor, PgPool, Postgres, Row, SqlSafeStr, Transaction};
@@ -23,13 +24,42 @@ use std::time::Duration;
 pub(crate) use error::map_err;
 
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "foundation".into(),
-        MigrationType::Simple,
-        include_str!("../migrations/0001_foundation.sql").into_sql_str(),
-        false,
-    )])
+    let m = |version, name: &'static str, sql: &'static str| {
+        Migration::new(
+            version,
+            name.into(),
+            MigrationType::Simple,
+            sql.into_sql_str(),
+            false,
+        )
+    };
+    Migrator::with_migrations(vec![
+        m(
+            1,
+            "foundation",
+            include_str!("../migrations/0001_foundation.sql"),
+        ),
+        m(2, "jobs", include_str!("../migrations/0002_jobs.sql")),
+    ])
+}
+
+/// A PostgreSQL transaction, for stores' `*_in` methods.
+pub struct PgTx(pub(crate) Transaction<'static, Postgres>);
+
+#[async_trait]
+impl Tx for PgTx {
+    fn as_any(&mut self) -> &mut (dyn std::any::Any + Send) {
+        self
+    }
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        self.0.commit().await.map_err(|e| map_err("committing", e))
+    }
+    async fn rollback(self: Box<Self>) -> Result<(), StoreError> {
+        self.0
+            .rollback()
+            .await
+            .map_err(|e| map_err("rolling back", e))
+    }
 }
 
 /// Connection settings for the PostgreSQL backend.
@@ -134,6 +164,30 @@ impl Database for PgDatabase {
         Arc::new(user::PgUsers {
             pool: self.pool.clone(),
         })
+    }
+
+    fn jobs(&self) -> Arc<dyn JobStore> {
+        Arc::new(jobs::PgJobs {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn leases(&self) -> Arc<dyn LeaseStore> {
+        Arc::new(jobs::PgLeases {
+            pool: self.pool.clone(),
+        })
+    }
+
+    async fn begin(&self, tenant: Option<TenantId>) -> Result<Box<dyn Tx>, StoreError> {
+        let tx = match tenant {
+            Some(t) => begin_tenant_tx(&self.pool, t).await?,
+            None => self
+                .pool
+                .begin()
+                .await
+                .map_err(|e| map_err("beginning a transaction", e))?,
+        };
+        Ok(Box::new(PgTx(tx)))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -1,15 +1,15 @@
 //! PostgreSQL user accounts. Each call runs in a transaction scoped to its tenant, so
 //! row-level security backs up the explicit `tenant_id` filters.
 
-use crate::{begin_tenant_tx, map_err};
+use crate::{PgTx, begin_tenant_tx, map_err};
 use async_trait::async_trait;
 use nexus_domain::paging::Page;
 use nexus_domain::user::{Email, NewUser, PasswordHash, Role, User, UserQuery};
 use nexus_domain::{TenantId, UserId};
 use nexus_store::sql::like_pattern;
-use nexus_store::{StoreError, UserStore};
+use nexus_store::{StoreError, Tx, UserStore, downcast};
 use sqlx::postgres::PgRow;
-use sqlx::{AssertSqlSafe, PgPool, Row};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool, Row};
 use time::OffsetDateTime;
 
 pub(crate) struct PgUsers {
@@ -39,6 +39,32 @@ async fn commit(
     tx.commit().await.map_err(|e| map_err(context, e))
 }
 
+/// Inserts inside a transaction already scoped to `tenant` (RLS checks the row).
+async fn insert(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: UserId,
+    new: &NewUser,
+    now: OffsetDateTime,
+) -> Result<User, StoreError> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "insert into app_user (tenant_id, app_user_id, email, display_name, role, password_hash, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $7) returning {}",
+        SELECT.trim_start_matches("select ").trim_end_matches(" from app_user")
+    )))
+    .bind(tenant.as_uuid())
+    .bind(id.as_uuid())
+    .bind(new.email.as_str())
+    .bind(&new.display_name)
+    .bind(new.role.as_str())
+    .bind(new.password_hash.as_str())
+    .bind(now)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| map_err("inserting a user", e))?;
+    into_domain(&row)
+}
+
 #[async_trait]
 impl UserStore for PgUsers {
     async fn create(
@@ -49,23 +75,20 @@ impl UserStore for PgUsers {
         now: OffsetDateTime,
     ) -> Result<User, StoreError> {
         let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "insert into app_user (tenant_id, app_user_id, email, display_name, role, password_hash, created_at, updated_at) \
-             values ($1, $2, $3, $4, $5, $6, $7, $7) returning {}",
-            SELECT.trim_start_matches("select ").trim_end_matches(" from app_user")
-        )))
-        .bind(tenant.as_uuid())
-        .bind(id.as_uuid())
-        .bind(new.email.as_str())
-        .bind(&new.display_name)
-        .bind(new.role.as_str())
-        .bind(new.password_hash.as_str())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| map_err("inserting a user", e))?;
+        let user = insert(&mut tx, tenant, id, new, now).await?;
         commit(tx, "inserting a user").await?;
-        into_domain(&row)
+        Ok(user)
+    }
+
+    async fn create_in(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        id: UserId,
+        new: &NewUser,
+        now: OffsetDateTime,
+    ) -> Result<User, StoreError> {
+        insert(&mut downcast::<PgTx>(tx)?.0, tenant, id, new, now).await
     }
 
     async fn get(&self, tenant: TenantId, id: UserId) -> Result<User, StoreError> {

@@ -6,11 +6,12 @@
 //! single-process embedded mode this backend exists for.
 
 mod error;
+mod jobs;
 mod tenant;
 mod user;
 
 use async_trait::async_trait;
-use nexus_store::{Database, StoreError, TenantStore, UserStore};
+use nexus_store::{Database, JobStore, LeaseStore, StoreError, TenantStore, Tx, UserStore};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlSafeStr, SqlitePool};
@@ -22,13 +23,42 @@ pub(crate) use error::map_err;
 
 /// Embedded migrations, append-only.
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "foundation".into(),
-        MigrationType::Simple,
-        include_str!("../migrations/0001_foundation.sql").into_sql_str(),
-        false,
-    )])
+    let m = |version, name: &'static str, sql: &'static str| {
+        Migration::new(
+            version,
+            name.into(),
+            MigrationType::Simple,
+            sql.into_sql_str(),
+            false,
+        )
+    };
+    Migrator::with_migrations(vec![
+        m(
+            1,
+            "foundation",
+            include_str!("../migrations/0001_foundation.sql"),
+        ),
+        m(2, "jobs", include_str!("../migrations/0002_jobs.sql")),
+    ])
+}
+
+/// A SQLite transaction, for stores' `*_in` methods.
+pub struct SqliteTx(pub(crate) sqlx::Transaction<'static, sqlx::Sqlite>);
+
+#[async_trait]
+impl Tx for SqliteTx {
+    fn as_any(&mut self) -> &mut (dyn std::any::Any + Send) {
+        self
+    }
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        self.0.commit().await.map_err(|e| map_err("committing", e))
+    }
+    async fn rollback(self: Box<Self>) -> Result<(), StoreError> {
+        self.0
+            .rollback()
+            .await
+            .map_err(|e| map_err("rolling back", e))
+    }
 }
 
 /// Connection settings for the SQLite backend.
@@ -111,6 +141,31 @@ impl Database for SqliteDatabase {
         Arc::new(user::SqliteUsers {
             pool: self.pool.clone(),
         })
+    }
+
+    fn jobs(&self) -> Arc<dyn JobStore> {
+        Arc::new(jobs::SqliteJobs {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn leases(&self) -> Arc<dyn LeaseStore> {
+        Arc::new(jobs::SqliteLeases {
+            pool: self.pool.clone(),
+        })
+    }
+
+    async fn begin(
+        &self,
+        _tenant: Option<nexus_domain::TenantId>,
+    ) -> Result<Box<dyn Tx>, StoreError> {
+        // No row-level security on SQLite: the tenant only matters on PostgreSQL.
+        let tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| map_err("beginning a transaction", e))?;
+        Ok(Box::new(SqliteTx(tx)))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use nexus_domain::TenantId;
 use nexus_domain::paging::Page;
 use nexus_domain::tenancy::{
-    DomainName, NewTenant, Plan, Tenant, TenantQuery, TenantSlug, TenantStatus,
+    DomainName, NewTenant, Plan, Tenant, TenantQuery, TenantSlug, TenantSort, TenantStatus,
 };
 use nexus_store::sql::like_pattern;
 use nexus_store::{StoreError, TenantStore};
@@ -24,6 +24,16 @@ const SELECT: &str = "select t.tenant_id, t.slug, t.name, t.status, t.plan, t.se
      (select group_concat(domain, ',') from (select domain from tenant_domain d \
         where d.tenant_id = t.tenant_id order by domain)) as domains \
      from tenant t";
+
+/// RFC 3339 text does not sort by time across precisions ("…00Z" > "…00.5Z"), so time
+/// sorts go through `julianday`.
+fn sort_expr(sort: TenantSort) -> &'static str {
+    match sort {
+        TenantSort::CreatedAt => "julianday(t.created_at)",
+        TenantSort::Slug => "t.slug",
+        TenantSort::Name => "t.name",
+    }
+}
 
 fn into_domain(row: &SqliteRow) -> Result<Tenant, StoreError> {
     let parse = || -> Result<Tenant, Box<dyn std::error::Error + Send + Sync>> {
@@ -121,8 +131,8 @@ impl TenantStore for SqliteTenants {
         .await
         .map_err(|e| map_err("counting tenants", e))?;
         let sql = format!(
-            "{SELECT} {filter} order by t.{} {}, t.tenant_id limit ?3 offset ?4",
-            q.sort.column(),
+            "{SELECT} {filter} order by {} {}, t.tenant_id limit ?3 offset ?4",
+            sort_expr(q.sort),
             q.order.sql()
         );
         let rows = sqlx::query(AssertSqlSafe(sql))

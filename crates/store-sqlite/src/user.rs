@@ -1,15 +1,16 @@
 //! SQLite user accounts. Every statement filters by `tenant_id`: on this backend that
 //! filter is the whole of tenant isolation.
 
+use crate::SqliteTx;
 use crate::map_err;
 use async_trait::async_trait;
 use nexus_domain::paging::Page;
 use nexus_domain::user::{Email, NewUser, PasswordHash, Role, User, UserQuery};
 use nexus_domain::{TenantId, UserId};
 use nexus_store::sql::like_pattern;
-use nexus_store::{StoreError, UserStore};
+use nexus_store::{StoreError, Tx, UserStore, downcast};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{AssertSqlSafe, Row, SqlitePool};
+use sqlx::{AssertSqlSafe, Row, SqliteConnection, SqlitePool};
 use time::OffsetDateTime;
 
 pub(crate) struct SqliteUsers {
@@ -32,6 +33,32 @@ fn into_domain(row: &SqliteRow) -> Result<User, StoreError> {
     parse().map_err(|e| StoreError::other("decoding a user row", e))
 }
 
+async fn insert(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    id: UserId,
+    new: &NewUser,
+    now: OffsetDateTime,
+) -> Result<User, StoreError> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "insert into app_user (tenant_id, app_user_id, email, display_name, role, password_hash, created_at, updated_at) \
+         values (?, ?, ?, ?, ?, ?, ?, ?) returning {}",
+        SELECT.trim_start_matches("select ").trim_end_matches(" from app_user")
+    )))
+    .bind(tenant.as_uuid())
+    .bind(id.as_uuid())
+    .bind(new.email.as_str())
+    .bind(&new.display_name)
+    .bind(new.role.as_str())
+    .bind(new.password_hash.as_str())
+    .bind(now)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| map_err("inserting a user", e))?;
+    into_domain(&row)
+}
+
 #[async_trait]
 impl UserStore for SqliteUsers {
     async fn create(
@@ -41,22 +68,23 @@ impl UserStore for SqliteUsers {
         new: &NewUser,
         now: OffsetDateTime,
     ) -> Result<User, StoreError> {
-        sqlx::query(
-            "insert into app_user (tenant_id, app_user_id, email, display_name, role, password_hash, created_at, updated_at) \
-             values (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(tenant.as_uuid())
-        .bind(id.as_uuid())
-        .bind(new.email.as_str())
-        .bind(&new.display_name)
-        .bind(new.role.as_str())
-        .bind(new.password_hash.as_str())
-        .bind(now)
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| map_err("inserting a user", e))?;
-        self.get(tenant, id).await
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| map_err("inserting a user", e))?;
+        insert(&mut conn, tenant, id, new, now).await
+    }
+
+    async fn create_in(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        id: UserId,
+        new: &NewUser,
+        now: OffsetDateTime,
+    ) -> Result<User, StoreError> {
+        insert(&mut downcast::<SqliteTx>(tx)?.0, tenant, id, new, now).await
     }
 
     async fn get(&self, tenant: TenantId, id: UserId) -> Result<User, StoreError> {

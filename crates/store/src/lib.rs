@@ -1,6 +1,7 @@
 //! Storage ports for FinAI Nexus.
 //!
-//! One trait per context ([`TenantStore`], [`UserStore`], [`CacheStore`]) with one
+//! One trait per context ([`TenantStore`], [`UserStore`], [`JobStore`], [`LeaseStore`],
+//! [`CacheStore`]) with one
 //! implementation per backend, used as `Arc<dyn …>`: the HTTP and app layers compile once
 //! whichever database is configured. [`Database`] bundles the stores of one relational
 //! backend with its health and migration hooks.
@@ -11,8 +12,10 @@
 
 mod cache;
 mod error;
+mod jobs;
 pub mod sql;
 mod tenant;
+mod tx;
 mod user;
 
 #[cfg(feature = "contract")]
@@ -20,7 +23,9 @@ pub mod contract;
 
 pub use cache::{CacheStore, MemoryCache};
 pub use error::StoreError;
+pub use jobs::{Claim, JobStore, LeaseStore};
 pub use tenant::TenantStore;
+pub use tx::{Tx, downcast};
 pub use user::UserStore;
 
 use async_trait::async_trait;
@@ -35,6 +40,16 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     fn tenants(&self) -> Arc<dyn TenantStore>;
     /// User accounts.
     fn users(&self) -> Arc<dyn UserStore>;
+    /// The job queue.
+    fn jobs(&self) -> Arc<dyn JobStore>;
+    /// Singleton leases.
+    fn leases(&self) -> Arc<dyn LeaseStore>;
+    /// Opens a transaction. With a tenant, tenant-owned writes inside it pass row-level
+    /// security for that tenant (PostgreSQL).
+    async fn begin(
+        &self,
+        tenant: Option<nexus_domain::TenantId>,
+    ) -> Result<Box<dyn Tx>, StoreError>;
     /// A cheap round trip proving the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
     /// Applies pending embedded migrations; safe to call on an up-to-date schema.

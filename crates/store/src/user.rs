@@ -20,6 +20,15 @@ pub trait UserStore: Send + Sync {
         new: &NewUser,
         now: OffsetDateTime,
     ) -> Result<User, StoreError>;
+    /// As [`UserStore::create`], inside the caller's transaction (begun for `tenant`).
+    async fn create_in(
+        &self,
+        tx: &mut dyn crate::Tx,
+        tenant: TenantId,
+        id: UserId,
+        new: &NewUser,
+        now: OffsetDateTime,
+    ) -> Result<User, StoreError>;
     /// Loads one account of this tenant, or `NotFound`.
     async fn get(&self, tenant: TenantId, id: UserId) -> Result<User, StoreError>;
     /// Finds an account and its password hash by e-mail, for login.

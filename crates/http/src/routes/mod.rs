@@ -1,6 +1,7 @@
 //! Routers, one module per resource. Handlers are thin: extract, parse, call one
 //! service, map to a DTO.
 
+mod platform_jobs;
 mod platform_tenants;
 mod probes;
 mod tenant;
@@ -13,9 +14,10 @@ pub(crate) use probes::probes;
 
 /// Everything under `/v1`.
 pub(crate) fn v1() -> Router<AppState> {
-    Router::new()
-        .merge(tenant::router())
-        .nest("/platform", platform_tenants::router())
+    Router::new().merge(tenant::router()).nest(
+        "/platform",
+        platform_tenants::router().merge(platform_jobs::router()),
+    )
 }
 
 /// Unmatched routes.

@@ -182,7 +182,7 @@ async fn connect(config: &Config) -> Result<Wired, CliError> {
 }
 
 /// Connects and makes sure the schema is current (migrating if allowed).
-async fn ready(config: &Config) -> Result<Wired, CliError> {
+pub(super) async fn ready(config: &Config) -> Result<Wired, CliError> {
     let wired = connect(config).await?;
     if config.database.run_migrations {
         step("applying migrations", wired.db.migrate()).await?;
@@ -199,11 +199,11 @@ async fn ready(config: &Config) -> Result<Wired, CliError> {
     Ok(wired)
 }
 
-fn field<T>(name: &str, r: Result<T, FieldError>) -> Result<T, CliError> {
+pub(super) fn field<T>(name: &str, r: Result<T, FieldError>) -> Result<T, CliError> {
     r.map_err(|e| CliError(format!("{name}: {}", e.message)))
 }
 
 #[allow(clippy::needless_pass_by_value)] // used as `.map_err(app)`
-fn app(e: AppError) -> CliError {
+pub(super) fn app(e: AppError) -> CliError {
     CliError(e.to_string())
 }

@@ -3,6 +3,7 @@
 //! created here is identical to one created through `/v1/platform/tenants`.
 
 mod admin;
+mod jobs;
 mod progress;
 
 use crate::config::Config;
@@ -37,6 +38,38 @@ pub enum Command {
     /// Inspect configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Operate the background job queue.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+}
+
+/// `nexus jobs …`
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List jobs, newest first.
+    List {
+        /// queued, running, succeeded, dead or cancelled.
+        #[arg(long)]
+        state: Option<String>,
+        /// Only this kind, e.g. system.noop.
+        #[arg(long)]
+        kind: Option<String>,
+        /// At most this many rows (1-200).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Requeue a dead or cancelled job with a fresh attempt budget.
+    Retry {
+        /// The job's id.
+        id: String,
+    },
+    /// Cancel a queued job.
+    Cancel {
+        /// The job's id.
+        id: String,
+    },
+    /// Delete every dead job.
+    PurgeDead,
 }
 
 /// Options of `serve`.
@@ -45,6 +78,9 @@ pub struct ServeArgs {
     /// Do not migrate at start-up (multi-replica deploys run `nexus migrate` once instead).
     #[arg(long)]
     pub skip_migrations: bool,
+    /// api (HTTP only), worker (jobs; HTTP serves only probes) or all. Overrides server.role.
+    #[arg(long, value_enum)]
+    pub role: Option<crate::config::Role>,
 }
 
 /// `nexus tenant …`
@@ -133,5 +169,6 @@ pub async fn run(command: Command, config: Config) -> Result<(), CliError> {
         Command::Migrate => admin::migrate(&config).await,
         Command::Tenant(cmd) => admin::tenant(cmd, &config).await,
         Command::User(cmd) => admin::user(cmd, &config).await,
+        Command::Jobs(cmd) => jobs::run(cmd, &config).await,
     }
 }

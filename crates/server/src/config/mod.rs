@@ -88,6 +88,43 @@ pub enum LogFormat {
     Json,
 }
 
+/// What a `serve` process does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// Serve the HTTP API only; never run jobs.
+    Api,
+    /// Run background jobs; HTTP serves only probes.
+    Worker,
+    /// Both (the embedded single-node default).
+    All,
+}
+
+impl Role {
+    /// Whether this role serves the API.
+    pub fn serves_api(self) -> bool {
+        matches!(self, Self::Api | Self::All)
+    }
+    /// Whether this role runs jobs, schedules and singleton loops.
+    pub fn runs_jobs(self) -> bool {
+        matches!(self, Self::Worker | Self::All)
+    }
+}
+
+/// Worker tuning.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Jobs run at once.
+    pub concurrency: usize,
+    /// Claim batch size.
+    pub batch: u32,
+    /// Idle poll interval.
+    pub poll_interval: Duration,
+    /// Claim lifetime without a heartbeat.
+    pub visibility_timeout: Duration,
+    /// Scheduler tick.
+    pub schedule_tick: Duration,
+}
+
 /// Which relational backend a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -153,6 +190,12 @@ pub struct RedisConfig {
 /// The whole, validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// What `serve` does.
+    pub role: Role,
+    /// Worker tuning.
+    pub worker: WorkerConfig,
+    /// Prometheus listener address, if enabled.
+    pub metrics_addr: Option<SocketAddr>,
     /// HTTP.
     pub http: HttpConfig,
     /// Database.

@@ -2,7 +2,7 @@
 
 use super::{
     Backend, Config, ConfigError, DatabaseConfig, DemoSeed, HttpConfig, LogFormat, RedisConfig,
-    Source,
+    Role, Source, WorkerConfig,
 };
 use ipnet::IpNet;
 use secrecy::SecretString;
@@ -94,6 +94,31 @@ pub(super) fn build(raw: &Raw, unknown_env: Vec<String>) -> Result<Config, Confi
         ));
     }
     let config = Config {
+        role: p.with("server.role", |v| match v {
+            "api" => Ok(Role::Api),
+            "worker" => Ok(Role::Worker),
+            "all" => Ok(Role::All),
+            _ => Err("must be api, worker or all".to_owned()),
+        })?,
+        worker: WorkerConfig {
+            concurrency: p
+                .with("worker.concurrency", |v| parse_range(v, 1, 1024))?
+                .try_into()
+                .unwrap_or(16),
+            batch: p.with("worker.batch", |v| parse_range(v, 1, 1000))?,
+            poll_interval: p.with("worker.poll_interval", parse_duration)?,
+            visibility_timeout: p.with("worker.visibility_timeout", parse_duration)?,
+            schedule_tick: p.with("worker.schedule_tick", parse_duration)?,
+        },
+        metrics_addr: p.with("metrics.addr", |v| {
+            if v.is_empty() {
+                Ok(None)
+            } else {
+                v.parse()
+                    .map(Some)
+                    .map_err(|_| "must be host:port, e.g. 0.0.0.0:9464, or empty".to_owned())
+            }
+        })?,
         http: HttpConfig {
             addr: p.with("http.addr", |v| {
                 v.parse()

@@ -75,6 +75,15 @@ db_cases!(
     user_tenant_isolation,
     user_requires_existing_tenant,
     user_list_filter_page,
+    job_enqueue_is_idempotent,
+    job_enqueue_in_transaction,
+    job_claim_order_and_due_time,
+    job_claims_never_overlap,
+    job_complete_requires_the_claim,
+    job_fail_retries_then_dies,
+    job_release_and_reap,
+    job_admin_operations,
+    lease_acquire_renew_takeover,
 );
 
 cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);

@@ -179,7 +179,7 @@ fn spawn_binary(
     let addr = loop {
         let line = lines.next().expect("binary printed its address").unwrap();
         if let Some(a) = line.strip_prefix("FinAI Nexus listening on http://") {
-            break a.parse().unwrap();
+            break a.split_whitespace().next().unwrap().parse().unwrap();
         }
     };
     // Keep draining stdout so the child never blocks on a full pipe.

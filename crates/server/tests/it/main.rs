@@ -12,5 +12,6 @@ mod config;
 mod contract;
 mod harness;
 mod http_api;
+mod jobs;
 mod lifecycle;
 mod schema;

@@ -27,18 +27,24 @@ pub const PLATFORM_TOKEN: &str = "test-platform-token-0123456789abcdef";
 /// A running server plus the database behind it.
 pub struct TestApp {
     pub addr: SocketAddr,
+    pub metrics_addr: Option<SocketAddr>,
     pub client: reqwest::Client,
     pub wired: Wired,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<Result<(), StartError>>>,
-    db: Option<TestDb>,
+    pub db: Option<TestDb>,
 }
+
+/// Extra job handlers a test registers next to the built-in ones.
+pub type ExtraJobs =
+    Box<dyn FnOnce(&mut nexus_app::jobs::Registry, &Arc<dyn nexus_store::Database>) + Send>;
 
 /// Configures a [`TestApp`] before it starts.
 pub struct TestAppBuilder {
     env: BTreeMap<String, String>,
     db: Option<TestDb>,
     wait_ready: bool,
+    jobs: Option<ExtraJobs>,
 }
 
 impl TestApp {
@@ -52,6 +58,7 @@ impl TestApp {
             env: BTreeMap::new(),
             db: None,
             wait_ready: true,
+            jobs: None,
         }
     }
 
@@ -155,6 +162,15 @@ impl TestAppBuilder {
         self
     }
 
+    /// Registers extra job handlers.
+    pub fn jobs(
+        mut self,
+        f: impl FnOnce(&mut nexus_app::jobs::Registry, &Arc<dyn nexus_store::Database>) + Send + 'static,
+    ) -> Self {
+        self.jobs = Some(Box::new(f));
+        self
+    }
+
     /// Do not wait for readiness (for start-up tests).
     pub fn no_wait(mut self) -> Self {
         self.wait_ready = false;
@@ -173,6 +189,7 @@ impl TestAppBuilder {
             ("NEXUS_DEMO_SEED".into(), "false".into()),
             ("NEXUS_HTTP_PLATFORM_TOKEN".into(), PLATFORM_TOKEN.into()),
             ("NEXUS_LOG_LEVEL".into(), "warn".into()),
+            ("NEXUS_WORKER_POLL_INTERVAL".into(), "20ms".into()),
         ]);
         if let Ok(redis) = std::env::var("NEXUS_TEST_REDIS_URL") {
             env.insert("NEXUS_REDIS_URL".into(), redis);
@@ -183,9 +200,15 @@ impl TestAppBuilder {
         }
         env.extend(self.env);
         let config = Config::load(None, &env).expect("test config is valid");
-        let app = Application::build(config, Arc::new(SystemClock))
-            .await
-            .expect("app builds");
+        let extra = self.jobs;
+        let app = Application::build_with(config, Arc::new(SystemClock), move |r, db| {
+            if let Some(f) = extra {
+                f(r, db);
+            }
+        })
+        .await
+        .expect("app builds");
+        let metrics_addr = app.metrics_addr();
         let addr = app.local_addr();
         let wired = app.wired().clone();
         let (tx, rx) = oneshot::channel::<()>();
@@ -194,6 +217,7 @@ impl TestAppBuilder {
         }));
         let test_app = TestApp {
             addr,
+            metrics_addr,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .build()
@@ -233,4 +257,19 @@ pub async fn problem(resp: reqwest::Response, status: u16, code: &str) -> Value 
         "trace_id matches X-Request-Id"
     );
     body
+}
+
+/// Polls `check` every 20 ms for up to 15 s; panics naming `what` if it never holds.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..750 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for: {what}");
 }

@@ -1,0 +1,176 @@
+//! Background work: one durable mechanism for every context.
+//!
+//! - [`Registry`]: typed handlers per job kind, registered at start-up.
+//! - [`JobService`]: enqueue (optionally inside the caller's transaction — the
+//!   transactional outbox) and operator actions (list, retry, cancel, purge).
+//! - [`worker::Worker`]: claims due jobs, runs handlers, retries with backoff and jitter,
+//!   dead-letters after `max_attempts`, and releases in-flight work on shutdown.
+//! - [`scheduler::Scheduler`]: enqueues each run of a recurring schedule exactly once
+//!   across replicas (the run's instant is the idempotency key).
+//! - [`singleton::Singleton`]: runs a loop on exactly one node under a renewed lease.
+//!
+//! Delivery is at least once: a worker that dies after a handler succeeded but before
+//! recording it leads to a second run, so handlers must be idempotent.
+
+pub mod builtin;
+mod registry;
+pub mod scheduler;
+pub mod singleton;
+pub mod worker;
+
+pub use registry::{JobContext, JobFailure, JobPayload, KindOptions, Registry};
+
+use crate::AppError;
+use nexus_domain::jobs::{Enqueued, Job, JobId, JobQuery, NewJob};
+use nexus_domain::paging::Page;
+use nexus_domain::{Clock, TenantId};
+use nexus_store::{JobStore, Tx};
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// Options for one enqueue.
+#[derive(Debug, Clone, Default)]
+pub struct EnqueueOptions {
+    /// The tenant the job acts for.
+    pub tenant: Option<TenantId>,
+    /// Not before this instant (default: now).
+    pub run_at: Option<OffsetDateTime>,
+    /// Higher runs first.
+    pub priority: i16,
+    /// Deduplicates: a second enqueue with the same key returns the first job.
+    pub idempotency_key: Option<String>,
+}
+
+/// Enqueueing and operating on jobs.
+#[derive(Clone)]
+pub struct JobService {
+    store: Arc<dyn JobStore>,
+    registry: Arc<Registry>,
+    clock: Arc<dyn Clock>,
+}
+
+impl JobService {
+    /// Wires the service.
+    pub fn new(store: Arc<dyn JobStore>, registry: Arc<Registry>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            registry,
+            clock,
+        }
+    }
+
+    /// The handler registry.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    fn new_job<J: JobPayload>(
+        &self,
+        payload: &J,
+        opts: EnqueueOptions,
+    ) -> Result<NewJob, AppError> {
+        let kind = self.registry.options(J::KIND).ok_or_else(|| {
+            AppError::Internal(format!("no handler registered for job kind {}", J::KIND).into())
+        })?;
+        Ok(NewJob {
+            kind: J::KIND.to_owned(),
+            tenant: opts.tenant,
+            payload: serde_json::to_value(payload).map_err(|e| AppError::Internal(Box::new(e)))?,
+            priority: opts.priority,
+            run_at: opts.run_at.unwrap_or_else(|| self.clock.now()),
+            max_attempts: kind.max_attempts,
+            idempotency_key: opts.idempotency_key,
+        })
+    }
+
+    /// Enqueues a typed job.
+    pub async fn enqueue<J: JobPayload>(
+        &self,
+        payload: &J,
+        opts: EnqueueOptions,
+    ) -> Result<Enqueued, AppError> {
+        let job = self.new_job(payload, opts)?;
+        let id = JobId::generate(self.clock.as_ref());
+        self.store
+            .enqueue(id, &job, self.clock.now())
+            .await
+            .map_err(|e| AppError::from_store("job", e))
+    }
+
+    /// Enqueues inside the caller's transaction: visible only if it commits.
+    pub async fn enqueue_in<J: JobPayload>(
+        &self,
+        tx: &mut dyn Tx,
+        payload: &J,
+        opts: EnqueueOptions,
+    ) -> Result<Enqueued, AppError> {
+        let job = self.new_job(payload, opts)?;
+        let id = JobId::generate(self.clock.as_ref());
+        self.store
+            .enqueue_in(tx, id, &job, self.clock.now())
+            .await
+            .map_err(|e| AppError::from_store("job", e))
+    }
+
+    /// Enqueues an untyped job of a registered kind (schedules and operators use this).
+    pub async fn enqueue_raw(&self, mut job: NewJob) -> Result<Enqueued, AppError> {
+        let opts = self.registry.options(&job.kind).ok_or_else(|| {
+            AppError::Internal(format!("no handler registered for job kind {}", job.kind).into())
+        })?;
+        job.max_attempts = opts.max_attempts;
+        let id = JobId::generate(self.clock.as_ref());
+        self.store
+            .enqueue(id, &job, self.clock.now())
+            .await
+            .map_err(|e| AppError::from_store("job", e))
+    }
+
+    /// Loads a job.
+    pub async fn get(&self, id: JobId) -> Result<Job, AppError> {
+        self.store
+            .get(id)
+            .await
+            .map_err(|e| AppError::from_store("job", e))
+    }
+
+    /// Lists jobs, newest first.
+    pub async fn list(&self, query: &JobQuery) -> Result<Page<Job>, AppError> {
+        self.store
+            .list(query)
+            .await
+            .map_err(|e| AppError::from_store("job", e))
+    }
+
+    /// Requeues a dead or cancelled job with a fresh attempt budget.
+    pub async fn retry(&self, id: JobId) -> Result<Job, AppError> {
+        let job = self
+            .store
+            .retry(id, self.clock.now())
+            .await
+            .map_err(|e| AppError::from_store("dead or cancelled job", e))?;
+        tracing::info!(job_id = %id, kind = %job.kind, "job retried by operator");
+        Ok(job)
+    }
+
+    /// Cancels a queued job.
+    pub async fn cancel(&self, id: JobId) -> Result<Job, AppError> {
+        let job = self
+            .store
+            .cancel(id, self.clock.now())
+            .await
+            .map_err(|e| AppError::from_store("queued job", e))?;
+        tracing::info!(job_id = %id, kind = %job.kind, "job cancelled by operator");
+        Ok(job)
+    }
+
+    /// Deletes every dead job; returns how many.
+    pub async fn purge_dead(&self) -> Result<u64, AppError> {
+        let n = self
+            .store
+            .purge_dead()
+            .await
+            .map_err(|e| AppError::from_store("job", e))?;
+        tracing::info!(purged = n, "dead jobs purged by operator");
+        Ok(n)
+    }
+}

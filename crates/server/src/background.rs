@@ -1,0 +1,96 @@
+//! Background tasks of a `worker` or `all` process: the job worker, the scheduler, and
+//! singleton loops. Each is started after the database is ready, cancelled through one
+//! token on shutdown, and awaited by name.
+
+use crate::config::Config;
+use crate::wiring::Wired;
+use nexus_app::jobs::singleton::Singleton;
+use nexus_app::jobs::worker::{Worker, WorkerSettings, export_stats};
+use nexus_app::jobs::{builtin, scheduler::Scheduler};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// How often the queue gauges refresh, and the TTL of the lease that elects the node
+/// publishing them (so gauges are not double-counted across replicas).
+const STATS_EVERY: Duration = Duration::from_secs(5);
+const STATS_LEASE_TTL: Duration = Duration::from_secs(15);
+
+/// Running background tasks.
+pub(crate) struct Background {
+    tasks: Vec<(&'static str, JoinHandle<()>)>,
+}
+
+/// A name for this process in leases and logs: host, pid and a random suffix, so two
+/// processes (or two test apps in one process) never share it.
+pub(crate) fn instance_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "nexus".to_owned());
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}-{}-{}", std::process::id(), &suffix[..8])
+}
+
+/// Starts the worker, the scheduler and the stats singleton.
+pub(crate) fn spawn(wired: &Wired, config: &Config, token: CancellationToken) -> Background {
+    let instance = instance_name();
+    let jobs = wired.services.jobs.clone();
+    let worker = Worker::new(
+        wired.db.jobs(),
+        jobs.registry().clone(),
+        wired.clock.clone(),
+        WorkerSettings {
+            instance: instance.clone(),
+            concurrency: config.worker.concurrency,
+            batch: config.worker.batch,
+            poll_interval: config.worker.poll_interval,
+            visibility: config.worker.visibility_timeout,
+            ..WorkerSettings::default()
+        },
+    );
+    let grace = config.http.shutdown_grace;
+    let t = token.clone();
+    let worker = tokio::spawn(async move { worker.run(t, grace).await });
+
+    let scheduler = Scheduler::new(
+        builtin::schedules(),
+        jobs,
+        wired.db.tenants(),
+        wired.clock.clone(),
+    );
+    let (t, tick) = (token.clone(), config.worker.schedule_tick);
+    let scheduler = tokio::spawn(async move { scheduler.run(tick, t).await });
+
+    let stats = Singleton::new(
+        wired.db.leases(),
+        wired.clock.clone(),
+        "jobs.stats",
+        &instance,
+        STATS_LEASE_TTL,
+    );
+    let (store, clock) = (wired.db.jobs(), wired.clock.clone());
+    let stats = tokio::spawn(async move {
+        stats
+            .run(token, move |lead| {
+                export_stats(store.clone(), clock.clone(), STATS_EVERY, lead)
+            })
+            .await;
+    });
+    Background {
+        tasks: vec![
+            ("job worker", worker),
+            ("scheduler", scheduler),
+            ("job stats", stats),
+        ],
+    }
+}
+
+impl Background {
+    /// Waits for every task to stop (they were cancelled through the shared token).
+    pub(crate) async fn join(self) {
+        for (name, task) in self.tasks {
+            match task.await {
+                Ok(()) => tracing::info!(task = name, "background task stopped"),
+                Err(e) => tracing::error!(task = name, error = %e, "background task failed"),
+            }
+        }
+    }
+}
