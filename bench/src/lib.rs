@@ -1,0 +1,83 @@
+//! Shared helpers for the benchmark binaries: scratch databases and summaries.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::missing_panics_doc
+)]
+
+use nexus_store::Database;
+use nexus_store_postgres::{PgDatabase, PgSettings};
+use sqlx::Connection;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A scratch PostgreSQL database, dropped at the end.
+pub struct Scratch {
+    admin: String,
+    name: String,
+    /// Its URL.
+    pub url: String,
+}
+
+impl Scratch {
+    /// Creates `nexus_bench_<random>` next to the database in `admin`.
+    pub async fn create(admin: &str) -> Self {
+        let name = format!(
+            "nexus_bench_{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        );
+        let mut c = sqlx::PgConnection::connect(admin)
+            .await
+            .expect("connect to the admin URL");
+        sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+            .execute(&mut c)
+            .await
+            .unwrap();
+        c.close().await.unwrap();
+        let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+        Self {
+            admin: admin.to_owned(),
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+
+    /// The migrated backend, as the application role, with `pool` connections.
+    pub async fn database(&self, pool: u32) -> Arc<PgDatabase> {
+        let db = PgDatabase::connect_lazy(&PgSettings {
+            url: self.url.clone(),
+            max_connections: pool,
+            acquire_timeout: Duration::from_secs(10),
+            app_role: Some("nexus_app".into()),
+        })
+        .unwrap();
+        db.migrate().await.unwrap();
+        Arc::new(db)
+    }
+
+    /// Drops the database.
+    pub async fn drop_db(self) {
+        let mut c = sqlx::PgConnection::connect(&self.admin).await.unwrap();
+        let sql = format!("drop database {} with (force)", self.name);
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut c)
+            .await
+            .unwrap();
+    }
+}
+
+/// The `q`-quantile (0..=1) of samples, in the samples' unit.
+pub fn quantile(samples: &mut [f64], q: f64) -> f64 {
+    if samples.is_empty() {
+        return f64::NAN;
+    }
+    samples.sort_by(f64::total_cmp);
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let i = ((samples.len() - 1) as f64 * q).round() as usize;
+    samples[i]
+}
