@@ -702,7 +702,7 @@ async fn unknown_kinds_fail_visibly() {
         metrics.contains("nexus_jobs_unknown_kind_total{kind=\"ghost.kind\"}"),
         "{metrics}"
     );
-        assert!(
+    assert!(
         metrics.contains("nexus_jobs_dead_total{kind=\"ghost.kind\"}"),
         "{metrics}"
     );
@@ -710,7 +710,8 @@ async fn unknown_kinds_fail_visibly() {
     let url = format!("http://{}/metrics", app.metrics_addr.unwrap());
     eventually("the dead-job gauge shows the ghost job", || async {
         let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
-        text.contains("nexus_jobs_dead{kind=\"ghost.kind\"} 1") && text.contains("nexus_jobs_queued{kind=\"ghost.kind\"} 0")
+        text.contains("nexus_jobs_dead{kind=\"ghost.kind\"} 1")
+            && text.contains("nexus_jobs_queued{kind=\"ghost.kind\"} 0")
     })
     .await;
 }
