@@ -91,3 +91,15 @@ impl From<FieldErrors> for AppError {
         Self::Validation(e)
     }
 }
+
+/// An error and its sources, joined with `: `, for logs (never for clients).
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
+}

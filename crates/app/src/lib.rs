@@ -17,7 +17,7 @@ pub mod health;
 pub mod jobs;
 pub mod tenancy;
 
-pub use error::AppError;
+pub use error::{AppError, error_chain};
 
 use nexus_domain::Clock;
 use nexus_store::{CacheStore, Database};

@@ -175,7 +175,7 @@ impl IntoResponse for ApiError {
             let cause = self
                 .source
                 .as_deref()
-                .map(|e| error_chain(e))
+                .map(|e| nexus_app::error_chain(e))
                 .unwrap_or_default();
             tracing::error!(code = self.code, status = self.status.as_u16(), request_id = %ctx.request_id, cause, "request failed");
         } else {
@@ -210,15 +210,4 @@ impl IntoResponse for ApiError {
         }
         resp
     }
-}
-
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        cur = s.source();
-    }
-    out
 }

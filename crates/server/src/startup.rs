@@ -261,7 +261,7 @@ async fn start(
         .db
         .verify_setup()
         .await
-        .map_err(|e| StartError::Database(error_text(&e)))?;
+        .map_err(|e| StartError::Database(nexus_app::error_chain(&e)))?;
     if let Some(cache_err) = wired.cache.ping().await.err() {
         tracing::warn!(error = %cache_err, "cache unreachable at start-up; continuing, reads fall back to the database");
     }
@@ -302,7 +302,12 @@ where
             Err(StoreError::Unavailable(e)) => {
                 tracing::warn!(attempt, backend, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), error = %e, "{what}: not yet available; retrying");
             }
-            Err(e) => return Err(StartError::Database(format!("{what}: {}", error_text(&e)))),
+            Err(e) => {
+                return Err(StartError::Database(format!(
+                    "{what}: {}",
+                    nexus_app::error_chain(&e)
+                )));
+            }
         }
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
@@ -311,17 +316,6 @@ where
         delay = (delay * 2).min(max);
     }
     Ok(())
-}
-
-fn error_text(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        cur = s.source();
-    }
-    out
 }
 
 fn print_demo(logins: &DemoLogins, config: &Config, addr: SocketAddr) {

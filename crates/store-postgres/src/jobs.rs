@@ -102,12 +102,31 @@ async fn enqueue_on(
     })
 }
 
-/// `(ids, locks)` as parallel arrays for `unnest`.
-fn split(pairs: &[(JobId, LockToken)]) -> (Vec<uuid::Uuid>, Vec<uuid::Uuid>) {
-    pairs
+/// Applies `set` (`$3` = `at`) to every held job still running under its lock token, in
+/// one statement; returns the rows changed.
+async fn update_held(
+    pool: &PgPool,
+    context: &'static str,
+    set: &'static str,
+    at: OffsetDateTime,
+    held: &[(JobId, LockToken)],
+) -> Result<u64, StoreError> {
+    let (ids, locks): (Vec<uuid::Uuid>, Vec<uuid::Uuid>) = held
         .iter()
         .map(|(id, lock)| (id.as_uuid(), lock.as_uuid()))
-        .unzip()
+        .unzip();
+    let sql = format!(
+        "update job j set {set} from unnest($1::uuid[], $2::uuid[]) as d(job_id, lock_token) \
+         where j.job_id = d.job_id and j.lock_token = d.lock_token and j.state = 'running'"
+    );
+    let r = sqlx::query(AssertSqlSafe(sql))
+        .bind(&ids)
+        .bind(&locks)
+        .bind(at)
+        .execute(pool)
+        .await
+        .map_err(|e| map_err(context, e))?;
+    Ok(r.rows_affected())
 }
 
 #[async_trait]
@@ -166,20 +185,9 @@ impl JobStore for PgJobs {
         done: &[(JobId, LockToken)],
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        let (ids, locks) = split(done);
-        let r = sqlx::query(
-            "update job j set state = 'succeeded', finished_at = $3, updated_at = $3, lock_token = null, \
-             locked_until = null, last_error = null \
-             from unnest($1::uuid[], $2::uuid[]) as d(job_id, lock_token) \
-             where j.job_id = d.job_id and j.lock_token = d.lock_token and j.state = 'running'",
-        )
-        .bind(&ids)
-        .bind(&locks)
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| map_err("completing jobs", e))?;
-        Ok(r.rows_affected())
+        let set = "state = 'succeeded', finished_at = $3, updated_at = $3, lock_token = null, locked_until = null, \
+                   last_error = null";
+        update_held(&self.pool, "completing jobs", set, now, done).await
     }
 
     async fn fail(
@@ -218,18 +226,14 @@ impl JobStore for PgJobs {
         held: &[(JobId, LockToken)],
         until: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        let (ids, locks) = split(held);
-        let r = sqlx::query(
-            "update job j set locked_until = $3 from unnest($1::uuid[], $2::uuid[]) as d(job_id, lock_token) \
-             where j.job_id = d.job_id and j.lock_token = d.lock_token and j.state = 'running'",
+        update_held(
+            &self.pool,
+            "extending claims",
+            "locked_until = $3",
+            until,
+            held,
         )
-        .bind(&ids)
-        .bind(&locks)
-        .bind(until)
-        .execute(&self.pool)
         .await
-        .map_err(|e| map_err("extending claims", e))?;
-        Ok(r.rows_affected())
     }
 
     async fn release(
@@ -237,20 +241,9 @@ impl JobStore for PgJobs {
         held: &[(JobId, LockToken)],
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        let (ids, locks) = split(held);
-        let r = sqlx::query(
-            "update job j set state = 'queued', attempts = greatest(j.attempts - 1, 0), lock_token = null, \
-             locked_until = null, updated_at = $3 \
-             from unnest($1::uuid[], $2::uuid[]) as d(job_id, lock_token) \
-             where j.job_id = d.job_id and j.lock_token = d.lock_token and j.state = 'running'",
-        )
-        .bind(&ids)
-        .bind(&locks)
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| map_err("releasing jobs", e))?;
-        Ok(r.rows_affected())
+        let set = "state = 'queued', attempts = greatest(j.attempts - 1, 0), lock_token = null, locked_until = null, \
+                   updated_at = $3";
+        update_held(&self.pool, "releasing jobs", set, now, held).await
     }
 
     async fn reap_expired(&self, now: OffsetDateTime) -> Result<(u64, u64), StoreError> {

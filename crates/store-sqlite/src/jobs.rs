@@ -117,6 +117,32 @@ async fn enqueue_on(
     })
 }
 
+/// Runs `sql` (`?1` = `at`, `?2` = job id, `?3` = lock token) for each held job in one
+/// transaction; returns the rows changed. Jobs whose claim was lost are skipped by the
+/// statement's own `lock_token` condition.
+async fn update_held(
+    pool: &SqlitePool,
+    context: &'static str,
+    sql: &'static str,
+    at: i64,
+    held: &[(JobId, LockToken)],
+) -> Result<u64, StoreError> {
+    let mut tx = pool.begin().await.map_err(|e| map_err(context, e))?;
+    let mut n = 0;
+    for (id, lock) in held {
+        n += sqlx::query(sql)
+            .bind(at)
+            .bind(id.as_uuid())
+            .bind(lock.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| map_err(context, e))?
+            .rows_affected();
+    }
+    tx.commit().await.map_err(|e| map_err(context, e))?;
+    Ok(n)
+}
+
 #[async_trait]
 impl JobStore for SqliteJobs {
     async fn enqueue(
@@ -168,30 +194,9 @@ impl JobStore for SqliteJobs {
         done: &[(JobId, LockToken)],
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| map_err("completing jobs", e))?;
-        let mut n = 0;
-        for (id, lock) in done {
-            n += sqlx::query(
-                "update job set state = 'succeeded', finished_at = ?, updated_at = ?, lock_token = null, \
-                 locked_until = null, last_error = null where job_id = ? and lock_token = ? and state = 'running'",
-            )
-            .bind(micros(now))
-            .bind(micros(now))
-            .bind(id.as_uuid())
-            .bind(lock.as_uuid())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| map_err("completing jobs", e))?
-            .rows_affected();
-        }
-        tx.commit()
-            .await
-            .map_err(|e| map_err("completing jobs", e))?;
-        Ok(n)
+        let sql = "update job set state = 'succeeded', finished_at = ?1, updated_at = ?1, lock_token = null, \
+                   locked_until = null, last_error = null where job_id = ?2 and lock_token = ?3 and state = 'running'";
+        update_held(&self.pool, "completing jobs", sql, micros(now), done).await
     }
 
     async fn fail(
@@ -229,26 +234,8 @@ impl JobStore for SqliteJobs {
         held: &[(JobId, LockToken)],
         until: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| map_err("extending claims", e))?;
-        let mut n = 0;
-        for (id, lock) in held {
-            n += sqlx::query("update job set locked_until = ? where job_id = ? and lock_token = ? and state = 'running'")
-                .bind(micros(until))
-                .bind(id.as_uuid())
-                .bind(lock.as_uuid())
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| map_err("extending claims", e))?
-                .rows_affected();
-        }
-        tx.commit()
-            .await
-            .map_err(|e| map_err("extending claims", e))?;
-        Ok(n)
+        let sql = "update job set locked_until = ?1 where job_id = ?2 and lock_token = ?3 and state = 'running'";
+        update_held(&self.pool, "extending claims", sql, micros(until), held).await
     }
 
     async fn release(
@@ -256,29 +243,9 @@ impl JobStore for SqliteJobs {
         held: &[(JobId, LockToken)],
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| map_err("releasing jobs", e))?;
-        let mut n = 0;
-        for (id, lock) in held {
-            n += sqlx::query(
-                "update job set state = 'queued', attempts = max(attempts - 1, 0), lock_token = null, \
-                 locked_until = null, updated_at = ? where job_id = ? and lock_token = ? and state = 'running'",
-            )
-            .bind(micros(now))
-            .bind(id.as_uuid())
-            .bind(lock.as_uuid())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| map_err("releasing jobs", e))?
-            .rows_affected();
-        }
-        tx.commit()
-            .await
-            .map_err(|e| map_err("releasing jobs", e))?;
-        Ok(n)
+        let sql = "update job set state = 'queued', attempts = max(attempts - 1, 0), lock_token = null, \
+                   locked_until = null, updated_at = ?1 where job_id = ?2 and lock_token = ?3 and state = 'running'";
+        update_held(&self.pool, "releasing jobs", sql, micros(now), held).await
     }
 
     async fn reap_expired(&self, now: OffsetDateTime) -> Result<(u64, u64), StoreError> {
