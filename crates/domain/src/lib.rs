@@ -7,6 +7,8 @@
 //! Contexts are modules: [`tenancy`], [`user`]. Shared building blocks are [`id`],
 //! [`clock`], [`paging`], [`validation`] and the personal-data [`privacy`] registry.
 
+pub mod access;
+pub mod audit;
 pub mod clock;
 pub mod id;
 pub mod jobs;

@@ -65,6 +65,19 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
         // wait for an operator and are purged with `nexus jobs purge-dead`.
         retention: Retention::Days(7),
     },
+    PersonalDataStore {
+        store: "audit_event",
+        kind: StoreKind::Table,
+        // The actor is a user ID; the diff may hold before/after values of personal fields.
+        fields: &["actor", "ip", "user_agent", "diff"],
+        subject_key: "actor",
+        purpose: "security and accountability: who did what, from where (GDPR Art. 6(1)(c)/(f))",
+        // Events are hash-chained, so they are kept whole for the retention period and
+        // never edited; erasure requests are answered by exclusion from exports until the
+        // period ends. TODO(privacy issue): chain checkpoints so expired events can be
+        // dropped without breaking verification.
+        retention: Retention::Days(400),
+    },
 ];
 
 /// Tables that hold no personal data, with the reason. Every other table must be in

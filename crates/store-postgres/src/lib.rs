@@ -6,6 +6,7 @@
 //! unscoped query inside tenant A's transaction sees only tenant A's rows. Migrations
 //! run on a separate connection as the login role, which owns the schema.
 
+mod audit;
 mod error;
 mod jobs;
 mod tenant;
@@ -13,7 +14,9 @@ mod user;
 
 use async_trait::async_trait;
 use nexus_domain::TenantId;
-use nexus_store::{Database, JobStore, LeaseStore, StoreError, TenantStore, Tx, UserStore};
+use nexus_store::{
+    AuditStore, Database, JobStore, LeaseStore, StoreError, TenantStore, Tx, UserStore,
+};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Executor, PgPool, Postgres, Row, SqlSafeStr, Transaction};
@@ -40,6 +43,7 @@ fn migrator() -> Migrator {
             include_str!("../migrations/0001_foundation.sql"),
         ),
         m(2, "jobs", include_str!("../migrations/0002_jobs.sql")),
+        m(3, "audit", include_str!("../migrations/0003_audit.sql")),
     ])
 }
 
@@ -168,6 +172,12 @@ impl Database for PgDatabase {
 
     fn jobs(&self) -> Arc<dyn JobStore> {
         Arc::new(jobs::PgJobs {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn audit(&self) -> Arc<dyn AuditStore> {
+        Arc::new(audit::PgAudit {
             pool: self.pool.clone(),
         })
     }

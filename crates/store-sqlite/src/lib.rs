@@ -5,13 +5,16 @@
 //! with `synchronous = NORMAL`, foreign keys on and a busy timeout, which is safe for the
 //! single-process embedded mode this backend exists for.
 
+mod audit;
 mod error;
 mod jobs;
 mod tenant;
 mod user;
 
 use async_trait::async_trait;
-use nexus_store::{Database, JobStore, LeaseStore, StoreError, TenantStore, Tx, UserStore};
+use nexus_store::{
+    AuditStore, Database, JobStore, LeaseStore, StoreError, TenantStore, Tx, UserStore,
+};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlSafeStr, SqlitePool};
@@ -39,6 +42,7 @@ fn migrator() -> Migrator {
             include_str!("../migrations/0001_foundation.sql"),
         ),
         m(2, "jobs", include_str!("../migrations/0002_jobs.sql")),
+        m(3, "audit", include_str!("../migrations/0003_audit.sql")),
     ])
 }
 
@@ -145,6 +149,12 @@ impl Database for SqliteDatabase {
 
     fn jobs(&self) -> Arc<dyn JobStore> {
         Arc::new(jobs::SqliteJobs {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn audit(&self) -> Arc<dyn AuditStore> {
+        Arc::new(audit::SqliteAudit {
             pool: self.pool.clone(),
         })
     }

@@ -10,10 +10,12 @@
     clippy::expect_used,
     clippy::panic,
     clippy::missing_panics_doc,
-    clippy::assigning_clones
+    clippy::assigning_clones,
+    clippy::too_many_lines
 )]
 
 use crate::{CacheStore, Claim, Database, StoreError};
+use nexus_domain::audit::{AuditEventId, AuditQuery, NewAuditEvent};
 use nexus_domain::jobs::{JobId, JobQuery, JobState, LockToken, NewJob};
 use nexus_domain::paging::{Order, PageRequest};
 use nexus_domain::tenancy::{
@@ -89,6 +91,18 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
     }),
     ("lease_acquire_renew_takeover", |db| {
         Box::pin(lease_acquire_renew_takeover(db))
+    }),
+    ("audit_chain_append_list_verify", |db| {
+        Box::pin(audit_chain_append_list_verify(db))
+    }),
+    ("audit_chains_are_per_tenant", |db| {
+        Box::pin(audit_chains_are_per_tenant(db))
+    }),
+    ("audit_append_in_follows_the_transaction", |db| {
+        Box::pin(audit_append_in_follows_the_transaction(db))
+    }),
+    ("audit_concurrent_appends_keep_the_chain", |db| {
+        Box::pin(audit_concurrent_appends_keep_the_chain(db))
     }),
 ];
 
@@ -1180,5 +1194,285 @@ async fn lease_acquire_renew_takeover(db: Arc<dyn Database>) {
             .try_acquire("market.tick", "node-a", ttl, c.now())
             .await
             .unwrap()
+    );
+}
+
+fn audit_event(tenant: Option<TenantId>, actor: &str, action: &str) -> NewAuditEvent {
+    NewAuditEvent {
+        tenant,
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+        target: "tenant:x".to_owned(),
+        ip: Some("203.0.113.7".to_owned()),
+        user_agent: Some("contract/1".to_owned()),
+        request_id: Some("req-1".to_owned()),
+        diff: Some(serde_json::json!({ "before": { "name": "A" }, "after": { "name": "B" } })),
+    }
+}
+
+fn all_events(limit: u32) -> AuditQuery {
+    AuditQuery {
+        limit,
+        ..AuditQuery::default()
+    }
+}
+
+async fn audit_chain_append_list_verify(db: Arc<dyn Database>) {
+    let c = clock();
+    let t = add_tenant(&db, &c, "audited", "Audited").await;
+    let audit = db.audit();
+    let actions = [
+        "auth.login",
+        "auth.login_failed",
+        "user.update",
+        "auth.logout",
+    ];
+    for (i, action) in actions.iter().enumerate() {
+        let actor = if i % 2 == 0 { "user:a" } else { "anonymous" };
+        let e = audit
+            .append(
+                audit_event(Some(t), actor, action),
+                AuditEventId::generate(&c),
+                c.now(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(e.seq, i64::try_from(i).unwrap() + 1);
+        c.advance(time::Duration::seconds(10));
+    }
+    let events = audit
+        .list(
+            Some(t),
+            &AuditQuery {
+                order: Order::Asc,
+                ..all_events(100)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        actions
+    );
+    let head = audit.head(Some(t)).await.unwrap().unwrap();
+    assert_eq!(
+        nexus_domain::audit::verify(&t.to_string(), &events, Some((head.0, &head.1))),
+        Ok(4)
+    );
+    let e = &events[2];
+    assert_eq!(
+        (
+            e.ip.as_deref(),
+            e.user_agent.as_deref(),
+            e.request_id.as_deref()
+        ),
+        (Some("203.0.113.7"), Some("contract/1"), Some("req-1"))
+    );
+    assert_eq!(
+        e.diff.as_deref(),
+        Some(r#"{"after":{"name":"B"},"before":{"name":"A"}}"#)
+    );
+
+    // Filters and cursor paging.
+    let auth = audit
+        .list(
+            Some(t),
+            &AuditQuery {
+                action: Some("auth.".into()),
+                order: Order::Asc,
+                ..all_events(100)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(auth.len(), 3);
+    let exact = audit
+        .list(
+            Some(t),
+            &AuditQuery {
+                action: Some("auth.login".into()),
+                ..all_events(100)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(exact.len(), 1);
+    let by_actor = audit
+        .list(
+            Some(t),
+            &AuditQuery {
+                actor: Some("anonymous".into()),
+                ..all_events(100)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        by_actor.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [4, 2],
+        "newest first by default"
+    );
+    let window = AuditQuery {
+        from: Some(events[1].occurred_at),
+        to: Some(events[3].occurred_at),
+        order: Order::Asc,
+        ..all_events(100)
+    };
+    assert_eq!(
+        audit
+            .list(Some(t), &window)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect::<Vec<_>>(),
+        [2, 3]
+    );
+    let page1 = audit.list(Some(t), &all_events(3)).await.unwrap();
+    assert_eq!(page1.iter().map(|e| e.seq).collect::<Vec<_>>(), [4, 3, 2]);
+    let page2 = audit
+        .list(
+            Some(t),
+            &AuditQuery {
+                after_seq: Some(2),
+                ..all_events(3)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page2.iter().map(|e| e.seq).collect::<Vec<_>>(), [1]);
+}
+
+async fn audit_chains_are_per_tenant(db: Arc<dyn Database>) {
+    let c = clock();
+    let a = add_tenant(&db, &c, "chain-a", "A").await;
+    let b = add_tenant(&db, &c, "chain-b", "B").await;
+    let audit = db.audit();
+    for tenant in [Some(a), Some(a), Some(b), None] {
+        audit
+            .append(
+                audit_event(tenant, "platform", "tenant.update"),
+                AuditEventId::generate(&c),
+                c.now(),
+            )
+            .await
+            .unwrap();
+    }
+    let seqs = |v: Vec<nexus_domain::audit::AuditEvent>| {
+        v.iter().map(|e| (e.tenant, e.seq)).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        seqs(audit.list(Some(a), &all_events(10)).await.unwrap()),
+        [(Some(a), 2), (Some(a), 1)]
+    );
+    assert_eq!(
+        seqs(audit.list(Some(b), &all_events(10)).await.unwrap()),
+        [(Some(b), 1)],
+        "each tenant has its own chain"
+    );
+    assert_eq!(
+        seqs(audit.list(None, &all_events(10)).await.unwrap()),
+        [(None, 1)]
+    );
+    let mut chains = audit.chains().await.unwrap();
+    chains.sort();
+    let mut expected = vec![None, Some(a), Some(b)];
+    expected.sort();
+    assert_eq!(chains, expected);
+    assert_eq!(audit.head(Some(b)).await.unwrap().map(|h| h.0), Some(1));
+    assert_eq!(
+        audit.head(Some(TenantId::generate(&c))).await.unwrap(),
+        None
+    );
+}
+
+async fn audit_append_in_follows_the_transaction(db: Arc<dyn Database>) {
+    let c = clock();
+    let t = add_tenant(&db, &c, "audit-tx", "Tx").await;
+    let audit = db.audit();
+    audit
+        .append(
+            audit_event(Some(t), "user:a", "first"),
+            AuditEventId::generate(&c),
+            c.now(),
+        )
+        .await
+        .unwrap();
+    let mut tx = db.begin(Some(t)).await.unwrap();
+    audit
+        .append_in(
+            tx.as_mut(),
+            audit_event(Some(t), "user:a", "rolled.back"),
+            AuditEventId::generate(&c),
+            c.now(),
+        )
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(
+        audit.head(Some(t)).await.unwrap().unwrap().0,
+        1,
+        "a rolled-back record leaves the chain as it was"
+    );
+    let mut tx = db.begin(Some(t)).await.unwrap();
+    let e = audit
+        .append_in(
+            tx.as_mut(),
+            audit_event(Some(t), "user:a", "committed"),
+            AuditEventId::generate(&c),
+            c.now(),
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(e.seq, 2);
+    let events = audit
+        .list(
+            Some(t),
+            &AuditQuery {
+                order: Order::Asc,
+                ..all_events(10)
+            },
+        )
+        .await
+        .unwrap();
+    let head = audit.head(Some(t)).await.unwrap().unwrap();
+    assert_eq!(
+        nexus_domain::audit::verify(&t.to_string(), &events, Some((head.0, &head.1))),
+        Ok(2)
+    );
+}
+
+async fn audit_concurrent_appends_keep_the_chain(db: Arc<dyn Database>) {
+    let c = clock();
+    let t = add_tenant(&db, &c, "audit-race", "Race").await;
+    let writers = (0..8).map(|i| {
+        let audit = db.audit();
+        let (id, at) = (AuditEventId::generate(&c), c.now());
+        tokio::spawn(async move {
+            audit
+                .append(audit_event(Some(t), &format!("user:{i}"), "race"), id, at)
+                .await
+                .unwrap()
+        })
+    });
+    for w in writers {
+        w.await.unwrap();
+    }
+    let audit = db.audit();
+    let events = audit
+        .list(
+            Some(t),
+            &AuditQuery {
+                order: Order::Asc,
+                ..all_events(100)
+            },
+        )
+        .await
+        .unwrap();
+    let head = audit.head(Some(t)).await.unwrap().unwrap();
+    assert_eq!(
+        nexus_domain::audit::verify(&t.to_string(), &events, Some((head.0, &head.1))),
+        Ok(8)
     );
 }

@@ -10,6 +10,7 @@
 //! and implementations must never return another tenant's rows. The contract suite
 //! (feature `contract`) checks this and every other behaviour against each backend.
 
+mod audit;
 mod cache;
 mod error;
 mod jobs;
@@ -21,6 +22,7 @@ mod user;
 #[cfg(feature = "contract")]
 pub mod contract;
 
+pub use audit::AuditStore;
 pub use cache::{CacheStore, MemoryCache};
 pub use error::StoreError;
 pub use jobs::{Claim, JobStore, LeaseStore};
@@ -42,6 +44,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     fn users(&self) -> Arc<dyn UserStore>;
     /// The job queue.
     fn jobs(&self) -> Arc<dyn JobStore>;
+    /// The audit trail.
+    fn audit(&self) -> Arc<dyn AuditStore>;
     /// Singleton leases.
     fn leases(&self) -> Arc<dyn LeaseStore>;
     /// Opens a transaction. With a tenant, tenant-owned writes inside it pass row-level

@@ -10,3 +10,19 @@ pub fn like_pattern(term: &str) -> String {
         .replace('_', "\\_");
     format!("%{escaped}%")
 }
+
+/// A filter that matches exactly, or, when it ends in `.`, as a prefix (a family such as
+/// `auth.`). Returns `(exact, escaped LIKE pattern)`; at most one is set.
+pub fn exact_or_prefix(filter: Option<&str>) -> (Option<String>, Option<String>) {
+    match filter {
+        Some(f) if f.ends_with('.') => {
+            let escaped = f
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            (None, Some(format!("{escaped}%")))
+        }
+        Some(f) => (Some(f.to_owned()), None),
+        None => (None, None),
+    }
+}

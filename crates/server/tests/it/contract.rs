@@ -84,6 +84,10 @@ db_cases!(
     job_release_and_reap,
     job_admin_operations,
     lease_acquire_renew_takeover,
+    audit_chain_append_list_verify,
+    audit_chains_are_per_tenant,
+    audit_append_in_follows_the_transaction,
+    audit_concurrent_appends_keep_the_chain,
 );
 
 cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);

@@ -1,0 +1,255 @@
+//! Access control: permissions, built-in roles, and who is acting.
+//!
+//! Checks happen in the service layer against an [`Actor`]'s effective permission set,
+//! so every adapter (HTTP, CLI, jobs) is held to the same rules. Built-in roles are code,
+//! not rows, so an upgrade can extend them; tenants add custom roles built from the same
+//! permissions.
+
+use crate::validation::{FieldError, invalid};
+use crate::{TenantId, UserId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// One fine-grained permission, written `resource:verb` on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    /// See the tenant's settings and branding.
+    #[serde(rename = "tenant:read")]
+    TenantRead,
+    /// Change the tenant's settings and branding.
+    #[serde(rename = "tenant:write")]
+    TenantWrite,
+    /// See user accounts.
+    #[serde(rename = "user:read")]
+    UserRead,
+    /// Create, change, disable accounts and assign roles.
+    #[serde(rename = "user:write")]
+    UserWrite,
+    /// Invite people by e-mail.
+    #[serde(rename = "user:invite")]
+    UserInvite,
+    /// See roles.
+    #[serde(rename = "role:read")]
+    RoleRead,
+    /// Create and change custom roles.
+    #[serde(rename = "role:write")]
+    RoleWrite,
+    /// Revoke other users' sessions.
+    #[serde(rename = "session:revoke")]
+    SessionRevoke,
+    /// Read the audit trail.
+    #[serde(rename = "audit:read")]
+    AuditRead,
+    /// Read courses.
+    #[serde(rename = "course:read")]
+    CourseRead,
+    /// Author courses.
+    #[serde(rename = "course:write")]
+    CourseWrite,
+    /// Read reports and analytics.
+    #[serde(rename = "report:read")]
+    ReportRead,
+    /// See plans, usage and invoices.
+    #[serde(rename = "billing:read")]
+    BillingRead,
+    /// Change plan and billing details.
+    #[serde(rename = "billing:write")]
+    BillingWrite,
+}
+
+impl Permission {
+    /// Every permission.
+    pub const ALL: [Permission; 14] = [
+        Self::TenantRead,
+        Self::TenantWrite,
+        Self::UserRead,
+        Self::UserWrite,
+        Self::UserInvite,
+        Self::RoleRead,
+        Self::RoleWrite,
+        Self::SessionRevoke,
+        Self::AuditRead,
+        Self::CourseRead,
+        Self::CourseWrite,
+        Self::ReportRead,
+        Self::BillingRead,
+        Self::BillingWrite,
+    ];
+
+    /// The wire name, e.g. `user:invite`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TenantRead => "tenant:read",
+            Self::TenantWrite => "tenant:write",
+            Self::UserRead => "user:read",
+            Self::UserWrite => "user:write",
+            Self::UserInvite => "user:invite",
+            Self::RoleRead => "role:read",
+            Self::RoleWrite => "role:write",
+            Self::SessionRevoke => "session:revoke",
+            Self::AuditRead => "audit:read",
+            Self::CourseRead => "course:read",
+            Self::CourseWrite => "course:write",
+            Self::ReportRead => "report:read",
+            Self::BillingRead => "billing:read",
+            Self::BillingWrite => "billing:write",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str() == raw)
+            .ok_or_else(|| invalid("unknown_value", format!("{raw} is not a permission")))
+    }
+}
+
+/// A role defined by the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BuiltinRole {
+    /// Owns the tenant: everything, including billing.
+    TenantOwner,
+    /// Runs the tenant day to day: everything but billing changes.
+    TenantAdmin,
+    /// Authors courses and follows learners.
+    Instructor,
+    /// Takes courses.
+    Learner,
+    /// Read-only access to the audit trail and reports.
+    Auditor,
+    /// Manages plan and invoices.
+    BillingAdmin,
+}
+
+impl BuiltinRole {
+    /// Every built-in role.
+    pub const ALL: [BuiltinRole; 6] = [
+        Self::TenantOwner,
+        Self::TenantAdmin,
+        Self::Instructor,
+        Self::Learner,
+        Self::Auditor,
+        Self::BillingAdmin,
+    ];
+
+    /// The wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TenantOwner => "tenant_owner",
+            Self::TenantAdmin => "tenant_admin",
+            Self::Instructor => "instructor",
+            Self::Learner => "learner",
+            Self::Auditor => "auditor",
+            Self::BillingAdmin => "billing_admin",
+        }
+    }
+
+    /// Parses the wire and storage name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw)
+    }
+
+    /// What the role may do.
+    pub fn permissions(self) -> BTreeSet<Permission> {
+        use Permission as P;
+        let all: BTreeSet<Permission> = Permission::ALL.into_iter().collect();
+        match self {
+            Self::TenantOwner => all,
+            Self::TenantAdmin => all.into_iter().filter(|p| *p != P::BillingWrite).collect(),
+            Self::Instructor => [
+                P::CourseRead,
+                P::CourseWrite,
+                P::UserRead,
+                P::ReportRead,
+                P::TenantRead,
+            ]
+            .into(),
+            Self::Learner => [P::CourseRead, P::TenantRead].into(),
+            Self::Auditor => [
+                P::AuditRead,
+                P::ReportRead,
+                P::UserRead,
+                P::RoleRead,
+                P::TenantRead,
+            ]
+            .into(),
+            Self::BillingAdmin => [P::BillingRead, P::BillingWrite, P::TenantRead].into(),
+        }
+    }
+}
+
+/// Who is acting, as recorded in the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A signed-in user of a tenant, with their effective permissions.
+    User {
+        /// The tenant.
+        tenant: TenantId,
+        /// The user.
+        user: UserId,
+        /// Union of the permissions of all their roles.
+        permissions: BTreeSet<Permission>,
+    },
+    /// A platform operator (operator token or CLI).
+    Platform,
+    /// The system itself (jobs, schedules).
+    System,
+    /// Nobody authenticated yet (login attempts).
+    Anonymous,
+}
+
+impl Actor {
+    /// How the actor appears in audit records.
+    pub fn audit_name(&self) -> String {
+        match self {
+            Self::User { user, .. } => format!("user:{user}"),
+            Self::Platform => "platform".to_owned(),
+            Self::System => "system".to_owned(),
+            Self::Anonymous => "anonymous".to_owned(),
+        }
+    }
+
+    /// Whether the actor holds `p` in `tenant`. Platform operators hold everything.
+    pub fn can(&self, tenant: TenantId, p: Permission) -> bool {
+        match self {
+            Self::User {
+                tenant: t,
+                permissions,
+                ..
+            } => *t == tenant && permissions.contains(&p),
+            Self::Platform | Self::System => true,
+            Self::Anonymous => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permissions_round_trip_and_roles_nest() {
+        for p in Permission::ALL {
+            assert_eq!(Permission::parse(p.as_str()).unwrap(), p);
+            assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
+        }
+        assert!(Permission::parse("user:fly").is_err());
+        let owner = BuiltinRole::TenantOwner.permissions();
+        for r in BuiltinRole::ALL {
+            assert!(r.permissions().is_subset(&owner), "{r:?} exceeds the owner");
+            assert_eq!(BuiltinRole::parse(r.as_str()), Some(r));
+        }
+        assert!(
+            !BuiltinRole::TenantAdmin
+                .permissions()
+                .contains(&Permission::BillingWrite)
+        );
+        assert!(
+            !BuiltinRole::Learner
+                .permissions()
+                .contains(&Permission::AuditRead)
+        );
+    }
+}
