@@ -13,6 +13,7 @@
     clippy::too_many_lines
 )]
 
+use nexus_app::audit::AuditService;
 use nexus_app::jobs::{EnqueueOptions, JobService, Registry, builtin};
 use nexus_bench::{Scratch, quantile};
 use nexus_domain::tenancy::{Branding, HexColour, NewTenant, Plan, TenantSettings, TenantSlug};
@@ -69,7 +70,12 @@ async fn main() {
         .unwrap();
     let mut registry = Registry::new();
     builtin::register(&mut registry, db.jobs(), clock.clone());
-    let jobs = JobService::new(db.jobs(), Arc::new(registry), clock.clone());
+    let jobs = JobService::new(
+        db.jobs(),
+        Arc::new(registry),
+        clock.clone(),
+        AuditService::new(db.audit(), clock.clone()),
+    );
 
     let mut plain = Vec::with_capacity(iterations);
     let mut outbox = Vec::with_capacity(iterations);

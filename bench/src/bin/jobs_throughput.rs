@@ -14,6 +14,7 @@
     clippy::too_many_lines
 )]
 
+use nexus_app::audit::AuditService;
 use nexus_app::jobs::worker::{Worker, WorkerSettings};
 use nexus_app::jobs::{EnqueueOptions, JobService, Registry, builtin};
 use nexus_bench::Scratch;
@@ -64,7 +65,12 @@ async fn main() {
     let mut registry = Registry::new();
     builtin::register(&mut registry, db.jobs(), clock.clone());
     let registry = Arc::new(registry);
-    let service = JobService::new(db.jobs(), registry.clone(), clock.clone());
+    let service = JobService::new(
+        db.jobs(),
+        registry.clone(),
+        clock.clone(),
+        AuditService::new(db.audit(), clock.clone()),
+    );
 
     // Enqueue in transactions of 500, as a busy API would in aggregate.
     let started = Instant::now();

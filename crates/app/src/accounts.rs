@@ -5,6 +5,7 @@
 //! passwords exist only inside [`Password`] and are dropped after hashing.
 
 use crate::AppError;
+use crate::audit::{AuditService, Caller, Record};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use nexus_domain::paging::Page;
@@ -63,16 +64,23 @@ pub struct AccountService {
     clock: Arc<dyn Clock>,
     params: HashParams,
     dummy: Arc<tokio::sync::OnceCell<PasswordHash>>,
+    audit: AuditService,
 }
 
 impl AccountService {
     /// Wires the service.
-    pub fn new(store: Arc<dyn UserStore>, clock: Arc<dyn Clock>, params: HashParams) -> Self {
+    pub fn new(
+        store: Arc<dyn UserStore>,
+        clock: Arc<dyn Clock>,
+        params: HashParams,
+        audit: AuditService,
+    ) -> Self {
         Self {
             store,
             clock,
             params,
             dummy: Arc::default(),
+            audit,
         }
     }
 
@@ -91,7 +99,12 @@ impl AccountService {
     }
 
     /// Creates an account in `tenant`; `email_taken` if the address is in use there.
-    pub async fn create(&self, tenant: TenantId, cmd: CreateAccount) -> Result<User, AppError> {
+    pub async fn create(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        cmd: CreateAccount,
+    ) -> Result<User, AppError> {
         let password_hash = hash_password(self.params, cmd.password).await?;
         let new = NewUser {
             email: cmd.email,
@@ -106,6 +119,14 @@ impl AccountService {
             .await
             .map_err(|e| AppError::from_store("user", e))?;
         tracing::info!(tenant_id = %tenant, user_id = %user.id, role = user.role.as_str(), "account created");
+        let diff = serde_json::json!({ "after": { "email": user.email.as_str(), "display_name": user.display_name, "role": user.role.as_str() } });
+        let r = Record {
+            tenant: Some(tenant),
+            action: "user.create",
+            target: format!("user:{}", user.id),
+            diff: Some(diff),
+        };
+        self.audit.record(caller, r).await?;
         Ok(user)
     }
 

@@ -5,7 +5,7 @@
 //! courses and portfolios here.
 
 use crate::accounts::{CreateAccount, random_password};
-use crate::{AppError, Services};
+use crate::{AppError, Caller, Services};
 use nexus_domain::tenancy::{
     Branding, HexColour, NewTenant, Plan, Tenant, TenantSettings, TenantSlug,
 };
@@ -28,17 +28,20 @@ pub async fn seed_if_empty(services: &Services) -> Result<Option<DemoLogins>, Ap
     let slug = TenantSlug::parse("demo").map_err(|e| AppError::Internal(Box::new(e)))?;
     let tenant = services
         .tenants
-        .create(NewTenant {
-            slug,
-            name: "Demo Academy".to_owned(),
-            plan: Plan::Enterprise,
-            branding: Branding {
-                display_name: "Demo Academy".to_owned(),
-                logo_url: None,
-                primary_colour: HexColour::default(),
+        .create(
+            &Caller::system(),
+            NewTenant {
+                slug,
+                name: "Demo Academy".to_owned(),
+                plan: Plan::Enterprise,
+                branding: Branding {
+                    display_name: "Demo Academy".to_owned(),
+                    logo_url: None,
+                    primary_colour: HexColour::default(),
+                },
+                settings: TenantSettings::default(),
             },
-            settings: TenantSettings::default(),
-        })
+        )
         .await?;
     let mut accounts = Vec::new();
     for (role, email, name) in [
@@ -52,7 +55,10 @@ pub async fn seed_if_empty(services: &Services) -> Result<Option<DemoLogins>, Ap
             role,
             password: Password::parse(&password).map_err(|e| AppError::Internal(Box::new(e)))?,
         };
-        services.accounts.create(tenant.id, cmd).await?;
+        services
+            .accounts
+            .create(&Caller::system(), tenant.id, cmd)
+            .await?;
         accounts.push((role, email.to_owned(), password));
     }
     Ok(Some(DemoLogins { tenant, accounts }))

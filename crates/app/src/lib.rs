@@ -11,12 +11,14 @@
 //! - [`jobs`]: the durable job queue, workers, schedules and singleton leases.
 
 pub mod accounts;
+pub mod audit;
 pub mod demo;
 mod error;
 pub mod health;
 pub mod jobs;
 pub mod tenancy;
 
+pub use audit::{Caller, RequestMeta};
 pub use error::{AppError, error_chain};
 
 use nexus_domain::Clock;
@@ -34,6 +36,8 @@ pub struct Services {
     pub health: health::Health,
     /// Background jobs.
     pub jobs: jobs::JobService,
+    /// The audit trail.
+    pub audit: audit::AuditService,
     /// The injected clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -48,16 +52,24 @@ impl Services {
         hashing: accounts::HashParams,
         registry: Arc<jobs::Registry>,
     ) -> Self {
+        let audit = audit::AuditService::new(db.audit(), clock.clone());
         Self {
-            jobs: jobs::JobService::new(db.jobs(), registry, clock.clone()),
+            jobs: jobs::JobService::new(db.jobs(), registry, clock.clone(), audit.clone()),
             tenants: tenancy::TenantService::new(
                 db.tenants(),
                 cache.clone(),
                 clock.clone(),
                 tenancy,
+                audit.clone(),
             ),
-            accounts: accounts::AccountService::new(db.users(), clock.clone(), hashing),
+            accounts: accounts::AccountService::new(
+                db.users(),
+                clock.clone(),
+                hashing,
+                audit.clone(),
+            ),
             health: health::Health::new(db, cache),
+            audit,
             clock,
         }
     }

@@ -7,12 +7,14 @@
 //! treated as a miss: it slows resolution down but never fails it.
 
 use crate::AppError;
+use crate::audit::{AuditService, Caller, Record};
 use nexus_domain::paging::Page;
 use nexus_domain::tenancy::{
     DomainName, HostKind, NewTenant, Tenant, TenantPatch, TenantQuery, TenantSlug, TenantStatus,
 };
 use nexus_domain::{Clock, TenantId};
 use nexus_store::{CacheStore, TenantStore};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,6 +36,7 @@ pub struct TenantService {
     cache: Arc<dyn CacheStore>,
     clock: Arc<dyn Clock>,
     settings: TenancySettings,
+    audit: AuditService,
 }
 
 impl TenantService {
@@ -43,12 +46,14 @@ impl TenantService {
         cache: Arc<dyn CacheStore>,
         clock: Arc<dyn Clock>,
         settings: TenancySettings,
+        audit: AuditService,
     ) -> Self {
         Self {
             store,
             cache,
             clock,
             settings,
+            audit,
         }
     }
 
@@ -57,15 +62,26 @@ impl TenantService {
         &self.settings
     }
 
-    /// Creates a tenant; `slug_taken` if the slug is in use.
-    pub async fn create(&self, new: NewTenant) -> Result<Tenant, AppError> {
+    /// Creates a tenant; `slug_taken` if the slug is in use. Audited.
+    pub async fn create(&self, caller: &Caller, new: NewTenant) -> Result<Tenant, AppError> {
         let id = TenantId::generate(self.clock.as_ref());
         let tenant = self
             .store
             .create(id, &new, self.clock.now())
             .await
             .map_err(|e| AppError::from_store("tenant", e))?;
-        tracing::info!(tenant_id = %tenant.id, slug = %tenant.slug, "tenant created");
+        let diff = json!({ "after": audit_view(&tenant) });
+        self.audit
+            .record(
+                caller,
+                Record {
+                    tenant: Some(id),
+                    action: "tenant.create",
+                    target: target(&tenant),
+                    diff: Some(diff),
+                },
+            )
+            .await?;
         Ok(tenant)
     }
 
@@ -102,8 +118,14 @@ impl TenantService {
             .map_err(|e| AppError::from_store("tenant", e))
     }
 
-    /// Applies a partial update and invalidates cached resolutions.
-    pub async fn update(&self, id: TenantId, patch: TenantPatch) -> Result<Tenant, AppError> {
+    /// Applies a partial update, invalidates cached resolutions, and audits the change
+    /// with a before/after diff.
+    pub async fn update(
+        &self,
+        caller: &Caller,
+        id: TenantId,
+        patch: TenantPatch,
+    ) -> Result<Tenant, AppError> {
         let before = self.get(id).await?;
         let after = patch.apply(before.clone(), self.clock.now());
         self.store
@@ -111,15 +133,35 @@ impl TenantService {
             .await
             .map_err(|e| AppError::from_store("tenant", e))?;
         self.invalidate(&after).await;
-        if before.status != after.status {
-            tracing::info!(tenant_id = %id, status = after.status.as_str(), "tenant status changed");
-        }
+        let action = match (before.status, after.status) {
+            (TenantStatus::Active, TenantStatus::Suspended) => "tenant.suspend",
+            (TenantStatus::Suspended, TenantStatus::Active) => "tenant.activate",
+            _ => "tenant.update",
+        };
+        let diff = json!({ "before": audit_view(&before), "after": audit_view(&after) });
+        self.audit
+            .record(
+                caller,
+                Record {
+                    tenant: Some(id),
+                    action,
+                    target: target(&after),
+                    diff: Some(diff),
+                },
+            )
+            .await?;
         Ok(after)
     }
 
     /// Sets a tenant's status.
-    pub async fn set_status(&self, id: TenantId, status: TenantStatus) -> Result<Tenant, AppError> {
+    pub async fn set_status(
+        &self,
+        caller: &Caller,
+        id: TenantId,
+        status: TenantStatus,
+    ) -> Result<Tenant, AppError> {
         self.update(
+            caller,
             id,
             TenantPatch {
                 status: Some(status),
@@ -129,19 +171,38 @@ impl TenantService {
         .await
     }
 
-    /// Attaches a custom domain; `domain_taken` if any tenant owns it.
-    pub async fn add_domain(&self, id: TenantId, domain: &DomainName) -> Result<Tenant, AppError> {
+    /// Attaches a custom domain; `domain_taken` if any tenant owns it. Audited.
+    pub async fn add_domain(
+        &self,
+        caller: &Caller,
+        id: TenantId,
+        domain: &DomainName,
+    ) -> Result<Tenant, AppError> {
         self.store
             .add_domain(id, domain, self.clock.now())
             .await
             .map_err(|e| AppError::from_store("tenant", e))?;
         self.cache_delete(&domain_key(domain)).await;
-        self.get(id).await
+        let t = self.get(id).await?;
+        let diff = json!({ "after": { "domain": domain.as_str() } });
+        self.audit
+            .record(
+                caller,
+                Record {
+                    tenant: Some(id),
+                    action: "tenant.domain_add",
+                    target: target(&t),
+                    diff: Some(diff),
+                },
+            )
+            .await?;
+        Ok(t)
     }
 
-    /// Detaches a custom domain.
+    /// Detaches a custom domain. Audited.
     pub async fn remove_domain(
         &self,
+        caller: &Caller,
         id: TenantId,
         domain: &DomainName,
     ) -> Result<Tenant, AppError> {
@@ -150,7 +211,20 @@ impl TenantService {
             .await
             .map_err(|e| AppError::from_store("domain", e))?;
         self.cache_delete(&domain_key(domain)).await;
-        self.get(id).await
+        let t = self.get(id).await?;
+        let diff = json!({ "before": { "domain": domain.as_str() } });
+        self.audit
+            .record(
+                caller,
+                Record {
+                    tenant: Some(id),
+                    action: "tenant.domain_remove",
+                    target: target(&t),
+                    diff: Some(diff),
+                },
+            )
+            .await?;
+        Ok(t)
     }
 
     /// Resolves the tenant a request addresses, from its `Host` and optional `X-Tenant`.
@@ -274,4 +348,20 @@ fn slug_key(slug: &TenantSlug) -> String {
 
 fn domain_key(domain: &DomainName) -> String {
     format!("tenant:domain:{}", domain.as_str())
+}
+
+fn target(t: &Tenant) -> String {
+    format!("tenant:{}", t.slug)
+}
+
+/// The fields an audit diff shows for a tenant.
+fn audit_view(t: &Tenant) -> serde_json::Value {
+    json!({
+        "name": t.name,
+        "status": t.status.as_str(),
+        "plan": t.plan.as_str(),
+        "branding": t.branding,
+        "settings": t.settings,
+        "domains": t.domains,
+    })
 }

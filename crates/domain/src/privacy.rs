@@ -92,6 +92,10 @@ pub const NON_PERSONAL: &[(&str, &str)] = &[
         "lease",
         "names of singleton loops and the worker instance holding each",
     ),
+    (
+        "audit_head",
+        "the last sequence number and hash of each audit chain",
+    ),
 ];
 
 /// Looks up a table's registry entry.

@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::{StatusCode, header, request::Parts};
+use nexus_app::{Caller, RequestMeta};
 use nexus_domain::FieldErrors;
 use nexus_domain::tenancy::Tenant;
 use serde::de::DeserializeOwned;
@@ -138,8 +139,27 @@ impl FromRequestParts<AppState> for CurrentTenant {
     }
 }
 
-/// A platform operator, authenticated by the configured bearer token.
-pub(crate) struct PlatformAdmin;
+/// A platform operator, authenticated by the configured bearer token, as an audit
+/// [`Caller`].
+pub(crate) struct PlatformAdmin(pub Caller);
+
+/// Request facts for the audit trail: client IP (after the proxy rule), user agent and
+/// request ID.
+pub(crate) fn request_meta(parts: &Parts) -> RequestMeta {
+    RequestMeta {
+        ip: parts
+            .extensions
+            .get::<crate::ClientIp>()
+            .map(|c| c.0.to_string()),
+        user_agent: parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(512).collect()),
+        request_id: Some(crate::middleware::RequestContext::current().request_id)
+            .filter(|r| !r.is_empty()),
+    }
+}
 
 impl FromRequestParts<AppState> for PlatformAdmin {
     type Rejection = ApiError;
@@ -158,7 +178,11 @@ impl FromRequestParts<AppState> for PlatformAdmin {
             (Some(expected), Some(got))
                 if constant_time_eq(expected.as_bytes(), got.as_bytes()) =>
             {
-                Ok(Self)
+                let actor = nexus_domain::access::Actor::Platform;
+                Ok(Self(Caller {
+                    actor,
+                    meta: request_meta(parts),
+                }))
             }
             _ => Err(ApiError::from(nexus_app::AppError::Unauthenticated)),
         }

@@ -21,6 +21,7 @@ pub mod worker;
 pub use registry::{JobContext, JobFailure, JobPayload, KindOptions, Registry};
 
 use crate::AppError;
+use crate::audit::{AuditService, Caller, Record};
 use nexus_domain::jobs::{Enqueued, Job, JobId, JobQuery, NewJob};
 use nexus_domain::paging::Page;
 use nexus_domain::{Clock, TenantId};
@@ -47,16 +48,44 @@ pub struct JobService {
     store: Arc<dyn JobStore>,
     registry: Arc<Registry>,
     clock: Arc<dyn Clock>,
+    audit: AuditService,
 }
 
 impl JobService {
     /// Wires the service.
-    pub fn new(store: Arc<dyn JobStore>, registry: Arc<Registry>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        store: Arc<dyn JobStore>,
+        registry: Arc<Registry>,
+        clock: Arc<dyn Clock>,
+        audit: AuditService,
+    ) -> Self {
         Self {
             store,
             registry,
             clock,
+            audit,
         }
+    }
+
+    async fn audited(
+        &self,
+        caller: &Caller,
+        tenant: Option<TenantId>,
+        action: &str,
+        target: String,
+    ) -> Result<(), AppError> {
+        self.audit
+            .record(
+                caller,
+                Record {
+                    tenant,
+                    action,
+                    target,
+                    diff: None,
+                },
+            )
+            .await
+            .map(|_| ())
     }
 
     /// The handler registry.
@@ -141,36 +170,47 @@ impl JobService {
             .map_err(|e| AppError::from_store("job", e))
     }
 
-    /// Requeues a dead or cancelled job with a fresh attempt budget.
-    pub async fn retry(&self, id: JobId) -> Result<Job, AppError> {
+    /// Requeues a dead or cancelled job with a fresh attempt budget. Audited.
+    pub async fn retry(&self, caller: &Caller, id: JobId) -> Result<Job, AppError> {
         let job = self
             .store
             .retry(id, self.clock.now())
             .await
             .map_err(|e| AppError::from_store("dead or cancelled job", e))?;
         tracing::info!(job_id = %id, kind = %job.kind, "job retried by operator");
+        self.audited(caller, job.tenant, "job.retry", format!("job:{id}"))
+            .await?;
         Ok(job)
     }
 
-    /// Cancels a queued job.
-    pub async fn cancel(&self, id: JobId) -> Result<Job, AppError> {
+    /// Cancels a queued job. Audited.
+    pub async fn cancel(&self, caller: &Caller, id: JobId) -> Result<Job, AppError> {
         let job = self
             .store
             .cancel(id, self.clock.now())
             .await
             .map_err(|e| AppError::from_store("queued job", e))?;
         tracing::info!(job_id = %id, kind = %job.kind, "job cancelled by operator");
+        self.audited(caller, job.tenant, "job.cancel", format!("job:{id}"))
+            .await?;
         Ok(job)
     }
 
-    /// Deletes every dead job; returns how many.
-    pub async fn purge_dead(&self) -> Result<u64, AppError> {
+    /// Deletes every dead job; returns how many. Audited.
+    pub async fn purge_dead(&self, caller: &Caller) -> Result<u64, AppError> {
         let n = self
             .store
             .purge_dead()
             .await
             .map_err(|e| AppError::from_store("job", e))?;
         tracing::info!(purged = n, "dead jobs purged by operator");
+        let r = Record {
+            tenant: None,
+            action: "job.purge_dead",
+            target: "jobs".into(),
+            diff: Some(serde_json::json!({ "purged": n })),
+        };
+        self.audit.record(caller, r).await?;
         Ok(n)
     }
 }

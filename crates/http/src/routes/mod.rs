@@ -1,6 +1,7 @@
 //! Routers, one module per resource. Handlers are thin: extract, parse, call one
 //! service, map to a DTO.
 
+mod platform_audit;
 mod platform_jobs;
 mod platform_tenants;
 mod probes;
@@ -16,7 +17,9 @@ pub(crate) use probes::probes;
 pub(crate) fn v1() -> Router<AppState> {
     Router::new().merge(tenant::router()).nest(
         "/platform",
-        platform_tenants::router().merge(platform_jobs::router()),
+        platform_tenants::router()
+            .merge(platform_jobs::router())
+            .merge(platform_audit::router()),
     )
 }
 

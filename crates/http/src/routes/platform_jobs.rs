@@ -123,28 +123,32 @@ async fn show(
 
 /// `POST /v1/platform/jobs/{id}/retry`
 async fn retry(
-    _: PlatformAdmin,
+    PlatformAdmin(caller): PlatformAdmin,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<JobOut>, ApiError> {
-    Ok(Json(s.services.jobs.retry(job_id(&id)?).await?.into()))
+    Ok(Json(
+        s.services.jobs.retry(&caller, job_id(&id)?).await?.into(),
+    ))
 }
 
 /// `POST /v1/platform/jobs/{id}/cancel`
 async fn cancel(
-    _: PlatformAdmin,
+    PlatformAdmin(caller): PlatformAdmin,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<JobOut>, ApiError> {
-    Ok(Json(s.services.jobs.cancel(job_id(&id)?).await?.into()))
+    Ok(Json(
+        s.services.jobs.cancel(&caller, job_id(&id)?).await?.into(),
+    ))
 }
 
 /// `POST /v1/platform/jobs/purge-dead`
 async fn purge_dead(
-    _: PlatformAdmin,
+    PlatformAdmin(caller): PlatformAdmin,
     State(s): State<AppState>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     Ok(Json(
-        json!({ "purged": s.services.jobs.purge_dead().await? }),
+        json!({ "purged": s.services.jobs.purge_dead(&caller).await? }),
     ))
 }

@@ -241,12 +241,12 @@ async fn list(
 
 /// `POST /v1/platform/tenants`
 async fn create(
-    _: PlatformAdmin,
+    PlatformAdmin(caller): PlatformAdmin,
     State(s): State<AppState>,
     JsonBody(body): JsonBody<CreateIn>,
 ) -> Result<(StatusCode, Json<TenantOut>), ApiError> {
     let new = parse_create(body).map_err(ApiError::validation)?;
-    let tenant = s.services.tenants.create(new).await?;
+    let tenant = s.services.tenants.create(&caller, new).await?;
     Ok((StatusCode::CREATED, Json(tenant.into())))
 }
 
@@ -261,7 +261,7 @@ async fn show(
 
 /// `PATCH /v1/platform/tenants/{id}`
 async fn update(
-    _: PlatformAdmin,
+    PlatformAdmin(caller): PlatformAdmin,
     State(s): State<AppState>,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<UpdateIn>,
@@ -269,12 +269,14 @@ async fn update(
     let id = tenant_id(&id)?;
     let current = s.services.tenants.get(id).await?;
     let patch = parse_update(body, &current).map_err(ApiError::validation)?;
-    Ok(Json(s.services.tenants.update(id, patch).await?.into()))
+    Ok(Json(
+        s.services.tenants.update(&caller, id, patch).await?.into(),
+    ))
 }
 
 /// `POST /v1/platform/tenants/{id}/domains`
 async fn add_domain(
-    _: PlatformAdmin,
+    PlatformAdmin(caller): PlatformAdmin,
     State(s): State<AppState>,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<DomainIn>,
@@ -285,14 +287,14 @@ async fn add_domain(
     let tenant = s
         .services
         .tenants
-        .add_domain(tenant_id(&id)?, &domain)
+        .add_domain(&caller, tenant_id(&id)?, &domain)
         .await?;
     Ok((StatusCode::CREATED, Json(tenant.into())))
 }
 
 /// `DELETE /v1/platform/tenants/{id}/domains/{domain}`
 async fn remove_domain(
-    _: PlatformAdmin,
+    PlatformAdmin(caller): PlatformAdmin,
     State(s): State<AppState>,
     Path((id, domain)): Path<(String, String)>,
 ) -> Result<Json<TenantOut>, ApiError> {
@@ -300,7 +302,7 @@ async fn remove_domain(
     Ok(Json(
         s.services
             .tenants
-            .remove_domain(tenant_id(&id)?, &domain)
+            .remove_domain(&caller, tenant_id(&id)?, &domain)
             .await?
             .into(),
     ))

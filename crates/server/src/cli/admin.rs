@@ -5,8 +5,8 @@ use super::progress::step;
 use super::{CliError, TenantCommand, UserCommand};
 use crate::config::Config;
 use crate::wiring::{Wired, wire};
-use nexus_app::AppError;
 use nexus_app::accounts::{CreateAccount, random_password};
+use nexus_app::{AppError, Caller};
 use nexus_domain::paging::PageRequest;
 use nexus_domain::tenancy::{
     Branding, HexColour, NewTenant, Plan, TenantQuery, TenantSettings, TenantSlug, TenantStatus,
@@ -47,7 +47,7 @@ pub(super) async fn tenant(cmd: TenantCommand, config: &Config) -> Result<(), Cl
                 branding,
                 settings: TenantSettings::default(),
             };
-            let t = step("creating tenant", tenants.create(new)).await?;
+            let t = step("creating tenant", tenants.create(&Caller::cli(), new)).await?;
             println!(
                 "✓ tenant {} created (id {}, plan {})",
                 t.slug,
@@ -134,7 +134,7 @@ pub(super) async fn user(cmd: UserCommand, config: &Config) -> Result<(), CliErr
         };
         let u = step(
             "creating account",
-            wired.services.accounts.create(t.id, cmd),
+            wired.services.accounts.create(&Caller::cli(), t.id, cmd),
         )
         .await?;
         println!(
@@ -163,7 +163,10 @@ async fn set_status(wired: &Wired, slug: &str, status: TenantStatus) -> Result<(
         .map_err(app)?;
     let t = step(
         "updating tenant",
-        wired.services.tenants.set_status(t.id, status),
+        wired
+            .services
+            .tenants
+            .set_status(&Caller::cli(), t.id, status),
     )
     .await?;
     println!("✓ tenant {} is now {}", t.slug, t.status.as_str());

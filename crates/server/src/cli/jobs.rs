@@ -4,6 +4,7 @@ use super::admin::{app, field, ready};
 use super::progress::step;
 use super::{CliError, JobsCommand};
 use crate::config::Config;
+use nexus_app::Caller;
 use nexus_domain::jobs::{JobId, JobQuery, JobState, parse_kind};
 use nexus_domain::paging::PageRequest;
 
@@ -40,17 +41,17 @@ pub(super) async fn run(cmd: JobsCommand, config: &Config) -> Result<(), CliErro
             Ok(())
         }
         JobsCommand::Retry { id } => {
-            let job = step("requeueing job", jobs.retry(job_id(&id)?)).await?;
+            let job = step("requeueing job", jobs.retry(&Caller::cli(), job_id(&id)?)).await?;
             println!("✓ job {} ({}) is queued again", job.id, job.kind);
             Ok(())
         }
         JobsCommand::Cancel { id } => {
-            let job = step("cancelling job", jobs.cancel(job_id(&id)?)).await?;
+            let job = step("cancelling job", jobs.cancel(&Caller::cli(), job_id(&id)?)).await?;
             println!("✓ job {} ({}) is cancelled", job.id, job.kind);
             Ok(())
         }
         JobsCommand::PurgeDead => {
-            let n = step("deleting dead jobs", jobs.purge_dead()).await?;
+            let n = step("deleting dead jobs", jobs.purge_dead(&Caller::cli())).await?;
             println!("✓ {n} dead jobs deleted");
             Ok(())
         }

@@ -3,6 +3,7 @@
 //! created here is identical to one created through `/v1/platform/tenants`.
 
 mod admin;
+mod audit;
 mod jobs;
 mod progress;
 
@@ -41,6 +42,21 @@ pub enum Command {
     /// Operate the background job queue.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Inspect the tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `nexus audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute hash chains; exits 1 naming the first bad event if any was altered,
+    /// deleted or reordered.
+    Verify {
+        /// Only this tenant's chain (by slug); default: every chain.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 /// `nexus jobs …`
@@ -170,5 +186,6 @@ pub async fn run(command: Command, config: Config) -> Result<(), CliError> {
         Command::Tenant(cmd) => admin::tenant(cmd, &config).await,
         Command::User(cmd) => admin::user(cmd, &config).await,
         Command::Jobs(cmd) => jobs::run(cmd, &config).await,
+        Command::Audit(cmd) => audit::run(cmd, &config).await,
     }
 }

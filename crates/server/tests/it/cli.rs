@@ -154,6 +154,10 @@ async fn tenant_and_user_lifecycle_from_the_command_line() {
         store.users(),
         std::sync::Arc::new(nexus_domain::SystemClock),
         nexus_app::accounts::HashParams::default(),
+        nexus_app::audit::AuditService::new(
+            store.audit(),
+            std::sync::Arc::new(nexus_domain::SystemClock),
+        ),
     );
     let login = |email: &str, pw: &str| {
         let accounts = accounts.clone();

@@ -245,7 +245,8 @@ async fn outbox_enqueue_follows_the_transaction_and_keys_deduplicate() {
 fn service(db: &Arc<dyn Database>, k: &Kit, clock: Arc<dyn Clock>) -> JobService {
     let mut r = Registry::new();
     register_test_jobs(&mut r, &k.log, &k.started);
-    JobService::new(db.jobs(), Arc::new(r), clock)
+    let audit = nexus_app::audit::AuditService::new(db.audit(), clock.clone());
+    JobService::new(db.jobs(), Arc::new(r), clock, audit)
 }
 
 /// Two schedulers tick the same instants concurrently: each run is enqueued once; two
@@ -268,22 +269,26 @@ async fn schedules_enqueue_each_run_exactly_once_across_two_workers() {
                 allow_tenant_header: true,
                 cache_ttl: Duration::from_secs(1),
             },
+            nexus_app::audit::AuditService::new(db.audit(), clock.clone()),
         );
         let created = t
-            .create(nexus_domain::tenancy::NewTenant {
-                slug: nexus_domain::tenancy::TenantSlug::parse(slug).unwrap(),
-                name: slug.into(),
-                plan: nexus_domain::tenancy::Plan::Free,
-                branding: nexus_domain::tenancy::Branding {
-                    display_name: slug.into(),
-                    logo_url: None,
-                    primary_colour: nexus_domain::tenancy::HexColour::default(),
+            .create(
+                &nexus_app::Caller::system(),
+                nexus_domain::tenancy::NewTenant {
+                    slug: nexus_domain::tenancy::TenantSlug::parse(slug).unwrap(),
+                    name: slug.into(),
+                    plan: nexus_domain::tenancy::Plan::Free,
+                    branding: nexus_domain::tenancy::Branding {
+                        display_name: slug.into(),
+                        logo_url: None,
+                        primary_colour: nexus_domain::tenancy::HexColour::default(),
+                    },
+                    settings: nexus_domain::tenancy::TenantSettings {
+                        locale: "en".into(),
+                        time_zone: zone.into(),
+                    },
                 },
-                settings: nexus_domain::tenancy::TenantSettings {
-                    locale: "en".into(),
-                    time_zone: zone.into(),
-                },
-            })
+            )
             .await
             .unwrap();
         assert_eq!(created.settings.time_zone, zone);

@@ -1,0 +1,119 @@
+//! `/v1/platform/audit`: the audit trail for platform operators: a filtered, cursor-paged
+//! list, and an NDJSON export (oldest first) for SIEM ingestion.
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{PlatformAdmin, QueryParams};
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use nexus_domain::FieldErrors;
+use nexus_domain::TenantId;
+use nexus_domain::audit::{AuditEvent, AuditQuery};
+use nexus_domain::paging::{MAX_LIMIT, Order};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/audit", get(list))
+        .route("/audit/export", get(export))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListIn {
+    tenant: Option<String>,
+    actor: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    cursor: Option<i64>,
+    limit: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct ListOut {
+    items: Vec<AuditEvent>,
+    /// Pass as `cursor` for the next (older) page; absent on the last page.
+    next_cursor: Option<i64>,
+}
+
+fn parse(raw: ListIn, order: Order) -> Result<(Option<TenantId>, AuditQuery), FieldErrors> {
+    let mut errs = FieldErrors::new();
+    let time = |errs: &mut FieldErrors, field: &str, v: Option<String>| {
+        v.and_then(|v| {
+            let parsed = OffsetDateTime::parse(&v, &Rfc3339).map_err(|_| {
+                nexus_domain::validation::invalid("format", "must be an RFC 3339 time")
+            });
+            errs.check(field, parsed)
+        })
+    };
+    let tenant = raw.tenant.and_then(|v| {
+        let parsed = v
+            .parse()
+            .map_err(|_| nexus_domain::validation::invalid("format", "must be a tenant id"));
+        errs.check("tenant", parsed)
+    });
+    let from = time(&mut errs, "from", raw.from);
+    let to = time(&mut errs, "to", raw.to);
+    let limit = raw.limit.unwrap_or(50);
+    if limit == 0 || limit > MAX_LIMIT {
+        errs.push(
+            "limit",
+            "out_of_range",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        );
+    }
+    let query = AuditQuery {
+        actor: raw.actor,
+        action: raw.action,
+        from,
+        to,
+        after_seq: raw.cursor,
+        order,
+        limit,
+    };
+    errs.finish(|| Some((tenant, query)))
+}
+
+/// `GET /v1/platform/audit` — newest first.
+async fn list(
+    _: PlatformAdmin,
+    State(s): State<AppState>,
+    QueryParams(q): QueryParams<ListIn>,
+) -> Result<Json<ListOut>, ApiError> {
+    let (tenant, query) = parse(q, Order::Desc).map_err(ApiError::validation)?;
+    let items = s.services.audit.list(tenant, &query).await?;
+    let next_cursor = (items.len() == query.limit as usize)
+        .then(|| items.last().map(|e| e.seq))
+        .flatten();
+    Ok(Json(ListOut { items, next_cursor }))
+}
+
+/// `GET /v1/platform/audit/export` — NDJSON, oldest first, one event per line.
+async fn export(
+    _: PlatformAdmin,
+    State(s): State<AppState>,
+    QueryParams(q): QueryParams<ListIn>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (tenant, mut query) = parse(q, Order::Asc).map_err(ApiError::validation)?;
+    query.limit = MAX_LIMIT;
+    let mut body = String::new();
+    // Bounded: at most 100 pages (20,000 events) per request; page with `cursor` past that.
+    for _ in 0..100 {
+        let page = s.services.audit.list(tenant, &query).await?;
+        for e in &page {
+            body.push_str(&serde_json::to_string(e).unwrap_or_default());
+            body.push('\n');
+        }
+        match page.last() {
+            Some(last) if page.len() == MAX_LIMIT as usize => query.after_seq = Some(last.seq),
+            _ => break,
+        }
+    }
+    Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body))
+}
