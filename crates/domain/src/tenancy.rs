@@ -197,6 +197,20 @@ pub struct TenantSettings {
     pub locale: String,
     /// IANA time zone for schedules and certificates, e.g. `Europe/London`.
     pub time_zone: String,
+    /// A session unused this long ends (default 30; Keycloak's SSO idle).
+    #[serde(default = "default_idle_minutes")]
+    pub session_idle_minutes: u32,
+    /// A session ends this long after login whatever its use (default 12).
+    #[serde(default = "default_absolute_hours")]
+    pub session_absolute_hours: u32,
+}
+
+fn default_idle_minutes() -> u32 {
+    30
+}
+
+fn default_absolute_hours() -> u32 {
+    12
 }
 
 impl Default for TenantSettings {
@@ -204,6 +218,8 @@ impl Default for TenantSettings {
         Self {
             locale: "en".to_owned(),
             time_zone: "UTC".to_owned(),
+            session_idle_minutes: default_idle_minutes(),
+            session_absolute_hours: default_absolute_hours(),
         }
     }
 }

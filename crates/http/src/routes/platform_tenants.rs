@@ -41,6 +41,8 @@ struct BrandingIn {
 struct SettingsIn {
     locale: Option<String>,
     time_zone: Option<String>,
+    session_idle_minutes: Option<u32>,
+    session_absolute_hours: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -143,9 +145,34 @@ fn parse_settings(raw: SettingsIn, base: TenantSettings, errs: &mut FieldErrors)
     let tz = raw
         .time_zone
         .map(|v| errs.check("settings.time_zone", parse_time_zone(&v)));
+    let range = |errs: &mut FieldErrors, field: &str, v: Option<u32>, max: u32| {
+        v.and_then(|n| {
+            let ok = (1..=max).contains(&n).then_some(n);
+            errs.check(
+                field,
+                ok.ok_or_else(|| {
+                    nexus_domain::validation::invalid("out_of_range", format!("must be 1 to {max}"))
+                }),
+            )
+        })
+    };
+    let idle = range(
+        errs,
+        "settings.session_idle_minutes",
+        raw.session_idle_minutes,
+        24 * 60,
+    );
+    let absolute = range(
+        errs,
+        "settings.session_absolute_hours",
+        raw.session_absolute_hours,
+        24 * 30,
+    );
     TenantSettings {
         locale: locale.flatten().unwrap_or(base.locale),
         time_zone: tz.flatten().unwrap_or(base.time_zone),
+        session_idle_minutes: idle.unwrap_or(base.session_idle_minutes),
+        session_absolute_hours: absolute.unwrap_or(base.session_absolute_hours),
     }
 }
 

@@ -284,8 +284,8 @@ async fn schedules_enqueue_each_run_exactly_once_across_two_workers() {
                         primary_colour: nexus_domain::tenancy::HexColour::default(),
                     },
                     settings: nexus_domain::tenancy::TenantSettings {
-                        locale: "en".into(),
                         time_zone: zone.into(),
+                        ..nexus_domain::tenancy::TenantSettings::default()
                     },
                 },
             )
