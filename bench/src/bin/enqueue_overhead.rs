@@ -69,7 +69,7 @@ async fn main() {
         .await
         .unwrap();
     let mut registry = Registry::new();
-    builtin::register(&mut registry, db.jobs(), clock.clone());
+    builtin::register(&mut registry, &db, clock.clone());
     let jobs = JobService::new(
         db.jobs(),
         Arc::new(registry),

@@ -63,7 +63,8 @@ async fn main() {
     let trips_per_s = trips as f64 / 3.0;
 
     let mut registry = Registry::new();
-    builtin::register(&mut registry, db.jobs(), clock.clone());
+    let dyn_db: Arc<dyn Database> = db.clone();
+    builtin::register(&mut registry, &dyn_db, clock.clone());
     let registry = Arc::new(registry);
     let service = JobService::new(
         db.jobs(),

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod paging;
 pub mod privacy;
 pub mod schedule;
+pub mod session;
 pub mod tenancy;
 pub mod user;
 pub mod validation;

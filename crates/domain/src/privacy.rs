@@ -78,6 +78,34 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
         // dropped without breaking verification.
         retention: Retention::Days(400),
     },
+    PersonalDataStore {
+        store: "app_session",
+        kind: StoreKind::Table,
+        fields: &["ip", "user_agent"],
+        subject_key: "app_user_id",
+        purpose: "keeping a user signed in and letting them see and revoke their sessions",
+        // Deleted by the daily `system.purge_auth_state` job 30 days after it ended.
+        retention: Retention::Days(30),
+    },
+    PersonalDataStore {
+        store: "auth_throttle",
+        kind: StoreKind::Table,
+        // Keys are `acct:<email>` and `acct_ip:<email>|<ip>`.
+        fields: &["throttle_key"],
+        subject_key: "throttle_key",
+        purpose: "defending accounts against password guessing",
+        // Deleted on a successful login, or by `system.purge_auth_state` a day after
+        // its window started (once any lock has passed).
+        retention: Retention::Days(1),
+    },
+    PersonalDataStore {
+        store: "session:",
+        kind: StoreKind::Cache,
+        fields: &["user id", "permissions"],
+        subject_key: "session token hash",
+        purpose: "cheap session validation on every request",
+        retention: Retention::EphemeralSeconds(60),
+    },
 ];
 
 /// Tables that hold no personal data, with the reason. Every other table must be in

@@ -79,7 +79,7 @@ pub fn wire_with(
         cache_ttl: config.tenancy_cache_ttl,
     };
     let mut registry = Registry::new();
-    builtin::register(&mut registry, db.jobs(), clock.clone());
+    builtin::register(&mut registry, &db, clock.clone());
     extra_jobs(&mut registry, &db);
     let services = Services::new(
         db.clone(),

@@ -9,13 +9,15 @@
 mod audit;
 mod error;
 mod jobs;
+mod session;
 mod tenant;
 mod user;
 
 use async_trait::async_trait;
 use nexus_domain::TenantId;
 use nexus_store::{
-    AuditStore, Database, JobStore, LeaseStore, StoreError, TenantStore, Tx, UserStore,
+    AuditStore, Database, JobStore, LeaseStore, SessionStore, StoreError, TenantStore,
+    ThrottleStore, Tx, UserStore,
 };
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -44,6 +46,11 @@ fn migrator() -> Migrator {
         ),
         m(2, "jobs", include_str!("../migrations/0002_jobs.sql")),
         m(3, "audit", include_str!("../migrations/0003_audit.sql")),
+        m(
+            4,
+            "sessions",
+            include_str!("../migrations/0004_sessions.sql"),
+        ),
     ])
 }
 
@@ -178,6 +185,18 @@ impl Database for PgDatabase {
 
     fn audit(&self) -> Arc<dyn AuditStore> {
         Arc::new(audit::PgAudit {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn sessions(&self) -> Arc<dyn SessionStore> {
+        Arc::new(session::PgSessions {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn throttles(&self) -> Arc<dyn ThrottleStore> {
+        Arc::new(session::PgThrottles {
             pool: self.pool.clone(),
         })
     }

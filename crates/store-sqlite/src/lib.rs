@@ -8,12 +8,14 @@
 mod audit;
 mod error;
 mod jobs;
+mod session;
 mod tenant;
 mod user;
 
 use async_trait::async_trait;
 use nexus_store::{
-    AuditStore, Database, JobStore, LeaseStore, StoreError, TenantStore, Tx, UserStore,
+    AuditStore, Database, JobStore, LeaseStore, SessionStore, StoreError, TenantStore,
+    ThrottleStore, Tx, UserStore,
 };
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -43,6 +45,11 @@ fn migrator() -> Migrator {
         ),
         m(2, "jobs", include_str!("../migrations/0002_jobs.sql")),
         m(3, "audit", include_str!("../migrations/0003_audit.sql")),
+        m(
+            4,
+            "sessions",
+            include_str!("../migrations/0004_sessions.sql"),
+        ),
     ])
 }
 
@@ -155,6 +162,18 @@ impl Database for SqliteDatabase {
 
     fn audit(&self) -> Arc<dyn AuditStore> {
         Arc::new(audit::SqliteAudit {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn sessions(&self) -> Arc<dyn SessionStore> {
+        Arc::new(session::SqliteSessions {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn throttles(&self) -> Arc<dyn ThrottleStore> {
+        Arc::new(session::SqliteThrottles {
             pool: self.pool.clone(),
         })
     }

@@ -18,6 +18,7 @@ use crate::{CacheStore, Claim, Database, StoreError};
 use nexus_domain::audit::{AuditEventId, AuditQuery, NewAuditEvent};
 use nexus_domain::jobs::{JobId, JobQuery, JobState, LockToken, NewJob};
 use nexus_domain::paging::{Order, PageRequest};
+use nexus_domain::session::{NewSession, SessionId, ThrottleRule, hash_token};
 use nexus_domain::tenancy::{
     Branding, DomainName, HexColour, NewTenant, Plan, TenantQuery, TenantSettings, TenantSlug,
     TenantSort, TenantStatus,
@@ -103,6 +104,13 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
     }),
     ("audit_concurrent_appends_keep_the_chain", |db| {
         Box::pin(audit_concurrent_appends_keep_the_chain(db))
+    }),
+    ("session_lifecycle", |db| Box::pin(session_lifecycle(db))),
+    ("session_tenant_isolation", |db| {
+        Box::pin(session_tenant_isolation(db))
+    }),
+    ("throttle_windows_and_locks", |db| {
+        Box::pin(throttle_windows_and_locks(db))
     }),
 ];
 
@@ -1474,5 +1482,267 @@ async fn audit_concurrent_appends_keep_the_chain(db: Arc<dyn Database>) {
     assert_eq!(
         nexus_domain::audit::verify(&t.to_string(), &events, Some((head.0, &head.1))),
         Ok(8)
+    );
+}
+
+fn new_session(c: &ManualClock, user: UserId, token: &str) -> NewSession {
+    NewSession {
+        id: SessionId::generate(c),
+        user,
+        token_hash: hash_token(token),
+        csrf_hash: hash_token(&format!("csrf-{token}")),
+        created_at: c.now(),
+        expires_at: c.now() + time::Duration::hours(12),
+        idle_timeout: Duration::from_mins(30),
+        ip: Some("198.51.100.4".into()),
+        user_agent: Some("contract".into()),
+    }
+}
+
+async fn session_user(db: &Arc<dyn Database>, c: &ManualClock, slug: &str) -> (TenantId, UserId) {
+    let t = add_tenant(db, c, slug, slug).await;
+    let u = db
+        .users()
+        .create(
+            t,
+            UserId::generate(c),
+            &new_user(&format!("s@{slug}.example"), "S", Role::Learner),
+            c.now(),
+        )
+        .await
+        .unwrap();
+    (t, u.id)
+}
+
+async fn session_lifecycle(db: Arc<dyn Database>) {
+    let c = clock();
+    let (t, u) = session_user(&db, &c, "sessions").await;
+    let sessions = db.sessions();
+    let first = sessions
+        .create(t, &new_session(&c, u, "tok-1"))
+        .await
+        .unwrap();
+    c.advance(time::Duration::seconds(5));
+    let second = sessions
+        .create(t, &new_session(&c, u, "tok-2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.user, first.tenant, first.idle_timeout_secs),
+        (u, t, 1800)
+    );
+    assert_eq!(first.last_seen_at, first.created_at);
+    let found = sessions
+        .find_by_token_hash(t, &hash_token("tok-1"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found, first);
+    assert!(
+        sessions
+            .find_by_token_hash(t, &hash_token("nope"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    c.advance(time::Duration::minutes(10));
+    sessions.touch(t, first.id, c.now()).await.unwrap();
+    sessions
+        .touch(t, first.id, c.now() - time::Duration::minutes(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        sessions
+            .find_by_token_hash(t, &hash_token("tok-1"))
+            .await
+            .unwrap()
+            .unwrap()
+            .last_seen_at,
+        c.now(),
+        "touch never goes back"
+    );
+
+    let live = sessions.list_for_user(t, u, c.now()).await.unwrap();
+    assert_eq!(
+        live.iter().map(|s| s.id).collect::<Vec<_>>(),
+        [second.id, first.id],
+        "newest first"
+    );
+    // `second` was last used 10 minutes ago: 25 minutes later it is idle, `first` is not.
+    c.advance(time::Duration::minutes(25));
+    assert_eq!(
+        sessions
+            .list_for_user(t, u, c.now())
+            .await
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect::<Vec<_>>(),
+        [first.id]
+    );
+
+    let stranger = UserId::generate(&c);
+    assert!(
+        matches!(
+            sessions.revoke(t, first.id, Some(stranger), c.now()).await,
+            Err(StoreError::NotFound)
+        ),
+        "only the owner"
+    );
+    assert_eq!(
+        sessions
+            .revoke(t, first.id, Some(u), c.now())
+            .await
+            .unwrap(),
+        hash_token("tok-1")
+    );
+    assert!(
+        sessions
+            .find_by_token_hash(t, &hash_token("tok-1"))
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_some()
+    );
+    assert!(
+        matches!(
+            sessions.revoke(t, first.id, None, c.now()).await,
+            Err(StoreError::NotFound)
+        ),
+        "already revoked"
+    );
+    let third = sessions
+        .create(t, &new_session(&c, u, "tok-3"))
+        .await
+        .unwrap();
+    let mut hashes = sessions.revoke_all(t, u, c.now()).await.unwrap();
+    hashes.sort();
+    let mut expected = vec![hash_token("tok-2"), hash_token("tok-3")];
+    expected.sort();
+    assert_eq!(hashes, expected);
+    assert!(
+        sessions
+            .list_for_user(t, u, c.now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(third.user, u);
+
+    assert_eq!(
+        sessions.purge_ended(t, c.now()).await.unwrap(),
+        1,
+        "only the session that went idle earlier; those revoked just now are kept"
+    );
+    assert_eq!(
+        sessions
+            .purge_ended(t, c.now() + time::Duration::seconds(1))
+            .await
+            .unwrap(),
+        2
+    );
+}
+
+async fn session_tenant_isolation(db: Arc<dyn Database>) {
+    let c = clock();
+    let (a, ua) = session_user(&db, &c, "sess-a").await;
+    let (b, _) = session_user(&db, &c, "sess-b").await;
+    let s = db
+        .sessions()
+        .create(a, &new_session(&c, ua, "tok-a"))
+        .await
+        .unwrap();
+    assert!(
+        db.sessions()
+            .find_by_token_hash(b, &hash_token("tok-a"))
+            .await
+            .unwrap()
+            .is_none(),
+        "another tenant's token is unknown"
+    );
+    assert!(matches!(
+        db.sessions().revoke(b, s.id, None, c.now()).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        db.sessions()
+            .list_for_user(b, ua, c.now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn throttle_windows_and_locks(db: Arc<dyn Database>) {
+    let c = clock();
+    let t = add_tenant(&db, &c, "throttled", "Throttled").await;
+    let other = add_tenant(&db, &c, "throttled-2", "Other").await;
+    let th = db.throttles();
+    let rule = ThrottleRule {
+        window: Duration::from_mins(5),
+        threshold: 3,
+        lock_for: Duration::from_mins(15),
+    };
+    let key = "acct:victim@example.com";
+    for n in 1..=2 {
+        let st = th.record_failure(t, key, rule, c.now()).await.unwrap();
+        assert_eq!((st.failures, st.locked_until), (n, None));
+        c.advance(time::Duration::seconds(10));
+    }
+    let locked = th.record_failure(t, key, rule, c.now()).await.unwrap();
+    assert_eq!(
+        (locked.failures, locked.locked_until),
+        (3, Some(c.now() + time::Duration::seconds(900)))
+    );
+    assert_eq!(
+        th.locked_until(t, key, c.now()).await.unwrap(),
+        locked.locked_until
+    );
+    assert_eq!(
+        th.locked_until(other, key, c.now()).await.unwrap(),
+        None,
+        "per tenant"
+    );
+    assert_eq!(
+        th.locked_until(t, "acct:someone-else", c.now())
+            .await
+            .unwrap(),
+        None,
+        "per key"
+    );
+
+    // A new window restarts the count, but an active lock stays until it ends.
+    c.advance(time::Duration::seconds(301));
+    let st = th.record_failure(t, key, rule, c.now()).await.unwrap();
+    assert_eq!(st.failures, 1);
+    assert_eq!(st.locked_until, locked.locked_until);
+    c.advance(time::Duration::seconds(600));
+    assert_eq!(
+        th.locked_until(t, key, c.now()).await.unwrap(),
+        None,
+        "the lock expired"
+    );
+
+    th.reset(t, key).await.unwrap();
+    assert_eq!(
+        th.record_failure(t, key, rule, c.now())
+            .await
+            .unwrap()
+            .failures,
+        1,
+        "reset clears the count"
+    );
+    assert_eq!(
+        th.purge_stale(t, c.now()).await.unwrap(),
+        0,
+        "window still open"
+    );
+    assert_eq!(
+        th.purge_stale(t, c.now() + time::Duration::seconds(1))
+            .await
+            .unwrap(),
+        1
     );
 }

@@ -14,6 +14,7 @@ mod audit;
 mod cache;
 mod error;
 mod jobs;
+mod session;
 pub mod sql;
 mod tenant;
 mod tx;
@@ -26,6 +27,7 @@ pub use audit::AuditStore;
 pub use cache::{CacheStore, MemoryCache};
 pub use error::StoreError;
 pub use jobs::{Claim, JobStore, LeaseStore};
+pub use session::{SessionStore, ThrottleStore};
 pub use tenant::TenantStore;
 pub use tx::{Tx, downcast};
 pub use user::UserStore;
@@ -46,6 +48,10 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     fn jobs(&self) -> Arc<dyn JobStore>;
     /// The audit trail.
     fn audit(&self) -> Arc<dyn AuditStore>;
+    /// Sessions.
+    fn sessions(&self) -> Arc<dyn SessionStore>;
+    /// Login throttles.
+    fn throttles(&self) -> Arc<dyn ThrottleStore>;
     /// Singleton leases.
     fn leases(&self) -> Arc<dyn LeaseStore>;
     /// Opens a transaction. With a tenant, tenant-owned writes inside it pass row-level

@@ -3,8 +3,10 @@
 use super::registry::{JobFailure, JobPayload, KindOptions, Registry};
 use super::scheduler::Schedule;
 use nexus_domain::Clock;
+use nexus_domain::paging::{MAX_LIMIT, PageRequest};
 use nexus_domain::schedule::Cadence;
-use nexus_store::JobStore;
+use nexus_domain::tenancy::TenantQuery;
+use nexus_store::{Database, StoreError};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +23,19 @@ impl JobPayload for PurgeFinishedJobs {
     const KIND: &'static str = "system.purge_finished_jobs";
 }
 
+/// Deletes sessions that ended over 30 days ago and stale login throttles, per tenant
+/// (the retention the personal-data registry promises for `app_session` and
+/// `auth_throttle`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PurgeAuthState {}
+
+impl JobPayload for PurgeAuthState {
+    const KIND: &'static str = "system.purge_auth_state";
+}
+
+/// Days an ended session is kept.
+pub const ENDED_SESSION_RETENTION_DAYS: i64 = 30;
+
 /// Does nothing; for smoke tests, benchmarks and checking a worker end to end.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Noop {}
@@ -30,7 +45,17 @@ impl JobPayload for Noop {
 }
 
 /// Registers the built-in handlers.
-pub fn register(registry: &mut Registry, jobs: Arc<dyn JobStore>, clock: Arc<dyn Clock>) {
+pub fn register(registry: &mut Registry, db: &Arc<dyn Database>, clock: Arc<dyn Clock>) {
+    let jobs = db.jobs();
+    let (db2, clock2) = (db.clone(), clock.clone());
+    registry.register::<PurgeAuthState, _, _>(KindOptions::default(), move |_ctx, _p| {
+        let (db, clock) = (db2.clone(), clock2.clone());
+        async move {
+            purge_auth_state(db.as_ref(), clock.as_ref())
+                .await
+                .map_err(|e| JobFailure::Retry(e.to_string()))
+        }
+    });
     registry.register::<PurgeFinishedJobs, _, _>(KindOptions::default(), move |_ctx, _p| {
         let (jobs, clock) = (jobs.clone(), clock.clone());
         async move {
@@ -54,11 +79,62 @@ pub fn register(registry: &mut Registry, jobs: Arc<dyn JobStore>, clock: Arc<dyn
 
 /// The built-in schedules.
 pub fn schedules() -> Vec<Schedule> {
-    vec![Schedule {
-        name: "purge-finished-jobs",
-        kind: PurgeFinishedJobs::KIND,
-        cadence: Cadence::DailyAt { hour: 3, minute: 0 },
-        per_tenant: false,
-        payload: serde_json::json!({}),
-    }]
+    vec![
+        Schedule {
+            name: "purge-finished-jobs",
+            kind: PurgeFinishedJobs::KIND,
+            cadence: Cadence::DailyAt { hour: 3, minute: 0 },
+            per_tenant: false,
+            payload: serde_json::json!({}),
+        },
+        Schedule {
+            name: "purge-auth-state",
+            kind: PurgeAuthState::KIND,
+            cadence: Cadence::DailyAt {
+                hour: 3,
+                minute: 30,
+            },
+            per_tenant: false,
+            payload: serde_json::json!({}),
+        },
+    ]
+}
+
+async fn purge_auth_state(db: &dyn Database, clock: &dyn Clock) -> Result<(), StoreError> {
+    let now = clock.now();
+    let (mut sessions, mut throttles, mut offset) = (0, 0, 0);
+    loop {
+        let page = PageRequest::new(Some(MAX_LIMIT), Some(offset))
+            .map_err(|e| StoreError::other("paging tenants", e))?;
+        let tenants = db
+            .tenants()
+            .list(&TenantQuery {
+                page,
+                ..TenantQuery::default()
+            })
+            .await?;
+        for t in &tenants.items {
+            sessions += db
+                .sessions()
+                .purge_ended(
+                    t.id,
+                    now - time::Duration::days(ENDED_SESSION_RETENTION_DAYS),
+                )
+                .await?;
+            throttles += db
+                .throttles()
+                .purge_stale(t.id, now - time::Duration::days(1))
+                .await?;
+        }
+        offset += tenants.items.len() as u64;
+        if tenants.items.len() < MAX_LIMIT as usize {
+            break;
+        }
+    }
+    tracing::info!(
+        sessions,
+        throttles,
+        "ended sessions and stale login throttles purged"
+    );
+    Ok(())
 }

@@ -88,6 +88,9 @@ db_cases!(
     audit_chains_are_per_tenant,
     audit_append_in_follows_the_transaction,
     audit_concurrent_appends_keep_the_chain,
+    session_lifecycle,
+    session_tenant_isolation,
+    throttle_windows_and_locks,
 );
 
 cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);
