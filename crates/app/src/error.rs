@@ -39,6 +39,18 @@ pub enum AppError {
     /// No valid credentials.
     #[error("authentication required")]
     Unauthenticated,
+    /// A login with a wrong e-mail or password (deliberately not saying which).
+    #[error("the e-mail or password is wrong")]
+    InvalidCredentials,
+    /// Too many failures: try again after this many seconds.
+    #[error("too many attempts; retry in {retry_after_secs} s")]
+    TooManyAttempts {
+        /// Seconds until the lock ends.
+        retry_after_secs: u64,
+    },
+    /// Authenticated, but not allowed to do this.
+    #[error("not allowed: {0}")]
+    Forbidden(&'static str),
     /// A dependency (database, cache) cannot be reached; retry later.
     #[error("service temporarily unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),

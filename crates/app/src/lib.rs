@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod auth;
 pub mod demo;
 mod error;
 pub mod health;
@@ -38,6 +39,8 @@ pub struct Services {
     pub jobs: jobs::JobService,
     /// The audit trail.
     pub audit: audit::AuditService,
+    /// Login and sessions.
+    pub auth: auth::AuthService,
     /// The injected clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -51,8 +54,21 @@ impl Services {
         tenancy: tenancy::TenancySettings,
         hashing: accounts::HashParams,
         registry: Arc<jobs::Registry>,
+        auth_settings: auth::AuthSettings,
     ) -> Self {
         let audit = audit::AuditService::new(db.audit(), clock.clone());
+        let accounts =
+            accounts::AccountService::new(db.users(), clock.clone(), hashing, audit.clone());
+        let auth = auth::AuthService {
+            users: db.users(),
+            sessions: db.sessions(),
+            throttles: db.throttles(),
+            cache: cache.clone(),
+            accounts: accounts.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+            settings: auth_settings,
+        };
         Self {
             jobs: jobs::JobService::new(db.jobs(), registry, clock.clone(), audit.clone()),
             tenants: tenancy::TenantService::new(
@@ -62,12 +78,8 @@ impl Services {
                 tenancy,
                 audit.clone(),
             ),
-            accounts: accounts::AccountService::new(
-                db.users(),
-                clock.clone(),
-                hashing,
-                audit.clone(),
-            ),
+            accounts,
+            auth,
             health: health::Health::new(db, cache),
             audit,
             clock,

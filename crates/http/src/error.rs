@@ -24,6 +24,7 @@ pub struct ApiError {
     detail: Option<String>,
     errors: Option<FieldErrors>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -52,6 +53,7 @@ impl ApiError {
             detail: None,
             errors: None,
             source: None,
+            retry_after: None,
         }
     }
 
@@ -144,6 +146,25 @@ impl From<AppError> for ApiError {
             AppError::Conflict { code, message } => {
                 Self::new(S::CONFLICT, code, "Conflict").detail(message)
             }
+            AppError::InvalidCredentials => {
+                Self::new(S::UNAUTHORIZED, "invalid_credentials", "Login failed")
+                    .detail("the e-mail or password is wrong")
+            }
+            AppError::TooManyAttempts { retry_after_secs } => {
+                let mut e = Self::new(
+                    S::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    "Too many attempts",
+                )
+                .detail(format!(
+                    "too many failed attempts; try again in {retry_after_secs} seconds"
+                ));
+                e.retry_after = Some(retry_after_secs);
+                e
+            }
+            AppError::Forbidden(why) => {
+                Self::new(S::FORBIDDEN, "forbidden", "Forbidden").detail(why)
+            }
             AppError::Unauthenticated => Self::new(
                 S::UNAUTHORIZED,
                 "unauthenticated",
@@ -202,7 +223,9 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        } else if self.status == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(
                 header::RETRY_AFTER,
                 HeaderValue::from_static(RETRY_AFTER_SECS),

@@ -196,3 +196,89 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
+
+/// Request facts for the audit trail, as an extractor.
+pub(crate) struct Meta(pub RequestMeta);
+
+impl FromRequestParts<AppState> for Meta {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(request_meta(parts)))
+    }
+}
+
+/// The session cookie's name.
+pub(crate) const SESSION_COOKIE: &str = "nexus_session";
+/// The CSRF cookie's name (readable by the page, echoed in `X-CSRF-Token`).
+pub(crate) const CSRF_COOKIE: &str = "nexus_csrf";
+
+fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A signed-in user of the addressed tenant.
+///
+/// The token comes from `Authorization: Bearer` or the session cookie. Cookie-borne
+/// sessions must also present `X-CSRF-Token` on unsafe methods: a cross-site form can
+/// make the browser send the cookie, but cannot read the CSRF token to echo it.
+pub(crate) struct SignedIn {
+    pub auth: nexus_app::auth::Authenticated,
+    pub meta: RequestMeta,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let CurrentTenant(tenant) = CurrentTenant::from_request_parts(parts, state).await?;
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let (token, via_cookie) = match (bearer, cookie(parts, SESSION_COOKIE)) {
+            (Some(t), _) => (t.to_owned(), false),
+            (None, Some(c)) => (c.to_owned(), true),
+            (None, None) => return Err(nexus_app::AppError::Unauthenticated.into()),
+        };
+        let auth = state.services.auth.validate(tenant.id, &token).await?;
+        if via_cookie && !parts.method.is_safe() {
+            let presented = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let hash = nexus_domain::session::hash_token(presented);
+            if presented.is_empty()
+                || !constant_time_eq(hash.as_bytes(), auth.session.csrf_hash.as_bytes())
+            {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "csrf_failed",
+                    "CSRF check failed",
+                )
+                .detail("cookie-authenticated requests that change state must send X-CSRF-Token"));
+            }
+        }
+        Ok(Self {
+            auth,
+            meta: request_meta(parts),
+        })
+    }
+}

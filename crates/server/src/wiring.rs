@@ -88,6 +88,7 @@ pub fn wire_with(
         tenancy,
         config.argon2,
         Arc::new(registry),
+        config.auth,
     );
     Ok(Wired {
         services,

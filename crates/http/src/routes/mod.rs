@@ -1,6 +1,7 @@
 //! Routers, one module per resource. Handlers are thin: extract, parse, call one
 //! service, map to a DTO.
 
+mod auth;
 mod platform_audit;
 mod platform_jobs;
 mod platform_tenants;
@@ -15,12 +16,15 @@ pub(crate) use probes::probes;
 
 /// Everything under `/v1`.
 pub(crate) fn v1() -> Router<AppState> {
-    Router::new().merge(tenant::router()).nest(
-        "/platform",
-        platform_tenants::router()
-            .merge(platform_jobs::router())
-            .merge(platform_audit::router()),
-    )
+    Router::new()
+        .merge(tenant::router())
+        .merge(auth::router())
+        .nest(
+            "/platform",
+            platform_tenants::router()
+                .merge(platform_jobs::router())
+                .merge(platform_audit::router()),
+        )
 }
 
 /// Unmatched routes.

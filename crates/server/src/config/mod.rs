@@ -212,6 +212,8 @@ pub struct Config {
     pub log_level: String,
     /// argon2id costs.
     pub argon2: nexus_app::accounts::HashParams,
+    /// Login throttling.
+    pub auth: nexus_app::auth::AuthSettings,
     /// Each key's effective text (secrets already redacted) and source, for `config check`.
     pub effective: BTreeMap<&'static str, (String, Source)>,
     /// Environment variables that look like settings but are not (typos), for a warning.

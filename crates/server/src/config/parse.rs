@@ -172,6 +172,10 @@ pub(super) fn build(raw: &Raw, unknown_env: Vec<String>) -> Result<Config, Confi
             parallelism: p.with("security.argon2_parallelism", |v| parse_range(v, 1, 64))?,
         },
         // Secrets are redacted here, once, so neither `config check` nor `Debug` can leak them.
+        auth: nexus_app::auth::AuthSettings {
+            delay_base: p.with("security.login_delay", parse_duration)?,
+            ..nexus_app::auth::AuthSettings::default()
+        },
         effective: raw
             .iter()
             .map(|(k, (v, src))| {

@@ -54,6 +54,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "metrics.addr", default: "", secret: false, doc: "Serve Prometheus metrics at `http://<addr>/metrics` on a separate listener, e.g. `0.0.0.0:9464`. Empty: off." },
     Setting { key: "log.format", default: "text", secret: false, doc: "`text` for people, `json` for log pipelines." },
     Setting { key: "log.level", default: "info", secret: false, doc: "A tracing filter, e.g. `info` or `info,nexus_http=debug`." },
+    Setting { key: "security.login_delay", default: "250ms", secret: false, doc: "After 3 failed logins from one IP for one account, each further failure is answered this much later, doubling up to 16×. `0ms` disables (tests)." },
     Setting { key: "security.argon2_memory_kib", default: "19456", secret: false, doc: "argon2id memory cost in KiB (OWASP baseline 19 MiB)." },
     Setting { key: "security.argon2_iterations", default: "2", secret: false, doc: "argon2id passes." },
     Setting { key: "security.argon2_parallelism", default: "1", secret: false, doc: "argon2id lanes." },

@@ -8,6 +8,7 @@
 //! Everything here runs the real app or the real stores; nothing is mocked.
 
 mod audit;
+mod auth;
 mod cli;
 mod config;
 mod contract;

@@ -108,6 +108,57 @@ impl TestApp {
         assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
     }
 
+    /// Creates an account directly through the services (no HTTP), returning its tenant.
+    pub async fn user(
+        &self,
+        slug: &str,
+        email: &str,
+        password: &str,
+        role: nexus_domain::user::Role,
+    ) -> nexus_domain::TenantId {
+        let slug_t = nexus_domain::tenancy::TenantSlug::parse(slug).unwrap();
+        let tenant = match self.wired.services.tenants.get_by_slug(&slug_t).await {
+            Ok(t) => t.id,
+            Err(_) => self.create_tenant(slug).await["id"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap(),
+        };
+        let cmd = nexus_app::accounts::CreateAccount {
+            email: nexus_domain::user::Email::parse(email).unwrap(),
+            display_name: "Test User".into(),
+            role,
+            password: nexus_domain::user::Password::parse(password).unwrap(),
+        };
+        self.wired
+            .services
+            .accounts
+            .create(&nexus_app::Caller::system(), tenant, cmd)
+            .await
+            .unwrap();
+        tenant
+    }
+
+    /// `POST /v1/auth/login` for a tenant, from an optional forwarded client IP.
+    pub async fn login(
+        &self,
+        slug: &str,
+        email: &str,
+        password: &str,
+        from: Option<&str>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(self.url("/v1/auth/login"))
+            .header("host", format!("{slug}.localhost"))
+            .json(&json!({ "email": email, "password": password }));
+        if let Some(ip) = from {
+            req = req.header("x-forwarded-for", ip);
+        }
+        req.send().await.unwrap()
+    }
+
     /// Waits until `/readyz` answers 200.
     pub async fn wait_ready(&self) {
         for _ in 0..200 {
@@ -190,6 +241,7 @@ impl TestAppBuilder {
             ("NEXUS_HTTP_PLATFORM_TOKEN".into(), PLATFORM_TOKEN.into()),
             ("NEXUS_LOG_LEVEL".into(), "warn".into()),
             ("NEXUS_WORKER_POLL_INTERVAL".into(), "20ms".into()),
+            ("NEXUS_SECURITY_LOGIN_DELAY".into(), "0ms".into()),
         ]);
         if let Ok(redis) = std::env::var("NEXUS_TEST_REDIS_URL") {
             env.insert("NEXUS_REDIS_URL".into(), redis);

@@ -1,0 +1,555 @@
+//! Login, sessions, CSRF and brute-force defence end to end, on the configured backend.
+
+use crate::harness::{TestApp, TestDb, problem};
+use nexus_domain::user::Role;
+use reqwest::Method;
+use serde_json::Value;
+use std::time::Duration;
+
+const PW: &str = "correct horse battery staple";
+
+fn signed(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    slug: &str,
+    token: &str,
+) -> reqwest::RequestBuilder {
+    app.client
+        .request(method, app.url(path))
+        .header("host", format!("{slug}.localhost"))
+        .bearer_auth(token)
+}
+
+async fn token_of(resp: reqwest::Response) -> (String, String, Vec<String>) {
+    assert_eq!(resp.status(), 200);
+    let cookies: Vec<String> = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let body: Value = resp.json().await.unwrap();
+    (
+        body["token"].as_str().unwrap().to_owned(),
+        body["csrf_token"].as_str().unwrap().to_owned(),
+        cookies,
+    )
+}
+
+#[tokio::test]
+async fn login_gives_a_session_usable_as_bearer_or_cookie() {
+    let app = TestApp::spawn().await;
+    app.user("school", "teacher@school.example", PW, Role::Instructor)
+        .await;
+    let resp = app
+        .login("school", "Teacher@School.example", PW, None)
+        .await;
+    let (token, _, cookies) = token_of(resp).await;
+    assert!(token.starts_with("nxs_") && token.len() > 40);
+    let session_cookie = cookies
+        .iter()
+        .find(|c| c.starts_with("nexus_session="))
+        .unwrap();
+    assert!(
+        session_cookie.contains("HttpOnly") && session_cookie.contains("SameSite=Lax"),
+        "{session_cookie}"
+    );
+    assert!(
+        !session_cookie.contains("Secure"),
+        "no Secure flag without TLS"
+    );
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("nexus_csrf=") && !c.contains("HttpOnly"))
+    );
+
+    let me: Value = signed(&app, Method::GET, "/v1/auth/session", "school", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "instructor");
+    assert!(
+        me["permissions"]
+            .as_array()
+            .unwrap()
+            .contains(&"course:write".into())
+    );
+    let via_cookie = app
+        .client
+        .get(app.url("/v1/auth/session"))
+        .header("host", "school.localhost")
+        .header("cookie", format!("nexus_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(via_cookie.status(), 200);
+
+    // A session belongs to its tenant: another tenant's host does not accept it.
+    app.create_tenant("other").await;
+    problem(
+        signed(&app, Method::GET, "/v1/auth/session", "other", &token)
+            .send()
+            .await
+            .unwrap(),
+        401,
+        "unauthenticated",
+    )
+    .await;
+    problem(
+        signed(
+            &app,
+            Method::GET,
+            "/v1/auth/session",
+            "school",
+            "nxs_forged",
+        )
+        .send()
+        .await
+        .unwrap(),
+        401,
+        "unauthenticated",
+    )
+    .await;
+    problem(
+        app.client
+            .get(app.url("/v1/auth/session"))
+            .header("host", "school.localhost")
+            .send()
+            .await
+            .unwrap(),
+        401,
+        "unauthenticated",
+    )
+    .await;
+}
+
+/// An unknown e-mail and a wrong password are indistinguishable.
+#[tokio::test]
+async fn unknown_user_and_wrong_password_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    app.user("school", "real@school.example", PW, Role::Learner)
+        .await;
+    let strip = |mut v: Value| {
+        let o = v.as_object_mut().unwrap();
+        o.remove("trace_id");
+        v
+    };
+    let wrong = problem(
+        app.login("school", "real@school.example", "not the password", None)
+            .await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    let unknown = problem(
+        app.login("school", "ghost@school.example", "not the password", None)
+            .await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    let malformed = problem(
+        app.login("school", "not-an-email", "x", None).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    assert_eq!(strip(wrong.clone()), strip(unknown));
+    assert_eq!(strip(wrong), strip(malformed));
+}
+
+/// Ten failures from one IP lock that (account, IP) pair only; the victim logs in from
+/// elsewhere. Twenty failures across IPs lock the account everywhere.
+#[tokio::test]
+async fn lockout_per_account_and_ip_spares_other_ips_until_the_account_limit() {
+    let app = TestApp::builder()
+        .env("NEXUS_HTTP_TRUSTED_PROXIES", "127.0.0.1/32")
+        .spawn()
+        .await;
+    app.user("bank", "victim@bank.example", PW, Role::Learner)
+        .await;
+    for _ in 0..10 {
+        problem(
+            app.login(
+                "bank",
+                "victim@bank.example",
+                "guess guess guess",
+                Some("198.51.100.66"),
+            )
+            .await,
+            401,
+            "invalid_credentials",
+        )
+        .await;
+    }
+    let locked = app
+        .login("bank", "victim@bank.example", PW, Some("198.51.100.66"))
+        .await;
+    let retry: u64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    problem(locked, 429, "too_many_attempts").await;
+    assert_eq!(
+        app.login("bank", "victim@bank.example", PW, Some("203.0.113.5"))
+            .await
+            .status(),
+        200,
+        "the victim is not locked out"
+    );
+
+    // The account limit (20) is reached by failures spread over many IPs (9 each).
+    for i in 0..20 {
+        let ip = format!("192.0.2.{}", i / 9 + 10);
+        problem(
+            app.login(
+                "bank",
+                "victim@bank.example",
+                "spray spray spray",
+                Some(&ip),
+            )
+            .await,
+            401,
+            "invalid_credentials",
+        )
+        .await;
+    }
+    problem(
+        app.login("bank", "victim@bank.example", PW, Some("203.0.113.99"))
+            .await,
+        429,
+        "too_many_attempts",
+    )
+    .await;
+
+    // Every failure and each lock is in the audit trail.
+    let tenant = app
+        .wired
+        .services
+        .tenants
+        .get_by_slug(&nexus_domain::tenancy::TenantSlug::parse("bank").unwrap())
+        .await
+        .unwrap();
+    let q = |action: &str| nexus_domain::audit::AuditQuery {
+        action: Some(action.into()),
+        limit: 200,
+        ..Default::default()
+    };
+    let failed = app
+        .wired
+        .services
+        .audit
+        .list(Some(tenant.id), &q("auth.login_failed"))
+        .await
+        .unwrap();
+    assert_eq!(failed.len(), 30);
+    assert_eq!(
+        failed[0].ip.as_deref(),
+        Some("192.0.2.12"),
+        "the client IP behind the trusted proxy"
+    );
+    let locks = app
+        .wired
+        .services
+        .audit
+        .list(Some(tenant.id), &q("auth.locked"))
+        .await
+        .unwrap();
+    assert_eq!(locks.len(), 2, "one per-IP lock, one account lock");
+}
+
+/// Unknown accounts are throttled exactly like real ones (no enumeration via 429s).
+#[tokio::test]
+async fn throttling_does_not_reveal_which_accounts_exist() {
+    let app = TestApp::builder()
+        .env("NEXUS_HTTP_TRUSTED_PROXIES", "127.0.0.1/32")
+        .spawn()
+        .await;
+    app.user("bank", "real@bank.example", PW, Role::Learner)
+        .await;
+    for who in ["real@bank.example", "ghost@bank.example"] {
+        for _ in 0..10 {
+            app.login("bank", who, "wrong wrong wrong", Some("198.51.100.7"))
+                .await;
+        }
+        problem(
+            app.login("bank", who, "wrong wrong wrong", Some("198.51.100.7"))
+                .await,
+            429,
+            "too_many_attempts",
+        )
+        .await;
+    }
+}
+
+/// Failures beyond the third from one IP are answered progressively later.
+#[tokio::test]
+async fn repeated_failures_are_slowed_down() {
+    let app = TestApp::builder()
+        .env("NEXUS_SECURITY_LOGIN_DELAY", "200ms")
+        .spawn()
+        .await;
+    app.user("school", "slow@school.example", PW, Role::Learner)
+        .await;
+    for _ in 0..3 {
+        app.login("school", "slow@school.example", "wrong wrong wrong", None)
+            .await;
+    }
+    let started = std::time::Instant::now();
+    app.login("school", "slow@school.example", "wrong wrong wrong", None)
+        .await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(200),
+        "4th failure answered in {:?}",
+        started.elapsed()
+    );
+    let started = std::time::Instant::now();
+    app.login("school", "slow@school.example", "wrong wrong wrong", None)
+        .await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "5th failure answered in {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn cookie_sessions_need_the_csrf_token_for_unsafe_methods() {
+    let app = TestApp::spawn().await;
+    app.user("school", "c@school.example", PW, Role::Learner)
+        .await;
+    let (token, csrf, _) = token_of(app.login("school", "c@school.example", PW, None).await).await;
+    let logout = |csrf: Option<&str>| {
+        let mut r = app
+            .client
+            .post(app.url("/v1/auth/logout"))
+            .header("host", "school.localhost")
+            .header(
+                "cookie",
+                format!("nexus_session={token}; nexus_csrf={csrf:?}"),
+            );
+        if let Some(c) = csrf {
+            r = r.header("x-csrf-token", c);
+        }
+        r.send()
+    };
+    problem(logout(None).await.unwrap(), 403, "csrf_failed").await;
+    problem(
+        logout(Some("csrf_wrong")).await.unwrap(),
+        403,
+        "csrf_failed",
+    )
+    .await;
+    let ok = logout(Some(&csrf)).await.unwrap();
+    assert_eq!(ok.status(), 204);
+    assert!(
+        ok.headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().contains("Max-Age=0")),
+        "cookies cleared"
+    );
+    problem(
+        signed(&app, Method::GET, "/v1/auth/session", "school", &token)
+            .send()
+            .await
+            .unwrap(),
+        401,
+        "unauthenticated",
+    )
+    .await;
+
+    // A bearer token is not sent by browsers on their own, so it needs no CSRF token.
+    let (bearer, _, _) = token_of(app.login("school", "c@school.example", PW, None).await).await;
+    assert_eq!(
+        signed(&app, Method::POST, "/v1/auth/logout", "school", &bearer)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+}
+
+#[tokio::test]
+async fn users_list_and_revoke_their_sessions_immediately() {
+    let app = TestApp::spawn().await;
+    app.user("school", "multi@school.example", PW, Role::Learner)
+        .await;
+    let (laptop, _, _) =
+        token_of(app.login("school", "multi@school.example", PW, None).await).await;
+    let (phone, _, _) = token_of(app.login("school", "multi@school.example", PW, None).await).await;
+    // Warm the validation cache for the phone first.
+    assert_eq!(
+        signed(&app, Method::GET, "/v1/auth/session", "school", &phone)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let list: Value = signed(&app, Method::GET, "/v1/auth/sessions", "school", &laptop)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = list.as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items.iter().filter(|s| s["current"] == true).count(), 1);
+    let phone_id = items.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let r = signed(
+        &app,
+        Method::DELETE,
+        &format!("/v1/auth/sessions/{phone_id}"),
+        "school",
+        &laptop,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 204);
+    problem(
+        signed(&app, Method::GET, "/v1/auth/session", "school", &phone)
+            .send()
+            .await
+            .unwrap(),
+        401,
+        "unauthenticated",
+    )
+    .await;
+    problem(
+        signed(
+            &app,
+            Method::DELETE,
+            &format!("/v1/auth/sessions/{phone_id}"),
+            "school",
+            &laptop,
+        )
+        .send()
+        .await
+        .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+
+    // Another learner cannot revoke someone else's session.
+    app.user("school", "other@school.example", PW, Role::Learner)
+        .await;
+    let (other, _, _) = token_of(app.login("school", "other@school.example", PW, None).await).await;
+    let laptop_id = items.iter().find(|s| s["current"] == true).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    problem(
+        signed(
+            &app,
+            Method::DELETE,
+            &format!("/v1/auth/sessions/{laptop_id}"),
+            "school",
+            &other,
+        )
+        .send()
+        .await
+        .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    assert_eq!(
+        signed(&app, Method::GET, "/v1/auth/session", "school", &laptop)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let tenant = app
+        .wired
+        .services
+        .tenants
+        .get_by_slug(&nexus_domain::tenancy::TenantSlug::parse("school").unwrap())
+        .await
+        .unwrap();
+    let events = app
+        .wired
+        .services
+        .audit
+        .list(Some(tenant.id), &nexus_domain::audit::AuditQuery::default())
+        .await
+        .unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert!(
+        actions.contains(&"session.revoke")
+            && actions.iter().filter(|a| **a == "auth.login").count() == 3,
+        "{actions:?}"
+    );
+}
+
+/// With Redis, a revocation on one replica takes effect at once on another that had the
+/// session cached.
+#[tokio::test]
+async fn revocation_reaches_other_replicas_through_redis() {
+    if std::env::var("NEXUS_TEST_REDIS_URL").is_err() {
+        return eprintln!(
+            "skipped: needs NEXUS_TEST_REDIS_URL (without Redis, revocation is per process)"
+        );
+    }
+    let db = TestDb::fresh().await;
+    let url = db.url().to_owned();
+    let prefix = format!("repl-{}", uuid::Uuid::new_v4().simple());
+    let a = TestApp::builder()
+        .db(db)
+        .env("NEXUS_REDIS_PREFIX", &prefix)
+        .spawn()
+        .await;
+    let b = TestApp::builder()
+        .db(TestDb::sqlite())
+        .env("NEXUS_DATABASE_URL", &url)
+        .env("NEXUS_REDIS_PREFIX", &prefix)
+        .spawn()
+        .await;
+    a.user("shared", "r@shared.example", PW, Role::Learner)
+        .await;
+    let (token, _, _) = token_of(a.login("shared", "r@shared.example", PW, None).await).await;
+    assert_eq!(
+        signed(&b, Method::GET, "/v1/auth/session", "shared", &token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "b caches it"
+    );
+    assert_eq!(
+        signed(&a, Method::POST, "/v1/auth/logout", "shared", &token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    problem(
+        signed(&b, Method::GET, "/v1/auth/session", "shared", &token)
+            .send()
+            .await
+            .unwrap(),
+        401,
+        "unauthenticated",
+    )
+    .await;
+}
