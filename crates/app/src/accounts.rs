@@ -8,6 +8,7 @@ use crate::AppError;
 use crate::audit::{AuditService, Caller, Record};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use nexus_domain::access::Permission;
 use nexus_domain::paging::Page;
 use nexus_domain::user::{Email, NewUser, Password, PasswordHash, Role, User, UserQuery};
 use nexus_domain::{Clock, TenantId, UserId};
@@ -105,6 +106,7 @@ impl AccountService {
         tenant: TenantId,
         cmd: CreateAccount,
     ) -> Result<User, AppError> {
+        caller.require(tenant, Permission::UserWrite)?;
         let password_hash = hash_password(self.params, cmd.password).await?;
         let new = NewUser {
             email: cmd.email,
@@ -131,7 +133,13 @@ impl AccountService {
     }
 
     /// Loads an account of `tenant`.
-    pub async fn get(&self, tenant: TenantId, id: UserId) -> Result<User, AppError> {
+    pub async fn get(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        id: UserId,
+    ) -> Result<User, AppError> {
+        caller.require(tenant, Permission::UserRead)?;
         self.store
             .get(tenant, id)
             .await
@@ -139,7 +147,13 @@ impl AccountService {
     }
 
     /// Lists accounts of `tenant`.
-    pub async fn list(&self, tenant: TenantId, query: &UserQuery) -> Result<Page<User>, AppError> {
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        query: &UserQuery,
+    ) -> Result<Page<User>, AppError> {
+        caller.require(tenant, Permission::UserRead)?;
         self.store
             .list(tenant, query)
             .await

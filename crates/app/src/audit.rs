@@ -52,6 +52,19 @@ impl Caller {
             meta: RequestMeta::default(),
         }
     }
+
+    /// `Forbidden` unless the caller holds `p` in `tenant`.
+    pub fn require(
+        &self,
+        tenant: TenantId,
+        p: nexus_domain::access::Permission,
+    ) -> Result<(), AppError> {
+        if self.actor.can(tenant, p) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(p.as_str()))
+        }
+    }
 }
 
 /// One action to record.

@@ -118,6 +118,7 @@ pub fn builtin_role(role: Role) -> BuiltinRole {
 /// Login and session use cases.
 #[derive(Clone)]
 pub struct AuthService {
+    pub(crate) roles: crate::roles::RoleService,
     pub(crate) users: Arc<dyn UserStore>,
     pub(crate) sessions: Arc<dyn SessionStore>,
     pub(crate) throttles: Arc<dyn ThrottleStore>,
@@ -333,9 +334,13 @@ impl AuthService {
                         other => AppError::from_store("user", other),
                     })?;
                 let role = builtin_role(user.role);
+                let permissions = self
+                    .roles
+                    .effective_permissions(tenant, user.id, user.role)
+                    .await?;
                 Authenticated {
                     session,
-                    permissions: role.permissions(),
+                    permissions,
                     role,
                 }
             }

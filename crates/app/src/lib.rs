@@ -17,6 +17,7 @@ pub mod demo;
 mod error;
 pub mod health;
 pub mod jobs;
+pub mod roles;
 pub mod tenancy;
 
 pub use audit::{Caller, RequestMeta};
@@ -41,6 +42,8 @@ pub struct Services {
     pub audit: audit::AuditService,
     /// Login and sessions.
     pub auth: auth::AuthService,
+    /// Roles and permissions.
+    pub roles: roles::RoleService,
     /// The injected clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -59,7 +62,16 @@ impl Services {
         let audit = audit::AuditService::new(db.audit(), clock.clone());
         let accounts =
             accounts::AccountService::new(db.users(), clock.clone(), hashing, audit.clone());
+        let roles = roles::RoleService {
+            roles: db.roles(),
+            users: db.users(),
+            sessions: db.sessions(),
+            cache: cache.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+        };
         let auth = auth::AuthService {
+            roles: roles.clone(),
             users: db.users(),
             sessions: db.sessions(),
             throttles: db.throttles(),
@@ -80,6 +92,7 @@ impl Services {
             ),
             accounts,
             auth,
+            roles,
             health: health::Health::new(db, cache),
             audit,
             clock,

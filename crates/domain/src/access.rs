@@ -253,3 +253,53 @@ mod tests {
         );
     }
 }
+
+crate::define_id!(
+    /// Identifies a tenant's custom role.
+    CustomRoleId
+);
+
+/// A tenant-defined role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CustomRole {
+    /// Identity.
+    pub id: CustomRoleId,
+    /// Unique name within the tenant.
+    pub name: String,
+    /// What it is for.
+    pub description: String,
+    /// What it grants.
+    pub permissions: BTreeSet<Permission>,
+}
+
+/// A role that can be granted: built-in or custom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RoleRef {
+    /// A platform-defined role.
+    Builtin(BuiltinRole),
+    /// A tenant-defined role.
+    Custom(CustomRoleId),
+}
+
+impl RoleRef {
+    /// Storage and wire form: `auditor` or `custom:<id>`.
+    pub fn key(&self) -> String {
+        match self {
+            Self::Builtin(r) => r.as_str().to_owned(),
+            Self::Custom(id) => format!("custom:{id}"),
+        }
+    }
+
+    /// Parses the storage and wire form.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        if let Some(id) = raw.strip_prefix("custom:") {
+            return id
+                .parse()
+                .map(Self::Custom)
+                .map_err(|_| invalid("format", "custom roles are written custom:<id>"));
+        }
+        BuiltinRole::parse(raw)
+            .map(Self::Builtin)
+            .ok_or_else(|| invalid("unknown_value", format!("{raw} is not a role")))
+    }
+}

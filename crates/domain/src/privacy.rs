@@ -124,6 +124,14 @@ pub const NON_PERSONAL: &[(&str, &str)] = &[
         "audit_head",
         "the last sequence number and hash of each audit chain",
     ),
+    (
+        "tenant_role",
+        "names and permission sets of a tenant's custom roles",
+    ),
+    (
+        "user_role",
+        "which role a user account holds: keyed by the account's ID, no other personal data",
+    ),
 ];
 
 /// Looks up a table's registry entry.

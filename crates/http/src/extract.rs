@@ -282,3 +282,10 @@ impl FromRequestParts<AppState> for SignedIn {
         })
     }
 }
+
+impl SignedIn {
+    /// The audit caller for this request.
+    pub fn caller(&self) -> Caller {
+        self.auth.caller(self.meta.clone())
+    }
+}

@@ -10,6 +10,7 @@ const KNOWN: &[&str] = &[
     "tenant_domain_pkey",
     "app_user_email_key",
     "app_user_pkey",
+    "tenant_role_name_key",
     "job_pkey",
 ];
 

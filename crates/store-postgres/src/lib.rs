@@ -9,6 +9,7 @@
 mod audit;
 mod error;
 mod jobs;
+mod role;
 mod session;
 mod tenant;
 mod user;
@@ -51,6 +52,7 @@ fn migrator() -> Migrator {
             "sessions",
             include_str!("../migrations/0004_sessions.sql"),
         ),
+        m(5, "rbac", include_str!("../migrations/0005_rbac.sql")),
     ])
 }
 
@@ -197,6 +199,12 @@ impl Database for PgDatabase {
 
     fn throttles(&self) -> Arc<dyn ThrottleStore> {
         Arc::new(session::PgThrottles {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn roles(&self) -> Arc<dyn nexus_store::RoleStore> {
+        Arc::new(role::PgRoles {
             pool: self.pool.clone(),
         })
     }

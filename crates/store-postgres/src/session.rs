@@ -170,6 +170,22 @@ impl SessionStore for PgSessions {
         rows.iter().map(into_domain).collect()
     }
 
+    async fn token_hashes(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let hashes = sqlx::query_scalar("select token_hash from app_session where tenant_id = $1 and app_user_id = $2 and revoked_at is null")
+            .bind(tenant.as_uuid())
+            .bind(user.as_uuid())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(err("reading session tokens"))?;
+        tx.commit().await.map_err(err("reading session tokens"))?;
+        Ok(hashes)
+    }
+
     async fn purge_ended(
         &self,
         tenant: TenantId,

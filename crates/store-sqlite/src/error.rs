@@ -16,6 +16,10 @@ const UNIQUE: &[(&str, &str)] = &[
     ),
     ("app_user.tenant_id, app_user.email", "app_user_email_key"),
     ("app_user.tenant_id, app_user.app_user_id", "app_user_pkey"),
+    (
+        "tenant_role.tenant_id, tenant_role.name",
+        "tenant_role_name_key",
+    ),
 ];
 
 /// Translates a driver error, naming what was being done for `Other`.

@@ -8,6 +8,7 @@
 mod audit;
 mod error;
 mod jobs;
+mod role;
 mod session;
 mod tenant;
 mod user;
@@ -50,6 +51,7 @@ fn migrator() -> Migrator {
             "sessions",
             include_str!("../migrations/0004_sessions.sql"),
         ),
+        m(5, "rbac", include_str!("../migrations/0005_rbac.sql")),
     ])
 }
 
@@ -174,6 +176,12 @@ impl Database for SqliteDatabase {
 
     fn throttles(&self) -> Arc<dyn ThrottleStore> {
         Arc::new(session::SqliteThrottles {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn roles(&self) -> Arc<dyn nexus_store::RoleStore> {
+        Arc::new(role::SqliteRoles {
             pool: self.pool.clone(),
         })
     }

@@ -170,6 +170,19 @@ impl SessionStore for SqliteSessions {
         rows.iter().map(into_domain).collect()
     }
 
+    async fn token_hashes(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar("select token_hash from app_session where tenant_id = ? and app_user_id = ? and revoked_at is null")
+            .bind(tenant.as_uuid())
+            .bind(user.as_uuid())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err("reading session tokens"))
+    }
+
     async fn purge_ended(
         &self,
         tenant: TenantId,

@@ -112,6 +112,9 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
     ("throttle_windows_and_locks", |db| {
         Box::pin(throttle_windows_and_locks(db))
     }),
+    ("role_store_lifecycle", |db| {
+        Box::pin(role_store_lifecycle(db))
+    }),
 ];
 
 /// Every cache case, by name.
@@ -1744,5 +1747,93 @@ async fn throttle_windows_and_locks(db: Arc<dyn Database>) {
             .await
             .unwrap(),
         1
+    );
+}
+
+async fn role_store_lifecycle(db: Arc<dyn Database>) {
+    use nexus_domain::access::{CustomRole, CustomRoleId, Permission};
+    let c = clock();
+    let (t, u) = session_user(&db, &c, "roles").await;
+    let (other, other_user) = session_user(&db, &c, "roles-2").await;
+    let roles = db.roles();
+    let coach = CustomRole {
+        id: CustomRoleId::generate(&c),
+        name: "Coach".into(),
+        description: "Runs study groups".into(),
+        permissions: [Permission::CourseRead, Permission::ReportRead].into(),
+    };
+    roles.create(t, &coach, c.now()).await.unwrap();
+    let dup = CustomRole {
+        id: CustomRoleId::generate(&c),
+        ..coach.clone()
+    };
+    let err = roles.create(t, &dup, c.now()).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                constraint: "tenant_role_name_key"
+            }
+        ),
+        "{err:?}"
+    );
+    roles.create(other, &dup, c.now()).await.unwrap();
+    assert_eq!(roles.list(t).await.unwrap(), vec![coach.clone()]);
+    assert_eq!(roles.get(t, coach.id).await.unwrap(), coach);
+    assert!(
+        matches!(roles.get(other, coach.id).await, Err(StoreError::NotFound)),
+        "per tenant"
+    );
+
+    let mut renamed = coach.clone();
+    renamed.name = "Study coach".into();
+    renamed.permissions.insert(Permission::CourseWrite);
+    roles.update(t, &renamed, c.now()).await.unwrap();
+    assert_eq!(roles.get(t, coach.id).await.unwrap(), renamed);
+    let ghost = CustomRole {
+        id: CustomRoleId::generate(&c),
+        ..renamed.clone()
+    };
+    assert!(matches!(
+        roles.update(t, &ghost, c.now()).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let key = format!("custom:{}", coach.id);
+    roles
+        .set_grants(t, u, &[key.clone(), "auditor".into()], c.now())
+        .await
+        .unwrap();
+    let mut expected = vec!["auditor".to_owned(), key.clone()];
+    expected.sort();
+    assert_eq!(roles.grants(t, u).await.unwrap(), expected);
+    assert!(roles.grants(other, other_user).await.unwrap().is_empty());
+    roles
+        .set_grants(t, u, std::slice::from_ref(&key), c.now())
+        .await
+        .unwrap();
+    assert_eq!(
+        roles.grants(t, u).await.unwrap(),
+        vec![key.clone()],
+        "grants are replaced, not merged"
+    );
+
+    roles.delete(t, coach.id).await.unwrap();
+    assert!(
+        roles.grants(t, u).await.unwrap().is_empty(),
+        "deleting a role removes its grants"
+    );
+    assert!(matches!(
+        roles.get(t, coach.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        roles.delete(t, coach.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        roles.list(other).await.unwrap().len(),
+        1,
+        "the other tenant's role is untouched"
     );
 }

@@ -14,6 +14,7 @@ mod audit;
 mod cache;
 mod error;
 mod jobs;
+mod role;
 mod session;
 pub mod sql;
 mod tenant;
@@ -27,6 +28,7 @@ pub use audit::AuditStore;
 pub use cache::{CacheStore, MemoryCache};
 pub use error::StoreError;
 pub use jobs::{Claim, JobStore, LeaseStore};
+pub use role::RoleStore;
 pub use session::{SessionStore, ThrottleStore};
 pub use tenant::TenantStore;
 pub use tx::{Tx, downcast};
@@ -50,6 +52,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     fn audit(&self) -> Arc<dyn AuditStore>;
     /// Sessions.
     fn sessions(&self) -> Arc<dyn SessionStore>;
+    /// Custom roles and grants.
+    fn roles(&self) -> Arc<dyn RoleStore>;
     /// Login throttles.
     fn throttles(&self) -> Arc<dyn ThrottleStore>;
     /// Singleton leases.

@@ -47,6 +47,10 @@ pub trait SessionStore: Send + Sync {
         user: UserId,
         now: OffsetDateTime,
     ) -> Result<Vec<Session>, StoreError>;
+    /// Token hashes of a user's unrevoked sessions (to drop them from the validation
+    /// cache when the user's permissions change).
+    async fn token_hashes(&self, tenant: TenantId, user: UserId)
+    -> Result<Vec<String>, StoreError>;
     /// Deletes sessions that ended (expired or revoked) before `before`; retention.
     async fn purge_ended(
         &self,

@@ -1,12 +1,15 @@
 //! Routers, one module per resource. Handlers are thin: extract, parse, call one
 //! service, map to a DTO.
 
+mod audit;
 mod auth;
-mod platform_audit;
+pub(crate) mod platform_audit;
 mod platform_jobs;
 mod platform_tenants;
 mod probes;
+mod roles;
 mod tenant;
+mod users;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -19,6 +22,9 @@ pub(crate) fn v1() -> Router<AppState> {
     Router::new()
         .merge(tenant::router())
         .merge(auth::router())
+        .merge(roles::router())
+        .merge(users::router())
+        .merge(audit::router())
         .nest(
             "/platform",
             platform_tenants::router()

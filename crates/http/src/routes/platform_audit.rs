@@ -25,7 +25,7 @@ pub(crate) fn router() -> Router<AppState> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ListIn {
+pub(crate) struct ListIn {
     tenant: Option<String>,
     actor: Option<String>,
     action: Option<String>,
@@ -36,7 +36,7 @@ struct ListIn {
 }
 
 #[derive(Serialize)]
-struct ListOut {
+pub(crate) struct ListOut {
     items: Vec<AuditEvent>,
     /// Pass as `cursor` for the next (older) page; absent on the last page.
     next_cursor: Option<i64>,
@@ -80,13 +80,34 @@ fn parse(raw: ListIn, order: Order) -> Result<(Option<TenantId>, AuditQuery), Fi
     errs.finish(|| Some((tenant, query)))
 }
 
-/// `GET /v1/platform/audit` — newest first.
-async fn list(
-    _: PlatformAdmin,
-    State(s): State<AppState>,
-    QueryParams(q): QueryParams<ListIn>,
+/// Parses the query; with `fixed` the chain is `tenant` and the query may not name one.
+fn query(
+    raw: ListIn,
+    order: Order,
+    tenant: Option<TenantId>,
+    fixed: bool,
+) -> Result<(Option<TenantId>, AuditQuery), ApiError> {
+    if fixed && raw.tenant.is_some() {
+        let mut errs = FieldErrors::new();
+        errs.push(
+            "tenant",
+            "not_allowed",
+            "the tenant is the one this request addresses",
+        );
+        return Err(ApiError::validation(errs));
+    }
+    let (named, q) = parse(raw, order).map_err(ApiError::validation)?;
+    Ok((if fixed { tenant } else { named }, q))
+}
+
+/// One newest-first page of a chain.
+pub(crate) async fn list_page(
+    s: &AppState,
+    tenant: Option<TenantId>,
+    raw: ListIn,
+    fixed: bool,
 ) -> Result<Json<ListOut>, ApiError> {
-    let (tenant, query) = parse(q, Order::Desc).map_err(ApiError::validation)?;
+    let (tenant, query) = query(raw, Order::Desc, tenant, fixed)?;
     let items = s.services.audit.list(tenant, &query).await?;
     let next_cursor = (items.len() == query.limit as usize)
         .then(|| items.last().map(|e| e.seq))
@@ -94,16 +115,17 @@ async fn list(
     Ok(Json(ListOut { items, next_cursor }))
 }
 
-/// `GET /v1/platform/audit/export` — NDJSON, oldest first, one event per line.
-async fn export(
-    _: PlatformAdmin,
-    State(s): State<AppState>,
-    QueryParams(q): QueryParams<ListIn>,
-) -> Result<impl IntoResponse, ApiError> {
-    let (tenant, mut query) = parse(q, Order::Asc).map_err(ApiError::validation)?;
+/// A chain as NDJSON, oldest first. Bounded: at most 100 pages (20,000 events) per
+/// request; continue with `cursor` past that.
+pub(crate) async fn export_ndjson(
+    s: &AppState,
+    tenant: Option<TenantId>,
+    raw: ListIn,
+    fixed: bool,
+) -> Result<impl IntoResponse + use<>, ApiError> {
+    let (tenant, mut query) = query(raw, Order::Asc, tenant, fixed)?;
     query.limit = MAX_LIMIT;
     let mut body = String::new();
-    // Bounded: at most 100 pages (20,000 events) per request; page with `cursor` past that.
     for _ in 0..100 {
         let page = s.services.audit.list(tenant, &query).await?;
         for e in &page {
@@ -116,4 +138,22 @@ async fn export(
         }
     }
     Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body))
+}
+
+/// `GET /v1/platform/audit` — newest first.
+async fn list(
+    _: PlatformAdmin,
+    State(s): State<AppState>,
+    QueryParams(q): QueryParams<ListIn>,
+) -> Result<Json<ListOut>, ApiError> {
+    list_page(&s, None, q, false).await
+}
+
+/// `GET /v1/platform/audit/export` — NDJSON, oldest first, one event per line.
+async fn export(
+    _: PlatformAdmin,
+    State(s): State<AppState>,
+    QueryParams(q): QueryParams<ListIn>,
+) -> Result<impl IntoResponse, ApiError> {
+    export_ndjson(&s, None, q, false).await
 }

@@ -220,7 +220,11 @@ async fn demo_tenant_is_seeded_once_on_an_empty_database() {
         .wired
         .services
         .accounts
-        .list(demo_id, &nexus_domain::user::UserQuery::default())
+        .list(
+            &nexus_app::Caller::system(),
+            demo_id,
+            &nexus_domain::user::UserQuery::default(),
+        )
         .await
         .unwrap();
     let roles: Vec<_> = users.items.iter().map(|u| u.role.as_str()).collect();

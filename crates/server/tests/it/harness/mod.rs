@@ -229,6 +229,11 @@ impl TestAppBuilder {
     }
 
     pub async fn spawn(self) -> TestApp {
+        // Errors (5xx causes, failed jobs) go to the captured test output, shown on failure.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(std::env::var("NEXUS_TEST_LOG").unwrap_or_else(|_| "error".into()))
+            .with_test_writer()
+            .try_init();
         let db = match self.db {
             Some(db) => db,
             None => TestDb::fresh().await,

@@ -1,0 +1,208 @@
+//! `/v1/users`: the tenant's accounts, their granted roles and sessions.
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{JsonBody, QueryParams, SignedIn};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use nexus_app::accounts::CreateAccount;
+use nexus_domain::FieldErrors;
+use nexus_domain::UserId;
+use nexus_domain::access::RoleRef;
+use nexus_domain::paging::{Order, Page, PageRequest};
+use nexus_domain::tenancy::parse_name;
+use nexus_domain::user::{Email, Password, Role, User, UserQuery};
+use serde::{Deserialize, Serialize};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(list).post(create))
+        .route("/users/{id}", get(show))
+        .route("/users/{id}/roles", get(roles).put(set_roles))
+        .route("/users/{id}/sessions", delete(revoke_sessions))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListIn {
+    role: Option<String>,
+    q: Option<String>,
+    order: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateIn {
+    email: String,
+    display_name: String,
+    role: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RolesIn {
+    roles: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct UserOut {
+    id: UserId,
+    email: String,
+    display_name: String,
+    role: &'static str,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: time::OffsetDateTime,
+}
+
+impl From<User> for UserOut {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id,
+            email: u.email.as_str().to_owned(),
+            display_name: u.display_name,
+            role: u.role.as_str(),
+            created_at: u.created_at,
+        }
+    }
+}
+
+fn user_id(raw: &str) -> Result<UserId, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found("user"))
+}
+
+fn parse_list(raw: ListIn) -> Result<UserQuery, FieldErrors> {
+    let mut errs = FieldErrors::new();
+    let query = UserQuery {
+        role: raw.role.and_then(|r| errs.check("role", Role::parse(&r))),
+        search: raw.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
+        order: match raw.order.as_deref() {
+            None | Some("asc") => Order::Asc,
+            Some("desc") => Order::Desc,
+            Some(_) => {
+                errs.push("order", "unknown_value", "must be asc or desc");
+                Order::Asc
+            }
+        },
+        page: errs
+            .check("limit", PageRequest::new(raw.limit, raw.offset))
+            .unwrap_or_default(),
+    };
+    errs.finish(|| Some(query))
+}
+
+fn parse_create(raw: &CreateIn) -> Result<CreateAccount, FieldErrors> {
+    let mut errs = FieldErrors::new();
+    let email = errs.check("email", Email::parse(&raw.email));
+    let display_name = errs.check("display_name", parse_name(&raw.display_name));
+    let role = errs.check("role", Role::parse(&raw.role));
+    let password = errs.check("password", Password::parse(&raw.password));
+    errs.finish(|| {
+        Some(CreateAccount {
+            email: email?,
+            display_name: display_name?,
+            role: role?,
+            password: password?,
+        })
+    })
+}
+
+/// `GET /v1/users`
+async fn list(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    QueryParams(q): QueryParams<ListIn>,
+) -> Result<Json<Page<UserOut>>, ApiError> {
+    let query = parse_list(q).map_err(ApiError::validation)?;
+    let page = s
+        .services
+        .accounts
+        .list(&signed.caller(), signed.auth.session.tenant, &query)
+        .await?;
+    Ok(Json(page.map(UserOut::from)))
+}
+
+/// `POST /v1/users`
+async fn create(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    JsonBody(body): JsonBody<CreateIn>,
+) -> Result<(StatusCode, Json<UserOut>), ApiError> {
+    let cmd = parse_create(&body).map_err(ApiError::validation)?;
+    let user = s
+        .services
+        .accounts
+        .create(&signed.caller(), signed.auth.session.tenant, cmd)
+        .await?;
+    Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+/// `GET /v1/users/{id}`
+async fn show(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<UserOut>, ApiError> {
+    Ok(Json(
+        s.services
+            .accounts
+            .get(&signed.caller(), signed.auth.session.tenant, user_id(&id)?)
+            .await?
+            .into(),
+    ))
+}
+
+/// `GET /v1/users/{id}/roles`
+async fn roles(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<String>>, ApiError> {
+    Ok(Json(
+        s.services
+            .roles
+            .user_roles(&signed.caller(), signed.auth.session.tenant, user_id(&id)?)
+            .await?,
+    ))
+}
+
+/// `PUT /v1/users/{id}/roles`
+async fn set_roles(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<RolesIn>,
+) -> Result<Json<Vec<String>>, ApiError> {
+    let mut errs = FieldErrors::new();
+    let refs: Vec<RoleRef> = body
+        .roles
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| errs.check(&format!("roles[{i}]"), RoleRef::parse(r)))
+        .collect();
+    let refs = errs.finish(|| Some(refs)).map_err(ApiError::validation)?;
+    let id = user_id(&id)?;
+    Ok(Json(
+        s.services
+            .roles
+            .set_user_roles(&signed.caller(), signed.auth.session.tenant, id, refs)
+            .await?,
+    ))
+}
+
+/// `DELETE /v1/users/{id}/sessions` — sign a user out everywhere.
+async fn revoke_sessions(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    s.services
+        .auth
+        .revoke_all(&signed.caller(), signed.auth.session.tenant, user_id(&id)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

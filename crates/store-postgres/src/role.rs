@@ -1,0 +1,174 @@
+//! PostgreSQL custom roles and grants, each call in a tenant-scoped transaction.
+
+use crate::{begin_tenant_tx, map_err};
+use async_trait::async_trait;
+use nexus_domain::access::{CustomRole, CustomRoleId, Permission};
+use nexus_domain::{TenantId, UserId};
+use nexus_store::{RoleStore, StoreError};
+use sqlx::{PgPool, Row};
+use std::collections::BTreeSet;
+use time::OffsetDateTime;
+
+pub(crate) struct PgRoles {
+    pub(crate) pool: PgPool,
+}
+
+fn err(context: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| map_err(context, e)
+}
+
+fn perms_json(p: &BTreeSet<Permission>) -> String {
+    serde_json::to_string(p).unwrap_or_else(|_| "[]".into())
+}
+
+fn decode(row: &sqlx::postgres::PgRow) -> Result<CustomRole, StoreError> {
+    let parse = || -> Result<CustomRole, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(CustomRole {
+            id: CustomRoleId::from_uuid(row.try_get("tenant_role_id")?),
+            name: row.try_get("name")?,
+            description: row.try_get("description")?,
+            permissions: serde_json::from_str(row.try_get("permissions")?)?,
+        })
+    };
+    parse().map_err(|e| StoreError::other("decoding a role", e))
+}
+
+#[async_trait]
+impl RoleStore for PgRoles {
+    async fn create(
+        &self,
+        tenant: TenantId,
+        r: &CustomRole,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        sqlx::query(
+            "insert into tenant_role (tenant_id, tenant_role_id, name, description, permissions, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .bind(tenant.as_uuid())
+        .bind(r.id.as_uuid())
+        .bind(&r.name)
+        .bind(&r.description)
+        .bind(perms_json(&r.permissions))
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(err("creating a role"))?;
+        tx.commit().await.map_err(err("creating a role"))
+    }
+
+    async fn update(
+        &self,
+        tenant: TenantId,
+        r: &CustomRole,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let n = sqlx::query(
+            "update tenant_role set name = $3, description = $4, permissions = $5, updated_at = $6 \
+             where tenant_id = $1 and tenant_role_id = $2",
+        )
+        .bind(tenant.as_uuid())
+        .bind(r.id.as_uuid())
+        .bind(&r.name)
+        .bind(&r.description)
+        .bind(perms_json(&r.permissions))
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(err("updating a role"))?
+        .rows_affected();
+        tx.commit().await.map_err(err("updating a role"))?;
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn delete(&self, tenant: TenantId, id: CustomRoleId) -> Result<(), StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        sqlx::query("delete from user_role where tenant_id = $1 and role = $2")
+            .bind(tenant.as_uuid())
+            .bind(format!("custom:{id}"))
+            .execute(&mut *tx)
+            .await
+            .map_err(err("deleting a role"))?;
+        let n = sqlx::query("delete from tenant_role where tenant_id = $1 and tenant_role_id = $2")
+            .bind(tenant.as_uuid())
+            .bind(id.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(err("deleting a role"))?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(err("deleting a role"))
+    }
+
+    async fn get(&self, tenant: TenantId, id: CustomRoleId) -> Result<CustomRole, StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let row = sqlx::query("select tenant_role_id, name, description, permissions from tenant_role where tenant_id = $1 and tenant_role_id = $2")
+            .bind(tenant.as_uuid())
+            .bind(id.as_uuid())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(err("loading a role"))?;
+        tx.commit().await.map_err(err("loading a role"))?;
+        decode(&row)
+    }
+
+    async fn list(&self, tenant: TenantId) -> Result<Vec<CustomRole>, StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let rows = sqlx::query("select tenant_role_id, name, description, permissions from tenant_role where tenant_id = $1 order by name")
+            .bind(tenant.as_uuid())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(err("listing roles"))?;
+        tx.commit().await.map_err(err("listing roles"))?;
+        rows.iter().map(decode).collect()
+    }
+
+    async fn set_grants(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        roles: &[String],
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        sqlx::query("delete from user_role where tenant_id = $1 and app_user_id = $2")
+            .bind(tenant.as_uuid())
+            .bind(user.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(err("granting roles"))?;
+        for role in roles {
+            sqlx::query("insert into user_role (tenant_id, app_user_id, role, granted_at) values ($1, $2, $3, $4) on conflict do nothing")
+                .bind(tenant.as_uuid())
+                .bind(user.as_uuid())
+                .bind(role)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(err("granting roles"))?;
+        }
+        tx.commit().await.map_err(err("granting roles"))
+    }
+
+    async fn grants(&self, tenant: TenantId, user: UserId) -> Result<Vec<String>, StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let roles = sqlx::query_scalar(
+            "select role from user_role where tenant_id = $1 and app_user_id = $2 order by role",
+        )
+        .bind(tenant.as_uuid())
+        .bind(user.as_uuid())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(err("reading grants"))?;
+        tx.commit().await.map_err(err("reading grants"))?;
+        Ok(roles)
+    }
+}
