@@ -14,6 +14,7 @@ mod routes;
 
 pub use error::ApiError;
 pub use middleware::ClientIp;
+pub use routes::inventory::ROUTES;
 
 use axum::Router;
 use ipnet::IpNet;

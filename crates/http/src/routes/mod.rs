@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+pub mod inventory;
 pub(crate) mod platform_audit;
 mod platform_jobs;
 mod platform_tenants;

@@ -1,0 +1,132 @@
+//! The inventory of every route, for the authorization matrix test.
+//!
+//! `ROUTES` must list exactly the routes the routers define; the unit test below reads
+//! the router sources and fails if a route is added without an entry here (and the
+//! integration suite fails if an entry has no row in the authorization matrix).
+
+/// `(method, path template)` of every route, under its mount point.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/livez"),
+    ("GET", "/readyz"),
+    ("GET", "/version"),
+    ("GET", "/v1/tenant"),
+    ("POST", "/v1/auth/login"),
+    ("POST", "/v1/auth/logout"),
+    ("GET", "/v1/auth/session"),
+    ("GET", "/v1/auth/sessions"),
+    ("DELETE", "/v1/auth/sessions/{id}"),
+    ("GET", "/v1/roles"),
+    ("POST", "/v1/roles"),
+    ("PATCH", "/v1/roles/{id}"),
+    ("DELETE", "/v1/roles/{id}"),
+    ("GET", "/v1/users"),
+    ("POST", "/v1/users"),
+    ("GET", "/v1/users/{id}"),
+    ("GET", "/v1/users/{id}/roles"),
+    ("PUT", "/v1/users/{id}/roles"),
+    ("DELETE", "/v1/users/{id}/sessions"),
+    ("GET", "/v1/audit"),
+    ("GET", "/v1/audit/export"),
+    ("GET", "/v1/platform/tenants"),
+    ("POST", "/v1/platform/tenants"),
+    ("GET", "/v1/platform/tenants/{id}"),
+    ("PATCH", "/v1/platform/tenants/{id}"),
+    ("POST", "/v1/platform/tenants/{id}/domains"),
+    ("DELETE", "/v1/platform/tenants/{id}/domains/{domain}"),
+    ("GET", "/v1/platform/jobs"),
+    ("POST", "/v1/platform/jobs/purge-dead"),
+    ("GET", "/v1/platform/jobs/{id}"),
+    ("POST", "/v1/platform/jobs/{id}/retry"),
+    ("POST", "/v1/platform/jobs/{id}/cancel"),
+    ("GET", "/v1/platform/audit"),
+    ("GET", "/v1/platform/audit/export"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::ROUTES;
+    use std::collections::BTreeSet;
+
+    /// Router sources and where each is mounted.
+    const SOURCES: &[(&str, &str)] = &[
+        ("", include_str!("probes.rs")),
+        ("/v1", include_str!("tenant.rs")),
+        ("/v1", include_str!("auth.rs")),
+        ("/v1", include_str!("roles.rs")),
+        ("/v1", include_str!("users.rs")),
+        ("/v1", include_str!("audit.rs")),
+        ("/v1/platform", include_str!("platform_tenants.rs")),
+        ("/v1/platform", include_str!("platform_jobs.rs")),
+        ("/v1/platform", include_str!("platform_audit.rs")),
+    ];
+
+    /// `(METHOD, path)` of every `.route("path", verb(..).verb(..))` in `src`.
+    fn routes_in(prefix: &str, src: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut rest = src;
+        while let Some(at) = rest.find(".route(") {
+            let call = &rest[at + ".route(".len()..];
+            let mut depth = 1;
+            let end = call
+                .char_indices()
+                .find(|(_, c)| {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    depth == 0
+                })
+                .map_or(call.len(), |(i, _)| i);
+            let args = &call[..end];
+            let path = args.split('"').nth(1).unwrap_or_default();
+            for verb in ["get", "post", "put", "patch", "delete"] {
+                let needle = format!("{verb}(");
+                let found = args.match_indices(&needle).any(|(i, _)| {
+                    i == 0
+                        || !args.as_bytes()[i - 1].is_ascii_alphanumeric()
+                            && args.as_bytes()[i - 1] != b'_'
+                });
+                if found {
+                    out.push((verb.to_ascii_uppercase(), format!("{prefix}{path}")));
+                }
+            }
+            rest = &call[end..];
+        }
+        out
+    }
+
+    #[test]
+    fn the_scanner_reads_chained_verbs_across_lines() {
+        let src = "Router::new()\n  .route(\n \"/a/{id}\",\n get(show).patch(update).delete(remove_x),\n )\n .route(\"/b\", post(budget_delete))";
+        let got = routes_in("/x", src);
+        let want = [
+            ("GET", "/x/a/{id}"),
+            ("PATCH", "/x/a/{id}"),
+            ("DELETE", "/x/a/{id}"),
+            ("POST", "/x/b"),
+        ];
+        assert_eq!(got, want.map(|(m, p)| (m.to_owned(), p.to_owned())));
+    }
+
+    #[test]
+    fn the_inventory_lists_exactly_the_routes_the_routers_define() {
+        let defined: BTreeSet<(String, String)> =
+            SOURCES.iter().flat_map(|(p, s)| routes_in(p, s)).collect();
+        let listed: BTreeSet<(String, String)> = ROUTES
+            .iter()
+            .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+            .collect();
+        let missing: Vec<_> = defined.difference(&listed).collect();
+        let stale: Vec<_> = listed.difference(&defined).collect();
+        assert!(
+            missing.is_empty(),
+            "routes missing from ROUTES: {missing:?}"
+        );
+        assert!(
+            stale.is_empty(),
+            "ROUTES entries no router defines: {stale:?}"
+        );
+        assert_eq!(defined.len(), ROUTES.len(), "ROUTES has duplicates");
+    }
+}

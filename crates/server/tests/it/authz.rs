@@ -1,0 +1,305 @@
+//! The authorization matrix: every route × every kind of caller, with the expected
+//! allow or deny. A route added to `nexus_http::ROUTES` without a row here fails the
+//! suite, so nothing ships without a decision about who may call it.
+
+use crate::harness::{PLATFORM_TOKEN, TestApp};
+use nexus_domain::access::{BuiltinRole, Permission};
+use nexus_domain::user::Role;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+const PW: &str = "matrix password 123";
+
+#[derive(Clone, Copy, Debug)]
+enum Access {
+    /// Anyone.
+    Public,
+    /// Any signed-in user of the tenant.
+    SignedIn,
+    /// Signed-in users holding this permission.
+    Perm(Permission),
+    /// Platform operators (operator token) only.
+    Platform,
+}
+
+/// Who may call each route. Every entry of `nexus_http::ROUTES` must appear.
+fn rules() -> Vec<(&'static str, &'static str, Access)> {
+    use Access::{Perm, Platform, Public, SignedIn};
+    use Permission as P;
+    vec![
+        ("GET", "/livez", Public),
+        ("GET", "/readyz", Public),
+        ("GET", "/version", Public),
+        ("GET", "/v1/tenant", Public),
+        ("POST", "/v1/auth/login", Public),
+        ("POST", "/v1/auth/logout", SignedIn),
+        ("GET", "/v1/auth/session", SignedIn),
+        ("GET", "/v1/auth/sessions", SignedIn),
+        ("DELETE", "/v1/auth/sessions/{id}", SignedIn),
+        ("GET", "/v1/roles", Perm(P::RoleRead)),
+        ("POST", "/v1/roles", Perm(P::RoleWrite)),
+        ("PATCH", "/v1/roles/{id}", Perm(P::RoleWrite)),
+        ("DELETE", "/v1/roles/{id}", Perm(P::RoleWrite)),
+        ("GET", "/v1/users", Perm(P::UserRead)),
+        ("POST", "/v1/users", Perm(P::UserWrite)),
+        ("GET", "/v1/users/{id}", Perm(P::UserRead)),
+        ("GET", "/v1/users/{id}/roles", Perm(P::UserRead)),
+        ("PUT", "/v1/users/{id}/roles", Perm(P::UserWrite)),
+        ("DELETE", "/v1/users/{id}/sessions", Perm(P::SessionRevoke)),
+        ("GET", "/v1/audit", Perm(P::AuditRead)),
+        ("GET", "/v1/audit/export", Perm(P::AuditRead)),
+        ("GET", "/v1/platform/tenants", Platform),
+        ("POST", "/v1/platform/tenants", Platform),
+        ("GET", "/v1/platform/tenants/{id}", Platform),
+        ("PATCH", "/v1/platform/tenants/{id}", Platform),
+        ("POST", "/v1/platform/tenants/{id}/domains", Platform),
+        (
+            "DELETE",
+            "/v1/platform/tenants/{id}/domains/{domain}",
+            Platform,
+        ),
+        ("GET", "/v1/platform/jobs", Platform),
+        ("POST", "/v1/platform/jobs/purge-dead", Platform),
+        ("GET", "/v1/platform/jobs/{id}", Platform),
+        ("POST", "/v1/platform/jobs/{id}/retry", Platform),
+        ("POST", "/v1/platform/jobs/{id}/cancel", Platform),
+        ("GET", "/v1/platform/audit", Platform),
+        ("GET", "/v1/platform/audit/export", Platform),
+    ]
+}
+
+#[derive(Debug)]
+enum Caller {
+    Anonymous,
+    Operator,
+    User {
+        name: &'static str,
+        email: String,
+        permissions: BTreeSet<Permission>,
+    },
+}
+
+impl Caller {
+    fn label(&self) -> &str {
+        match self {
+            Self::Anonymous => "anonymous",
+            Self::Operator => "platform operator",
+            Self::User { name, .. } => name,
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_route_allows_exactly_the_callers_it_should() {
+    let rules = rules();
+    let listed: BTreeSet<(&str, &str)> = rules.iter().map(|(m, p, _)| (*m, *p)).collect();
+    for (m, p) in nexus_http::ROUTES {
+        assert!(
+            listed.contains(&(*m, *p)),
+            "{m} {p} has no row in the authorization matrix"
+        );
+    }
+    assert_eq!(
+        listed.len(),
+        nexus_http::ROUTES.len(),
+        "the matrix lists a route that does not exist"
+    );
+
+    let app = TestApp::spawn().await;
+    let tenant_json = app.create_tenant("acme").await;
+    let tenant_id = tenant_json["id"].as_str().unwrap().to_owned();
+    let victim = app
+        .user("acme", "victim@acme.example", PW, Role::Learner)
+        .await;
+    let victim_id = app
+        .wired
+        .services
+        .accounts
+        .list(&nexus_app::Caller::system(), victim, &Default::default())
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let role: Value = {
+        let owner = make_user(&app, "owner", Role::Admin, &[BuiltinRole::TenantOwner]).await;
+        let token = login(&app, &owner).await;
+        let r = app
+            .client
+            .post(app.url("/v1/roles"))
+            .header("host", "acme.localhost")
+            .bearer_auth(&token)
+            .json(&json!({ "name": "Seed role", "permissions": ["course:read"] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        r.json().await.unwrap()
+    };
+    let role_id = role["key"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("custom:")
+        .to_owned();
+
+    let mut callers = vec![Caller::Anonymous, Caller::Operator];
+    for (name, primary, grants) in [
+        ("learner", Role::Learner, vec![]),
+        ("instructor", Role::Instructor, vec![]),
+        ("tenant_admin", Role::Admin, vec![]),
+        ("auditor", Role::Learner, vec![BuiltinRole::Auditor]),
+        (
+            "billing_admin",
+            Role::Learner,
+            vec![BuiltinRole::BillingAdmin],
+        ),
+        ("tenant_owner", Role::Admin, vec![BuiltinRole::TenantOwner]),
+    ] {
+        let email = make_user(&app, name, primary, &grants).await;
+        let mut permissions = nexus_app::auth::builtin_role(primary).permissions();
+        for g in &grants {
+            permissions.extend(g.permissions());
+        }
+        callers.push(Caller::User {
+            name,
+            email,
+            permissions,
+        });
+    }
+
+    let mut failures = Vec::new();
+    let mut n = 0u32;
+    for (method, path, access) in &rules {
+        for caller in &callers {
+            n += 1;
+            let expect_allow = match (access, caller) {
+                (Access::Public, _) => true,
+                (Access::SignedIn, Caller::User { .. }) => true,
+                (Access::Perm(p), Caller::User { permissions, .. }) => permissions.contains(p),
+                (Access::Platform, Caller::Operator) => true,
+                _ => false,
+            };
+            let concrete = path
+                .replace(
+                    "/v1/platform/tenants/{id}",
+                    &format!("/v1/platform/tenants/{tenant_id}"),
+                )
+                .replace("/v1/users/{id}", &format!("/v1/users/{victim_id}"))
+                .replace("/v1/roles/{id}", &format!("/v1/roles/{role_id}"))
+                .replace("{domain}", "learn.acme.example")
+                .replace("{id}", &uuid::Uuid::now_v7().to_string());
+            let mut req = app
+                .client
+                .request(
+                    Method::from_bytes(method.as_bytes()).unwrap(),
+                    app.url(&concrete),
+                )
+                .header("host", "acme.localhost");
+            match caller {
+                Caller::Anonymous => {}
+                Caller::Operator => req = req.bearer_auth(PLATFORM_TOKEN),
+                Caller::User { email, .. } => req = req.bearer_auth(login_email(&app, email).await),
+            }
+            if let Some(body) = body_for(method, path, caller, n) {
+                req = req.json(&body);
+            }
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            let code = resp
+                .json::<Value>()
+                .await
+                .ok()
+                .and_then(|v| v["code"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let denied = (status == 401 && code == "unauthenticated")
+                || (status == 403 && code == "forbidden");
+            if status >= 500 || denied == expect_allow {
+                failures.push(format!(
+                    "{method} {path} as {}: got {status} {code}, expected {}",
+                    caller.label(),
+                    if expect_allow { "allow" } else { "deny" }
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {n} checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(n >= 200, "only {n} checks ran");
+}
+
+/// A valid body for each unsafe route, so a denial can only come from authorization.
+fn body_for(method: &str, path: &str, caller: &Caller, n: u32) -> Option<Value> {
+    let email = match caller {
+        Caller::User { email, .. } => email.clone(),
+        _ => "nobody@acme.example".into(),
+    };
+    match (method, path) {
+        ("POST", "/v1/auth/login") => Some(json!({ "email": email, "password": PW })),
+        ("POST", "/v1/roles") | ("PATCH", "/v1/roles/{id}") => {
+            Some(json!({ "name": format!("Role {n}"), "permissions": ["course:read"] }))
+        }
+        ("POST", "/v1/users") => Some(
+            json!({ "email": format!("new{n}@acme.example"), "display_name": "New", "role": "learner", "password": PW }),
+        ),
+        ("PUT", "/v1/users/{id}/roles") => Some(json!({ "roles": [] })),
+        ("POST", "/v1/platform/tenants") => Some(json!({ "slug": format!("t{n}"), "name": "T" })),
+        ("PATCH", "/v1/platform/tenants/{id}") => Some(json!({ "name": "Acme" })),
+        ("POST", "/v1/platform/tenants/{id}/domains") => {
+            Some(json!({ "domain": format!("d{n}.acme.example") }))
+        }
+        _ => None,
+    }
+}
+
+async fn make_user(app: &TestApp, name: &str, primary: Role, grants: &[BuiltinRole]) -> String {
+    let email = format!("{}@acme.example", name.replace('_', "-"));
+    let tenant = app.user("acme", &email, PW, primary).await;
+    let users = app
+        .wired
+        .services
+        .accounts
+        .list(
+            &nexus_app::Caller::system(),
+            tenant,
+            &nexus_domain::user::UserQuery {
+                search: Some(email.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let grants = grants
+        .iter()
+        .map(|g| nexus_domain::access::RoleRef::Builtin(*g))
+        .collect();
+    app.wired
+        .services
+        .roles
+        .set_user_roles(
+            &nexus_app::Caller::system(),
+            tenant,
+            users.items[0].id,
+            grants,
+        )
+        .await
+        .unwrap();
+    email
+}
+
+async fn login(app: &TestApp, email: &str) -> String {
+    login_email(app, email).await
+}
+
+/// A fresh session per request, so logout and revocation rows cannot disturb others.
+async fn login_email(app: &TestApp, email: &str) -> String {
+    let r = app.login("acme", email, PW, None).await;
+    assert_eq!(r.status(), 200, "login {email}");
+    r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
