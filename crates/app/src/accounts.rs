@@ -6,7 +6,7 @@
 
 use crate::AppError;
 use crate::audit::{AuditService, Caller, Record};
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 use nexus_domain::access::Permission;
 use nexus_domain::paging::Page;
@@ -194,10 +194,8 @@ pub async fn hash_password(
     tokio::task::spawn_blocking(move || {
         let mut salt = [0u8; 16];
         getrandom::fill(&mut salt).map_err(|e| AppError::Internal(e.to_string().into()))?;
-        let salt =
-            SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(e.to_string().into()))?;
         let phc = hasher
-            .hash_password(password.expose().as_bytes(), &salt)
+            .hash_password_with_salt(password.expose().as_bytes(), &salt)
             .map_err(|e| AppError::Internal(e.to_string().into()))?;
         Ok(PasswordHash::from_phc(phc.to_string()))
     })
@@ -208,11 +206,12 @@ pub async fn hash_password(
 /// Verifies on the blocking pool; the parameters are read from the hash itself.
 pub async fn verify_password(password: Password, hash: PasswordHash) -> Result<bool, AppError> {
     tokio::task::spawn_blocking(move || {
-        let parsed = argon2::PasswordHash::new(hash.as_str())
-            .map_err(|e| AppError::Internal(e.to_string().into()))?;
-        Ok(Argon2::default()
-            .verify_password(password.expose().as_bytes(), &parsed)
-            .is_ok())
+        // A malformed stored hash is a bug or corruption, not a wrong password.
+        match Argon2::default().verify_password(password.expose().as_bytes(), hash.as_str()) {
+            Ok(()) => Ok(true),
+            Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
+            Err(e) => Err(AppError::Internal(e.to_string().into())),
+        }
     })
     .await
     .map_err(|e| AppError::Internal(Box::new(e)))?
