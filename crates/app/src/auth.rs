@@ -16,6 +16,7 @@ use crate::accounts::AccountService;
 use crate::audit::{AuditService, Caller, Record, RequestMeta};
 use base64::Engine;
 use nexus_domain::access::{Actor, BuiltinRole, Permission};
+use nexus_domain::mfa::MfaState;
 use nexus_domain::session::{NewSession, Session, SessionId, ThrottleRule, hash_token};
 use nexus_domain::tenancy::Tenant;
 use nexus_domain::user::{Email, Password, Role, User};
@@ -40,6 +41,8 @@ pub struct AuthSettings {
     pub delay_base: Duration,
     /// How long a validated session may be served from cache.
     pub cache_ttl: Duration,
+    /// Second-factor failures per user, counted apart from password failures.
+    pub per_user_mfa: ThrottleRule,
 }
 
 impl Default for AuthSettings {
@@ -59,6 +62,13 @@ impl Default for AuthSettings {
             delay_after: 3,
             delay_base: Duration::from_millis(250),
             cache_ttl: Duration::from_mins(1),
+            // Five wrong codes lock the second factor: a correct password does not buy
+            // unlimited guesses at a six-digit code.
+            per_user_mfa: ThrottleRule {
+                window: Duration::from_mins(5),
+                threshold: 5,
+                lock_for: Duration::from_mins(15),
+            },
         }
     }
 }
@@ -81,6 +91,8 @@ pub struct LoginOutcome {
 pub struct Authenticated {
     /// The session.
     pub session: Session,
+    /// The hash of the token that presented it (the cache key; never sent to clients).
+    pub token_hash: String,
     /// The user's effective permissions.
     pub permissions: BTreeSet<Permission>,
     /// Their built-in role.
@@ -122,6 +134,7 @@ pub struct AuthService {
     pub(crate) users: Arc<dyn UserStore>,
     pub(crate) sessions: Arc<dyn SessionStore>,
     pub(crate) throttles: Arc<dyn ThrottleStore>,
+    pub(crate) mfa: Arc<dyn nexus_store::MfaStore>,
     pub(crate) cache: Arc<dyn CacheStore>,
     pub(crate) accounts: AccountService,
     pub(crate) audit: AuditService,
@@ -196,6 +209,7 @@ impl AuthService {
         }
         let (token, csrf_token) = (random_token("nxs_")?, random_token("csrf_")?);
         let idle = Duration::from_secs(u64::from(tenant.settings.session_idle_minutes) * 60);
+        let mfa_state = self.mfa_state_for(tenant, &user).await?;
         let new = NewSession {
             id: SessionId::generate(self.clock.as_ref()),
             user: user.id,
@@ -207,6 +221,7 @@ impl AuthService {
             idle_timeout: idle,
             ip: meta.ip.clone(),
             user_agent: meta.user_agent.clone(),
+            mfa_state,
         };
         let session = self
             .sessions
@@ -233,6 +248,27 @@ impl AuthService {
             token,
             csrf_token,
             user,
+        })
+    }
+
+    /// What a fresh session owes: a code if the user enrolled TOTP, enrolment if the
+    /// tenant requires a second factor for their role, otherwise nothing.
+    async fn mfa_state_for(&self, tenant: &Tenant, user: &User) -> Result<MfaState, AppError> {
+        let enrolled = self
+            .mfa
+            .totp(tenant.id, user.id)
+            .await
+            .map_err(|e| AppError::from_store("mfa", e))?
+            .is_some_and(|t| t.confirmed_at.is_some());
+        let required = tenant
+            .settings
+            .mfa_required_roles
+            .iter()
+            .any(|r| r == builtin_role(user.role).as_str());
+        Ok(match (enrolled, required) {
+            (true, _) => MfaState::Pending,
+            (false, true) => MfaState::EnrollRequired,
+            (false, false) => MfaState::None,
         })
     }
 
@@ -340,6 +376,7 @@ impl AuthService {
                     .await?;
                 Authenticated {
                     session,
+                    token_hash: hash.clone(),
                     permissions,
                     role,
                 }
@@ -452,6 +489,11 @@ impl AuthService {
         if let Err(e) = self.cache.set(key, &bytes, self.settings.cache_ttl).await {
             tracing::warn!(error = %e, "session cache write failed");
         }
+    }
+
+    /// Drops a session from the validation cache (after its state changed).
+    pub(crate) async fn forget(&self, token_hash: &str) {
+        self.cache_delete(&cache_key(token_hash)).await;
     }
 
     async fn cache_delete(&self, key: &str) {

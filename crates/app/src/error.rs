@@ -42,6 +42,9 @@ pub enum AppError {
     /// A login with a wrong e-mail or password (deliberately not saying which).
     #[error("the e-mail or password is wrong")]
     InvalidCredentials,
+    /// A wrong or reused second-factor code.
+    #[error("the code is wrong or was already used")]
+    InvalidSecondFactor,
     /// Too many failures: try again after this many seconds.
     #[error("too many attempts; retry in {retry_after_secs} s")]
     TooManyAttempts {

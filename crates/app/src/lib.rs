@@ -17,6 +17,7 @@ pub mod demo;
 mod error;
 pub mod health;
 pub mod jobs;
+pub mod mfa;
 pub mod roles;
 pub mod tenancy;
 
@@ -75,6 +76,7 @@ impl Services {
             users: db.users(),
             sessions: db.sessions(),
             throttles: db.throttles(),
+            mfa: db.mfa(),
             cache: cache.clone(),
             accounts: accounts.clone(),
             audit: audit.clone(),

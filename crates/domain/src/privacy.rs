@@ -99,6 +99,23 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
         retention: Retention::Days(1),
     },
     PersonalDataStore {
+        store: "mfa_totp",
+        kind: StoreKind::Table,
+        // A credential: whoever holds it can produce codes.
+        fields: &["secret"],
+        subject_key: "app_user_id",
+        purpose: "the user's second login factor",
+        retention: Retention::LifetimeOfAccount,
+    },
+    PersonalDataStore {
+        store: "mfa_recovery_code",
+        kind: StoreKind::Table,
+        fields: &["code_hash"],
+        subject_key: "app_user_id",
+        purpose: "letting the user in when their authenticator is lost",
+        retention: Retention::LifetimeOfAccount,
+    },
+    PersonalDataStore {
         store: "session:",
         kind: StoreKind::Cache,
         fields: &["user id", "permissions"],

@@ -42,6 +42,8 @@ pub struct NewSession {
     pub ip: Option<String>,
     /// Client software at login.
     pub user_agent: Option<String>,
+    /// Where the session stands with its second factor.
+    pub mfa_state: crate::mfa::MfaState,
 }
 
 /// A stored session.
@@ -69,6 +71,8 @@ pub struct Session {
     pub user_agent: Option<String>,
     /// When it was revoked (logout counts).
     pub revoked_at: Option<OffsetDateTime>,
+    /// Where the session stands with its second factor.
+    pub mfa_state: crate::mfa::MfaState,
 }
 
 impl Session {
@@ -120,6 +124,7 @@ mod tests {
             ip: None,
             user_agent: None,
             revoked_at: None,
+            mfa_state: crate::mfa::MfaState::None,
         };
         assert!(s.is_live(c.now() + time::Duration::minutes(29)));
         assert!(!s.is_live(c.now() + time::Duration::minutes(30)), "idle");

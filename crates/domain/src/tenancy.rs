@@ -203,6 +203,9 @@ pub struct TenantSettings {
     /// A session ends this long after login whatever its use (default 12).
     #[serde(default = "default_absolute_hours")]
     pub session_absolute_hours: u32,
+    /// Account roles (built-in names, e.g. `tenant_admin`) that must use a second factor.
+    #[serde(default)]
+    pub mfa_required_roles: Vec<String>,
 }
 
 fn default_idle_minutes() -> u32 {
@@ -220,6 +223,7 @@ impl Default for TenantSettings {
             time_zone: "UTC".to_owned(),
             session_idle_minutes: default_idle_minutes(),
             session_absolute_hours: default_absolute_hours(),
+            mfa_required_roles: Vec::new(),
         }
     }
 }

@@ -162,6 +162,12 @@ impl From<AppError> for ApiError {
                 e.retry_after = Some(retry_after_secs);
                 e
             }
+            AppError::InvalidSecondFactor => Self::new(
+                S::UNAUTHORIZED,
+                "invalid_second_factor",
+                "Second factor failed",
+            )
+            .detail("the code is wrong or was already used"),
             AppError::Forbidden(why) => {
                 Self::new(S::FORBIDDEN, "forbidden", "Forbidden").detail(why)
             }

@@ -245,6 +245,32 @@ impl FromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let signed = Self::any(parts, state).await?;
+        if !signed.auth.session.mfa_state.is_complete() {
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "mfa_required", "Second factor required")
+                .detail("complete the second factor at /v1/auth/mfa (verify, or enrol if your organisation requires it)"));
+        }
+        Ok(signed)
+    }
+}
+
+/// A session that may still owe its second factor: only the MFA endpoints accept it.
+pub(crate) struct PartialSession(pub SignedIn);
+
+impl FromRequestParts<AppState> for PartialSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        SignedIn::any(parts, state).await.map(Self)
+    }
+}
+
+impl SignedIn {
+    /// Authenticates without requiring a completed second factor.
+    async fn any(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let CurrentTenant(tenant) = CurrentTenant::from_request_parts(parts, state).await?;
         let bearer = parts
             .headers

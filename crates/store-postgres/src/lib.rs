@@ -9,6 +9,7 @@
 mod audit;
 mod error;
 mod jobs;
+mod mfa;
 mod role;
 mod session;
 mod tenant;
@@ -53,6 +54,7 @@ fn migrator() -> Migrator {
             include_str!("../migrations/0004_sessions.sql"),
         ),
         m(5, "rbac", include_str!("../migrations/0005_rbac.sql")),
+        m(6, "mfa", include_str!("../migrations/0006_mfa.sql")),
     ])
 }
 
@@ -205,6 +207,12 @@ impl Database for PgDatabase {
 
     fn roles(&self) -> Arc<dyn nexus_store::RoleStore> {
         Arc::new(role::PgRoles {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn mfa(&self) -> Arc<dyn nexus_store::MfaStore> {
+        Arc::new(mfa::PgMfa {
             pool: self.pool.clone(),
         })
     }

@@ -18,7 +18,7 @@ pub(crate) struct PgThrottles {
 }
 
 const COLUMNS: &str = "tenant_id, app_session_id, app_user_id, csrf_hash, created_at, last_seen_at, expires_at, \
-     idle_timeout_secs, ip, user_agent, revoked_at";
+     idle_timeout_secs, ip, user_agent, revoked_at, mfa_state";
 
 fn into_domain(row: &PgRow) -> Result<Session, StoreError> {
     let parse = || -> Result<Session, Box<dyn std::error::Error + Send + Sync>> {
@@ -34,6 +34,8 @@ fn into_domain(row: &PgRow) -> Result<Session, StoreError> {
             ip: row.try_get("ip")?,
             user_agent: row.try_get("user_agent")?,
             revoked_at: row.try_get("revoked_at")?,
+            mfa_state: nexus_domain::mfa::MfaState::parse(row.try_get("mfa_state")?)
+                .ok_or("unknown mfa_state")?,
         })
     };
     parse().map_err(|e| StoreError::other("decoding a session row", e))
@@ -49,8 +51,8 @@ impl SessionStore for PgSessions {
         let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
         let row = sqlx::query(AssertSqlSafe(format!(
             "insert into app_session (tenant_id, app_session_id, app_user_id, token_hash, csrf_hash, created_at, \
-             last_seen_at, expires_at, idle_timeout_secs, ip, user_agent) \
-             values ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10) returning {COLUMNS}"
+             last_seen_at, expires_at, idle_timeout_secs, ip, user_agent, mfa_state) \
+             values ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11) returning {COLUMNS}"
         )))
         .bind(tenant.as_uuid())
         .bind(s.id.as_uuid())
@@ -62,6 +64,7 @@ impl SessionStore for PgSessions {
         .bind(i32::try_from(s.idle_timeout.as_secs()).unwrap_or(i32::MAX))
         .bind(&s.ip)
         .bind(&s.user_agent)
+        .bind(s.mfa_state.as_str())
         .fetch_one(&mut *tx)
         .await
         .map_err(err("creating a session"))?;
@@ -85,6 +88,29 @@ impl SessionStore for PgSessions {
         .map_err(err("finding a session"))?;
         tx.commit().await.map_err(err("finding a session"))?;
         row.as_ref().map(into_domain).transpose()
+    }
+
+    async fn set_mfa_state(
+        &self,
+        tenant: TenantId,
+        id: SessionId,
+        state: nexus_domain::mfa::MfaState,
+    ) -> Result<(), StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let n = sqlx::query("update app_session set mfa_state = $3 where tenant_id = $1 and app_session_id = $2 and revoked_at is null")
+            .bind(tenant.as_uuid())
+            .bind(id.as_uuid())
+            .bind(state.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(err("updating a session"))?
+            .rows_affected();
+        tx.commit().await.map_err(err("updating a session"))?;
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     async fn touch(

@@ -8,6 +8,7 @@
 mod audit;
 mod error;
 mod jobs;
+mod mfa;
 mod role;
 mod session;
 mod tenant;
@@ -52,6 +53,7 @@ fn migrator() -> Migrator {
             include_str!("../migrations/0004_sessions.sql"),
         ),
         m(5, "rbac", include_str!("../migrations/0005_rbac.sql")),
+        m(6, "mfa", include_str!("../migrations/0006_mfa.sql")),
     ])
 }
 
@@ -182,6 +184,12 @@ impl Database for SqliteDatabase {
 
     fn roles(&self) -> Arc<dyn nexus_store::RoleStore> {
         Arc::new(role::SqliteRoles {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn mfa(&self) -> Arc<dyn nexus_store::MfaStore> {
+        Arc::new(mfa::SqliteMfa {
             pool: self.pool.clone(),
         })
     }

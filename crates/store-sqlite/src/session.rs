@@ -20,7 +20,7 @@ pub(crate) struct SqliteThrottles {
 }
 
 const COLUMNS: &str = "tenant_id, app_session_id, app_user_id, csrf_hash, created_at, last_seen_at, expires_at, \
-     idle_timeout_secs, ip, user_agent, revoked_at";
+     idle_timeout_secs, ip, user_agent, revoked_at, mfa_state";
 
 fn time_of(us: i64) -> Result<OffsetDateTime, time::error::ComponentRange> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000)
@@ -43,6 +43,8 @@ fn into_domain(row: &SqliteRow) -> Result<Session, StoreError> {
                 .try_get::<Option<i64>, _>("revoked_at")?
                 .map(time_of)
                 .transpose()?,
+            mfa_state: nexus_domain::mfa::MfaState::parse(row.try_get("mfa_state")?)
+                .ok_or("unknown mfa_state")?,
         })
     };
     parse().map_err(|e| StoreError::other("decoding a session row", e))
@@ -61,8 +63,8 @@ impl SessionStore for SqliteSessions {
     async fn create(&self, tenant: TenantId, s: &NewSession) -> Result<Session, StoreError> {
         let row = sqlx::query(AssertSqlSafe(format!(
             "insert into app_session (tenant_id, app_session_id, app_user_id, token_hash, csrf_hash, created_at, \
-             last_seen_at, expires_at, idle_timeout_secs, ip, user_agent) \
-             values (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10) returning {COLUMNS}"
+             last_seen_at, expires_at, idle_timeout_secs, ip, user_agent, mfa_state) \
+             values (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11) returning {COLUMNS}"
         )))
         .bind(tenant.as_uuid())
         .bind(s.id.as_uuid())
@@ -74,6 +76,7 @@ impl SessionStore for SqliteSessions {
         .bind(i64::try_from(s.idle_timeout.as_secs()).unwrap_or(i64::MAX))
         .bind(&s.ip)
         .bind(&s.user_agent)
+        .bind(s.mfa_state.as_str())
         .fetch_one(&self.pool)
         .await
         .map_err(err("creating a session"))?;
@@ -94,6 +97,27 @@ impl SessionStore for SqliteSessions {
         .await
         .map_err(err("finding a session"))?;
         row.as_ref().map(into_domain).transpose()
+    }
+
+    async fn set_mfa_state(
+        &self,
+        tenant: TenantId,
+        id: SessionId,
+        state: nexus_domain::mfa::MfaState,
+    ) -> Result<(), StoreError> {
+        let n = sqlx::query("update app_session set mfa_state = ?3 where tenant_id = ?1 and app_session_id = ?2 and revoked_at is null")
+            .bind(tenant.as_uuid())
+            .bind(id.as_uuid())
+            .bind(state.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(err("updating a session"))?
+            .rows_affected();
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     async fn touch(

@@ -115,6 +115,9 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
     ("role_store_lifecycle", |db| {
         Box::pin(role_store_lifecycle(db))
     }),
+    ("mfa_store_lifecycle", |db| {
+        Box::pin(mfa_store_lifecycle(db))
+    }),
 ];
 
 /// Every cache case, by name.
@@ -1499,6 +1502,7 @@ fn new_session(c: &ManualClock, user: UserId, token: &str) -> NewSession {
         idle_timeout: Duration::from_mins(30),
         ip: Some("198.51.100.4".into()),
         user_agent: Some("contract".into()),
+        mfa_state: nexus_domain::mfa::MfaState::None,
     }
 }
 
@@ -1836,4 +1840,104 @@ async fn role_store_lifecycle(db: Arc<dyn Database>) {
         1,
         "the other tenant's role is untouched"
     );
+}
+
+async fn mfa_store_lifecycle(db: Arc<dyn Database>) {
+    use nexus_domain::mfa::MfaState;
+    let c = clock();
+    let (t, u) = session_user(&db, &c, "mfa").await;
+    let (other, _) = session_user(&db, &c, "mfa-2").await;
+    let mfa = db.mfa();
+    assert!(mfa.totp(t, u).await.unwrap().is_none());
+    mfa.put_totp(t, u, "SECRETONE", c.now()).await.unwrap();
+    let rec = mfa.totp(t, u).await.unwrap().unwrap();
+    assert_eq!(
+        (rec.secret.as_str(), rec.confirmed_at, rec.last_used_step),
+        ("SECRETONE", None, None)
+    );
+    assert!(mfa.totp(other, u).await.unwrap().is_none(), "per tenant");
+    assert!(mfa.use_totp_step(t, u, 100).await.unwrap());
+    assert!(
+        !mfa.use_totp_step(t, u, 100).await.unwrap(),
+        "a step is used once"
+    );
+    assert!(
+        !mfa.use_totp_step(t, u, 99).await.unwrap(),
+        "never an earlier one"
+    );
+    assert!(mfa.use_totp_step(t, u, 101).await.unwrap());
+    mfa.confirm_totp(t, u, c.now()).await.unwrap();
+    assert_eq!(
+        mfa.totp(t, u).await.unwrap().unwrap().confirmed_at,
+        Some(c.now())
+    );
+    mfa.put_totp(t, u, "SECRETTWO", c.now()).await.unwrap();
+    let again = mfa.totp(t, u).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            again.secret.as_str(),
+            again.confirmed_at,
+            again.last_used_step
+        ),
+        ("SECRETTWO", None, None),
+        "re-enrolment starts over"
+    );
+
+    let hashes: Vec<String> = (0..3).map(|i| hash_token(&format!("code-{i}"))).collect();
+    mfa.replace_recovery_codes(t, u, &hashes, c.now())
+        .await
+        .unwrap();
+    assert_eq!(mfa.recovery_codes_left(t, u).await.unwrap(), 3);
+    assert!(
+        mfa.use_recovery_code(t, u, &hashes[1], c.now())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !mfa.use_recovery_code(t, u, &hashes[1], c.now())
+            .await
+            .unwrap(),
+        "single use"
+    );
+    assert!(
+        !mfa.use_recovery_code(other, u, &hashes[0], c.now())
+            .await
+            .unwrap(),
+        "per tenant"
+    );
+    assert_eq!(mfa.recovery_codes_left(t, u).await.unwrap(), 2);
+    mfa.replace_recovery_codes(t, u, &[hash_token("fresh")], c.now())
+        .await
+        .unwrap();
+    assert!(
+        !mfa.use_recovery_code(t, u, &hashes[0], c.now())
+            .await
+            .unwrap(),
+        "old codes stop working"
+    );
+    assert_eq!(mfa.recovery_codes_left(t, u).await.unwrap(), 1);
+
+    let mut pending = new_session(&c, u, "tok-mfa");
+    pending.mfa_state = MfaState::Pending;
+    let s = db.sessions().create(t, &pending).await.unwrap();
+    assert_eq!(s.mfa_state, MfaState::Pending);
+    db.sessions()
+        .set_mfa_state(t, s.id, MfaState::Passed)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.sessions()
+            .find_by_token_hash(t, &hash_token("tok-mfa"))
+            .await
+            .unwrap()
+            .unwrap()
+            .mfa_state,
+        MfaState::Passed
+    );
+    assert!(matches!(
+        db.sessions()
+            .set_mfa_state(other, s.id, MfaState::Passed)
+            .await,
+        Err(StoreError::NotFound)
+    ));
 }

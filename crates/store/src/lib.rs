@@ -14,6 +14,7 @@ mod audit;
 mod cache;
 mod error;
 mod jobs;
+mod mfa;
 mod role;
 mod session;
 pub mod sql;
@@ -28,6 +29,7 @@ pub use audit::AuditStore;
 pub use cache::{CacheStore, MemoryCache};
 pub use error::StoreError;
 pub use jobs::{Claim, JobStore, LeaseStore};
+pub use mfa::{MfaStore, TotpRecord};
 pub use role::RoleStore;
 pub use session::{SessionStore, ThrottleStore};
 pub use tenant::TenantStore;
@@ -54,6 +56,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     fn sessions(&self) -> Arc<dyn SessionStore>;
     /// Custom roles and grants.
     fn roles(&self) -> Arc<dyn RoleStore>;
+    /// Second factors.
+    fn mfa(&self) -> Arc<dyn MfaStore>;
     /// Login throttles.
     fn throttles(&self) -> Arc<dyn ThrottleStore>;
     /// Singleton leases.

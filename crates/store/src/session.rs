@@ -17,6 +17,13 @@ pub trait SessionStore: Send + Sync {
         tenant: TenantId,
         token_hash: &str,
     ) -> Result<Option<Session>, StoreError>;
+    /// Sets the session's second-factor state.
+    async fn set_mfa_state(
+        &self,
+        tenant: TenantId,
+        id: SessionId,
+        state: nexus_domain::mfa::MfaState,
+    ) -> Result<(), StoreError>;
     /// Records use at `at`.
     async fn touch(
         &self,

@@ -42,6 +42,8 @@ struct LoginOut {
     session_id: SessionId,
     #[serde(with = "time::serde::rfc3339")]
     expires_at: OffsetDateTime,
+    /// `none`, `pending` (send a code to /v1/auth/mfa/verify) or `enroll_required`.
+    mfa: nexus_domain::mfa::MfaState,
     user: UserOut,
 }
 
@@ -117,6 +119,7 @@ async fn login(
             token: out.token,
             csrf_token: out.csrf_token,
             session_id: out.session.id,
+            mfa: out.session.mfa_state,
             expires_at: out.session.expires_at,
             user,
         }),

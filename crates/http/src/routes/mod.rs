@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 pub mod inventory;
+mod mfa;
 pub(crate) mod platform_audit;
 mod platform_jobs;
 mod platform_tenants;
@@ -23,6 +24,7 @@ pub(crate) fn v1() -> Router<AppState> {
     Router::new()
         .merge(tenant::router())
         .merge(auth::router())
+        .merge(mfa::router())
         .merge(roles::router())
         .merge(users::router())
         .merge(audit::router())

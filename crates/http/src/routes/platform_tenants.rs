@@ -43,6 +43,7 @@ struct SettingsIn {
     time_zone: Option<String>,
     session_idle_minutes: Option<u32>,
     session_absolute_hours: Option<u32>,
+    mfa_required_roles: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -173,6 +174,21 @@ fn parse_settings(raw: SettingsIn, base: TenantSettings, errs: &mut FieldErrors)
         time_zone: tz.flatten().unwrap_or(base.time_zone),
         session_idle_minutes: idle.unwrap_or(base.session_idle_minutes),
         session_absolute_hours: absolute.unwrap_or(base.session_absolute_hours),
+        mfa_required_roles: match raw.mfa_required_roles {
+            Some(roles) => {
+                for (i, r) in roles.iter().enumerate() {
+                    if nexus_domain::access::BuiltinRole::parse(r).is_none() {
+                        errs.push(
+                            format!("settings.mfa_required_roles[{i}]"),
+                            "unknown_value",
+                            format!("{r} is not a built-in role"),
+                        );
+                    }
+                }
+                roles
+            }
+            None => base.mfa_required_roles,
+        },
     }
 }
 

@@ -37,6 +37,10 @@ fn rules() -> Vec<(&'static str, &'static str, Access)> {
         ("GET", "/v1/auth/session", SignedIn),
         ("GET", "/v1/auth/sessions", SignedIn),
         ("DELETE", "/v1/auth/sessions/{id}", SignedIn),
+        ("POST", "/v1/auth/mfa/verify", SignedIn),
+        ("POST", "/v1/auth/mfa/totp/enroll", SignedIn),
+        ("POST", "/v1/auth/mfa/totp/confirm", SignedIn),
+        ("POST", "/v1/auth/mfa/recovery-codes", SignedIn),
         ("GET", "/v1/roles", Perm(P::RoleRead)),
         ("POST", "/v1/roles", Perm(P::RoleWrite)),
         ("PATCH", "/v1/roles/{id}", Perm(P::RoleWrite)),
@@ -250,6 +254,9 @@ fn body_for(method: &str, path: &str, caller: &Caller, n: u32) -> Option<Value> 
             json!({ "email": format!("new{n}@acme.example"), "display_name": "New", "role": "learner", "password": PW }),
         ),
         ("PUT", "/v1/users/{id}/roles") => Some(json!({ "roles": [] })),
+        ("POST", "/v1/auth/mfa/verify" | "/v1/auth/mfa/totp/confirm") => {
+            Some(json!({ "code": "000000" }))
+        }
         ("POST", "/v1/platform/tenants") => Some(json!({ "slug": format!("t{n}"), "name": "T" })),
         ("PATCH", "/v1/platform/tenants/{id}") => Some(json!({ "name": "Acme" })),
         ("POST", "/v1/platform/tenants/{id}/domains") => {

@@ -17,4 +17,5 @@ mod harness;
 mod http_api;
 mod jobs;
 mod lifecycle;
+mod mfa;
 mod schema;

@@ -1,0 +1,305 @@
+//! Second factors end to end: TOTP enrolment, the pending session, replay refusal,
+//! recovery codes, a separate lock for code guessing, and tenant MFA policy.
+
+use crate::harness::{TestApp, problem};
+use nexus_domain::mfa::{base32_decode, code_at};
+use nexus_domain::user::Role;
+use serde_json::{Value, json};
+
+const PW: &str = "correct horse battery staple";
+
+fn now() -> i64 {
+    nexus_domain::Clock::now(&nexus_domain::SystemClock).unix_timestamp()
+}
+
+async fn post(app: &TestApp, path: &str, token: &str, body: Option<Value>) -> reqwest::Response {
+    let mut r = app
+        .client
+        .post(app.url(path))
+        .header("host", "school.localhost")
+        .bearer_auth(token);
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    r.send().await.unwrap()
+}
+
+async fn whoami(app: &TestApp, token: &str) -> reqwest::Response {
+    app.client
+        .get(app.url("/v1/auth/session"))
+        .header("host", "school.localhost")
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn login(app: &TestApp, email: &str) -> (String, String) {
+    let r = app.login("school", email, PW, None).await;
+    assert_eq!(r.status(), 200);
+    let b: Value = r.json().await.unwrap();
+    (
+        b["token"].as_str().unwrap().to_owned(),
+        b["mfa"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Enrols TOTP for a fresh session and returns the secret and the recovery codes.
+async fn enrol(app: &TestApp, token: &str) -> (Vec<u8>, Vec<String>) {
+    let e: Value = post(app, "/v1/auth/mfa/totp/enroll", token, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        e["otpauth_uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/FinAI%20Nexus:")
+    );
+    assert!(e["qr_svg"].as_str().unwrap().starts_with("<svg"));
+    let secret = base32_decode(e["secret"].as_str().unwrap()).unwrap();
+    let wrong = post(
+        app,
+        "/v1/auth/mfa/totp/confirm",
+        token,
+        Some(json!({ "code": "000000" })),
+    )
+    .await;
+    problem(wrong, 401, "invalid_second_factor").await;
+    let ok = post(
+        app,
+        "/v1/auth/mfa/totp/confirm",
+        token,
+        Some(json!({ "code": code_at(&secret, now()) })),
+    )
+    .await;
+    assert_eq!(ok.status(), 200);
+    let codes: Vec<String> =
+        serde_json::from_value(ok.json::<Value>().await.unwrap()["recovery_codes"].clone())
+            .unwrap();
+    assert_eq!(codes.len(), 10);
+    (secret, codes)
+}
+
+#[tokio::test]
+async fn totp_enrolment_verification_replay_and_recovery() {
+    let app = TestApp::spawn().await;
+    app.user("school", "ada@school.example", PW, Role::Learner)
+        .await;
+    let (token, mfa) = login(&app, "ada@school.example").await;
+    assert_eq!(mfa, "none");
+    let (secret, codes) = enrol(&app, &token).await;
+    let again = post(&app, "/v1/auth/mfa/totp/enroll", &token, None).await;
+    problem(again, 409, "mfa_already_enrolled").await;
+
+    // The next login owes the second factor and can do nothing else.
+    let (pending, mfa) = login(&app, "ada@school.example").await;
+    assert_eq!(mfa, "pending");
+    problem(whoami(&app, &pending).await, 401, "mfa_required").await;
+    // The code used to confirm is spent; the next step's code works (±1 step window).
+    let reused = post(
+        &app,
+        "/v1/auth/mfa/verify",
+        &pending,
+        Some(json!({ "code": code_at(&secret, now()) })),
+    )
+    .await;
+    problem(reused, 401, "invalid_second_factor").await;
+    let next = code_at(&secret, now() + 30);
+    assert_eq!(
+        post(
+            &app,
+            "/v1/auth/mfa/verify",
+            &pending,
+            Some(json!({ "code": next }))
+        )
+        .await
+        .status(),
+        204
+    );
+    assert_eq!(whoami(&app, &pending).await.status(), 200);
+
+    // A code is never accepted twice, even on another session.
+    let (pending2, _) = login(&app, "ada@school.example").await;
+    problem(
+        post(
+            &app,
+            "/v1/auth/mfa/verify",
+            &pending2,
+            Some(json!({ "code": next })),
+        )
+        .await,
+        401,
+        "invalid_second_factor",
+    )
+    .await;
+    // A recovery code works once.
+    let rc = post(
+        &app,
+        "/v1/auth/mfa/verify",
+        &pending2,
+        Some(json!({ "recovery_code": codes[0].to_uppercase() })),
+    )
+    .await;
+    assert_eq!(rc.status(), 204);
+    let (pending3, _) = login(&app, "ada@school.example").await;
+    problem(
+        post(
+            &app,
+            "/v1/auth/mfa/verify",
+            &pending3,
+            Some(json!({ "recovery_code": codes[0] })),
+        )
+        .await,
+        401,
+        "invalid_second_factor",
+    )
+    .await;
+    problem(
+        post(&app, "/v1/auth/mfa/verify", &pending3, Some(json!({}))).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+
+    // Regenerated codes replace the old ones.
+    let fresh: Value = post(&app, "/v1/auth/mfa/recovery-codes", &pending, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(fresh["recovery_codes"].as_array().unwrap().len(), 10);
+    problem(
+        post(
+            &app,
+            "/v1/auth/mfa/verify",
+            &pending3,
+            Some(json!({ "recovery_code": codes[1] })),
+        )
+        .await,
+        401,
+        "invalid_second_factor",
+    )
+    .await;
+    let new_code = fresh["recovery_codes"][0].as_str().unwrap();
+    assert_eq!(
+        post(
+            &app,
+            "/v1/auth/mfa/verify",
+            &pending3,
+            Some(json!({ "recovery_code": new_code }))
+        )
+        .await
+        .status(),
+        204
+    );
+}
+
+/// Five wrong codes lock the second factor; the password counter is untouched, and a
+/// correct code cannot get through the lock.
+#[tokio::test]
+async fn guessing_codes_locks_the_second_factor_separately() {
+    let app = TestApp::spawn().await;
+    let tenant = app
+        .user("school", "bo@school.example", PW, Role::Learner)
+        .await;
+    let (token, _) = login(&app, "bo@school.example").await;
+    let (secret, _) = enrol(&app, &token).await;
+    let (pending, _) = login(&app, "bo@school.example").await;
+    for _ in 0..4 {
+        problem(
+            post(
+                &app,
+                "/v1/auth/mfa/verify",
+                &pending,
+                Some(json!({ "code": "111111" })),
+            )
+            .await,
+            401,
+            "invalid_second_factor",
+        )
+        .await;
+    }
+    let correct = post(
+        &app,
+        "/v1/auth/mfa/verify",
+        &pending,
+        Some(json!({ "code": code_at(&secret, now() + 30) })),
+    )
+    .await;
+    problem(correct, 429, "too_many_attempts").await;
+    let (_, mfa) = login(&app, "bo@school.example").await;
+    assert_eq!(
+        mfa, "pending",
+        "the password still works: its counter is separate"
+    );
+    let q = nexus_domain::audit::AuditQuery {
+        action: Some("auth.".into()),
+        limit: 50,
+        ..Default::default()
+    };
+    let actions: Vec<String> = app
+        .wired
+        .services
+        .audit
+        .list(Some(tenant), &q)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(
+        actions.contains(&"auth.mfa_locked".to_owned()),
+        "{actions:?}"
+    );
+    assert_eq!(
+        actions.iter().filter(|a| *a == "auth.mfa_failed").count(),
+        5,
+        "{actions:?}"
+    );
+}
+
+/// A tenant requiring MFA for admins forces an unenrolled admin through enrolment
+/// before the session is usable; other roles are unaffected.
+#[tokio::test]
+async fn tenant_policy_forces_enrolment_for_chosen_roles() {
+    let app = TestApp::spawn().await;
+    app.user("school", "head@school.example", PW, Role::Admin)
+        .await;
+    app.user("school", "pupil@school.example", PW, Role::Learner)
+        .await;
+    let t = app
+        .wired
+        .services
+        .tenants
+        .get_by_slug(&nexus_domain::tenancy::TenantSlug::parse("school").unwrap())
+        .await
+        .unwrap();
+    let patch = app
+        .platform(reqwest::Method::PATCH, &format!("/tenants/{}", t.id))
+        .json(&json!({ "settings": { "mfa_required_roles": ["tenant_admin"] } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patch.status(), 200);
+    let bad = app
+        .platform(reqwest::Method::PATCH, &format!("/tenants/{}", t.id))
+        .json(&json!({ "settings": { "mfa_required_roles": ["overlord"] } }))
+        .send()
+        .await
+        .unwrap();
+    problem(bad, 422, "validation_failed").await;
+
+    let (admin, mfa) = login(&app, "head@school.example").await;
+    assert_eq!(mfa, "enroll_required");
+    problem(whoami(&app, &admin).await, 401, "mfa_required").await;
+    enrol(&app, &admin).await;
+    assert_eq!(
+        whoami(&app, &admin).await.status(),
+        200,
+        "enrolling completes the same session"
+    );
+    let (_, mfa) = login(&app, "pupil@school.example").await;
+    assert_eq!(mfa, "none");
+}
