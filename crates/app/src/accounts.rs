@@ -107,6 +107,11 @@ impl AccountService {
         cmd: CreateAccount,
     ) -> Result<User, AppError> {
         caller.require(tenant, Permission::UserWrite)?;
+        check_strength(&cmd.password, &[cmd.email.as_str(), &cmd.display_name]).map_err(|e| {
+            let mut errs = nexus_domain::FieldErrors::new();
+            errs.push("password", e.code, e.message);
+            AppError::Validation(errs)
+        })?;
         let password_hash = hash_password(self.params, cmd.password).await?;
         let new = NewUser {
             email: cmd.email,
@@ -185,6 +190,55 @@ impl AccountService {
     }
 }
 
+/// Refuses guessable passwords: zxcvbn must rate it at least 3 of 4 (more than 10^10
+/// guesses), judging it against its bundled lists of common passwords, words and names,
+/// keyboard patterns, dates, and the user's own details in `context`.
+pub fn check_strength(
+    password: &Password,
+    context: &[&str],
+) -> Result<(), nexus_domain::FieldError> {
+    // zxcvbn matches user inputs as whole tokens, so offer the pieces people reuse:
+    // each value, its words, and its letters and digits run together.
+    let mut words: Vec<String> = Vec::new();
+    for c in context {
+        let lower = c.to_lowercase();
+        words.extend(
+            lower
+                .split(|ch: char| !ch.is_alphanumeric())
+                .filter(|w| w.len() > 2)
+                .map(str::to_owned),
+        );
+        words.push(
+            lower
+                .split('@')
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .filter(|ch| ch.is_alphanumeric())
+                .collect(),
+        );
+        words.push(lower.chars().filter(|ch| ch.is_alphanumeric()).collect());
+        words.push(lower);
+    }
+    let inputs: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !w.is_empty())
+        .collect();
+    let entropy = zxcvbn::zxcvbn(password.expose(), &inputs);
+    if u8::from(entropy.score()) >= 3 {
+        return Ok(());
+    }
+    let why = entropy
+        .feedback()
+        .and_then(zxcvbn::feedback::Feedback::warning)
+        .map_or_else(|| "it is too easy to guess".to_owned(), |w| w.to_string());
+    Err(nexus_domain::validation::invalid(
+        "too_weak",
+        format!("choose a harder password: {why}"),
+    ))
+}
+
 /// Hashes on the blocking pool.
 pub async fn hash_password(
     params: HashParams,
@@ -228,4 +282,37 @@ pub fn random_password(len: usize) -> Result<String, AppError> {
         .iter()
         .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(pw: &str, context: &[&str]) -> Result<(), nexus_domain::FieldError> {
+        check_strength(&Password::parse(pw).unwrap(), context)
+    }
+
+    #[test]
+    fn guessable_passwords_are_refused() {
+        for weak in [
+            "password1234",
+            "qwertyuiop123",
+            "123456789012",
+            "aaaaaaaaaaaa",
+            "iloveyou2026",
+        ] {
+            let err = check(weak, &[]).unwrap_err();
+            assert_eq!(err.code, "too_weak", "{weak}");
+        }
+        // Fine on its own, weak for this user: it is built from their own name.
+        assert!(check("adalovelace1815", &[]).is_ok());
+        assert!(
+            check(
+                "adalovelace1815",
+                &["ada.lovelace@example.com", "Ada Lovelace"]
+            )
+            .is_err()
+        );
+        assert!(check("correct horse battery staple", &[]).is_ok());
+    }
 }

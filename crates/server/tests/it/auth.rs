@@ -553,3 +553,117 @@ async fn revocation_reaches_other_replicas_through_redis() {
     )
     .await;
 }
+
+async fn perms(app: &TestApp, token: &str) -> Vec<String> {
+    let me: Value = signed(app, Method::GET, "/v1/auth/session", "school", token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    me["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Admins manage accounts through `/v1/users`: weak and common passwords are refused
+/// with a field error, duplicates conflict, lists filter and page, and role grants take
+/// effect on the user's live session at once.
+#[tokio::test]
+async fn admins_manage_users_and_their_roles() {
+    let app = TestApp::spawn().await;
+    app.user("school", "head@school.example", PW, Role::Admin)
+        .await;
+    let (admin, _, _) = token_of(app.login("school", "head@school.example", PW, None).await).await;
+    let create = |body: Value| {
+        signed(&app, Method::POST, "/v1/users", "school", &admin)
+            .json(&body)
+            .send()
+    };
+
+    let weak = create(serde_json::json!({ "email": "new@school.example", "display_name": "New Pupil", "role": "learner", "password": "password1234" })).await.unwrap();
+    let body = problem(weak, 422, "validation_failed").await;
+    assert_eq!(
+        (
+            body["errors"][0]["field"].as_str(),
+            body["errors"][0]["code"].as_str()
+        ),
+        (Some("password"), Some("too_weak"))
+    );
+    let made = create(serde_json::json!({ "email": "new@school.example", "display_name": "New Pupil", "role": "learner", "password": PW })).await.unwrap();
+    assert_eq!(made.status(), 201);
+    let user: Value = made.json().await.unwrap();
+    let dup = create(serde_json::json!({ "email": "NEW@school.example", "display_name": "Again", "role": "learner", "password": PW })).await.unwrap();
+    problem(dup, 409, "email_taken").await;
+
+    let list: Value = signed(
+        &app,
+        Method::GET,
+        "/v1/users?role=learner&q=new",
+        "school",
+        &admin,
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["email"], "new@school.example");
+
+    // Granting `auditor` shows up in the learner's existing session immediately.
+    let (learner, _, _) = token_of(app.login("school", "new@school.example", PW, None).await).await;
+    assert!(
+        !perms(&app, &learner)
+            .await
+            .contains(&"audit:read".to_owned())
+    );
+    let path = format!("/v1/users/{}/roles", user["id"].as_str().unwrap());
+    let set = signed(&app, Method::PUT, &path, "school", &admin)
+        .json(&serde_json::json!({ "roles": ["auditor"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 200);
+    assert!(
+        perms(&app, &learner)
+            .await
+            .contains(&"audit:read".to_owned())
+    );
+    let audit = signed(
+        &app,
+        Method::GET,
+        "/v1/audit?action=user.roles",
+        "school",
+        &learner,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(audit.status(), 200, "the new auditor can read the trail");
+    let trail: Value = audit.json().await.unwrap();
+    let diff: Value = serde_json::from_str(trail["items"][0]["diff"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        diff,
+        serde_json::json!({ "before": [], "after": ["auditor"] })
+    );
+
+    // No escalation: an admin cannot grant billing:write, which they lack.
+    let escalate = signed(&app, Method::PUT, &path, "school", &admin)
+        .json(&serde_json::json!({ "roles": ["billing_admin"] }))
+        .send()
+        .await
+        .unwrap();
+    problem(escalate, 403, "forbidden").await;
+    let unknown = signed(&app, Method::PUT, &path, "school", &admin)
+        .json(&serde_json::json!({ "roles": ["wizard"] }))
+        .send()
+        .await
+        .unwrap();
+    problem(unknown, 422, "validation_failed").await;
+}
