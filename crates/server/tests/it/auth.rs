@@ -667,3 +667,101 @@ async fn admins_manage_users_and_their_roles() {
         .unwrap();
     problem(unknown, 422, "validation_failed").await;
 }
+
+/// Idle and absolute limits, with the injected clock: a session unused for the tenant's
+/// idle timeout ends, and a busy one ends at its absolute limit.
+#[tokio::test]
+async fn sessions_end_when_idle_and_at_their_absolute_limit() {
+    let db = TestDb::fresh().await;
+    let store = db.database().await;
+    let clock = std::sync::Arc::new(nexus_domain::ManualClock::at_unix(1_780_000_000));
+    let services = nexus_app::Services::new(
+        store.clone(),
+        std::sync::Arc::new(nexus_store::MemoryCache::new(100)),
+        clock.clone(),
+        nexus_app::tenancy::TenancySettings {
+            base_domain: "localhost".into(),
+            allow_tenant_header: true,
+            cache_ttl: Duration::from_secs(1),
+        },
+        nexus_app::accounts::HashParams {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        },
+        std::sync::Arc::new(nexus_app::jobs::Registry::new()),
+        nexus_app::auth::AuthSettings::default(),
+    );
+    let caller = nexus_app::Caller::system();
+    let settings = nexus_domain::tenancy::TenantSettings {
+        session_idle_minutes: 30,
+        session_absolute_hours: 2,
+        ..Default::default()
+    };
+    let tenant = services
+        .tenants
+        .create(
+            &caller,
+            nexus_domain::tenancy::NewTenant {
+                slug: nexus_domain::tenancy::TenantSlug::parse("clocked").unwrap(),
+                name: "Clocked".into(),
+                plan: nexus_domain::tenancy::Plan::Free,
+                branding: nexus_domain::tenancy::Branding {
+                    display_name: "C".into(),
+                    logo_url: None,
+                    primary_colour: nexus_domain::tenancy::HexColour::default(),
+                },
+                settings,
+            },
+        )
+        .await
+        .unwrap();
+    let cmd = nexus_app::accounts::CreateAccount {
+        email: nexus_domain::user::Email::parse("t@clocked.example").unwrap(),
+        display_name: "T".into(),
+        role: Role::Learner,
+        password: nexus_domain::user::Password::parse(PW).unwrap(),
+    };
+    services
+        .accounts
+        .create(&caller, tenant.id, cmd)
+        .await
+        .unwrap();
+    let login = || {
+        services.auth.login(
+            &tenant,
+            "t@clocked.example",
+            PW,
+            nexus_app::RequestMeta::default(),
+        )
+    };
+
+    let idle = login().await.unwrap().token;
+    clock.advance(time::Duration::minutes(29));
+    assert!(
+        services.auth.validate(tenant.id, &idle).await.is_ok(),
+        "used after 29 minutes: still live"
+    );
+    clock.advance(time::Duration::minutes(29));
+    assert!(
+        services.auth.validate(tenant.id, &idle).await.is_ok(),
+        "the last use reset the idle clock"
+    );
+    clock.advance(time::Duration::minutes(31));
+    assert!(
+        services.auth.validate(tenant.id, &idle).await.is_err(),
+        "31 idle minutes: ended"
+    );
+
+    let busy = login().await.unwrap().token;
+    for _ in 0..7 {
+        clock.advance(time::Duration::minutes(15));
+        assert!(services.auth.validate(tenant.id, &busy).await.is_ok());
+    }
+    clock.advance(time::Duration::minutes(15));
+    assert!(
+        services.auth.validate(tenant.id, &busy).await.is_err(),
+        "2 hours after login: ended however busy"
+    );
+    store.close().await;
+}
