@@ -49,6 +49,17 @@ pub fn parse_role_name(raw: &str) -> Result<String, nexus_domain::FieldError> {
     Ok(s.to_owned())
 }
 
+/// A taken role name is the user's to fix (409), not a generic conflict.
+fn role_conflict(e: nexus_store::StoreError) -> AppError {
+    match e {
+        nexus_store::StoreError::Conflict { .. } => AppError::Conflict {
+            code: "role_name_taken",
+            message: "a role with this name already exists",
+        },
+        other => AppError::from_store("role", other),
+    }
+}
+
 impl RoleService {
     /// Permissions a user holds in `tenant`: their account role's plus every granted role's.
     pub async fn effective_permissions(
@@ -112,13 +123,7 @@ impl RoleService {
         self.roles
             .create(tenant, &role, self.clock.now())
             .await
-            .map_err(|e| match e {
-                nexus_store::StoreError::Conflict { .. } => AppError::Conflict {
-                    code: "role_name_taken",
-                    message: "a role with this name already exists",
-                },
-                other => AppError::from_store("role", other),
-            })?;
+            .map_err(role_conflict)?;
         let r = Record {
             tenant: Some(tenant),
             action: "role.create",
@@ -154,13 +159,7 @@ impl RoleService {
         self.roles
             .update(tenant, &after, self.clock.now())
             .await
-            .map_err(|e| match e {
-                nexus_store::StoreError::Conflict { .. } => AppError::Conflict {
-                    code: "role_name_taken",
-                    message: "a role with this name already exists",
-                },
-                other => AppError::from_store("role", other),
-            })?;
+            .map_err(role_conflict)?;
         let r = Record {
             tenant: Some(tenant),
             action: "role.update",

@@ -64,6 +64,18 @@ pub enum Order {
 }
 
 impl Order {
+    /// Parses `asc` or `desc`; absent means ascending.
+    pub fn parse(raw: Option<&str>) -> Result<Self, crate::FieldError> {
+        match raw {
+            None | Some("asc") => Ok(Self::Asc),
+            Some("desc") => Ok(Self::Desc),
+            Some(_) => Err(crate::validation::invalid(
+                "unknown_value",
+                "must be asc or desc",
+            )),
+        }
+    }
+
     /// SQL keyword for this direction.
     pub fn sql(self) -> &'static str {
         match self {

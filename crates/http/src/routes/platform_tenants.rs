@@ -250,14 +250,9 @@ fn parse_list(raw: ListIn) -> Result<TenantQuery, FieldErrors> {
             .sort
             .and_then(|v| errs.check("sort", TenantSort::parse(&v)))
             .unwrap_or_default(),
-        order: match raw.order.as_deref() {
-            None | Some("asc") => Order::Asc,
-            Some("desc") => Order::Desc,
-            Some(_) => {
-                errs.push("order", "unknown_value", "must be asc or desc");
-                Order::Asc
-            }
-        },
+        order: errs
+            .check("order", Order::parse(raw.order.as_deref()))
+            .unwrap_or_default(),
         page: errs
             .check("limit", PageRequest::new(raw.limit, raw.offset))
             .unwrap_or_default(),

@@ -80,14 +80,9 @@ fn parse_list(raw: ListIn) -> Result<UserQuery, FieldErrors> {
     let query = UserQuery {
         role: raw.role.and_then(|r| errs.check("role", Role::parse(&r))),
         search: raw.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
-        order: match raw.order.as_deref() {
-            None | Some("asc") => Order::Asc,
-            Some("desc") => Order::Desc,
-            Some(_) => {
-                errs.push("order", "unknown_value", "must be asc or desc");
-                Order::Asc
-            }
-        },
+        order: errs
+            .check("order", Order::parse(raw.order.as_deref()))
+            .unwrap_or_default(),
         page: errs
             .check("limit", PageRequest::new(raw.limit, raw.offset))
             .unwrap_or_default(),
