@@ -99,6 +99,11 @@ impl AccountService {
             .cloned()
     }
 
+    /// The hashing parameters in force.
+    pub fn params(&self) -> HashParams {
+        self.params
+    }
+
     /// Creates an account in `tenant`; `email_taken` if the address is in use there.
     pub async fn create(
         &self,

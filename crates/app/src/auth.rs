@@ -135,6 +135,7 @@ pub struct AuthService {
     pub(crate) sessions: Arc<dyn SessionStore>,
     pub(crate) throttles: Arc<dyn ThrottleStore>,
     pub(crate) mfa: Arc<dyn nexus_store::MfaStore>,
+    pub(crate) recovery: Arc<dyn nexus_store::RecoveryStore>,
     pub(crate) cache: Arc<dyn CacheStore>,
     pub(crate) accounts: AccountService,
     pub(crate) audit: AuditService,

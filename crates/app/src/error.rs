@@ -42,6 +42,9 @@ pub enum AppError {
     /// A login with a wrong e-mail or password (deliberately not saying which).
     #[error("the e-mail or password is wrong")]
     InvalidCredentials,
+    /// A link token that is unknown, used or expired.
+    #[error("the link is invalid or has expired")]
+    InvalidToken,
     /// A wrong or reused second-factor code.
     #[error("the code is wrong or was already used")]
     InvalidSecondFactor,

@@ -18,6 +18,7 @@ mod error;
 pub mod health;
 pub mod jobs;
 pub mod mfa;
+pub mod recovery;
 pub mod roles;
 pub mod tenancy;
 
@@ -77,6 +78,7 @@ impl Services {
             sessions: db.sessions(),
             throttles: db.throttles(),
             mfa: db.mfa(),
+            recovery: db.recovery(),
             cache: cache.clone(),
             accounts: accounts.clone(),
             audit: audit.clone(),

@@ -116,6 +116,25 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
         retention: Retention::LifetimeOfAccount,
     },
     PersonalDataStore {
+        store: "email_token",
+        kind: StoreKind::Table,
+        // Only a hash of the link's token, and whose account it resets.
+        fields: &["app_user_id"],
+        subject_key: "app_user_id",
+        purpose: "password reset links",
+        // Deleted by `system.purge_auth_state` a day after expiry (links live an hour).
+        retention: Retention::Days(1),
+    },
+    PersonalDataStore {
+        store: "mail_outbox",
+        kind: StoreKind::Table,
+        fields: &["to_address", "body"],
+        subject_key: "to_address",
+        purpose: "the development mail outbox standing in for SMTP",
+        // Deleted by `system.purge_auth_state` after 30 days.
+        retention: Retention::Days(30),
+    },
+    PersonalDataStore {
         store: "session:",
         kind: StoreKind::Cache,
         fields: &["user id", "permissions"],

@@ -168,6 +168,11 @@ impl From<AppError> for ApiError {
                 "Second factor failed",
             )
             .detail("the code is wrong or was already used"),
+            AppError::InvalidToken => {
+                Self::new(S::BAD_REQUEST, "invalid_token", "Invalid or expired link").detail(
+                    "the link is invalid, was already used, or has expired; ask for a new one",
+                )
+            }
             AppError::Forbidden(why) => {
                 Self::new(S::FORBIDDEN, "forbidden", "Forbidden").detail(why)
             }

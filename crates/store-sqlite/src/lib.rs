@@ -9,6 +9,7 @@ mod audit;
 mod error;
 mod jobs;
 mod mfa;
+mod recovery;
 mod role;
 mod session;
 mod tenant;
@@ -54,6 +55,11 @@ fn migrator() -> Migrator {
         ),
         m(5, "rbac", include_str!("../migrations/0005_rbac.sql")),
         m(6, "mfa", include_str!("../migrations/0006_mfa.sql")),
+        m(
+            7,
+            "recovery",
+            include_str!("../migrations/0007_recovery.sql"),
+        ),
     ])
 }
 
@@ -190,6 +196,12 @@ impl Database for SqliteDatabase {
 
     fn mfa(&self) -> Arc<dyn nexus_store::MfaStore> {
         Arc::new(mfa::SqliteMfa {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn recovery(&self) -> Arc<dyn nexus_store::RecoveryStore> {
+        Arc::new(recovery::SqliteRecovery {
             pool: self.pool.clone(),
         })
     }

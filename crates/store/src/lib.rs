@@ -15,6 +15,7 @@ mod cache;
 mod error;
 mod jobs;
 mod mfa;
+mod recovery;
 mod role;
 mod session;
 pub mod sql;
@@ -30,6 +31,7 @@ pub use cache::{CacheStore, MemoryCache};
 pub use error::StoreError;
 pub use jobs::{Claim, JobStore, LeaseStore};
 pub use mfa::{MfaStore, TotpRecord};
+pub use recovery::{OutboxMail, RecoveryStore};
 pub use role::RoleStore;
 pub use session::{SessionStore, ThrottleStore};
 pub use tenant::TenantStore;
@@ -58,6 +60,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     fn roles(&self) -> Arc<dyn RoleStore>;
     /// Second factors.
     fn mfa(&self) -> Arc<dyn MfaStore>;
+    /// Account recovery and the development outbox.
+    fn recovery(&self) -> Arc<dyn RecoveryStore>;
     /// Login throttles.
     fn throttles(&self) -> Arc<dyn ThrottleStore>;
     /// Singleton leases.

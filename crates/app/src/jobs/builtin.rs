@@ -46,6 +46,7 @@ impl JobPayload for Noop {
 
 /// Registers the built-in handlers.
 pub fn register(registry: &mut Registry, db: &Arc<dyn Database>, clock: Arc<dyn Clock>) {
+    crate::recovery::register(registry, db, clock.clone());
     let jobs = db.jobs();
     let (db2, clock2) = (db.clone(), clock.clone());
     registry.register::<PurgeAuthState, _, _>(KindOptions::default(), move |_ctx, _p| {
@@ -102,7 +103,7 @@ pub fn schedules() -> Vec<Schedule> {
 
 async fn purge_auth_state(db: &dyn Database, clock: &dyn Clock) -> Result<(), StoreError> {
     let now = clock.now();
-    let (mut sessions, mut throttles, mut offset) = (0, 0, 0);
+    let (mut sessions, mut throttles, mut tokens, mut offset) = (0, 0, 0, 0);
     loop {
         let page = PageRequest::new(Some(MAX_LIMIT), Some(offset))
             .map_err(|e| StoreError::other("paging tenants", e))?;
@@ -125,6 +126,14 @@ async fn purge_auth_state(db: &dyn Database, clock: &dyn Clock) -> Result<(), St
                 .throttles()
                 .purge_stale(t.id, now - time::Duration::days(1))
                 .await?;
+            tokens += db
+                .recovery()
+                .purge(
+                    t.id,
+                    now - time::Duration::days(1),
+                    now - time::Duration::days(30),
+                )
+                .await?;
         }
         offset += tenants.items.len() as u64;
         if tenants.items.len() < MAX_LIMIT as usize {
@@ -134,7 +143,8 @@ async fn purge_auth_state(db: &dyn Database, clock: &dyn Clock) -> Result<(), St
     tracing::info!(
         sessions,
         throttles,
-        "ended sessions and stale login throttles purged"
+        tokens,
+        "ended sessions, stale throttles, old tokens and outbox mail purged"
     );
     Ok(())
 }

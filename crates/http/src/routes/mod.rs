@@ -9,6 +9,7 @@ pub(crate) mod platform_audit;
 mod platform_jobs;
 mod platform_tenants;
 mod probes;
+mod recovery;
 mod roles;
 mod tenant;
 mod users;
@@ -25,6 +26,7 @@ pub(crate) fn v1() -> Router<AppState> {
         .merge(tenant::router())
         .merge(auth::router())
         .merge(mfa::router())
+        .merge(recovery::router())
         .merge(roles::router())
         .merge(users::router())
         .merge(audit::router())

@@ -765,3 +765,136 @@ async fn sessions_end_when_idle_and_at_their_absolute_limit() {
     );
     store.close().await;
 }
+
+/// Forgot-password answers the same for every address; a registered one gets a
+/// single-use link (in the development outbox) that sets a new, strength-checked
+/// password and signs the account out everywhere.
+#[tokio::test]
+async fn password_reset_by_email() {
+    let app = TestApp::spawn().await;
+    app.user("school", "head@school.example", PW, Role::Admin)
+        .await;
+    app.user("school", "kim@school.example", PW, Role::Learner)
+        .await;
+    let (old_session, _, _) =
+        token_of(app.login("school", "kim@school.example", PW, None).await).await;
+    let forgot = |email: &'static str| {
+        app.client
+            .post(app.url("/v1/auth/password/forgot"))
+            .header("host", "school.localhost")
+            .json(&serde_json::json!({ "email": email }))
+            .send()
+    };
+    let known = forgot("kim@school.example").await.unwrap();
+    let unknown = forgot("nobody@school.example").await.unwrap();
+    assert_eq!(
+        (known.status(), unknown.status()),
+        (reqwest::StatusCode::ACCEPTED, reqwest::StatusCode::ACCEPTED)
+    );
+    assert_eq!(known.text().await.unwrap(), unknown.text().await.unwrap());
+
+    let (admin, _, _) = token_of(app.login("school", "head@school.example", PW, None).await).await;
+    let outbox = || async {
+        let v: Value = signed(&app, Method::GET, "/v1/outbox", "school", &admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v.as_array().unwrap().len()
+    };
+    crate::harness::eventually("the reset mail reaches the outbox", || async {
+        outbox().await > 0
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mails: Value = signed(&app, Method::GET, "/v1/outbox", "school", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mails = mails.as_array().unwrap();
+    assert_eq!(mails.len(), 1, "no mail for the unknown address: {mails:?}");
+    assert_eq!(mails[0]["to"], "kim@school.example");
+    let body = mails[0]["body"].as_str().unwrap();
+    assert!(
+        body.contains("http://school.localhost/reset-password?token="),
+        "{body}"
+    );
+    let token = body
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+
+    let reset = |password: &'static str| {
+        let token = token.clone();
+        app.client
+            .post(app.url("/v1/auth/password/reset"))
+            .header("host", "school.localhost")
+            .json(&serde_json::json!({ "token": token, "password": password }))
+            .send()
+    };
+    problem(
+        reset("password1234").await.unwrap(),
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(
+        reset("a brand new passphrase 77").await.unwrap().status(),
+        204,
+        "a refused attempt did not spend the link"
+    );
+    problem(
+        reset("another new passphrase 78").await.unwrap(),
+        400,
+        "invalid_token",
+    )
+    .await;
+
+    problem(
+        app.login("school", "kim@school.example", PW, None).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    assert_eq!(
+        app.login(
+            "school",
+            "kim@school.example",
+            "a brand new passphrase 77",
+            None
+        )
+        .await
+        .status(),
+        200
+    );
+    problem(
+        signed(
+            &app,
+            Method::GET,
+            "/v1/auth/session",
+            "school",
+            &old_session,
+        )
+        .send()
+        .await
+        .unwrap(),
+        401,
+        "unauthenticated",
+    )
+    .await;
+    problem(
+        reset("yet another passphrase 79").await.unwrap(),
+        400,
+        "invalid_token",
+    )
+    .await;
+}

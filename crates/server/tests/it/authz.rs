@@ -41,6 +41,9 @@ fn rules() -> Vec<(&'static str, &'static str, Access)> {
         ("POST", "/v1/auth/mfa/totp/enroll", SignedIn),
         ("POST", "/v1/auth/mfa/totp/confirm", SignedIn),
         ("POST", "/v1/auth/mfa/recovery-codes", SignedIn),
+        ("POST", "/v1/auth/password/forgot", Public),
+        ("POST", "/v1/auth/password/reset", Public),
+        ("GET", "/v1/outbox", Perm(P::TenantWrite)),
         ("GET", "/v1/roles", Perm(P::RoleRead)),
         ("POST", "/v1/roles", Perm(P::RoleWrite)),
         ("PATCH", "/v1/roles/{id}", Perm(P::RoleWrite)),
@@ -247,6 +250,8 @@ fn body_for(method: &str, path: &str, caller: &Caller, n: u32) -> Option<Value> 
     };
     match (method, path) {
         ("POST", "/v1/auth/login") => Some(json!({ "email": email, "password": PW })),
+        ("POST", "/v1/auth/password/forgot") => Some(json!({ "email": email })),
+        ("POST", "/v1/auth/password/reset") => Some(json!({ "token": "nope", "password": PW })),
         ("POST", "/v1/roles") | ("PATCH", "/v1/roles/{id}") => {
             Some(json!({ "name": format!("Role {n}"), "permissions": ["course:read"] }))
         }

@@ -1,0 +1,258 @@
+//! Password reset by e-mail, and the mail it sends.
+//!
+//! `forgot_password` always answers the same and does no account lookup on the request
+//! path: it enqueues a job that looks the account up and, only if it exists, stores a
+//! single-use token (as SHA-256, valid one hour) and mails the link. Neither the answer
+//! nor its timing says whether the e-mail is registered.
+//!
+//! Mail goes to the tenant's development outbox (readable by its admins at
+//! `/v1/outbox`), so the demo works without a mail server. TODO(issue 3): SMTP delivery
+//! through lettre when a relay is configured.
+
+use crate::AppError;
+use crate::audit::{Caller, Record, RequestMeta};
+use crate::auth::AuthService;
+use crate::jobs::{EnqueueOptions, JobFailure, JobPayload, KindOptions, Registry};
+use base64::Engine;
+use nexus_domain::access::Actor;
+use nexus_domain::session::hash_token;
+use nexus_domain::tenancy::Tenant;
+use nexus_domain::user::{Email, Password};
+use nexus_domain::{Clock, TenantId};
+use nexus_store::{Database, OutboxMail};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// How long a reset link works.
+pub const RESET_TOKEN_MINUTES: i64 = 60;
+
+/// Deliver one e-mail.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendMail {
+    /// Recipient.
+    pub to: String,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+}
+
+impl JobPayload for SendMail {
+    const KIND: &'static str = "identity.send_email";
+}
+
+/// Look an account up and, if it exists, mail it a reset link.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasswordResetRequest {
+    /// The e-mail as typed.
+    pub login: String,
+    /// `scheme://host` the link points at.
+    pub link_base: String,
+}
+
+impl JobPayload for PasswordResetRequest {
+    const KIND: &'static str = "identity.password_reset_request";
+}
+
+/// Registers the mail and reset handlers.
+pub fn register(registry: &mut Registry, db: &Arc<dyn Database>, clock: Arc<dyn Clock>) {
+    let (d, c) = (db.clone(), clock.clone());
+    registry.register::<SendMail, _, _>(KindOptions::default(), move |ctx, mail| {
+        let (db, clock) = (d.clone(), c.clone());
+        async move {
+            let tenant = ctx
+                .tenant
+                .ok_or_else(|| JobFailure::Permanent("mail without a tenant".into()))?;
+            let m = OutboxMail {
+                to: mail.to,
+                subject: mail.subject,
+                body: mail.body,
+                created_at: clock.now(),
+            };
+            let id = nexus_domain::id::uuid_v7(clock.as_ref());
+            db.recovery()
+                .append_mail(tenant, id, &m)
+                .await
+                .map_err(|e| JobFailure::Retry(e.to_string()))
+        }
+    });
+    let d = db.clone();
+    registry.register::<PasswordResetRequest, _, _>(KindOptions::default(), move |ctx, req| {
+        let (db, clock) = (d.clone(), clock.clone());
+        async move {
+            let tenant = ctx
+                .tenant
+                .ok_or_else(|| JobFailure::Permanent("reset without a tenant".into()))?;
+            issue_reset(db.as_ref(), clock.as_ref(), tenant, &req)
+                .await
+                .map_err(|e| JobFailure::Retry(e.to_string()))
+        }
+    });
+}
+
+async fn issue_reset(
+    db: &dyn Database,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    req: &PasswordResetRequest,
+) -> Result<(), AppError> {
+    let Ok(email) = Email::parse(&req.login) else {
+        return Ok(());
+    };
+    let Some((user, _)) = db
+        .users()
+        .find_by_email(tenant, &email)
+        .await
+        .map_err(|e| AppError::from_store("user", e))?
+    else {
+        return Ok(());
+    };
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string().into()))?;
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let now = clock.now();
+    db.recovery()
+        .create_reset_token(
+            tenant,
+            user.id,
+            &hash_token(&token),
+            now,
+            now + time::Duration::minutes(RESET_TOKEN_MINUTES),
+        )
+        .await
+        .map_err(|e| AppError::from_store("reset token", e))?;
+    let body = format!(
+        "Hello {},\n\nSomeone asked to reset the password of this account. If it was you, open\n\n  {}/reset-password?token={token}\n\nwithin {RESET_TOKEN_MINUTES} minutes. If not, ignore this message; your password is unchanged.\n",
+        user.display_name, req.link_base
+    );
+    let m = OutboxMail {
+        to: email.as_str().to_owned(),
+        subject: "Reset your FinAI Nexus password".into(),
+        body,
+        created_at: now,
+    };
+    db.recovery()
+        .append_mail(tenant, nexus_domain::id::uuid_v7(clock), &m)
+        .await
+        .map_err(|e| AppError::from_store("outbox", e))
+}
+
+impl AuthService {
+    /// Starts a reset. Always succeeds the same way, whether or not the account exists.
+    pub async fn forgot_password(
+        &self,
+        jobs: &crate::jobs::JobService,
+        tenant: &Tenant,
+        login: &str,
+        link_base: &str,
+        meta: RequestMeta,
+    ) -> Result<(), AppError> {
+        let req = PasswordResetRequest {
+            login: login.trim().to_lowercase(),
+            link_base: link_base.to_owned(),
+        };
+        jobs.enqueue(
+            &req,
+            EnqueueOptions {
+                tenant: Some(tenant.id),
+                ..EnqueueOptions::default()
+            },
+        )
+        .await?;
+        let caller = Caller {
+            actor: Actor::Anonymous,
+            meta,
+        };
+        let r = Record {
+            tenant: Some(tenant.id),
+            action: "auth.password_reset_requested",
+            target: format!("login:{}", req.login),
+            diff: None,
+        };
+        self.audit.record(&caller, r).await.map(|_| ())
+    }
+
+    /// Completes a reset: spends the token, sets the new password (strength-checked),
+    /// and signs the account out everywhere. Audited.
+    pub async fn reset_password(
+        &self,
+        tenant: &Tenant,
+        token: &str,
+        password: &str,
+        meta: RequestMeta,
+    ) -> Result<(), AppError> {
+        let password = Password::parse(password).map_err(|mut e| {
+            e.field = "password".into();
+            AppError::Validation(single(e))
+        })?;
+        let weak = |mut e: nexus_domain::FieldError| {
+            e.field = "password".into();
+            AppError::Validation(single(e))
+        };
+        // Judge the password before spending the link, so a refused attempt can retry.
+        crate::accounts::check_strength(&password, &[]).map_err(weak)?;
+        let now = self.clock.now();
+        let user = self
+            .recovery
+            .consume_reset_token(tenant.id, &hash_token(token.trim()), now)
+            .await
+            .map_err(|e| AppError::from_store("reset token", e))?
+            .ok_or(AppError::InvalidToken)?;
+        let account = self
+            .users
+            .get(tenant.id, user)
+            .await
+            .map_err(|e| AppError::from_store("user", e))?;
+        // Rare: strong in general but built from this user's own name or address. The
+        // link is spent by now; the user asks for a new one.
+        crate::accounts::check_strength(
+            &password,
+            &[account.email.as_str(), &account.display_name],
+        )
+        .map_err(weak)?;
+        let hash = crate::accounts::hash_password(self.accounts.params(), password).await?;
+        self.recovery
+            .set_password(tenant.id, user, &hash, now)
+            .await
+            .map_err(|e| AppError::from_store("user", e))?;
+        for h in self
+            .sessions
+            .revoke_all(tenant.id, user, now)
+            .await
+            .map_err(|e| AppError::from_store("session", e))?
+        {
+            self.forget(&h).await;
+        }
+        let caller = Caller {
+            actor: Actor::Anonymous,
+            meta,
+        };
+        let r = Record {
+            tenant: Some(tenant.id),
+            action: "auth.password_reset",
+            target: format!("user:{user}"),
+            diff: None,
+        };
+        self.audit.record(&caller, r).await.map(|_| ())
+    }
+
+    /// The tenant's development outbox, newest first (admins: `tenant:write`).
+    pub async fn outbox(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        limit: u32,
+    ) -> Result<Vec<OutboxMail>, AppError> {
+        caller.require(tenant, nexus_domain::access::Permission::TenantWrite)?;
+        self.recovery
+            .outbox(tenant, limit)
+            .await
+            .map_err(|e| AppError::from_store("outbox", e))
+    }
+}
+
+fn single(e: nexus_domain::FieldError) -> nexus_domain::FieldErrors {
+    let mut errs = nexus_domain::FieldErrors::new();
+    errs.push(e.field, e.code, e.message);
+    errs
+}

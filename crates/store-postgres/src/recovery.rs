@@ -1,0 +1,157 @@
+//! PostgreSQL recovery tokens, outbox and password changes, in tenant transactions.
+
+use crate::{begin_tenant_tx, map_err};
+use async_trait::async_trait;
+use nexus_domain::user::PasswordHash;
+use nexus_domain::{TenantId, UserId};
+use nexus_store::{OutboxMail, RecoveryStore, StoreError};
+use sqlx::{PgPool, Row};
+use time::OffsetDateTime;
+
+pub(crate) struct PgRecovery {
+    pub(crate) pool: PgPool,
+}
+
+fn err(context: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| map_err(context, e)
+}
+
+#[async_trait]
+impl RecoveryStore for PgRecovery {
+    async fn create_reset_token(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        token_hash: &str,
+        at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        sqlx::query(
+            "insert into email_token (tenant_id, token_hash, purpose, app_user_id, created_at, expires_at) \
+             values ($1, $2, 'reset_password', $3, $4, $5)",
+        )
+        .bind(tenant.as_uuid())
+        .bind(token_hash)
+        .bind(user.as_uuid())
+        .bind(at)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(err("storing a reset token"))?;
+        tx.commit().await.map_err(err("storing a reset token"))
+    }
+
+    async fn consume_reset_token(
+        &self,
+        tenant: TenantId,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<UserId>, StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let user: Option<uuid::Uuid> = sqlx::query_scalar(
+            "update email_token set used_at = $3 where tenant_id = $1 and token_hash = $2 and purpose = 'reset_password' \
+             and used_at is null and expires_at > $3 returning app_user_id",
+        )
+        .bind(tenant.as_uuid())
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err("using a reset token"))?;
+        tx.commit().await.map_err(err("using a reset token"))?;
+        Ok(user.map(UserId::from_uuid))
+    }
+
+    async fn set_password(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        hash: &PasswordHash,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let n = sqlx::query("update app_user set password_hash = $3, updated_at = $4 where tenant_id = $1 and app_user_id = $2")
+            .bind(tenant.as_uuid())
+            .bind(user.as_uuid())
+            .bind(hash.as_str())
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(err("changing a password"))?
+            .rows_affected();
+        tx.commit().await.map_err(err("changing a password"))?;
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn append_mail(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+        m: &OutboxMail,
+    ) -> Result<(), StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        sqlx::query("insert into mail_outbox (tenant_id, mail_id, to_address, subject, body, created_at) values ($1, $2, $3, $4, $5, $6)")
+            .bind(tenant.as_uuid())
+            .bind(id)
+            .bind(&m.to)
+            .bind(&m.subject)
+            .bind(&m.body)
+            .bind(m.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(err("storing outbox mail"))?;
+        tx.commit().await.map_err(err("storing outbox mail"))
+    }
+
+    async fn purge(
+        &self,
+        tenant: TenantId,
+        tokens_before: OffsetDateTime,
+        mail_before: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let a = sqlx::query("delete from email_token where tenant_id = $1 and expires_at < $2")
+            .bind(tenant.as_uuid())
+            .bind(tokens_before)
+            .execute(&mut *tx)
+            .await
+            .map_err(err("purging tokens"))?
+            .rows_affected();
+        let b = sqlx::query("delete from mail_outbox where tenant_id = $1 and created_at < $2")
+            .bind(tenant.as_uuid())
+            .bind(mail_before)
+            .execute(&mut *tx)
+            .await
+            .map_err(err("purging the outbox"))?
+            .rows_affected();
+        tx.commit().await.map_err(err("purging tokens"))?;
+        Ok(a + b)
+    }
+
+    async fn outbox(&self, tenant: TenantId, limit: u32) -> Result<Vec<OutboxMail>, StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let rows = sqlx::query("select to_address, subject, body, created_at from mail_outbox where tenant_id = $1 order by created_at desc, mail_id desc limit $2")
+            .bind(tenant.as_uuid())
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(err("reading the outbox"))?;
+        tx.commit().await.map_err(err("reading the outbox"))?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxMail {
+                    to: r.try_get("to_address")?,
+                    subject: r.try_get("subject")?,
+                    body: r.try_get("body")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(err("reading the outbox"))
+    }
+}
