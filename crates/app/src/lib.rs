@@ -16,6 +16,7 @@ pub mod auth;
 pub mod demo;
 mod error;
 pub mod health;
+pub mod invitations;
 pub mod jobs;
 pub mod mfa;
 pub mod recovery;

@@ -126,6 +126,15 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
         retention: Retention::Days(1),
     },
     PersonalDataStore {
+        store: "invitation",
+        kind: StoreKind::Table,
+        fields: &["email", "invited_by"],
+        subject_key: "email",
+        purpose: "inviting a person to the tenant",
+        // Deleted by `system.purge_auth_state` a day after expiry (invitations live 7 days).
+        retention: Retention::Days(8),
+    },
+    PersonalDataStore {
         store: "mail_outbox",
         kind: StoreKind::Table,
         fields: &["to_address", "body"],

@@ -4,7 +4,7 @@ use crate::{begin_tenant_tx, map_err};
 use async_trait::async_trait;
 use nexus_domain::user::PasswordHash;
 use nexus_domain::{TenantId, UserId};
-use nexus_store::{OutboxMail, RecoveryStore, StoreError};
+use nexus_store::{Invitation, OutboxMail, RecoveryStore, StoreError};
 use sqlx::{PgPool, Row};
 use time::OffsetDateTime;
 
@@ -88,6 +88,61 @@ impl RecoveryStore for PgRecovery {
         }
     }
 
+    async fn create_invitation(
+        &self,
+        tenant: TenantId,
+        token_hash: &str,
+        inv: &Invitation,
+        at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        sqlx::query(
+            "insert into invitation (tenant_id, token_hash, email, role, invited_by, created_at, expires_at) \
+             values ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(tenant.as_uuid())
+        .bind(token_hash)
+        .bind(&inv.email)
+        .bind(&inv.role)
+        .bind(&inv.invited_by)
+        .bind(at)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(err("storing an invitation"))?;
+        tx.commit().await.map_err(err("storing an invitation"))
+    }
+
+    async fn accept_invitation(
+        &self,
+        tenant: TenantId,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<Invitation>, StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let row = sqlx::query(
+            "update invitation set accepted_at = $3 where tenant_id = $1 and token_hash = $2 \
+             and accepted_at is null and expires_at > $3 returning email, role, invited_by",
+        )
+        .bind(tenant.as_uuid())
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err("accepting an invitation"))?;
+        tx.commit().await.map_err(err("accepting an invitation"))?;
+        row.map(|r| -> Result<Invitation, sqlx::Error> {
+            Ok(Invitation {
+                email: r.try_get("email")?,
+                role: r.try_get("role")?,
+                invited_by: r.try_get("invited_by")?,
+            })
+        })
+        .transpose()
+        .map_err(err("accepting an invitation"))
+    }
+
     async fn append_mail(
         &self,
         tenant: TenantId,
@@ -129,8 +184,15 @@ impl RecoveryStore for PgRecovery {
             .await
             .map_err(err("purging the outbox"))?
             .rows_affected();
+        let c = sqlx::query("delete from invitation where tenant_id = $1 and expires_at < $2")
+            .bind(tenant.as_uuid())
+            .bind(tokens_before)
+            .execute(&mut *tx)
+            .await
+            .map_err(err("purging invitations"))?
+            .rows_affected();
         tx.commit().await.map_err(err("purging tokens"))?;
-        Ok(a + b)
+        Ok(a + b + c)
     }
 
     async fn outbox(&self, tenant: TenantId, limit: u32) -> Result<Vec<OutboxMail>, StoreError> {

@@ -60,6 +60,11 @@ fn migrator() -> Migrator {
             "recovery",
             include_str!("../migrations/0007_recovery.sql"),
         ),
+        m(
+            8,
+            "invitations",
+            include_str!("../migrations/0008_invitations.sql"),
+        ),
     ])
 }
 

@@ -6,7 +6,7 @@ use crate::map_err;
 use async_trait::async_trait;
 use nexus_domain::user::PasswordHash;
 use nexus_domain::{TenantId, UserId};
-use nexus_store::{OutboxMail, RecoveryStore, StoreError};
+use nexus_store::{Invitation, OutboxMail, RecoveryStore, StoreError};
 use sqlx::{Row, SqlitePool};
 use time::OffsetDateTime;
 
@@ -90,6 +90,58 @@ impl RecoveryStore for SqliteRecovery {
         }
     }
 
+    async fn create_invitation(
+        &self,
+        tenant: TenantId,
+        token_hash: &str,
+        inv: &Invitation,
+        at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "insert into invitation (tenant_id, token_hash, email, role, invited_by, created_at, expires_at) \
+             values (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(tenant.as_uuid())
+        .bind(token_hash)
+        .bind(&inv.email)
+        .bind(&inv.role)
+        .bind(&inv.invited_by)
+        .bind(micros(at))
+        .bind(micros(expires_at))
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(err("storing an invitation"))
+    }
+
+    async fn accept_invitation(
+        &self,
+        tenant: TenantId,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<Invitation>, StoreError> {
+        let row = sqlx::query(
+            "update invitation set accepted_at = ?3 where tenant_id = ?1 and token_hash = ?2 \
+             and accepted_at is null and expires_at > ?3 returning email, role, invited_by",
+        )
+        .bind(tenant.as_uuid())
+        .bind(token_hash)
+        .bind(micros(now))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err("accepting an invitation"))?;
+        row.map(|r| -> Result<Invitation, sqlx::Error> {
+            Ok(Invitation {
+                email: r.try_get("email")?,
+                role: r.try_get("role")?,
+                invited_by: r.try_get("invited_by")?,
+            })
+        })
+        .transpose()
+        .map_err(err("accepting an invitation"))
+    }
+
     async fn append_mail(
         &self,
         tenant: TenantId,
@@ -130,7 +182,14 @@ impl RecoveryStore for SqliteRecovery {
             .await
             .map_err(err("purging the outbox"))?
             .rows_affected();
-        Ok(a + b)
+        let c = sqlx::query("delete from invitation where tenant_id = ? and expires_at < ?")
+            .bind(tenant.as_uuid())
+            .bind(micros(tokens_before))
+            .execute(&self.pool)
+            .await
+            .map_err(err("purging invitations"))?
+            .rows_affected();
+        Ok(a + b + c)
     }
 
     async fn outbox(&self, tenant: TenantId, limit: u32) -> Result<Vec<OutboxMail>, StoreError> {

@@ -20,7 +20,18 @@ pub struct OutboxMail {
     pub created_at: OffsetDateTime,
 }
 
-/// Stores recovery tokens and outbox mail, and changes passwords.
+/// A pending invitation, as returned when it is accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    /// The invited address.
+    pub email: String,
+    /// The account role the invitee will get (`admin`, `instructor`, `learner`).
+    pub role: String,
+    /// Who invited them (audit actor name).
+    pub invited_by: String,
+}
+
+/// Stores recovery tokens, invitations and outbox mail, and changes passwords.
 #[async_trait]
 pub trait RecoveryStore: Send + Sync {
     /// Stores a reset token (hash) for a user.
@@ -47,6 +58,22 @@ pub trait RecoveryStore: Send + Sync {
         hash: &PasswordHash,
         at: OffsetDateTime,
     ) -> Result<(), StoreError>;
+    /// Stores an invitation (token hash).
+    async fn create_invitation(
+        &self,
+        tenant: TenantId,
+        token_hash: &str,
+        inv: &Invitation,
+        at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// Spends an unexpired, unaccepted invitation; returns it, or `None`.
+    async fn accept_invitation(
+        &self,
+        tenant: TenantId,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<Invitation>, StoreError>;
     /// Appends a mail to the outbox.
     async fn append_mail(
         &self,
@@ -54,7 +81,7 @@ pub trait RecoveryStore: Send + Sync {
         id: uuid::Uuid,
         mail: &OutboxMail,
     ) -> Result<(), StoreError>;
-    /// Retention: deletes tokens that expired before `tokens_before` and outbox mail
+    /// Retention: deletes tokens and invitations that expired before `tokens_before`, and outbox mail
     /// created before `mail_before`. Returns how many rows went.
     async fn purge(
         &self,

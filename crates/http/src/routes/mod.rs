@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 pub mod inventory;
+mod invitations;
 mod mfa;
 pub(crate) mod platform_audit;
 mod platform_jobs;
@@ -27,6 +28,7 @@ pub(crate) fn v1() -> Router<AppState> {
         .merge(auth::router())
         .merge(mfa::router())
         .merge(recovery::router())
+        .merge(invitations::router())
         .merge(roles::router())
         .merge(users::router())
         .merge(audit::router())

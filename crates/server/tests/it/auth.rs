@@ -898,3 +898,183 @@ async fn password_reset_by_email() {
     )
     .await;
 }
+
+/// An admin invites by e-mail (one address, or a CSV of many with per-row results); the
+/// invitee accepts through the mailed single-use link and can then log in.
+#[tokio::test]
+async fn invitations_and_bulk_import() {
+    let app = TestApp::spawn().await;
+    app.user("school", "head@school.example", PW, Role::Admin)
+        .await;
+    app.user("school", "existing@school.example", PW, Role::Learner)
+        .await;
+    let (admin, _, _) = token_of(app.login("school", "head@school.example", PW, None).await).await;
+    let invite = |body: Value| {
+        signed(
+            &app,
+            Method::POST,
+            "/v1/users/invitations",
+            "school",
+            &admin,
+        )
+        .json(&body)
+        .send()
+    };
+    let ok = invite(serde_json::json!({ "email": "Newbie@School.example", "role": "instructor" }))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 202);
+    problem(
+        invite(serde_json::json!({ "email": "existing@school.example" }))
+            .await
+            .unwrap(),
+        409,
+        "email_taken",
+    )
+    .await;
+    problem(
+        invite(serde_json::json!({ "email": "nope", "role": "king" }))
+            .await
+            .unwrap(),
+        422,
+        "validation_failed",
+    )
+    .await;
+
+    let csv = "email,role\nrow1@school.example,learner\nnot-an-email,learner\nrow3@school.example,wizard\nrow4@school.example\nexisting@school.example,learner\n";
+    let import = signed(&app, Method::POST, "/v1/users/import", "school", &admin)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(import.status(), 200);
+    let report: Value = import.json().await.unwrap();
+    let statuses: Vec<(u64, &str)> = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap(), r["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (2, "invited"),
+            (3, "rejected"),
+            (4, "rejected"),
+            (5, "rejected"),
+            (6, "rejected")
+        ]
+    );
+    assert_eq!(
+        (report["invited"].as_u64(), report["rejected"].as_u64()),
+        (Some(1), Some(4))
+    );
+    assert!(
+        report["rows"][3]["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("expected 2 columns"),
+        "{report}"
+    );
+    let json_body = signed(&app, Method::POST, "/v1/users/import", "school", &admin)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    problem(json_body, 415, "unsupported_media_type").await;
+
+    // Two invitation mails (newbie and row1) reach the outbox.
+    let outbox = || async {
+        let v: Value = signed(&app, Method::GET, "/v1/outbox", "school", &admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v.as_array().unwrap().clone()
+    };
+    crate::harness::eventually("both invitations are mailed", || async {
+        outbox().await.len() == 2
+    })
+    .await;
+    let mails = outbox().await;
+    let mail = mails
+        .iter()
+        .find(|m| m["to"] == "newbie@school.example")
+        .unwrap();
+    let token = mail["body"]
+        .as_str()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+
+    let accept = |password: &'static str| {
+        let token = token.clone();
+        app.client
+            .post(app.url("/v1/auth/invitations/accept"))
+            .header("host", "school.localhost")
+            .json(&serde_json::json!({ "token": token, "display_name": "New Teacher", "password": password }))
+            .send()
+    };
+    problem(
+        accept("password1234").await.unwrap(),
+        422,
+        "validation_failed",
+    )
+    .await;
+    let created = accept("a fine new passphrase 42").await.unwrap();
+    assert_eq!(created.status(), 201);
+    let user: Value = created.json().await.unwrap();
+    assert_eq!(
+        (user["email"].as_str(), user["role"].as_str()),
+        (Some("newbie@school.example"), Some("instructor"))
+    );
+    problem(
+        accept("a fine new passphrase 43").await.unwrap(),
+        400,
+        "invalid_token",
+    )
+    .await;
+    assert_eq!(
+        app.login(
+            "school",
+            "newbie@school.example",
+            "a fine new passphrase 42",
+            None
+        )
+        .await
+        .status(),
+        200
+    );
+
+    let audit: Value = signed(
+        &app,
+        Method::GET,
+        "/v1/audit?action=user.",
+        "school",
+        &admin,
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"user.invite") && actions.contains(&"user.invitation_accepted"),
+        "{actions:?}"
+    );
+}

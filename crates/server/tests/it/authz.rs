@@ -44,6 +44,9 @@ fn rules() -> Vec<(&'static str, &'static str, Access)> {
         ("POST", "/v1/auth/password/forgot", Public),
         ("POST", "/v1/auth/password/reset", Public),
         ("GET", "/v1/outbox", Perm(P::TenantWrite)),
+        ("POST", "/v1/users/invitations", Perm(P::UserInvite)),
+        ("POST", "/v1/users/import", Perm(P::UserInvite)),
+        ("POST", "/v1/auth/invitations/accept", Public),
         ("GET", "/v1/roles", Perm(P::RoleRead)),
         ("POST", "/v1/roles", Perm(P::RoleWrite)),
         ("PATCH", "/v1/roles/{id}", Perm(P::RoleWrite)),
@@ -252,6 +255,12 @@ fn body_for(method: &str, path: &str, caller: &Caller, n: u32) -> Option<Value> 
         ("POST", "/v1/auth/login") => Some(json!({ "email": email, "password": PW })),
         ("POST", "/v1/auth/password/forgot") => Some(json!({ "email": email })),
         ("POST", "/v1/auth/password/reset") => Some(json!({ "token": "nope", "password": PW })),
+        ("POST", "/v1/users/invitations") => {
+            Some(json!({ "email": format!("inv{n}@acme.example"), "role": "learner" }))
+        }
+        ("POST", "/v1/auth/invitations/accept") => {
+            Some(json!({ "token": "nope", "display_name": "X", "password": PW }))
+        }
         ("POST", "/v1/roles") | ("PATCH", "/v1/roles/{id}") => {
             Some(json!({ "name": format!("Role {n}"), "permissions": ["course:read"] }))
         }
