@@ -93,6 +93,7 @@ db_cases!(
     throttle_windows_and_locks,
     role_store_lifecycle,
     mfa_store_lifecycle,
+    recovery_store_lifecycle,
 );
 
 cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);

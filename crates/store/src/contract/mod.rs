@@ -41,7 +41,8 @@ use cache::{cache_expiry, cache_ping, cache_set_get_delete};
 use identity::{
     audit_append_in_follows_the_transaction, audit_chain_append_list_verify,
     audit_chains_are_per_tenant, audit_concurrent_appends_keep_the_chain, mfa_store_lifecycle,
-    role_store_lifecycle, session_lifecycle, session_tenant_isolation, throttle_windows_and_locks,
+    recovery_store_lifecycle, role_store_lifecycle, session_lifecycle, session_tenant_isolation,
+    throttle_windows_and_locks,
 };
 use jobs::{
     job_admin_operations, job_claim_order_and_due_time, job_claims_never_overlap,
@@ -142,6 +143,9 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
     }),
     ("mfa_store_lifecycle", |db| {
         Box::pin(mfa_store_lifecycle(db))
+    }),
+    ("recovery_store_lifecycle", |db| {
+        Box::pin(recovery_store_lifecycle(db))
     }),
 ];
 
