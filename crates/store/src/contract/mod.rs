@@ -35,20 +35,21 @@ use std::time::Duration;
 mod cache;
 mod identity;
 mod jobs;
+mod recovery;
 mod tenancy;
 
 use cache::{cache_expiry, cache_ping, cache_set_get_delete};
 use identity::{
     audit_append_in_follows_the_transaction, audit_chain_append_list_verify,
     audit_chains_are_per_tenant, audit_concurrent_appends_keep_the_chain, mfa_store_lifecycle,
-    recovery_store_lifecycle, role_store_lifecycle, session_lifecycle, session_tenant_isolation,
-    throttle_windows_and_locks,
+    role_store_lifecycle, session_lifecycle, session_tenant_isolation, throttle_windows_and_locks,
 };
 use jobs::{
     job_admin_operations, job_claim_order_and_due_time, job_claims_never_overlap,
     job_complete_requires_the_claim, job_enqueue_in_transaction, job_enqueue_is_idempotent,
     job_fail_retries_then_dies, job_release_and_reap, lease_acquire_renew_takeover,
 };
+use recovery::recovery_store_lifecycle;
 use tenancy::{
     migrations_are_idempotent, tenant_create_get_find, tenant_domains,
     tenant_list_filter_sort_page, tenant_slug_conflict, tenant_update, user_create_get_find,
