@@ -21,6 +21,17 @@ fn signed(
         .bearer_auth(token)
 }
 
+/// The single-use token in a mailed `…?token=…` link.
+fn link_token(body: &str) -> String {
+    body.split("token=")
+        .nth(1)
+        .expect("the mail carries a token link")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 async fn token_of(resp: reqwest::Response) -> (String, String, Vec<String>) {
     assert_eq!(resp.status(), 200);
     let cookies: Vec<String> = resp
@@ -824,14 +835,7 @@ async fn password_reset_by_email() {
         body.contains("http://school.localhost/reset-password?token="),
         "{body}"
     );
-    let token = body
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
+    let token = link_token(body);
 
     let reset = |password: &'static str| {
         let token = token.clone();
@@ -1004,16 +1008,7 @@ async fn invitations_and_bulk_import() {
         .iter()
         .find(|m| m["to"] == "newbie@school.example")
         .unwrap();
-    let token = mail["body"]
-        .as_str()
-        .unwrap()
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
+    let token = link_token(mail["body"].as_str().unwrap());
 
     let accept = |password: &'static str| {
         let token = token.clone();
