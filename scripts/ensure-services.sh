@@ -49,3 +49,11 @@ if ! redis_up; then
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
   wait_for Redis redis_up
 fi
+
+# A real SMTP server for the mail tests: the tests start aiosmtpd themselves on a free
+# port, so only the package is needed here (PyPI; pinned for repeatable runs).
+if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+  log "installing aiosmtpd from PyPI"
+  python3 -m pip install -q --disable-pip-version-check 'aiosmtpd==1.4.6' >/dev/null 2>&1
+fi
+python3 -c 'import aiosmtpd' && log "aiosmtpd is available"

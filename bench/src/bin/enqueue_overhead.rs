@@ -69,7 +69,15 @@ async fn main() {
         .await
         .unwrap();
     let mut registry = Registry::new();
-    builtin::register(&mut registry, &db, clock.clone());
+    builtin::register(
+        &mut registry,
+        &db,
+        clock.clone(),
+        Arc::new(nexus_app::mail::OutboxMailer::new(
+            db.clone(),
+            clock.clone(),
+        )),
+    );
     let jobs = JobService::new(
         db.jobs(),
         Arc::new(registry),
@@ -92,6 +100,7 @@ async fn main() {
                 password_hash: PasswordHash::from_phc(
                     "$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA".into(),
                 ),
+                email_verified_at: None,
             };
             let started = Instant::now();
             let mut tx = db.begin(Some(tenant)).await.unwrap();

@@ -64,7 +64,15 @@ async fn main() {
 
     let mut registry = Registry::new();
     let dyn_db: Arc<dyn Database> = db.clone();
-    builtin::register(&mut registry, &dyn_db, clock.clone());
+    builtin::register(
+        &mut registry,
+        &dyn_db,
+        clock.clone(),
+        Arc::new(nexus_app::mail::OutboxMailer::new(
+            dyn_db.clone(),
+            clock.clone(),
+        )),
+    );
     let registry = Arc::new(registry);
     let service = JobService::new(
         db.jobs(),

@@ -12,7 +12,7 @@ use nexus_domain::access::Permission;
 use nexus_domain::paging::Page;
 use nexus_domain::user::{Email, NewUser, Password, PasswordHash, Role, User, UserQuery};
 use nexus_domain::{Clock, TenantId, UserId};
-use nexus_store::UserStore;
+use nexus_store::{Database, UserStore};
 use std::sync::Arc;
 
 /// argon2id cost parameters.
@@ -58,10 +58,27 @@ pub struct CreateAccount {
     pub password: Password,
 }
 
+/// What is known about a new account's address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddressProof {
+    /// Unproven: mail a verification link pointing at `link_base` (`scheme://host`).
+    SendLink {
+        /// Where the link points.
+        link_base: String,
+    },
+    /// Already proven: the account comes from a link mailed to this address.
+    Proven,
+    /// Unproven and nothing is sent (operator-created from the CLI); the user can ask
+    /// for a link later.
+    Unverified,
+}
+
 /// Account use cases.
 #[derive(Clone)]
 pub struct AccountService {
+    db: Arc<dyn Database>,
     store: Arc<dyn UserStore>,
+    jobs: crate::jobs::JobService,
     clock: Arc<dyn Clock>,
     params: HashParams,
     dummy: Arc<tokio::sync::OnceCell<PasswordHash>>,
@@ -71,13 +88,16 @@ pub struct AccountService {
 impl AccountService {
     /// Wires the service.
     pub fn new(
-        store: Arc<dyn UserStore>,
+        db: Arc<dyn Database>,
+        jobs: crate::jobs::JobService,
         clock: Arc<dyn Clock>,
         params: HashParams,
         audit: AuditService,
     ) -> Self {
         Self {
-            store,
+            store: db.users(),
+            db,
+            jobs,
             clock,
             params,
             dummy: Arc::default(),
@@ -104,12 +124,29 @@ impl AccountService {
         self.params
     }
 
-    /// Creates an account in `tenant`; `email_taken` if the address is in use there.
+    /// Creates an account in `tenant` with an unverified address and no mail; see
+    /// [`AccountService::create_with`].
     pub async fn create(
         &self,
         caller: &Caller,
         tenant: TenantId,
         cmd: CreateAccount,
+    ) -> Result<User, AppError> {
+        self.create_with(caller, tenant, cmd, AddressProof::Unverified)
+            .await
+    }
+
+    /// Creates an account in `tenant`; `email_taken` if the address is in use there.
+    ///
+    /// The account, its audit record and (with [`AddressProof::SendLink`]) the job that
+    /// mails the verification link are written in one transaction: either all of them
+    /// happen or none does, so no account exists unaudited.
+    pub async fn create_with(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        cmd: CreateAccount,
+        proof: AddressProof,
     ) -> Result<User, AppError> {
         caller.require(tenant, Permission::UserWrite)?;
         check_strength(&cmd.password, &[cmd.email.as_str(), &cmd.display_name]).map_err(|e| {
@@ -118,27 +155,43 @@ impl AccountService {
             AppError::Validation(errs)
         })?;
         let password_hash = hash_password(self.params, cmd.password).await?;
+        let now = self.clock.now();
         let new = NewUser {
             email: cmd.email,
             display_name: cmd.display_name,
             role: cmd.role,
             password_hash,
+            email_verified_at: (proof == AddressProof::Proven).then_some(now),
         };
         let id = UserId::generate(self.clock.as_ref());
+        let store_err = |e| AppError::from_store("user", e);
+        let mut tx = self.db.begin(Some(tenant)).await.map_err(store_err)?;
         let user = self
             .store
-            .create(tenant, id, &new, self.clock.now())
+            .create_in(tx.as_mut(), tenant, id, &new, now)
             .await
-            .map_err(|e| AppError::from_store("user", e))?;
-        tracing::info!(tenant_id = %tenant, user_id = %user.id, role = user.role.as_str(), "account created");
-        let diff = serde_json::json!({ "after": { "email": user.email.as_str(), "display_name": user.display_name, "role": user.role.as_str() } });
+            .map_err(store_err)?;
+        if let AddressProof::SendLink { link_base } = proof {
+            let job = crate::verification::EmailVerificationRequest {
+                user: user.id,
+                link_base,
+            };
+            let opts = crate::jobs::EnqueueOptions {
+                tenant: Some(tenant),
+                ..Default::default()
+            };
+            self.jobs.enqueue_in(tx.as_mut(), &job, opts).await?;
+        }
+        let diff = serde_json::json!({ "after": { "email": user.email.as_str(), "display_name": user.display_name, "role": user.role.as_str(), "email_verified": user.email_verified_at.is_some() } });
         let r = Record {
             tenant: Some(tenant),
             action: "user.create",
             target: format!("user:{}", user.id),
             diff: Some(diff),
         };
-        self.audit.record(caller, r).await?;
+        self.audit.record_in(tx.as_mut(), caller, r).await?;
+        tx.commit().await.map_err(store_err)?;
+        tracing::info!(tenant_id = %tenant, user_id = %user.id, role = user.role.as_str(), "account created");
         Ok(user)
     }
 

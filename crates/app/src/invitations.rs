@@ -156,7 +156,12 @@ impl AuthService {
         // on a valid invitation; the acceptance itself is recorded below.
         let user = self
             .accounts
-            .create(&Caller::system(), tenant.id, cmd)
+            .create_with(
+                &Caller::system(),
+                tenant.id,
+                cmd,
+                crate::accounts::AddressProof::Proven,
+            )
             .await?;
         let caller = Caller {
             actor: Actor::Anonymous,

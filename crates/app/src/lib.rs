@@ -18,10 +18,12 @@ mod error;
 pub mod health;
 pub mod invitations;
 pub mod jobs;
+pub mod mail;
 pub mod mfa;
 pub mod recovery;
 pub mod roles;
 pub mod tenancy;
+pub mod verification;
 
 pub use audit::{Caller, RequestMeta};
 pub use error::{AppError, error_chain};
@@ -63,8 +65,14 @@ impl Services {
         auth_settings: auth::AuthSettings,
     ) -> Self {
         let audit = audit::AuditService::new(db.audit(), clock.clone());
-        let accounts =
-            accounts::AccountService::new(db.users(), clock.clone(), hashing, audit.clone());
+        let jobs = jobs::JobService::new(db.jobs(), registry, clock.clone(), audit.clone());
+        let accounts = accounts::AccountService::new(
+            db.clone(),
+            jobs.clone(),
+            clock.clone(),
+            hashing,
+            audit.clone(),
+        );
         let roles = roles::RoleService {
             roles: db.roles(),
             users: db.users(),
@@ -87,7 +95,7 @@ impl Services {
             settings: auth_settings,
         };
         Self {
-            jobs: jobs::JobService::new(db.jobs(), registry, clock.clone(), audit.clone()),
+            jobs,
             tenants: tenancy::TenantService::new(
                 db.tenants(),
                 cache.clone(),

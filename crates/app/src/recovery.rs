@@ -5,21 +5,21 @@
 //! single-use token (as SHA-256, valid one hour) and mails the link. Neither the answer
 //! nor its timing says whether the e-mail is registered.
 //!
-//! Mail goes to the tenant's development outbox (readable by its admins at
-//! `/v1/outbox`), so the demo works without a mail server. TODO(issue 3): SMTP delivery
-//! through lettre when a relay is configured.
+//! Mail is handed to the configured [`Mailer`] (SMTP, or the development outbox); see
+//! [`crate::mail`].
 
 use crate::AppError;
 use crate::audit::{Caller, Record, RequestMeta};
 use crate::auth::AuthService;
 use crate::jobs::{EnqueueOptions, JobFailure, JobPayload, KindOptions, Registry};
+use crate::mail::{Mail, MailError, Mailer};
 use base64::Engine;
 use nexus_domain::access::Actor;
 use nexus_domain::session::hash_token;
 use nexus_domain::tenancy::Tenant;
 use nexus_domain::user::{Email, Password};
-use nexus_domain::{Clock, TenantId};
-use nexus_store::{Database, OutboxMail};
+use nexus_domain::{Clock, TenantId, UserId};
+use nexus_store::{Database, OutboxMail, TokenPurpose};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -54,48 +54,76 @@ impl JobPayload for PasswordResetRequest {
     const KIND: &'static str = "identity.password_reset_request";
 }
 
-/// Registers the mail and reset handlers.
-pub fn register(registry: &mut Registry, db: &Arc<dyn Database>, clock: Arc<dyn Clock>) {
-    let (d, c) = (db.clone(), clock.clone());
+/// Registers the mail, reset and verification handlers over `mailer`.
+pub fn register(
+    registry: &mut Registry,
+    db: &Arc<dyn Database>,
+    clock: Arc<dyn Clock>,
+    mailer: Arc<dyn Mailer>,
+) {
+    let m = mailer.clone();
     registry.register::<SendMail, _, _>(KindOptions::default(), move |ctx, mail| {
-        let (db, clock) = (d.clone(), c.clone());
+        let mailer = m.clone();
         async move {
             let tenant = ctx
                 .tenant
                 .ok_or_else(|| JobFailure::Permanent("mail without a tenant".into()))?;
-            let m = OutboxMail {
+            let mail = Mail {
                 to: mail.to,
                 subject: mail.subject,
                 body: mail.body,
-                created_at: clock.now(),
             };
-            let id = nexus_domain::id::uuid_v7(clock.as_ref());
-            db.recovery()
-                .append_mail(tenant, id, &m)
-                .await
-                .map_err(|e| JobFailure::Retry(e.to_string()))
+            mailer.send(tenant, &mail).await.map_err(mail_failure)
         }
     });
-    let d = db.clone();
+    let (d, c, m) = (db.clone(), clock.clone(), mailer.clone());
     registry.register::<PasswordResetRequest, _, _>(KindOptions::default(), move |ctx, req| {
-        let (db, clock) = (d.clone(), clock.clone());
+        let (db, clock, mailer) = (d.clone(), c.clone(), m.clone());
         async move {
             let tenant = ctx
                 .tenant
                 .ok_or_else(|| JobFailure::Permanent("reset without a tenant".into()))?;
-            issue_reset(db.as_ref(), clock.as_ref(), tenant, &req)
-                .await
-                .map_err(|e| JobFailure::Retry(e.to_string()))
+            send_reset(db.as_ref(), clock.as_ref(), mailer.as_ref(), tenant, &req).await
         }
     });
+    crate::verification::register(registry, db, clock, mailer);
 }
 
-async fn issue_reset(
+/// A relay's temporary trouble is retried by the queue; a refusal is final.
+pub(crate) fn mail_failure(e: MailError) -> JobFailure {
+    match e {
+        MailError::Transient(m) => JobFailure::Retry(m),
+        MailError::Permanent(m) => JobFailure::Permanent(m),
+    }
+}
+
+/// Stores a fresh single-use token (its SHA-256 only) and returns the token itself.
+pub(crate) async fn issue_token(
     db: &dyn Database,
     clock: &dyn Clock,
     tenant: TenantId,
+    user: UserId,
+    purpose: TokenPurpose,
+    ttl: time::Duration,
+) -> Result<String, AppError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string().into()))?;
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let now = clock.now();
+    db.recovery()
+        .create_email_token(tenant, user, purpose, &hash_token(&token), now, now + ttl)
+        .await
+        .map_err(|e| AppError::from_store("e-mail token", e))?;
+    Ok(token)
+}
+
+async fn send_reset(
+    db: &dyn Database,
+    clock: &dyn Clock,
+    mailer: &dyn Mailer,
+    tenant: TenantId,
     req: &PasswordResetRequest,
-) -> Result<(), AppError> {
+) -> Result<(), JobFailure> {
     let Ok(email) = Email::parse(&req.login) else {
         return Ok(());
     };
@@ -103,38 +131,24 @@ async fn issue_reset(
         .users()
         .find_by_email(tenant, &email)
         .await
-        .map_err(|e| AppError::from_store("user", e))?
+        .map_err(|e| JobFailure::Retry(e.to_string()))?
     else {
         return Ok(());
     };
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string().into()))?;
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let now = clock.now();
-    db.recovery()
-        .create_reset_token(
-            tenant,
-            user.id,
-            &hash_token(&token),
-            now,
-            now + time::Duration::minutes(RESET_TOKEN_MINUTES),
-        )
+    let ttl = time::Duration::minutes(RESET_TOKEN_MINUTES);
+    let token = issue_token(db, clock, tenant, user.id, TokenPurpose::ResetPassword, ttl)
         .await
-        .map_err(|e| AppError::from_store("reset token", e))?;
+        .map_err(|e| JobFailure::Retry(e.to_string()))?;
     let body = format!(
         "Hello {},\n\nSomeone asked to reset the password of this account. If it was you, open\n\n  {}/reset-password?token={token}\n\nwithin {RESET_TOKEN_MINUTES} minutes. If not, ignore this message; your password is unchanged.\n",
         user.display_name, req.link_base
     );
-    let m = OutboxMail {
+    let mail = Mail {
         to: email.as_str().to_owned(),
         subject: "Reset your FinAI Nexus password".into(),
         body,
-        created_at: now,
     };
-    db.recovery()
-        .append_mail(tenant, nexus_domain::id::uuid_v7(clock), &m)
-        .await
-        .map_err(|e| AppError::from_store("outbox", e))
+    mailer.send(tenant, &mail).await.map_err(mail_failure)
 }
 
 impl AuthService {
@@ -194,7 +208,12 @@ impl AuthService {
         let now = self.clock.now();
         let user = self
             .recovery
-            .consume_reset_token(tenant.id, &hash_token(token.trim()), now)
+            .consume_email_token(
+                tenant.id,
+                TokenPurpose::ResetPassword,
+                &hash_token(token.trim()),
+                now,
+            )
             .await
             .map_err(|e| AppError::from_store("reset token", e))?
             .ok_or(AppError::InvalidToken)?;
@@ -213,6 +232,11 @@ impl AuthService {
         let hash = crate::accounts::hash_password(self.accounts.params(), password).await?;
         self.recovery
             .set_password(tenant.id, user, &hash, now)
+            .await
+            .map_err(|e| AppError::from_store("user", e))?;
+        // The link was mailed to the account's address, so using it proves the address.
+        self.recovery
+            .set_email_verified(tenant.id, user, now)
             .await
             .map_err(|e| AppError::from_store("user", e))?;
         for h in self

@@ -40,6 +40,16 @@ pub struct TenantService {
 }
 
 impl TenantService {
+    /// The host a tenant's mailed links point at: its first custom domain, else
+    /// `<slug>.<base_domain>`. Never the request's `Host`, which a caller controls: a
+    /// reset link built from it could carry the token to the caller's own server.
+    pub fn public_host(&self, tenant: &Tenant) -> String {
+        tenant.domains.first().map_or_else(
+            || format!("{}.{}", tenant.slug.as_str(), self.settings.base_domain),
+            |d| d.as_str().to_owned(),
+        )
+    }
+
     /// Wires the service.
     pub fn new(
         store: Arc<dyn TenantStore>,

@@ -48,7 +48,12 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
     PersonalDataStore {
         store: "app_user",
         kind: StoreKind::Table,
-        fields: &["email", "display_name", "password_hash"],
+        fields: &[
+            "email",
+            "display_name",
+            "password_hash",
+            "email_verified_at",
+        ],
         subject_key: "app_user_id",
         purpose: "account identity and login within the tenant",
         retention: Retention::LifetimeOfAccount,
@@ -118,11 +123,11 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
     PersonalDataStore {
         store: "email_token",
         kind: StoreKind::Table,
-        // Only a hash of the link's token, and whose account it resets.
+        // Only a hash of the link's token, and whose account it resets or verifies.
         fields: &["app_user_id"],
         subject_key: "app_user_id",
-        purpose: "password reset links",
-        // Deleted by `system.purge_auth_state` a day after expiry (links live an hour).
+        purpose: "password reset and e-mail verification links",
+        // Deleted by `system.purge_auth_state` a day after expiry (links live 1 to 24 h).
         retention: Retention::Days(1),
     },
     PersonalDataStore {

@@ -137,6 +137,8 @@ pub struct User {
     pub display_name: String,
     /// Coarse role.
     pub role: Role,
+    /// When the owner last proved they read `email` (`None`: not yet).
+    pub email_verified_at: Option<OffsetDateTime>,
     /// When the account was created.
     pub created_at: OffsetDateTime,
 }
@@ -152,6 +154,8 @@ pub struct NewUser {
     pub role: Role,
     /// argon2id hash of the password.
     pub password_hash: PasswordHash,
+    /// Set when the address is already proven (e.g. the invitation link was mailed to it).
+    pub email_verified_at: Option<OffsetDateTime>,
 }
 
 /// Filter, sort and window for listing users.

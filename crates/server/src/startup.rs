@@ -40,6 +40,9 @@ pub enum StartError {
     /// The cache is misconfigured.
     #[error("cache: {0}")]
     Cache(String),
+    /// The mail relay is misconfigured.
+    #[error("mail: {0}")]
+    Mail(String),
     /// The HTTP server failed.
     #[error("http server: {0}")]
     Serve(String),
@@ -231,15 +234,18 @@ async fn start(
 ) -> Result<(), StartError> {
     let backend = wired.db.backend();
     let max = config.database.retry_max_backoff;
+    // Migrate before the first pooled connection: on PostgreSQL the pool switches to the
+    // application role on connect, and on a fresh cluster migration 0001 creates it.
+    if config.database.run_migrations {
+        retry(&token, max, "migrating", backend, || wired.db.migrate()).await?;
+        tracing::info!(backend, "migrations applied");
+    }
     retry(&token, max, "connecting to the database", backend, || {
         wired.db.ping()
     })
     .await?;
     tracing::info!(backend, "database reachable");
-    if config.database.run_migrations {
-        retry(&token, max, "migrating", backend, || wired.db.migrate()).await?;
-        tracing::info!(backend, "migrations applied");
-    } else {
+    if !config.database.run_migrations {
         retry(
             &token,
             max,
@@ -278,7 +284,12 @@ async fn start(
         }
     }
     wired.services.health.mark_started();
-    tracing::info!(%addr, backend, cache = wired.cache.backend(), "ready");
+    if wired.mailer.kind() == "outbox" {
+        tracing::warn!(
+            "mail.smtp_url is not set: mail goes to the development outbox, where tenant admins can read every link; set a relay for production"
+        );
+    }
+    tracing::info!(%addr, backend, cache = wired.cache.backend(), mail = wired.mailer.kind(), "ready");
     Ok(())
 }
 

@@ -4,8 +4,10 @@ use crate::config::{Backend, Config};
 use crate::startup::StartError;
 use nexus_app::Services;
 use nexus_app::jobs::{Registry, builtin};
+use nexus_app::mail::{Mailer, OutboxMailer};
 use nexus_app::tenancy::TenancySettings;
 use nexus_domain::Clock;
+use nexus_mail::SmtpMailer;
 use nexus_store::{CacheStore, Database, MemoryCache};
 use nexus_store_postgres::{PgDatabase, PgSettings};
 use nexus_store_redis::RedisCache;
@@ -27,6 +29,8 @@ pub struct Wired {
     pub cache: Arc<dyn CacheStore>,
     /// The injected clock.
     pub clock: Arc<dyn Clock>,
+    /// Where mail goes.
+    pub mailer: Arc<dyn Mailer>,
 }
 
 /// Builds lazily connecting stores and the services over them. Nothing touches the
@@ -78,8 +82,15 @@ pub fn wire_with(
         allow_tenant_header: config.http.allow_tenant_header,
         cache_ttl: config.tenancy_cache_ttl,
     };
+    let mailer: Arc<dyn Mailer> = match &config.mail.smtp_url {
+        Some(url) => Arc::new(
+            SmtpMailer::new(url.expose_secret(), &config.mail.from, config.mail.timeout)
+                .map_err(StartError::Mail)?,
+        ),
+        None => Arc::new(OutboxMailer::new(db.clone(), clock.clone())),
+    };
     let mut registry = Registry::new();
-    builtin::register(&mut registry, &db, clock.clone());
+    builtin::register(&mut registry, &db, clock.clone(), mailer.clone());
     extra_jobs(&mut registry, &db);
     let services = Services::new(
         db.clone(),
@@ -95,5 +106,6 @@ pub fn wire_with(
         db,
         cache,
         clock,
+        mailer,
     })
 }

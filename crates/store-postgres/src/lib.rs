@@ -66,6 +66,11 @@ fn migrator() -> Migrator {
             "invitations",
             include_str!("../migrations/0008_invitations.sql"),
         ),
+        m(
+            9,
+            "email_verification",
+            include_str!("../migrations/0009_email_verification.sql"),
+        ),
     ])
 }
 

@@ -16,7 +16,7 @@ pub(crate) struct PgUsers {
     pub(crate) pool: PgPool,
 }
 
-const SELECT: &str = "select tenant_id, app_user_id, email, display_name, role, password_hash, created_at from app_user";
+const SELECT: &str = "select tenant_id, app_user_id, email, display_name, role, password_hash, email_verified_at, created_at from app_user";
 
 fn into_domain(row: &PgRow) -> Result<User, StoreError> {
     let parse = || -> Result<User, Box<dyn std::error::Error + Send + Sync>> {
@@ -26,6 +26,7 @@ fn into_domain(row: &PgRow) -> Result<User, StoreError> {
             email: Email::parse(row.try_get("email")?)?,
             display_name: row.try_get("display_name")?,
             role: Role::parse(row.try_get("role")?)?,
+            email_verified_at: row.try_get("email_verified_at")?,
             created_at: row.try_get("created_at")?,
         })
     };
@@ -48,8 +49,8 @@ async fn insert(
     now: OffsetDateTime,
 ) -> Result<User, StoreError> {
     let row = sqlx::query(AssertSqlSafe(format!(
-        "insert into app_user (tenant_id, app_user_id, email, display_name, role, password_hash, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $7) returning {}",
+        "insert into app_user (tenant_id, app_user_id, email, display_name, role, password_hash, created_at, updated_at, email_verified_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $7, $8) returning {}",
         SELECT.trim_start_matches("select ").trim_end_matches(" from app_user")
     )))
     .bind(tenant.as_uuid())
@@ -59,6 +60,7 @@ async fn insert(
     .bind(new.role.as_str())
     .bind(new.password_hash.as_str())
     .bind(now)
+    .bind(new.email_verified_at)
     .fetch_one(conn)
     .await
     .map_err(|e| map_err("inserting a user", e))?;

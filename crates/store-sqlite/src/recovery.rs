@@ -6,7 +6,7 @@ use crate::map_err;
 use async_trait::async_trait;
 use nexus_domain::user::PasswordHash;
 use nexus_domain::{TenantId, UserId};
-use nexus_store::{Invitation, OutboxMail, RecoveryStore, StoreError};
+use nexus_store::{Invitation, OutboxMail, RecoveryStore, StoreError, TokenPurpose};
 use sqlx::{Row, SqlitePool};
 use time::OffsetDateTime;
 
@@ -20,10 +20,11 @@ fn err(context: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
 
 #[async_trait]
 impl RecoveryStore for SqliteRecovery {
-    async fn create_reset_token(
+    async fn create_email_token(
         &self,
         tenant: TenantId,
         user: UserId,
+        purpose: TokenPurpose,
         token_hash: &str,
         at: OffsetDateTime,
         expires_at: OffsetDateTime,
@@ -31,37 +32,40 @@ impl RecoveryStore for SqliteRecovery {
         let mut tx = self.pool.begin().await.map_err(err("beginning"))?;
         sqlx::query(
             "insert into email_token (tenant_id, token_hash, purpose, app_user_id, created_at, expires_at) \
-             values (?1, ?2, 'reset_password', ?3, ?4, ?5)",
+             values (?1, ?2, ?6, ?3, ?4, ?5)",
         )
         .bind(tenant.as_uuid())
         .bind(token_hash)
         .bind(user.as_uuid())
         .bind(micros(at))
         .bind(micros(expires_at))
+        .bind(purpose.as_str())
         .execute(&mut *tx)
         .await
-        .map_err(err("storing a reset token"))?;
-        tx.commit().await.map_err(err("storing a reset token"))
+        .map_err(err("storing an e-mail token"))?;
+        tx.commit().await.map_err(err("storing an e-mail token"))
     }
 
-    async fn consume_reset_token(
+    async fn consume_email_token(
         &self,
         tenant: TenantId,
+        purpose: TokenPurpose,
         token_hash: &str,
         now: OffsetDateTime,
     ) -> Result<Option<UserId>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(err("beginning"))?;
         let user: Option<uuid::Uuid> = sqlx::query_scalar(
-            "update email_token set used_at = ?3 where tenant_id = ?1 and token_hash = ?2 and purpose = 'reset_password' \
+            "update email_token set used_at = ?3 where tenant_id = ?1 and token_hash = ?2 and purpose = ?4 \
              and used_at is null and expires_at > ?3 returning app_user_id",
         )
         .bind(tenant.as_uuid())
         .bind(token_hash)
         .bind(micros(now))
+        .bind(purpose.as_str())
         .fetch_optional(&mut *tx)
         .await
-        .map_err(err("using a reset token"))?;
-        tx.commit().await.map_err(err("using a reset token"))?;
+        .map_err(err("using an e-mail token"))?;
+        tx.commit().await.map_err(err("using an e-mail token"))?;
         Ok(user.map(UserId::from_uuid))
     }
 
@@ -83,6 +87,35 @@ impl RecoveryStore for SqliteRecovery {
             .map_err(err("changing a password"))?
             .rows_affected();
         tx.commit().await.map_err(err("changing a password"))?;
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn set_email_verified(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(err("beginning"))?;
+        // `coalesce` keeps the first verification time when a second link is used.
+        let n = sqlx::query(
+            "update app_user set email_verified_at = coalesce(email_verified_at, ?3) \
+             where tenant_id = ?1 and app_user_id = ?2",
+        )
+        .bind(tenant.as_uuid())
+        .bind(user.as_uuid())
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(err("verifying an e-mail address"))?
+        .rows_affected();
+        tx.commit()
+            .await
+            .map_err(err("verifying an e-mail address"))?;
         if n == 0 {
             Err(StoreError::NotFound)
         } else {

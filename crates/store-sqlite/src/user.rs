@@ -17,7 +17,7 @@ pub(crate) struct SqliteUsers {
     pub(crate) pool: SqlitePool,
 }
 
-const SELECT: &str = "select tenant_id, app_user_id, email, display_name, role, password_hash, created_at from app_user";
+const SELECT: &str = "select tenant_id, app_user_id, email, display_name, role, password_hash, email_verified_at, created_at from app_user";
 
 fn into_domain(row: &SqliteRow) -> Result<User, StoreError> {
     let parse = || -> Result<User, Box<dyn std::error::Error + Send + Sync>> {
@@ -27,6 +27,7 @@ fn into_domain(row: &SqliteRow) -> Result<User, StoreError> {
             email: Email::parse(row.try_get("email")?)?,
             display_name: row.try_get("display_name")?,
             role: Role::parse(row.try_get("role")?)?,
+            email_verified_at: row.try_get("email_verified_at")?,
             created_at: row.try_get("created_at")?,
         })
     };
@@ -41,8 +42,8 @@ async fn insert(
     now: OffsetDateTime,
 ) -> Result<User, StoreError> {
     let row = sqlx::query(AssertSqlSafe(format!(
-        "insert into app_user (tenant_id, app_user_id, email, display_name, role, password_hash, created_at, updated_at) \
-         values (?, ?, ?, ?, ?, ?, ?, ?) returning {}",
+        "insert into app_user (tenant_id, app_user_id, email, display_name, role, password_hash, created_at, updated_at, email_verified_at) \
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning {}",
         SELECT.trim_start_matches("select ").trim_end_matches(" from app_user")
     )))
     .bind(tenant.as_uuid())
@@ -53,6 +54,7 @@ async fn insert(
     .bind(new.password_hash.as_str())
     .bind(now)
     .bind(now)
+    .bind(new.email_verified_at)
     .fetch_one(conn)
     .await
     .map_err(|e| map_err("inserting a user", e))?;

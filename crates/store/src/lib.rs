@@ -31,7 +31,7 @@ pub use cache::{CacheStore, MemoryCache};
 pub use error::StoreError;
 pub use jobs::{Claim, JobStore, LeaseStore};
 pub use mfa::{MfaStore, TotpRecord};
-pub use recovery::{Invitation, OutboxMail, RecoveryStore};
+pub use recovery::{Invitation, OutboxMail, RecoveryStore, TokenPurpose};
 pub use role::RoleStore;
 pub use session::{SessionStore, ThrottleStore};
 pub use tenant::TenantStore;

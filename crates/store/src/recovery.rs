@@ -31,22 +31,43 @@ pub struct Invitation {
     pub invited_by: String,
 }
 
+/// What an e-mailed token proves when it is spent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    /// Lets the holder choose a new password.
+    ResetPassword,
+    /// Proves the holder reads the account's mailbox.
+    VerifyEmail,
+}
+
+impl TokenPurpose {
+    /// Storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ResetPassword => "reset_password",
+            Self::VerifyEmail => "verify_email",
+        }
+    }
+}
+
 /// Stores recovery tokens, invitations and outbox mail, and changes passwords.
 #[async_trait]
 pub trait RecoveryStore: Send + Sync {
-    /// Stores a reset token (hash) for a user.
-    async fn create_reset_token(
+    /// Stores an e-mailed token (its hash) for a user.
+    async fn create_email_token(
         &self,
         tenant: TenantId,
         user: UserId,
+        purpose: TokenPurpose,
         token_hash: &str,
         at: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError>;
-    /// Spends an unexpired, unused reset token; returns its user, or `None`.
-    async fn consume_reset_token(
+    /// Spends an unexpired, unused token of `purpose`; returns its user, or `None`.
+    async fn consume_email_token(
         &self,
         tenant: TenantId,
+        purpose: TokenPurpose,
         token_hash: &str,
         now: OffsetDateTime,
     ) -> Result<Option<UserId>, StoreError>;
@@ -56,6 +77,13 @@ pub trait RecoveryStore: Send + Sync {
         tenant: TenantId,
         user: UserId,
         hash: &PasswordHash,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// Marks a user's current address as verified (first time only), or `NotFound`.
+    async fn set_email_verified(
+        &self,
+        tenant: TenantId,
+        user: UserId,
         at: OffsetDateTime,
     ) -> Result<(), StoreError>;
     /// Stores an invitation (token hash).

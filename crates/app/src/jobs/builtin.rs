@@ -45,8 +45,13 @@ impl JobPayload for Noop {
 }
 
 /// Registers the built-in handlers.
-pub fn register(registry: &mut Registry, db: &Arc<dyn Database>, clock: Arc<dyn Clock>) {
-    crate::recovery::register(registry, db, clock.clone());
+pub fn register(
+    registry: &mut Registry,
+    db: &Arc<dyn Database>,
+    clock: Arc<dyn Clock>,
+    mailer: Arc<dyn crate::mail::Mailer>,
+) {
+    crate::recovery::register(registry, db, clock.clone(), mailer);
     let jobs = db.jobs();
     let (db2, clock2) = (db.clone(), clock.clone());
     registry.register::<PurgeAuthState, _, _>(KindOptions::default(), move |_ctx, _p| {

@@ -43,21 +43,6 @@ struct ImportOut {
     rows: Vec<ImportRow>,
 }
 
-fn link_base(s: &AppState, headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    format!(
-        "{}://{host}",
-        if s.settings.external_tls {
-            "https"
-        } else {
-            "http"
-        }
-    )
-}
-
 /// `POST /v1/users/invitations`
 async fn invite(
     State(s): State<AppState>,
@@ -83,7 +68,7 @@ async fn invite(
             &tenant,
             &email,
             role,
-            &link_base(&s, &headers),
+            &super::link_base(&s, &tenant, &headers),
         )
         .await?;
     Ok((
@@ -123,7 +108,7 @@ async fn import(
             &caller,
             &tenant,
             &body,
-            &link_base(&s, &headers),
+            &super::link_base(&s, &tenant, &headers),
         )
         .await?;
     let invited = rows.iter().filter(|r| r.status == "invited").count();

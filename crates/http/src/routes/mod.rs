@@ -14,6 +14,7 @@ mod recovery;
 mod roles;
 mod tenant;
 mod users;
+mod verification;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -31,6 +32,7 @@ pub(crate) fn v1() -> Router<AppState> {
         .merge(invitations::router())
         .merge(roles::router())
         .merge(users::router())
+        .merge(verification::router())
         .merge(audit::router())
         .nest(
             "/platform",
@@ -38,6 +40,32 @@ pub(crate) fn v1() -> Router<AppState> {
                 .merge(platform_jobs::router())
                 .merge(platform_audit::router()),
         )
+}
+
+/// `scheme://host[:port]` for links mailed on behalf of `tenant`: the tenant's own host
+/// (never the request's `Host`, see `TenantService::public_host`), keeping the port the
+/// request came in on so links work in development (`demo.localhost:8080`).
+pub(crate) fn link_base(
+    s: &AppState,
+    tenant: &nexus_domain::tenancy::Tenant,
+    headers: &axum::http::HeaderMap,
+) -> String {
+    let port = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| h.rsplit_once(':'))
+        .map(|(_, p)| p)
+        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let scheme = if s.settings.external_tls {
+        "https"
+    } else {
+        "http"
+    };
+    let host = s.services.tenants.public_host(tenant);
+    match port {
+        Some(p) => format!("{scheme}://{host}:{p}"),
+        None => format!("{scheme}://{host}"),
+    }
 }
 
 /// Unmatched routes.

@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{CurrentTenant, JsonBody, Meta, QueryParams, SignedIn};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -54,22 +54,13 @@ async fn forgot(
     headers: HeaderMap,
     JsonBody(body): JsonBody<ForgotIn>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = if s.settings.external_tls {
-        "https"
-    } else {
-        "http"
-    };
     s.services
         .auth
         .forgot_password(
             &s.services.jobs,
             &tenant,
             &body.email,
-            &format!("{scheme}://{host}"),
+            &super::link_base(&s, &tenant, &headers),
             meta,
         )
         .await?;

@@ -2,12 +2,12 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{JsonBody, QueryParams, SignedIn};
+use crate::extract::{CurrentTenant, JsonBody, QueryParams, SignedIn};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
-use nexus_app::accounts::CreateAccount;
+use nexus_app::accounts::{AddressProof, CreateAccount};
 use nexus_domain::FieldErrors;
 use nexus_domain::UserId;
 use nexus_domain::access::RoleRef;
@@ -55,6 +55,9 @@ struct UserOut {
     email: String,
     display_name: String,
     role: &'static str,
+    email_verified: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    email_verified_at: Option<time::OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     created_at: time::OffsetDateTime,
 }
@@ -66,6 +69,8 @@ impl From<User> for UserOut {
             email: u.email.as_str().to_owned(),
             display_name: u.display_name,
             role: u.role.as_str(),
+            email_verified: u.email_verified_at.is_some(),
+            email_verified_at: u.email_verified_at,
             created_at: u.created_at,
         }
     }
@@ -124,14 +129,19 @@ async fn list(
 /// `POST /v1/users`
 async fn create(
     State(s): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
     signed: SignedIn,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<CreateIn>,
 ) -> Result<(StatusCode, Json<UserOut>), ApiError> {
     let cmd = parse_create(&body).map_err(ApiError::validation)?;
+    let proof = AddressProof::SendLink {
+        link_base: super::link_base(&s, &tenant, &headers),
+    };
     let user = s
         .services
         .accounts
-        .create(&signed.caller(), signed.auth.session.tenant, cmd)
+        .create_with(&signed.caller(), signed.auth.session.tenant, cmd, proof)
         .await?;
     Ok((StatusCode::CREATED, Json(user.into())))
 }

@@ -187,6 +187,17 @@ pub struct RedisConfig {
     pub timeout: Duration,
 }
 
+/// Outgoing mail.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// SMTP relay URL; `None` sends to the development outbox.
+    pub smtp_url: Option<SecretString>,
+    /// The `From` mailbox.
+    pub from: String,
+    /// Per-connection and per-command SMTP timeout.
+    pub timeout: Duration,
+}
+
 /// The whole, validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -202,6 +213,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// Redis.
     pub redis: RedisConfig,
+    /// Outgoing mail.
+    pub mail: MailConfig,
     /// Tenant cache TTL.
     pub tenancy_cache_ttl: Duration,
     /// Demo seeding.

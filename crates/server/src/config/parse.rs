@@ -1,8 +1,8 @@
 //! Turning layered text values into typed settings, one key at a time.
 
 use super::{
-    Backend, Config, ConfigError, DatabaseConfig, DemoSeed, HttpConfig, LogFormat, RedisConfig,
-    Role, Source, WorkerConfig,
+    Backend, Config, ConfigError, DatabaseConfig, DemoSeed, HttpConfig, LogFormat, MailConfig,
+    RedisConfig, Role, Source, WorkerConfig,
 };
 use ipnet::IpNet;
 use secrecy::SecretString;
@@ -71,6 +71,10 @@ pub(super) fn build(raw: &Raw, unknown_env: Vec<String>) -> Result<Config, Confi
         .is_some_and(|u| !(u.starts_with("redis://") || u.starts_with("rediss://")))
     {
         return Err(p.invalid("redis.url", "must start with redis:// or rediss://"));
+    }
+    let smtp_url = p.optional("mail.smtp_url");
+    if let Some(u) = &smtp_url {
+        nexus_mail::check_url(u).map_err(|m| p.invalid("mail.smtp_url", &m))?;
     }
     let app_role = p.optional("database.app_role");
     if app_role
@@ -146,6 +150,13 @@ pub(super) fn build(raw: &Raw, unknown_env: Vec<String>) -> Result<Config, Confi
             url: redis_url.map(SecretString::from),
             prefix: p.text("redis.prefix"),
             timeout: p.with("redis.timeout", parse_duration)?,
+        },
+        mail: MailConfig {
+            smtp_url: smtp_url.map(SecretString::from),
+            from: p.with("mail.from", |v| {
+                nexus_mail::check_from(v).map(|()| v.to_owned())
+            })?,
+            timeout: p.with("mail.timeout", parse_duration)?,
         },
         tenancy_cache_ttl: p.with("tenancy.cache_ttl", parse_duration)?,
         demo_seed: p.with("demo.seed", |v| match v {

@@ -43,6 +43,13 @@ fn rules() -> Vec<(&'static str, &'static str, Access)> {
         ("POST", "/v1/auth/mfa/recovery-codes", SignedIn),
         ("POST", "/v1/auth/password/forgot", Public),
         ("POST", "/v1/auth/password/reset", Public),
+        ("POST", "/v1/auth/email-verification", SignedIn),
+        ("POST", "/v1/auth/verify-email", Public),
+        (
+            "POST",
+            "/v1/users/{id}/email-verification",
+            Perm(P::UserWrite),
+        ),
         ("GET", "/v1/outbox", Perm(P::TenantWrite)),
         ("POST", "/v1/users/invitations", Perm(P::UserInvite)),
         ("POST", "/v1/users/import", Perm(P::UserInvite)),
@@ -255,6 +262,7 @@ fn body_for(method: &str, path: &str, caller: &Caller, n: u32) -> Option<Value> 
         ("POST", "/v1/auth/login") => Some(json!({ "email": email, "password": PW })),
         ("POST", "/v1/auth/password/forgot") => Some(json!({ "email": email })),
         ("POST", "/v1/auth/password/reset") => Some(json!({ "token": "nope", "password": PW })),
+        ("POST", "/v1/auth/verify-email") => Some(json!({ "token": "nope" })),
         ("POST", "/v1/users/invitations") => {
             Some(json!({ "email": format!("inv{n}@acme.example"), "role": "learner" }))
         }

@@ -150,14 +150,21 @@ async fn tenant_and_user_lifecycle_from_the_command_line() {
         .await
         .unwrap();
     assert_eq!(users.total, 2);
+    let clock: std::sync::Arc<dyn nexus_domain::Clock> =
+        std::sync::Arc::new(nexus_domain::SystemClock);
+    let audit = nexus_app::audit::AuditService::new(store.audit(), clock.clone());
+    let jobs = nexus_app::jobs::JobService::new(
+        store.jobs(),
+        std::sync::Arc::new(nexus_app::jobs::Registry::new()),
+        clock.clone(),
+        audit.clone(),
+    );
     let accounts = nexus_app::accounts::AccountService::new(
-        store.users(),
-        std::sync::Arc::new(nexus_domain::SystemClock),
+        store.clone(),
+        jobs,
+        clock,
         nexus_app::accounts::HashParams::default(),
-        nexus_app::audit::AuditService::new(
-            store.audit(),
-            std::sync::Arc::new(nexus_domain::SystemClock),
-        ),
+        audit,
     );
     let login = |email: &str, pw: &str| {
         let accounts = accounts.clone();

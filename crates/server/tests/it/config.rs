@@ -85,6 +85,13 @@ fn each_bad_value_names_its_key_and_source() {
             "database.app_role",
         ),
         ("NEXUS_HTTP_EXTERNAL_TLS", "perhaps", "http.external_tls"),
+        (
+            "NEXUS_MAIL_SMTP_URL",
+            "mail.example.com:25",
+            "mail.smtp_url",
+        ),
+        ("NEXUS_MAIL_FROM", "not an address", "mail.from"),
+        ("NEXUS_MAIL_TIMEOUT", "forever", "mail.timeout"),
     ];
     for (var, value, key) in cases {
         let err = Config::load(None, &env(&[(var, value)])).unwrap_err();
@@ -102,6 +109,18 @@ fn secrets_never_appear_in_errors_or_rendering() {
     let err =
         Config::load(None, &env(&[("NEXUS_HTTP_PLATFORM_TOKEN", "tiny-secret")])).unwrap_err();
     assert!(!err.to_string().contains("tiny-secret"), "{err}");
+    for bad_relay in [
+        "smtp://mailer:relaysecret@mail.example.com:notaport",
+        "smtps://mailer:relaysecret@:465",
+        "ftp://mailer:relaysecret@mail.example.com",
+    ] {
+        let err = Config::load(None, &env(&[("NEXUS_MAIL_SMTP_URL", bad_relay)])).unwrap_err();
+        assert!(
+            err.to_string().starts_with("invalid config: mail.smtp_url"),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("relaysecret"), "{err}");
+    }
     let c = Config::load(
         None,
         &env(&[
@@ -111,6 +130,10 @@ fn secrets_never_appear_in_errors_or_rendering() {
             ),
             ("NEXUS_REDIS_URL", "redis://:redispass@cache:6379/0"),
             (
+                "NEXUS_MAIL_SMTP_URL",
+                "smtp://mailer:relaypass@mail.example.com:587?tls=required",
+            ),
+            (
                 "NEXUS_HTTP_PLATFORM_TOKEN",
                 "an-operator-token-that-is-long-enough",
             ),
@@ -118,7 +141,7 @@ fn secrets_never_appear_in_errors_or_rendering() {
     )
     .unwrap();
     let out = c.render();
-    for secret in ["hunter2", "redispass", "an-operator-token"] {
+    for secret in ["hunter2", "redispass", "relaypass", "an-operator-token"] {
         assert!(!out.contains(secret), "{secret} leaked: {out}");
     }
     assert!(out.contains("postgres://app:[redacted]@db.internal:5432/nexus"));

@@ -13,6 +13,7 @@ mod authz;
 mod cli;
 mod config;
 mod contract;
+mod email;
 mod harness;
 mod http_api;
 mod jobs;

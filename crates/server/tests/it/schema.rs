@@ -93,6 +93,7 @@ async fn row_level_security_hides_other_tenants_rows() {
                 display_name: format!("User {n}"),
                 role: nexus_domain::user::Role::Learner,
                 password_hash: nexus_domain::user::PasswordHash::from_phc("x".into()),
+                email_verified_at: None,
             };
             db.users()
                 .create(id, UserId::generate(&clock), &user, clock.now())

@@ -195,5 +195,6 @@ fn new_user(email: &str, name: &str, role: Role) -> NewUser {
         password_hash: PasswordHash::from_phc(
             "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA".to_owned(),
         ),
+        email_verified_at: None,
     }
 }

@@ -4,46 +4,75 @@ use super::identity::session_user;
 use super::*;
 
 pub(super) async fn recovery_store_lifecycle(db: Arc<dyn Database>) {
-    use crate::{Invitation, OutboxMail};
+    use crate::{Invitation, OutboxMail, StoreError, TokenPurpose};
     let c = clock();
     let (t, u) = session_user(&db, &c, "recovery").await;
     let (other, _) = session_user(&db, &c, "recovery-2").await;
     let rec = db.recovery();
     let hour = time::Duration::hours(1);
 
-    rec.create_reset_token(t, u, &hash_token("reset-1"), c.now(), c.now() + hour)
+    let (reset, verify) = (TokenPurpose::ResetPassword, TokenPurpose::VerifyEmail);
+    rec.create_email_token(t, u, reset, &hash_token("reset-1"), c.now(), c.now() + hour)
         .await
         .unwrap();
+    let spend = |tenant, purpose, token: &'static str, at| {
+        let rec = rec.clone();
+        async move {
+            rec.consume_email_token(tenant, purpose, &hash_token(token), at)
+                .await
+                .unwrap()
+        }
+    };
     assert_eq!(
-        rec.consume_reset_token(other, &hash_token("reset-1"), c.now())
-            .await
-            .unwrap(),
+        spend(other, reset, "reset-1", c.now()).await,
         None,
         "per tenant"
     );
     assert_eq!(
-        rec.consume_reset_token(t, &hash_token("reset-1"), c.now())
-            .await
-            .unwrap(),
-        Some(u)
+        spend(t, verify, "reset-1", c.now()).await,
+        None,
+        "a reset link does not verify an address"
     );
+    assert_eq!(spend(t, reset, "reset-1", c.now()).await, Some(u));
     assert_eq!(
-        rec.consume_reset_token(t, &hash_token("reset-1"), c.now())
-            .await
-            .unwrap(),
+        spend(t, reset, "reset-1", c.now()).await,
         None,
         "single use"
     );
-    rec.create_reset_token(t, u, &hash_token("reset-2"), c.now(), c.now() + hour)
+    rec.create_email_token(t, u, reset, &hash_token("reset-2"), c.now(), c.now() + hour)
         .await
         .unwrap();
     assert_eq!(
-        rec.consume_reset_token(t, &hash_token("reset-2"), c.now() + hour)
-            .await
-            .unwrap(),
+        spend(t, reset, "reset-2", c.now() + hour).await,
         None,
         "expired"
     );
+
+    // Verification: the first time sticks, a second link does not move it.
+    rec.create_email_token(
+        t,
+        u,
+        verify,
+        &hash_token("verify-1"),
+        c.now(),
+        c.now() + hour,
+    )
+    .await
+    .unwrap();
+    assert_eq!(spend(t, verify, "verify-1", c.now()).await, Some(u));
+    assert_eq!(db.users().get(t, u).await.unwrap().email_verified_at, None);
+    rec.set_email_verified(t, u, c.now()).await.unwrap();
+    let first = db.users().get(t, u).await.unwrap().email_verified_at;
+    assert_eq!(
+        first.map(time::OffsetDateTime::unix_timestamp),
+        Some(c.now().unix_timestamp())
+    );
+    rec.set_email_verified(t, u, c.now() + hour).await.unwrap();
+    assert_eq!(db.users().get(t, u).await.unwrap().email_verified_at, first);
+    assert!(matches!(
+        rec.set_email_verified(other, u, c.now()).await,
+        Err(StoreError::NotFound)
+    ));
 
     let new_hash = nexus_domain::user::PasswordHash::from_phc(
         "$argon2id$v=19$m=8,t=1,p=1$bmV3c2FsdA$bmV3".into(),
@@ -111,7 +140,8 @@ pub(super) async fn recovery_store_lifecycle(db: Arc<dyn Database>) {
     assert_eq!(rec.outbox(t, 1).await.unwrap().len(), 1);
     assert!(rec.outbox(other, 10).await.unwrap().is_empty());
 
-    // Retention: two reset tokens and one invitation expire at now + 1 h; mail was created now.
+    // Retention: two reset tokens, one verification token and one invitation expire at
+    // now + 1 h; mail was created now.
     assert_eq!(rec.purge(t, c.now(), c.now()).await.unwrap(), 0);
     assert_eq!(
         rec.purge(
@@ -121,7 +151,7 @@ pub(super) async fn recovery_store_lifecycle(db: Arc<dyn Database>) {
         )
         .await
         .unwrap(),
-        5
+        6
     );
     assert!(rec.outbox(t, 10).await.unwrap().is_empty());
 }

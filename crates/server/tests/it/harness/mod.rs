@@ -7,6 +7,7 @@
 pub mod db;
 pub mod proxy;
 pub mod raw;
+pub mod smtp;
 
 pub use db::TestDb;
 
