@@ -53,6 +53,18 @@ impl Caller {
         }
     }
 
+    /// `Forbidden` unless the caller may operate the platform (operator token, CLI, the
+    /// system, or a platform_admin user).
+    pub fn require_platform(&self) -> Result<(), AppError> {
+        if self.actor.is_platform() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                nexus_domain::access::Permission::PlatformOperate.as_str(),
+            ))
+        }
+    }
+
     /// `Forbidden` unless the caller holds `p` in `tenant`.
     pub fn require(
         &self,

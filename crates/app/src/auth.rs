@@ -253,7 +253,8 @@ impl AuthService {
     }
 
     /// What a fresh session owes: a code if the user enrolled TOTP, enrolment if the
-    /// tenant requires a second factor for their role, otherwise nothing.
+    /// tenant requires a second factor for any role they hold (their account role or a
+    /// granted one) or they hold platform_admin, otherwise nothing.
     async fn mfa_state_for(&self, tenant: &Tenant, user: &User) -> Result<MfaState, AppError> {
         let enrolled = self
             .mfa
@@ -261,11 +262,17 @@ impl AuthService {
             .await
             .map_err(|e| AppError::from_store("mfa", e))?
             .is_some_and(|t| t.confirmed_at.is_some());
-        let required = tenant
-            .settings
-            .mfa_required_roles
+        let mut held = self
+            .roles
+            .roles
+            .grants(tenant.id, user.id)
+            .await
+            .map_err(|e| AppError::from_store("role", e))?;
+        held.push(builtin_role(user.role).as_str().to_owned());
+        let platform = BuiltinRole::PlatformAdmin.as_str();
+        let required = held
             .iter()
-            .any(|r| r == builtin_role(user.role).as_str());
+            .any(|r| r == platform || tenant.settings.mfa_required_roles.contains(r));
         Ok(match (enrolled, required) {
             (true, _) => MfaState::Pending,
             (false, true) => MfaState::EnrollRequired,

@@ -74,6 +74,7 @@ impl TenantService {
 
     /// Creates a tenant; `slug_taken` if the slug is in use. Audited.
     pub async fn create(&self, caller: &Caller, new: NewTenant) -> Result<Tenant, AppError> {
+        caller.require_platform()?;
         let id = TenantId::generate(self.clock.as_ref());
         let tenant = self
             .store
@@ -136,6 +137,7 @@ impl TenantService {
         id: TenantId,
         patch: TenantPatch,
     ) -> Result<Tenant, AppError> {
+        caller.require_platform()?;
         let before = self.get(id).await?;
         let after = patch.apply(before.clone(), self.clock.now());
         self.store
@@ -170,6 +172,7 @@ impl TenantService {
         id: TenantId,
         status: TenantStatus,
     ) -> Result<Tenant, AppError> {
+        caller.require_platform()?;
         self.update(
             caller,
             id,
@@ -188,6 +191,7 @@ impl TenantService {
         id: TenantId,
         domain: &DomainName,
     ) -> Result<Tenant, AppError> {
+        caller.require_platform()?;
         self.store
             .add_domain(id, domain, self.clock.now())
             .await
@@ -216,6 +220,7 @@ impl TenantService {
         id: TenantId,
         domain: &DomainName,
     ) -> Result<Tenant, AppError> {
+        caller.require_platform()?;
         self.store
             .remove_domain(id, domain)
             .await

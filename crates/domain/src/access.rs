@@ -55,11 +55,15 @@ pub enum Permission {
     /// Change plan and billing details.
     #[serde(rename = "billing:write")]
     BillingWrite,
+    /// Operate the platform across tenants (`/v1/platform/*`). Only the platform_admin
+    /// role holds it, and only a platform operator can grant it.
+    #[serde(rename = "platform:operate")]
+    PlatformOperate,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Self::TenantRead,
         Self::TenantWrite,
         Self::UserRead,
@@ -74,6 +78,7 @@ impl Permission {
         Self::ReportRead,
         Self::BillingRead,
         Self::BillingWrite,
+        Self::PlatformOperate,
     ];
 
     /// The wire name, e.g. `user:invite`.
@@ -93,6 +98,7 @@ impl Permission {
             Self::ReportRead => "report:read",
             Self::BillingRead => "billing:read",
             Self::BillingWrite => "billing:write",
+            Self::PlatformOperate => "platform:operate",
         }
     }
 
@@ -109,6 +115,10 @@ impl Permission {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BuiltinRole {
+    /// Operates the platform across tenants, signed in as a person (so every action is
+    /// attributed to them), with a second factor always required. Granted only by a
+    /// platform operator (operator token or CLI).
+    PlatformAdmin,
     /// Owns the tenant: everything, including billing.
     TenantOwner,
     /// Runs the tenant day to day: everything but billing changes.
@@ -125,7 +135,8 @@ pub enum BuiltinRole {
 
 impl BuiltinRole {
     /// Every built-in role.
-    pub const ALL: [BuiltinRole; 6] = [
+    pub const ALL: [BuiltinRole; 7] = [
+        Self::PlatformAdmin,
         Self::TenantOwner,
         Self::TenantAdmin,
         Self::Instructor,
@@ -137,6 +148,7 @@ impl BuiltinRole {
     /// The wire and storage name.
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::PlatformAdmin => "platform_admin",
             Self::TenantOwner => "tenant_owner",
             Self::TenantAdmin => "tenant_admin",
             Self::Instructor => "instructor",
@@ -155,9 +167,11 @@ impl BuiltinRole {
     pub fn permissions(self) -> BTreeSet<Permission> {
         use Permission as P;
         let all: BTreeSet<Permission> = Permission::ALL.into_iter().collect();
+        let tenant_wide = || all.iter().copied().filter(|p| *p != P::PlatformOperate);
         match self {
-            Self::TenantOwner => all,
-            Self::TenantAdmin => all.into_iter().filter(|p| *p != P::BillingWrite).collect(),
+            Self::PlatformAdmin => all,
+            Self::TenantOwner => tenant_wide().collect(),
+            Self::TenantAdmin => tenant_wide().filter(|p| *p != P::BillingWrite).collect(),
             Self::Instructor => [
                 P::CourseRead,
                 P::CourseWrite,
@@ -211,14 +225,28 @@ impl Actor {
         }
     }
 
-    /// Whether the actor holds `p` in `tenant`. Platform operators hold everything.
+    /// Whether the actor holds `p` in `tenant`. Platform operators, and users holding
+    /// `platform:operate`, hold everything everywhere.
     pub fn can(&self, tenant: TenantId, p: Permission) -> bool {
         match self {
             Self::User {
                 tenant: t,
                 permissions,
                 ..
-            } => *t == tenant && permissions.contains(&p),
+            } => {
+                permissions.contains(&Permission::PlatformOperate)
+                    || (*t == tenant && permissions.contains(&p))
+            }
+            Self::Platform | Self::System => true,
+            Self::Anonymous => false,
+        }
+    }
+
+    /// Whether the actor may operate the platform (`/v1/platform/*`, cross-tenant jobs
+    /// and audit): the operator token, the CLI, the system, or a platform_admin user.
+    pub fn is_platform(&self) -> bool {
+        match self {
+            Self::User { permissions, .. } => permissions.contains(&Permission::PlatformOperate),
             Self::Platform | Self::System => true,
             Self::Anonymous => false,
         }
@@ -238,9 +266,13 @@ mod tests {
         assert!(Permission::parse("user:fly").is_err());
         let owner = BuiltinRole::TenantOwner.permissions();
         for r in BuiltinRole::ALL {
-            assert!(r.permissions().is_subset(&owner), "{r:?} exceeds the owner");
+            if r != BuiltinRole::PlatformAdmin {
+                assert!(r.permissions().is_subset(&owner), "{r:?} exceeds the owner");
+                assert!(!r.permissions().contains(&Permission::PlatformOperate));
+            }
             assert_eq!(BuiltinRole::parse(r.as_str()), Some(r));
         }
+        assert!(owner.is_subset(&BuiltinRole::PlatformAdmin.permissions()));
         assert!(
             !BuiltinRole::TenantAdmin
                 .permissions()
@@ -251,6 +283,27 @@ mod tests {
                 .permissions()
                 .contains(&Permission::AuditRead)
         );
+    }
+
+    #[test]
+    fn only_platform_operate_crosses_tenants() {
+        let (home, other) = (
+            TenantId::from_uuid(uuid::Uuid::now_v7()),
+            TenantId::from_uuid(uuid::Uuid::now_v7()),
+        );
+        let user = |role: BuiltinRole| Actor::User {
+            tenant: home,
+            user: UserId::from_uuid(uuid::Uuid::now_v7()),
+            permissions: role.permissions(),
+        };
+        let owner = user(BuiltinRole::TenantOwner);
+        assert!(owner.can(home, Permission::UserWrite));
+        assert!(!owner.can(other, Permission::UserRead));
+        assert!(!owner.is_platform());
+        let ops = user(BuiltinRole::PlatformAdmin);
+        assert!(ops.can(other, Permission::UserWrite));
+        assert!(ops.is_platform());
+        assert!(Actor::Platform.is_platform() && !Actor::Anonymous.is_platform());
     }
 }
 

@@ -64,6 +64,15 @@ impl ApiError {
         self
     }
 
+    /// Whether this is a failure to find the request's tenant (unknown, suspended, or
+    /// named inconsistently), as opposed to a failure of the credential itself.
+    pub(crate) fn is_tenant_resolution(&self) -> bool {
+        matches!(
+            self.code,
+            "tenant_not_found" | "tenant_suspended" | "bad_request"
+        )
+    }
+
     /// 400: the body is not JSON or not the JSON we read.
     pub fn malformed(detail: impl Into<String>) -> Self {
         Self::new(

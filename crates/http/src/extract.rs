@@ -15,6 +15,7 @@ use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::{StatusCode, header, request::Parts};
 use nexus_app::{Caller, RequestMeta};
 use nexus_domain::FieldErrors;
+use nexus_domain::access::Permission;
 use nexus_domain::tenancy::Tenant;
 use serde::de::DeserializeOwned;
 
@@ -139,8 +140,9 @@ impl FromRequestParts<AppState> for CurrentTenant {
     }
 }
 
-/// A platform operator, authenticated by the configured bearer token, as an audit
-/// [`Caller`].
+/// A platform operator as an audit [`Caller`]: the configured operator token, or a
+/// signed-in user of some tenant (addressed as usual, e.g. `X-Tenant`) who holds
+/// `platform:operate` (the platform_admin role) and has completed their second factor.
 pub(crate) struct PlatformAdmin(pub Caller);
 
 /// Request facts for the audit trail: client IP (after the proxy rule), user agent and
@@ -183,6 +185,25 @@ impl FromRequestParts<AppState> for PlatformAdmin {
                     actor,
                     meta: request_meta(parts),
                 }))
+            }
+            _ if presented.is_some() || cookie(parts, SESSION_COOKIE).is_some() => {
+                let signed = match SignedIn::from_request_parts(parts, state).await {
+                    Ok(s) => s,
+                    // No tenant to look the session up in: not a credential we know.
+                    Err(e) if e.is_tenant_resolution() => {
+                        return Err(nexus_app::AppError::Unauthenticated.into());
+                    }
+                    Err(e) => return Err(e),
+                };
+                if signed
+                    .auth
+                    .permissions
+                    .contains(&Permission::PlatformOperate)
+                {
+                    Ok(Self(signed.caller()))
+                } else {
+                    Err(nexus_app::AppError::Forbidden(Permission::PlatformOperate.as_str()).into())
+                }
             }
             _ => Err(ApiError::from(nexus_app::AppError::Unauthenticated)),
         }

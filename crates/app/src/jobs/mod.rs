@@ -172,6 +172,7 @@ impl JobService {
 
     /// Requeues a dead or cancelled job with a fresh attempt budget. Audited.
     pub async fn retry(&self, caller: &Caller, id: JobId) -> Result<Job, AppError> {
+        caller.require_platform()?;
         let job = self
             .store
             .retry(id, self.clock.now())
@@ -185,6 +186,7 @@ impl JobService {
 
     /// Cancels a queued job. Audited.
     pub async fn cancel(&self, caller: &Caller, id: JobId) -> Result<Job, AppError> {
+        caller.require_platform()?;
         let job = self
             .store
             .cancel(id, self.clock.now())
@@ -198,6 +200,7 @@ impl JobService {
 
     /// Deletes every dead job; returns how many. Audited.
     pub async fn purge_dead(&self, caller: &Caller) -> Result<u64, AppError> {
+        caller.require_platform()?;
         let n = self
             .store
             .purge_dead()

@@ -96,13 +96,21 @@ pub(super) async fn tenant(cmd: TenantCommand, config: &Config) -> Result<(), Cl
 
 /// `nexus user …`
 pub(super) async fn user(cmd: UserCommand, config: &Config) -> Result<(), CliError> {
-    let UserCommand::Create {
-        tenant,
-        email,
-        name,
-        role,
-        password_stdin,
-    } = cmd;
+    let (tenant, email, name, role, password_stdin) = match cmd {
+        UserCommand::Create {
+            tenant,
+            email,
+            name,
+            role,
+            password_stdin,
+        } => (tenant, email, name, role, password_stdin),
+        UserCommand::Roles {
+            tenant,
+            email,
+            add,
+            remove,
+        } => return super::roles::run(&tenant, &email, &add, &remove, config).await,
+    };
     let slug = field("--tenant", TenantSlug::parse(&tenant))?;
     let email = field("--email", Email::parse(&email))?;
     let display_name = field("--name", parse_name(&name))?;

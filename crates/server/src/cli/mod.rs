@@ -6,6 +6,7 @@ mod admin;
 mod audit;
 mod jobs;
 mod progress;
+mod roles;
 
 use crate::config::Config;
 use clap::{Args, Parser, Subcommand};
@@ -158,6 +159,22 @@ pub enum UserCommand {
         /// Read the password from standard input instead of generating one.
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Show or change an account's granted roles. Only here (or with the operator token)
+    /// can `platform_admin` be granted: no tenant role holds `platform:operate`.
+    Roles {
+        /// The tenant's slug.
+        #[arg(long)]
+        tenant: String,
+        /// The account's login e-mail.
+        #[arg(long)]
+        email: String,
+        /// Grant a role (`platform_admin`, `auditor`, `custom:<id>`, …); repeatable.
+        #[arg(long)]
+        add: Vec<String>,
+        /// Take a role away; repeatable.
+        #[arg(long)]
+        remove: Vec<String>,
     },
 }
 

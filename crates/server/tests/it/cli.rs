@@ -126,6 +126,45 @@ async fn tenant_and_user_lifecycle_from_the_command_line() {
         "a supplied password is not echoed"
     );
 
+    // Roles: only the operator can hand out platform_admin; changes are audited.
+    let roles = |extra: &[&str]| {
+        let mut args = vec![
+            "user",
+            "roles",
+            "--tenant",
+            "river-school",
+            "--email",
+            "pupil@river.example",
+        ];
+        args.extend_from_slice(extra);
+        nexus(&db, &args)
+    };
+    let out = ok(&roles(&["--add", "platform_admin", "--add", "auditor"]));
+    assert!(out.contains("granted: auditor, platform_admin"), "{out}");
+    let out = ok(&roles(&["--remove", "platform_admin"]));
+    assert!(out.contains("granted: auditor"), "{out}");
+    let bad = roles(&["--add", "overlord"]);
+    assert_eq!(bad.status.code(), Some(1), "{bad:?}");
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--add"),
+        "{bad:?}"
+    );
+    let ghost = nexus(
+        &db,
+        &[
+            "user",
+            "roles",
+            "--tenant",
+            "river-school",
+            "--email",
+            "ghost@river.example",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&ghost.stderr).contains("no account ghost@river.example"),
+        "{ghost:?}"
+    );
+
     let out = ok(&nexus(&db, &["tenant", "suspend", "river-school"]));
     assert!(out.contains("now suspended"));
     let out = ok(&nexus(&db, &["tenant", "list", "--status", "suspended"]));

@@ -2,8 +2,10 @@
 //! recovery codes, a separate lock for code guessing, and tenant MFA policy.
 
 use crate::harness::{TestApp, problem};
+use nexus_domain::access::{BuiltinRole, RoleRef};
 use nexus_domain::mfa::{base32_decode, code_at};
 use nexus_domain::user::Role;
+use nexus_domain::{TenantId, UserId};
 use serde_json::{Value, json};
 
 const PW: &str = "correct horse battery staple";
@@ -302,4 +304,154 @@ async fn tenant_policy_forces_enrolment_for_chosen_roles() {
     );
     let (_, mfa) = login(&app, "pupil@school.example").await;
     assert_eq!(mfa, "none");
+
+    // The policy follows granted roles too, not just the account role.
+    let patch = app
+        .platform(reqwest::Method::PATCH, &format!("/tenants/{}", t.id))
+        .json(&json!({ "settings": { "mfa_required_roles": ["auditor"] } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patch.status(), 200);
+    let pupil = user_id(&app, t.id, "pupil@school.example").await;
+    grant(&app, t.id, pupil, &[BuiltinRole::Auditor]).await;
+    let (_, mfa) = login(&app, "pupil@school.example").await;
+    assert_eq!(
+        mfa, "enroll_required",
+        "auditor is granted, not the account role"
+    );
+}
+
+async fn user_id(app: &TestApp, tenant: TenantId, email: &str) -> UserId {
+    let q = nexus_domain::user::UserQuery {
+        search: Some(email.to_owned()),
+        ..Default::default()
+    };
+    let caller = nexus_app::Caller::system();
+    app.wired
+        .services
+        .accounts
+        .list(&caller, tenant, &q)
+        .await
+        .unwrap()
+        .items[0]
+        .id
+}
+
+async fn grant(app: &TestApp, tenant: TenantId, user: UserId, roles: &[BuiltinRole]) {
+    let roles = roles.iter().map(|r| RoleRef::Builtin(*r)).collect();
+    app.wired
+        .services
+        .roles
+        .set_user_roles(&nexus_app::Caller::cli(), tenant, user, roles)
+        .await
+        .unwrap();
+}
+
+/// platform_admin: a person, not a shared token. Only the platform can grant it; its
+/// holder must have a second factor; then they operate `/v1/platform/*` under their own
+/// name in the audit trail.
+#[tokio::test]
+async fn platform_admins_are_people_with_a_second_factor() {
+    let app = TestApp::spawn().await;
+    let t = app
+        .user("school", "owner@school.example", PW, Role::Admin)
+        .await;
+    app.user("school", "ops@school.example", PW, Role::Learner)
+        .await;
+    let owner_id = user_id(&app, t, "owner@school.example").await;
+    let ops_id = user_id(&app, t, "ops@school.example").await;
+    grant(&app, t, owner_id, &[BuiltinRole::TenantOwner]).await;
+    let platform_get = |token: String| {
+        app.client
+            .get(app.url("/v1/platform/tenants"))
+            .header("host", "school.localhost")
+            .bearer_auth(token)
+            .send()
+    };
+
+    // A tenant owner holds everything in the tenant, and still cannot reach the platform
+    // or hand out the permission that does.
+    let (owner, mfa) = login(&app, "owner@school.example").await;
+    assert_eq!(mfa, "none");
+    problem(platform_get(owner.clone()).await.unwrap(), 403, "forbidden").await;
+    let put = app
+        .client
+        .put(app.url(&format!("/v1/users/{ops_id}/roles")))
+        .header("host", "school.localhost")
+        .bearer_auth(&owner)
+        .json(&json!({ "roles": ["platform_admin"] }))
+        .send()
+        .await
+        .unwrap();
+    problem(put, 403, "forbidden").await;
+    let custom = post(
+        &app,
+        "/v1/roles",
+        &owner,
+        Some(json!({ "name": "Sneaky", "permissions": ["platform:operate"] })),
+    )
+    .await;
+    problem(custom, 403, "forbidden").await;
+
+    // The platform grants it (what `nexus user roles --add platform_admin` calls).
+    grant(&app, t, ops_id, &[BuiltinRole::PlatformAdmin]).await;
+    let (ops, mfa) = login(&app, "ops@school.example").await;
+    assert_eq!(
+        mfa, "enroll_required",
+        "platform_admin always needs a second factor"
+    );
+    problem(
+        platform_get(ops.clone()).await.unwrap(),
+        401,
+        "mfa_required",
+    )
+    .await;
+    enrol(&app, &ops).await;
+    assert_eq!(platform_get(ops.clone()).await.unwrap().status(), 200);
+    let created = app
+        .client
+        .post(app.url("/v1/platform/tenants"))
+        .header("host", "school.localhost")
+        .bearer_auth(&ops)
+        .json(&json!({ "slug": "ops-made", "name": "Ops Made" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    // On a bare platform host there is no tenant to find the session in.
+    let bare = app
+        .client
+        .get(app.url("/v1/platform/tenants"))
+        .bearer_auth(&ops)
+        .send()
+        .await
+        .unwrap();
+    problem(bare, 401, "unauthenticated").await;
+
+    let audit: Value = app
+        .platform(
+            reqwest::Method::GET,
+            &format!(
+                "/audit?tenant={}&action=tenant.create",
+                created["id"].as_str().unwrap()
+            ),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actors: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["actor"].as_str().unwrap())
+        .collect();
+    assert!(
+        actors.contains(&format!("user:{ops_id}").as_str()),
+        "the operator is named in the audit trail: {audit}"
+    );
 }
