@@ -74,6 +74,7 @@ impl Services {
             audit.clone(),
         );
         let roles = roles::RoleService {
+            db: db.clone(),
             roles: db.roles(),
             users: db.users(),
             sessions: db.sessions(),

@@ -3,14 +3,16 @@
 //! Every check happens here, in the service, against the caller's effective permissions,
 //! and every change is audited with a before/after record. A caller can never grant a
 //! role carrying a permission they do not hold themselves, so `user:write` alone cannot
-//! be escalated into `billing:write`.
+//! be escalated into `billing:write`. Each change commits in one transaction with its
+//! audit record, so no change exists unaudited and no record describes a change that
+//! did not happen.
 
 use crate::AppError;
 use crate::audit::{AuditService, Caller, Record};
 use nexus_domain::access::{BuiltinRole, CustomRole, CustomRoleId, Permission, RoleRef};
 use nexus_domain::user::Role;
 use nexus_domain::{Clock, FieldErrors, TenantId, UserId};
-use nexus_store::{CacheStore, RoleStore, SessionStore, UserStore};
+use nexus_store::{CacheStore, Database, RoleStore, SessionStore, UserStore};
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -29,6 +31,7 @@ pub struct RoleDraft {
 /// RBAC use cases.
 #[derive(Clone)]
 pub struct RoleService {
+    pub(crate) db: Arc<dyn Database>,
     pub(crate) roles: Arc<dyn RoleStore>,
     pub(crate) users: Arc<dyn UserStore>,
     pub(crate) sessions: Arc<dyn SessionStore>,
@@ -120,8 +123,9 @@ impl RoleService {
             description: draft.description,
             permissions: draft.permissions,
         };
+        let mut tx = self.begin(tenant).await?;
         self.roles
-            .create(tenant, &role, self.clock.now())
+            .create(tx.as_mut(), tenant, &role, self.clock.now())
             .await
             .map_err(role_conflict)?;
         let r = Record {
@@ -130,7 +134,8 @@ impl RoleService {
             target: format!("role:{}", role.id),
             diff: Some(json!({ "after": role })),
         };
-        self.audit.record(caller, r).await?;
+        self.audit.record_in(tx.as_mut(), caller, r).await?;
+        Self::commit(tx).await?;
         Ok(role)
     }
 
@@ -156,8 +161,9 @@ impl RoleService {
             description: draft.description,
             permissions: draft.permissions,
         };
+        let mut tx = self.begin(tenant).await?;
         self.roles
-            .update(tenant, &after, self.clock.now())
+            .update(tx.as_mut(), tenant, &after, self.clock.now())
             .await
             .map_err(role_conflict)?;
         let r = Record {
@@ -166,7 +172,8 @@ impl RoleService {
             target: format!("role:{id}"),
             diff: Some(json!({ "before": before, "after": after })),
         };
-        self.audit.record(caller, r).await?;
+        self.audit.record_in(tx.as_mut(), caller, r).await?;
+        Self::commit(tx).await?;
         Ok(after)
     }
 
@@ -183,8 +190,9 @@ impl RoleService {
             .get(tenant, id)
             .await
             .map_err(|e| AppError::from_store("role", e))?;
+        let mut tx = self.begin(tenant).await?;
         self.roles
-            .delete(tenant, id)
+            .delete(tx.as_mut(), tenant, id)
             .await
             .map_err(|e| AppError::from_store("role", e))?;
         let r = Record {
@@ -193,7 +201,8 @@ impl RoleService {
             target: format!("role:{id}"),
             diff: Some(json!({ "before": before })),
         };
-        self.audit.record(caller, r).await.map(|_| ())
+        self.audit.record_in(tx.as_mut(), caller, r).await?;
+        Self::commit(tx).await
     }
 
     /// A user's granted roles (on top of their account role).
@@ -259,10 +268,20 @@ impl RoleService {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
+        let mut tx = self.begin(tenant).await?;
         self.roles
-            .set_grants(tenant, user, &keys, self.clock.now())
+            .set_grants(tx.as_mut(), tenant, user, &keys, self.clock.now())
             .await
             .map_err(|e| AppError::from_store("role", e))?;
+        let r = Record {
+            tenant: Some(tenant),
+            action: "user.roles",
+            target: format!("user:{user}"),
+            diff: Some(json!({ "before": before, "after": keys })),
+        };
+        self.audit.record_in(tx.as_mut(), caller, r).await?;
+        Self::commit(tx).await?;
+        // After the commit: a session re-read before it would see the old grants again.
         for hash in self
             .sessions
             .token_hashes(tenant, user)
@@ -273,14 +292,20 @@ impl RoleService {
                 tracing::error!(error = %e, "session cache invalidation failed; the entry expires with its TTL");
             }
         }
-        let r = Record {
-            tenant: Some(tenant),
-            action: "user.roles",
-            target: format!("user:{user}"),
-            diff: Some(json!({ "before": before, "after": keys })),
-        };
-        self.audit.record(caller, r).await?;
         Ok(keys)
+    }
+
+    async fn begin(&self, tenant: TenantId) -> Result<Box<dyn nexus_store::Tx>, AppError> {
+        self.db
+            .begin(Some(tenant))
+            .await
+            .map_err(|e| AppError::from_store("role", e))
+    }
+
+    async fn commit(tx: Box<dyn nexus_store::Tx>) -> Result<(), AppError> {
+        tx.commit()
+            .await
+            .map_err(|e| AppError::from_store("role", e))
     }
 
     fn no_escalation(

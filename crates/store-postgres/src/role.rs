@@ -1,10 +1,10 @@
 //! PostgreSQL custom roles and grants, each call in a tenant-scoped transaction.
 
-use crate::{begin_tenant_tx, map_err};
+use crate::{PgTx, begin_tenant_tx, map_err};
 use async_trait::async_trait;
 use nexus_domain::access::{CustomRole, CustomRoleId, Permission};
 use nexus_domain::{TenantId, UserId};
-use nexus_store::{RoleStore, StoreError};
+use nexus_store::{RoleStore, StoreError, Tx, downcast};
 use sqlx::{PgPool, Row};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
@@ -37,11 +37,12 @@ fn decode(row: &sqlx::postgres::PgRow) -> Result<CustomRole, StoreError> {
 impl RoleStore for PgRoles {
     async fn create(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         r: &CustomRole,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         sqlx::query(
             "insert into tenant_role (tenant_id, tenant_role_id, name, description, permissions, created_at, updated_at) \
              values ($1, $2, $3, $4, $5, $6, $6)",
@@ -55,16 +56,17 @@ impl RoleStore for PgRoles {
         .execute(&mut *tx)
         .await
         .map_err(err("creating a role"))?;
-        tx.commit().await.map_err(err("creating a role"))
+        Ok(())
     }
 
     async fn update(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         r: &CustomRole,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         let n = sqlx::query(
             "update tenant_role set name = $3, description = $4, permissions = $5, updated_at = $6 \
              where tenant_id = $1 and tenant_role_id = $2",
@@ -79,7 +81,6 @@ impl RoleStore for PgRoles {
         .await
         .map_err(err("updating a role"))?
         .rows_affected();
-        tx.commit().await.map_err(err("updating a role"))?;
         if n == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -87,8 +88,13 @@ impl RoleStore for PgRoles {
         }
     }
 
-    async fn delete(&self, tenant: TenantId, id: CustomRoleId) -> Result<(), StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+    async fn delete(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        id: CustomRoleId,
+    ) -> Result<(), StoreError> {
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         sqlx::query("delete from user_role where tenant_id = $1 and role = $2")
             .bind(tenant.as_uuid())
             .bind(format!("custom:{id}"))
@@ -105,7 +111,7 @@ impl RoleStore for PgRoles {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        tx.commit().await.map_err(err("deleting a role"))
+        Ok(())
     }
 
     async fn get(&self, tenant: TenantId, id: CustomRoleId) -> Result<CustomRole, StoreError> {
@@ -133,12 +139,13 @@ impl RoleStore for PgRoles {
 
     async fn set_grants(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         user: UserId,
         roles: &[String],
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         sqlx::query("delete from user_role where tenant_id = $1 and app_user_id = $2")
             .bind(tenant.as_uuid())
             .bind(user.as_uuid())
@@ -155,7 +162,7 @@ impl RoleStore for PgRoles {
                 .await
                 .map_err(err("granting roles"))?;
         }
-        tx.commit().await.map_err(err("granting roles"))
+        Ok(())
     }
 
     async fn grants(&self, tenant: TenantId, user: UserId) -> Result<Vec<String>, StoreError> {

@@ -1,6 +1,9 @@
 //! Custom roles and role grants. Tenant-owned: every method takes the `TenantId`.
+//!
+//! Changes run inside the caller's transaction (begun for the tenant), so the service
+//! commits each change together with its audit record, or neither.
 
-use crate::StoreError;
+use crate::{StoreError, Tx};
 use async_trait::async_trait;
 use nexus_domain::access::{CustomRole, CustomRoleId};
 use nexus_domain::{TenantId, UserId};
@@ -12,6 +15,7 @@ pub trait RoleStore: Send + Sync {
     /// Adds a custom role; `Conflict { constraint: "tenant_role_name_key" }` on a taken name.
     async fn create(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         role: &CustomRole,
         at: OffsetDateTime,
@@ -19,12 +23,18 @@ pub trait RoleStore: Send + Sync {
     /// Replaces a custom role's name, description and permissions, or `NotFound`.
     async fn update(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         role: &CustomRole,
         at: OffsetDateTime,
     ) -> Result<(), StoreError>;
     /// Deletes a custom role and every grant of it, or `NotFound`.
-    async fn delete(&self, tenant: TenantId, id: CustomRoleId) -> Result<(), StoreError>;
+    async fn delete(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        id: CustomRoleId,
+    ) -> Result<(), StoreError>;
     /// One custom role, or `NotFound`.
     async fn get(&self, tenant: TenantId, id: CustomRoleId) -> Result<CustomRole, StoreError>;
     /// Every custom role, by name.
@@ -32,6 +42,7 @@ pub trait RoleStore: Send + Sync {
     /// Replaces a user's granted roles (keys such as `auditor` or `custom:<id>`).
     async fn set_grants(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         user: UserId,
         roles: &[String],

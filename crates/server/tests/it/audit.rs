@@ -2,6 +2,7 @@
 //! before/after diff, read back with filters and cursors, exported as NDJSON, and
 //! `nexus audit verify` catching a row altered or deleted directly in the database.
 
+use crate::auth::PW;
 use crate::harness::{TestApp, TestDb, problem};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -288,4 +289,142 @@ async fn the_application_cannot_update_or_delete_audit_events() {
         err.contains("permission denied") || err.contains("append-only"),
         "{err}"
     );
+}
+
+/// Makes appends to the audit trail fail (a real fault inside the real database), or
+/// heals it again.
+async fn audit_fault(db: &TestDb, on: bool) {
+    let sql = match (db.is_postgres(), on) {
+        (true, true) => "revoke insert on audit_event from nexus_app",
+        (true, false) => "grant insert on audit_event to nexus_app",
+        (false, true) => {
+            "create trigger audit_event_fault before insert on audit_event \
+             begin select raise(abort, 'injected audit fault'); end"
+        }
+        (false, false) => "drop trigger audit_event_fault",
+    };
+    if db.is_postgres() {
+        let mut c = sqlx::PgConnection::connect(db.url()).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(db.url()).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    }
+}
+
+/// A change and its audit record commit together: when the record cannot be written,
+/// the change does not happen either (and the client gets a 500 without internals).
+#[tokio::test]
+async fn admin_changes_do_not_happen_unaudited() {
+    let app = TestApp::spawn().await;
+    let tenant = app
+        .user(
+            "ledger",
+            "head@ledger.example",
+            PW,
+            nexus_domain::user::Role::Admin,
+        )
+        .await;
+    app.user(
+        "ledger",
+        "kim@ledger.example",
+        PW,
+        nexus_domain::user::Role::Learner,
+    )
+    .await;
+    let token: String = app
+        .login("ledger", "head@ledger.example", PW, None)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let call = |method: Method, path: &str| {
+        app.client
+            .request(method, app.url(path))
+            .header("host", "ledger.localhost")
+            .bearer_auth(&token)
+    };
+    let q = nexus_domain::user::UserQuery {
+        search: Some("kim@".into()),
+        ..Default::default()
+    };
+    let kim = app
+        .wired
+        .services
+        .accounts
+        .list(&nexus_app::Caller::system(), tenant, &q)
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let kim_roles = format!("/v1/users/{kim}/roles");
+    let db = app.db.as_ref().unwrap();
+
+    audit_fault(db, true).await;
+    let role = call(Method::POST, "/v1/roles")
+        .json(&json!({ "name": "Coach", "permissions": ["course:read"] }))
+        .send()
+        .await
+        .unwrap();
+    let body = problem(role, 500, "internal").await;
+    assert!(!body.to_string().contains("audit_event"), "{body}");
+    let grant = call(Method::PUT, &kim_roles)
+        .json(&json!({ "roles": ["auditor"] }))
+        .send()
+        .await
+        .unwrap();
+    problem(grant, 500, "internal").await;
+    let created = call(Method::POST, "/v1/users")
+        .json(&json!({ "email": "new@ledger.example", "display_name": "New", "role": "learner", "password": PW }))
+        .send()
+        .await
+        .unwrap();
+    problem(created, 500, "internal").await;
+
+    let roles: Value = call(Method::GET, "/v1/roles")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !roles.to_string().contains("Coach"),
+        "the role was rolled back with its record: {roles}"
+    );
+    let granted: Value = call(Method::GET, &kim_roles)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(granted, json!([]), "the grant was rolled back");
+    let users: Value = call(Method::GET, "/v1/users?q=new@")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(users["total"], 0, "{users}");
+
+    audit_fault(db, false).await;
+    let role = call(Method::POST, "/v1/roles")
+        .json(&json!({ "name": "Coach", "permissions": ["course:read"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(role.status(), 201);
+    let recorded: Value = audit(&app, &format!("?tenant={tenant}&action=role.create"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(recorded["items"].as_array().unwrap().len(), 1, "{recorded}");
 }

@@ -561,12 +561,20 @@ pub(super) async fn role_store_lifecycle(db: Arc<dyn Database>) {
         description: "Runs study groups".into(),
         permissions: [Permission::CourseRead, Permission::ReportRead].into(),
     };
-    roles.create(t, &coach, c.now()).await.unwrap();
+    // A change rolled back leaves nothing; committed, it is there.
+    let mut tx = db.begin(Some(t)).await.unwrap();
+    roles.create(tx.as_mut(), t, &coach, c.now()).await.unwrap();
+    tx.rollback().await.unwrap();
+    assert!(matches!(
+        roles.get(t, coach.id).await,
+        Err(StoreError::NotFound)
+    ));
+    committed!(db, t, |tx| roles.create(tx, t, &coach, c.now())).unwrap();
     let dup = CustomRole {
         id: CustomRoleId::generate(&c),
         ..coach.clone()
     };
-    let err = roles.create(t, &dup, c.now()).await.unwrap_err();
+    let err = committed!(db, t, |tx| roles.create(tx, t, &dup, c.now())).unwrap_err();
     assert!(
         matches!(
             err,
@@ -576,7 +584,7 @@ pub(super) async fn role_store_lifecycle(db: Arc<dyn Database>) {
         ),
         "{err:?}"
     );
-    roles.create(other, &dup, c.now()).await.unwrap();
+    committed!(db, other, |tx| roles.create(tx, other, &dup, c.now())).unwrap();
     assert_eq!(roles.list(t).await.unwrap(), vec![coach.clone()]);
     assert_eq!(roles.get(t, coach.id).await.unwrap(), coach);
     assert!(
@@ -587,37 +595,33 @@ pub(super) async fn role_store_lifecycle(db: Arc<dyn Database>) {
     let mut renamed = coach.clone();
     renamed.name = "Study coach".into();
     renamed.permissions.insert(Permission::CourseWrite);
-    roles.update(t, &renamed, c.now()).await.unwrap();
+    committed!(db, t, |tx| roles.update(tx, t, &renamed, c.now())).unwrap();
     assert_eq!(roles.get(t, coach.id).await.unwrap(), renamed);
     let ghost = CustomRole {
         id: CustomRoleId::generate(&c),
         ..renamed.clone()
     };
     assert!(matches!(
-        roles.update(t, &ghost, c.now()).await,
+        committed!(db, t, |tx| roles.update(tx, t, &ghost, c.now())),
         Err(StoreError::NotFound)
     ));
 
     let key = format!("custom:{}", coach.id);
-    roles
-        .set_grants(t, u, &[key.clone(), "auditor".into()], c.now())
-        .await
-        .unwrap();
+    let both = [key.clone(), "auditor".into()];
+    committed!(db, t, |tx| roles.set_grants(tx, t, u, &both, c.now())).unwrap();
     let mut expected = vec!["auditor".to_owned(), key.clone()];
     expected.sort();
     assert_eq!(roles.grants(t, u).await.unwrap(), expected);
     assert!(roles.grants(other, other_user).await.unwrap().is_empty());
-    roles
-        .set_grants(t, u, std::slice::from_ref(&key), c.now())
-        .await
-        .unwrap();
+    let one = std::slice::from_ref(&key);
+    committed!(db, t, |tx| roles.set_grants(tx, t, u, one, c.now())).unwrap();
     assert_eq!(
         roles.grants(t, u).await.unwrap(),
         vec![key.clone()],
         "grants are replaced, not merged"
     );
 
-    roles.delete(t, coach.id).await.unwrap();
+    committed!(db, t, |tx| roles.delete(tx, t, coach.id)).unwrap();
     assert!(
         roles.grants(t, u).await.unwrap().is_empty(),
         "deleting a role removes its grants"
@@ -627,7 +631,7 @@ pub(super) async fn role_store_lifecycle(db: Arc<dyn Database>) {
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        roles.delete(t, coach.id).await,
+        committed!(db, t, |tx| roles.delete(tx, t, coach.id)),
         Err(StoreError::NotFound)
     ));
     assert_eq!(

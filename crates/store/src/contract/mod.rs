@@ -32,6 +32,20 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Runs one store change in its own transaction (begun for the tenant), committing it
+/// if it succeeded; evaluates to the change's result.
+macro_rules! committed {
+    ($db:expr, $tenant:expr, |$tx:ident| $change:expr) => {{
+        let mut owned = $db.begin(Some($tenant)).await.unwrap();
+        let $tx = owned.as_mut();
+        let out = $change.await;
+        if out.is_ok() {
+            owned.commit().await.unwrap();
+        }
+        out
+    }};
+}
+
 mod cache;
 mod identity;
 mod jobs;
