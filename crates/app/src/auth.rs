@@ -202,12 +202,11 @@ impl AuthService {
             }
             Err(other) => return Err(other),
         };
-        for key in [&acct, &acct_ip] {
-            self.throttles
-                .reset(tenant.id, key)
-                .await
-                .map_err(|e| AppError::from_store("throttle", e))?;
-        }
+        let target = format!("login:{login}");
+        self.clear_after_success(&caller, tenant.id, &acct, "account", &target)
+            .await?;
+        self.clear_after_success(&caller, tenant.id, &acct_ip, "account_ip", &target)
+            .await?;
         let (token, csrf_token) = (random_token("nxs_")?, random_token("csrf_")?);
         let idle = Duration::from_secs(u64::from(tenant.settings.session_idle_minutes) * 60);
         let mfa_state = self.mfa_state_for(tenant, &user).await?;

@@ -18,6 +18,7 @@ mod error;
 pub mod health;
 pub mod invitations;
 pub mod jobs;
+mod lockout;
 pub mod mail;
 pub mod mfa;
 pub mod recovery;

@@ -235,10 +235,14 @@ impl AuthService {
             return Err(self.mfa_failed(auth, &meta).await);
         }
         self.complete_mfa(auth).await?;
-        self.throttles
-            .reset(tenant, &format!("mfa:{user}"))
-            .await
-            .map_err(|e| AppError::from_store("throttle", e))?;
+        self.clear_after_success(
+            &auth.caller(meta.clone()),
+            tenant,
+            &format!("mfa:{user}"),
+            "second_factor",
+            &format!("user:{user}"),
+        )
+        .await?;
         let r = Record {
             tenant: Some(tenant),
             action: "auth.mfa_passed",

@@ -4,6 +4,7 @@ use crate::{begin_tenant_tx, map_err};
 use async_trait::async_trait;
 use nexus_domain::session::{NewSession, Session, SessionId, ThrottleRule, ThrottleState};
 use nexus_domain::{TenantId, UserId};
+use nexus_store::sql::prefix_pattern;
 use nexus_store::{SessionStore, StoreError, ThrottleStore};
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, PgPool, Row};
@@ -304,15 +305,33 @@ impl ThrottleStore for PgThrottles {
         })
     }
 
-    async fn reset(&self, tenant: TenantId, key: &str) -> Result<(), StoreError> {
+    async fn reset(&self, tenant: TenantId, key: &str) -> Result<bool, StoreError> {
         let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
-        sqlx::query("delete from auth_throttle where tenant_id = $1 and throttle_key = $2")
-            .bind(tenant.as_uuid())
-            .bind(key)
-            .execute(&mut *tx)
-            .await
-            .map_err(err("resetting a throttle"))?;
-        tx.commit().await.map_err(err("resetting a throttle"))
+        let locked: Option<Option<OffsetDateTime>> = sqlx::query_scalar(
+            "delete from auth_throttle where tenant_id = $1 and throttle_key = $2 returning locked_until",
+        )
+        .bind(tenant.as_uuid())
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err("resetting a throttle"))?;
+        tx.commit().await.map_err(err("resetting a throttle"))?;
+        Ok(locked.flatten().is_some())
+    }
+
+    async fn reset_prefix(&self, tenant: TenantId, prefix: &str) -> Result<u64, StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let locked: Vec<Option<OffsetDateTime>> = sqlx::query_scalar(
+            "delete from auth_throttle where tenant_id = $1 and throttle_key like $2 escape '\\' \
+             returning locked_until",
+        )
+        .bind(tenant.as_uuid())
+        .bind(prefix_pattern(prefix))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(err("resetting throttles"))?;
+        tx.commit().await.map_err(err("resetting throttles"))?;
+        Ok(locked.iter().flatten().count() as u64)
     }
 
     async fn purge_stale(

@@ -6,6 +6,7 @@ use crate::map_err;
 use async_trait::async_trait;
 use nexus_domain::session::{NewSession, Session, SessionId, ThrottleRule, ThrottleState};
 use nexus_domain::{TenantId, UserId};
+use nexus_store::sql::prefix_pattern;
 use nexus_store::{SessionStore, StoreError, ThrottleStore};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row, SqlitePool};
@@ -296,14 +297,29 @@ impl ThrottleStore for SqliteThrottles {
         })
     }
 
-    async fn reset(&self, tenant: TenantId, key: &str) -> Result<(), StoreError> {
-        sqlx::query("delete from auth_throttle where tenant_id = ? and throttle_key = ?")
-            .bind(tenant.as_uuid())
-            .bind(key)
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-            .map_err(err("resetting a throttle"))
+    async fn reset(&self, tenant: TenantId, key: &str) -> Result<bool, StoreError> {
+        let locked: Option<Option<i64>> = sqlx::query_scalar(
+            "delete from auth_throttle where tenant_id = ? and throttle_key = ? returning locked_until",
+        )
+        .bind(tenant.as_uuid())
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err("resetting a throttle"))?;
+        Ok(locked.flatten().is_some())
+    }
+
+    async fn reset_prefix(&self, tenant: TenantId, prefix: &str) -> Result<u64, StoreError> {
+        let locked: Vec<Option<i64>> = sqlx::query_scalar(
+            "delete from auth_throttle where tenant_id = ? and throttle_key like ? escape '\\' \
+             returning locked_until",
+        )
+        .bind(tenant.as_uuid())
+        .bind(prefix_pattern(prefix))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err("resetting throttles"))?;
+        Ok(locked.iter().flatten().count() as u64)
     }
 
     async fn purge_stale(

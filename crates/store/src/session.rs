@@ -84,8 +84,12 @@ pub trait ThrottleStore: Send + Sync {
         rule: ThrottleRule,
         now: OffsetDateTime,
     ) -> Result<ThrottleState, StoreError>;
-    /// Clears `key` (after a success).
-    async fn reset(&self, tenant: TenantId, key: &str) -> Result<(), StoreError>;
+    /// Clears `key` (after a success); true if it carried a lock, active or over, so the
+    /// caller can record the unlock.
+    async fn reset(&self, tenant: TenantId, key: &str) -> Result<bool, StoreError>;
+    /// Clears every key starting with `prefix` (an administrator's unlock); returns how
+    /// many carried a lock.
+    async fn reset_prefix(&self, tenant: TenantId, prefix: &str) -> Result<u64, StoreError>;
     /// Deletes counters whose window started before `before` and that are not locked at
     /// `before`; retention.
     async fn purge_stale(

@@ -11,6 +11,16 @@ pub fn like_pattern(term: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// `prefix%` for `LIKE … ESCAPE '\'`, with the prefix's own wildcards escaped. Case
+/// folding is the backend's (SQLite folds ASCII), so use it on lower-case keys.
+pub fn prefix_pattern(prefix: &str) -> String {
+    let escaped = prefix
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("{escaped}%")
+}
+
 /// A filter that matches exactly, or, when it ends in `.`, as a prefix (a family such as
 /// `auth.`). Returns `(exact, escaped LIKE pattern)`; at most one is set.
 pub fn exact_or_prefix(filter: Option<&str>) -> (Option<String>, Option<String>) {

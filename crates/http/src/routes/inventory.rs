@@ -38,6 +38,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/users/{id}/roles"),
     ("PUT", "/v1/users/{id}/roles"),
     ("DELETE", "/v1/users/{id}/sessions"),
+    ("DELETE", "/v1/users/{id}/lock"),
     ("GET", "/v1/audit"),
     ("GET", "/v1/audit/export"),
     ("GET", "/v1/platform/tenants"),

@@ -22,6 +22,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/users/{id}", get(show))
         .route("/users/{id}/roles", get(roles).put(set_roles))
         .route("/users/{id}/sessions", delete(revoke_sessions))
+        .route("/users/{id}/lock", delete(unlock))
 }
 
 #[derive(Deserialize)]
@@ -208,6 +209,19 @@ async fn revoke_sessions(
     s.services
         .auth
         .revoke_all(&signed.caller(), signed.auth.session.tenant, user_id(&id)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /v1/users/{id}/lock` — end the user's login locks now.
+async fn unlock(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    s.services
+        .auth
+        .unlock(&signed.caller(), signed.auth.session.tenant, user_id(&id)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -274,6 +274,65 @@ async fn lockout_per_account_and_ip_spares_other_ips_until_the_account_limit() {
         .await
         .unwrap();
     assert_eq!(locks.len(), 2, "one per-IP lock, one account lock");
+
+    // An administrator ends both locks at once; the victim signs in from anywhere.
+    app.user("bank", "head@bank.example", PW, Role::Admin).await;
+    let (admin, _, _) = token_of(
+        app.login("bank", "head@bank.example", PW, Some("203.0.113.7"))
+            .await,
+    )
+    .await;
+    let victim = app
+        .wired
+        .services
+        .accounts
+        .list(
+            &nexus_app::Caller::system(),
+            tenant.id,
+            &nexus_domain::user::UserQuery {
+                search: Some("victim@".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let unlock = signed(
+        &app,
+        Method::DELETE,
+        &format!("/v1/users/{victim}/lock"),
+        "bank",
+        &admin,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(unlock.status(), 204);
+    for ip in ["198.51.100.66", "203.0.113.99"] {
+        assert_eq!(
+            app.login("bank", "victim@bank.example", PW, Some(ip))
+                .await
+                .status(),
+            200,
+            "{ip}"
+        );
+    }
+    let unlocked = app
+        .wired
+        .services
+        .audit
+        .list(Some(tenant.id), &q("auth.unlocked"))
+        .await
+        .unwrap();
+    assert_eq!(unlocked.len(), 1, "{unlocked:?}");
+    assert!(
+        unlocked[0]
+            .diff
+            .as_deref()
+            .unwrap()
+            .contains(r#""reason":"admin""#)
+    );
 }
 
 /// Unknown accounts are throttled exactly like real ones (no enumeration via 429s).
@@ -679,10 +738,11 @@ async fn admins_manage_users_and_their_roles() {
     problem(unknown, 422, "validation_failed").await;
 }
 
-/// Idle and absolute limits, with the injected clock: a session unused for the tenant's
-/// idle timeout ends, and a busy one ends at its absolute limit.
+/// Time limits, with the injected clock: a session unused for the tenant's idle timeout
+/// ends, a busy one ends at its absolute limit, and a login lock ends by itself, which
+/// the next sign-in records as a security event.
 #[tokio::test]
-async fn sessions_end_when_idle_and_at_their_absolute_limit() {
+async fn sessions_and_locks_end_on_the_injected_clock() {
     let db = TestDb::fresh().await;
     let store = db.database().await;
     let clock = std::sync::Arc::new(nexus_domain::ManualClock::at_unix(1_780_000_000));
@@ -701,7 +761,10 @@ async fn sessions_end_when_idle_and_at_their_absolute_limit() {
             parallelism: 1,
         },
         std::sync::Arc::new(nexus_app::jobs::Registry::new()),
-        nexus_app::auth::AuthSettings::default(),
+        nexus_app::auth::AuthSettings {
+            delay_base: Duration::ZERO,
+            ..nexus_app::auth::AuthSettings::default()
+        },
     );
     let caller = nexus_app::Caller::system();
     let settings = nexus_domain::tenancy::TenantSettings {
@@ -773,6 +836,42 @@ async fn sessions_end_when_idle_and_at_their_absolute_limit() {
     assert!(
         services.auth.validate(tenant.id, &busy).await.is_err(),
         "2 hours after login: ended however busy"
+    );
+
+    // Ten failures lock this (account, IP); the right password waits out the lock.
+    for _ in 0..10 {
+        let wrong = services
+            .auth
+            .login(
+                &tenant,
+                "t@clocked.example",
+                "not the password",
+                nexus_app::RequestMeta::default(),
+            )
+            .await;
+        assert!(
+            matches!(wrong, Err(nexus_app::AppError::InvalidCredentials)),
+            "{wrong:?}"
+        );
+    }
+    assert!(matches!(
+        login().await,
+        Err(nexus_app::AppError::TooManyAttempts { .. })
+    ));
+    clock.advance(time::Duration::minutes(16));
+    assert!(login().await.is_ok(), "the lock ran out");
+    let q = nexus_domain::audit::AuditQuery {
+        action: Some("auth.unlocked".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    let unlocked = services.audit.list(Some(tenant.id), &q).await.unwrap();
+    assert_eq!(unlocked.len(), 1, "{unlocked:?}");
+    let diff: serde_json::Value =
+        serde_json::from_str(unlocked[0].diff.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        diff,
+        serde_json::json!({ "scope": "account_ip", "reason": "expired" })
     );
     store.close().await;
 }

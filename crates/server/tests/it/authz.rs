@@ -64,6 +64,7 @@ fn rules() -> Vec<(&'static str, &'static str, Access)> {
         ("GET", "/v1/users/{id}/roles", Perm(P::UserRead)),
         ("PUT", "/v1/users/{id}/roles", Perm(P::UserWrite)),
         ("DELETE", "/v1/users/{id}/sessions", Perm(P::SessionRevoke)),
+        ("DELETE", "/v1/users/{id}/lock", Perm(P::UserWrite)),
         ("GET", "/v1/audit", Perm(P::AuditRead)),
         ("GET", "/v1/audit/export", Perm(P::AuditRead)),
         ("GET", "/v1/platform/tenants", Platform),

@@ -527,7 +527,11 @@ pub(super) async fn throttle_windows_and_locks(db: Arc<dyn Database>) {
         "the lock expired"
     );
 
-    th.reset(t, key).await.unwrap();
+    assert!(
+        th.reset(t, key).await.unwrap(),
+        "it carried a (now expired) lock"
+    );
+    assert!(!th.reset(t, key).await.unwrap(), "nothing left to clear");
     assert_eq!(
         th.record_failure(t, key, rule, c.now())
             .await
@@ -536,6 +540,47 @@ pub(super) async fn throttle_windows_and_locks(db: Arc<dyn Database>) {
         1,
         "reset clears the count"
     );
+
+    // An administrator's unlock clears every per-IP key of one login, and only those.
+    let ip_rule = ThrottleRule {
+        threshold: 1,
+        ..rule
+    };
+    for k in [
+        "acct_ip:kim@x.test|10.0.0.1",
+        "acct_ip:kim@x.test|10.0.0.2",
+        "acct_ip:kim@x.testy|10.0.0.1",
+        "acct_ip:kim%x.test|10.0.0.3",
+    ] {
+        th.record_failure(t, k, ip_rule, c.now()).await.unwrap();
+    }
+    assert_eq!(
+        th.reset_prefix(other, "acct_ip:kim@x.test|").await.unwrap(),
+        0,
+        "per tenant"
+    );
+    assert_eq!(th.reset_prefix(t, "acct_ip:kim@x.test|").await.unwrap(), 2);
+    assert!(
+        th.locked_until(t, "acct_ip:kim@x.test|10.0.0.1", c.now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        th.locked_until(t, "acct_ip:kim@x.testy|10.0.0.1", c.now())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        th.locked_until(t, "acct_ip:kim%x.test|10.0.0.3", c.now())
+            .await
+            .unwrap()
+            .is_some(),
+        "wildcards in the prefix are literal"
+    );
+    assert_eq!(th.reset_prefix(t, "acct_ip:kim%").await.unwrap(), 1);
+    assert_eq!(th.reset_prefix(t, "acct_ip:kim@x.testy|").await.unwrap(), 1);
     assert_eq!(
         th.purge_stale(t, c.now()).await.unwrap(),
         0,
