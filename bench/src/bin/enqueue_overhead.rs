@@ -64,10 +64,12 @@ async fn main() {
         },
         settings: TenantSettings::default(),
     };
+    let mut tx = db.begin(Some(tenant)).await.unwrap();
     db.tenants()
-        .create(tenant, &new, clock.now())
+        .create(tx.as_mut(), tenant, &new, clock.now())
         .await
         .unwrap();
+    tx.commit().await.unwrap();
     let mut registry = Registry::new();
     builtin::register(
         &mut registry,

@@ -99,7 +99,7 @@ impl Services {
         Self {
             jobs,
             tenants: tenancy::TenantService::new(
-                db.tenants(),
+                db.clone(),
                 cache.clone(),
                 clock.clone(),
                 tenancy,

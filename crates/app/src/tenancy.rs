@@ -13,7 +13,7 @@ use nexus_domain::tenancy::{
     DomainName, HostKind, NewTenant, Tenant, TenantPatch, TenantQuery, TenantSlug, TenantStatus,
 };
 use nexus_domain::{Clock, TenantId};
-use nexus_store::{CacheStore, TenantStore};
+use nexus_store::{CacheStore, Database, TenantStore, Tx};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +32,7 @@ pub struct TenancySettings {
 /// Tenant use cases.
 #[derive(Clone)]
 pub struct TenantService {
+    db: Arc<dyn Database>,
     store: Arc<dyn TenantStore>,
     cache: Arc<dyn CacheStore>,
     clock: Arc<dyn Clock>,
@@ -52,14 +53,15 @@ impl TenantService {
 
     /// Wires the service.
     pub fn new(
-        store: Arc<dyn TenantStore>,
+        db: Arc<dyn Database>,
         cache: Arc<dyn CacheStore>,
         clock: Arc<dyn Clock>,
         settings: TenancySettings,
         audit: AuditService,
     ) -> Self {
         Self {
-            store,
+            store: db.tenants(),
+            db,
             cache,
             clock,
             settings,
@@ -76,24 +78,29 @@ impl TenantService {
     pub async fn create(&self, caller: &Caller, new: NewTenant) -> Result<Tenant, AppError> {
         caller.require_platform()?;
         let id = TenantId::generate(self.clock.as_ref());
+        let mut tx = self.begin(id).await?;
         let tenant = self
             .store
-            .create(id, &new, self.clock.now())
+            .create(tx.as_mut(), id, &new, self.clock.now())
             .await
             .map_err(|e| AppError::from_store("tenant", e))?;
         let diff = json!({ "after": audit_view(&tenant) });
-        self.audit
-            .record(
-                caller,
-                Record {
-                    tenant: Some(id),
-                    action: "tenant.create",
-                    target: target(&tenant),
-                    diff: Some(diff),
-                },
-            )
-            .await?;
+        let r = Record {
+            tenant: Some(id),
+            action: "tenant.create",
+            target: target(&tenant),
+            diff: Some(diff),
+        };
+        self.audit.record_in(tx.as_mut(), caller, r).await?;
+        commit(tx).await?;
         Ok(tenant)
+    }
+
+    async fn begin(&self, id: TenantId) -> Result<Box<dyn Tx>, AppError> {
+        self.db
+            .begin(Some(id))
+            .await
+            .map_err(|e| AppError::from_store("tenant", e))
     }
 
     /// Loads a tenant by ID.
@@ -140,28 +147,26 @@ impl TenantService {
         caller.require_platform()?;
         let before = self.get(id).await?;
         let after = patch.apply(before.clone(), self.clock.now());
-        self.store
-            .update(&after)
-            .await
-            .map_err(|e| AppError::from_store("tenant", e))?;
-        self.invalidate(&after).await;
         let action = match (before.status, after.status) {
             (TenantStatus::Active, TenantStatus::Suspended) => "tenant.suspend",
             (TenantStatus::Suspended, TenantStatus::Active) => "tenant.activate",
             _ => "tenant.update",
         };
         let diff = json!({ "before": audit_view(&before), "after": audit_view(&after) });
-        self.audit
-            .record(
-                caller,
-                Record {
-                    tenant: Some(id),
-                    action,
-                    target: target(&after),
-                    diff: Some(diff),
-                },
-            )
-            .await?;
+        let mut tx = self.begin(id).await?;
+        self.store
+            .update(tx.as_mut(), &after)
+            .await
+            .map_err(|e| AppError::from_store("tenant", e))?;
+        let r = Record {
+            tenant: Some(id),
+            action,
+            target: target(&after),
+            diff: Some(diff),
+        };
+        self.audit.record_in(tx.as_mut(), caller, r).await?;
+        commit(tx).await?;
+        self.invalidate(&after).await;
         Ok(after)
     }
 
@@ -192,25 +197,23 @@ impl TenantService {
         domain: &DomainName,
     ) -> Result<Tenant, AppError> {
         caller.require_platform()?;
+        let before = self.get(id).await?;
+        let mut tx = self.begin(id).await?;
         self.store
-            .add_domain(id, domain, self.clock.now())
+            .add_domain(tx.as_mut(), id, domain, self.clock.now())
             .await
             .map_err(|e| AppError::from_store("tenant", e))?;
-        self.cache_delete(&domain_key(domain)).await;
-        let t = self.get(id).await?;
         let diff = json!({ "after": { "domain": domain.as_str() } });
-        self.audit
-            .record(
-                caller,
-                Record {
-                    tenant: Some(id),
-                    action: "tenant.domain_add",
-                    target: target(&t),
-                    diff: Some(diff),
-                },
-            )
-            .await?;
-        Ok(t)
+        let r = Record {
+            tenant: Some(id),
+            action: "tenant.domain_add",
+            target: target(&before),
+            diff: Some(diff),
+        };
+        self.audit.record_in(tx.as_mut(), caller, r).await?;
+        commit(tx).await?;
+        self.cache_delete(&domain_key(domain)).await;
+        self.get(id).await
     }
 
     /// Detaches a custom domain. Audited.
@@ -221,25 +224,23 @@ impl TenantService {
         domain: &DomainName,
     ) -> Result<Tenant, AppError> {
         caller.require_platform()?;
+        let before = self.get(id).await?;
+        let mut tx = self.begin(id).await?;
         self.store
-            .remove_domain(id, domain)
+            .remove_domain(tx.as_mut(), id, domain)
             .await
             .map_err(|e| AppError::from_store("domain", e))?;
-        self.cache_delete(&domain_key(domain)).await;
-        let t = self.get(id).await?;
         let diff = json!({ "before": { "domain": domain.as_str() } });
-        self.audit
-            .record(
-                caller,
-                Record {
-                    tenant: Some(id),
-                    action: "tenant.domain_remove",
-                    target: target(&t),
-                    diff: Some(diff),
-                },
-            )
-            .await?;
-        Ok(t)
+        let r = Record {
+            tenant: Some(id),
+            action: "tenant.domain_remove",
+            target: target(&before),
+            diff: Some(diff),
+        };
+        self.audit.record_in(tx.as_mut(), caller, r).await?;
+        commit(tx).await?;
+        self.cache_delete(&domain_key(domain)).await;
+        self.get(id).await
     }
 
     /// Resolves the tenant a request addresses, from its `Host` and optional `X-Tenant`.
@@ -363,6 +364,12 @@ fn slug_key(slug: &TenantSlug) -> String {
 
 fn domain_key(domain: &DomainName) -> String {
     format!("tenant:domain:{}", domain.as_str())
+}
+
+async fn commit(tx: Box<dyn Tx>) -> Result<(), AppError> {
+    tx.commit()
+        .await
+        .map_err(|e| AppError::from_store("tenant", e))
 }
 
 fn target(t: &Tenant) -> String {

@@ -1,6 +1,6 @@
 //! PostgreSQL tenant registry (platform-level: not under row-level security).
 
-use crate::map_err;
+use crate::{PgTx, map_err};
 use async_trait::async_trait;
 use nexus_domain::TenantId;
 use nexus_domain::paging::Page;
@@ -8,7 +8,7 @@ use nexus_domain::tenancy::{
     DomainName, NewTenant, Plan, Tenant, TenantQuery, TenantSlug, TenantStatus,
 };
 use nexus_store::sql::like_pattern;
-use nexus_store::{StoreError, TenantStore};
+use nexus_store::{StoreError, TenantStore, Tx, downcast};
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, PgPool, Row};
@@ -53,10 +53,12 @@ fn into_domain(row: &PgRow) -> Result<Tenant, StoreError> {
 impl TenantStore for PgTenants {
     async fn create(
         &self,
+        tx: &mut dyn Tx,
         id: TenantId,
         new: &NewTenant,
         now: OffsetDateTime,
     ) -> Result<Tenant, StoreError> {
+        let conn = &mut *downcast::<PgTx>(tx)?.0;
         sqlx::query(
             "insert into tenant (tenant_id, slug, name, status, plan, settings, branding, created_at, updated_at) \
              values ($1, $2, $3, 'active', $4, $5, $6, $7, $8)",
@@ -69,10 +71,17 @@ impl TenantStore for PgTenants {
         .bind(Json(&new.branding))
         .bind(now)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await
         .map_err(|e| map_err("inserting a tenant", e))?;
-        self.get(id).await
+        // Read back on the same connection: the row is not visible outside the
+        // transaction yet.
+        let row = sqlx::query(AssertSqlSafe(format!("{SELECT} where t.tenant_id = $1")))
+            .bind(id.as_uuid())
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| map_err("loading a tenant", e))?;
+        into_domain(&row)
     }
 
     async fn get(&self, id: TenantId) -> Result<Tenant, StoreError> {
@@ -149,7 +158,8 @@ impl TenantStore for PgTenants {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    async fn update(&self, t: &Tenant) -> Result<(), StoreError> {
+    async fn update(&self, tx: &mut dyn Tx, t: &Tenant) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<PgTx>(tx)?.0;
         let done = sqlx::query(
             "update tenant set name = $1, status = $2, plan = $3, settings = $4, branding = $5, updated_at = $6 \
              where tenant_id = $7",
@@ -161,7 +171,7 @@ impl TenantStore for PgTenants {
         .bind(Json(&t.branding))
         .bind(t.updated_at)
         .bind(t.id.as_uuid())
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await
         .map_err(|e| map_err("updating a tenant", e))?;
         if done.rows_affected() == 0 {
@@ -173,15 +183,17 @@ impl TenantStore for PgTenants {
 
     async fn add_domain(
         &self,
+        tx: &mut dyn Tx,
         id: TenantId,
         domain: &DomainName,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<PgTx>(tx)?.0;
         sqlx::query("insert into tenant_domain (tenant_id, domain, created_at) values ($1, $2, $3)")
             .bind(id.as_uuid())
             .bind(domain.as_str())
             .bind(now)
-            .execute(&self.pool)
+            .execute(&mut *conn)
             .await
             .map(|_| ())
             .map_err(|e| match map_err("adding a domain", e) {
@@ -192,11 +204,17 @@ impl TenantStore for PgTenants {
             })
     }
 
-    async fn remove_domain(&self, id: TenantId, domain: &DomainName) -> Result<(), StoreError> {
+    async fn remove_domain(
+        &self,
+        tx: &mut dyn Tx,
+        id: TenantId,
+        domain: &DomainName,
+    ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<PgTx>(tx)?.0;
         let done = sqlx::query("delete from tenant_domain where tenant_id = $1 and domain = $2")
             .bind(id.as_uuid())
             .bind(domain.as_str())
-            .execute(&self.pool)
+            .execute(&mut *conn)
             .await
             .map_err(|e| map_err("removing a domain", e))?;
         if done.rows_affected() == 0 {

@@ -1,6 +1,6 @@
 //! SQLite tenant registry.
 
-use crate::map_err;
+use crate::{SqliteTx, map_err};
 use async_trait::async_trait;
 use nexus_domain::TenantId;
 use nexus_domain::paging::Page;
@@ -8,7 +8,7 @@ use nexus_domain::tenancy::{
     DomainName, NewTenant, Plan, Tenant, TenantQuery, TenantSlug, TenantSort, TenantStatus,
 };
 use nexus_store::sql::like_pattern;
-use nexus_store::{StoreError, TenantStore};
+use nexus_store::{StoreError, TenantStore, Tx, downcast};
 use sqlx::sqlite::SqliteRow;
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, Row, SqlitePool};
@@ -63,10 +63,12 @@ fn into_domain(row: &SqliteRow) -> Result<Tenant, StoreError> {
 impl TenantStore for SqliteTenants {
     async fn create(
         &self,
+        tx: &mut dyn Tx,
         id: TenantId,
         new: &NewTenant,
         now: OffsetDateTime,
     ) -> Result<Tenant, StoreError> {
+        let conn = &mut *downcast::<SqliteTx>(tx)?.0;
         sqlx::query(
             "insert into tenant (tenant_id, slug, name, status, plan, settings, branding, created_at, updated_at) \
              values (?, ?, ?, 'active', ?, ?, ?, ?, ?)",
@@ -79,10 +81,17 @@ impl TenantStore for SqliteTenants {
         .bind(Json(&new.branding))
         .bind(now)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await
         .map_err(|e| map_err("inserting a tenant", e))?;
-        self.get(id).await
+        // Read back on the same connection: the row is not visible outside the
+        // transaction yet.
+        let row = sqlx::query(AssertSqlSafe(format!("{SELECT} where t.tenant_id = ?")))
+            .bind(id.as_uuid())
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| map_err("loading a tenant", e))?;
+        into_domain(&row)
     }
 
     async fn get(&self, id: TenantId) -> Result<Tenant, StoreError> {
@@ -159,7 +168,8 @@ impl TenantStore for SqliteTenants {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    async fn update(&self, t: &Tenant) -> Result<(), StoreError> {
+    async fn update(&self, tx: &mut dyn Tx, t: &Tenant) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<SqliteTx>(tx)?.0;
         let done = sqlx::query(
             "update tenant set name = ?, status = ?, plan = ?, settings = ?, branding = ?, updated_at = ? \
              where tenant_id = ?",
@@ -171,7 +181,7 @@ impl TenantStore for SqliteTenants {
         .bind(Json(&t.branding))
         .bind(t.updated_at)
         .bind(t.id.as_uuid())
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await
         .map_err(|e| map_err("updating a tenant", e))?;
         if done.rows_affected() == 0 {
@@ -183,15 +193,17 @@ impl TenantStore for SqliteTenants {
 
     async fn add_domain(
         &self,
+        tx: &mut dyn Tx,
         id: TenantId,
         domain: &DomainName,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<SqliteTx>(tx)?.0;
         sqlx::query("insert into tenant_domain (tenant_id, domain, created_at) values (?, ?, ?)")
             .bind(id.as_uuid())
             .bind(domain.as_str())
             .bind(now)
-            .execute(&self.pool)
+            .execute(&mut *conn)
             .await
             .map(|_| ())
             .map_err(|e| match map_err("adding a domain", e) {
@@ -202,11 +214,17 @@ impl TenantStore for SqliteTenants {
             })
     }
 
-    async fn remove_domain(&self, id: TenantId, domain: &DomainName) -> Result<(), StoreError> {
+    async fn remove_domain(
+        &self,
+        tx: &mut dyn Tx,
+        id: TenantId,
+        domain: &DomainName,
+    ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<SqliteTx>(tx)?.0;
         let done = sqlx::query("delete from tenant_domain where tenant_id = ? and domain = ?")
             .bind(id.as_uuid())
             .bind(domain.as_str())
-            .execute(&self.pool)
+            .execute(&mut *conn)
             .await
             .map_err(|e| map_err("removing a domain", e))?;
         if done.rows_affected() == 0 {

@@ -314,6 +314,7 @@ async fn audit_fault(db: &TestDb, on: bool) {
 
 /// A change and its audit record commit together: when the record cannot be written,
 /// the change does not happen either (and the client gets a 500 without internals).
+/// Covers account creation, custom roles, grants, and the platform's tenant changes.
 #[tokio::test]
 async fn admin_changes_do_not_happen_unaudited() {
     let app = TestApp::spawn().await;
@@ -383,6 +384,20 @@ async fn admin_changes_do_not_happen_unaudited() {
         .await
         .unwrap();
     problem(created, 500, "internal").await;
+    let renamed = app
+        .platform(Method::PATCH, &format!("/tenants/{tenant}"))
+        .json(&json!({ "name": "Renamed Ledger" }))
+        .send()
+        .await
+        .unwrap();
+    problem(renamed, 500, "internal").await;
+    let domain = app
+        .platform(Method::POST, &format!("/tenants/{tenant}/domains"))
+        .json(&json!({ "domain": "learn.ledger.example" }))
+        .send()
+        .await
+        .unwrap();
+    problem(domain, 500, "internal").await;
 
     let roles: Value = call(Method::GET, "/v1/roles")
         .send()
@@ -411,6 +426,16 @@ async fn admin_changes_do_not_happen_unaudited() {
         .await
         .unwrap();
     assert_eq!(users["total"], 0, "{users}");
+    let shown: Value = app
+        .platform(Method::GET, &format!("/tenants/{tenant}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(shown["name"], "Renamed Ledger", "{shown}");
+    assert_eq!(shown["domains"], json!([]), "{shown}");
 
     audit_fault(db, false).await;
     let role = call(Method::POST, "/v1/roles")

@@ -261,7 +261,7 @@ async fn schedules_enqueue_each_run_exactly_once_across_two_workers() {
     ));
     for (slug, zone) in [("london", "Europe/London"), ("tokyo", "Asia/Tokyo")] {
         let t = nexus_app::tenancy::TenantService::new(
-            db.tenants(),
+            db.clone(),
             Arc::new(nexus_store::MemoryCache::new(10)),
             clock.clone(),
             nexus_app::tenancy::TenancySettings {

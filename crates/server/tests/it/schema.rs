@@ -86,7 +86,12 @@ async fn row_level_security_hides_other_tenants_rows() {
             },
             settings: nexus_domain::tenancy::TenantSettings::default(),
         };
-        db.tenants().create(id, &new, clock.now()).await.unwrap();
+        let mut tx = db.begin(Some(id)).await.unwrap();
+        db.tenants()
+            .create(tx.as_mut(), id, &new, clock.now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
         for n in 0..3 {
             let user = nexus_domain::user::NewUser {
                 email: nexus_domain::user::Email::parse(&format!("u{n}@{slug}.example")).unwrap(),

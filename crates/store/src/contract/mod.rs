@@ -193,10 +193,8 @@ fn new_tenant(slug: &str, name: &str) -> NewTenant {
 
 async fn add_tenant(db: &Arc<dyn Database>, c: &ManualClock, slug: &str, name: &str) -> TenantId {
     let id = TenantId::generate(c);
-    db.tenants()
-        .create(id, &new_tenant(slug, name), c.now())
-        .await
-        .unwrap();
+    let new = new_tenant(slug, name);
+    committed!(db, id, |tx| db.tenants().create(tx, id, &new, c.now())).unwrap();
     c.advance(time::Duration::seconds(1));
     id
 }

@@ -16,7 +16,18 @@ pub(super) async fn tenant_create_get_find(db: Arc<dyn Database>) {
     let mut new = new_tenant("acme-bank", "Acme Bank");
     new.branding.logo_url = Some("https://cdn.example.com/acme.png".to_owned());
     new.settings.time_zone = "Europe/London".to_owned();
-    let created = db.tenants().create(id, &new, c.now()).await.unwrap();
+    // Rolled back, a created tenant is gone; committed, it is there.
+    let mut tx = db.begin(Some(id)).await.unwrap();
+    db.tenants()
+        .create(tx.as_mut(), id, &new, c.now())
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    assert!(matches!(
+        db.tenants().get(id).await,
+        Err(StoreError::NotFound)
+    ));
+    let created = committed!(db, id, |tx| db.tenants().create(tx, id, &new, c.now())).unwrap();
     assert_eq!(created.id, id);
     assert_eq!(created.status, TenantStatus::Active);
     assert_eq!(created.branding, new.branding);
@@ -43,15 +54,14 @@ pub(super) async fn tenant_create_get_find(db: Arc<dyn Database>) {
 pub(super) async fn tenant_slug_conflict(db: Arc<dyn Database>) {
     let c = clock();
     add_tenant(&db, &c, "dup", "First").await;
-    let err = db
-        .tenants()
-        .create(
-            TenantId::generate(&c),
-            &new_tenant("dup", "Second"),
-            c.now(),
-        )
-        .await
-        .unwrap_err();
+    let (second, new) = (TenantId::generate(&c), new_tenant("dup", "Second"));
+    let err = committed!(db, second, |tx| db.tenants().create(
+        tx,
+        second,
+        &new,
+        c.now()
+    ))
+    .unwrap_err();
     assert!(
         matches!(
             err,
@@ -74,12 +84,12 @@ pub(super) async fn tenant_update(db: Arc<dyn Database>) {
     t.branding.primary_colour = HexColour::parse("#ff0000").unwrap();
     t.settings.locale = "pt-BR".to_owned();
     t.updated_at = c.now();
-    db.tenants().update(&t).await.unwrap();
+    committed!(db, id, |tx| db.tenants().update(tx, &t)).unwrap();
     assert_eq!(db.tenants().get(id).await.unwrap(), t);
     let mut ghost = t.clone();
     ghost.id = TenantId::generate(&c);
     assert!(matches!(
-        db.tenants().update(&ghost).await,
+        committed!(db, ghost.id, |tx| db.tenants().update(tx, &ghost)),
         Err(StoreError::NotFound)
     ));
 }
@@ -101,7 +111,7 @@ pub(super) async fn tenant_list_filter_sort_page(db: Arc<dyn Database>) {
         .unwrap();
     let mut suspended = bravo.clone();
     suspended.status = TenantStatus::Suspended;
-    db.tenants().update(&suspended).await.unwrap();
+    committed!(db, suspended.id, |tx| db.tenants().update(tx, &suspended)).unwrap();
 
     let slugs = |p: &nexus_domain::paging::Page<nexus_domain::tenancy::Tenant>| {
         p.items
@@ -171,15 +181,27 @@ pub(super) async fn tenant_list_filter_sort_page(db: Arc<dyn Database>) {
 
 pub(super) async fn tenant_domains(db: Arc<dyn Database>) {
     let c = clock();
-    let a = add_tenant(&db, &c, "tenant-a", "A").await;
-    let b = add_tenant(&db, &c, "tenant-b", "B").await;
-    let learn = DomainName::parse("learn.a.example").unwrap();
-    let extra = DomainName::parse("academy.a.example").unwrap();
-    db.tenants().add_domain(a, &learn, c.now()).await.unwrap();
-    db.tenants().add_domain(a, &extra, c.now()).await.unwrap();
-    let t = db.tenants().get(a).await.unwrap();
+    let ta = add_tenant(&db, &c, "tenant-ta", "A").await;
+    let tb = add_tenant(&db, &c, "tenant-tb", "B").await;
+    let learn = DomainName::parse("learn.ta.example").unwrap();
+    let extra = DomainName::parse("academy.ta.example").unwrap();
+    committed!(db, ta, |tx| db.tenants().add_domain(
+        tx,
+        ta,
+        &learn,
+        c.now()
+    ))
+    .unwrap();
+    committed!(db, ta, |tx| db.tenants().add_domain(
+        tx,
+        ta,
+        &extra,
+        c.now()
+    ))
+    .unwrap();
+    let loaded = db.tenants().get(ta).await.unwrap();
     assert_eq!(
-        t.domains,
+        loaded.domains,
         vec![extra.clone(), learn.clone()],
         "domains come back sorted"
     );
@@ -190,14 +212,16 @@ pub(super) async fn tenant_domains(db: Arc<dyn Database>) {
             .unwrap()
             .unwrap()
             .id,
-        a
+        ta
     );
 
-    let err = db
-        .tenants()
-        .add_domain(b, &learn, c.now())
-        .await
-        .unwrap_err();
+    let err = committed!(db, tb, |tx| db.tenants().add_domain(
+        tx,
+        tb,
+        &learn,
+        c.now()
+    ))
+    .unwrap_err();
     assert!(
         matches!(
             err,
@@ -207,31 +231,33 @@ pub(super) async fn tenant_domains(db: Arc<dyn Database>) {
         ),
         "{err:?}"
     );
-    let err = db
-        .tenants()
-        .add_domain(
-            TenantId::generate(&c),
-            &DomainName::parse("x.example").unwrap(),
-            c.now(),
-        )
-        .await
-        .unwrap_err();
+    let (ghost, x) = (
+        TenantId::generate(&c),
+        DomainName::parse("x.example").unwrap(),
+    );
+    let err = committed!(db, ghost, |tx| db.tenants().add_domain(
+        tx,
+        ghost,
+        &x,
+        c.now()
+    ))
+    .unwrap_err();
     assert!(matches!(err, StoreError::NotFound), "{err:?}");
 
-    db.tenants().remove_domain(a, &learn).await.unwrap();
+    committed!(db, ta, |tx| db.tenants().remove_domain(tx, ta, &learn)).unwrap();
     assert!(db.tenants().find_by_domain(&learn).await.unwrap().is_none());
     assert!(matches!(
-        db.tenants().remove_domain(a, &learn).await,
+        committed!(db, ta, |tx| db.tenants().remove_domain(tx, ta, &learn)),
         Err(StoreError::NotFound)
     ));
     assert!(
         matches!(
-            db.tenants().remove_domain(b, &extra).await,
+            committed!(db, tb, |tx| db.tenants().remove_domain(tx, tb, &extra)),
             Err(StoreError::NotFound)
         ),
         "cannot remove another tenant's domain"
     );
-    assert_eq!(db.tenants().get(a).await.unwrap().domains, vec![extra]);
+    assert_eq!(db.tenants().get(ta).await.unwrap().domains, vec![extra]);
 }
 
 pub(super) async fn user_create_get_find(db: Arc<dyn Database>) {
