@@ -148,6 +148,27 @@ impl AccountService {
         cmd: CreateAccount,
         proof: AddressProof,
     ) -> Result<User, AppError> {
+        let store_err = |e| AppError::from_store("user", e);
+        // Nothing is written before the hash is ready, so no lock is held while hashing.
+        let mut tx = self.db.begin(Some(tenant)).await.map_err(store_err)?;
+        let user = self
+            .create_in(tx.as_mut(), caller, tenant, cmd, proof)
+            .await?;
+        tx.commit().await.map_err(store_err)?;
+        tracing::info!(tenant_id = %tenant, user_id = %user.id, role = user.role.as_str(), "account created");
+        Ok(user)
+    }
+
+    /// As [`AccountService::create_with`], inside the caller's transaction (begun for
+    /// `tenant`), for use cases that create an account as part of a larger change.
+    pub async fn create_in(
+        &self,
+        tx: &mut dyn nexus_store::Tx,
+        caller: &Caller,
+        tenant: TenantId,
+        cmd: CreateAccount,
+        proof: AddressProof,
+    ) -> Result<User, AppError> {
         caller.require(tenant, Permission::UserWrite)?;
         check_strength(&cmd.password, &[cmd.email.as_str(), &cmd.display_name]).map_err(|e| {
             let mut errs = nexus_domain::FieldErrors::new();
@@ -164,13 +185,11 @@ impl AccountService {
             email_verified_at: (proof == AddressProof::Proven).then_some(now),
         };
         let id = UserId::generate(self.clock.as_ref());
-        let store_err = |e| AppError::from_store("user", e);
-        let mut tx = self.db.begin(Some(tenant)).await.map_err(store_err)?;
         let user = self
             .store
-            .create_in(tx.as_mut(), tenant, id, &new, now)
+            .create_in(tx, tenant, id, &new, now)
             .await
-            .map_err(store_err)?;
+            .map_err(|e| AppError::from_store("user", e))?;
         if let AddressProof::SendLink { link_base } = proof {
             let job = crate::verification::EmailVerificationRequest {
                 user: user.id,
@@ -180,7 +199,7 @@ impl AccountService {
                 tenant: Some(tenant),
                 ..Default::default()
             };
-            self.jobs.enqueue_in(tx.as_mut(), &job, opts).await?;
+            self.jobs.enqueue_in(tx, &job, opts).await?;
         }
         let diff = serde_json::json!({ "after": { "email": user.email.as_str(), "display_name": user.display_name, "role": user.role.as_str(), "email_verified": user.email_verified_at.is_some() } });
         let r = Record {
@@ -189,9 +208,7 @@ impl AccountService {
             target: format!("user:{}", user.id),
             diff: Some(diff),
         };
-        self.audit.record_in(tx.as_mut(), caller, r).await?;
-        tx.commit().await.map_err(store_err)?;
-        tracing::info!(tenant_id = %tenant, user_id = %user.id, role = user.role.as_str(), "account created");
+        self.audit.record_in(tx, caller, r).await?;
         Ok(user)
     }
 

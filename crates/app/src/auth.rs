@@ -130,6 +130,7 @@ pub fn builtin_role(role: Role) -> BuiltinRole {
 /// Login and session use cases.
 #[derive(Clone)]
 pub struct AuthService {
+    pub(crate) db: Arc<dyn nexus_store::Database>,
     pub(crate) roles: crate::roles::RoleService,
     pub(crate) users: Arc<dyn UserStore>,
     pub(crate) sessions: Arc<dyn SessionStore>,
@@ -408,19 +409,24 @@ impl AuthService {
     /// Ends the caller's own session.
     pub async fn logout(&self, auth: &Authenticated, meta: RequestMeta) -> Result<(), AppError> {
         let s = &auth.session;
+        let mut tx = self.begin(s.tenant).await?;
         let hash = self
             .sessions
-            .revoke(s.tenant, s.id, None, self.clock.now())
+            .revoke(tx.as_mut(), s.tenant, s.id, None, self.clock.now())
             .await
             .map_err(|e| AppError::from_store("session", e))?;
-        self.cache_delete(&cache_key(&hash)).await;
         let r = Record {
             tenant: Some(s.tenant),
             action: "auth.logout",
             target: format!("session:{}", s.id),
             diff: None,
         };
-        self.audit.record(&auth.caller(meta), r).await.map(|_| ())
+        self.audit
+            .record_in(tx.as_mut(), &auth.caller(meta), r)
+            .await?;
+        commit(tx).await?;
+        self.cache_delete(&cache_key(&hash)).await;
+        Ok(())
     }
 
     /// The caller's live sessions.
@@ -445,19 +451,24 @@ impl AuthService {
         } else {
             Some(auth.session.user)
         };
+        let mut tx = self.begin(tenant).await?;
         let hash = self
             .sessions
-            .revoke(tenant, id, only_own, self.clock.now())
+            .revoke(tx.as_mut(), tenant, id, only_own, self.clock.now())
             .await
             .map_err(|e| AppError::from_store("session", e))?;
-        self.cache_delete(&cache_key(&hash)).await;
         let r = Record {
             tenant: Some(tenant),
             action: "session.revoke",
             target: format!("session:{id}"),
             diff: None,
         };
-        self.audit.record(&auth.caller(meta), r).await.map(|_| ())
+        self.audit
+            .record_in(tx.as_mut(), &auth.caller(meta), r)
+            .await?;
+        commit(tx).await?;
+        self.cache_delete(&cache_key(&hash)).await;
+        Ok(())
     }
 
     /// Revokes every session of a user (admin action, e.g. on suspicion). Audited.
@@ -470,14 +481,12 @@ impl AuthService {
         if !caller.actor.can(tenant, Permission::SessionRevoke) {
             return Err(AppError::Forbidden("session:revoke is required"));
         }
+        let mut tx = self.begin(tenant).await?;
         let hashes = self
             .sessions
-            .revoke_all(tenant, user, self.clock.now())
+            .revoke_all(tx.as_mut(), tenant, user, self.clock.now())
             .await
             .map_err(|e| AppError::from_store("session", e))?;
-        for h in &hashes {
-            self.cache_delete(&cache_key(h)).await;
-        }
         let diff = json!({ "revoked": hashes.len() });
         let r = Record {
             tenant: Some(tenant),
@@ -485,8 +494,23 @@ impl AuthService {
             target: format!("user:{user}"),
             diff: Some(diff),
         };
-        self.audit.record(caller, r).await?;
+        self.audit.record_in(tx.as_mut(), caller, r).await?;
+        commit(tx).await?;
+        for h in &hashes {
+            self.cache_delete(&cache_key(h)).await;
+        }
         Ok(hashes.len())
+    }
+
+    /// A transaction for one tenant's change and its audit record.
+    pub(crate) async fn begin(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Box<dyn nexus_store::Tx>, AppError> {
+        self.db
+            .begin(Some(tenant))
+            .await
+            .map_err(|e| AppError::from_store("transaction", e))
     }
 
     async fn cache_put(&self, key: &str, auth: &Authenticated) {
@@ -508,4 +532,11 @@ impl AuthService {
             tracing::error!(error = %e, "session cache invalidation failed; the entry expires with its TTL");
         }
     }
+}
+
+/// Commits a change together with its audit record.
+pub(crate) async fn commit(tx: Box<dyn nexus_store::Tx>) -> Result<(), AppError> {
+    tx.commit()
+        .await
+        .map_err(|e| AppError::from_store("transaction", e))
 }

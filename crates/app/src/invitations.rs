@@ -80,8 +80,10 @@ impl AuthService {
             role: role.as_str().to_owned(),
             invited_by: caller.actor.audit_name(),
         };
+        let mut tx = self.begin(tenant.id).await?;
         self.recovery
             .create_invitation(
+                tx.as_mut(),
                 tenant.id,
                 &hash_token(&token),
                 &inv,
@@ -100,21 +102,19 @@ impl AuthService {
             subject: format!("Your invitation to {}", tenant.branding.display_name),
             body,
         };
-        jobs.enqueue(
-            &mail,
-            EnqueueOptions {
-                tenant: Some(tenant.id),
-                ..EnqueueOptions::default()
-            },
-        )
-        .await?;
+        let opts = EnqueueOptions {
+            tenant: Some(tenant.id),
+            ..EnqueueOptions::default()
+        };
+        jobs.enqueue_in(tx.as_mut(), &mail, opts).await?;
         let r = Record {
             tenant: Some(tenant.id),
             action: "user.invite",
             target: format!("login:{}", inv.email),
             diff: Some(json!({ "after": { "email": inv.email, "role": inv.role } })),
         };
-        self.audit.record(caller, r).await.map(|_| ())
+        self.audit.record_in(tx.as_mut(), caller, r).await?;
+        crate::auth::commit(tx).await
     }
 
     /// Accepts an invitation: creates the account with the invited role. Audited.
@@ -138,9 +138,17 @@ impl AuthService {
         if !errs.is_empty() {
             return Err(AppError::Validation(errs));
         }
+        // Spending the invitation, the account and both records commit together: a
+        // failure anywhere leaves the invitation usable.
+        let mut tx = self.begin(tenant.id).await?;
         let inv = self
             .recovery
-            .accept_invitation(tenant.id, &hash_token(token.trim()), self.clock.now())
+            .accept_invitation(
+                tx.as_mut(),
+                tenant.id,
+                &hash_token(token.trim()),
+                self.clock.now(),
+            )
             .await
             .map_err(|e| AppError::from_store("invitation", e))?
             .ok_or(AppError::InvalidToken)?;
@@ -156,7 +164,8 @@ impl AuthService {
         // on a valid invitation; the acceptance itself is recorded below.
         let user = self
             .accounts
-            .create_with(
+            .create_in(
+                tx.as_mut(),
                 &Caller::system(),
                 tenant.id,
                 cmd,
@@ -173,7 +182,8 @@ impl AuthService {
             target: format!("user:{}", user.id),
             diff: Some(json!({ "invited_by": inv.invited_by, "role": inv.role })),
         };
-        self.audit.record(&caller, r).await?;
+        self.audit.record_in(tx.as_mut(), &caller, r).await?;
+        crate::auth::commit(tx).await?;
         Ok(user)
     }
 

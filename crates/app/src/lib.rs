@@ -84,6 +84,7 @@ impl Services {
             clock: clock.clone(),
         };
         let auth = auth::AuthService {
+            db: db.clone(),
             roles: roles.clone(),
             users: db.users(),
             sessions: db.sessions(),

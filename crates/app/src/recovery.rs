@@ -165,14 +165,12 @@ impl AuthService {
             login: login.trim().to_lowercase(),
             link_base: link_base.to_owned(),
         };
-        jobs.enqueue(
-            &req,
-            EnqueueOptions {
-                tenant: Some(tenant.id),
-                ..EnqueueOptions::default()
-            },
-        )
-        .await?;
+        let mut tx = self.begin(tenant.id).await?;
+        let opts = EnqueueOptions {
+            tenant: Some(tenant.id),
+            ..EnqueueOptions::default()
+        };
+        jobs.enqueue_in(tx.as_mut(), &req, opts).await?;
         let caller = Caller {
             actor: Actor::Anonymous,
             meta,
@@ -183,7 +181,8 @@ impl AuthService {
             target: format!("login:{}", req.login),
             diff: None,
         };
-        self.audit.record(&caller, r).await.map(|_| ())
+        self.audit.record_in(tx.as_mut(), &caller, r).await?;
+        crate::auth::commit(tx).await
     }
 
     /// Completes a reset: spends the token, sets the new password (strength-checked),
@@ -206,9 +205,13 @@ impl AuthService {
         // Judge the password before spending the link, so a refused attempt can retry.
         crate::accounts::check_strength(&password, &[]).map_err(weak)?;
         let now = self.clock.now();
+        // Spending the link, the new password, the sign-out everywhere and the audit
+        // record commit together; any failure leaves the link unspent.
+        let mut tx = self.begin(tenant.id).await?;
         let user = self
             .recovery
             .consume_email_token(
+                tx.as_mut(),
                 tenant.id,
                 TokenPurpose::ResetPassword,
                 &hash_token(token.trim()),
@@ -222,31 +225,28 @@ impl AuthService {
             .get(tenant.id, user)
             .await
             .map_err(|e| AppError::from_store("user", e))?;
-        // Rare: strong in general but built from this user's own name or address. The
-        // link is spent by now; the user asks for a new one.
+        // Rare: strong in general but built from this user's own name or address.
         crate::accounts::check_strength(
             &password,
             &[account.email.as_str(), &account.display_name],
         )
         .map_err(weak)?;
         let hash = crate::accounts::hash_password(self.accounts.params(), password).await?;
+        let store = |e| AppError::from_store("user", e);
         self.recovery
-            .set_password(tenant.id, user, &hash, now)
+            .set_password(tx.as_mut(), tenant.id, user, &hash, now)
             .await
-            .map_err(|e| AppError::from_store("user", e))?;
+            .map_err(store)?;
         // The link was mailed to the account's address, so using it proves the address.
         self.recovery
-            .set_email_verified(tenant.id, user, now)
+            .set_email_verified(tx.as_mut(), tenant.id, user, now)
             .await
-            .map_err(|e| AppError::from_store("user", e))?;
-        for h in self
+            .map_err(store)?;
+        let revoked = self
             .sessions
-            .revoke_all(tenant.id, user, now)
+            .revoke_all(tx.as_mut(), tenant.id, user, now)
             .await
-            .map_err(|e| AppError::from_store("session", e))?
-        {
-            self.forget(&h).await;
-        }
+            .map_err(|e| AppError::from_store("session", e))?;
         let caller = Caller {
             actor: Actor::Anonymous,
             meta,
@@ -255,9 +255,14 @@ impl AuthService {
             tenant: Some(tenant.id),
             action: "auth.password_reset",
             target: format!("user:{user}"),
-            diff: None,
+            diff: Some(serde_json::json!({ "sessions_revoked": revoked.len() })),
         };
-        self.audit.record(&caller, r).await.map(|_| ())
+        self.audit.record_in(tx.as_mut(), &caller, r).await?;
+        crate::auth::commit(tx).await?;
+        for h in revoked {
+            self.forget(&h).await;
+        }
+        Ok(())
     }
 
     /// The tenant's development outbox, newest first (admins: `tenant:write`).

@@ -127,14 +127,16 @@ impl AuthService {
             user,
             link_base: link_base.to_owned(),
         };
-        jobs.enqueue(&job, opts).await?;
+        let mut tx = self.begin(tenant.id).await?;
+        jobs.enqueue_in(tx.as_mut(), &job, opts).await?;
         let r = Record {
             tenant: Some(tenant.id),
             action: "auth.email_verification_requested",
             target: format!("user:{user}"),
             diff: None,
         };
-        self.audit.record(caller, r).await.map(|_| ())
+        self.audit.record_in(tx.as_mut(), caller, r).await?;
+        crate::auth::commit(tx).await
     }
 
     /// Spends a verification link and marks the address verified. Audited.
@@ -145,9 +147,11 @@ impl AuthService {
         meta: RequestMeta,
     ) -> Result<UserId, AppError> {
         let now = self.clock.now();
+        let mut tx = self.begin(tenant.id).await?;
         let user = self
             .recovery
             .consume_email_token(
+                tx.as_mut(),
                 tenant.id,
                 TokenPurpose::VerifyEmail,
                 &hash_token(token.trim()),
@@ -157,7 +161,7 @@ impl AuthService {
             .map_err(|e| AppError::from_store("verification token", e))?
             .ok_or(AppError::InvalidToken)?;
         self.recovery
-            .set_email_verified(tenant.id, user, now)
+            .set_email_verified(tx.as_mut(), tenant.id, user, now)
             .await
             .map_err(|e| AppError::from_store("user", e))?;
         let caller = Caller {
@@ -170,7 +174,8 @@ impl AuthService {
             target: format!("user:{user}"),
             diff: None,
         };
-        self.audit.record(&caller, r).await?;
+        self.audit.record_in(tx.as_mut(), &caller, r).await?;
+        crate::auth::commit(tx).await?;
         Ok(user)
     }
 }

@@ -1,10 +1,10 @@
 //! PostgreSQL recovery tokens, outbox and password changes, in tenant transactions.
 
-use crate::{begin_tenant_tx, map_err};
+use crate::{PgTx, begin_tenant_tx, map_err};
 use async_trait::async_trait;
 use nexus_domain::user::PasswordHash;
 use nexus_domain::{TenantId, UserId};
-use nexus_store::{Invitation, OutboxMail, RecoveryStore, StoreError, TokenPurpose};
+use nexus_store::{Invitation, OutboxMail, RecoveryStore, StoreError, TokenPurpose, Tx, downcast};
 use sqlx::{PgPool, Row};
 use time::OffsetDateTime;
 
@@ -46,12 +46,13 @@ impl RecoveryStore for PgRecovery {
 
     async fn consume_email_token(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         purpose: TokenPurpose,
         token_hash: &str,
         now: OffsetDateTime,
     ) -> Result<Option<UserId>, StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         let user: Option<uuid::Uuid> = sqlx::query_scalar(
             "update email_token set used_at = $3 where tenant_id = $1 and token_hash = $2 and purpose = $4 \
              and used_at is null and expires_at > $3 returning app_user_id",
@@ -63,18 +64,18 @@ impl RecoveryStore for PgRecovery {
         .fetch_optional(&mut *tx)
         .await
         .map_err(err("using an e-mail token"))?;
-        tx.commit().await.map_err(err("using an e-mail token"))?;
         Ok(user.map(UserId::from_uuid))
     }
 
     async fn set_password(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         user: UserId,
         hash: &PasswordHash,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         let n = sqlx::query("update app_user set password_hash = $3, updated_at = $4 where tenant_id = $1 and app_user_id = $2")
             .bind(tenant.as_uuid())
             .bind(user.as_uuid())
@@ -84,7 +85,6 @@ impl RecoveryStore for PgRecovery {
             .await
             .map_err(err("changing a password"))?
             .rows_affected();
-        tx.commit().await.map_err(err("changing a password"))?;
         if n == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -94,11 +94,12 @@ impl RecoveryStore for PgRecovery {
 
     async fn set_email_verified(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         user: UserId,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         // `coalesce` keeps the first verification time when a second link is used.
         let n = sqlx::query(
             "update app_user set email_verified_at = coalesce(email_verified_at, $3) \
@@ -111,9 +112,6 @@ impl RecoveryStore for PgRecovery {
         .await
         .map_err(err("verifying an e-mail address"))?
         .rows_affected();
-        tx.commit()
-            .await
-            .map_err(err("verifying an e-mail address"))?;
         if n == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -123,13 +121,14 @@ impl RecoveryStore for PgRecovery {
 
     async fn create_invitation(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         token_hash: &str,
         inv: &Invitation,
         at: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         sqlx::query(
             "insert into invitation (tenant_id, token_hash, email, role, invited_by, created_at, expires_at) \
              values ($1, $2, $3, $4, $5, $6, $7)",
@@ -144,16 +143,17 @@ impl RecoveryStore for PgRecovery {
         .execute(&mut *tx)
         .await
         .map_err(err("storing an invitation"))?;
-        tx.commit().await.map_err(err("storing an invitation"))
+        Ok(())
     }
 
     async fn accept_invitation(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         token_hash: &str,
         now: OffsetDateTime,
     ) -> Result<Option<Invitation>, StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         let row = sqlx::query(
             "update invitation set accepted_at = $3 where tenant_id = $1 and token_hash = $2 \
              and accepted_at is null and expires_at > $3 returning email, role, invited_by",
@@ -164,7 +164,6 @@ impl RecoveryStore for PgRecovery {
         .fetch_optional(&mut *tx)
         .await
         .map_err(err("accepting an invitation"))?;
-        tx.commit().await.map_err(err("accepting an invitation"))?;
         row.map(|r| -> Result<Invitation, sqlx::Error> {
             Ok(Invitation {
                 email: r.try_get("email")?,

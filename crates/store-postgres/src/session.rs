@@ -1,11 +1,11 @@
 //! PostgreSQL sessions and login throttles, each call in a tenant-scoped transaction.
 
-use crate::{begin_tenant_tx, map_err};
+use crate::{PgTx, begin_tenant_tx, map_err};
 use async_trait::async_trait;
 use nexus_domain::session::{NewSession, Session, SessionId, ThrottleRule, ThrottleState};
 use nexus_domain::{TenantId, UserId};
 use nexus_store::sql::prefix_pattern;
-use nexus_store::{SessionStore, StoreError, ThrottleStore};
+use nexus_store::{SessionStore, StoreError, ThrottleStore, Tx, downcast};
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, PgPool, Row};
 use time::OffsetDateTime;
@@ -133,12 +133,13 @@ impl SessionStore for PgSessions {
 
     async fn revoke(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         id: SessionId,
         user: Option<UserId>,
         at: OffsetDateTime,
     ) -> Result<String, StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         let hash: Option<String> = sqlx::query_scalar(
             "update app_session set revoked_at = $3 where tenant_id = $1 and app_session_id = $2 \
              and revoked_at is null and ($4::uuid is null or app_user_id = $4) returning token_hash",
@@ -150,17 +151,17 @@ impl SessionStore for PgSessions {
         .fetch_optional(&mut *tx)
         .await
         .map_err(err("revoking a session"))?;
-        tx.commit().await.map_err(err("revoking a session"))?;
         hash.ok_or(StoreError::NotFound)
     }
 
     async fn revoke_all(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         user: UserId,
         at: OffsetDateTime,
     ) -> Result<Vec<String>, StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         let hashes: Vec<String> = sqlx::query_scalar(
             "update app_session set revoked_at = $3 where tenant_id = $1 and app_user_id = $2 and revoked_at is null \
              returning token_hash",
@@ -171,7 +172,6 @@ impl SessionStore for PgSessions {
         .fetch_all(&mut *tx)
         .await
         .map_err(err("revoking sessions"))?;
-        tx.commit().await.map_err(err("revoking sessions"))?;
         Ok(hashes)
     }
 

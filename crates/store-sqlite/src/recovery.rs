@@ -2,11 +2,11 @@
 //! Unix microseconds; `app_user.updated_at` keeps the table's RFC 3339 text.
 
 use crate::jobs::micros;
-use crate::map_err;
+use crate::{SqliteTx, map_err};
 use async_trait::async_trait;
 use nexus_domain::user::PasswordHash;
 use nexus_domain::{TenantId, UserId};
-use nexus_store::{Invitation, OutboxMail, RecoveryStore, StoreError, TokenPurpose};
+use nexus_store::{Invitation, OutboxMail, RecoveryStore, StoreError, TokenPurpose, Tx, downcast};
 use sqlx::{Row, SqlitePool};
 use time::OffsetDateTime;
 
@@ -48,12 +48,13 @@ impl RecoveryStore for SqliteRecovery {
 
     async fn consume_email_token(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         purpose: TokenPurpose,
         token_hash: &str,
         now: OffsetDateTime,
     ) -> Result<Option<UserId>, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err("beginning"))?;
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         let user: Option<uuid::Uuid> = sqlx::query_scalar(
             "update email_token set used_at = ?3 where tenant_id = ?1 and token_hash = ?2 and purpose = ?4 \
              and used_at is null and expires_at > ?3 returning app_user_id",
@@ -65,18 +66,18 @@ impl RecoveryStore for SqliteRecovery {
         .fetch_optional(&mut *tx)
         .await
         .map_err(err("using an e-mail token"))?;
-        tx.commit().await.map_err(err("using an e-mail token"))?;
         Ok(user.map(UserId::from_uuid))
     }
 
     async fn set_password(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         user: UserId,
         hash: &PasswordHash,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err("beginning"))?;
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         let n = sqlx::query("update app_user set password_hash = ?3, updated_at = ?4 where tenant_id = ?1 and app_user_id = ?2")
             .bind(tenant.as_uuid())
             .bind(user.as_uuid())
@@ -86,7 +87,6 @@ impl RecoveryStore for SqliteRecovery {
             .await
             .map_err(err("changing a password"))?
             .rows_affected();
-        tx.commit().await.map_err(err("changing a password"))?;
         if n == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -96,11 +96,12 @@ impl RecoveryStore for SqliteRecovery {
 
     async fn set_email_verified(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         user: UserId,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err("beginning"))?;
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         // `coalesce` keeps the first verification time when a second link is used.
         let n = sqlx::query(
             "update app_user set email_verified_at = coalesce(email_verified_at, ?3) \
@@ -113,9 +114,6 @@ impl RecoveryStore for SqliteRecovery {
         .await
         .map_err(err("verifying an e-mail address"))?
         .rows_affected();
-        tx.commit()
-            .await
-            .map_err(err("verifying an e-mail address"))?;
         if n == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -125,12 +123,14 @@ impl RecoveryStore for SqliteRecovery {
 
     async fn create_invitation(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         token_hash: &str,
         inv: &Invitation,
         at: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         sqlx::query(
             "insert into invitation (tenant_id, token_hash, email, role, invited_by, created_at, expires_at) \
              values (?, ?, ?, ?, ?, ?, ?)",
@@ -142,7 +142,7 @@ impl RecoveryStore for SqliteRecovery {
         .bind(&inv.invited_by)
         .bind(micros(at))
         .bind(micros(expires_at))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map(|_| ())
         .map_err(err("storing an invitation"))
@@ -150,10 +150,12 @@ impl RecoveryStore for SqliteRecovery {
 
     async fn accept_invitation(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         token_hash: &str,
         now: OffsetDateTime,
     ) -> Result<Option<Invitation>, StoreError> {
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         let row = sqlx::query(
             "update invitation set accepted_at = ?3 where tenant_id = ?1 and token_hash = ?2 \
              and accepted_at is null and expires_at > ?3 returning email, role, invited_by",
@@ -161,7 +163,7 @@ impl RecoveryStore for SqliteRecovery {
         .bind(tenant.as_uuid())
         .bind(token_hash)
         .bind(micros(now))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(err("accepting an invitation"))?;
         row.map(|r| -> Result<Invitation, sqlx::Error> {

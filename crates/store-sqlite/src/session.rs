@@ -2,12 +2,12 @@
 //! filters by `tenant_id` (the whole of tenant isolation on this backend).
 
 use crate::jobs::micros;
-use crate::map_err;
+use crate::{SqliteTx, map_err};
 use async_trait::async_trait;
 use nexus_domain::session::{NewSession, Session, SessionId, ThrottleRule, ThrottleState};
 use nexus_domain::{TenantId, UserId};
 use nexus_store::sql::prefix_pattern;
-use nexus_store::{SessionStore, StoreError, ThrottleStore};
+use nexus_store::{SessionStore, StoreError, ThrottleStore, Tx, downcast};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row, SqlitePool};
 use time::OffsetDateTime;
@@ -139,11 +139,13 @@ impl SessionStore for SqliteSessions {
 
     async fn revoke(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         id: SessionId,
         user: Option<UserId>,
         at: OffsetDateTime,
     ) -> Result<String, StoreError> {
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         let hash: Option<String> = sqlx::query_scalar(
             "update app_session set revoked_at = ?3 where tenant_id = ?1 and app_session_id = ?2 \
              and revoked_at is null and (?4 is null or app_user_id = ?4) returning token_hash",
@@ -152,7 +154,7 @@ impl SessionStore for SqliteSessions {
         .bind(id.as_uuid())
         .bind(micros(at))
         .bind(user.map(|u| u.as_uuid()))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(err("revoking a session"))?;
         hash.ok_or(StoreError::NotFound)
@@ -160,10 +162,12 @@ impl SessionStore for SqliteSessions {
 
     async fn revoke_all(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         user: UserId,
         at: OffsetDateTime,
     ) -> Result<Vec<String>, StoreError> {
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         sqlx::query_scalar(
             "update app_session set revoked_at = ?3 where tenant_id = ?1 and app_user_id = ?2 and revoked_at is null \
              returning token_hash",
@@ -171,7 +175,7 @@ impl SessionStore for SqliteSessions {
         .bind(tenant.as_uuid())
         .bind(user.as_uuid())
         .bind(micros(at))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(err("revoking sessions"))
     }

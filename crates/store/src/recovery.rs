@@ -66,6 +66,7 @@ pub trait RecoveryStore: Send + Sync {
     /// Spends an unexpired, unused token of `purpose`; returns its user, or `None`.
     async fn consume_email_token(
         &self,
+        tx: &mut dyn crate::Tx,
         tenant: TenantId,
         purpose: TokenPurpose,
         token_hash: &str,
@@ -74,6 +75,7 @@ pub trait RecoveryStore: Send + Sync {
     /// Replaces a user's password hash, or `NotFound`.
     async fn set_password(
         &self,
+        tx: &mut dyn crate::Tx,
         tenant: TenantId,
         user: UserId,
         hash: &PasswordHash,
@@ -82,6 +84,7 @@ pub trait RecoveryStore: Send + Sync {
     /// Marks a user's current address as verified (first time only), or `NotFound`.
     async fn set_email_verified(
         &self,
+        tx: &mut dyn crate::Tx,
         tenant: TenantId,
         user: UserId,
         at: OffsetDateTime,
@@ -89,6 +92,7 @@ pub trait RecoveryStore: Send + Sync {
     /// Stores an invitation (token hash).
     async fn create_invitation(
         &self,
+        tx: &mut dyn crate::Tx,
         tenant: TenantId,
         token_hash: &str,
         inv: &Invitation,
@@ -98,6 +102,7 @@ pub trait RecoveryStore: Send + Sync {
     /// Spends an unexpired, unaccepted invitation; returns it, or `None`.
     async fn accept_invitation(
         &self,
+        tx: &mut dyn crate::Tx,
         tenant: TenantId,
         token_hash: &str,
         now: OffsetDateTime,

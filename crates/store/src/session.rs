@@ -35,6 +35,7 @@ pub trait SessionStore: Send + Sync {
     /// unrevoked session of `user` (when given).
     async fn revoke(
         &self,
+        tx: &mut dyn crate::Tx,
         tenant: TenantId,
         id: SessionId,
         user: Option<UserId>,
@@ -43,6 +44,7 @@ pub trait SessionStore: Send + Sync {
     /// Revokes all of a user's sessions; returns their token hashes.
     async fn revoke_all(
         &self,
+        tx: &mut dyn crate::Tx,
         tenant: TenantId,
         user: UserId,
         at: OffsetDateTime,

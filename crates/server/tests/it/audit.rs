@@ -314,7 +314,8 @@ async fn audit_fault(db: &TestDb, on: bool) {
 
 /// A change and its audit record commit together: when the record cannot be written,
 /// the change does not happen either (and the client gets a 500 without internals).
-/// Covers account creation, custom roles, grants, and the platform's tenant changes.
+/// Covers account creation, custom roles, grants, revoking a user's sessions,
+/// invitations, and the platform's tenant changes.
 #[tokio::test]
 async fn admin_changes_do_not_happen_unaudited() {
     let app = TestApp::spawn().await;
@@ -363,6 +364,15 @@ async fn admin_changes_do_not_happen_unaudited() {
         .id;
     let kim_roles = format!("/v1/users/{kim}/roles");
     let db = app.db.as_ref().unwrap();
+    let kim_token: String = app
+        .login("ledger", "kim@ledger.example", PW, None)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     audit_fault(db, true).await;
     let role = call(Method::POST, "/v1/roles")
@@ -384,6 +394,17 @@ async fn admin_changes_do_not_happen_unaudited() {
         .await
         .unwrap();
     problem(created, 500, "internal").await;
+    let revoke = call(Method::DELETE, &format!("/v1/users/{kim}/sessions"))
+        .send()
+        .await
+        .unwrap();
+    problem(revoke, 500, "internal").await;
+    let invite = call(Method::POST, "/v1/users/invitations")
+        .json(&json!({ "email": "invitee@ledger.example", "role": "learner" }))
+        .send()
+        .await
+        .unwrap();
+    problem(invite, 500, "internal").await;
     let renamed = app
         .platform(Method::PATCH, &format!("/tenants/{tenant}"))
         .json(&json!({ "name": "Renamed Ledger" }))
@@ -435,6 +456,27 @@ async fn admin_changes_do_not_happen_unaudited() {
         .await
         .unwrap();
     assert_ne!(shown["name"], "Renamed Ledger", "{shown}");
+    let kim_session = app
+        .client
+        .get(app.url("/v1/auth/session"))
+        .header("host", "ledger.localhost")
+        .bearer_auth(&kim_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kim_session.status(), 200, "the revocation was rolled back");
+    let mails: Value = call(Method::GET, "/v1/outbox")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        mails,
+        json!([]),
+        "no invitation mail for a rolled-back invitation"
+    );
     assert_eq!(shown["domains"], json!([]), "{shown}");
 
     audit_fault(db, false).await;

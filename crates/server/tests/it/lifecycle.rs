@@ -277,6 +277,10 @@ async fn shutdown_grace_period_bounds_the_drain() {
         r#"{"slug":"stuck","name":"Stuck"}"#,
     )
     .await;
+    // Let the server accept the connection first: one still in the kernel's backlog when
+    // SIGTERM lands is simply never accepted, and there is nothing to drain (seen under
+    // load in CI).
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let started = Instant::now();
     sigterm(&child);
     let status = wait_exit(&mut child, Duration::from_secs(10)).await;

@@ -387,16 +387,26 @@ pub(super) async fn session_lifecycle(db: Arc<dyn Database>) {
     let stranger = UserId::generate(&c);
     assert!(
         matches!(
-            sessions.revoke(t, first.id, Some(stranger), c.now()).await,
+            committed!(db, t, |tx| sessions.revoke(
+                tx,
+                t,
+                first.id,
+                Some(stranger),
+                c.now()
+            )),
             Err(StoreError::NotFound)
         ),
         "only the owner"
     );
     assert_eq!(
-        sessions
-            .revoke(t, first.id, Some(u), c.now())
-            .await
-            .unwrap(),
+        committed!(db, t, |tx| sessions.revoke(
+            tx,
+            t,
+            first.id,
+            Some(u),
+            c.now()
+        ))
+        .unwrap(),
         hash_token("tok-1")
     );
     assert!(
@@ -410,7 +420,7 @@ pub(super) async fn session_lifecycle(db: Arc<dyn Database>) {
     );
     assert!(
         matches!(
-            sessions.revoke(t, first.id, None, c.now()).await,
+            committed!(db, t, |tx| sessions.revoke(tx, t, first.id, None, c.now())),
             Err(StoreError::NotFound)
         ),
         "already revoked"
@@ -419,7 +429,7 @@ pub(super) async fn session_lifecycle(db: Arc<dyn Database>) {
         .create(t, &new_session(&c, u, "tok-3"))
         .await
         .unwrap();
-    let mut hashes = sessions.revoke_all(t, u, c.now()).await.unwrap();
+    let mut hashes = committed!(db, t, |tx| sessions.revoke_all(tx, t, u, c.now())).unwrap();
     hashes.sort();
     let mut expected = vec![hash_token("tok-2"), hash_token("tok-3")];
     expected.sort();
@@ -465,7 +475,7 @@ pub(super) async fn session_tenant_isolation(db: Arc<dyn Database>) {
         "another tenant's token is unknown"
     );
     assert!(matches!(
-        db.sessions().revoke(b, s.id, None, c.now()).await,
+        committed!(db, b, |tx| db.sessions().revoke(tx, b, s.id, None, c.now())),
         Err(StoreError::NotFound)
     ));
     assert!(

@@ -16,11 +16,16 @@ pub(super) async fn recovery_store_lifecycle(db: Arc<dyn Database>) {
         .await
         .unwrap();
     let spend = |tenant, purpose, token: &'static str, at| {
-        let rec = rec.clone();
+        let (db, rec) = (db.clone(), rec.clone());
         async move {
-            rec.consume_email_token(tenant, purpose, &hash_token(token), at)
-                .await
-                .unwrap()
+            committed!(db, tenant, |tx| rec.consume_email_token(
+                tx,
+                tenant,
+                purpose,
+                &hash_token(token),
+                at
+            ))
+            .unwrap()
         }
     };
     assert_eq!(
@@ -61,23 +66,28 @@ pub(super) async fn recovery_store_lifecycle(db: Arc<dyn Database>) {
     .unwrap();
     assert_eq!(spend(t, verify, "verify-1", c.now()).await, Some(u));
     assert_eq!(db.users().get(t, u).await.unwrap().email_verified_at, None);
-    rec.set_email_verified(t, u, c.now()).await.unwrap();
+    committed!(db, t, |tx| rec.set_email_verified(tx, t, u, c.now())).unwrap();
     let first = db.users().get(t, u).await.unwrap().email_verified_at;
     assert_eq!(
         first.map(time::OffsetDateTime::unix_timestamp),
         Some(c.now().unix_timestamp())
     );
-    rec.set_email_verified(t, u, c.now() + hour).await.unwrap();
+    committed!(db, t, |tx| rec.set_email_verified(tx, t, u, c.now() + hour)).unwrap();
     assert_eq!(db.users().get(t, u).await.unwrap().email_verified_at, first);
     assert!(matches!(
-        rec.set_email_verified(other, u, c.now()).await,
+        committed!(db, other, |tx| rec.set_email_verified(
+            tx,
+            other,
+            u,
+            c.now()
+        )),
         Err(StoreError::NotFound)
     ));
 
     let new_hash = nexus_domain::user::PasswordHash::from_phc(
         "$argon2id$v=19$m=8,t=1,p=1$bmV3c2FsdA$bmV3".into(),
     );
-    rec.set_password(t, u, &new_hash, c.now()).await.unwrap();
+    committed!(db, t, |tx| rec.set_password(tx, t, u, &new_hash, c.now())).unwrap();
     let email = Email::parse("s@recovery.example").unwrap();
     assert_eq!(
         db.users()
@@ -89,7 +99,13 @@ pub(super) async fn recovery_store_lifecycle(db: Arc<dyn Database>) {
         new_hash
     );
     assert!(matches!(
-        rec.set_password(other, u, &new_hash, c.now()).await,
+        committed!(db, other, |tx| rec.set_password(
+            tx,
+            other,
+            u,
+            &new_hash,
+            c.now()
+        )),
         Err(StoreError::NotFound)
     ));
 
@@ -98,26 +114,33 @@ pub(super) async fn recovery_store_lifecycle(db: Arc<dyn Database>) {
         role: "learner".into(),
         invited_by: "user:x".into(),
     };
-    rec.create_invitation(t, &hash_token("inv-1"), &inv, c.now(), c.now() + hour)
-        .await
-        .unwrap();
+    let inv_hash = hash_token("inv-1");
+    committed!(db, t, |tx| rec.create_invitation(
+        tx,
+        t,
+        &inv_hash,
+        &inv,
+        c.now(),
+        c.now() + hour
+    ))
+    .unwrap();
     assert_eq!(
-        rec.accept_invitation(other, &hash_token("inv-1"), c.now())
-            .await
-            .unwrap(),
+        committed!(db, other, |tx| rec.accept_invitation(
+            tx,
+            other,
+            &inv_hash,
+            c.now()
+        ))
+        .unwrap(),
         None,
         "per tenant"
     );
     assert_eq!(
-        rec.accept_invitation(t, &hash_token("inv-1"), c.now())
-            .await
-            .unwrap(),
+        committed!(db, t, |tx| rec.accept_invitation(tx, t, &inv_hash, c.now())).unwrap(),
         Some(inv.clone())
     );
     assert_eq!(
-        rec.accept_invitation(t, &hash_token("inv-1"), c.now())
-            .await
-            .unwrap(),
+        committed!(db, t, |tx| rec.accept_invitation(tx, t, &inv_hash, c.now())).unwrap(),
         None,
         "single use"
     );
