@@ -9,7 +9,7 @@
 
 use crate::AppError;
 use crate::audit::{Record, RequestMeta};
-use crate::auth::{AuthService, Authenticated};
+use crate::auth::{AuthService, Authenticated, commit};
 use nexus_domain::mfa::{MfaState, base32_decode, base32_encode, matching_step, otpauth_uri};
 use nexus_domain::session::hash_token;
 use serde_json::json;
@@ -103,8 +103,9 @@ impl AuthService {
             });
         }
         let secret = base32_encode(&random_bytes::<20>()?);
+        let mut tx = self.begin(tenant).await?;
         self.mfa
-            .put_totp(tenant, user, &secret, self.clock.now())
+            .put_totp(tx.as_mut(), tenant, user, &secret, self.clock.now())
             .await
             .map_err(|e| AppError::from_store("mfa", e))?;
         let uri = otpauth_uri("FinAI Nexus", account.as_str(), &secret);
@@ -114,7 +115,10 @@ impl AuthService {
             target: format!("user:{user}"),
             diff: None,
         };
-        self.audit.record(&auth.caller(meta), r).await?;
+        self.audit
+            .record_in(tx.as_mut(), &auth.caller(meta), r)
+            .await?;
+        commit(tx).await?;
         Ok(TotpEnrollment {
             qr_svg: qr_svg(&uri),
             uri,
@@ -145,6 +149,10 @@ impl AuthService {
         self.check_mfa_lock(auth).await?;
         let secret = base32_decode(&record.secret)
             .ok_or_else(|| AppError::Internal("stored TOTP secret is not base32".into()))?;
+        let (codes, hashes) = recovery_codes()?;
+        // The spent step, the confirmation, the codes, the session upgrade and the
+        // record commit together.
+        let mut tx = self.begin(tenant).await?;
         let ok = match matching_step(
             &secret,
             code,
@@ -153,25 +161,26 @@ impl AuthService {
         ) {
             Some(step) => self
                 .mfa
-                .use_totp_step(tenant, user, step)
+                .use_totp_step(tx.as_mut(), tenant, user, step)
                 .await
                 .map_err(|e| AppError::from_store("mfa", e))?,
             None => false,
         };
         if !ok {
+            drop(tx);
             return Err(self.mfa_failed(auth, &meta).await);
         }
         self.mfa
-            .confirm_totp(tenant, user, self.clock.now())
+            .confirm_totp(tx.as_mut(), tenant, user, self.clock.now())
             .await
             .map_err(|e| AppError::from_store("mfa", e))?;
-        let (codes, hashes) = recovery_codes()?;
         self.mfa
-            .replace_recovery_codes(tenant, user, &hashes, self.clock.now())
+            .replace_recovery_codes(tx.as_mut(), tenant, user, &hashes, self.clock.now())
             .await
             .map_err(|e| AppError::from_store("mfa", e))?;
-        if auth.session.mfa_state == MfaState::EnrollRequired {
-            self.complete_mfa(auth).await?;
+        let upgrade = auth.session.mfa_state == MfaState::EnrollRequired;
+        if upgrade {
+            self.complete_mfa_in(tx.as_mut(), auth).await?;
         }
         let r = Record {
             tenant: Some(tenant),
@@ -179,7 +188,13 @@ impl AuthService {
             target: format!("user:{user}"),
             diff: None,
         };
-        self.audit.record(&auth.caller(meta), r).await?;
+        self.audit
+            .record_in(tx.as_mut(), &auth.caller(meta), r)
+            .await?;
+        commit(tx).await?;
+        if upgrade {
+            self.forget(&auth.token_hash).await;
+        }
         Ok(codes)
     }
 
@@ -199,6 +214,8 @@ impl AuthService {
         }
         self.check_mfa_lock(auth).await?;
         let now = self.clock.now();
+        // The spent code, the session upgrade and the record commit together.
+        let mut tx = self.begin(tenant).await?;
         let (ok, method) = match &factor {
             SecondFactor::Totp(code) => {
                 let record = self
@@ -213,7 +230,7 @@ impl AuthService {
                 let ok = match step {
                     Some(step) => self
                         .mfa
-                        .use_totp_step(tenant, user, step)
+                        .use_totp_step(tx.as_mut(), tenant, user, step)
                         .await
                         .map_err(|e| AppError::from_store("mfa", e))?,
                     None => false,
@@ -224,7 +241,7 @@ impl AuthService {
                 let hash = hash_token(&code.trim().to_lowercase());
                 (
                     self.mfa
-                        .use_recovery_code(tenant, user, &hash, now)
+                        .use_recovery_code(tx.as_mut(), tenant, user, &hash, now)
                         .await
                         .map_err(|e| AppError::from_store("mfa", e))?,
                     "recovery_code",
@@ -232,9 +249,21 @@ impl AuthService {
             }
         };
         if !ok {
+            drop(tx);
             return Err(self.mfa_failed(auth, &meta).await);
         }
-        self.complete_mfa(auth).await?;
+        self.complete_mfa_in(tx.as_mut(), auth).await?;
+        let r = Record {
+            tenant: Some(tenant),
+            action: "auth.mfa_passed",
+            target: format!("session:{}", auth.session.id),
+            diff: Some(json!({ "method": method })),
+        };
+        self.audit
+            .record_in(tx.as_mut(), &auth.caller(meta.clone()), r)
+            .await?;
+        commit(tx).await?;
+        self.forget(&auth.token_hash).await;
         self.clear_after_success(
             &auth.caller(meta.clone()),
             tenant,
@@ -242,14 +271,7 @@ impl AuthService {
             "second_factor",
             &format!("user:{user}"),
         )
-        .await?;
-        let r = Record {
-            tenant: Some(tenant),
-            action: "auth.mfa_passed",
-            target: format!("session:{}", auth.session.id),
-            diff: Some(json!({ "method": method })),
-        };
-        self.audit.record(&auth.caller(meta), r).await.map(|_| ())
+        .await
     }
 
     /// Replaces the recovery codes (the old ones stop working). Audited.
@@ -272,8 +294,9 @@ impl AuthService {
             });
         }
         let (codes, hashes) = recovery_codes()?;
+        let mut tx = self.begin(tenant).await?;
         self.mfa
-            .replace_recovery_codes(tenant, user, &hashes, self.clock.now())
+            .replace_recovery_codes(tx.as_mut(), tenant, user, &hashes, self.clock.now())
             .await
             .map_err(|e| AppError::from_store("mfa", e))?;
         let r = Record {
@@ -282,7 +305,10 @@ impl AuthService {
             target: format!("user:{user}"),
             diff: None,
         };
-        self.audit.record(&auth.caller(meta), r).await?;
+        self.audit
+            .record_in(tx.as_mut(), &auth.caller(meta), r)
+            .await?;
+        commit(tx).await?;
         Ok(codes)
     }
 
@@ -340,12 +366,16 @@ impl AuthService {
         AppError::InvalidSecondFactor
     }
 
-    async fn complete_mfa(&self, auth: &Authenticated) -> Result<(), AppError> {
+    /// Marks the session's second factor done, in the caller's transaction; the caller
+    /// drops the cached session after committing.
+    async fn complete_mfa_in(
+        &self,
+        tx: &mut dyn nexus_store::Tx,
+        auth: &Authenticated,
+    ) -> Result<(), AppError> {
         self.sessions
-            .set_mfa_state(auth.session.tenant, auth.session.id, MfaState::Passed)
+            .set_mfa_state(tx, auth.session.tenant, auth.session.id, MfaState::Passed)
             .await
-            .map_err(|e| AppError::from_store("session", e))?;
-        self.forget(&auth.token_hash).await;
-        Ok(())
+            .map_err(|e| AppError::from_store("session", e))
     }
 }

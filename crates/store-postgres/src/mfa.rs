@@ -1,9 +1,9 @@
 //! PostgreSQL second-factor storage, each call in a tenant-scoped transaction.
 
-use crate::{begin_tenant_tx, map_err};
+use crate::{PgTx, begin_tenant_tx, map_err};
 use async_trait::async_trait;
 use nexus_domain::{TenantId, UserId};
-use nexus_store::{MfaStore, StoreError, TotpRecord};
+use nexus_store::{MfaStore, StoreError, TotpRecord, Tx, downcast};
 use sqlx::{PgPool, Row};
 use time::OffsetDateTime;
 
@@ -19,12 +19,13 @@ fn err(context: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
 impl MfaStore for PgMfa {
     async fn put_totp(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         user: UserId,
         secret: &str,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         sqlx::query(
             "insert into mfa_totp (tenant_id, app_user_id, secret, created_at) values ($1, $2, $3, $4) \
              on conflict (tenant_id, app_user_id) do update set secret = excluded.secret, created_at = excluded.created_at, \
@@ -37,7 +38,7 @@ impl MfaStore for PgMfa {
         .execute(&mut *tx)
         .await
         .map_err(err("storing a TOTP secret"))?;
-        tx.commit().await.map_err(err("storing a TOTP secret"))
+        Ok(())
     }
 
     async fn totp(&self, tenant: TenantId, user: UserId) -> Result<Option<TotpRecord>, StoreError> {
@@ -62,11 +63,12 @@ impl MfaStore for PgMfa {
 
     async fn confirm_totp(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         user: UserId,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         let n = sqlx::query(
             "update mfa_totp set confirmed_at = $3 where tenant_id = $1 and app_user_id = $2",
         )
@@ -77,7 +79,6 @@ impl MfaStore for PgMfa {
         .await
         .map_err(err("confirming TOTP"))?
         .rows_affected();
-        tx.commit().await.map_err(err("confirming TOTP"))?;
         if n == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -87,11 +88,12 @@ impl MfaStore for PgMfa {
 
     async fn use_totp_step(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         user: UserId,
         step: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         let n = sqlx::query(
             "update mfa_totp set last_used_step = $3 where tenant_id = $1 and app_user_id = $2 \
              and (last_used_step is null or last_used_step < $3)",
@@ -103,18 +105,18 @@ impl MfaStore for PgMfa {
         .await
         .map_err(err("using a TOTP code"))?
         .rows_affected();
-        tx.commit().await.map_err(err("using a TOTP code"))?;
         Ok(n == 1)
     }
 
     async fn replace_recovery_codes(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         user: UserId,
         hashes: &[String],
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         sqlx::query("delete from mfa_recovery_code where tenant_id = $1 and app_user_id = $2")
             .bind(tenant.as_uuid())
             .bind(user.as_uuid())
@@ -131,17 +133,18 @@ impl MfaStore for PgMfa {
                 .await
                 .map_err(err("replacing recovery codes"))?;
         }
-        tx.commit().await.map_err(err("replacing recovery codes"))
+        Ok(())
     }
 
     async fn use_recovery_code(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         user: UserId,
         hash: &str,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         let n = sqlx::query(
             "update mfa_recovery_code set used_at = $4 where tenant_id = $1 and app_user_id = $2 and code_hash = $3 and used_at is null",
         )
@@ -153,7 +156,6 @@ impl MfaStore for PgMfa {
         .await
         .map_err(err("using a recovery code"))?
         .rows_affected();
-        tx.commit().await.map_err(err("using a recovery code"))?;
         Ok(n == 1)
     }
 

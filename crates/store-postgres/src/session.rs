@@ -93,11 +93,12 @@ impl SessionStore for PgSessions {
 
     async fn set_mfa_state(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         id: SessionId,
         state: nexus_domain::mfa::MfaState,
     ) -> Result<(), StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         let n = sqlx::query("update app_session set mfa_state = $3 where tenant_id = $1 and app_session_id = $2 and revoked_at is null")
             .bind(tenant.as_uuid())
             .bind(id.as_uuid())
@@ -106,7 +107,6 @@ impl SessionStore for PgSessions {
             .await
             .map_err(err("updating a session"))?
             .rows_affected();
-        tx.commit().await.map_err(err("updating a session"))?;
         if n == 0 {
             Err(StoreError::NotFound)
         } else {

@@ -2,10 +2,10 @@
 //! Unix microseconds.
 
 use crate::jobs::micros;
-use crate::map_err;
+use crate::{SqliteTx, map_err};
 use async_trait::async_trait;
 use nexus_domain::{TenantId, UserId};
-use nexus_store::{MfaStore, StoreError, TotpRecord};
+use nexus_store::{MfaStore, StoreError, TotpRecord, Tx, downcast};
 use sqlx::{Row, SqlitePool};
 use time::OffsetDateTime;
 
@@ -21,12 +21,13 @@ fn err(context: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
 impl MfaStore for SqliteMfa {
     async fn put_totp(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         user: UserId,
         secret: &str,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err("beginning"))?;
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         sqlx::query(
             "insert into mfa_totp (tenant_id, app_user_id, secret, created_at) values (?1, ?2, ?3, ?4) \
              on conflict (tenant_id, app_user_id) do update set secret = excluded.secret, created_at = excluded.created_at, \
@@ -39,7 +40,7 @@ impl MfaStore for SqliteMfa {
         .execute(&mut *tx)
         .await
         .map_err(err("storing a TOTP secret"))?;
-        tx.commit().await.map_err(err("storing a TOTP secret"))
+        Ok(())
     }
 
     async fn totp(&self, tenant: TenantId, user: UserId) -> Result<Option<TotpRecord>, StoreError> {
@@ -67,11 +68,12 @@ impl MfaStore for SqliteMfa {
 
     async fn confirm_totp(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         user: UserId,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err("beginning"))?;
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         let n = sqlx::query(
             "update mfa_totp set confirmed_at = ?3 where tenant_id = ?1 and app_user_id = ?2",
         )
@@ -82,7 +84,6 @@ impl MfaStore for SqliteMfa {
         .await
         .map_err(err("confirming TOTP"))?
         .rows_affected();
-        tx.commit().await.map_err(err("confirming TOTP"))?;
         if n == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -92,11 +93,12 @@ impl MfaStore for SqliteMfa {
 
     async fn use_totp_step(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         user: UserId,
         step: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err("beginning"))?;
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         let n = sqlx::query(
             "update mfa_totp set last_used_step = ?3 where tenant_id = ?1 and app_user_id = ?2 \
              and (last_used_step is null or last_used_step < ?3)",
@@ -108,18 +110,18 @@ impl MfaStore for SqliteMfa {
         .await
         .map_err(err("using a TOTP code"))?
         .rows_affected();
-        tx.commit().await.map_err(err("using a TOTP code"))?;
         Ok(n == 1)
     }
 
     async fn replace_recovery_codes(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         user: UserId,
         hashes: &[String],
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err("beginning"))?;
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         sqlx::query("delete from mfa_recovery_code where tenant_id = ?1 and app_user_id = ?2")
             .bind(tenant.as_uuid())
             .bind(user.as_uuid())
@@ -136,17 +138,18 @@ impl MfaStore for SqliteMfa {
                 .await
                 .map_err(err("replacing recovery codes"))?;
         }
-        tx.commit().await.map_err(err("replacing recovery codes"))
+        Ok(())
     }
 
     async fn use_recovery_code(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         user: UserId,
         hash: &str,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err("beginning"))?;
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         let n = sqlx::query(
             "update mfa_recovery_code set used_at = ?4 where tenant_id = ?1 and app_user_id = ?2 and code_hash = ?3 and used_at is null",
         )
@@ -158,7 +161,6 @@ impl MfaStore for SqliteMfa {
         .await
         .map_err(err("using a recovery code"))?
         .rows_affected();
-        tx.commit().await.map_err(err("using a recovery code"))?;
         Ok(n == 1)
     }
 

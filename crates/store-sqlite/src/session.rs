@@ -102,15 +102,17 @@ impl SessionStore for SqliteSessions {
 
     async fn set_mfa_state(
         &self,
+        tx: &mut dyn Tx,
         tenant: TenantId,
         id: SessionId,
         state: nexus_domain::mfa::MfaState,
     ) -> Result<(), StoreError> {
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         let n = sqlx::query("update app_session set mfa_state = ?3 where tenant_id = ?1 and app_session_id = ?2 and revoked_at is null")
             .bind(tenant.as_uuid())
             .bind(id.as_uuid())
             .bind(state.as_str())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(err("updating a session"))?
             .rows_affected();

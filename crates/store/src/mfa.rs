@@ -22,6 +22,7 @@ pub trait MfaStore: Send + Sync {
     /// Starts (or restarts) an unconfirmed enrolment with `secret`.
     async fn put_totp(
         &self,
+        tx: &mut dyn crate::Tx,
         tenant: TenantId,
         user: UserId,
         secret: &str,
@@ -32,6 +33,7 @@ pub trait MfaStore: Send + Sync {
     /// Marks the enrolment confirmed.
     async fn confirm_totp(
         &self,
+        tx: &mut dyn crate::Tx,
         tenant: TenantId,
         user: UserId,
         at: OffsetDateTime,
@@ -40,6 +42,7 @@ pub trait MfaStore: Send + Sync {
     /// code was already used (atomic, so two concurrent uses cannot both succeed).
     async fn use_totp_step(
         &self,
+        tx: &mut dyn crate::Tx,
         tenant: TenantId,
         user: UserId,
         step: i64,
@@ -47,6 +50,7 @@ pub trait MfaStore: Send + Sync {
     /// Replaces the user's recovery codes with these hashes.
     async fn replace_recovery_codes(
         &self,
+        tx: &mut dyn crate::Tx,
         tenant: TenantId,
         user: UserId,
         hashes: &[String],
@@ -55,6 +59,7 @@ pub trait MfaStore: Send + Sync {
     /// Spends an unused recovery code; false if there is no such unused code.
     async fn use_recovery_code(
         &self,
+        tx: &mut dyn crate::Tx,
         tenant: TenantId,
         user: UserId,
         hash: &str,

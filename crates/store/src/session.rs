@@ -20,6 +20,7 @@ pub trait SessionStore: Send + Sync {
     /// Sets the session's second-factor state.
     async fn set_mfa_state(
         &self,
+        tx: &mut dyn crate::Tx,
         tenant: TenantId,
         id: SessionId,
         state: nexus_domain::mfa::MfaState,

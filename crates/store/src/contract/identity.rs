@@ -703,29 +703,29 @@ pub(super) async fn mfa_store_lifecycle(db: Arc<dyn Database>) {
     let (other, _) = session_user(&db, &c, "mfa-2").await;
     let mfa = db.mfa();
     assert!(mfa.totp(t, u).await.unwrap().is_none());
-    mfa.put_totp(t, u, "SECRETONE", c.now()).await.unwrap();
+    committed!(db, t, |tx| mfa.put_totp(tx, t, u, "SECRETONE", c.now())).unwrap();
     let rec = mfa.totp(t, u).await.unwrap().unwrap();
     assert_eq!(
         (rec.secret.as_str(), rec.confirmed_at, rec.last_used_step),
         ("SECRETONE", None, None)
     );
     assert!(mfa.totp(other, u).await.unwrap().is_none(), "per tenant");
-    assert!(mfa.use_totp_step(t, u, 100).await.unwrap());
+    assert!(committed!(db, t, |tx| mfa.use_totp_step(tx, t, u, 100)).unwrap());
     assert!(
-        !mfa.use_totp_step(t, u, 100).await.unwrap(),
+        !committed!(db, t, |tx| mfa.use_totp_step(tx, t, u, 100)).unwrap(),
         "a step is used once"
     );
     assert!(
-        !mfa.use_totp_step(t, u, 99).await.unwrap(),
+        !committed!(db, t, |tx| mfa.use_totp_step(tx, t, u, 99)).unwrap(),
         "never an earlier one"
     );
-    assert!(mfa.use_totp_step(t, u, 101).await.unwrap());
-    mfa.confirm_totp(t, u, c.now()).await.unwrap();
+    assert!(committed!(db, t, |tx| mfa.use_totp_step(tx, t, u, 101)).unwrap());
+    committed!(db, t, |tx| mfa.confirm_totp(tx, t, u, c.now())).unwrap();
     assert_eq!(
         mfa.totp(t, u).await.unwrap().unwrap().confirmed_at,
         Some(c.now())
     );
-    mfa.put_totp(t, u, "SECRETTWO", c.now()).await.unwrap();
+    committed!(db, t, |tx| mfa.put_totp(tx, t, u, "SECRETTWO", c.now())).unwrap();
     let again = mfa.totp(t, u).await.unwrap().unwrap();
     assert_eq!(
         (
@@ -738,35 +738,65 @@ pub(super) async fn mfa_store_lifecycle(db: Arc<dyn Database>) {
     );
 
     let hashes: Vec<String> = (0..3).map(|i| hash_token(&format!("code-{i}"))).collect();
-    mfa.replace_recovery_codes(t, u, &hashes, c.now())
-        .await
-        .unwrap();
+    committed!(db, t, |tx| mfa.replace_recovery_codes(
+        tx,
+        t,
+        u,
+        &hashes,
+        c.now()
+    ))
+    .unwrap();
     assert_eq!(mfa.recovery_codes_left(t, u).await.unwrap(), 3);
     assert!(
-        mfa.use_recovery_code(t, u, &hashes[1], c.now())
-            .await
-            .unwrap()
+        committed!(db, t, |tx| mfa.use_recovery_code(
+            tx,
+            t,
+            u,
+            &hashes[1],
+            c.now()
+        ))
+        .unwrap()
     );
     assert!(
-        !mfa.use_recovery_code(t, u, &hashes[1], c.now())
-            .await
-            .unwrap(),
+        !committed!(db, t, |tx| mfa.use_recovery_code(
+            tx,
+            t,
+            u,
+            &hashes[1],
+            c.now()
+        ))
+        .unwrap(),
         "single use"
     );
     assert!(
-        !mfa.use_recovery_code(other, u, &hashes[0], c.now())
-            .await
-            .unwrap(),
+        !committed!(db, other, |tx| mfa.use_recovery_code(
+            tx,
+            other,
+            u,
+            &hashes[0],
+            c.now()
+        ))
+        .unwrap(),
         "per tenant"
     );
     assert_eq!(mfa.recovery_codes_left(t, u).await.unwrap(), 2);
-    mfa.replace_recovery_codes(t, u, &[hash_token("fresh")], c.now())
-        .await
-        .unwrap();
+    committed!(db, t, |tx| mfa.replace_recovery_codes(
+        tx,
+        t,
+        u,
+        &[hash_token("fresh")],
+        c.now()
+    ))
+    .unwrap();
     assert!(
-        !mfa.use_recovery_code(t, u, &hashes[0], c.now())
-            .await
-            .unwrap(),
+        !committed!(db, t, |tx| mfa.use_recovery_code(
+            tx,
+            t,
+            u,
+            &hashes[0],
+            c.now()
+        ))
+        .unwrap(),
         "old codes stop working"
     );
     assert_eq!(mfa.recovery_codes_left(t, u).await.unwrap(), 1);
@@ -775,10 +805,13 @@ pub(super) async fn mfa_store_lifecycle(db: Arc<dyn Database>) {
     pending.mfa_state = MfaState::Pending;
     let s = db.sessions().create(t, &pending).await.unwrap();
     assert_eq!(s.mfa_state, MfaState::Pending);
-    db.sessions()
-        .set_mfa_state(t, s.id, MfaState::Passed)
-        .await
-        .unwrap();
+    committed!(db, t, |tx| db.sessions().set_mfa_state(
+        tx,
+        t,
+        s.id,
+        MfaState::Passed
+    ))
+    .unwrap();
     assert_eq!(
         db.sessions()
             .find_by_token_hash(t, &hash_token("tok-mfa"))
@@ -789,9 +822,12 @@ pub(super) async fn mfa_store_lifecycle(db: Arc<dyn Database>) {
         MfaState::Passed
     );
     assert!(matches!(
-        db.sessions()
-            .set_mfa_state(other, s.id, MfaState::Passed)
-            .await,
+        committed!(db, other, |tx| db.sessions().set_mfa_state(
+            tx,
+            other,
+            s.id,
+            MfaState::Passed
+        )),
         Err(StoreError::NotFound)
     ));
 }
