@@ -81,7 +81,7 @@ async fn main() {
         )),
     );
     let jobs = JobService::new(
-        db.jobs(),
+        db.clone(),
         Arc::new(registry),
         clock.clone(),
         AuditService::new(db.audit(), clock.clone()),

@@ -75,7 +75,7 @@ async fn main() {
     );
     let registry = Arc::new(registry);
     let service = JobService::new(
-        db.jobs(),
+        db.clone(),
         registry.clone(),
         clock.clone(),
         AuditService::new(db.audit(), clock.clone()),

@@ -203,11 +203,20 @@ impl AuthService {
             }
             Err(other) => return Err(other),
         };
+        // Clearing the counters, the session and the record commit together.
+        let mut tx = self.begin(tenant.id).await?;
         let target = format!("login:{login}");
-        self.clear_after_success(&caller, tenant.id, &acct, "account", &target)
+        self.clear_after_success(tx.as_mut(), &caller, tenant.id, &acct, "account", &target)
             .await?;
-        self.clear_after_success(&caller, tenant.id, &acct_ip, "account_ip", &target)
-            .await?;
+        self.clear_after_success(
+            tx.as_mut(),
+            &caller,
+            tenant.id,
+            &acct_ip,
+            "account_ip",
+            &target,
+        )
+        .await?;
         let (token, csrf_token) = (random_token("nxs_")?, random_token("csrf_")?);
         let idle = Duration::from_secs(u64::from(tenant.settings.session_idle_minutes) * 60);
         let mfa_state = self.mfa_state_for(tenant, &user).await?;
@@ -226,7 +235,7 @@ impl AuthService {
         };
         let session = self
             .sessions
-            .create(tenant.id, &new)
+            .create(tx.as_mut(), tenant.id, &new)
             .await
             .map_err(|e| AppError::from_store("session", e))?;
         let user_caller = Caller {
@@ -243,7 +252,8 @@ impl AuthService {
             target: format!("session:{}", session.id),
             diff: None,
         };
-        self.audit.record(&user_caller, r).await?;
+        self.audit.record_in(tx.as_mut(), &user_caller, r).await?;
+        commit(tx).await?;
         Ok(LoginOutcome {
             session,
             token,

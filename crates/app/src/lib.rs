@@ -66,7 +66,7 @@ impl Services {
         auth_settings: auth::AuthSettings,
     ) -> Self {
         let audit = audit::AuditService::new(db.audit(), clock.clone());
-        let jobs = jobs::JobService::new(db.jobs(), registry, clock.clone(), audit.clone());
+        let jobs = jobs::JobService::new(db.clone(), registry, clock.clone(), audit.clone());
         let accounts = accounts::AccountService::new(
             db.clone(),
             jobs.clone(),

@@ -12,10 +12,11 @@ use nexus_domain::{TenantId, UserId};
 use serde_json::json;
 
 impl AuthService {
-    /// Clears a throttle key after a success and, if it had been locked, records that
-    /// the lock is over.
+    /// Clears a throttle key after a success (in the caller's transaction, which also
+    /// carries the success) and, if it had been locked, records that the lock is over.
     pub(crate) async fn clear_after_success(
         &self,
+        tx: &mut dyn nexus_store::Tx,
         caller: &Caller,
         tenant: TenantId,
         key: &str,
@@ -24,7 +25,7 @@ impl AuthService {
     ) -> Result<(), AppError> {
         let was_locked = self
             .throttles
-            .reset(tenant, key)
+            .reset(&mut *tx, tenant, key)
             .await
             .map_err(|e| AppError::from_store("throttle", e))?;
         if was_locked {
@@ -35,7 +36,7 @@ impl AuthService {
                 target: target.to_owned(),
                 diff: Some(json!({ "scope": scope, "reason": "expired" })),
             };
-            self.audit.record(caller, r).await?;
+            self.audit.record_in(tx, caller, r).await?;
         }
         Ok(())
     }
@@ -56,20 +57,21 @@ impl AuthService {
             .map_err(|e| AppError::from_store("user", e))?;
         let login = account.email.as_str();
         let store = |e| AppError::from_store("throttle", e);
+        let mut tx = self.begin(tenant).await?;
         let mut cleared = u64::from(
             self.throttles
-                .reset(tenant, &format!("acct:{login}"))
+                .reset(tx.as_mut(), tenant, &format!("acct:{login}"))
                 .await
                 .map_err(store)?,
         );
         cleared += self
             .throttles
-            .reset_prefix(tenant, &format!("acct_ip:{login}|"))
+            .reset_prefix(tx.as_mut(), tenant, &format!("acct_ip:{login}|"))
             .await
             .map_err(store)?;
         cleared += u64::from(
             self.throttles
-                .reset(tenant, &format!("mfa:{user}"))
+                .reset(tx.as_mut(), tenant, &format!("mfa:{user}"))
                 .await
                 .map_err(store)?,
         );
@@ -80,7 +82,8 @@ impl AuthService {
             target: format!("user:{user}"),
             diff: Some(json!({ "reason": "admin", "locks_cleared": cleared })),
         };
-        self.audit.record(caller, r).await?;
+        self.audit.record_in(tx.as_mut(), caller, r).await?;
+        crate::auth::commit(tx).await?;
         Ok(cleared)
     }
 }

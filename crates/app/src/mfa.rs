@@ -259,19 +259,20 @@ impl AuthService {
             target: format!("session:{}", auth.session.id),
             diff: Some(json!({ "method": method })),
         };
-        self.audit
-            .record_in(tx.as_mut(), &auth.caller(meta.clone()), r)
-            .await?;
-        commit(tx).await?;
-        self.forget(&auth.token_hash).await;
+        let caller = auth.caller(meta);
+        self.audit.record_in(tx.as_mut(), &caller, r).await?;
         self.clear_after_success(
-            &auth.caller(meta.clone()),
+            tx.as_mut(),
+            &caller,
             tenant,
             &format!("mfa:{user}"),
             "second_factor",
             &format!("user:{user}"),
         )
-        .await
+        .await?;
+        commit(tx).await?;
+        self.forget(&auth.token_hash).await;
+        Ok(())
     }
 
     /// Replaces the recovery codes (the old ones stop working). Audited.

@@ -317,35 +317,48 @@ impl JobStore for PgJobs {
         })
     }
 
-    async fn retry(&self, id: JobId, now: OffsetDateTime) -> Result<Job, StoreError> {
+    async fn retry(
+        &self,
+        tx: &mut dyn Tx,
+        id: JobId,
+        now: OffsetDateTime,
+    ) -> Result<Job, StoreError> {
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         let row = sqlx::query(AssertSqlSafe(format!(
             "update job set state = 'queued', attempts = 0, run_at = $1, finished_at = null, updated_at = $1 \
              where job_id = $2 and state in ('dead', 'cancelled') returning {COLUMNS}"
         )))
         .bind(now)
         .bind(id.as_uuid())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| map_err("retrying a job", e))?;
         into_domain(&row)
     }
 
-    async fn cancel(&self, id: JobId, now: OffsetDateTime) -> Result<Job, StoreError> {
+    async fn cancel(
+        &self,
+        tx: &mut dyn Tx,
+        id: JobId,
+        now: OffsetDateTime,
+    ) -> Result<Job, StoreError> {
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         let row = sqlx::query(AssertSqlSafe(format!(
             "update job set state = 'cancelled', finished_at = $1, updated_at = $1 \
              where job_id = $2 and state = 'queued' returning {COLUMNS}"
         )))
         .bind(now)
         .bind(id.as_uuid())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| map_err("cancelling a job", e))?;
         into_domain(&row)
     }
 
-    async fn purge_dead(&self) -> Result<u64, StoreError> {
+    async fn purge_dead(&self, tx: &mut dyn Tx) -> Result<u64, StoreError> {
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         let done = sqlx::query("delete from job where state = 'dead'")
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(|e| map_err("purging dead jobs", e))?;
         Ok(done.rows_affected())

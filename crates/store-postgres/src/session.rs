@@ -48,8 +48,13 @@ fn err(context: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
 
 #[async_trait]
 impl SessionStore for PgSessions {
-    async fn create(&self, tenant: TenantId, s: &NewSession) -> Result<Session, StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+    async fn create(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        s: &NewSession,
+    ) -> Result<Session, StoreError> {
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         let row = sqlx::query(AssertSqlSafe(format!(
             "insert into app_session (tenant_id, app_session_id, app_user_id, token_hash, csrf_hash, created_at, \
              last_seen_at, expires_at, idle_timeout_secs, ip, user_agent, mfa_state) \
@@ -69,7 +74,6 @@ impl SessionStore for PgSessions {
         .fetch_one(&mut *tx)
         .await
         .map_err(err("creating a session"))?;
-        tx.commit().await.map_err(err("creating a session"))?;
         into_domain(&row)
     }
 
@@ -305,8 +309,13 @@ impl ThrottleStore for PgThrottles {
         })
     }
 
-    async fn reset(&self, tenant: TenantId, key: &str) -> Result<bool, StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+    async fn reset(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        key: &str,
+    ) -> Result<bool, StoreError> {
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         let locked: Option<Option<OffsetDateTime>> = sqlx::query_scalar(
             "delete from auth_throttle where tenant_id = $1 and throttle_key = $2 returning locked_until",
         )
@@ -315,12 +324,16 @@ impl ThrottleStore for PgThrottles {
         .fetch_optional(&mut *tx)
         .await
         .map_err(err("resetting a throttle"))?;
-        tx.commit().await.map_err(err("resetting a throttle"))?;
         Ok(locked.flatten().is_some())
     }
 
-    async fn reset_prefix(&self, tenant: TenantId, prefix: &str) -> Result<u64, StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+    async fn reset_prefix(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        prefix: &str,
+    ) -> Result<u64, StoreError> {
+        let tx = &mut *downcast::<PgTx>(tx)?.0;
         let locked: Vec<Option<OffsetDateTime>> = sqlx::query_scalar(
             "delete from auth_throttle where tenant_id = $1 and throttle_key like $2 escape '\\' \
              returning locked_until",
@@ -330,7 +343,6 @@ impl ThrottleStore for PgThrottles {
         .fetch_all(&mut *tx)
         .await
         .map_err(err("resetting throttles"))?;
-        tx.commit().await.map_err(err("resetting throttles"))?;
         Ok(locked.iter().flatten().count() as u64)
     }
 

@@ -324,7 +324,13 @@ impl JobStore for SqliteJobs {
         })
     }
 
-    async fn retry(&self, id: JobId, now: OffsetDateTime) -> Result<Job, StoreError> {
+    async fn retry(
+        &self,
+        tx: &mut dyn Tx,
+        id: JobId,
+        now: OffsetDateTime,
+    ) -> Result<Job, StoreError> {
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         let row = sqlx::query(AssertSqlSafe(format!(
             "update job set state = 'queued', attempts = 0, run_at = ?, finished_at = null, updated_at = ? \
              where job_id = ? and state in ('dead', 'cancelled') returning {COLUMNS}"
@@ -332,13 +338,19 @@ impl JobStore for SqliteJobs {
         .bind(micros(now))
         .bind(micros(now))
         .bind(id.as_uuid())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| map_err("retrying a job", e))?;
         into_domain(&row)
     }
 
-    async fn cancel(&self, id: JobId, now: OffsetDateTime) -> Result<Job, StoreError> {
+    async fn cancel(
+        &self,
+        tx: &mut dyn Tx,
+        id: JobId,
+        now: OffsetDateTime,
+    ) -> Result<Job, StoreError> {
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         let row = sqlx::query(AssertSqlSafe(format!(
             "update job set state = 'cancelled', finished_at = ?, updated_at = ? \
              where job_id = ? and state = 'queued' returning {COLUMNS}"
@@ -346,15 +358,16 @@ impl JobStore for SqliteJobs {
         .bind(micros(now))
         .bind(micros(now))
         .bind(id.as_uuid())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| map_err("cancelling a job", e))?;
         into_domain(&row)
     }
 
-    async fn purge_dead(&self) -> Result<u64, StoreError> {
+    async fn purge_dead(&self, tx: &mut dyn Tx) -> Result<u64, StoreError> {
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         let done = sqlx::query("delete from job where state = 'dead'")
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(|e| map_err("purging dead jobs", e))?;
         Ok(done.rows_affected())

@@ -61,7 +61,13 @@ const LIVE: &str =
 
 #[async_trait]
 impl SessionStore for SqliteSessions {
-    async fn create(&self, tenant: TenantId, s: &NewSession) -> Result<Session, StoreError> {
+    async fn create(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        s: &NewSession,
+    ) -> Result<Session, StoreError> {
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         let row = sqlx::query(AssertSqlSafe(format!(
             "insert into app_session (tenant_id, app_session_id, app_user_id, token_hash, csrf_hash, created_at, \
              last_seen_at, expires_at, idle_timeout_secs, ip, user_agent, mfa_state) \
@@ -78,7 +84,7 @@ impl SessionStore for SqliteSessions {
         .bind(&s.ip)
         .bind(&s.user_agent)
         .bind(s.mfa_state.as_str())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(err("creating a session"))?;
         into_domain(&row)
@@ -303,26 +309,38 @@ impl ThrottleStore for SqliteThrottles {
         })
     }
 
-    async fn reset(&self, tenant: TenantId, key: &str) -> Result<bool, StoreError> {
+    async fn reset(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        key: &str,
+    ) -> Result<bool, StoreError> {
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         let locked: Option<Option<i64>> = sqlx::query_scalar(
             "delete from auth_throttle where tenant_id = ? and throttle_key = ? returning locked_until",
         )
         .bind(tenant.as_uuid())
         .bind(key)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(err("resetting a throttle"))?;
         Ok(locked.flatten().is_some())
     }
 
-    async fn reset_prefix(&self, tenant: TenantId, prefix: &str) -> Result<u64, StoreError> {
+    async fn reset_prefix(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        prefix: &str,
+    ) -> Result<u64, StoreError> {
+        let tx = &mut *downcast::<SqliteTx>(tx)?.0;
         let locked: Vec<Option<i64>> = sqlx::query_scalar(
             "delete from auth_throttle where tenant_id = ? and throttle_key like ? escape '\\' \
              returning locked_until",
         )
         .bind(tenant.as_uuid())
         .bind(prefix_pattern(prefix))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(err("resetting throttles"))?;
         Ok(locked.iter().flatten().count() as u64)

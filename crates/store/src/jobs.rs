@@ -86,11 +86,21 @@ pub trait JobStore: Send + Sync {
     async fn list(&self, query: &JobQuery) -> Result<Page<Job>, StoreError>;
     /// Requeues a dead or cancelled job now with a fresh attempt budget. `NotFound` if
     /// there is no such job in those states.
-    async fn retry(&self, id: JobId, now: OffsetDateTime) -> Result<Job, StoreError>;
+    async fn retry(
+        &self,
+        tx: &mut dyn crate::Tx,
+        id: JobId,
+        now: OffsetDateTime,
+    ) -> Result<Job, StoreError>;
     /// Cancels a queued job. `NotFound` if there is no queued job with this id.
-    async fn cancel(&self, id: JobId, now: OffsetDateTime) -> Result<Job, StoreError>;
+    async fn cancel(
+        &self,
+        tx: &mut dyn crate::Tx,
+        id: JobId,
+        now: OffsetDateTime,
+    ) -> Result<Job, StoreError>;
     /// Deletes dead jobs; returns how many.
-    async fn purge_dead(&self) -> Result<u64, StoreError>;
+    async fn purge_dead(&self, tx: &mut dyn crate::Tx) -> Result<u64, StoreError>;
     /// Deletes succeeded and cancelled jobs finished before `before` (retention).
     async fn purge_finished(&self, before: OffsetDateTime) -> Result<u64, StoreError>;
     /// Per-kind counts and the oldest due job, for metrics.

@@ -10,7 +10,12 @@ use time::OffsetDateTime;
 #[async_trait]
 pub trait SessionStore: Send + Sync {
     /// Stores a new session.
-    async fn create(&self, tenant: TenantId, new: &NewSession) -> Result<Session, StoreError>;
+    async fn create(
+        &self,
+        tx: &mut dyn crate::Tx,
+        tenant: TenantId,
+        new: &NewSession,
+    ) -> Result<Session, StoreError>;
     /// Finds a session by its token's hash (live or not; the caller decides).
     async fn find_by_token_hash(
         &self,
@@ -89,10 +94,20 @@ pub trait ThrottleStore: Send + Sync {
     ) -> Result<ThrottleState, StoreError>;
     /// Clears `key` (after a success); true if it carried a lock, active or over, so the
     /// caller can record the unlock.
-    async fn reset(&self, tenant: TenantId, key: &str) -> Result<bool, StoreError>;
+    async fn reset(
+        &self,
+        tx: &mut dyn crate::Tx,
+        tenant: TenantId,
+        key: &str,
+    ) -> Result<bool, StoreError>;
     /// Clears every key starting with `prefix` (an administrator's unlock); returns how
     /// many carried a lock.
-    async fn reset_prefix(&self, tenant: TenantId, prefix: &str) -> Result<u64, StoreError>;
+    async fn reset_prefix(
+        &self,
+        tx: &mut dyn crate::Tx,
+        tenant: TenantId,
+        prefix: &str,
+    ) -> Result<u64, StoreError>;
     /// Deletes counters whose window started before `before` and that are not locked at
     /// `before`; retention.
     async fn purge_stale(

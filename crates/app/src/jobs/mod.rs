@@ -45,6 +45,7 @@ pub struct EnqueueOptions {
 /// Enqueueing and operating on jobs.
 #[derive(Clone)]
 pub struct JobService {
+    db: Arc<dyn nexus_store::Database>,
     store: Arc<dyn JobStore>,
     registry: Arc<Registry>,
     clock: Arc<dyn Clock>,
@@ -54,38 +55,49 @@ pub struct JobService {
 impl JobService {
     /// Wires the service.
     pub fn new(
-        store: Arc<dyn JobStore>,
+        db: Arc<dyn nexus_store::Database>,
         registry: Arc<Registry>,
         clock: Arc<dyn Clock>,
         audit: AuditService,
     ) -> Self {
         Self {
-            store,
+            store: db.jobs(),
+            db,
             registry,
             clock,
             audit,
         }
     }
 
-    async fn audited(
+    /// Runs an operator's change to jobs and its audit record in one transaction (begun
+    /// for the chain the record goes to).
+    #[allow(clippy::too_many_arguments)] // one call shape for three operator actions
+    async fn audited<T: Send>(
         &self,
         caller: &Caller,
+        resource: &'static str,
         tenant: Option<TenantId>,
         action: &str,
         target: String,
-    ) -> Result<(), AppError> {
-        self.audit
-            .record(
-                caller,
-                Record {
-                    tenant,
-                    action,
-                    target,
-                    diff: None,
-                },
-            )
-            .await
-            .map(|_| ())
+        change: impl for<'t> FnOnce(
+            &'t mut dyn Tx,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<T, nexus_store::StoreError>> + Send + 't>,
+        > + Send,
+        diff: impl FnOnce(&T) -> Option<serde_json::Value> + Send,
+    ) -> Result<T, AppError> {
+        let store_err = |e| AppError::from_store(resource, e);
+        let mut tx = self.db.begin(tenant).await.map_err(store_err)?;
+        let out = change(tx.as_mut()).await.map_err(store_err)?;
+        let r = Record {
+            tenant,
+            action,
+            target,
+            diff: diff(&out),
+        };
+        self.audit.record_in(tx.as_mut(), caller, r).await?;
+        tx.commit().await.map_err(store_err)?;
+        Ok(out)
     }
 
     /// The handler registry.
@@ -173,47 +185,60 @@ impl JobService {
     /// Requeues a dead or cancelled job with a fresh attempt budget. Audited.
     pub async fn retry(&self, caller: &Caller, id: JobId) -> Result<Job, AppError> {
         caller.require_platform()?;
+        // The record goes to the job's tenant chain, so learn the tenant first.
+        let tenant = self.get(id).await?.tenant;
+        let (store, now) = (self.store.clone(), self.clock.now());
         let job = self
-            .store
-            .retry(id, self.clock.now())
-            .await
-            .map_err(|e| AppError::from_store("dead or cancelled job", e))?;
-        tracing::info!(job_id = %id, kind = %job.kind, "job retried by operator");
-        self.audited(caller, job.tenant, "job.retry", format!("job:{id}"))
+            .audited(
+                caller,
+                "dead or cancelled job",
+                tenant,
+                "job.retry",
+                format!("job:{id}"),
+                move |tx| Box::pin(async move { store.retry(tx, id, now).await }),
+                |_| None,
+            )
             .await?;
+        tracing::info!(job_id = %id, kind = %job.kind, "job retried by operator");
         Ok(job)
     }
 
     /// Cancels a queued job. Audited.
     pub async fn cancel(&self, caller: &Caller, id: JobId) -> Result<Job, AppError> {
         caller.require_platform()?;
+        let tenant = self.get(id).await?.tenant;
+        let (store, now) = (self.store.clone(), self.clock.now());
         let job = self
-            .store
-            .cancel(id, self.clock.now())
-            .await
-            .map_err(|e| AppError::from_store("queued job", e))?;
-        tracing::info!(job_id = %id, kind = %job.kind, "job cancelled by operator");
-        self.audited(caller, job.tenant, "job.cancel", format!("job:{id}"))
+            .audited(
+                caller,
+                "queued job",
+                tenant,
+                "job.cancel",
+                format!("job:{id}"),
+                move |tx| Box::pin(async move { store.cancel(tx, id, now).await }),
+                |_| None,
+            )
             .await?;
+        tracing::info!(job_id = %id, kind = %job.kind, "job cancelled by operator");
         Ok(job)
     }
 
     /// Deletes every dead job; returns how many. Audited.
     pub async fn purge_dead(&self, caller: &Caller) -> Result<u64, AppError> {
         caller.require_platform()?;
+        let store = self.store.clone();
         let n = self
-            .store
-            .purge_dead()
-            .await
-            .map_err(|e| AppError::from_store("job", e))?;
+            .audited(
+                caller,
+                "job",
+                None,
+                "job.purge_dead",
+                "jobs".into(),
+                move |tx| Box::pin(async move { store.purge_dead(tx).await }),
+                |n| Some(serde_json::json!({ "purged": n })),
+            )
+            .await?;
         tracing::info!(purged = n, "dead jobs purged by operator");
-        let r = Record {
-            tenant: None,
-            action: "job.purge_dead",
-            target: "jobs".into(),
-            diff: Some(serde_json::json!({ "purged": n })),
-        };
-        self.audit.record(caller, r).await?;
         Ok(n)
     }
 }

@@ -193,7 +193,7 @@ async fn tenant_and_user_lifecycle_from_the_command_line() {
         std::sync::Arc::new(nexus_domain::SystemClock);
     let audit = nexus_app::audit::AuditService::new(store.audit(), clock.clone());
     let jobs = nexus_app::jobs::JobService::new(
-        store.jobs(),
+        store.clone(),
         std::sync::Arc::new(nexus_app::jobs::Registry::new()),
         clock.clone(),
         audit.clone(),

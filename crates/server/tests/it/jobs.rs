@@ -246,7 +246,7 @@ fn service(db: &Arc<dyn Database>, k: &Kit, clock: Arc<dyn Clock>) -> JobService
     let mut r = Registry::new();
     register_test_jobs(&mut r, &k.log, &k.started);
     let audit = nexus_app::audit::AuditService::new(db.audit(), clock.clone());
-    JobService::new(db.jobs(), Arc::new(r), clock, audit)
+    JobService::new(db.clone(), Arc::new(r), clock, audit)
 }
 
 /// Two schedulers tick the same instants concurrently: each run is enqueued once; two

@@ -320,15 +320,15 @@ pub(super) async fn session_lifecycle(db: Arc<dyn Database>) {
     let c = clock();
     let (t, u) = session_user(&db, &c, "sessions").await;
     let sessions = db.sessions();
-    let first = sessions
-        .create(t, &new_session(&c, u, "tok-1"))
-        .await
-        .unwrap();
+    let first = {
+        let new = new_session(&c, u, "tok-1");
+        committed!(db, t, |tx| sessions.create(tx, t, &new)).unwrap()
+    };
     c.advance(time::Duration::seconds(5));
-    let second = sessions
-        .create(t, &new_session(&c, u, "tok-2"))
-        .await
-        .unwrap();
+    let second = {
+        let new = new_session(&c, u, "tok-2");
+        committed!(db, t, |tx| sessions.create(tx, t, &new)).unwrap()
+    };
     assert_eq!(
         (first.user, first.tenant, first.idle_timeout_secs),
         (u, t, 1800)
@@ -425,10 +425,10 @@ pub(super) async fn session_lifecycle(db: Arc<dyn Database>) {
         ),
         "already revoked"
     );
-    let third = sessions
-        .create(t, &new_session(&c, u, "tok-3"))
-        .await
-        .unwrap();
+    let third = {
+        let new = new_session(&c, u, "tok-3");
+        committed!(db, t, |tx| sessions.create(tx, t, &new)).unwrap()
+    };
     let mut hashes = committed!(db, t, |tx| sessions.revoke_all(tx, t, u, c.now())).unwrap();
     hashes.sort();
     let mut expected = vec![hash_token("tok-2"), hash_token("tok-3")];
@@ -461,11 +461,8 @@ pub(super) async fn session_tenant_isolation(db: Arc<dyn Database>) {
     let c = clock();
     let (a, ua) = session_user(&db, &c, "sess-a").await;
     let (b, _) = session_user(&db, &c, "sess-b").await;
-    let s = db
-        .sessions()
-        .create(a, &new_session(&c, ua, "tok-a"))
-        .await
-        .unwrap();
+    let new = new_session(&c, ua, "tok-a");
+    let s = committed!(db, a, |tx| db.sessions().create(tx, a, &new)).unwrap();
     assert!(
         db.sessions()
             .find_by_token_hash(b, &hash_token("tok-a"))
@@ -538,10 +535,13 @@ pub(super) async fn throttle_windows_and_locks(db: Arc<dyn Database>) {
     );
 
     assert!(
-        th.reset(t, key).await.unwrap(),
+        committed!(db, t, |tx| th.reset(tx, t, key)).unwrap(),
         "it carried a (now expired) lock"
     );
-    assert!(!th.reset(t, key).await.unwrap(), "nothing left to clear");
+    assert!(
+        !committed!(db, t, |tx| th.reset(tx, t, key)).unwrap(),
+        "nothing left to clear"
+    );
     assert_eq!(
         th.record_failure(t, key, rule, c.now())
             .await
@@ -565,11 +565,19 @@ pub(super) async fn throttle_windows_and_locks(db: Arc<dyn Database>) {
         th.record_failure(t, k, ip_rule, c.now()).await.unwrap();
     }
     assert_eq!(
-        th.reset_prefix(other, "acct_ip:kim@x.test|").await.unwrap(),
+        committed!(db, other, |tx| th.reset_prefix(
+            tx,
+            other,
+            "acct_ip:kim@x.test|"
+        ))
+        .unwrap(),
         0,
         "per tenant"
     );
-    assert_eq!(th.reset_prefix(t, "acct_ip:kim@x.test|").await.unwrap(), 2);
+    assert_eq!(
+        committed!(db, t, |tx| th.reset_prefix(tx, t, "acct_ip:kim@x.test|")).unwrap(),
+        2
+    );
     assert!(
         th.locked_until(t, "acct_ip:kim@x.test|10.0.0.1", c.now())
             .await
@@ -589,8 +597,14 @@ pub(super) async fn throttle_windows_and_locks(db: Arc<dyn Database>) {
             .is_some(),
         "wildcards in the prefix are literal"
     );
-    assert_eq!(th.reset_prefix(t, "acct_ip:kim%").await.unwrap(), 1);
-    assert_eq!(th.reset_prefix(t, "acct_ip:kim@x.testy|").await.unwrap(), 1);
+    assert_eq!(
+        committed!(db, t, |tx| th.reset_prefix(tx, t, "acct_ip:kim%")).unwrap(),
+        1
+    );
+    assert_eq!(
+        committed!(db, t, |tx| th.reset_prefix(tx, t, "acct_ip:kim@x.testy|")).unwrap(),
+        1
+    );
     assert_eq!(
         th.purge_stale(t, c.now()).await.unwrap(),
         0,
@@ -803,7 +817,7 @@ pub(super) async fn mfa_store_lifecycle(db: Arc<dyn Database>) {
 
     let mut pending = new_session(&c, u, "tok-mfa");
     pending.mfa_state = MfaState::Pending;
-    let s = db.sessions().create(t, &pending).await.unwrap();
+    let s = committed!(db, t, |tx| db.sessions().create(tx, t, &pending)).unwrap();
     assert_eq!(s.mfa_state, MfaState::Pending);
     committed!(db, t, |tx| db.sessions().set_mfa_state(
         tx,

@@ -398,20 +398,28 @@ pub(super) async fn job_admin_operations(db: Arc<dyn Database>) {
         .id;
 
     assert_eq!(
-        jobs.cancel(a, c.now()).await.unwrap().state,
+        committed!(platform db, |tx| jobs.cancel(tx, a, c.now()))
+            .unwrap()
+            .state,
         JobState::Cancelled
     );
     assert!(
-        matches!(jobs.cancel(a, c.now()).await, Err(StoreError::NotFound)),
+        matches!(
+            committed!(platform db, |tx| jobs.cancel(tx, a, c.now())),
+            Err(StoreError::NotFound)
+        ),
         "only queued jobs cancel"
     );
-    let retried = jobs.retry(a, c.now()).await.unwrap();
+    let retried = committed!(platform db, |tx| jobs.retry(tx, a, c.now())).unwrap();
     assert_eq!(
         (retried.state, retried.attempts, retried.finished_at),
         (JobState::Queued, 0, None)
     );
     assert!(
-        matches!(jobs.retry(a, c.now()).await, Err(StoreError::NotFound)),
+        matches!(
+            committed!(platform db, |tx| jobs.retry(tx, a, c.now())),
+            Err(StoreError::NotFound)
+        ),
         "queued jobs need no retry"
     );
 
@@ -463,7 +471,10 @@ pub(super) async fn job_admin_operations(db: Arc<dyn Database>) {
     assert_eq!(of_kind.items[0].id, a);
 
     jobs.complete(&[(a, cl.lock)], c.now()).await.unwrap();
-    assert_eq!(jobs.purge_dead().await.unwrap(), 1);
+    assert_eq!(
+        committed!(platform db, |tx| jobs.purge_dead(tx)).unwrap(),
+        1
+    );
     assert_eq!(
         jobs.purge_finished(c.now()).await.unwrap(),
         0,

@@ -32,9 +32,18 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Runs one store change in its own transaction (begun for the tenant), committing it
-/// if it succeeded; evaluates to the change's result.
+/// Runs one store change in its own transaction (begun for the tenant, or for none with
+/// `platform`), committing it if it succeeded; evaluates to the change's result.
 macro_rules! committed {
+    (platform $db:expr, |$tx:ident| $change:expr) => {{
+        let mut owned = $db.begin(None).await.unwrap();
+        let $tx = owned.as_mut();
+        let out = $change.await;
+        if out.is_ok() {
+            owned.commit().await.unwrap();
+        }
+        out
+    }};
     ($db:expr, $tenant:expr, |$tx:ident| $change:expr) => {{
         let mut owned = $db.begin(Some($tenant)).await.unwrap();
         let $tx = owned.as_mut();
