@@ -58,6 +58,26 @@ pub struct CreateAccount {
     pub password: Password,
 }
 
+/// A new account whose password has been judged and hashed.
+#[derive(Debug, Clone)]
+pub struct HashedAccount {
+    /// Login address.
+    pub email: Email,
+    /// Shown name.
+    pub display_name: String,
+    /// Coarse role.
+    pub role: Role,
+    /// argon2id hash of the chosen password.
+    pub password_hash: PasswordHash,
+}
+
+/// A too-weak password, reported against the `password` field.
+pub fn password_error(e: nexus_domain::FieldError) -> AppError {
+    let mut errs = nexus_domain::FieldErrors::new();
+    errs.push("password", e.code, e.message);
+    AppError::Validation(errs)
+}
+
 /// What is known about a new account's address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AddressProof {
@@ -148,40 +168,45 @@ impl AccountService {
         cmd: CreateAccount,
         proof: AddressProof,
     ) -> Result<User, AppError> {
+        caller.require(tenant, Permission::UserWrite)?;
+        check_strength(&cmd.password, &[cmd.email.as_str(), &cmd.display_name])
+            .map_err(password_error)?;
+        // Hash before the transaction, so no lock waits on argon2.
+        let password_hash = hash_password(self.params, cmd.password).await?;
+        let account = HashedAccount {
+            email: cmd.email,
+            display_name: cmd.display_name,
+            role: cmd.role,
+            password_hash,
+        };
         let store_err = |e| AppError::from_store("user", e);
-        // Nothing is written before the hash is ready, so no lock is held while hashing.
         let mut tx = self.db.begin(Some(tenant)).await.map_err(store_err)?;
         let user = self
-            .create_in(tx.as_mut(), caller, tenant, cmd, proof)
+            .insert_in(tx.as_mut(), caller, tenant, account, proof)
             .await?;
         tx.commit().await.map_err(store_err)?;
         tracing::info!(tenant_id = %tenant, user_id = %user.id, role = user.role.as_str(), "account created");
         Ok(user)
     }
 
-    /// As [`AccountService::create_with`], inside the caller's transaction (begun for
-    /// `tenant`), for use cases that create an account as part of a larger change.
-    pub async fn create_in(
+    /// Writes an account whose password is already judged and hashed, with its audit
+    /// record (and verification job), inside the caller's transaction (begun for
+    /// `tenant`): for use cases that create an account as part of a larger change.
+    pub async fn insert_in(
         &self,
         tx: &mut dyn nexus_store::Tx,
         caller: &Caller,
         tenant: TenantId,
-        cmd: CreateAccount,
+        account: HashedAccount,
         proof: AddressProof,
     ) -> Result<User, AppError> {
         caller.require(tenant, Permission::UserWrite)?;
-        check_strength(&cmd.password, &[cmd.email.as_str(), &cmd.display_name]).map_err(|e| {
-            let mut errs = nexus_domain::FieldErrors::new();
-            errs.push("password", e.code, e.message);
-            AppError::Validation(errs)
-        })?;
-        let password_hash = hash_password(self.params, cmd.password).await?;
         let now = self.clock.now();
         let new = NewUser {
-            email: cmd.email,
-            display_name: cmd.display_name,
-            role: cmd.role,
-            password_hash,
+            email: account.email,
+            display_name: account.display_name,
+            role: account.role,
+            password_hash: account.password_hash,
             email_verified_at: (proof == AddressProof::Proven).then_some(now),
         };
         let id = UserId::generate(self.clock.as_ref());

@@ -147,10 +147,15 @@ impl AuditService {
         r: Record<'_>,
     ) -> Result<AuditEvent, AppError> {
         let id = AuditEventId::generate(self.clock.as_ref());
-        self.store
+        let e = self
+            .store
             .append_in(tx, Self::event(caller, r), id, self.clock.now())
             .await
-            .map_err(|e| AppError::from_store("audit chain", e))
+            .map_err(|e| AppError::from_store("audit chain", e))?;
+        // Logged when appended; should the transaction then roll back, the chain (which
+        // `nexus audit verify` checks) is the record of what happened, not this line.
+        tracing::info!(target: "audit", chain = %e.chain, seq = e.seq, actor = %e.actor, action = %e.action, object = %e.target, "audit");
+        Ok(e)
     }
 
     /// Reads a chain (`None` = platform) with filters and a cursor.

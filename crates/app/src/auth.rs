@@ -203,6 +203,9 @@ impl AuthService {
             }
             Err(other) => return Err(other),
         };
+        // Read what the session owes before the transaction: it holds a connection (and
+        // on SQLite the write lock), so no pool read may wait inside it.
+        let mfa_state = self.mfa_state_for(tenant, &user).await?;
         // Clearing the counters, the session and the record commit together.
         let mut tx = self.begin(tenant.id).await?;
         let target = format!("login:{login}");
@@ -219,7 +222,6 @@ impl AuthService {
         .await?;
         let (token, csrf_token) = (random_token("nxs_")?, random_token("csrf_")?);
         let idle = Duration::from_secs(u64::from(tenant.settings.session_idle_minutes) * 60);
-        let mfa_state = self.mfa_state_for(tenant, &user).await?;
         let new = NewSession {
             id: SessionId::generate(self.clock.as_ref()),
             user: user.id,
@@ -279,10 +281,16 @@ impl AuthService {
             .await
             .map_err(|e| AppError::from_store("role", e))?;
         held.push(builtin_role(user.role).as_str().to_owned());
-        let platform = BuiltinRole::PlatformAdmin.as_str();
-        let required = held
-            .iter()
-            .any(|r| r == platform || tenant.settings.mfa_required_roles.contains(r));
+        // Whoever can operate the platform owes a second factor, through whichever role.
+        let operates = self
+            .roles
+            .effective_permissions(tenant.id, user.id, user.role)
+            .await?
+            .contains(&Permission::PlatformOperate);
+        let required = operates
+            || held
+                .iter()
+                .any(|r| tenant.settings.mfa_required_roles.contains(r));
         Ok(match (enrolled, required) {
             (true, _) => MfaState::Pending,
             (false, true) => MfaState::EnrollRequired,

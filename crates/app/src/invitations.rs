@@ -138,6 +138,9 @@ impl AuthService {
         if !errs.is_empty() {
             return Err(AppError::Validation(errs));
         }
+        // Hash before the transaction, so the write lock never waits on argon2.
+        let password_hash =
+            crate::accounts::hash_password(self.accounts.params(), password.clone()).await?;
         // Spending the invitation, the account and both records commit together: a
         // failure anywhere leaves the invitation usable.
         let mut tx = self.begin(tenant.id).await?;
@@ -154,21 +157,24 @@ impl AuthService {
             .ok_or(AppError::InvalidToken)?;
         let email = Email::parse(&inv.email).map_err(|e| AppError::Internal(Box::new(e)))?;
         let role = Role::parse(&inv.role).map_err(|e| AppError::Internal(Box::new(e)))?;
-        let cmd = crate::accounts::CreateAccount {
+        // Strong in general, but not if built from the invitee's own name or address.
+        crate::accounts::check_strength(&password, &[email.as_str(), &name])
+            .map_err(crate::accounts::password_error)?;
+        let account = crate::accounts::HashedAccount {
             email,
             display_name: name,
             role,
-            password,
+            password_hash,
         };
         // The account is created on the inviter's authority, recorded as the system acting
         // on a valid invitation; the acceptance itself is recorded below.
         let user = self
             .accounts
-            .create_in(
+            .insert_in(
                 tx.as_mut(),
                 &Caller::system(),
                 tenant.id,
-                cmd,
+                account,
                 crate::accounts::AddressProof::Proven,
             )
             .await?;

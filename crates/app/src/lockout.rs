@@ -42,7 +42,8 @@ impl AuthService {
     }
 
     /// Ends every password lock on a user's login (for the account and for each IP) and
-    /// their second-factor lock. Needs `user:write`. Audited with how many were active.
+    /// their second-factor lock. Needs `user:write`. Audited with how many locks (active
+    /// or already run out) were cleared.
     pub async fn unlock(
         &self,
         caller: &Caller,

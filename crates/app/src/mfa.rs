@@ -214,15 +214,19 @@ impl AuthService {
         }
         self.check_mfa_lock(auth).await?;
         let now = self.clock.now();
+        // Reads happen before the transaction, which holds a pooled connection.
+        let record = match &factor {
+            SecondFactor::Totp(_) => self
+                .mfa
+                .totp(tenant, user)
+                .await
+                .map_err(|e| AppError::from_store("mfa", e))?,
+            SecondFactor::Recovery(_) => None,
+        };
         // The spent code, the session upgrade and the record commit together.
         let mut tx = self.begin(tenant).await?;
         let (ok, method) = match &factor {
             SecondFactor::Totp(code) => {
-                let record = self
-                    .mfa
-                    .totp(tenant, user)
-                    .await
-                    .map_err(|e| AppError::from_store("mfa", e))?;
                 let step = record.and_then(|r| {
                     let secret = base32_decode(&r.secret)?;
                     matching_step(&secret, code, now.unix_timestamp(), r.last_used_step)

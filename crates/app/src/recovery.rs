@@ -204,6 +204,9 @@ impl AuthService {
         };
         // Judge the password before spending the link, so a refused attempt can retry.
         crate::accounts::check_strength(&password, &[]).map_err(weak)?;
+        // Hash before the transaction: the write lock it takes must not wait on argon2.
+        // (An invalid link then costs one hash, as a failed login does.)
+        let hash = crate::accounts::hash_password(self.accounts.params(), password.clone()).await?;
         let now = self.clock.now();
         // Spending the link, the new password, the sign-out everywhere and the audit
         // record commit together; any failure leaves the link unspent.
@@ -222,7 +225,7 @@ impl AuthService {
             .ok_or(AppError::InvalidToken)?;
         let account = self
             .users
-            .get(tenant.id, user)
+            .get_in(tx.as_mut(), tenant.id, user)
             .await
             .map_err(|e| AppError::from_store("user", e))?;
         // Rare: strong in general but built from this user's own name or address.
@@ -231,7 +234,6 @@ impl AuthService {
             &[account.email.as_str(), &account.display_name],
         )
         .map_err(weak)?;
-        let hash = crate::accounts::hash_password(self.accounts.params(), password).await?;
         let store = |e| AppError::from_store("user", e);
         self.recovery
             .set_password(tx.as_mut(), tenant.id, user, &hash, now)

@@ -268,6 +268,21 @@ impl RoleService {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
+        // Taking a role away needs its permissions too: a tenant admin cannot strip a
+        // platform admin of platform_admin.
+        let mut removed = BTreeSet::new();
+        for key in before.iter().filter(|k| !keys.contains(k)) {
+            match RoleRef::parse(key) {
+                Ok(RoleRef::Builtin(b)) => removed.extend(b.permissions()),
+                Ok(RoleRef::Custom(id)) => match self.roles.get(tenant, id).await {
+                    Ok(role) => removed.extend(role.permissions),
+                    Err(nexus_store::StoreError::NotFound) => {}
+                    Err(e) => return Err(AppError::from_store("role", e)),
+                },
+                Err(_) => {}
+            }
+        }
+        Self::no_escalation(caller, tenant, &removed)?;
         let mut tx = self.begin(tenant).await?;
         self.roles
             .set_grants(tx.as_mut(), tenant, user, &keys, self.clock.now())

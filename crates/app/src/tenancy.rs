@@ -212,8 +212,11 @@ impl TenantService {
         };
         self.audit.record_in(tx.as_mut(), caller, r).await?;
         commit(tx).await?;
+        // Every cached resolution (slug and each domain) carries the domain list.
         self.cache_delete(&domain_key(domain)).await;
-        self.get(id).await
+        let after = self.get(id).await?;
+        self.invalidate(&after).await;
+        Ok(after)
     }
 
     /// Detaches a custom domain. Audited.
@@ -239,8 +242,11 @@ impl TenantService {
         };
         self.audit.record_in(tx.as_mut(), caller, r).await?;
         commit(tx).await?;
+        // Every cached resolution (slug and each domain) carries the domain list.
         self.cache_delete(&domain_key(domain)).await;
-        self.get(id).await
+        let after = self.get(id).await?;
+        self.invalidate(&after).await;
+        Ok(after)
     }
 
     /// Resolves the tenant a request addresses, from its `Host` and optional `X-Tenant`.

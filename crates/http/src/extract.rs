@@ -195,15 +195,27 @@ impl FromRequestParts<AppState> for PlatformAdmin {
                     }
                     Err(e) => return Err(e),
                 };
-                if signed
+                if !signed
                     .auth
                     .permissions
                     .contains(&Permission::PlatformOperate)
                 {
-                    Ok(Self(signed.caller()))
-                } else {
-                    Err(nexus_app::AppError::Forbidden(Permission::PlatformOperate.as_str()).into())
+                    return Err(nexus_app::AppError::Forbidden(
+                        Permission::PlatformOperate.as_str(),
+                    )
+                    .into());
                 }
+                // A second factor actually passed, not merely "none owed": a session that
+                // began before platform_admin was granted owed nothing at login.
+                if signed.auth.session.mfa_state != nexus_domain::mfa::MfaState::Passed {
+                    return Err(ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "mfa_required",
+                        "Second factor required",
+                    )
+                    .detail("platform operators must sign in again and pass a second factor"));
+                }
+                Ok(Self(signed.caller()))
             }
             _ => Err(ApiError::from(nexus_app::AppError::Unauthenticated)),
         }

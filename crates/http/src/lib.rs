@@ -33,6 +33,8 @@ pub struct HttpSettings {
     pub trusted_proxies: Vec<IpNet>,
     /// TLS is terminated in front of us: send HSTS.
     pub external_tls: bool,
+    /// Port for links in mail, after the tenant's host (from config, never a request).
+    pub link_port: Option<u16>,
     /// Bearer token for `/v1/platform/*`; `None` disables those routes (401).
     pub platform_token: Option<Arc<str>>,
     /// Build identity for `/version`.
@@ -46,6 +48,7 @@ impl std::fmt::Debug for HttpSettings {
             .field("request_timeout", &self.request_timeout)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("external_tls", &self.external_tls)
+            .field("link_port", &self.link_port)
             .field(
                 "platform_token",
                 &self.platform_token.as_ref().map(|_| "[redacted]"),

@@ -130,7 +130,7 @@ impl Application {
         let token = CancellationToken::new();
         let router = nexus_http::router(
             wired.services.clone(),
-            http_settings(&config),
+            http_settings(&config, addr.port()),
             config.role.serves_api(),
         );
         if let Some(metrics) = metrics_listener {
@@ -210,8 +210,14 @@ impl Application {
     }
 }
 
-fn http_settings(config: &Config) -> HttpSettings {
+fn http_settings(config: &Config, listen_port: u16) -> HttpSettings {
+    let link_port = match (config.http.public_port, config.http.external_tls) {
+        (Some(p), _) => Some(p),
+        (None, true) => None,
+        (None, false) => Some(listen_port),
+    };
     HttpSettings {
+        link_port,
         body_limit_bytes: config.http.body_limit,
         request_timeout: config.http.request_timeout,
         trusted_proxies: config.http.trusted_proxies.clone(),

@@ -107,6 +107,24 @@ impl UserStore for PgUsers {
         into_domain(&row)
     }
 
+    async fn get_in(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        id: UserId,
+    ) -> Result<User, StoreError> {
+        let conn = &mut *downcast::<PgTx>(tx)?.0;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{SELECT} where tenant_id = $1 and app_user_id = $2"
+        )))
+        .bind(tenant.as_uuid())
+        .bind(id.as_uuid())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| map_err("loading a user", e))?;
+        into_domain(&row)
+    }
+
     async fn find_by_email(
         &self,
         tenant: TenantId,

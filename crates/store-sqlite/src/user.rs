@@ -101,6 +101,24 @@ impl UserStore for SqliteUsers {
         into_domain(&row)
     }
 
+    async fn get_in(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        id: UserId,
+    ) -> Result<User, StoreError> {
+        let conn = &mut *downcast::<SqliteTx>(tx)?.0;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{SELECT} where tenant_id = ? and app_user_id = ?"
+        )))
+        .bind(tenant.as_uuid())
+        .bind(id.as_uuid())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| map_err("loading a user", e))?;
+        into_domain(&row)
+    }
+
     async fn find_by_email(
         &self,
         tenant: TenantId,

@@ -31,6 +31,13 @@ pub trait UserStore: Send + Sync {
     ) -> Result<User, StoreError>;
     /// Loads one account of this tenant, or `NotFound`.
     async fn get(&self, tenant: TenantId, id: UserId) -> Result<User, StoreError>;
+    /// As [`UserStore::get`], inside the caller's transaction (begun for `tenant`).
+    async fn get_in(
+        &self,
+        tx: &mut dyn crate::Tx,
+        tenant: TenantId,
+        id: UserId,
+    ) -> Result<User, StoreError>;
     /// Finds an account and its password hash by e-mail, for login.
     async fn find_by_email(
         &self,

@@ -48,7 +48,6 @@ async fn invite(
     State(s): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
     signed: SignedIn,
-    headers: HeaderMap,
     JsonBody(body): JsonBody<InviteIn>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let mut errs = FieldErrors::new();
@@ -68,7 +67,7 @@ async fn invite(
             &tenant,
             &email,
             role,
-            &super::link_base(&s, &tenant, &headers),
+            &super::link_base(&s, &tenant),
         )
         .await?;
     Ok((
@@ -108,7 +107,7 @@ async fn import(
             &caller,
             &tenant,
             &body,
-            &super::link_base(&s, &tenant, &headers),
+            &super::link_base(&s, &tenant),
         )
         .await?;
     let invited = rows.iter().filter(|r| r.status == "invited").count();

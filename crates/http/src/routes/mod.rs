@@ -43,26 +43,17 @@ pub(crate) fn v1() -> Router<AppState> {
 }
 
 /// `scheme://host[:port]` for links mailed on behalf of `tenant`: the tenant's own host
-/// (never the request's `Host`, see `TenantService::public_host`), keeping the port the
-/// request came in on so links work in development (`demo.localhost:8080`).
-pub(crate) fn link_base(
-    s: &AppState,
-    tenant: &nexus_domain::tenancy::Tenant,
-    headers: &axum::http::HeaderMap,
-) -> String {
-    let port = headers
-        .get(axum::http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|h| h.rsplit_once(':'))
-        .map(|(_, p)| p)
-        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+/// (see `TenantService::public_host`) and the configured port, never anything from the
+/// request, whose `Host` the caller controls: a link built from it could carry a reset
+/// token to the caller's own server.
+pub(crate) fn link_base(s: &AppState, tenant: &nexus_domain::tenancy::Tenant) -> String {
     let scheme = if s.settings.external_tls {
         "https"
     } else {
         "http"
     };
     let host = s.services.tenants.public_host(tenant);
-    match port {
+    match s.settings.link_port {
         Some(p) => format!("{scheme}://{host}:{p}"),
         None => format!("{scheme}://{host}"),
     }

@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{CurrentTenant, JsonBody, Meta, QueryParams, SignedIn};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -51,7 +51,6 @@ async fn forgot(
     State(s): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
     Meta(meta): Meta,
-    headers: HeaderMap,
     JsonBody(body): JsonBody<ForgotIn>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     s.services
@@ -60,7 +59,7 @@ async fn forgot(
             &s.services.jobs,
             &tenant,
             &body.email,
-            &super::link_base(&s, &tenant, &headers),
+            &super::link_base(&s, &tenant),
             meta,
         )
         .await?;

@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{CurrentTenant, JsonBody, QueryParams, SignedIn};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use nexus_app::accounts::{AddressProof, CreateAccount};
@@ -132,12 +132,11 @@ async fn create(
     State(s): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
     signed: SignedIn,
-    headers: HeaderMap,
     JsonBody(body): JsonBody<CreateIn>,
 ) -> Result<(StatusCode, Json<UserOut>), ApiError> {
     let cmd = parse_create(&body).map_err(ApiError::validation)?;
     let proof = AddressProof::SendLink {
-        link_base: super::link_base(&s, &tenant, &headers),
+        link_base: super::link_base(&s, &tenant),
     };
     let user = s
         .services

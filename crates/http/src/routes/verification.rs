@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{CurrentTenant, JsonBody, Meta, SignedIn};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use nexus_domain::UserId;
@@ -37,9 +37,8 @@ async fn request_own(
     State(s): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
     signed: SignedIn,
-    headers: HeaderMap,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let link = super::link_base(&s, &tenant, &headers);
+    let link = super::link_base(&s, &tenant);
     s.services
         .auth
         .request_email_verification(
@@ -58,11 +57,10 @@ async fn request_for(
     State(s): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
     signed: SignedIn,
-    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let user: UserId = id.parse().map_err(|_| ApiError::not_found("user"))?;
-    let link = super::link_base(&s, &tenant, &headers);
+    let link = super::link_base(&s, &tenant);
     s.services
         .auth
         .request_email_verification(&s.services.jobs, &signed.caller(), &tenant, user, &link)

@@ -160,8 +160,8 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Show or change an account's granted roles. Only here (or with the operator token)
-    /// can `platform_admin` be granted: no tenant role holds `platform:operate`.
+    /// Show or change an account's granted roles. Only here can `platform_admin` be
+    /// granted or removed: no tenant role holds `platform:operate`.
     Roles {
         /// The tenant's slug.
         #[arg(long)]

@@ -153,6 +153,8 @@ pub struct HttpConfig {
     pub shutdown_grace: Duration,
     /// Send HSTS.
     pub external_tls: bool,
+    /// Port mailed links carry; `None` derives it (see the setting).
+    pub public_port: Option<u16>,
     /// Platform API token.
     pub platform_token: Option<SecretString>,
 }

@@ -135,6 +135,17 @@ pub(super) fn build(raw: &Raw, unknown_env: Vec<String>) -> Result<Config, Confi
             request_timeout: p.with("http.request_timeout", parse_duration)?,
             shutdown_grace: p.with("http.shutdown_grace", parse_duration)?,
             external_tls: p.with("http.external_tls", parse_bool)?,
+            public_port: p.with("http.public_port", |v| {
+                if v.is_empty() {
+                    Ok(None)
+                } else {
+                    v.parse::<u16>()
+                        .ok()
+                        .filter(|p| *p > 0)
+                        .map(Some)
+                        .ok_or_else(|| "must be a port from 1 to 65535, or empty".to_owned())
+                }
+            })?,
             platform_token: platform_token.map(SecretString::from),
         },
         database: DatabaseConfig {

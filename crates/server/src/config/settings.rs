@@ -34,6 +34,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "http.request_timeout", default: "30s", secret: false, doc: "Per-request deadline; a slower request gets 503 `request_timeout`. Duration like `500ms`, `30s`, `2m`." },
     Setting { key: "http.shutdown_grace", default: "30s", secret: false, doc: "On SIGTERM/Ctrl-C, how long in-flight requests may take to finish before the process exits anyway." },
     Setting { key: "http.external_tls", default: "false", secret: false, doc: "TLS is terminated in front of the server (ingress): send `Strict-Transport-Security`." },
+    Setting { key: "http.public_port", default: "", secret: false, doc: "Port that links in mail (password reset, invitations, verification) carry after the tenant's host. Empty: none when `http.external_tls` (the ingress serves 443), otherwise the port the server listens on. Never taken from a request." },
     Setting { key: "http.platform_token", default: "", secret: true, doc: "Bearer token for the platform operator API `/v1/platform/*`. Empty disables it (401). At least 32 characters." },
     Setting { key: "database.url", default: "sqlite://./data/nexus.db", secret: true, doc: "`sqlite://path` (embedded, the default) or `postgres://user:pass@host:port/db`." },
     Setting { key: "database.max_connections", default: "10", secret: false, doc: "Connection pool size." },

@@ -92,6 +92,7 @@ fn each_bad_value_names_its_key_and_source() {
         ),
         ("NEXUS_MAIL_FROM", "not an address", "mail.from"),
         ("NEXUS_MAIL_TIMEOUT", "forever", "mail.timeout"),
+        ("NEXUS_HTTP_PUBLIC_PORT", "0", "http.public_port"),
     ];
     for (var, value, key) in cases {
         let err = Config::load(None, &env(&[(var, value)])).unwrap_err();

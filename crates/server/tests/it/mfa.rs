@@ -348,9 +348,10 @@ async fn grant(app: &TestApp, tenant: TenantId, user: UserId, roles: &[BuiltinRo
         .unwrap();
 }
 
-/// platform_admin: a person, not a shared token. Only the platform can grant it; its
-/// holder must have a second factor; then they operate `/v1/platform/*` under their own
-/// name in the audit trail.
+/// platform_admin: a person, not a shared token. Only the platform can grant or remove
+/// it; its holder must have passed a second factor (a session from before the grant does
+/// not count); then they operate `/v1/platform/*` under their own name in the audit
+/// trail. A custom role carrying `platform:operate` owes a second factor just the same.
 #[tokio::test]
 async fn platform_admins_are_people_with_a_second_factor() {
     let app = TestApp::spawn().await;
@@ -395,7 +396,26 @@ async fn platform_admins_are_people_with_a_second_factor() {
     problem(custom, 403, "forbidden").await;
 
     // The platform grants it (what `nexus user roles --add platform_admin` calls).
+    let (before_grant, mfa) = login(&app, "ops@school.example").await;
+    assert_eq!(mfa, "none");
     grant(&app, t, ops_id, &[BuiltinRole::PlatformAdmin]).await;
+    problem(
+        platform_get(before_grant).await.unwrap(),
+        401,
+        "mfa_required",
+    )
+    .await;
+    // A tenant owner cannot take it away either.
+    let strip = app
+        .client
+        .put(app.url(&format!("/v1/users/{ops_id}/roles")))
+        .header("host", "school.localhost")
+        .bearer_auth(&owner)
+        .json(&json!({ "roles": [] }))
+        .send()
+        .await
+        .unwrap();
+    problem(strip, 403, "forbidden").await;
     let (ops, mfa) = login(&app, "ops@school.example").await;
     assert_eq!(
         mfa, "enroll_required",
@@ -454,4 +474,34 @@ async fn platform_admins_are_people_with_a_second_factor() {
         actors.contains(&format!("user:{ops_id}").as_str()),
         "the operator is named in the audit trail: {audit}"
     );
+
+    // The permission, not the role's name, is what demands the second factor.
+    app.user("school", "ops2@school.example", PW, Role::Learner)
+        .await;
+    let ops2 = user_id(&app, t, "ops2@school.example").await;
+    let draft = nexus_app::roles::RoleDraft {
+        name: "Night operator".into(),
+        description: "Runs the platform overnight".into(),
+        permissions: [nexus_domain::access::Permission::PlatformOperate].into(),
+    };
+    let custom = app
+        .wired
+        .services
+        .roles
+        .create(&nexus_app::Caller::cli(), t, draft)
+        .await
+        .unwrap();
+    app.wired
+        .services
+        .roles
+        .set_user_roles(
+            &nexus_app::Caller::cli(),
+            t,
+            ops2,
+            vec![RoleRef::Custom(custom.id)],
+        )
+        .await
+        .unwrap();
+    let (_, mfa) = login(&app, "ops2@school.example").await;
+    assert_eq!(mfa, "enroll_required");
 }
