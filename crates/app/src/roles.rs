@@ -155,6 +155,8 @@ impl RoleService {
             .get(tenant, id)
             .await
             .map_err(|e| AppError::from_store("role", e))?;
+        // Changing what a role grants needs what it granted before, too.
+        Self::no_escalation(caller, tenant, &before.permissions)?;
         let after = CustomRole {
             id,
             name: draft.name,
@@ -190,6 +192,8 @@ impl RoleService {
             .get(tenant, id)
             .await
             .map_err(|e| AppError::from_store("role", e))?;
+        // Deleting a role takes its permissions from its holders.
+        Self::no_escalation(caller, tenant, &before.permissions)?;
         let mut tx = self.begin(tenant).await?;
         self.roles
             .delete(tx.as_mut(), tenant, id)

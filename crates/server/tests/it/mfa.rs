@@ -504,4 +504,25 @@ async fn platform_admins_are_people_with_a_second_factor() {
         .unwrap();
     let (_, mfa) = login(&app, "ops2@school.example").await;
     assert_eq!(mfa, "enroll_required");
+    // Nor can the tenant owner defang or delete such a role.
+    let path = format!("/v1/roles/{}", custom.id);
+    let patch = app
+        .client
+        .patch(app.url(&path))
+        .header("host", "school.localhost")
+        .bearer_auth(&owner)
+        .json(&json!({ "name": "Night operator", "permissions": ["course:read"] }))
+        .send()
+        .await
+        .unwrap();
+    problem(patch, 403, "forbidden").await;
+    let delete = app
+        .client
+        .delete(app.url(&path))
+        .header("host", "school.localhost")
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap();
+    problem(delete, 403, "forbidden").await;
 }
