@@ -505,10 +505,10 @@ async fn platform_admins_are_people_with_a_second_factor() {
     let (_, mfa) = login(&app, "ops2@school.example").await;
     assert_eq!(mfa, "enroll_required");
     // Nor can the tenant owner defang or delete such a role.
-    let path = format!("/v1/roles/{}", custom.id);
+    let role_url = app.url(&format!("/v1/roles/{}", custom.id));
     let patch = app
         .client
-        .patch(app.url(&path))
+        .patch(&role_url)
         .header("host", "school.localhost")
         .bearer_auth(&owner)
         .json(&json!({ "name": "Night operator", "permissions": ["course:read"] }))
@@ -518,7 +518,7 @@ async fn platform_admins_are_people_with_a_second_factor() {
     problem(patch, 403, "forbidden").await;
     let delete = app
         .client
-        .delete(app.url(&path))
+        .delete(&role_url)
         .header("host", "school.localhost")
         .bearer_auth(&owner)
         .send()
