@@ -12,6 +12,7 @@ pub mod audit;
 pub mod clock;
 pub mod id;
 pub mod jobs;
+pub mod learning;
 pub mod mfa;
 pub mod paging;
 pub mod privacy;

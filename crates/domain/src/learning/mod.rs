@@ -1,0 +1,15 @@
+//! Learning content: courses made of modules made of lessons, and the rules that govern
+//! them (workflow, ordering, prerequisites). Pure: storage and rendering live elsewhere.
+//!
+//! - [`course`]: identities, metadata and the parsed authoring input.
+//! - [`workflow`]: draft → published (versioned) → archived.
+//! - [`order`]: reordering lessons and modules as a checked permutation.
+//! - [`prerequisites`]: course prerequisites must never form a cycle.
+
+pub mod course;
+pub mod order;
+pub mod prerequisites;
+pub mod workflow;
+
+pub use course::{CourseDraft, CourseId, LessonId, Level, ModuleId, Tag};
+pub use workflow::{ContentStatus, WorkflowAction, WorkflowError};
