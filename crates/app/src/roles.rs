@@ -139,8 +139,8 @@ impl RoleService {
         Ok(role)
     }
 
-    /// Replaces a custom role. Audited with before/after. Holders' cached sessions pick
-    /// the change up within the session cache TTL.
+    /// Replaces a custom role. Audited with before/after. Holders' cached sessions are
+    /// dropped, so the change applies to their next request.
     pub async fn update(
         &self,
         caller: &Caller,
@@ -163,6 +163,9 @@ impl RoleService {
             description: draft.description,
             permissions: draft.permissions,
         };
+        // Read before the transaction (no pool waits inside it); their cached
+        // permissions are stale once the change commits.
+        let holders = self.holders(tenant, id).await?;
         let mut tx = self.begin(tenant).await?;
         self.roles
             .update(tx.as_mut(), tenant, &after, self.clock.now())
@@ -176,6 +179,7 @@ impl RoleService {
         };
         self.audit.record_in(tx.as_mut(), caller, r).await?;
         Self::commit(tx).await?;
+        self.forget_sessions(tenant, &holders).await?;
         Ok(after)
     }
 
@@ -194,6 +198,7 @@ impl RoleService {
             .map_err(|e| AppError::from_store("role", e))?;
         // Deleting a role takes its permissions from its holders.
         Self::no_escalation(caller, tenant, &before.permissions)?;
+        let holders = self.holders(tenant, id).await?;
         let mut tx = self.begin(tenant).await?;
         self.roles
             .delete(tx.as_mut(), tenant, id)
@@ -206,7 +211,8 @@ impl RoleService {
             diff: Some(json!({ "before": before })),
         };
         self.audit.record_in(tx.as_mut(), caller, r).await?;
-        Self::commit(tx).await
+        Self::commit(tx).await?;
+        self.forget_sessions(tenant, &holders).await
     }
 
     /// A user's granted roles (on top of their account role).
@@ -301,17 +307,32 @@ impl RoleService {
         self.audit.record_in(tx.as_mut(), caller, r).await?;
         Self::commit(tx).await?;
         // After the commit: a session re-read before it would see the old grants again.
-        for hash in self
-            .sessions
-            .token_hashes(tenant, user)
+        self.forget_sessions(tenant, &[user]).await?;
+        Ok(keys)
+    }
+
+    async fn holders(&self, tenant: TenantId, id: CustomRoleId) -> Result<Vec<UserId>, AppError> {
+        self.roles
+            .holders(tenant, &RoleRef::Custom(id).key())
             .await
-            .map_err(|e| AppError::from_store("session", e))?
-        {
-            if let Err(e) = self.cache.delete(&format!("session:{hash}")).await {
-                tracing::error!(error = %e, "session cache invalidation failed; the entry expires with its TTL");
+            .map_err(|e| AppError::from_store("role", e))
+    }
+
+    /// Drops the cached sessions of `users`, so their next request reloads permissions.
+    async fn forget_sessions(&self, tenant: TenantId, users: &[UserId]) -> Result<(), AppError> {
+        for user in users {
+            for hash in self
+                .sessions
+                .token_hashes(tenant, *user)
+                .await
+                .map_err(|e| AppError::from_store("session", e))?
+            {
+                if let Err(e) = self.cache.delete(&format!("session:{hash}")).await {
+                    tracing::error!(error = %e, "session cache invalidation failed; the entry expires with its TTL");
+                }
             }
         }
-        Ok(keys)
+        Ok(())
     }
 
     async fn begin(&self, tenant: TenantId) -> Result<Box<dyn nexus_store::Tx>, AppError> {

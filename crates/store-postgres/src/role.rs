@@ -178,4 +178,18 @@ impl RoleStore for PgRoles {
         tx.commit().await.map_err(err("reading grants"))?;
         Ok(roles)
     }
+
+    async fn holders(&self, tenant: TenantId, key: &str) -> Result<Vec<UserId>, StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let users: Vec<uuid::Uuid> = sqlx::query_scalar(
+            "select app_user_id from user_role where tenant_id = $1 and role = $2 order by app_user_id",
+        )
+        .bind(tenant.as_uuid())
+        .bind(key)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(err("reading role holders"))?;
+        tx.commit().await.map_err(err("reading role holders"))?;
+        Ok(users.into_iter().map(UserId::from_uuid).collect())
+    }
 }

@@ -50,4 +50,7 @@ pub trait RoleStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// A user's granted role keys, sorted.
     async fn grants(&self, tenant: TenantId, user: UserId) -> Result<Vec<String>, StoreError>;
+    /// Users holding the role `key` (e.g. `custom:<id>`), so their cached sessions can be
+    /// dropped when the role changes.
+    async fn holders(&self, tenant: TenantId, key: &str) -> Result<Vec<UserId>, StoreError>;
 }

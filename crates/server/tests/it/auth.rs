@@ -736,6 +736,52 @@ async fn admins_manage_users_and_their_roles() {
         .await
         .unwrap();
     problem(unknown, 422, "validation_failed").await;
+
+    // Changing or deleting a custom role reaches its holders' live sessions at once.
+    let role: Value = signed(&app, Method::POST, "/v1/roles", "school", &admin)
+        .json(&serde_json::json!({ "name": "Reviewer", "permissions": ["report:read"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = role["key"].as_str().unwrap().to_owned();
+    let set = signed(&app, Method::PUT, &path, "school", &admin)
+        .json(&serde_json::json!({ "roles": [key] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 200);
+    assert!(
+        perms(&app, &learner)
+            .await
+            .contains(&"report:read".to_owned())
+    );
+    let role_path = format!("/v1/roles/{}", key.trim_start_matches("custom:"));
+    let widened = signed(&app, Method::PATCH, &role_path, "school", &admin)
+        .json(
+            &serde_json::json!({ "name": "Reviewer", "permissions": ["report:read", "user:read"] }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(widened.status(), 200);
+    assert!(
+        perms(&app, &learner)
+            .await
+            .contains(&"user:read".to_owned())
+    );
+    let deleted = signed(&app, Method::DELETE, &role_path, "school", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    let left = perms(&app, &learner).await;
+    assert!(
+        !left.contains(&"report:read".to_owned()) && !left.contains(&"user:read".to_owned()),
+        "{left:?}"
+    );
 }
 
 /// Time limits, with the injected clock: a session unused for the tenant's idle timeout

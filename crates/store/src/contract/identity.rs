@@ -681,6 +681,11 @@ pub(super) async fn role_store_lifecycle(db: Arc<dyn Database>) {
     let mut expected = vec!["auditor".to_owned(), key.clone()];
     expected.sort();
     assert_eq!(roles.grants(t, u).await.unwrap(), expected);
+    assert_eq!(roles.holders(t, &key).await.unwrap(), vec![u]);
+    assert!(
+        roles.holders(other, &key).await.unwrap().is_empty(),
+        "per tenant"
+    );
     assert!(roles.grants(other, other_user).await.unwrap().is_empty());
     let one = std::slice::from_ref(&key);
     committed!(db, t, |tx| roles.set_grants(tx, t, u, one, c.now())).unwrap();
