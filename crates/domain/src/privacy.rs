@@ -182,6 +182,10 @@ pub const NON_PERSONAL: &[(&str, &str)] = &[
         "user_role",
         "which role a user account holds: keyed by the account's ID, no other personal data",
     ),
+    (
+        "course",
+        "course metadata written by instructors (authors are named in the audit trail only)",
+    ),
 ];
 
 /// Looks up a table's registry entry.

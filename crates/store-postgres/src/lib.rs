@@ -7,6 +7,7 @@
 //! run on a separate connection as the login role, which owns the schema.
 
 mod audit;
+mod course;
 mod error;
 mod jobs;
 mod mfa;
@@ -70,6 +71,11 @@ fn migrator() -> Migrator {
             9,
             "email_verification",
             include_str!("../migrations/0009_email_verification.sql"),
+        ),
+        m(
+            10,
+            "courses",
+            include_str!("../migrations/0010_courses.sql"),
         ),
     ])
 }
@@ -217,6 +223,12 @@ impl Database for PgDatabase {
 
     fn throttles(&self) -> Arc<dyn ThrottleStore> {
         Arc::new(session::PgThrottles {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn courses(&self) -> Arc<dyn nexus_store::CourseStore> {
+        Arc::new(course::PgCourses {
             pool: self.pool.clone(),
         })
     }

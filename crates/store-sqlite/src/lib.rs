@@ -6,6 +6,7 @@
 //! single-process embedded mode this backend exists for.
 
 mod audit;
+mod course;
 mod error;
 mod jobs;
 mod mfa;
@@ -69,6 +70,11 @@ fn migrator() -> Migrator {
             9,
             "email_verification",
             include_str!("../migrations/0009_email_verification.sql"),
+        ),
+        m(
+            10,
+            "courses",
+            include_str!("../migrations/0010_courses.sql"),
         ),
     ])
 }
@@ -194,6 +200,12 @@ impl Database for SqliteDatabase {
 
     fn throttles(&self) -> Arc<dyn ThrottleStore> {
         Arc::new(session::SqliteThrottles {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn courses(&self) -> Arc<dyn nexus_store::CourseStore> {
+        Arc::new(course::SqliteCourses {
             pool: self.pool.clone(),
         })
     }

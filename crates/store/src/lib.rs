@@ -12,6 +12,7 @@
 
 mod audit;
 mod cache;
+pub mod course;
 mod error;
 mod jobs;
 mod mfa;
@@ -28,6 +29,7 @@ pub mod contract;
 
 pub use audit::AuditStore;
 pub use cache::{CacheStore, MemoryCache};
+pub use course::CourseStore;
 pub use error::StoreError;
 pub use jobs::{Claim, JobStore, LeaseStore};
 pub use mfa::{MfaStore, TotpRecord};
@@ -64,6 +66,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     fn recovery(&self) -> Arc<dyn RecoveryStore>;
     /// Login throttles.
     fn throttles(&self) -> Arc<dyn ThrottleStore>;
+    /// The course catalogue.
+    fn courses(&self) -> Arc<dyn CourseStore>;
     /// Singleton leases.
     fn leases(&self) -> Arc<dyn LeaseStore>;
     /// Opens a transaction. With a tenant, tenant-owned writes inside it pass row-level

@@ -1,7 +1,11 @@
 //! Course identities, metadata, and the authoring input parsed at the edge.
 
+use super::workflow::ContentStatus;
+use crate::TenantId;
+use crate::paging::{Order, PageRequest};
 use crate::validation::{FieldError, FieldErrors, invalid};
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 crate::define_id!(
     /// Identifies a course within its tenant.
@@ -100,6 +104,42 @@ pub struct CourseDraft {
     pub tags: Vec<Tag>,
     /// Whether learners may enrol themselves.
     pub self_enrol: bool,
+}
+
+/// A course as stored: its draft metadata and where it stands in the workflow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Course {
+    /// Identity.
+    pub id: CourseId,
+    /// Owning tenant.
+    pub tenant_id: TenantId,
+    /// The editable metadata (the draft).
+    pub meta: CourseDraft,
+    /// Workflow state.
+    pub status: ContentStatus,
+    /// Latest published version (0: never published).
+    pub published_version: u32,
+    /// When it was created.
+    pub created_at: OffsetDateTime,
+    /// When it last changed.
+    pub updated_at: OffsetDateTime,
+}
+
+/// Filter, sort (by title) and window for the catalogue.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CourseQuery {
+    /// Only courses in this state.
+    pub status: Option<ContentStatus>,
+    /// Only courses at this level.
+    pub level: Option<Level>,
+    /// Only courses carrying this tag.
+    pub tag: Option<Tag>,
+    /// Case-insensitive substring of title or summary.
+    pub search: Option<String>,
+    /// Direction over the title.
+    pub order: Order,
+    /// Window.
+    pub page: PageRequest,
 }
 
 /// Unparsed metadata as it arrives from an adapter.

@@ -11,5 +11,7 @@ pub mod order;
 pub mod prerequisites;
 pub mod workflow;
 
-pub use course::{CourseDraft, CourseId, LessonId, Level, ModuleId, Tag};
+pub use course::{
+    Course, CourseDraft, CourseId, CourseInput, CourseQuery, LessonId, Level, ModuleId, Tag,
+};
 pub use workflow::{ContentStatus, WorkflowAction, WorkflowError};

@@ -94,6 +94,7 @@ db_cases!(
     role_store_lifecycle,
     mfa_store_lifecycle,
     recovery_store_lifecycle,
+    course_catalogue,
 );
 
 cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);

@@ -1,0 +1,165 @@
+//! PostgreSQL course catalogue, in tenant-scoped transactions (row-level security).
+
+use crate::{PgTx, begin_tenant_tx, map_err};
+use async_trait::async_trait;
+use nexus_domain::TenantId;
+use nexus_domain::learning::{ContentStatus, Course, CourseDraft, CourseId, CourseQuery, Level};
+use nexus_domain::paging::Page;
+use nexus_store::course::{parse_tags, tags_column};
+use nexus_store::sql::like_pattern;
+use nexus_store::{CourseStore, StoreError, Tx, downcast};
+
+use sqlx::{AssertSqlSafe, PgPool, Row};
+
+pub(crate) struct PgCourses {
+    pub(crate) pool: PgPool,
+}
+
+const SELECT: &str = "select tenant_id, course_id, title, summary, level, estimated_minutes, tags, \
+     self_enrol, status, published_version, created_at, updated_at from course";
+
+fn into_domain(row: &sqlx::postgres::PgRow) -> Result<Course, StoreError> {
+    let parse = || -> Result<Course, Box<dyn std::error::Error + Send + Sync>> {
+        let status: String = row.try_get("status")?;
+        Ok(Course {
+            id: CourseId::from_uuid(row.try_get("course_id")?),
+            tenant_id: TenantId::from_uuid(row.try_get("tenant_id")?),
+            meta: CourseDraft {
+                title: row.try_get("title")?,
+                summary: row.try_get("summary")?,
+                level: Level::parse(row.try_get("level")?)?,
+                estimated_minutes: u32::try_from(row.try_get::<i32, _>("estimated_minutes")?)?,
+                tags: parse_tags(row.try_get("tags")?)?,
+                self_enrol: row.try_get("self_enrol")?,
+            },
+            status: ContentStatus::parse(&status).ok_or("unknown course status")?,
+            published_version: u32::try_from(row.try_get::<i32, _>("published_version")?)?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    };
+    parse().map_err(|e| StoreError::other("decoding a course", e))
+}
+
+/// PostgreSQL `integer` is signed; the domain's counts fit it by construction.
+fn int(v: u32) -> Result<i32, StoreError> {
+    i32::try_from(v).map_err(|e| StoreError::other("encoding a course", e))
+}
+
+#[async_trait]
+impl CourseStore for PgCourses {
+    async fn create(&self, tx: &mut dyn Tx, c: &Course) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<PgTx>(tx)?.0;
+        sqlx::query(
+            "insert into course (tenant_id, course_id, title, summary, level, estimated_minutes, tags, \
+             self_enrol, status, published_version, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(c.tenant_id.as_uuid())
+        .bind(c.id.as_uuid())
+        .bind(&c.meta.title)
+        .bind(&c.meta.summary)
+        .bind(c.meta.level.as_str())
+        .bind(int(c.meta.estimated_minutes)?)
+        .bind(tags_column(&c.meta.tags))
+        .bind(c.meta.self_enrol)
+        .bind(c.status.as_str())
+        .bind(int(c.published_version)?)
+        .bind(c.created_at)
+        .bind(c.updated_at)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+        .map_err(|e| map_err("inserting a course", e))
+    }
+
+    async fn update(&self, tx: &mut dyn Tx, c: &Course) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<PgTx>(tx)?.0;
+        let done = sqlx::query(
+            "update course set title = $3, summary = $4, level = $5, estimated_minutes = $6, tags = $7, \
+             self_enrol = $8, status = $9, published_version = $10, updated_at = $11 \
+             where tenant_id = $1 and course_id = $2",
+        )
+        .bind(c.tenant_id.as_uuid())
+        .bind(c.id.as_uuid())
+        .bind(&c.meta.title)
+        .bind(&c.meta.summary)
+        .bind(c.meta.level.as_str())
+        .bind(int(c.meta.estimated_minutes)?)
+        .bind(tags_column(&c.meta.tags))
+        .bind(c.meta.self_enrol)
+        .bind(c.status.as_str())
+        .bind(int(c.published_version)?)
+        .bind(c.updated_at)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| map_err("updating a course", e))?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn get(&self, tenant: TenantId, id: CourseId) -> Result<Course, StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{SELECT} where tenant_id = $1 and course_id = $2"
+        )))
+        .bind(tenant.as_uuid())
+        .bind(id.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| map_err("loading a course", e))?;
+        tx.commit()
+            .await
+            .map_err(|e| map_err("loading a course", e))?;
+        row.as_ref().map_or(Err(StoreError::NotFound), into_domain)
+    }
+
+    async fn list(&self, tenant: TenantId, q: &CourseQuery) -> Result<Page<Course>, StoreError> {
+        let filter = "where tenant_id = $1 and ($2::text is null or status = $2) \
+             and ($3::text is null or level = $3) and ($4::text is null or tags like $4) \
+             and ($5::text is null or lower(title) like $5 escape '\\' or lower(summary) like $5 escape '\\')";
+        let status = q.status.map(ContentStatus::as_str);
+        let level = q.level.map(Level::as_str);
+        let tag = q.tag.as_ref().map(|t| format!("%|{}|%", t.as_str()));
+        let pattern = q.search.as_deref().map(like_pattern);
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "select count(*) from course {filter}"
+        )))
+        .bind(tenant.as_uuid())
+        .bind(status)
+        .bind(level)
+        .bind(&tag)
+        .bind(&pattern)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| map_err("counting courses", e))?;
+        let sql = format!(
+            "{SELECT} {filter} order by title {}, course_id limit $6 offset $7",
+            q.order.sql()
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(tenant.as_uuid())
+            .bind(status)
+            .bind(level)
+            .bind(&tag)
+            .bind(&pattern)
+            .bind(i64::from(q.page.limit()))
+            .bind(i64::try_from(q.page.offset()).unwrap_or(i64::MAX))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(|e| map_err("listing courses", e))?;
+        tx.commit()
+            .await
+            .map_err(|e| map_err("listing courses", e))?;
+        Ok(Page {
+            items: rows.iter().map(into_domain).collect::<Result<_, _>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+            limit: q.page.limit(),
+            offset: q.page.offset(),
+        })
+    }
+}

@@ -1,0 +1,180 @@
+//! Course catalogue cases.
+
+use super::*;
+use nexus_domain::learning::{
+    ContentStatus, Course, CourseDraft, CourseId, CourseQuery, Level, Tag,
+};
+
+fn course(c: &ManualClock, tenant: TenantId, title: &str, level: Level, tags: &[&str]) -> Course {
+    Course {
+        id: CourseId::generate(c),
+        tenant_id: tenant,
+        meta: CourseDraft {
+            title: title.to_owned(),
+            summary: format!("All about {title}"),
+            level,
+            estimated_minutes: 90,
+            tags: tags.iter().map(|t| Tag::parse(t).unwrap()).collect(),
+            self_enrol: true,
+        },
+        status: ContentStatus::Draft,
+        published_version: 0,
+        created_at: c.now(),
+        updated_at: c.now(),
+    }
+}
+
+pub(super) async fn course_catalogue(db: Arc<dyn Database>) {
+    let c = clock();
+    let t = add_tenant(&db, &c, "catalogue", "Catalogue").await;
+    let other = add_tenant(&db, &c, "catalogue-2", "Other").await;
+    let courses = db.courses();
+
+    let budgeting = course(
+        &c,
+        t,
+        "Budgeting basics",
+        Level::Beginner,
+        &["budgeting", "money-101"],
+    );
+    let investing = course(
+        &c,
+        t,
+        "Investing 50% smarter",
+        Level::Intermediate,
+        &["investing"],
+    );
+    let risk = course(
+        &c,
+        t,
+        "Risk and diversification",
+        Level::Advanced,
+        &["investing", "risk"],
+    );
+    for x in [&budgeting, &investing, &risk] {
+        committed!(db, t, |tx| courses.create(tx, x)).unwrap();
+    }
+    assert_eq!(courses.get(t, budgeting.id).await.unwrap(), budgeting);
+    assert!(
+        matches!(
+            courses.get(other, budgeting.id).await,
+            Err(StoreError::NotFound)
+        ),
+        "per tenant"
+    );
+
+    // A rolled-back change leaves nothing.
+    let ghost = course(&c, t, "Ghost", Level::Beginner, &[]);
+    let mut tx = db.begin(Some(t)).await.unwrap();
+    courses.create(tx.as_mut(), &ghost).await.unwrap();
+    tx.rollback().await.unwrap();
+    assert!(matches!(
+        courses.get(t, ghost.id).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let mut published = investing.clone();
+    published.status = ContentStatus::Published;
+    published.published_version = 1;
+    published.meta.title = "Investing, smarter".to_owned();
+    c.advance(time::Duration::seconds(5));
+    published.updated_at = c.now();
+    committed!(db, t, |tx| courses.update(tx, &published)).unwrap();
+    assert_eq!(courses.get(t, investing.id).await.unwrap(), published);
+    assert!(matches!(
+        committed!(db, t, |tx| courses.update(tx, &ghost)),
+        Err(StoreError::NotFound)
+    ));
+
+    let titles = |p: &nexus_domain::paging::Page<Course>| {
+        p.items
+            .iter()
+            .map(|c| c.meta.title.clone())
+            .collect::<Vec<_>>()
+    };
+    let all = courses.list(t, &CourseQuery::default()).await.unwrap();
+    assert_eq!(
+        titles(&all),
+        [
+            "Budgeting basics",
+            "Investing, smarter",
+            "Risk and diversification"
+        ]
+    );
+    assert_eq!(all.total, 3);
+    let q = |f: fn(&mut CourseQuery)| {
+        let mut q = CourseQuery::default();
+        f(&mut q);
+        q
+    };
+    let by_tag = courses
+        .list(t, &q(|q| q.tag = Some(Tag::parse("investing").unwrap())))
+        .await
+        .unwrap();
+    assert_eq!(
+        titles(&by_tag),
+        ["Investing, smarter", "Risk and diversification"]
+    );
+    let by_tag = courses
+        .list(t, &q(|q| q.tag = Some(Tag::parse("money").unwrap())))
+        .await
+        .unwrap();
+    assert_eq!(
+        by_tag.total, 0,
+        "a tag matches whole, not as a prefix of money-101"
+    );
+    let published_only = courses
+        .list(t, &q(|q| q.status = Some(ContentStatus::Published)))
+        .await
+        .unwrap();
+    assert_eq!(titles(&published_only), ["Investing, smarter"]);
+    let advanced = courses
+        .list(t, &q(|q| q.level = Some(Level::Advanced)))
+        .await
+        .unwrap();
+    assert_eq!(titles(&advanced), ["Risk and diversification"]);
+    let search = courses
+        .list(t, &q(|q| q.search = Some("DIVERSIF".into())))
+        .await
+        .unwrap();
+    assert_eq!(titles(&search), ["Risk and diversification"]);
+    let literal = courses
+        .list(t, &q(|q| q.search = Some("50%".into())))
+        .await
+        .unwrap();
+    assert_eq!(
+        titles(&literal),
+        ["Investing, smarter"],
+        "found in its summary"
+    );
+    let wildcard = courses
+        .list(t, &q(|q| q.search = Some("g_b".into())))
+        .await
+        .unwrap();
+    assert_eq!(
+        wildcard.total, 0,
+        "_ is literal, not any character (\"g b\" in Budgeting basics)"
+    );
+    let page = courses
+        .list(
+            t,
+            &q(|q| {
+                q.order = Order::Desc;
+                q.page = PageRequest::new(Some(1), Some(1)).unwrap();
+            }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (titles(&page), page.total),
+        (vec!["Investing, smarter".to_owned()], 3)
+    );
+    assert_eq!(
+        courses
+            .list(other, &CourseQuery::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+}

@@ -1,0 +1,41 @@
+//! Courses: the catalogue's records. Tenant-owned: every method takes the `TenantId`;
+//! changes run in the caller's transaction so they commit with their audit record.
+
+use crate::{StoreError, Tx};
+use async_trait::async_trait;
+use nexus_domain::TenantId;
+use nexus_domain::learning::{Course, CourseId, CourseQuery};
+use nexus_domain::paging::Page;
+
+/// Stores courses.
+#[async_trait]
+pub trait CourseStore: Send + Sync {
+    /// Inserts a course.
+    async fn create(&self, tx: &mut dyn Tx, course: &Course) -> Result<(), StoreError>;
+    /// Saves metadata, status, published version and `updated_at`; `NotFound` if gone.
+    async fn update(&self, tx: &mut dyn Tx, course: &Course) -> Result<(), StoreError>;
+    /// One course, or `NotFound`.
+    async fn get(&self, tenant: TenantId, id: CourseId) -> Result<Course, StoreError>;
+    /// The catalogue, filtered and paged, by title.
+    async fn list(&self, tenant: TenantId, query: &CourseQuery)
+    -> Result<Page<Course>, StoreError>;
+}
+
+/// Tags as stored: `|a|b|`, so one tag is matched with `LIKE '%|tag|%'` on both backends
+/// (tags are `[a-z0-9-]`, which `LIKE` treats literally).
+pub fn tags_column(tags: &[nexus_domain::learning::Tag]) -> String {
+    let mut s = String::from("|");
+    for t in tags {
+        s.push_str(t.as_str());
+        s.push('|');
+    }
+    s
+}
+
+/// Parses the stored tags column.
+pub fn parse_tags(raw: &str) -> Result<Vec<nexus_domain::learning::Tag>, nexus_domain::FieldError> {
+    raw.split('|')
+        .filter(|t| !t.is_empty())
+        .map(nexus_domain::learning::Tag::parse)
+        .collect()
+}
