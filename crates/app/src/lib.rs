@@ -18,6 +18,7 @@ mod error;
 pub mod health;
 pub mod invitations;
 pub mod jobs;
+pub mod learning;
 mod lockout;
 pub mod mail;
 pub mod mfa;
@@ -50,6 +51,8 @@ pub struct Services {
     pub auth: auth::AuthService,
     /// Roles and permissions.
     pub roles: roles::RoleService,
+    /// The course catalogue.
+    pub courses: learning::courses::CourseService,
     /// The injected clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -109,6 +112,11 @@ impl Services {
             accounts,
             auth,
             roles,
+            courses: learning::courses::CourseService::new(
+                db.clone(),
+                audit.clone(),
+                clock.clone(),
+            ),
             health: health::Health::new(db, cache),
             audit,
             clock,

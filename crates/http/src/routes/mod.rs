@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod courses;
 pub mod inventory;
 mod invitations;
 mod mfa;
@@ -34,6 +35,7 @@ pub(crate) fn v1() -> Router<AppState> {
         .merge(users::router())
         .merge(verification::router())
         .merge(audit::router())
+        .merge(courses::router())
         .nest(
             "/platform",
             platform_tenants::router()

@@ -65,6 +65,11 @@ fn rules() -> Vec<(&'static str, &'static str, Access)> {
         ("PUT", "/v1/users/{id}/roles", Perm(P::UserWrite)),
         ("DELETE", "/v1/users/{id}/sessions", Perm(P::SessionRevoke)),
         ("DELETE", "/v1/users/{id}/lock", Perm(P::UserWrite)),
+        ("GET", "/v1/courses", Perm(P::CourseRead)),
+        ("POST", "/v1/courses", Perm(P::CourseWrite)),
+        ("GET", "/v1/courses/{id}", Perm(P::CourseRead)),
+        ("PATCH", "/v1/courses/{id}", Perm(P::CourseWrite)),
+        ("POST", "/v1/courses/{id}/archive", Perm(P::CourseWrite)),
         ("GET", "/v1/audit", Perm(P::AuditRead)),
         ("GET", "/v1/audit/export", Perm(P::AuditRead)),
         ("GET", "/v1/platform/tenants", Platform),
@@ -311,6 +316,9 @@ fn body_for(method: &str, path: &str, caller: &Caller, n: u32) -> Option<Value> 
             json!({ "email": format!("new{n}@acme.example"), "display_name": "New", "role": "learner", "password": PW }),
         ),
         ("PUT", "/v1/users/{id}/roles") => Some(json!({ "roles": [] })),
+        ("POST", "/v1/courses") | ("PATCH", "/v1/courses/{id}") => Some(
+            json!({ "title": format!("Course {n}"), "level": "beginner", "estimated_minutes": 30 }),
+        ),
         ("POST", "/v1/auth/mfa/verify" | "/v1/auth/mfa/totp/confirm") => {
             Some(json!({ "code": "000000" }))
         }

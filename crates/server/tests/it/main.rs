@@ -17,6 +17,7 @@ mod email;
 mod harness;
 mod http_api;
 mod jobs;
+mod learning;
 mod lifecycle;
 mod mfa;
 mod schema;

@@ -1,0 +1,7 @@
+//! Learning use cases: the course catalogue and its authoring workflow.
+//!
+//! Instructors (`course:write`) author; everyone in the tenant with `course:read` reads
+//! the catalogue, where learners see only published courses and a draft is as good as
+//! absent (404). Every change commits with its audit record.
+
+pub mod courses;

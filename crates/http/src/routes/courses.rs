@@ -1,0 +1,210 @@
+//! `/v1/courses`: the tenant's course catalogue and its authoring.
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{JsonBody, QueryParams, SignedIn};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use nexus_domain::FieldErrors;
+use nexus_domain::learning::course::CourseInput;
+use nexus_domain::learning::{
+    ContentStatus, Course, CourseDraft, CourseId, CourseQuery, Level, Tag,
+};
+use nexus_domain::paging::{Order, Page, PageRequest};
+use serde::{Deserialize, Serialize};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/courses", get(list).post(create))
+        .route("/courses/{id}", get(show).patch(update))
+        .route("/courses/{id}/archive", post(archive))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CourseIn {
+    title: String,
+    #[serde(default)]
+    summary: String,
+    level: String,
+    estimated_minutes: i64,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    self_enrol: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListIn {
+    status: Option<String>,
+    level: Option<String>,
+    tag: Option<String>,
+    q: Option<String>,
+    order: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct CourseOut {
+    id: CourseId,
+    title: String,
+    summary: String,
+    level: Level,
+    estimated_minutes: u32,
+    tags: Vec<Tag>,
+    self_enrol: bool,
+    status: ContentStatus,
+    published_version: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: time::OffsetDateTime,
+}
+
+impl From<Course> for CourseOut {
+    fn from(c: Course) -> Self {
+        Self {
+            id: c.id,
+            title: c.meta.title,
+            summary: c.meta.summary,
+            level: c.meta.level,
+            estimated_minutes: c.meta.estimated_minutes,
+            tags: c.meta.tags,
+            self_enrol: c.meta.self_enrol,
+            status: c.status,
+            published_version: c.published_version,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+fn parse(raw: &CourseIn) -> Result<CourseDraft, FieldErrors> {
+    CourseDraft::parse(&CourseInput {
+        title: &raw.title,
+        summary: &raw.summary,
+        level: &raw.level,
+        estimated_minutes: raw.estimated_minutes,
+        tags: &raw.tags,
+        self_enrol: raw.self_enrol,
+    })
+}
+
+fn parse_list(raw: ListIn) -> Result<CourseQuery, FieldErrors> {
+    let mut errs = FieldErrors::new();
+    let status = raw.status.and_then(|s| {
+        let parsed = ContentStatus::parse(s.trim()).ok_or_else(|| {
+            nexus_domain::validation::invalid(
+                "unknown_value",
+                "must be draft, published or archived",
+            )
+        });
+        errs.check("status", parsed)
+    });
+    let query = CourseQuery {
+        status,
+        level: raw
+            .level
+            .and_then(|l| errs.check("level", Level::parse(&l))),
+        tag: raw.tag.and_then(|t| errs.check("tag", Tag::parse(&t))),
+        search: raw.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
+        order: errs
+            .check("order", Order::parse(raw.order.as_deref()))
+            .unwrap_or_default(),
+        page: errs
+            .check("limit", PageRequest::new(raw.limit, raw.offset))
+            .unwrap_or_default(),
+    };
+    errs.finish(|| Some(query))
+}
+
+fn course_id(raw: &str) -> Result<CourseId, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found("course"))
+}
+
+/// `GET /v1/courses` — learners see published courses only.
+async fn list(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    QueryParams(q): QueryParams<ListIn>,
+) -> Result<Json<Page<CourseOut>>, ApiError> {
+    let query = parse_list(q).map_err(ApiError::validation)?;
+    let page = s
+        .services
+        .courses
+        .list(&signed.caller(), signed.auth.session.tenant, query)
+        .await?;
+    Ok(Json(page.map(CourseOut::from)))
+}
+
+/// `POST /v1/courses` — a new draft.
+async fn create(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    JsonBody(body): JsonBody<CourseIn>,
+) -> Result<(StatusCode, Json<CourseOut>), ApiError> {
+    let meta = parse(&body).map_err(ApiError::validation)?;
+    let course = s
+        .services
+        .courses
+        .create(&signed.caller(), signed.auth.session.tenant, meta)
+        .await?;
+    Ok((StatusCode::CREATED, Json(course.into())))
+}
+
+/// `GET /v1/courses/{id}`
+async fn show(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<CourseOut>, ApiError> {
+    let course = s
+        .services
+        .courses
+        .get(
+            &signed.caller(),
+            signed.auth.session.tenant,
+            course_id(&id)?,
+        )
+        .await?;
+    Ok(Json(course.into()))
+}
+
+/// `PATCH /v1/courses/{id}` — replaces the metadata (send every field).
+async fn update(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<CourseIn>,
+) -> Result<Json<CourseOut>, ApiError> {
+    let id = course_id(&id)?;
+    let meta = parse(&body).map_err(ApiError::validation)?;
+    let course = s
+        .services
+        .courses
+        .update(&signed.caller(), signed.auth.session.tenant, id, meta)
+        .await?;
+    Ok(Json(course.into()))
+}
+
+/// `POST /v1/courses/{id}/archive`
+async fn archive(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<CourseOut>, ApiError> {
+    let course = s
+        .services
+        .courses
+        .archive(
+            &signed.caller(),
+            signed.auth.session.tenant,
+            course_id(&id)?,
+        )
+        .await?;
+    Ok(Json(course.into()))
+}
