@@ -186,6 +186,8 @@ pub const NON_PERSONAL: &[(&str, &str)] = &[
         "course",
         "course metadata written by instructors (authors are named in the audit trail only)",
     ),
+    ("course_module", "titles and order of a course's modules"),
+    ("lesson", "lesson content written by instructors"),
 ];
 
 /// Looks up a table's registry entry.

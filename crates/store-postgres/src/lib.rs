@@ -77,6 +77,11 @@ fn migrator() -> Migrator {
             "courses",
             include_str!("../migrations/0010_courses.sql"),
         ),
+        m(
+            11,
+            "outline",
+            include_str!("../migrations/0011_outline.sql"),
+        ),
     ])
 }
 

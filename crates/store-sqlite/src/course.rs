@@ -4,7 +4,10 @@
 use crate::{SqliteTx, map_err};
 use async_trait::async_trait;
 use nexus_domain::TenantId;
-use nexus_domain::learning::{ContentStatus, Course, CourseDraft, CourseId, CourseQuery, Level};
+use nexus_domain::learning::{
+    ContentStatus, Course, CourseDraft, CourseId, CourseQuery, Lesson, LessonDraft, LessonId,
+    Level, Module, ModuleId,
+};
 use nexus_domain::paging::Page;
 use nexus_store::course::{parse_tags, tags_column};
 use nexus_store::sql::like_pattern;
@@ -40,6 +43,43 @@ fn into_domain(row: &sqlx::sqlite::SqliteRow) -> Result<Course, StoreError> {
         })
     };
     parse().map_err(|e| StoreError::other("decoding a course", e))
+}
+
+/// A foreign key that points nowhere here means the parent is not this tenant's.
+fn parent_missing(context: &'static str, e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+        _ => map_err(context, e),
+    }
+}
+
+fn into_module(row: &sqlx::sqlite::SqliteRow) -> Result<Module, StoreError> {
+    let parse = || -> Result<Module, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Module {
+            id: ModuleId::from_uuid(row.try_get("module_id")?),
+            course: CourseId::from_uuid(row.try_get("course_id")?),
+            position: u32::try_from(row.try_get::<i64, _>("position")?)?,
+            title: row.try_get("title")?,
+        })
+    };
+    parse().map_err(|e| StoreError::other("decoding a module", e))
+}
+
+fn into_lesson(row: &sqlx::sqlite::SqliteRow) -> Result<Lesson, StoreError> {
+    let parse = || -> Result<Lesson, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Lesson {
+            id: LessonId::from_uuid(row.try_get("lesson_id")?),
+            module: ModuleId::from_uuid(row.try_get("module_id")?),
+            position: u32::try_from(row.try_get::<i64, _>("position")?)?,
+            draft: LessonDraft {
+                title: row.try_get("title")?,
+                body: row.try_get("body")?,
+                estimated_minutes: u32::try_from(row.try_get::<i64, _>("estimated_minutes")?)?,
+            },
+            updated_at: row.try_get("updated_at")?,
+        })
+    };
+    parse().map_err(|e| StoreError::other("decoding a lesson", e))
 }
 
 #[async_trait]
@@ -149,5 +189,144 @@ impl CourseStore for SqliteCourses {
             limit: q.page.limit(),
             offset: q.page.offset(),
         })
+    }
+
+    async fn add_module(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        m: &Module,
+    ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<SqliteTx>(tx)?.0;
+        sqlx::query(
+            "insert into course_module (tenant_id, module_id, course_id, position, title) \
+             values (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(tenant.as_uuid())
+        .bind(m.id.as_uuid())
+        .bind(m.course.as_uuid())
+        .bind(i64::from(m.position))
+        .bind(&m.title)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+        .map_err(|e| parent_missing("adding a module", e))
+    }
+
+    async fn add_lesson(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        l: &Lesson,
+    ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<SqliteTx>(tx)?.0;
+        sqlx::query(
+            "insert into lesson (tenant_id, lesson_id, module_id, position, title, body, estimated_minutes, updated_at) \
+             values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .bind(tenant.as_uuid())
+        .bind(l.id.as_uuid())
+        .bind(l.module.as_uuid())
+        .bind(i64::from(l.position))
+        .bind(&l.draft.title)
+        .bind(&l.draft.body)
+        .bind(i64::from(l.draft.estimated_minutes))
+        .bind(l.updated_at)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+        .map_err(|e| parent_missing("adding a lesson", e))
+    }
+
+    async fn update_lesson(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        l: &Lesson,
+    ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<SqliteTx>(tx)?.0;
+        let done = sqlx::query(
+            "update lesson set title = ?3, body = ?4, estimated_minutes = ?5, updated_at = ?6 \
+             where tenant_id = ?1 and lesson_id = ?2",
+        )
+        .bind(tenant.as_uuid())
+        .bind(l.id.as_uuid())
+        .bind(&l.draft.title)
+        .bind(&l.draft.body)
+        .bind(i64::from(l.draft.estimated_minutes))
+        .bind(l.updated_at)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| map_err("updating a lesson", e))?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn set_lesson_order(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        module: ModuleId,
+        order: &[LessonId],
+    ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<SqliteTx>(tx)?.0;
+        for (position, lesson) in order.iter().enumerate() {
+            let position =
+                u32::try_from(position).map_err(|e| StoreError::other("ordering lessons", e))?;
+            let done = sqlx::query(
+                "update lesson set position = ?4 where tenant_id = ?1 and module_id = ?2 and lesson_id = ?3",
+            )
+            .bind(tenant.as_uuid())
+            .bind(module.as_uuid())
+            .bind(lesson.as_uuid())
+            .bind(i64::from(position))
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| map_err("ordering lessons", e))?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }
+        Ok(())
+    }
+
+    async fn outline(
+        &self,
+        tenant: TenantId,
+        course: CourseId,
+    ) -> Result<Vec<(Module, Vec<Lesson>)>, StoreError> {
+        let modules = sqlx::query(
+            "select module_id, course_id, position, title from course_module \
+             where tenant_id = ?1 and course_id = ?2 order by position, module_id",
+        )
+        .bind(tenant.as_uuid())
+        .bind(course.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| map_err("loading an outline", e))?;
+        let lessons = sqlx::query(
+            "select l.lesson_id, l.module_id, l.position, l.title, l.body, l.estimated_minutes, l.updated_at \
+             from lesson l join course_module m on m.tenant_id = l.tenant_id and m.module_id = l.module_id \
+             where l.tenant_id = ?1 and m.course_id = ?2 order by l.position, l.lesson_id",
+        )
+        .bind(tenant.as_uuid())
+        .bind(course.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| map_err("loading an outline", e))?;
+        let mut out: Vec<(Module, Vec<Lesson>)> = modules
+            .iter()
+            .map(|r| into_module(r).map(|m| (m, Vec::new())))
+            .collect::<Result<_, _>>()?;
+        for row in &lessons {
+            let lesson = into_lesson(row)?;
+            if let Some((_, list)) = out.iter_mut().find(|(m, _)| m.id == lesson.module) {
+                list.push(lesson);
+            }
+        }
+        Ok(out)
     }
 }

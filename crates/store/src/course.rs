@@ -4,7 +4,7 @@
 use crate::{StoreError, Tx};
 use async_trait::async_trait;
 use nexus_domain::TenantId;
-use nexus_domain::learning::{Course, CourseId, CourseQuery};
+use nexus_domain::learning::{Course, CourseId, CourseQuery, Lesson, LessonId, Module, ModuleId};
 use nexus_domain::paging::Page;
 
 /// Stores courses.
@@ -19,6 +19,42 @@ pub trait CourseStore: Send + Sync {
     /// The catalogue, filtered and paged, by title.
     async fn list(&self, tenant: TenantId, query: &CourseQuery)
     -> Result<Page<Course>, StoreError>;
+    /// Adds a module to its course; `NotFound` if the course is not this tenant's.
+    async fn add_module(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        module: &Module,
+    ) -> Result<(), StoreError>;
+    /// Adds a lesson to its module; `NotFound` if the module is not this tenant's.
+    async fn add_lesson(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        lesson: &Lesson,
+    ) -> Result<(), StoreError>;
+    /// Saves a lesson's content and `updated_at`; `NotFound` if gone.
+    async fn update_lesson(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        lesson: &Lesson,
+    ) -> Result<(), StoreError>;
+    /// Renumbers a module's lessons in the given order (the caller has checked it is a
+    /// permutation); `NotFound` if a lesson is not in the module.
+    async fn set_lesson_order(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        module: ModuleId,
+        order: &[LessonId],
+    ) -> Result<(), StoreError>;
+    /// A course's modules in order, each with its lessons in order.
+    async fn outline(
+        &self,
+        tenant: TenantId,
+        course: CourseId,
+    ) -> Result<Vec<(Module, Vec<Lesson>)>, StoreError>;
 }
 
 /// Tags as stored: `|a|b|`, so one tag is matched with `LIKE '%|tag|%'` on both backends

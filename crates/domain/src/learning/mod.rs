@@ -3,15 +3,18 @@
 //!
 //! - [`course`]: identities, metadata and the parsed authoring input.
 //! - [`workflow`]: draft → published (versioned) → archived.
+//! - [`outline`]: modules and lessons, and their parsed inputs.
 //! - [`order`]: reordering lessons and modules as a checked permutation.
 //! - [`prerequisites`]: course prerequisites must never form a cycle.
 
 pub mod course;
 pub mod order;
+pub mod outline;
 pub mod prerequisites;
 pub mod workflow;
 
 pub use course::{
     Course, CourseDraft, CourseId, CourseInput, CourseQuery, LessonId, Level, ModuleId, Tag,
 };
+pub use outline::{Lesson, LessonDraft, Module};
 pub use workflow::{ContentStatus, WorkflowAction, WorkflowError};

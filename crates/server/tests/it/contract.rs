@@ -95,6 +95,7 @@ db_cases!(
     mfa_store_lifecycle,
     recovery_store_lifecycle,
     course_catalogue,
+    course_outline,
 );
 
 cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);

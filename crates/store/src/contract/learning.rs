@@ -178,3 +178,120 @@ pub(super) async fn course_catalogue(db: Arc<dyn Database>) {
         0
     );
 }
+
+pub(super) async fn course_outline(db: Arc<dyn Database>) {
+    use nexus_domain::learning::{Lesson, LessonDraft, LessonId, Module, ModuleId};
+    let c = clock();
+    let t = add_tenant(&db, &c, "outline", "Outline").await;
+    let other = add_tenant(&db, &c, "outline-2", "Other").await;
+    let courses = db.courses();
+    let money = course(&c, t, "Money", Level::Beginner, &[]);
+    committed!(db, t, |tx| courses.create(tx, &money)).unwrap();
+
+    let module = |position, title: &str| Module {
+        id: ModuleId::generate(&c),
+        course: money.id,
+        position,
+        title: title.to_owned(),
+    };
+    let (second, first) = (module(1, "Growing money"), module(0, "Keeping money"));
+    for m in [&second, &first] {
+        committed!(db, t, |tx| courses.add_module(tx, t, m)).unwrap();
+    }
+    assert!(
+        matches!(
+            committed!(db, other, |tx| courses.add_module(
+                tx,
+                other,
+                &module(0, "Stolen")
+            )),
+            Err(StoreError::NotFound)
+        ),
+        "a module cannot join another tenant's course"
+    );
+    let lesson = |m: &Module, position, title: &str| Lesson {
+        id: LessonId::generate(&c),
+        module: m.id,
+        position,
+        draft: LessonDraft {
+            title: title.to_owned(),
+            body: format!("# {title}\n\nText."),
+            estimated_minutes: 10,
+        },
+        updated_at: c.now(),
+    };
+    let (budgets, funds, interest) = (
+        lesson(&first, 0, "Budgets"),
+        lesson(&first, 1, "Emergency funds"),
+        lesson(&second, 0, "Compound interest"),
+    );
+    for l in [&funds, &interest, &budgets] {
+        committed!(db, t, |tx| courses.add_lesson(tx, t, l)).unwrap();
+    }
+    let orphan = lesson(&module(5, "Never added"), 0, "Orphan");
+    assert!(matches!(
+        committed!(db, t, |tx| courses.add_lesson(tx, t, &orphan)),
+        Err(StoreError::NotFound)
+    ));
+
+    let outline = courses.outline(t, money.id).await.unwrap();
+    let shape: Vec<(String, Vec<String>)> = outline
+        .iter()
+        .map(|(m, ls)| {
+            (
+                m.title.clone(),
+                ls.iter().map(|l| l.draft.title.clone()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (
+                "Keeping money".to_owned(),
+                vec!["Budgets".to_owned(), "Emergency funds".to_owned()]
+            ),
+            (
+                "Growing money".to_owned(),
+                vec!["Compound interest".to_owned()]
+            ),
+        ]
+    );
+    assert_eq!(outline[0].1[0], budgets, "lessons round-trip whole");
+    assert!(
+        courses.outline(other, money.id).await.unwrap().is_empty(),
+        "per tenant"
+    );
+
+    let order = [funds.id, budgets.id];
+    committed!(db, t, |tx| courses
+        .set_lesson_order(tx, t, first.id, &order))
+    .unwrap();
+    let outline = courses.outline(t, money.id).await.unwrap();
+    assert_eq!(
+        outline[0].1.iter().map(|l| l.id).collect::<Vec<_>>(),
+        vec![funds.id, budgets.id]
+    );
+    let wrong = [interest.id];
+    assert!(
+        matches!(
+            committed!(db, t, |tx| courses
+                .set_lesson_order(tx, t, first.id, &wrong)),
+            Err(StoreError::NotFound)
+        ),
+        "a lesson of another module cannot be ordered here"
+    );
+
+    let mut edited = budgets.clone();
+    edited.draft.body = "# Budgets\n\nRevised.".to_owned();
+    c.advance(time::Duration::seconds(3));
+    edited.updated_at = c.now();
+    edited.position = 1;
+    committed!(db, t, |tx| courses.update_lesson(tx, t, &edited)).unwrap();
+    let outline = courses.outline(t, money.id).await.unwrap();
+    assert_eq!(outline[0].1[1], edited);
+    assert!(matches!(
+        committed!(db, other, |tx| courses.update_lesson(tx, other, &edited)),
+        Err(StoreError::NotFound)
+    ));
+}

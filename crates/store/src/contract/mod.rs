@@ -73,7 +73,7 @@ use jobs::{
     job_complete_requires_the_claim, job_enqueue_in_transaction, job_enqueue_is_idempotent,
     job_fail_retries_then_dies, job_release_and_reap, lease_acquire_renew_takeover,
 };
-use learning::course_catalogue;
+use learning::{course_catalogue, course_outline};
 use recovery::recovery_store_lifecycle;
 use tenancy::{
     migrations_are_idempotent, tenant_create_get_find, tenant_domains,
@@ -171,6 +171,7 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
         Box::pin(mfa_store_lifecycle(db))
     }),
     ("course_catalogue", |db| Box::pin(course_catalogue(db))),
+    ("course_outline", |db| Box::pin(course_outline(db))),
     ("recovery_store_lifecycle", |db| {
         Box::pin(recovery_store_lifecycle(db))
     }),
