@@ -14,13 +14,13 @@ use std::sync::Arc;
 /// Course use cases.
 #[derive(Clone)]
 pub struct CourseService {
-    db: Arc<dyn Database>,
-    store: Arc<dyn CourseStore>,
-    audit: AuditService,
-    clock: Arc<dyn Clock>,
+    pub(super) db: Arc<dyn Database>,
+    pub(super) store: Arc<dyn CourseStore>,
+    pub(super) audit: AuditService,
+    pub(super) clock: Arc<dyn Clock>,
 }
 
-fn workflow_error(e: WorkflowError) -> AppError {
+pub(super) fn workflow_error(e: WorkflowError) -> AppError {
     match e {
         WorkflowError::Archived => AppError::Conflict {
             code: "course_archived",
@@ -225,7 +225,33 @@ impl CourseService {
         self.audit.record_in(tx, caller, r).await.map(|_| ())
     }
 
-    async fn begin(&self, tenant: TenantId) -> Result<Box<dyn Tx>, AppError> {
+    /// Loads a course of this tenant.
+    pub(super) async fn load(&self, tenant: TenantId, id: CourseId) -> Result<Course, AppError> {
+        self.store
+            .get(tenant, id)
+            .await
+            .map_err(|e| AppError::from_store("course", e))
+    }
+
+    /// Records a change to a course's content in the caller's transaction.
+    pub(super) async fn record_change(
+        &self,
+        tx: &mut dyn Tx,
+        caller: &Caller,
+        course: &Course,
+        action: &'static str,
+        diff: serde_json::Value,
+    ) -> Result<(), AppError> {
+        let r = Record {
+            tenant: Some(course.tenant_id),
+            action,
+            target: format!("course:{}", course.id),
+            diff: Some(diff),
+        };
+        self.audit.record_in(tx, caller, r).await.map(|_| ())
+    }
+
+    pub(super) async fn begin(&self, tenant: TenantId) -> Result<Box<dyn Tx>, AppError> {
         self.db
             .begin(Some(tenant))
             .await
@@ -233,7 +259,7 @@ impl CourseService {
     }
 }
 
-async fn commit(tx: Box<dyn Tx>) -> Result<(), AppError> {
+pub(super) async fn commit(tx: Box<dyn Tx>) -> Result<(), AppError> {
     tx.commit()
         .await
         .map_err(|e| AppError::from_store("course", e))

@@ -5,3 +5,4 @@
 //! absent (404). Every change commits with its audit record.
 
 pub mod courses;
+pub mod outline;

@@ -7,6 +7,7 @@ mod courses;
 pub mod inventory;
 mod invitations;
 mod mfa;
+mod outline;
 pub(crate) mod platform_audit;
 mod platform_jobs;
 mod platform_tenants;
@@ -36,6 +37,7 @@ pub(crate) fn v1() -> Router<AppState> {
         .merge(verification::router())
         .merge(audit::router())
         .merge(courses::router())
+        .merge(outline::router())
         .nest(
             "/platform",
             platform_tenants::router()

@@ -70,6 +70,23 @@ fn rules() -> Vec<(&'static str, &'static str, Access)> {
         ("GET", "/v1/courses/{id}", Perm(P::CourseRead)),
         ("PATCH", "/v1/courses/{id}", Perm(P::CourseWrite)),
         ("POST", "/v1/courses/{id}/archive", Perm(P::CourseWrite)),
+        ("GET", "/v1/courses/{id}/outline", Perm(P::CourseWrite)),
+        ("POST", "/v1/courses/{id}/modules", Perm(P::CourseWrite)),
+        (
+            "POST",
+            "/v1/courses/{id}/modules/{module}/lessons",
+            Perm(P::CourseWrite),
+        ),
+        (
+            "PUT",
+            "/v1/courses/{id}/modules/{module}/lesson-order",
+            Perm(P::CourseWrite),
+        ),
+        (
+            "PUT",
+            "/v1/courses/{id}/lessons/{lesson}",
+            Perm(P::CourseWrite),
+        ),
         ("GET", "/v1/audit", Perm(P::AuditRead)),
         ("GET", "/v1/audit/export", Perm(P::AuditRead)),
         ("GET", "/v1/platform/tenants", Platform),
@@ -245,6 +262,8 @@ async fn every_route_allows_exactly_the_callers_it_should() {
                 .replace("/v1/users/{id}", &format!("/v1/users/{victim_id}"))
                 .replace("/v1/roles/{id}", &format!("/v1/roles/{role_id}"))
                 .replace("{domain}", "learn.acme.example")
+                .replace("{module}", &uuid::Uuid::now_v7().to_string())
+                .replace("{lesson}", &uuid::Uuid::now_v7().to_string())
                 .replace("{id}", &uuid::Uuid::now_v7().to_string());
             let mut req = app
                 .client
@@ -316,6 +335,12 @@ fn body_for(method: &str, path: &str, caller: &Caller, n: u32) -> Option<Value> 
             json!({ "email": format!("new{n}@acme.example"), "display_name": "New", "role": "learner", "password": PW }),
         ),
         ("PUT", "/v1/users/{id}/roles") => Some(json!({ "roles": [] })),
+        ("POST", "/v1/courses/{id}/modules") => Some(json!({ "title": "M" })),
+        ("POST", "/v1/courses/{id}/modules/{module}/lessons")
+        | ("PUT", "/v1/courses/{id}/lessons/{lesson}") => {
+            Some(json!({ "title": "L", "body": "text", "estimated_minutes": 5 }))
+        }
+        ("PUT", "/v1/courses/{id}/modules/{module}/lesson-order") => Some(json!({ "lessons": [] })),
         ("POST", "/v1/courses") | ("PATCH", "/v1/courses/{id}") => Some(
             json!({ "title": format!("Course {n}"), "level": "beginner", "estimated_minutes": 30 }),
         ),

@@ -195,3 +195,192 @@ async fn instructors_author_courses_learners_see_only_published_ones() {
         (Some("beginner"), Some("intermediate"))
     );
 }
+
+/// Modules and lessons: appended in order, reordered only as a whole permutation,
+/// previewed with lesson Markdown rendered and sanitized, closed once archived.
+#[tokio::test]
+async fn authors_build_an_outline_and_preview_it_safely() {
+    let app = TestApp::spawn().await;
+    app.user("school", "teach@school.example", PW, Role::Instructor)
+        .await;
+    app.user("school", "pupil@school.example", PW, Role::Learner)
+        .await;
+    let (teach, _, _) = token_of(app.login("school", "teach@school.example", PW, None).await).await;
+    let (pupil, _, _) = token_of(app.login("school", "pupil@school.example", PW, None).await).await;
+    let post = |path: String, body: Value| {
+        signed(&app, Method::POST, &path, "school", &teach)
+            .json(&body)
+            .send()
+    };
+    let course: Value = post(
+        "/v1/courses".into(),
+        json!({ "title": "Money", "level": "beginner", "estimated_minutes": 60 }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let base = format!("/v1/courses/{}", course["id"].as_str().unwrap());
+    let mut modules = Vec::new();
+    for title in ["Keeping money", "Growing money"] {
+        let m: Value = post(format!("{base}/modules"), json!({ "title": title }))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        modules.push(m["id"].as_str().unwrap().to_owned());
+    }
+    let mut lessons = Vec::new();
+    for (title, body) in [
+        ("Budgets", "# Budgets\n\nSpend **less** than you earn."),
+        (
+            "Sneaky",
+            "Hi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>",
+        ),
+    ] {
+        let l = post(
+            format!("{base}/modules/{}/lessons", modules[0]),
+            json!({ "title": title, "body": body, "estimated_minutes": 10 }),
+        )
+        .await
+        .unwrap();
+        assert_eq!(l.status(), 201);
+        let l: Value = l.json().await.unwrap();
+        lessons.push(l["id"].as_str().unwrap().to_owned());
+    }
+    let bad = post(
+        format!("{base}/modules/{}/lessons", modules[1]),
+        json!({ "title": "", "estimated_minutes": 0 }),
+    )
+    .await
+    .unwrap();
+    problem(bad, 422, "validation_failed").await;
+
+    // Reordering takes every lesson exactly once.
+    let order = format!("{base}/modules/{}/lesson-order", modules[0]);
+    let partial = signed(&app, Method::PUT, &order, "school", &teach)
+        .json(&json!({ "lessons": [lessons[1]] }))
+        .send()
+        .await
+        .unwrap();
+    let body = problem(partial, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["code"], "missing_item");
+    let swapped = signed(&app, Method::PUT, &order, "school", &teach)
+        .json(&json!({ "lessons": [lessons[1], lessons[0]] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(swapped.status(), 200);
+
+    let fixed = signed(
+        &app,
+        Method::PUT,
+        &format!("{base}/lessons/{}", lessons[1]),
+        "school",
+        &teach,
+    )
+    .json(&json!({ "title": "Not sneaky", "body": "Plain *text*.", "estimated_minutes": 5 }))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(fixed.status(), 200);
+
+    let preview: Value = signed(
+        &app,
+        Method::GET,
+        &format!("{base}/outline"),
+        "school",
+        &teach,
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let titles: Vec<Vec<&str>> = preview["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            m["lessons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["title"].as_str().unwrap())
+                .collect()
+        })
+        .collect();
+    assert_eq!(titles, vec![vec!["Not sneaky", "Budgets"], vec![]]);
+    let html = preview["modules"][0]["lessons"][1]["html"]
+        .as_str()
+        .unwrap();
+    assert!(html.contains("<strong>less</strong>"), "{html}");
+
+    // A body with script is stored as written but never served as script.
+    let sneaky = post(
+        format!("{base}/modules/{}/lessons", modules[1]),
+        json!({ "title": "Sneaky again", "body": "<script>alert(1)</script><a href=\"javascript:alert(1)\">x</a>", "estimated_minutes": 1 }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sneaky.status(), 201);
+    let preview = signed(
+        &app,
+        Method::GET,
+        &format!("{base}/outline"),
+        "school",
+        &teach,
+    )
+    .send()
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    let served: Value = serde_json::from_str(&preview).unwrap();
+    let html = served["modules"][1]["lessons"][0]["html"].as_str().unwrap();
+    assert!(
+        !html.contains("<script") && !html.contains("javascript:"),
+        "{html}"
+    );
+
+    problem(
+        signed(
+            &app,
+            Method::GET,
+            &format!("{base}/outline"),
+            "school",
+            &pupil,
+        )
+        .send()
+        .await
+        .unwrap(),
+        403,
+        "forbidden",
+    )
+    .await;
+    let elsewhere = post(
+        format!(
+            "/v1/courses/{}/modules/{}/lessons",
+            uuid::Uuid::now_v7(),
+            modules[0]
+        ),
+        json!({ "title": "Lost", "estimated_minutes": 1 }),
+    )
+    .await
+    .unwrap();
+    problem(elsewhere, 404, "not_found").await;
+
+    post(format!("{base}/archive"), json!({})).await.unwrap();
+    problem(
+        post(format!("{base}/modules"), json!({ "title": "Late" }))
+            .await
+            .unwrap(),
+        409,
+        "course_archived",
+    )
+    .await;
+}

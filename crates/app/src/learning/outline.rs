@@ -1,0 +1,231 @@
+//! Authoring a course's outline: modules, lessons, their order, and a rendered preview.
+
+use super::courses::CourseService;
+use crate::AppError;
+use crate::audit::Caller;
+use nexus_content::SafeHtml;
+use nexus_domain::access::Permission;
+use nexus_domain::learning::order::reorder;
+use nexus_domain::learning::workflow::{self, WorkflowAction};
+use nexus_domain::learning::{Course, CourseId, Lesson, LessonDraft, LessonId, Module, ModuleId};
+use nexus_domain::{FieldErrors, TenantId};
+use serde_json::json;
+
+/// A lesson with its body rendered to sanitized HTML, for previews.
+#[derive(Debug, Clone)]
+pub struct RenderedLesson {
+    /// The lesson as authored.
+    pub lesson: Lesson,
+    /// Its body as safe HTML.
+    pub html: SafeHtml,
+}
+
+impl CourseService {
+    /// The draft outline with every lesson rendered. Authors only (`course:write`):
+    /// learners will read published versions.
+    pub async fn preview(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        id: CourseId,
+    ) -> Result<(Course, Vec<(Module, Vec<RenderedLesson>)>), AppError> {
+        caller.require(tenant, Permission::CourseWrite)?;
+        let course = self.load(tenant, id).await?;
+        let outline = self.outline_of(tenant, id).await?;
+        let rendered = outline
+            .into_iter()
+            .map(|(m, lessons)| {
+                let lessons = lessons
+                    .into_iter()
+                    .map(|l| RenderedLesson {
+                        html: nexus_content::render(&l.draft.body),
+                        lesson: l,
+                    })
+                    .collect();
+                (m, lessons)
+            })
+            .collect();
+        Ok((course, rendered))
+    }
+
+    /// Appends a module to a course. Audited.
+    pub async fn add_module(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        course: CourseId,
+        title: String,
+    ) -> Result<Module, AppError> {
+        let c = self.editable(caller, tenant, course).await?;
+        let outline = self.outline_of(tenant, course).await?;
+        let module = Module {
+            id: ModuleId::generate(self.clock.as_ref()),
+            course,
+            position: position_after(outline.len())?,
+            title,
+        };
+        let mut tx = self.begin(tenant).await?;
+        self.store
+            .add_module(tx.as_mut(), tenant, &module)
+            .await
+            .map_err(|e| AppError::from_store("course", e))?;
+        let diff = json!({ "after": { "module": module.id, "title": module.title } });
+        self.record_change(tx.as_mut(), caller, &c, "course.module_add", diff)
+            .await?;
+        super::courses::commit(tx).await?;
+        Ok(module)
+    }
+
+    /// Appends a lesson to a module of the course. Audited (title and size, not body).
+    pub async fn add_lesson(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        course: CourseId,
+        module: ModuleId,
+        draft: LessonDraft,
+    ) -> Result<Lesson, AppError> {
+        let c = self.editable(caller, tenant, course).await?;
+        let outline = self.outline_of(tenant, course).await?;
+        let siblings = outline
+            .iter()
+            .find(|(m, _)| m.id == module)
+            .map(|(_, ls)| ls.len())
+            .ok_or(AppError::NotFound { resource: "module" })?;
+        let lesson = Lesson {
+            id: LessonId::generate(self.clock.as_ref()),
+            module,
+            position: position_after(siblings)?,
+            draft,
+            updated_at: self.clock.now(),
+        };
+        let mut tx = self.begin(tenant).await?;
+        self.store
+            .add_lesson(tx.as_mut(), tenant, &lesson)
+            .await
+            .map_err(|e| AppError::from_store("module", e))?;
+        self.record_change(
+            tx.as_mut(),
+            caller,
+            &c,
+            "course.lesson_add",
+            lesson_view(&lesson),
+        )
+        .await?;
+        super::courses::commit(tx).await?;
+        Ok(lesson)
+    }
+
+    /// Replaces a lesson's content. Audited with before/after (title and size).
+    pub async fn update_lesson(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        course: CourseId,
+        lesson: LessonId,
+        draft: LessonDraft,
+    ) -> Result<Lesson, AppError> {
+        let c = self.editable(caller, tenant, course).await?;
+        let outline = self.outline_of(tenant, course).await?;
+        let before = outline
+            .iter()
+            .flat_map(|(_, ls)| ls)
+            .find(|l| l.id == lesson)
+            .cloned()
+            .ok_or(AppError::NotFound { resource: "lesson" })?;
+        let after = Lesson {
+            draft,
+            updated_at: self.clock.now(),
+            ..before.clone()
+        };
+        let mut tx = self.begin(tenant).await?;
+        self.store
+            .update_lesson(tx.as_mut(), tenant, &after)
+            .await
+            .map_err(|e| AppError::from_store("lesson", e))?;
+        let diff = json!({ "before": lesson_view(&before), "after": lesson_view(&after) });
+        self.record_change(tx.as_mut(), caller, &c, "course.lesson_update", diff)
+            .await?;
+        super::courses::commit(tx).await?;
+        Ok(after)
+    }
+
+    /// Puts a module's lessons in a new order: every lesson exactly once. Audited.
+    pub async fn reorder_lessons(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        course: CourseId,
+        module: ModuleId,
+        order: &[LessonId],
+    ) -> Result<Vec<LessonId>, AppError> {
+        let c = self.editable(caller, tenant, course).await?;
+        let outline = self.outline_of(tenant, course).await?;
+        let current: Vec<LessonId> = outline
+            .iter()
+            .find(|(m, _)| m.id == module)
+            .map(|(_, ls)| ls.iter().map(|l| l.id).collect())
+            .ok_or(AppError::NotFound { resource: "module" })?;
+        let order = reorder(&current, order).map_err(|mut e| {
+            e.field = "lessons".into();
+            let mut errs = FieldErrors::new();
+            errs.push(e.field, e.code, e.message);
+            AppError::Validation(errs)
+        })?;
+        let mut tx = self.begin(tenant).await?;
+        self.store
+            .set_lesson_order(tx.as_mut(), tenant, module, &order)
+            .await
+            .map_err(|e| AppError::from_store("lesson", e))?;
+        let diff = json!({ "module": module, "before": current, "after": order });
+        self.record_change(tx.as_mut(), caller, &c, "course.lesson_reorder", diff)
+            .await?;
+        super::courses::commit(tx).await?;
+        Ok(order)
+    }
+
+    /// The course, if the caller may author it and it still accepts edits.
+    async fn editable(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        id: CourseId,
+    ) -> Result<Course, AppError> {
+        caller.require(tenant, Permission::CourseWrite)?;
+        let course = self.load(tenant, id).await?;
+        workflow::apply(
+            course.status,
+            course.published_version,
+            0,
+            WorkflowAction::Edit,
+        )
+        .map_err(super::courses::workflow_error)?;
+        Ok(course)
+    }
+
+    async fn outline_of(
+        &self,
+        tenant: TenantId,
+        id: CourseId,
+    ) -> Result<Vec<(Module, Vec<Lesson>)>, AppError> {
+        self.store
+            .outline(tenant, id)
+            .await
+            .map_err(|e| AppError::from_store("course", e))
+    }
+}
+
+/// What the audit trail keeps of a lesson: not the body itself, which can be long.
+fn lesson_view(l: &Lesson) -> serde_json::Value {
+    json!({
+        "lesson": l.id,
+        "module": l.module,
+        "title": l.draft.title,
+        "body_chars": l.draft.body.chars().count(),
+        "estimated_minutes": l.draft.estimated_minutes,
+    })
+}
+
+fn position_after(count: usize) -> Result<u32, AppError> {
+    u32::try_from(count).map_err(|e| AppError::Internal(Box::new(e)))
+}
