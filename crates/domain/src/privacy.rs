@@ -188,6 +188,10 @@ pub const NON_PERSONAL: &[(&str, &str)] = &[
     ),
     ("course_module", "titles and order of a course's modules"),
     ("lesson", "lesson content written by instructors"),
+    (
+        "course_version",
+        "frozen copies of published course content",
+    ),
 ];
 
 /// Looks up a table's registry entry.

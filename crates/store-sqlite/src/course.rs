@@ -329,4 +329,47 @@ impl CourseStore for SqliteCourses {
         }
         Ok(out)
     }
+
+    async fn add_version(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        course: CourseId,
+        version: u32,
+        snapshot: &str,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<SqliteTx>(tx)?.0;
+        sqlx::query(
+            "insert into course_version (tenant_id, course_id, version, snapshot, published_at) \
+             values (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(tenant.as_uuid())
+        .bind(course.as_uuid())
+        .bind(i64::from(version))
+        .bind(snapshot)
+        .bind(at)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+        .map_err(|e| parent_missing("storing a course version", e))
+    }
+
+    async fn version(
+        &self,
+        tenant: TenantId,
+        course: CourseId,
+        version: u32,
+    ) -> Result<Option<String>, StoreError> {
+        let snapshot: Option<String> = sqlx::query_scalar(
+            "select snapshot from course_version where tenant_id = ?1 and course_id = ?2 and version = ?3",
+        )
+        .bind(tenant.as_uuid())
+        .bind(course.as_uuid())
+        .bind(i64::from(version))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| map_err("loading a course version", e))?;
+        Ok(snapshot)
+    }
 }

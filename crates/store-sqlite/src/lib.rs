@@ -81,6 +81,11 @@ fn migrator() -> Migrator {
             "outline",
             include_str!("../migrations/0011_outline.sql"),
         ),
+        m(
+            12,
+            "course_versions",
+            include_str!("../migrations/0012_course_versions.sql"),
+        ),
     ])
 }
 

@@ -49,6 +49,23 @@ pub trait CourseStore: Send + Sync {
         module: ModuleId,
         order: &[LessonId],
     ) -> Result<(), StoreError>;
+    /// Stores a published version's snapshot (immutable); `Conflict` if it exists.
+    async fn add_version(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        course: CourseId,
+        version: u32,
+        snapshot: &str,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// A published version's snapshot, if it exists.
+    async fn version(
+        &self,
+        tenant: TenantId,
+        course: CourseId,
+        version: u32,
+    ) -> Result<Option<String>, StoreError>;
     /// A course's modules in order, each with its lessons in order.
     async fn outline(
         &self,

@@ -169,7 +169,7 @@ impl CourseService {
     }
 
     /// Applies a workflow action and an edit, then stores and records the result.
-    async fn change(
+    pub(super) async fn change(
         &self,
         caller: &Caller,
         tenant: TenantId,

@@ -6,3 +6,4 @@
 
 pub mod courses;
 pub mod outline;
+pub mod publish;

@@ -12,6 +12,7 @@ pub(crate) mod platform_audit;
 mod platform_jobs;
 mod platform_tenants;
 mod probes;
+mod publishing;
 mod recovery;
 mod roles;
 mod tenant;
@@ -38,6 +39,7 @@ pub(crate) fn v1() -> Router<AppState> {
         .merge(audit::router())
         .merge(courses::router())
         .merge(outline::router())
+        .merge(publishing::router())
         .nest(
             "/platform",
             platform_tenants::router()

@@ -384,3 +384,166 @@ async fn authors_build_an_outline_and_preview_it_safely() {
     )
     .await;
 }
+
+/// Publishing freezes the draft as a numbered version: learners read that version,
+/// edits to the draft stay invisible until the next publish, unpublishing hides it.
+#[tokio::test]
+async fn learners_read_the_published_version_not_the_draft() {
+    let app = TestApp::spawn().await;
+    app.user("school", "teach@school.example", PW, Role::Instructor)
+        .await;
+    app.user("school", "pupil@school.example", PW, Role::Learner)
+        .await;
+    let (teach, _, _) = token_of(app.login("school", "teach@school.example", PW, None).await).await;
+    let (pupil, _, _) = token_of(app.login("school", "pupil@school.example", PW, None).await).await;
+    let send = |method: Method, path: String, token: &str, body: Option<Value>| {
+        let mut r = signed(&app, method, &path, "school", token);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        r.send()
+    };
+    let course: Value = send(
+        Method::POST,
+        "/v1/courses".into(),
+        &teach,
+        Some(json!({ "title": "Inflation", "level": "beginner", "estimated_minutes": 20 })),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let base = format!("/v1/courses/{}", course["id"].as_str().unwrap());
+    problem(
+        send(Method::POST, format!("{base}/publish"), &teach, None)
+            .await
+            .unwrap(),
+        409,
+        "course_empty",
+    )
+    .await;
+    let module: Value = send(
+        Method::POST,
+        format!("{base}/modules"),
+        &teach,
+        Some(json!({ "title": "Prices" })),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let lesson: Value = send(
+        Method::POST,
+        format!("{base}/modules/{}/lessons", module["id"].as_str().unwrap()),
+        &teach,
+        Some(json!({ "title": "What inflation is", "body": "Prices rise: **v1**.", "estimated_minutes": 5 })),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let lesson_id = lesson["id"].as_str().unwrap().to_owned();
+    let published: Value = send(Method::POST, format!("{base}/publish"), &teach, None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            published["status"].as_str(),
+            published["published_version"].as_u64()
+        ),
+        (Some("published"), Some(1))
+    );
+
+    let read = |token: String| {
+        let app = &app;
+        let base = base.clone();
+        async move {
+            signed(
+                app,
+                Method::GET,
+                &format!("{base}/content"),
+                "school",
+                &token,
+            )
+            .send()
+            .await
+            .unwrap()
+        }
+    };
+    let v1: Value = read(pupil.clone()).await.json().await.unwrap();
+    assert_eq!(v1["version"], 1);
+    let html = v1["modules"][0]["lessons"][0]["html"].as_str().unwrap();
+    assert!(html.contains("<strong>v1</strong>"), "{html}");
+    let one: Value = send(
+        Method::GET,
+        format!("{base}/content/lessons/{lesson_id}"),
+        &pupil,
+        None,
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(one["title"], "What inflation is");
+    let listed: Value = send(Method::GET, "/v1/courses".into(), &pupil, None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["total"], 1);
+
+    // Editing the draft changes nothing learners see until the next publish.
+    let edit = send(
+        Method::PUT,
+        format!("{base}/lessons/{lesson_id}"),
+        &teach,
+        Some(json!({ "title": "What inflation is", "body": "Prices rise: **v2**.", "estimated_minutes": 5 })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(edit.status(), 200);
+    let still: Value = read(pupil.clone()).await.json().await.unwrap();
+    assert_eq!(still, v1, "the draft does not leak");
+    send(Method::POST, format!("{base}/publish"), &teach, None)
+        .await
+        .unwrap();
+    let v2: Value = read(pupil.clone()).await.json().await.unwrap();
+    assert_eq!(v2["version"], 2);
+    assert!(
+        v2["modules"][0]["lessons"][0]["html"]
+            .as_str()
+            .unwrap()
+            .contains("<strong>v2</strong>")
+    );
+
+    let hidden: Value = send(Method::POST, format!("{base}/unpublish"), &teach, None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            hidden["status"].as_str(),
+            hidden["published_version"].as_u64()
+        ),
+        (Some("draft"), Some(2))
+    );
+    problem(read(pupil.clone()).await, 404, "not_found").await;
+    problem(
+        send(Method::POST, format!("{base}/unpublish"), &teach, None)
+            .await
+            .unwrap(),
+        409,
+        "course_not_published",
+    )
+    .await;
+}

@@ -294,4 +294,38 @@ pub(super) async fn course_outline(db: Arc<dyn Database>) {
         committed!(db, other, |tx| courses.update_lesson(tx, other, &edited)),
         Err(StoreError::NotFound)
     ));
+
+    // Published versions: stored once, read back exactly, per tenant.
+    let snapshot = r#"{"version":1,"modules":[]}"#;
+    committed!(db, t, |tx| courses.add_version(
+        tx,
+        t,
+        money.id,
+        1,
+        snapshot,
+        c.now()
+    ))
+    .unwrap();
+    assert_eq!(
+        courses.version(t, money.id, 1).await.unwrap().as_deref(),
+        Some(snapshot)
+    );
+    assert_eq!(courses.version(t, money.id, 2).await.unwrap(), None);
+    assert_eq!(courses.version(other, money.id, 1).await.unwrap(), None);
+    assert!(
+        committed!(db, t, |tx| courses.add_version(
+            tx,
+            t,
+            money.id,
+            1,
+            "{}",
+            c.now()
+        ))
+        .is_err(),
+        "a version is written once"
+    );
+    assert_eq!(
+        courses.version(t, money.id, 1).await.unwrap().as_deref(),
+        Some(snapshot)
+    );
 }

@@ -1,0 +1,169 @@
+//! Publishing: freezing the draft as a numbered version that learners read.
+//!
+//! A version is a JSON snapshot of the outline with every lesson already rendered to
+//! sanitized HTML, so serving a lesson to a learner never renders Markdown, and a draft
+//! edited after publishing stays invisible until the next publish.
+
+use super::courses::{CourseService, commit, workflow_error};
+use crate::AppError;
+use crate::audit::Caller;
+use nexus_domain::TenantId;
+use nexus_domain::access::Permission;
+use nexus_domain::learning::workflow::{self, WorkflowAction};
+use nexus_domain::learning::{ContentStatus, Course, CourseId, LessonId, Level, ModuleId};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// What learners read: one published version of a course.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedCourse {
+    /// The course.
+    pub course: CourseId,
+    /// Which version this is (1 for the first publish).
+    pub version: u32,
+    /// Title at publishing time.
+    pub title: String,
+    /// Summary at publishing time.
+    pub summary: String,
+    /// Level at publishing time.
+    pub level: Level,
+    /// Expected effort in minutes.
+    pub estimated_minutes: u32,
+    /// Modules in order.
+    pub modules: Vec<PublishedModule>,
+}
+
+/// A module of a published version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedModule {
+    /// Identity (stable across versions).
+    pub id: ModuleId,
+    /// Title.
+    pub title: String,
+    /// Lessons in order.
+    pub lessons: Vec<PublishedLesson>,
+}
+
+/// A lesson of a published version, rendered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedLesson {
+    /// Identity (stable across versions).
+    pub id: LessonId,
+    /// Title.
+    pub title: String,
+    /// Expected effort in minutes.
+    pub estimated_minutes: u32,
+    /// The body as sanitized HTML.
+    pub html: String,
+}
+
+impl CourseService {
+    /// Freezes the draft as the next version and shows it to learners. Needs at least
+    /// one lesson. Audited.
+    pub async fn publish(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        id: CourseId,
+    ) -> Result<(Course, PublishedCourse), AppError> {
+        caller.require(tenant, Permission::CourseWrite)?;
+        let before = self.load(tenant, id).await?;
+        let outline = self
+            .store
+            .outline(tenant, id)
+            .await
+            .map_err(|e| AppError::from_store("course", e))?;
+        let lessons = outline.iter().map(|(_, ls)| ls.len()).sum();
+        let next = workflow::apply(
+            before.status,
+            before.published_version,
+            lessons,
+            WorkflowAction::Publish,
+        )
+        .map_err(workflow_error)?;
+        let snapshot = PublishedCourse {
+            course: id,
+            version: next.published_version,
+            title: before.meta.title.clone(),
+            summary: before.meta.summary.clone(),
+            level: before.meta.level,
+            estimated_minutes: before.meta.estimated_minutes,
+            modules: outline
+                .into_iter()
+                .map(|(m, ls)| PublishedModule {
+                    id: m.id,
+                    title: m.title,
+                    lessons: ls
+                        .into_iter()
+                        .map(|l| PublishedLesson {
+                            id: l.id,
+                            html: nexus_content::render(&l.draft.body).into_string(),
+                            title: l.draft.title,
+                            estimated_minutes: l.draft.estimated_minutes,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        };
+        let text = serde_json::to_string(&snapshot).map_err(|e| AppError::Internal(Box::new(e)))?;
+        let now = self.clock.now();
+        let mut after = before.clone();
+        after.status = next.status;
+        after.published_version = next.published_version;
+        after.updated_at = now;
+        let mut tx = self.begin(tenant).await?;
+        let store_err = |e| AppError::from_store("course", e);
+        self.store
+            .update(tx.as_mut(), &after)
+            .await
+            .map_err(store_err)?;
+        self.store
+            .add_version(tx.as_mut(), tenant, id, next.published_version, &text, now)
+            .await
+            .map_err(store_err)?;
+        let diff = json!({ "version": next.published_version, "lessons": lessons });
+        self.record_change(tx.as_mut(), caller, &after, "course.publish", diff)
+            .await?;
+        commit(tx).await?;
+        Ok((after, snapshot))
+    }
+
+    /// Hides a published course from learners; its versions are kept. Audited.
+    pub async fn unpublish(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        id: CourseId,
+    ) -> Result<Course, AppError> {
+        self.change(
+            caller,
+            tenant,
+            id,
+            WorkflowAction::Unpublish,
+            "course.unpublish",
+            |_| {},
+        )
+        .await
+    }
+
+    /// The latest published version, for anyone with `course:read`; 404 unless published.
+    pub async fn content(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        id: CourseId,
+    ) -> Result<PublishedCourse, AppError> {
+        caller.require(tenant, Permission::CourseRead)?;
+        let course = self.load(tenant, id).await?;
+        if course.status != ContentStatus::Published {
+            return Err(AppError::NotFound { resource: "course" });
+        }
+        let text = self
+            .store
+            .version(tenant, id, course.published_version)
+            .await
+            .map_err(|e| AppError::from_store("course", e))?
+            .ok_or(AppError::NotFound { resource: "course" })?;
+        serde_json::from_str(&text).map_err(|e| AppError::Internal(Box::new(e)))
+    }
+}
