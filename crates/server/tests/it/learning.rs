@@ -547,3 +547,89 @@ async fn learners_read_the_published_version_not_the_draft() {
     )
     .await;
 }
+
+/// A published version cannot be rewritten, even by the application itself: what
+/// learners were shown stays what they were shown.
+#[tokio::test]
+async fn published_versions_are_immutable_in_the_database() {
+    use sqlx::Connection;
+    let app = TestApp::spawn().await;
+    app.user("school", "teach@school.example", PW, Role::Instructor)
+        .await;
+    let (teach, _, _) = token_of(app.login("school", "teach@school.example", PW, None).await).await;
+    let post = |path: String, body: Value| {
+        signed(&app, Method::POST, &path, "school", &teach)
+            .json(&body)
+            .send()
+    };
+    let course: Value = post(
+        "/v1/courses".into(),
+        json!({ "title": "Savings", "level": "beginner", "estimated_minutes": 10 }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let base = format!("/v1/courses/{}", course["id"].as_str().unwrap());
+    let module: Value = post(format!("{base}/modules"), json!({ "title": "One" }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    post(
+        format!("{base}/modules/{}/lessons", module["id"].as_str().unwrap()),
+        json!({ "title": "Why save", "body": "Because.", "estimated_minutes": 3 }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        post(format!("{base}/publish"), json!({}))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let db = app.db.as_ref().unwrap();
+    let errors: Vec<String> = if db.is_postgres() {
+        let pg = db.pg_with(db.url());
+        let mut out = Vec::new();
+        for sql in [
+            "update course_version set snapshot = '{}'",
+            "delete from course_version",
+        ] {
+            out.push(
+                sqlx::query(sql)
+                    .execute(pg.pool())
+                    .await
+                    .unwrap_err()
+                    .to_string(),
+            );
+        }
+        out
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(db.url()).await.unwrap();
+        let mut out = Vec::new();
+        for sql in [
+            "update course_version set snapshot = '{}'",
+            "delete from course_version",
+        ] {
+            out.push(
+                sqlx::query(sql)
+                    .execute(&mut c)
+                    .await
+                    .unwrap_err()
+                    .to_string(),
+            );
+        }
+        out
+    };
+    for e in errors {
+        assert!(
+            e.contains("permission denied") || e.contains("immutable"),
+            "{e}"
+        );
+    }
+}
