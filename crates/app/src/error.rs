@@ -85,6 +85,9 @@ fn constraint_message(constraint: &str) -> &'static str {
         }
         "app_user_email_key" => "an account with this e-mail already exists in this tenant",
         "tenant_fkey" => "the tenant does not exist",
+        "course_changed" | "course_version_pkey" => {
+            "the course changed meanwhile (published, archived or edited); reload it and try again"
+        }
         _ => "the request conflicts with existing data",
     }
 }
@@ -96,6 +99,7 @@ fn conflict(constraint: &'static str) -> AppError {
         "tenant_domain_domain_key" | "tenant_domain_pkey" => "domain_taken",
         "app_user_email_key" => "email_taken",
         "tenant_fkey" => "tenant_missing",
+        "course_changed" | "course_version_pkey" => "course_changed",
         _ => "conflict",
     };
     AppError::Conflict {

@@ -12,6 +12,7 @@ const KNOWN: &[&str] = &[
     "app_user_pkey",
     "tenant_role_name_key",
     "job_pkey",
+    "course_version_pkey",
 ];
 
 /// Translates a driver error, naming what was being done for `Other`.

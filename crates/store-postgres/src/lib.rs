@@ -87,6 +87,11 @@ fn migrator() -> Migrator {
             "course_versions",
             include_str!("../migrations/0012_course_versions.sql"),
         ),
+        m(
+            13,
+            "course_published_meta",
+            include_str!("../migrations/0013_course_published_meta.sql"),
+        ),
     ])
 }
 

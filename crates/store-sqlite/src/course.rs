@@ -20,7 +20,8 @@ pub(crate) struct SqliteCourses {
 }
 
 const SELECT: &str = "select tenant_id, course_id, title, summary, level, estimated_minutes, tags, \
-     self_enrol, status, published_version, created_at, updated_at from course";
+     self_enrol, status, published_version, created_at, updated_at, published_title, \
+     published_summary, published_level, published_minutes, published_tags from course";
 
 fn into_domain(row: &sqlx::sqlite::SqliteRow) -> Result<Course, StoreError> {
     let parse = || -> Result<Course, Box<dyn std::error::Error + Send + Sync>> {
@@ -38,6 +39,28 @@ fn into_domain(row: &sqlx::sqlite::SqliteRow) -> Result<Course, StoreError> {
             },
             status: ContentStatus::parse(&status).ok_or("unknown course status")?,
             published_version: u32::try_from(row.try_get::<i64, _>("published_version")?)?,
+            published_meta: match row.try_get::<Option<String>, _>("published_title")? {
+                None => None,
+                Some(title) => Some(CourseDraft {
+                    title,
+                    summary: row
+                        .try_get::<Option<String>, _>("published_summary")?
+                        .unwrap_or_default(),
+                    level: Level::parse(
+                        &row.try_get::<Option<String>, _>("published_level")?
+                            .unwrap_or_default(),
+                    )?,
+                    estimated_minutes: u32::try_from(
+                        row.try_get::<Option<i64>, _>("published_minutes")?
+                            .unwrap_or(1),
+                    )?,
+                    tags: parse_tags(
+                        &row.try_get::<Option<String>, _>("published_tags")?
+                            .unwrap_or_default(),
+                    )?,
+                    self_enrol: row.try_get("self_enrol")?,
+                }),
+            },
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
         })
@@ -88,8 +111,8 @@ impl CourseStore for SqliteCourses {
         let conn = &mut *downcast::<SqliteTx>(tx)?.0;
         sqlx::query(
             "insert into course (tenant_id, course_id, title, summary, level, estimated_minutes, tags, \
-             self_enrol, status, published_version, created_at, updated_at) \
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             self_enrol, status, published_version, created_at, updated_at, published_title) \
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(c.tenant_id.as_uuid())
         .bind(c.id.as_uuid())
@@ -103,18 +126,29 @@ impl CourseStore for SqliteCourses {
         .bind(i64::from(c.published_version))
         .bind(c.created_at)
         .bind(c.updated_at)
+        // A new course has never been published; its published metadata is set only
+        // by `update` at publishing time.
+        .bind(Option::<String>::None)
         .execute(&mut *conn)
         .await
         .map(|_| ())
         .map_err(|e| map_err("inserting a course", e))
     }
 
-    async fn update(&self, tx: &mut dyn Tx, c: &Course) -> Result<(), StoreError> {
+    async fn update(
+        &self,
+        tx: &mut dyn Tx,
+        c: &Course,
+        expected: (ContentStatus, u32),
+    ) -> Result<(), StoreError> {
         let conn = &mut *downcast::<SqliteTx>(tx)?.0;
+        let published = c.published_meta.as_ref();
         let done = sqlx::query(
             "update course set title = ?3, summary = ?4, level = ?5, estimated_minutes = ?6, tags = ?7, \
-             self_enrol = ?8, status = ?9, published_version = ?10, updated_at = ?11 \
-             where tenant_id = ?1 and course_id = ?2",
+             self_enrol = ?8, status = ?9, published_version = ?10, updated_at = ?11, \
+             published_title = ?12, published_summary = ?13, published_level = ?14, \
+             published_minutes = ?15, published_tags = ?16 \
+             where tenant_id = ?1 and course_id = ?2 and status = ?17 and published_version = ?18",
         )
         .bind(c.tenant_id.as_uuid())
         .bind(c.id.as_uuid())
@@ -127,14 +161,72 @@ impl CourseStore for SqliteCourses {
         .bind(c.status.as_str())
         .bind(i64::from(c.published_version))
         .bind(c.updated_at)
+        .bind(published.map(|m| m.title.clone()))
+        .bind(published.map(|m| m.summary.clone()))
+        .bind(published.map(|m| m.level.as_str()))
+        .bind(published.map(|m| i64::from(m.estimated_minutes)))
+        .bind(published.map(|m| tags_column(&m.tags)))
+        .bind(expected.0.as_str())
+        .bind(i64::from(expected.1))
         .execute(&mut *conn)
         .await
         .map_err(|e| map_err("updating a course", e))?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
+        if done.rows_affected() > 0 {
+            return Ok(());
         }
+        // Nothing matched: gone, or moved on since the caller read it.
+        let exists: Option<i64> =
+            sqlx::query_scalar("select 1 from course where tenant_id = ?1 and course_id = ?2")
+                .bind(c.tenant_id.as_uuid())
+                .bind(c.id.as_uuid())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(|e| map_err("updating a course", e))?;
+        Err(match exists {
+            Some(_) => StoreError::Conflict {
+                constraint: "course_changed",
+            },
+            None => StoreError::NotFound,
+        })
+    }
+
+    async fn touch(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        id: CourseId,
+        expected: (ContentStatus, u32),
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<SqliteTx>(tx)?.0;
+        let done = sqlx::query(
+            "update course set updated_at = ?3 \
+             where tenant_id = ?1 and course_id = ?2 and status = ?4 and published_version = ?5",
+        )
+        .bind(tenant.as_uuid())
+        .bind(id.as_uuid())
+        .bind(at)
+        .bind(expected.0.as_str())
+        .bind(i64::from(expected.1))
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| map_err("updating a course", e))?;
+        if done.rows_affected() > 0 {
+            return Ok(());
+        }
+        let exists: Option<i64> =
+            sqlx::query_scalar("select 1 from course where tenant_id = ?1 and course_id = ?2")
+                .bind(tenant.as_uuid())
+                .bind(id.as_uuid())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(|e| map_err("updating a course", e))?;
+        Err(match exists {
+            Some(_) => StoreError::Conflict {
+                constraint: "course_changed",
+            },
+            None => StoreError::NotFound,
+        })
     }
 
     async fn get(&self, tenant: TenantId, id: CourseId) -> Result<Course, StoreError> {
@@ -150,10 +242,29 @@ impl CourseStore for SqliteCourses {
     }
 
     async fn list(&self, tenant: TenantId, q: &CourseQuery) -> Result<Page<Course>, StoreError> {
-        let filter = "where tenant_id = ?1 and (?2 is null or status = ?2) \
-             and (?3 is null or level = ?3) and (?4 is null or tags like ?4) \
-             and (?5 is null or lower(title) like ?5 escape '\\' or lower(summary) like ?5 escape '\\')";
-        let status = q.status.map(ContentStatus::as_str);
+        // A learner's view filters and sorts on the published metadata; the column
+        // names are fixed strings, never input.
+        let (title, summary, level_col, tags_col) = if q.as_learner {
+            (
+                "published_title",
+                "published_summary",
+                "published_level",
+                "published_tags",
+            )
+        } else {
+            ("title", "summary", "level", "tags")
+        };
+        let filter = format!(
+            "where tenant_id = ?1 and (?2 is null or status = ?2) \
+             and (?3 is null or {level_col} = ?3) and (?4 is null or {tags_col} like ?4) \
+             and (?5 is null or lower({title}) like ?5 escape '\\' or lower({summary}) like ?5 escape '\\')"
+        );
+        let status = if q.as_learner {
+            Some(ContentStatus::Published)
+        } else {
+            q.status
+        };
+        let status = status.map(ContentStatus::as_str);
         let level = q.level.map(Level::as_str);
         let tag = q.tag.as_ref().map(|t| format!("%|{}|%", t.as_str()));
         let pattern = q.search.as_deref().map(like_pattern);
@@ -169,7 +280,7 @@ impl CourseStore for SqliteCourses {
         .await
         .map_err(|e| map_err("counting courses", e))?;
         let sql = format!(
-            "{SELECT} {filter} order by title {}, course_id limit ?6 offset ?7",
+            "{SELECT} {filter} order by {title} {}, course_id limit ?6 offset ?7",
             q.order.sql()
         );
         let rows = sqlx::query(AssertSqlSafe(sql))

@@ -8,6 +8,10 @@ use nexus_store::StoreError;
 
 /// `(message fragment, stable constraint name)`.
 const UNIQUE: &[(&str, &str)] = &[
+    (
+        "course_version.tenant_id, course_version.course_id, course_version.version",
+        "course_version_pkey",
+    ),
     ("tenant.slug", "tenant_slug_key"),
     ("tenant_domain.domain", "tenant_domain_domain_key"),
     (

@@ -12,8 +12,26 @@ use nexus_domain::paging::Page;
 pub trait CourseStore: Send + Sync {
     /// Inserts a course.
     async fn create(&self, tx: &mut dyn Tx, course: &Course) -> Result<(), StoreError>;
-    /// Saves metadata, status, published version and `updated_at`; `NotFound` if gone.
-    async fn update(&self, tx: &mut dyn Tx, course: &Course) -> Result<(), StoreError>;
+    /// Saves metadata (draft and published), status, published version and
+    /// `updated_at`, only if the stored status and published version are still
+    /// `expected` (what the caller read): `Conflict { constraint: "course_changed" }` if
+    /// they moved meanwhile, `NotFound` if the course is gone.
+    async fn update(
+        &self,
+        tx: &mut dyn Tx,
+        course: &Course,
+        expected: (nexus_domain::learning::ContentStatus, u32),
+    ) -> Result<(), StoreError>;
+    /// Sets `updated_at` only, with the same guard and errors as [`CourseStore::update`]:
+    /// outline edits mark the course changed without rewriting its metadata.
+    async fn touch(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        id: CourseId,
+        expected: (nexus_domain::learning::ContentStatus, u32),
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError>;
     /// One course, or `NotFound`.
     async fn get(&self, tenant: TenantId, id: CourseId) -> Result<Course, StoreError>;
     /// The catalogue, filtered and paged, by title.
@@ -49,7 +67,8 @@ pub trait CourseStore: Send + Sync {
         module: ModuleId,
         order: &[LessonId],
     ) -> Result<(), StoreError>;
-    /// Stores a published version's snapshot (immutable); `Conflict` if it exists.
+    /// Stores a published version's snapshot (immutable);
+    /// `Conflict { constraint: "course_version_pkey" }` if it exists.
     async fn add_version(
         &self,
         tx: &mut dyn Tx,

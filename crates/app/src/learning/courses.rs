@@ -37,6 +37,15 @@ pub(super) fn workflow_error(e: WorkflowError) -> AppError {
     }
 }
 
+/// A course as a learner sees it: published, with its published metadata.
+fn learner_view(mut course: Course) -> Option<Course> {
+    if course.status != ContentStatus::Published {
+        return None;
+    }
+    course.meta = course.published_meta.clone()?;
+    Some(course)
+}
+
 /// What an audit diff shows of a course.
 fn view(c: &Course) -> serde_json::Value {
     json!({
@@ -76,6 +85,7 @@ impl CourseService {
             meta,
             status: ContentStatus::Draft,
             published_version: 0,
+            published_meta: None,
             created_at: now,
             updated_at: now,
         };
@@ -103,12 +113,10 @@ impl CourseService {
             .get(tenant, id)
             .await
             .map_err(|e| AppError::from_store("course", e))?;
-        if course.status != ContentStatus::Published
-            && !caller.actor.can(tenant, Permission::CourseWrite)
-        {
-            return Err(AppError::NotFound { resource: "course" });
+        if caller.actor.can(tenant, Permission::CourseWrite) {
+            return Ok(course);
         }
-        Ok(course)
+        learner_view(course).ok_or(AppError::NotFound { resource: "course" })
     }
 
     /// The catalogue. Without `course:write`, only published courses are listed.
@@ -119,13 +127,21 @@ impl CourseService {
         mut query: CourseQuery,
     ) -> Result<Page<Course>, AppError> {
         caller.require(tenant, Permission::CourseRead)?;
-        if !caller.actor.can(tenant, Permission::CourseWrite) {
-            query.status = Some(ContentStatus::Published);
-        }
-        self.store
+        let learner = !caller.actor.can(tenant, Permission::CourseWrite);
+        query.as_learner = learner;
+        let page = self
+            .store
             .list(tenant, &query)
             .await
-            .map_err(|e| AppError::from_store("course", e))
+            .map_err(|e| AppError::from_store("course", e))?;
+        if !learner {
+            return Ok(page);
+        }
+        // Learners see what was published, never the draft's metadata.
+        Ok(Page {
+            items: page.items.into_iter().filter_map(learner_view).collect(),
+            ..page
+        })
     }
 
     /// Replaces a course's metadata (the draft). Refused once archived. Audited with
@@ -195,7 +211,11 @@ impl CourseService {
         after.updated_at = self.clock.now();
         let mut tx = self.begin(tenant).await?;
         self.store
-            .update(tx.as_mut(), &after)
+            .update(
+                tx.as_mut(),
+                &after,
+                (before.status, before.published_version),
+            )
             .await
             .map_err(|e| AppError::from_store("course", e))?;
         self.record(tx.as_mut(), caller, &after, audit_action, Some(&before))

@@ -54,9 +54,15 @@ impl CourseService {
         caller: &Caller,
         tenant: TenantId,
         course: CourseId,
-        title: String,
+        title: &str,
     ) -> Result<Module, AppError> {
         let c = self.editable(caller, tenant, course).await?;
+        let title = nexus_domain::learning::outline::parse_title(title).map_err(|mut e| {
+            e.field = "title".into();
+            let mut errs = FieldErrors::new();
+            errs.push(e.field, e.code, e.message);
+            AppError::Validation(errs)
+        })?;
         let outline = self.outline_of(tenant, course).await?;
         let module = Module {
             id: ModuleId::generate(self.clock.as_ref()),
@@ -65,6 +71,7 @@ impl CourseService {
             title,
         };
         let mut tx = self.begin(tenant).await?;
+        self.touch_in(tx.as_mut(), &c).await?;
         self.store
             .add_module(tx.as_mut(), tenant, &module)
             .await
@@ -100,6 +107,7 @@ impl CourseService {
             updated_at: self.clock.now(),
         };
         let mut tx = self.begin(tenant).await?;
+        self.touch_in(tx.as_mut(), &c).await?;
         self.store
             .add_lesson(tx.as_mut(), tenant, &lesson)
             .await
@@ -139,6 +147,7 @@ impl CourseService {
             ..before.clone()
         };
         let mut tx = self.begin(tenant).await?;
+        self.touch_in(tx.as_mut(), &c).await?;
         self.store
             .update_lesson(tx.as_mut(), tenant, &after)
             .await
@@ -173,6 +182,7 @@ impl CourseService {
             AppError::Validation(errs)
         })?;
         let mut tx = self.begin(tenant).await?;
+        self.touch_in(tx.as_mut(), &c).await?;
         self.store
             .set_lesson_order(tx.as_mut(), tenant, module, &order)
             .await
@@ -201,6 +211,20 @@ impl CourseService {
         )
         .map_err(super::courses::workflow_error)?;
         Ok(course)
+    }
+
+    /// Marks the course changed, guarded on the state `editable` read, so an outline
+    /// edit racing an archive (or a publish) cannot slip in: one of them gets 409.
+    async fn touch_in(
+        &self,
+        tx: &mut dyn nexus_store::Tx,
+        course: &Course,
+    ) -> Result<(), AppError> {
+        let expected = (course.status, course.published_version);
+        self.store
+            .touch(tx, course.tenant_id, course.id, expected, self.clock.now())
+            .await
+            .map_err(|e| AppError::from_store("course", e))
     }
 
     async fn outline_of(

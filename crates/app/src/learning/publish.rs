@@ -110,11 +110,18 @@ impl CourseService {
         let mut after = before.clone();
         after.status = next.status;
         after.published_version = next.published_version;
+        after.published_meta = Some(before.meta.clone());
         after.updated_at = now;
         let mut tx = self.begin(tenant).await?;
         let store_err = |e| AppError::from_store("course", e);
+        // Guarded on what was read: two publishes (or a publish and an archive) at once
+        // cannot both win; the loser gets 409 `course_changed`.
         self.store
-            .update(tx.as_mut(), &after)
+            .update(
+                tx.as_mut(),
+                &after,
+                (before.status, before.published_version),
+            )
             .await
             .map_err(store_err)?;
         self.store

@@ -119,6 +119,9 @@ pub struct Course {
     pub status: ContentStatus,
     /// Latest published version (0: never published).
     pub published_version: u32,
+    /// The metadata as of the latest publish: what learners see and search, whatever
+    /// the draft says meanwhile (`None`: never published).
+    pub published_meta: Option<CourseDraft>,
     /// When it was created.
     pub created_at: OffsetDateTime,
     /// When it last changed.
@@ -140,6 +143,9 @@ pub struct CourseQuery {
     pub order: Order,
     /// Window.
     pub page: PageRequest,
+    /// A learner's view: published courses only, filtered, searched and sorted by their
+    /// published metadata rather than the draft.
+    pub as_learner: bool,
 }
 
 /// Unparsed metadata as it arrives from an adapter.

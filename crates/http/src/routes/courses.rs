@@ -118,6 +118,8 @@ fn parse_list(raw: ListIn) -> Result<CourseQuery, FieldErrors> {
         page: errs
             .check("limit", PageRequest::new(raw.limit, raw.offset))
             .unwrap_or_default(),
+        // The service decides from the caller's permissions.
+        as_learner: false,
     };
     errs.finish(|| Some(query))
 }

@@ -8,7 +8,6 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use nexus_domain::FieldErrors;
-use nexus_domain::learning::outline::parse_title;
 use nexus_domain::learning::{CourseId, LessonDraft, LessonId, ModuleId};
 use serde::{Deserialize, Serialize};
 
@@ -144,13 +143,15 @@ async fn add_module(
     JsonBody(body): JsonBody<ModuleIn>,
 ) -> Result<(StatusCode, Json<ModuleOut>), ApiError> {
     let course = id(&course, "course")?;
-    let mut errs = FieldErrors::new();
-    let title = errs.check("title", parse_title(&body.title));
-    let title = errs.finish(|| title).map_err(ApiError::validation)?;
     let m = s
         .services
         .courses
-        .add_module(&signed.caller(), signed.auth.session.tenant, course, title)
+        .add_module(
+            &signed.caller(),
+            signed.auth.session.tenant,
+            course,
+            &body.title,
+        )
         .await?;
     Ok((
         StatusCode::CREATED,

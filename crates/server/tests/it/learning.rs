@@ -510,8 +510,35 @@ async fn learners_read_the_published_version_not_the_draft() {
     .await
     .unwrap();
     assert_eq!(edit.status(), 200);
+    let renamed = send(
+        Method::PATCH,
+        base.clone(),
+        &teach,
+        Some(json!({ "title": "Draft title", "level": "advanced", "estimated_minutes": 99 })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(renamed.status(), 200);
     let still: Value = read(pupil.clone()).await.json().await.unwrap();
     assert_eq!(still, v1, "the draft does not leak");
+    let shown: Value = send(Method::GET, base.clone(), &pupil, None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (shown["title"].as_str(), shown["level"].as_str()),
+        (Some("Inflation"), Some("beginner")),
+        "learners see the published metadata: {shown}"
+    );
+    let found: Value = send(Method::GET, "/v1/courses?q=draft".into(), &pupil, None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["total"], 0, "nor can they search the draft's words");
     send(Method::POST, format!("{base}/publish"), &teach, None)
         .await
         .unwrap();

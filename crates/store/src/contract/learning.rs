@@ -19,6 +19,7 @@ fn course(c: &ManualClock, tenant: TenantId, title: &str, level: Level, tags: &[
         },
         status: ContentStatus::Draft,
         published_version: 0,
+        published_meta: None,
         created_at: c.now(),
         updated_at: c.now(),
     }
@@ -73,18 +74,86 @@ pub(super) async fn course_catalogue(db: Arc<dyn Database>) {
         Err(StoreError::NotFound)
     ));
 
+    // Publish: the metadata learners see is frozen apart from the draft's.
+    let draft = (ContentStatus::Draft, 0);
     let mut published = investing.clone();
     published.status = ContentStatus::Published;
     published.published_version = 1;
+    published.published_meta = Some(investing.meta.clone());
     published.meta.title = "Investing, smarter".to_owned();
     c.advance(time::Duration::seconds(5));
     published.updated_at = c.now();
-    committed!(db, t, |tx| courses.update(tx, &published)).unwrap();
+    committed!(db, t, |tx| courses.update(tx, &published, draft)).unwrap();
     assert_eq!(courses.get(t, investing.id).await.unwrap(), published);
     assert!(matches!(
-        committed!(db, t, |tx| courses.update(tx, &ghost)),
+        committed!(db, t, |tx| courses.update(tx, &ghost, draft)),
         Err(StoreError::NotFound)
     ));
+    // A writer who read the course before that publish loses, whole.
+    let mut stale = investing.clone();
+    stale.meta.summary = "stale".to_owned();
+    assert!(matches!(
+        committed!(db, t, |tx| courses.update(tx, &stale, draft)),
+        Err(StoreError::Conflict {
+            constraint: "course_changed"
+        })
+    ));
+    assert!(matches!(
+        committed!(db, t, |tx| courses.touch(
+            tx,
+            t,
+            investing.id,
+            draft,
+            c.now()
+        )),
+        Err(StoreError::Conflict {
+            constraint: "course_changed"
+        })
+    ));
+    let current = (ContentStatus::Published, 1);
+    committed!(db, t, |tx| courses.touch(
+        tx,
+        t,
+        investing.id,
+        current,
+        c.now()
+    ))
+    .unwrap();
+    assert_eq!(
+        courses.get(t, investing.id).await.unwrap().updated_at,
+        c.now()
+    );
+    assert!(matches!(
+        committed!(db, t, |tx| courses.touch(tx, t, ghost.id, current, c.now())),
+        Err(StoreError::NotFound)
+    ));
+    // A learner's view lists published courses by their published metadata.
+    let learner = CourseQuery {
+        as_learner: true,
+        search: Some("50%".into()),
+        ..CourseQuery::default()
+    };
+    let seen = courses.list(t, &learner).await.unwrap();
+    assert_eq!(
+        seen.total, 1,
+        "found by the published title, not the draft's"
+    );
+    let learner = CourseQuery {
+        as_learner: true,
+        search: Some("smarter".into()),
+        ..CourseQuery::default()
+    };
+    assert_eq!(courses.list(t, &learner).await.unwrap().total, 1);
+    let learner = CourseQuery {
+        as_learner: true,
+        search: Some("Investing, smarter".into()),
+        ..CourseQuery::default()
+    };
+    assert_eq!(
+        courses.list(t, &learner).await.unwrap().total,
+        0,
+        "the draft title is not searchable by learners"
+    );
 
     let titles = |p: &nexus_domain::paging::Page<Course>| {
         p.items
