@@ -114,6 +114,7 @@ impl Services {
             roles,
             courses: learning::courses::CourseService::new(
                 db.clone(),
+                cache.clone(),
                 audit.clone(),
                 clock.clone(),
             ),

@@ -15,6 +15,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct CourseService {
     pub(super) db: Arc<dyn Database>,
+    pub(super) cache: Arc<dyn nexus_store::CacheStore>,
     pub(super) store: Arc<dyn CourseStore>,
     pub(super) audit: AuditService,
     pub(super) clock: Arc<dyn Clock>,
@@ -61,10 +62,16 @@ fn view(c: &Course) -> serde_json::Value {
 
 impl CourseService {
     /// Wires the service.
-    pub fn new(db: Arc<dyn Database>, audit: AuditService, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        db: Arc<dyn Database>,
+        cache: Arc<dyn nexus_store::CacheStore>,
+        audit: AuditService,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             store: db.courses(),
             db,
+            cache,
             audit,
             clock,
         }
@@ -221,6 +228,9 @@ impl CourseService {
         self.record(tx.as_mut(), caller, &after, audit_action, Some(&before))
             .await?;
         commit(tx).await?;
+        if after.status != before.status {
+            self.forget_content(tenant, id).await;
+        }
         Ok(after)
     }
 

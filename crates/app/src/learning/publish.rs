@@ -3,6 +3,11 @@
 //! A version is a JSON snapshot of the outline with every lesson already rendered to
 //! sanitized HTML, so serving a lesson to a learner never renders Markdown, and a draft
 //! edited after publishing stays invisible until the next publish.
+//!
+//! The latest published version is cached (per tenant and course) so reading a course
+//! or a lesson costs no database round trip; any status change (publish, unpublish,
+//! archive) drops the entry after its commit, and the entry expires on its own after
+//! [`CONTENT_TTL`] in case a drop is lost.
 
 use super::courses::{CourseService, commit, workflow_error};
 use crate::AppError;
@@ -13,6 +18,16 @@ use nexus_domain::learning::workflow::{self, WorkflowAction};
 use nexus_domain::learning::{ContentStatus, Course, CourseId, LessonId, Level, ModuleId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::time::Duration;
+
+/// Longest a cached published version may be served without a re-read. A read that
+/// races a publish or unpublish can put the previous state back into the cache just
+/// after the change dropped it; this bounds how long that can be served.
+pub const CONTENT_TTL: Duration = Duration::from_mins(1);
+
+fn content_key(tenant: TenantId, course: CourseId) -> String {
+    format!("course-content:{tenant}:{course}")
+}
 
 /// What learners read: one published version of a course.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +147,7 @@ impl CourseService {
         self.record_change(tx.as_mut(), caller, &after, "course.publish", diff)
             .await?;
         commit(tx).await?;
+        self.forget_content(tenant, id).await;
         Ok((after, snapshot))
     }
 
@@ -161,6 +177,16 @@ impl CourseService {
         id: CourseId,
     ) -> Result<PublishedCourse, AppError> {
         caller.require(tenant, Permission::CourseRead)?;
+        let key = content_key(tenant, id);
+        match self.cache.get(&key).await {
+            Ok(Some(bytes)) => {
+                if let Ok(published) = serde_json::from_slice(&bytes) {
+                    return Ok(published);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "course cache read failed; using the database"),
+        }
         let course = self.load(tenant, id).await?;
         if course.status != ContentStatus::Published {
             return Err(AppError::NotFound { resource: "course" });
@@ -171,6 +197,18 @@ impl CourseService {
             .await
             .map_err(|e| AppError::from_store("course", e))?
             .ok_or(AppError::NotFound { resource: "course" })?;
-        serde_json::from_str(&text).map_err(|e| AppError::Internal(Box::new(e)))
+        let published: PublishedCourse =
+            serde_json::from_str(&text).map_err(|e| AppError::Internal(Box::new(e)))?;
+        if let Err(e) = self.cache.set(&key, text.as_bytes(), CONTENT_TTL).await {
+            tracing::warn!(error = %e, "course cache write failed");
+        }
+        Ok(published)
+    }
+
+    /// Drops the cached published version after a status change has committed.
+    pub(super) async fn forget_content(&self, tenant: TenantId, id: CourseId) {
+        if let Err(e) = self.cache.delete(&content_key(tenant, id)).await {
+            tracing::error!(error = %e, "course cache invalidation failed; the entry expires with its TTL");
+        }
     }
 }
