@@ -503,4 +503,74 @@ impl CourseStore for PgCourses {
             .map_err(|e| map_err("loading a course version", e))?;
         Ok(snapshot)
     }
+
+    async fn rename_module(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        module: ModuleId,
+        title: &str,
+    ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<PgTx>(tx)?.0;
+        let done = sqlx::query(
+            "update course_module set title = $3 where tenant_id = $1 and module_id = $2",
+        )
+        .bind(tenant.as_uuid())
+        .bind(module.as_uuid())
+        .bind(title)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| map_err("renaming a module", e))?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn delete_module(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        module: ModuleId,
+    ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<PgTx>(tx)?.0;
+        sqlx::query("delete from lesson where tenant_id = $1 and module_id = $2")
+            .bind(tenant.as_uuid())
+            .bind(module.as_uuid())
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| map_err("deleting a module", e))?;
+        let done = sqlx::query("delete from course_module where tenant_id = $1 and module_id = $2")
+            .bind(tenant.as_uuid())
+            .bind(module.as_uuid())
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| map_err("deleting a module", e))?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn delete_lesson(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        lesson: LessonId,
+    ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<PgTx>(tx)?.0;
+        let done = sqlx::query("delete from lesson where tenant_id = $1 and lesson_id = $2")
+            .bind(tenant.as_uuid())
+            .bind(lesson.as_uuid())
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| map_err("deleting a lesson", e))?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
 }

@@ -92,6 +92,11 @@ fn migrator() -> Migrator {
             "course_published_meta",
             include_str!("../migrations/0013_course_published_meta.sql"),
         ),
+        m(
+            14,
+            "outline_deletes",
+            include_str!("../migrations/0014_outline_deletes.sql"),
+        ),
     ])
 }
 

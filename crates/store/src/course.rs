@@ -58,6 +58,28 @@ pub trait CourseStore: Send + Sync {
         tenant: TenantId,
         lesson: &Lesson,
     ) -> Result<(), StoreError>;
+    /// Renames a module; `NotFound` if it is not this tenant's.
+    async fn rename_module(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        module: ModuleId,
+        title: &str,
+    ) -> Result<(), StoreError>;
+    /// Deletes a module and its lessons; `NotFound` if it is not this tenant's.
+    async fn delete_module(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        module: ModuleId,
+    ) -> Result<(), StoreError>;
+    /// Deletes a lesson; `NotFound` if it is not this tenant's.
+    async fn delete_lesson(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        lesson: LessonId,
+    ) -> Result<(), StoreError>;
     /// Renumbers a module's lessons in the given order (the caller has checked it is a
     /// permutation); `NotFound` if a lesson is not in the module.
     async fn set_lesson_order(

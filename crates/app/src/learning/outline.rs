@@ -67,7 +67,7 @@ impl CourseService {
         let module = Module {
             id: ModuleId::generate(self.clock.as_ref()),
             course,
-            position: position_after(outline.len())?,
+            position: next_position(outline.iter().map(|(m, _)| m.position))?,
             title,
         };
         let mut tx = self.begin(tenant).await?;
@@ -97,12 +97,12 @@ impl CourseService {
         let siblings = outline
             .iter()
             .find(|(m, _)| m.id == module)
-            .map(|(_, ls)| ls.len())
-            .ok_or(AppError::NotFound { resource: "module" })?;
+            .map(|(_, ls)| next_position(ls.iter().map(|l| l.position)))
+            .ok_or(AppError::NotFound { resource: "module" })??;
         let lesson = Lesson {
             id: LessonId::generate(self.clock.as_ref()),
             module,
-            position: position_after(siblings)?,
+            position: siblings,
             draft,
             updated_at: self.clock.now(),
         };
@@ -194,6 +194,96 @@ impl CourseService {
         Ok(order)
     }
 
+    /// Renames a module of the course. Audited.
+    pub async fn rename_module(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        course: CourseId,
+        module: ModuleId,
+        title: &str,
+    ) -> Result<Module, AppError> {
+        let c = self.editable(caller, tenant, course).await?;
+        let title = nexus_domain::learning::outline::parse_title(title).map_err(|mut e| {
+            e.field = "title".into();
+            let mut errs = FieldErrors::new();
+            errs.push(e.field, e.code, e.message);
+            AppError::Validation(errs)
+        })?;
+        let outline = self.outline_of(tenant, course).await?;
+        let before = outline
+            .into_iter()
+            .map(|(m, _)| m)
+            .find(|m| m.id == module)
+            .ok_or(AppError::NotFound { resource: "module" })?;
+        let mut tx = self.begin(tenant).await?;
+        self.touch_in(tx.as_mut(), &c).await?;
+        self.store
+            .rename_module(tx.as_mut(), tenant, module, &title)
+            .await
+            .map_err(|e| AppError::from_store("module", e))?;
+        let diff = json!({ "module": module, "before": before.title, "after": title });
+        self.record_change(tx.as_mut(), caller, &c, "course.module_rename", diff)
+            .await?;
+        super::courses::commit(tx).await?;
+        Ok(Module { title, ..before })
+    }
+
+    /// Deletes a module of the course with its lessons (published versions keep their
+    /// copies). Audited with what was removed.
+    pub async fn delete_module(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        course: CourseId,
+        module: ModuleId,
+    ) -> Result<(), AppError> {
+        let c = self.editable(caller, tenant, course).await?;
+        let outline = self.outline_of(tenant, course).await?;
+        let (before, lessons) = outline
+            .into_iter()
+            .find(|(m, _)| m.id == module)
+            .ok_or(AppError::NotFound { resource: "module" })?;
+        let mut tx = self.begin(tenant).await?;
+        self.touch_in(tx.as_mut(), &c).await?;
+        self.store
+            .delete_module(tx.as_mut(), tenant, module)
+            .await
+            .map_err(|e| AppError::from_store("module", e))?;
+        let diff = json!({ "before": { "module": module, "title": before.title, "lessons": lessons.iter().map(lesson_view).collect::<Vec<_>>() } });
+        self.record_change(tx.as_mut(), caller, &c, "course.module_delete", diff)
+            .await?;
+        super::courses::commit(tx).await
+    }
+
+    /// Deletes a lesson of the course (published versions keep their copies). Audited.
+    pub async fn delete_lesson(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        course: CourseId,
+        lesson: LessonId,
+    ) -> Result<(), AppError> {
+        let c = self.editable(caller, tenant, course).await?;
+        let outline = self.outline_of(tenant, course).await?;
+        let before = outline
+            .iter()
+            .flat_map(|(_, ls)| ls)
+            .find(|l| l.id == lesson)
+            .cloned()
+            .ok_or(AppError::NotFound { resource: "lesson" })?;
+        let mut tx = self.begin(tenant).await?;
+        self.touch_in(tx.as_mut(), &c).await?;
+        self.store
+            .delete_lesson(tx.as_mut(), tenant, lesson)
+            .await
+            .map_err(|e| AppError::from_store("lesson", e))?;
+        let diff = json!({ "before": lesson_view(&before) });
+        self.record_change(tx.as_mut(), caller, &c, "course.lesson_delete", diff)
+            .await?;
+        super::courses::commit(tx).await
+    }
+
     /// The course, if the caller may author it and it still accepts edits.
     async fn editable(
         &self,
@@ -250,6 +340,10 @@ fn lesson_view(l: &Lesson) -> serde_json::Value {
     })
 }
 
-fn position_after(count: usize) -> Result<u32, AppError> {
-    u32::try_from(count).map_err(|e| AppError::Internal(Box::new(e)))
+/// One past the largest position (0 for none): appending after deletions left gaps.
+fn next_position(positions: impl Iterator<Item = u32>) -> Result<u32, AppError> {
+    positions
+        .max()
+        .map_or(Some(0), |p| p.checked_add(1))
+        .ok_or_else(|| AppError::Internal("position overflow".into()))
 }

@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use crate::extract::{JsonBody, SignedIn};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use nexus_domain::FieldErrors;
 use nexus_domain::learning::{CourseId, LessonDraft, LessonId, ModuleId};
@@ -15,9 +15,16 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/courses/{id}/outline", get(preview))
         .route("/courses/{id}/modules", post(add_module))
+        .route(
+            "/courses/{id}/modules/{module}",
+            patch(rename_module).delete(delete_module),
+        )
         .route("/courses/{id}/modules/{module}/lessons", post(add_lesson))
         .route("/courses/{id}/modules/{module}/lesson-order", put(reorder))
-        .route("/courses/{id}/lessons/{lesson}", put(update_lesson))
+        .route(
+            "/courses/{id}/lessons/{lesson}",
+            put(update_lesson).delete(delete_lesson),
+        )
 }
 
 #[derive(Deserialize)]
@@ -238,4 +245,58 @@ async fn reorder(
         )
         .await?;
     Ok(Json(serde_json::json!({ "lessons": order })))
+}
+
+/// `PATCH /v1/courses/{id}/modules/{module}` — renames the module.
+async fn rename_module(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path((course, module)): Path<(String, String)>,
+    JsonBody(body): JsonBody<ModuleIn>,
+) -> Result<Json<ModuleOut>, ApiError> {
+    let (course, module) = (id(&course, "course")?, id(&module, "module")?);
+    let m = s
+        .services
+        .courses
+        .rename_module(
+            &signed.caller(),
+            signed.auth.session.tenant,
+            course,
+            module,
+            &body.title,
+        )
+        .await?;
+    Ok(Json(ModuleOut {
+        id: m.id,
+        position: m.position,
+        title: m.title,
+    }))
+}
+
+/// `DELETE /v1/courses/{id}/modules/{module}` — with its lessons.
+async fn delete_module(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path((course, module)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let (course, module) = (id(&course, "course")?, id(&module, "module")?);
+    s.services
+        .courses
+        .delete_module(&signed.caller(), signed.auth.session.tenant, course, module)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /v1/courses/{id}/lessons/{lesson}`
+async fn delete_lesson(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path((course, lesson)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let (course, lesson) = (id(&course, "course")?, id(&lesson, "lesson")?);
+    s.services
+        .courses
+        .delete_lesson(&signed.caller(), signed.auth.session.tenant, course, lesson)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -87,6 +87,21 @@ fn rules() -> Vec<(&'static str, &'static str, Access)> {
             "/v1/courses/{id}/lessons/{lesson}",
             Perm(P::CourseWrite),
         ),
+        (
+            "PATCH",
+            "/v1/courses/{id}/modules/{module}",
+            Perm(P::CourseWrite),
+        ),
+        (
+            "DELETE",
+            "/v1/courses/{id}/modules/{module}",
+            Perm(P::CourseWrite),
+        ),
+        (
+            "DELETE",
+            "/v1/courses/{id}/lessons/{lesson}",
+            Perm(P::CourseWrite),
+        ),
         ("POST", "/v1/courses/{id}/publish", Perm(P::CourseWrite)),
         ("POST", "/v1/courses/{id}/unpublish", Perm(P::CourseWrite)),
         ("GET", "/v1/courses/{id}/content", Perm(P::CourseRead)),
@@ -343,7 +358,9 @@ fn body_for(method: &str, path: &str, caller: &Caller, n: u32) -> Option<Value> 
             json!({ "email": format!("new{n}@acme.example"), "display_name": "New", "role": "learner", "password": PW }),
         ),
         ("PUT", "/v1/users/{id}/roles") => Some(json!({ "roles": [] })),
-        ("POST", "/v1/courses/{id}/modules") => Some(json!({ "title": "M" })),
+        ("POST", "/v1/courses/{id}/modules") | ("PATCH", "/v1/courses/{id}/modules/{module}") => {
+            Some(json!({ "title": "M" }))
+        }
         ("POST", "/v1/courses/{id}/modules/{module}/lessons")
         | ("PUT", "/v1/courses/{id}/lessons/{lesson}") => {
             Some(json!({ "title": "L", "body": "text", "estimated_minutes": 5 }))

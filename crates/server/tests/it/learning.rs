@@ -347,6 +347,86 @@ async fn authors_build_an_outline_and_preview_it_safely() {
         "{html}"
     );
 
+    // Rename and delete: a deleted module takes its lessons; the outline shows the rest.
+    let renamed = signed(
+        &app,
+        Method::PATCH,
+        &format!("{base}/modules/{}", modules[0]),
+        "school",
+        &teach,
+    )
+    .json(&json!({ "title": "Keeping money safe" }))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(renamed.status(), 200);
+    let gone = signed(
+        &app,
+        Method::DELETE,
+        &format!("{base}/lessons/{}", lessons[0]),
+        "school",
+        &teach,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(gone.status(), 204);
+    let dropped = signed(
+        &app,
+        Method::DELETE,
+        &format!("{base}/modules/{}", modules[1]),
+        "school",
+        &teach,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(dropped.status(), 204);
+    let after = post(
+        format!("{base}/modules/{}/lessons", modules[0]),
+        json!({ "title": "Appended", "estimated_minutes": 2 }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(after.status(), 201);
+    let outline: Value = signed(
+        &app,
+        Method::GET,
+        &format!("{base}/outline"),
+        "school",
+        &teach,
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let shape: Vec<(String, Vec<String>)> = outline["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["title"].as_str().unwrap().to_owned(),
+                m["lessons"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| l["title"].as_str().unwrap().to_owned())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        vec![(
+            "Keeping money safe".to_owned(),
+            vec!["Not sneaky".to_owned(), "Appended".to_owned()]
+        )],
+        "appending after a deletion goes last"
+    );
+
     problem(
         signed(
             &app,

@@ -364,6 +364,37 @@ pub(super) async fn course_outline(db: Arc<dyn Database>) {
         Err(StoreError::NotFound)
     ));
 
+    // Renaming and deleting, per tenant; a deleted module takes its lessons.
+    assert!(matches!(
+        committed!(db, other, |tx| courses
+            .rename_module(tx, other, first.id, "Nope")),
+        Err(StoreError::NotFound)
+    ));
+    committed!(db, t, |tx| courses.rename_module(
+        tx,
+        t,
+        first.id,
+        "Keeping it"
+    ))
+    .unwrap();
+    committed!(db, t, |tx| courses.delete_lesson(tx, t, funds.id)).unwrap();
+    assert!(matches!(
+        committed!(db, t, |tx| courses.delete_lesson(tx, t, funds.id)),
+        Err(StoreError::NotFound)
+    ));
+    committed!(db, t, |tx| courses.delete_module(tx, t, second.id)).unwrap();
+    let outline = courses.outline(t, money.id).await.unwrap();
+    assert_eq!(outline.len(), 1);
+    assert_eq!(outline[0].0.title, "Keeping it");
+    assert_eq!(
+        outline[0].1.iter().map(|l| l.id).collect::<Vec<_>>(),
+        vec![budgets.id]
+    );
+    assert!(matches!(
+        committed!(db, t, |tx| courses.delete_module(tx, t, second.id)),
+        Err(StoreError::NotFound)
+    ));
+
     // Published versions: stored once, read back exactly, per tenant.
     let snapshot = r#"{"version":1,"modules":[]}"#;
     committed!(db, t, |tx| courses.add_version(
