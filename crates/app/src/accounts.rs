@@ -73,9 +73,7 @@ pub struct HashedAccount {
 
 /// A too-weak password, reported against the `password` field.
 pub fn password_error(e: nexus_domain::FieldError) -> AppError {
-    let mut errs = nexus_domain::FieldErrors::new();
-    errs.push("password", e.code, e.message);
-    AppError::Validation(errs)
+    AppError::invalid_field("password", e)
 }
 
 /// What is known about a new account's address.

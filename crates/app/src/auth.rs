@@ -274,19 +274,21 @@ impl AuthService {
             .await
             .map_err(|e| AppError::from_store("mfa", e))?
             .is_some_and(|t| t.confirmed_at.is_some());
+        // One read of the grants serves both rules below (this is on the login path).
         let mut held = self
             .roles
             .roles
             .grants(tenant.id, user.id)
             .await
             .map_err(|e| AppError::from_store("role", e))?;
-        held.push(builtin_role(user.role).as_str().to_owned());
-        // Whoever can operate the platform owes a second factor, through whichever role.
+        // Whoever can operate the platform owes a second factor, through whichever role
+        // (no account role grants it, so the grants alone decide).
         let operates = self
             .roles
-            .effective_permissions(tenant.id, user.id, user.role)
+            .permissions_of(tenant.id, &held)
             .await?
             .contains(&Permission::PlatformOperate);
+        held.push(builtin_role(user.role).as_str().to_owned());
         let required = operates
             || held
                 .iter()

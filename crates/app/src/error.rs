@@ -108,6 +108,15 @@ fn conflict(constraint: &'static str) -> AppError {
     }
 }
 
+impl AppError {
+    /// A validation error for one field: `e` reported at `field`.
+    pub fn invalid_field(field: &str, e: nexus_domain::FieldError) -> Self {
+        let mut errs = FieldErrors::new();
+        errs.check::<()>(field, Err(e));
+        Self::Validation(errs)
+    }
+}
+
 impl From<FieldErrors> for AppError {
     fn from(e: FieldErrors) -> Self {
         Self::Validation(e)

@@ -194,14 +194,8 @@ impl AuthService {
         password: &str,
         meta: RequestMeta,
     ) -> Result<(), AppError> {
-        let password = Password::parse(password).map_err(|mut e| {
-            e.field = "password".into();
-            AppError::Validation(single(e))
-        })?;
-        let weak = |mut e: nexus_domain::FieldError| {
-            e.field = "password".into();
-            AppError::Validation(single(e))
-        };
+        let weak = |e| AppError::invalid_field("password", e);
+        let password = Password::parse(password).map_err(weak)?;
         // Judge the password before spending the link, so a refused attempt can retry.
         crate::accounts::check_strength(&password, &[]).map_err(weak)?;
         // Hash before the transaction: the write lock it takes must not wait on argon2.
@@ -280,10 +274,4 @@ impl AuthService {
             .await
             .map_err(|e| AppError::from_store("outbox", e))
     }
-}
-
-fn single(e: nexus_domain::FieldError) -> nexus_domain::FieldErrors {
-    let mut errs = nexus_domain::FieldErrors::new();
-    errs.push(e.field, e.code, e.message);
-    errs
 }

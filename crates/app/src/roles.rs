@@ -71,14 +71,26 @@ impl RoleService {
         user: UserId,
         primary: Role,
     ) -> Result<BTreeSet<Permission>, AppError> {
-        let mut perms = crate::auth::builtin_role(primary).permissions();
-        for key in self
+        let grants = self
             .roles
             .grants(tenant, user)
             .await
-            .map_err(|e| AppError::from_store("role", e))?
-        {
-            match RoleRef::parse(&key) {
+            .map_err(|e| AppError::from_store("role", e))?;
+        let mut perms = crate::auth::builtin_role(primary).permissions();
+        perms.extend(self.permissions_of(tenant, &grants).await?);
+        Ok(perms)
+    }
+
+    /// What role keys (`auditor`, `custom:<id>`) grant. A deleted custom role grants
+    /// nothing; an unparseable key is logged and grants nothing.
+    pub(crate) async fn permissions_of(
+        &self,
+        tenant: TenantId,
+        keys: &[String],
+    ) -> Result<BTreeSet<Permission>, AppError> {
+        let mut perms = BTreeSet::new();
+        for key in keys {
+            match RoleRef::parse(key) {
                 Ok(RoleRef::Builtin(r)) => perms.extend(r.permissions()),
                 Ok(RoleRef::Custom(id)) => match self.roles.get(tenant, id).await {
                     Ok(role) => perms.extend(role.permissions),
@@ -280,19 +292,16 @@ impl RoleService {
             .collect();
         // Taking a role away needs its permissions too: a tenant admin cannot strip a
         // platform admin of platform_admin.
-        let mut removed = BTreeSet::new();
-        for key in before.iter().filter(|k| !keys.contains(k)) {
-            match RoleRef::parse(key) {
-                Ok(RoleRef::Builtin(b)) => removed.extend(b.permissions()),
-                Ok(RoleRef::Custom(id)) => match self.roles.get(tenant, id).await {
-                    Ok(role) => removed.extend(role.permissions),
-                    Err(nexus_store::StoreError::NotFound) => {}
-                    Err(e) => return Err(AppError::from_store("role", e)),
-                },
-                Err(_) => {}
-            }
-        }
-        Self::no_escalation(caller, tenant, &removed)?;
+        let removed: Vec<String> = before
+            .iter()
+            .filter(|k| !keys.contains(k))
+            .cloned()
+            .collect();
+        Self::no_escalation(
+            caller,
+            tenant,
+            &self.permissions_of(tenant, &removed).await?,
+        )?;
         let mut tx = self.begin(tenant).await?;
         self.roles
             .set_grants(tx.as_mut(), tenant, user, &keys, self.clock.now())

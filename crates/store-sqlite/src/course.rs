@@ -68,6 +68,28 @@ fn into_domain(row: &sqlx::sqlite::SqliteRow) -> Result<Course, StoreError> {
     parse().map_err(|e| StoreError::other("decoding a course", e))
 }
 
+/// Why a guarded course write matched no row: the course moved on since the caller read
+/// it (`course_changed`), or it is gone.
+async fn changed_or_gone(
+    conn: &mut sqlx::SqliteConnection,
+    tenant: TenantId,
+    id: CourseId,
+) -> StoreError {
+    let exists: Result<Option<i64>, _> =
+        sqlx::query_scalar("select 1 from course where tenant_id = ?1 and course_id = ?2")
+            .bind(tenant.as_uuid())
+            .bind(id.as_uuid())
+            .fetch_optional(conn)
+            .await;
+    match exists {
+        Ok(Some(_)) => StoreError::Conflict {
+            constraint: "course_changed",
+        },
+        Ok(None) => StoreError::NotFound,
+        Err(e) => map_err("updating a course", e),
+    }
+}
+
 /// A foreign key that points nowhere here means the parent is not this tenant's.
 fn parent_missing(context: &'static str, e: sqlx::Error) -> StoreError {
     match &e {
@@ -175,19 +197,7 @@ impl CourseStore for SqliteCourses {
             return Ok(());
         }
         // Nothing matched: gone, or moved on since the caller read it.
-        let exists: Option<i64> =
-            sqlx::query_scalar("select 1 from course where tenant_id = ?1 and course_id = ?2")
-                .bind(c.tenant_id.as_uuid())
-                .bind(c.id.as_uuid())
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(|e| map_err("updating a course", e))?;
-        Err(match exists {
-            Some(_) => StoreError::Conflict {
-                constraint: "course_changed",
-            },
-            None => StoreError::NotFound,
-        })
+        Err(changed_or_gone(conn, c.tenant_id, c.id).await)
     }
 
     async fn touch(
@@ -214,19 +224,7 @@ impl CourseStore for SqliteCourses {
         if done.rows_affected() > 0 {
             return Ok(());
         }
-        let exists: Option<i64> =
-            sqlx::query_scalar("select 1 from course where tenant_id = ?1 and course_id = ?2")
-                .bind(tenant.as_uuid())
-                .bind(id.as_uuid())
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(|e| map_err("updating a course", e))?;
-        Err(match exists {
-            Some(_) => StoreError::Conflict {
-                constraint: "course_changed",
-            },
-            None => StoreError::NotFound,
-        })
+        Err(changed_or_gone(conn, tenant, id).await)
     }
 
     async fn get(&self, tenant: TenantId, id: CourseId) -> Result<Course, StoreError> {

@@ -4,11 +4,11 @@ use super::courses::CourseService;
 use crate::AppError;
 use crate::audit::Caller;
 use nexus_content::SafeHtml;
+use nexus_domain::TenantId;
 use nexus_domain::access::Permission;
 use nexus_domain::learning::order::reorder;
 use nexus_domain::learning::workflow::{self, WorkflowAction};
 use nexus_domain::learning::{Course, CourseId, Lesson, LessonDraft, LessonId, Module, ModuleId};
-use nexus_domain::{FieldErrors, TenantId};
 use serde_json::json;
 
 /// A lesson with its body rendered to sanitized HTML, for previews.
@@ -57,12 +57,8 @@ impl CourseService {
         title: &str,
     ) -> Result<Module, AppError> {
         let c = self.editable(caller, tenant, course).await?;
-        let title = nexus_domain::learning::outline::parse_title(title).map_err(|mut e| {
-            e.field = "title".into();
-            let mut errs = FieldErrors::new();
-            errs.push(e.field, e.code, e.message);
-            AppError::Validation(errs)
-        })?;
+        let title = nexus_domain::learning::outline::parse_title(title)
+            .map_err(|e| AppError::invalid_field("title", e))?;
         let outline = self.outline_of(tenant, course).await?;
         let module = Module {
             id: ModuleId::generate(self.clock.as_ref()),
@@ -175,12 +171,7 @@ impl CourseService {
             .find(|(m, _)| m.id == module)
             .map(|(_, ls)| ls.iter().map(|l| l.id).collect())
             .ok_or(AppError::NotFound { resource: "module" })?;
-        let order = reorder(&current, order).map_err(|mut e| {
-            e.field = "lessons".into();
-            let mut errs = FieldErrors::new();
-            errs.push(e.field, e.code, e.message);
-            AppError::Validation(errs)
-        })?;
+        let order = reorder(&current, order).map_err(|e| AppError::invalid_field("lessons", e))?;
         let mut tx = self.begin(tenant).await?;
         self.touch_in(tx.as_mut(), &c).await?;
         self.store
@@ -204,12 +195,8 @@ impl CourseService {
         title: &str,
     ) -> Result<Module, AppError> {
         let c = self.editable(caller, tenant, course).await?;
-        let title = nexus_domain::learning::outline::parse_title(title).map_err(|mut e| {
-            e.field = "title".into();
-            let mut errs = FieldErrors::new();
-            errs.push(e.field, e.code, e.message);
-            AppError::Validation(errs)
-        })?;
+        let title = nexus_domain::learning::outline::parse_title(title)
+            .map_err(|e| AppError::invalid_field("title", e))?;
         let outline = self.outline_of(tenant, course).await?;
         let before = outline
             .into_iter()
