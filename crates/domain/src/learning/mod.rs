@@ -8,9 +8,11 @@
 //! - [`prerequisites`]: course prerequisites must never form a cycle.
 
 pub mod course;
+pub mod gamification;
 pub mod order;
 pub mod outline;
 pub mod prerequisites;
+pub mod quiz;
 pub mod workflow;
 
 pub use course::{

@@ -1,0 +1,1 @@
+//! Gamification rules: XP, streaks, badges and leaderboards. (Being written.)

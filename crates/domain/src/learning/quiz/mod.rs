@@ -1,0 +1,1 @@
+//! Quizzes: questions, banks, attempts and server-side grading. (Being written.)
