@@ -1,0 +1,5 @@
+//! Tests of the gamification rules through their public API.
+
+mod badges;
+mod leaderboard;
+mod streak;
