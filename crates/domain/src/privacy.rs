@@ -149,6 +149,40 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
         retention: Retention::Days(30),
     },
     PersonalDataStore {
+        store: "cohort_member",
+        kind: StoreKind::Table,
+        fields: &["app_user_id", "role", "added_at"],
+        subject_key: "app_user_id",
+        purpose: "which class a learner or instructor belongs to",
+        // Deleted with the account (cascade) or when removed from the cohort.
+        retention: Retention::LifetimeOfAccount,
+    },
+    PersonalDataStore {
+        store: "enrolment",
+        kind: StoreKind::Table,
+        fields: &["app_user_id", "assigned_by", "enrolled_at"],
+        subject_key: "app_user_id",
+        purpose: "which courses a learner takes, and who assigned them",
+        // Deleted with the account (cascade) or on withdrawal.
+        retention: Retention::LifetimeOfAccount,
+    },
+    PersonalDataStore {
+        store: "lesson_progress",
+        kind: StoreKind::Table,
+        // Learning behaviour: what was read, when, for how long.
+        fields: &[
+            "app_user_id",
+            "seconds_spent",
+            "first_seen_at",
+            "last_seen_at",
+            "completed_at",
+        ],
+        subject_key: "app_user_id",
+        purpose: "showing a learner their progress and resume point, and their class's to its instructors",
+        // Deleted with the enrolment (cascade), hence with the account.
+        retention: Retention::LifetimeOfAccount,
+    },
+    PersonalDataStore {
         store: "session:",
         kind: StoreKind::Cache,
         fields: &["user id", "permissions"],
@@ -191,6 +225,10 @@ pub const NON_PERSONAL: &[(&str, &str)] = &[
     (
         "course_version",
         "frozen copies of published course content",
+    ),
+    (
+        "cohort",
+        "names of classes (who is in them lives in cohort_member)",
     ),
 ];
 

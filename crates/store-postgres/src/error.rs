@@ -13,6 +13,7 @@ const KNOWN: &[&str] = &[
     "tenant_role_name_key",
     "job_pkey",
     "course_version_pkey",
+    "cohort_name_key",
 ];
 
 /// Translates a driver error, naming what was being done for `Other`.

@@ -8,6 +8,7 @@
 
 mod audit;
 mod course;
+mod enrolment;
 mod error;
 mod jobs;
 mod mfa;
@@ -96,6 +97,11 @@ fn migrator() -> Migrator {
             14,
             "outline_deletes",
             include_str!("../migrations/0014_outline_deletes.sql"),
+        ),
+        m(
+            15,
+            "enrolment",
+            include_str!("../migrations/0015_enrolment.sql"),
         ),
     ])
 }
@@ -249,6 +255,12 @@ impl Database for PgDatabase {
 
     fn courses(&self) -> Arc<dyn nexus_store::CourseStore> {
         Arc::new(course::PgCourses {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn enrolments(&self) -> Arc<dyn nexus_store::EnrolmentStore> {
+        Arc::new(enrolment::PgEnrolments {
             pool: self.pool.clone(),
         })
     }

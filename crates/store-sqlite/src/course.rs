@@ -91,7 +91,7 @@ async fn changed_or_gone(
 }
 
 /// A foreign key that points nowhere here means the parent is not this tenant's.
-fn parent_missing(context: &'static str, e: sqlx::Error) -> StoreError {
+pub(crate) fn parent_missing(context: &'static str, e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
         _ => map_err(context, e),

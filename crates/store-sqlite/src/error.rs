@@ -24,6 +24,8 @@ const UNIQUE: &[(&str, &str)] = &[
         "tenant_role.tenant_id, tenant_role.name",
         "tenant_role_name_key",
     ),
+    // Expression indexes are reported by name.
+    ("index 'cohort_name_key'", "cohort_name_key"),
 ];
 
 /// Translates a driver error, naming what was being done for `Other`.

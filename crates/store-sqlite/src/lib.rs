@@ -7,6 +7,7 @@
 
 mod audit;
 mod course;
+mod enrolment;
 mod error;
 mod jobs;
 mod mfa;
@@ -95,6 +96,11 @@ fn migrator() -> Migrator {
             14,
             "outline_deletes",
             include_str!("../migrations/0014_outline_deletes.sql"),
+        ),
+        m(
+            15,
+            "enrolment",
+            include_str!("../migrations/0015_enrolment.sql"),
         ),
     ])
 }
@@ -226,6 +232,12 @@ impl Database for SqliteDatabase {
 
     fn courses(&self) -> Arc<dyn nexus_store::CourseStore> {
         Arc::new(course::SqliteCourses {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn enrolments(&self) -> Arc<dyn nexus_store::EnrolmentStore> {
+        Arc::new(enrolment::SqliteEnrolments {
             pool: self.pool.clone(),
         })
     }

@@ -13,6 +13,7 @@
 mod audit;
 mod cache;
 pub mod course;
+mod enrolment;
 mod error;
 mod jobs;
 mod mfa;
@@ -30,6 +31,7 @@ pub mod contract;
 pub use audit::AuditStore;
 pub use cache::{CacheStore, MemoryCache};
 pub use course::CourseStore;
+pub use enrolment::EnrolmentStore;
 pub use error::StoreError;
 pub use jobs::{Claim, JobStore, LeaseStore};
 pub use mfa::{MfaStore, TotpRecord};
@@ -68,6 +70,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     fn throttles(&self) -> Arc<dyn ThrottleStore>;
     /// The course catalogue.
     fn courses(&self) -> Arc<dyn CourseStore>;
+    /// Cohorts, enrolments and lesson progress.
+    fn enrolments(&self) -> Arc<dyn EnrolmentStore>;
     /// Singleton leases.
     fn leases(&self) -> Arc<dyn LeaseStore>;
     /// Opens a transaction. With a tenant, tenant-owned writes inside it pass row-level

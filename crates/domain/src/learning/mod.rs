@@ -6,12 +6,18 @@
 //! - [`outline`]: modules and lessons, and their parsed inputs.
 //! - [`order`]: reordering lessons and modules as a checked permutation.
 //! - [`prerequisites`]: course prerequisites must never form a cycle.
+//! - [`enrolment`]: who takes which course; cohorts (classes).
+//! - [`progress`]: lessons completed, time spent, completion and the resume point.
+//! - [`quiz`]: questions, banks, attempts and server-side grading.
+//! - [`gamification`]: XP, streaks, badges and leaderboards.
 
 pub mod course;
+pub mod enrolment;
 pub mod gamification;
 pub mod order;
 pub mod outline;
 pub mod prerequisites;
+pub mod progress;
 pub mod quiz;
 pub mod workflow;
 

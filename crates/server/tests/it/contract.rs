@@ -96,6 +96,8 @@ db_cases!(
     recovery_store_lifecycle,
     course_catalogue,
     course_outline,
+    cohorts_and_members,
+    enrolment_and_progress,
 );
 
 cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);

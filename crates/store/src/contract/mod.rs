@@ -56,6 +56,7 @@ macro_rules! committed {
 }
 
 mod cache;
+mod enrolment;
 mod identity;
 mod jobs;
 mod learning;
@@ -63,6 +64,7 @@ mod recovery;
 mod tenancy;
 
 use cache::{cache_expiry, cache_ping, cache_set_get_delete};
+use enrolment::{cohorts_and_members, enrolment_and_progress};
 use identity::{
     audit_append_in_follows_the_transaction, audit_chain_append_list_verify,
     audit_chains_are_per_tenant, audit_concurrent_appends_keep_the_chain, mfa_store_lifecycle,
@@ -172,6 +174,12 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
     }),
     ("course_catalogue", |db| Box::pin(course_catalogue(db))),
     ("course_outline", |db| Box::pin(course_outline(db))),
+    ("cohorts_and_members", |db| {
+        Box::pin(cohorts_and_members(db))
+    }),
+    ("enrolment_and_progress", |db| {
+        Box::pin(enrolment_and_progress(db))
+    }),
     ("recovery_store_lifecycle", |db| {
         Box::pin(recovery_store_lifecycle(db))
     }),
