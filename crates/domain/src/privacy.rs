@@ -183,6 +183,24 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
         retention: Retention::LifetimeOfAccount,
     },
     PersonalDataStore {
+        store: "quiz_attempt",
+        kind: StoreKind::Table,
+        // Assessment results: what a learner answered and how they scored.
+        fields: &[
+            "app_user_id",
+            "responses",
+            "graded",
+            "score_percent",
+            "passed",
+            "started_at",
+            "finished_at",
+        ],
+        subject_key: "app_user_id",
+        purpose: "grading quizzes, showing learners their results and mastery, and issuing certificates",
+        // Deleted with the account (cascade) or with the quiz.
+        retention: Retention::LifetimeOfAccount,
+    },
+    PersonalDataStore {
         store: "session:",
         kind: StoreKind::Cache,
         fields: &["user id", "permissions"],
@@ -226,6 +244,8 @@ pub const NON_PERSONAL: &[(&str, &str)] = &[
         "course_version",
         "frozen copies of published course content",
     ),
+    ("question_bank", "quiz questions written by instructors"),
+    ("quiz", "quiz settings written by instructors"),
     (
         "cohort",
         "names of classes (who is in them lives in cohort_member)",

@@ -14,6 +14,8 @@ const KNOWN: &[&str] = &[
     "job_pkey",
     "course_version_pkey",
     "cohort_name_key",
+    "question_bank_key_key",
+    "quiz_attempt_number_key",
 ];
 
 /// Translates a driver error, naming what was being done for `Other`.

@@ -12,6 +12,7 @@ mod enrolment;
 mod error;
 mod jobs;
 mod mfa;
+mod quiz;
 mod recovery;
 mod role;
 mod session;
@@ -102,6 +103,11 @@ fn migrator() -> Migrator {
             15,
             "enrolment",
             include_str!("../migrations/0015_enrolment.sql"),
+        ),
+        m(
+            16,
+            "quizzes",
+            include_str!("../migrations/0016_quizzes.sql"),
         ),
     ])
 }
@@ -261,6 +267,12 @@ impl Database for PgDatabase {
 
     fn enrolments(&self) -> Arc<dyn nexus_store::EnrolmentStore> {
         Arc::new(enrolment::PgEnrolments {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn quizzes(&self) -> Arc<dyn nexus_store::QuizStore> {
+        Arc::new(quiz::PgQuizzes {
             pool: self.pool.clone(),
         })
     }

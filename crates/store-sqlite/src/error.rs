@@ -24,6 +24,14 @@ const UNIQUE: &[(&str, &str)] = &[
         "tenant_role.tenant_id, tenant_role.name",
         "tenant_role_name_key",
     ),
+    (
+        "question_bank.tenant_id, question_bank.course_id, question_bank.bank_key",
+        "question_bank_key_key",
+    ),
+    (
+        "quiz_attempt.tenant_id, quiz_attempt.quiz_id, quiz_attempt.app_user_id, quiz_attempt.number",
+        "quiz_attempt_number_key",
+    ),
     // Expression indexes are reported by name.
     ("index 'cohort_name_key'", "cohort_name_key"),
 ];

@@ -11,6 +11,7 @@ mod enrolment;
 mod error;
 mod jobs;
 mod mfa;
+mod quiz;
 mod recovery;
 mod role;
 mod session;
@@ -101,6 +102,11 @@ fn migrator() -> Migrator {
             15,
             "enrolment",
             include_str!("../migrations/0015_enrolment.sql"),
+        ),
+        m(
+            16,
+            "quizzes",
+            include_str!("../migrations/0016_quizzes.sql"),
         ),
     ])
 }
@@ -238,6 +244,12 @@ impl Database for SqliteDatabase {
 
     fn enrolments(&self) -> Arc<dyn nexus_store::EnrolmentStore> {
         Arc::new(enrolment::SqliteEnrolments {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn quizzes(&self) -> Arc<dyn nexus_store::QuizStore> {
+        Arc::new(quiz::SqliteQuizzes {
             pool: self.pool.clone(),
         })
     }

@@ -17,6 +17,8 @@ mod enrolment;
 mod error;
 mod jobs;
 mod mfa;
+mod quiz;
+pub mod quiz_codec;
 mod recovery;
 mod role;
 mod session;
@@ -35,6 +37,7 @@ pub use enrolment::EnrolmentStore;
 pub use error::StoreError;
 pub use jobs::{Claim, JobStore, LeaseStore};
 pub use mfa::{MfaStore, TotpRecord};
+pub use quiz::QuizStore;
 pub use recovery::{Invitation, OutboxMail, RecoveryStore, TokenPurpose};
 pub use role::RoleStore;
 pub use session::{SessionStore, ThrottleStore};
@@ -72,6 +75,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     fn courses(&self) -> Arc<dyn CourseStore>;
     /// Cohorts, enrolments and lesson progress.
     fn enrolments(&self) -> Arc<dyn EnrolmentStore>;
+    /// Question banks, quizzes and attempts.
+    fn quizzes(&self) -> Arc<dyn QuizStore>;
     /// Singleton leases.
     fn leases(&self) -> Arc<dyn LeaseStore>;
     /// Opens a transaction. With a tenant, tenant-owned writes inside it pass row-level

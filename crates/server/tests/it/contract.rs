@@ -98,6 +98,7 @@ db_cases!(
     course_outline,
     cohorts_and_members,
     enrolment_and_progress,
+    quiz_banks_and_attempts,
 );
 
 cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);

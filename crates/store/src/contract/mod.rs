@@ -60,6 +60,7 @@ mod enrolment;
 mod identity;
 mod jobs;
 mod learning;
+mod quiz;
 mod recovery;
 mod tenancy;
 
@@ -76,6 +77,7 @@ use jobs::{
     job_fail_retries_then_dies, job_release_and_reap, lease_acquire_renew_takeover,
 };
 use learning::{course_catalogue, course_outline};
+use quiz::quiz_banks_and_attempts;
 use recovery::recovery_store_lifecycle;
 use tenancy::{
     migrations_are_idempotent, tenant_create_get_find, tenant_domains,
@@ -179,6 +181,9 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
     }),
     ("enrolment_and_progress", |db| {
         Box::pin(enrolment_and_progress(db))
+    }),
+    ("quiz_banks_and_attempts", |db| {
+        Box::pin(quiz_banks_and_attempts(db))
     }),
     ("recovery_store_lifecycle", |db| {
         Box::pin(recovery_store_lifecycle(db))

@@ -17,12 +17,14 @@
 //! - [`attempt`]: drawing, presenting, the time limit and the attempt limit.
 //! - [`grading`]: responses, credit, revealed answers and the score.
 //! - [`mastery`]: per-topic mastery derived from answers.
+//! - [`record`]: what is stored: banks, quizzes and attempts.
 
 pub mod attempt;
 pub mod bank;
 pub mod grading;
 pub mod mastery;
 pub mod question;
+pub mod record;
 pub mod settings;
 pub mod shuffle;
 pub mod spec;
@@ -57,5 +59,6 @@ pub use bank::parse_bank;
 pub use grading::{CorrectAnswer, Graded, Response, RevealedAnswer, Score, grade, reveal, score};
 pub use mastery::{MasteryLevel, TopicAnswer, TopicMastery, mastery};
 pub use question::{AnswerKey, Question, QuestionKind, Topic};
+pub use record::{Attempt, AttemptQuestion, AttemptStatus, Bank, Quiz};
 pub use settings::{QuizSettings, QuizSettingsSpec};
 pub use spec::QuestionSpec;
