@@ -88,6 +88,8 @@ fn constraint_message(constraint: &str) -> &'static str {
         "course_changed" | "course_version_pkey" => {
             "the course changed meanwhile (published, archived or edited); reload it and try again"
         }
+        "question_bank_key_key" => "the course already has a bank with this key",
+        "quiz_bank_fkey" => "a quiz still draws from this bank; delete or repoint it first",
         _ => "the request conflicts with existing data",
     }
 }
@@ -100,6 +102,8 @@ fn conflict(constraint: &'static str) -> AppError {
         "app_user_email_key" => "email_taken",
         "tenant_fkey" => "tenant_missing",
         "course_changed" | "course_version_pkey" => "course_changed",
+        "question_bank_key_key" => "bank_key_taken",
+        "quiz_bank_fkey" => "bank_in_use",
         _ => "conflict",
     };
     AppError::Conflict {

@@ -53,6 +53,8 @@ pub struct Services {
     pub roles: roles::RoleService,
     /// The course catalogue.
     pub courses: learning::courses::CourseService,
+    /// Taking quizzes.
+    pub quizzes: learning::attempts::QuizService,
     /// The injected clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -100,6 +102,12 @@ impl Services {
             clock: clock.clone(),
             settings: auth_settings,
         };
+        let courses = learning::courses::CourseService::new(
+            db.clone(),
+            cache.clone(),
+            audit.clone(),
+            clock.clone(),
+        );
         Self {
             jobs,
             tenants: tenancy::TenantService::new(
@@ -112,12 +120,12 @@ impl Services {
             accounts,
             auth,
             roles,
-            courses: learning::courses::CourseService::new(
+            quizzes: learning::attempts::QuizService::new(
                 db.clone(),
-                cache.clone(),
-                audit.clone(),
+                courses.clone(),
                 clock.clone(),
             ),
+            courses,
             health: health::Health::new(db, cache),
             audit,
             clock,

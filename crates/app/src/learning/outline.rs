@@ -272,7 +272,7 @@ impl CourseService {
     }
 
     /// The course, if the caller may author it and it still accepts edits.
-    async fn editable(
+    pub(super) async fn editable(
         &self,
         caller: &Caller,
         tenant: TenantId,
@@ -292,7 +292,7 @@ impl CourseService {
 
     /// Marks the course changed, guarded on the state `editable` read, so an outline
     /// edit racing an archive (or a publish) cannot slip in: one of them gets 409.
-    async fn touch_in(
+    pub(super) async fn touch_in(
         &self,
         tx: &mut dyn nexus_store::Tx,
         course: &Course,
@@ -304,7 +304,7 @@ impl CourseService {
             .map_err(|e| AppError::from_store("course", e))
     }
 
-    async fn outline_of(
+    pub(super) async fn outline_of(
         &self,
         tenant: TenantId,
         id: CourseId,

@@ -14,6 +14,7 @@ use crate::AppError;
 use crate::audit::Caller;
 use nexus_domain::TenantId;
 use nexus_domain::access::Permission;
+use nexus_domain::learning::quiz::{BankId, QuizId, QuizSettingsSpec};
 use nexus_domain::learning::workflow::{self, WorkflowAction};
 use nexus_domain::learning::{ContentStatus, Course, CourseId, LessonId, Level, ModuleId};
 use serde::{Deserialize, Serialize};
@@ -57,6 +58,22 @@ pub struct PublishedModule {
     pub title: String,
     /// Lessons in order.
     pub lessons: Vec<PublishedLesson>,
+    /// Quizzes closing the module, in order. (Versions published before quizzes
+    /// existed have none.)
+    #[serde(default)]
+    pub quizzes: Vec<PublishedQuiz>,
+}
+
+/// A quiz of a published version: its settings as published, never its questions.
+/// Attempts draw from the bank as it is when they start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedQuiz {
+    /// Identity (stable across versions).
+    pub id: QuizId,
+    /// The bank attempts draw from.
+    pub bank: BankId,
+    /// Settings as published (`bank` names the bank's key).
+    pub settings: QuizSettingsSpec,
 }
 
 /// A lesson of a published version, rendered.
@@ -89,6 +106,29 @@ impl CourseService {
             .await
             .map_err(|e| AppError::from_store("course", e))?;
         let lessons = outline.iter().map(|(_, ls)| ls.len()).sum();
+        let quizzes = self
+            .db
+            .quizzes()
+            .quizzes(tenant, id)
+            .await
+            .map_err(|e| AppError::from_store("course", e))?;
+        let banks = self
+            .db
+            .quizzes()
+            .banks(tenant, id)
+            .await
+            .map_err(|e| AppError::from_store("course", e))?;
+        let published_quiz = |q: &nexus_domain::learning::quiz::Quiz| {
+            let key = banks
+                .iter()
+                .find(|b| b.id == q.bank)
+                .map_or("", |b| b.key.as_str());
+            PublishedQuiz {
+                id: q.id,
+                bank: q.bank,
+                settings: QuizSettingsSpec::from_settings(&q.settings, key),
+            }
+        };
         let next = workflow::apply(
             before.status,
             before.published_version,
@@ -106,6 +146,11 @@ impl CourseService {
             modules: outline
                 .into_iter()
                 .map(|(m, ls)| PublishedModule {
+                    quizzes: quizzes
+                        .iter()
+                        .filter(|q| q.module == m.id)
+                        .map(published_quiz)
+                        .collect(),
                     id: m.id,
                     title: m.title,
                     lessons: ls

@@ -1,6 +1,7 @@
 //! Routers, one module per resource. Handlers are thin: extract, parse, call one
 //! service, map to a DTO.
 
+mod attempts;
 mod audit;
 mod auth;
 mod courses;
@@ -13,6 +14,7 @@ mod platform_jobs;
 mod platform_tenants;
 mod probes;
 mod publishing;
+mod quizzes;
 mod recovery;
 mod roles;
 mod tenant;
@@ -40,6 +42,8 @@ pub(crate) fn v1() -> Router<AppState> {
         .merge(courses::router())
         .merge(outline::router())
         .merge(publishing::router())
+        .merge(quizzes::router())
+        .merge(attempts::router())
         .nest(
             "/platform",
             platform_tenants::router()

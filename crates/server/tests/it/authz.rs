@@ -110,6 +110,48 @@ fn rules() -> Vec<(&'static str, &'static str, Access)> {
             "/v1/courses/{id}/content/lessons/{lesson}",
             Perm(P::CourseRead),
         ),
+        ("GET", "/v1/courses/{id}/banks", Perm(P::CourseWrite)),
+        ("POST", "/v1/courses/{id}/banks", Perm(P::CourseWrite)),
+        ("GET", "/v1/courses/{id}/banks/{bank}", Perm(P::CourseWrite)),
+        ("PUT", "/v1/courses/{id}/banks/{bank}", Perm(P::CourseWrite)),
+        (
+            "DELETE",
+            "/v1/courses/{id}/banks/{bank}",
+            Perm(P::CourseWrite),
+        ),
+        ("GET", "/v1/courses/{id}/quizzes", Perm(P::CourseWrite)),
+        (
+            "POST",
+            "/v1/courses/{id}/modules/{module}/quizzes",
+            Perm(P::CourseWrite),
+        ),
+        (
+            "PUT",
+            "/v1/courses/{id}/quizzes/{quiz}",
+            Perm(P::CourseWrite),
+        ),
+        (
+            "DELETE",
+            "/v1/courses/{id}/quizzes/{quiz}",
+            Perm(P::CourseWrite),
+        ),
+        (
+            "GET",
+            "/v1/courses/{id}/quizzes/{quiz}",
+            Perm(P::CourseRead),
+        ),
+        (
+            "POST",
+            "/v1/courses/{id}/quizzes/{quiz}/attempts",
+            Perm(P::CourseRead),
+        ),
+        ("GET", "/v1/courses/{id}/mastery", Perm(P::CourseRead)),
+        ("GET", "/v1/quiz-attempts/{attempt}", Perm(P::CourseRead)),
+        (
+            "POST",
+            "/v1/quiz-attempts/{attempt}/submission",
+            Perm(P::CourseRead),
+        ),
         ("GET", "/v1/audit", Perm(P::AuditRead)),
         ("GET", "/v1/audit/export", Perm(P::AuditRead)),
         ("GET", "/v1/platform/tenants", Platform),
@@ -287,6 +329,9 @@ async fn every_route_allows_exactly_the_callers_it_should() {
                 .replace("{domain}", "learn.acme.example")
                 .replace("{module}", &uuid::Uuid::now_v7().to_string())
                 .replace("{lesson}", &uuid::Uuid::now_v7().to_string())
+                .replace("{bank}", &uuid::Uuid::now_v7().to_string())
+                .replace("{quiz}", &uuid::Uuid::now_v7().to_string())
+                .replace("{attempt}", &uuid::Uuid::now_v7().to_string())
                 .replace("{id}", &uuid::Uuid::now_v7().to_string());
             let mut req = app
                 .client
@@ -366,6 +411,12 @@ fn body_for(method: &str, path: &str, caller: &Caller, n: u32) -> Option<Value> 
             Some(json!({ "title": "L", "body": "text", "estimated_minutes": 5 }))
         }
         ("PUT", "/v1/courses/{id}/modules/{module}/lesson-order") => Some(json!({ "lessons": [] })),
+        ("POST", "/v1/courses/{id}/banks") | ("PUT", "/v1/courses/{id}/banks/{bank}") => {
+            Some(json!({ "key": "b", "title": "B", "questions": [] }))
+        }
+        ("POST", "/v1/courses/{id}/modules/{module}/quizzes")
+        | ("PUT", "/v1/courses/{id}/quizzes/{quiz}") => Some(json!({ "title": "Q", "bank": "b" })),
+        ("POST", "/v1/quiz-attempts/{attempt}/submission") => Some(json!({ "responses": {} })),
         ("POST", "/v1/courses") | ("PATCH", "/v1/courses/{id}") => Some(
             json!({ "title": format!("Course {n}"), "level": "beginner", "estimated_minutes": 30 }),
         ),

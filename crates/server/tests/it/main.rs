@@ -20,4 +20,5 @@ mod jobs;
 mod learning;
 mod lifecycle;
 mod mfa;
+mod quizzes;
 mod schema;

@@ -59,6 +59,6 @@ pub use bank::parse_bank;
 pub use grading::{CorrectAnswer, Graded, Response, RevealedAnswer, Score, grade, reveal, score};
 pub use mastery::{MasteryLevel, TopicAnswer, TopicMastery, mastery};
 pub use question::{AnswerKey, Question, QuestionKind, Topic};
-pub use record::{Attempt, AttemptQuestion, AttemptStatus, Bank, Quiz};
+pub use record::{Attempt, AttemptQuestion, AttemptStatus, Bank, BankSpec, Quiz};
 pub use settings::{QuizSettings, QuizSettingsSpec};
 pub use spec::QuestionSpec;

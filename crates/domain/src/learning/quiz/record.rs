@@ -38,6 +38,89 @@ pub struct Bank {
     pub updated_at: OffsetDateTime,
 }
 
+/// A bank as authored: `{"key": "basics", "title": "Basics", "questions": [...]}` with
+/// questions in the [`QuestionSpec`] format. Course packages use the same shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankSpec {
+    /// Slug, unique in the course.
+    #[serde(default)]
+    pub key: String,
+    /// 1–200 characters.
+    #[serde(default)]
+    pub title: String,
+    /// Up to [`MAX_BANK_QUESTIONS`] questions.
+    #[serde(default)]
+    pub questions: Vec<QuestionSpec>,
+}
+
+impl BankSpec {
+    /// Parses a bank, reporting every problem at once (`key`, `title`,
+    /// `questions[3].options[1]`, …). Questions whose key is in `existing` keep their
+    /// identity, so learners' past attempts still name the same question; new keys get
+    /// IDs from `mint`.
+    ///
+    /// # Errors
+    /// Every field error found.
+    pub fn parse(
+        &self,
+        id: BankId,
+        course: CourseId,
+        existing: &[Question],
+        mut mint: impl FnMut() -> QuestionId,
+        now: OffsetDateTime,
+    ) -> Result<Bank, crate::FieldErrors> {
+        let mut errs = crate::FieldErrors::new();
+        let key = errs.check("key", super::question::slug(&self.key));
+        let title = errs.check("title", crate::learning::outline::parse_title(&self.title));
+        if self.questions.len() > MAX_BANK_QUESTIONS {
+            errs.push(
+                "questions",
+                "too_many",
+                format!("a bank holds at most {MAX_BANK_QUESTIONS} questions"),
+            );
+        }
+        let questions = super::bank::parse_bank(&self.questions, id, |k| {
+            existing
+                .iter()
+                .find(|q| q.key == k)
+                .map_or_else(&mut mint, |q| q.id)
+        });
+        let questions = match questions {
+            Ok(q) => Some(q),
+            Err(e) => {
+                for f in e.as_slice() {
+                    errs.push(f.field.clone(), f.code, f.message.clone());
+                }
+                None
+            }
+        };
+        errs.finish(|| {
+            Some(Bank {
+                id,
+                course,
+                key: key?,
+                title: title?,
+                questions: questions?,
+                updated_at: now,
+            })
+        })
+    }
+
+    /// The authored form of a stored bank.
+    pub fn from_bank(bank: &Bank) -> Self {
+        Self {
+            key: bank.key.clone(),
+            title: bank.title.clone(),
+            questions: bank
+                .questions
+                .iter()
+                .map(QuestionSpec::from_question)
+                .collect(),
+        }
+    }
+}
+
 /// A quiz: settings over a bank, placed after the lessons of a module.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quiz {

@@ -46,6 +46,7 @@ pub struct TestAppBuilder {
     db: Option<TestDb>,
     wait_ready: bool,
     jobs: Option<ExtraJobs>,
+    clock: Option<Arc<dyn nexus_domain::Clock>>,
 }
 
 impl TestApp {
@@ -60,6 +61,7 @@ impl TestApp {
             db: None,
             wait_ready: true,
             jobs: None,
+            clock: None,
         }
     }
 
@@ -223,6 +225,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// Runs the app on this clock (e.g. a `ManualClock` a test advances) instead of
+    /// the system clock.
+    pub fn clock(mut self, clock: Arc<dyn nexus_domain::Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
     /// Do not wait for readiness (for start-up tests).
     pub fn no_wait(mut self) -> Self {
         self.wait_ready = false;
@@ -259,7 +268,8 @@ impl TestAppBuilder {
         env.extend(self.env);
         let config = Config::load(None, &env).expect("test config is valid");
         let extra = self.jobs;
-        let app = Application::build_with(config, Arc::new(SystemClock), move |r, db| {
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let app = Application::build_with(config, clock, move |r, db| {
             if let Some(f) = extra {
                 f(r, db);
             }

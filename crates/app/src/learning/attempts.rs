@@ -1,0 +1,352 @@
+//! Taking quizzes: starting attempts, submitting them for grading on the server, and
+//! reading results and topic mastery.
+//!
+//! Only enrolled learners take quizzes, and only quizzes of the course's latest
+//! published version. Before submission a learner sees presented questions only;
+//! answers and explanations exist in responses only for finished attempts. Time limits
+//! are checked against the injected clock on every read and on submission, so an
+//! abandoned attempt closes as expired the next time anyone looks at it.
+
+use super::courses::CourseService;
+use super::publish::PublishedQuiz;
+use crate::AppError;
+use crate::audit::Caller;
+use nexus_domain::access::{Actor, Permission};
+use nexus_domain::learning::CourseId;
+use nexus_domain::learning::quiz::{
+    Attempt, AttemptError, AttemptId, AttemptStatus, QuestionId, QuizId, Response, TopicMastery,
+    mastery,
+};
+use nexus_domain::{Clock, TenantId, UserId};
+use nexus_store::{Database, StoreError};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Quiz-taking use cases.
+#[derive(Clone)]
+pub struct QuizService {
+    db: Arc<dyn Database>,
+    courses: CourseService,
+    clock: Arc<dyn Clock>,
+}
+
+/// A quiz as a learner sees it before starting: its published settings and their own
+/// attempts so far.
+#[derive(Debug, Clone)]
+pub struct LearnerQuiz {
+    /// The quiz as published.
+    pub quiz: PublishedQuiz,
+    /// The learner's attempts, by number.
+    pub attempts: Vec<Attempt>,
+}
+
+fn store_err(resource: &'static str) -> impl Fn(StoreError) -> AppError {
+    move |e| AppError::from_store(resource, e)
+}
+
+/// The signed-in learner of this tenant.
+fn learner(caller: &Caller, tenant: TenantId) -> Result<UserId, AppError> {
+    caller.require(tenant, Permission::CourseRead)?;
+    match &caller.actor {
+        Actor::User {
+            tenant: t, user, ..
+        } if *t == tenant => Ok(*user),
+        _ => Err(AppError::Forbidden(
+            "only a learner of this tenant takes quizzes",
+        )),
+    }
+}
+
+fn attempt_error(e: &AttemptError) -> AppError {
+    match e {
+        AttemptError::AttemptsExhausted { .. } => AppError::Conflict {
+            code: "attempts_exhausted",
+            message: "every attempt this quiz allows has been used",
+        },
+        AttemptError::TimeExpired { .. } => AppError::Conflict {
+            code: "quiz_time_expired",
+            message: "the time limit passed before submission; the attempt closed as expired",
+        },
+    }
+}
+
+impl QuizService {
+    /// Wires the service.
+    pub fn new(db: Arc<dyn Database>, courses: CourseService, clock: Arc<dyn Clock>) -> Self {
+        Self { db, courses, clock }
+    }
+
+    /// A quiz of the published course and the learner's attempts at it.
+    pub async fn quiz(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        course: CourseId,
+        quiz: QuizId,
+    ) -> Result<LearnerQuiz, AppError> {
+        let user = self.enrolled(caller, tenant, course).await?;
+        let published = self.published(caller, tenant, course, quiz).await?;
+        let attempts = self.attempts_of(tenant, quiz, user).await?;
+        Ok(LearnerQuiz {
+            quiz: published,
+            attempts,
+        })
+    }
+
+    /// Starts an attempt, or returns the learner's open one (so a retried start never
+    /// burns a second attempt): `(attempt, true)` when this call started it.
+    pub async fn start(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        course: CourseId,
+        quiz: QuizId,
+    ) -> Result<(Attempt, bool), AppError> {
+        let user = self.enrolled(caller, tenant, course).await?;
+        let published = self.published(caller, tenant, course, quiz).await?;
+        let settings = published.settings.parse()?;
+        let attempts = self.attempts_of(tenant, quiz, user).await?;
+        if let Some(open) = attempts.iter().find(|a| a.status == AttemptStatus::Open) {
+            return Ok((open.clone(), false));
+        }
+        let taken = u32::try_from(attempts.len()).unwrap_or(u32::MAX);
+        nexus_domain::learning::quiz::may_start(taken, &settings).map_err(|e| attempt_error(&e))?;
+        let bank = self
+            .db
+            .quizzes()
+            .bank(tenant, published.bank)
+            .await
+            .map_err(store_err("quiz"))?;
+        let stored = self
+            .db
+            .quizzes()
+            .quiz(tenant, quiz)
+            .await
+            .map_err(store_err("quiz"))?;
+        // The published settings govern; the stored quiz supplies identity only.
+        let quiz_now = nexus_domain::learning::quiz::Quiz {
+            settings,
+            bank: published.bank,
+            ..stored
+        };
+        let attempt = Attempt::start(
+            AttemptId::generate(self.clock.as_ref()),
+            &quiz_now,
+            &bank,
+            user,
+            taken + 1,
+            seed()?,
+            self.clock.now(),
+        );
+        let mut tx = self.begin(tenant).await?;
+        match self
+            .db
+            .quizzes()
+            .add_attempt(tx.as_mut(), tenant, &attempt)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::Conflict { .. }) => {
+                return Err(AppError::Conflict {
+                    code: "attempt_in_progress",
+                    message: "another attempt at this quiz was started at the same moment",
+                });
+            }
+            Err(e) => return Err(AppError::from_store("quiz", e)),
+        }
+        tx.commit().await.map_err(store_err("quiz"))?;
+        Ok((attempt, true))
+    }
+
+    /// One of the learner's own attempts; an overdue open attempt is closed first.
+    pub async fn attempt(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        id: AttemptId,
+    ) -> Result<Attempt, AppError> {
+        let user = learner(caller, tenant)?;
+        let attempt = self.own(tenant, user, id).await?;
+        self.close_if_overdue(tenant, attempt).await
+    }
+
+    /// Grades a submission on the server. `responses` are keyed by question; missing
+    /// ones count as unanswered. Late submissions close the attempt as expired and are
+    /// refused with 409 `quiz_time_expired`; a second submission gets 409
+    /// `attempt_closed`.
+    pub async fn submit(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        id: AttemptId,
+        responses: BTreeMap<QuestionId, Response>,
+    ) -> Result<Attempt, AppError> {
+        let user = learner(caller, tenant)?;
+        let mut attempt = self.own(tenant, user, id).await?;
+        if attempt.status != AttemptStatus::Open {
+            return Err(closed());
+        }
+        let outcome = attempt.submit(responses, self.clock.now());
+        self.finish(tenant, &attempt).await?;
+        outcome.map_err(|e| attempt_error(&e))?;
+        Ok(attempt)
+    }
+
+    /// The learner's mastery per topic in a course, from their finished attempts.
+    pub async fn mastery(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        course: CourseId,
+    ) -> Result<Vec<TopicMastery>, AppError> {
+        let user = self.enrolled(caller, tenant, course).await?;
+        let attempts = self
+            .db
+            .quizzes()
+            .finished_attempts(tenant, user, Some(course))
+            .await
+            .map_err(store_err("quiz"))?;
+        let answers: Vec<_> = attempts.iter().flat_map(Attempt::topic_answers).collect();
+        Ok(mastery(&answers))
+    }
+
+    async fn enrolled(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        course: CourseId,
+    ) -> Result<UserId, AppError> {
+        let user = learner(caller, tenant)?;
+        let enrolment = self
+            .db
+            .enrolments()
+            .enrolment(tenant, course, user)
+            .await
+            .map_err(store_err("course"))?;
+        if enrolment.is_none() {
+            return Err(AppError::Conflict {
+                code: "not_enrolled",
+                message: "enrol in the course first",
+            });
+        }
+        Ok(user)
+    }
+
+    /// The quiz as the latest published version has it; 404 if it is not there.
+    async fn published(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        course: CourseId,
+        quiz: QuizId,
+    ) -> Result<PublishedQuiz, AppError> {
+        let content = self.courses.content(caller, tenant, course).await?;
+        content
+            .modules
+            .into_iter()
+            .flat_map(|m| m.quizzes)
+            .find(|q| q.id == quiz)
+            .ok_or(AppError::NotFound { resource: "quiz" })
+    }
+
+    async fn attempts_of(
+        &self,
+        tenant: TenantId,
+        quiz: QuizId,
+        user: UserId,
+    ) -> Result<Vec<Attempt>, AppError> {
+        let attempts = self
+            .db
+            .quizzes()
+            .attempts(tenant, quiz, user)
+            .await
+            .map_err(store_err("quiz"))?;
+        let mut out = Vec::with_capacity(attempts.len());
+        for a in attempts {
+            out.push(self.close_if_overdue(tenant, a).await?);
+        }
+        Ok(out)
+    }
+
+    async fn own(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        id: AttemptId,
+    ) -> Result<Attempt, AppError> {
+        let attempt = self
+            .db
+            .quizzes()
+            .attempt(tenant, id)
+            .await
+            .map_err(store_err("attempt"))?;
+        // Someone else's attempt is as good as absent.
+        if attempt.user != user {
+            return Err(AppError::NotFound {
+                resource: "attempt",
+            });
+        }
+        Ok(attempt)
+    }
+
+    async fn close_if_overdue(
+        &self,
+        tenant: TenantId,
+        mut attempt: Attempt,
+    ) -> Result<Attempt, AppError> {
+        let now = self.clock.now();
+        if attempt.status == AttemptStatus::Open && attempt.is_overdue(now) {
+            attempt.expire(now);
+            match self.finish(tenant, &attempt).await {
+                // A submission or another reader closed it first: read what won.
+                Err(AppError::Conflict {
+                    code: "attempt_closed",
+                    ..
+                }) => {
+                    return self
+                        .db
+                        .quizzes()
+                        .attempt(tenant, attempt.id)
+                        .await
+                        .map_err(store_err("attempt"));
+                }
+                other => other?,
+            }
+        }
+        Ok(attempt)
+    }
+
+    /// Stores a finished attempt in its own transaction.
+    async fn finish(&self, tenant: TenantId, attempt: &Attempt) -> Result<(), AppError> {
+        let mut tx = self.begin(tenant).await?;
+        match self
+            .db
+            .quizzes()
+            .finish_attempt(tx.as_mut(), tenant, attempt)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::Conflict { .. }) => return Err(closed()),
+            Err(e) => return Err(AppError::from_store("attempt", e)),
+        }
+        tx.commit().await.map_err(store_err("attempt"))
+    }
+
+    async fn begin(&self, tenant: TenantId) -> Result<Box<dyn nexus_store::Tx>, AppError> {
+        self.db.begin(Some(tenant)).await.map_err(store_err("quiz"))
+    }
+}
+
+fn closed() -> AppError {
+    AppError::Conflict {
+        code: "attempt_closed",
+        message: "this attempt was already submitted or has expired",
+    }
+}
+
+/// A fresh draw seed from the OS.
+fn seed() -> Result<u64, AppError> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string().into()))?;
+    Ok(u64::from_le_bytes(bytes))
+}

@@ -1,0 +1,282 @@
+//! Taking quizzes: `/v1/courses/{id}/quizzes/{quiz}` (what a learner sees before
+//! starting), its `/attempts`, `/v1/quiz-attempts/{attempt}` and its `/submission`,
+//! and `/v1/courses/{id}/mastery`.
+//!
+//! While an attempt is open its body carries presented questions only: no correct
+//! index, value, tolerance or explanation (`it::quizzes::no_response_leaks_an_answer`
+//! inspects every body). Results appear once the attempt is finished.
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{JsonBody, SignedIn};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use nexus_app::learning::attempts::LearnerQuiz;
+use nexus_domain::learning::CourseId;
+use nexus_domain::learning::quiz::{
+    Attempt, AttemptId, AttemptStatus, QuestionId, QuizId, Response, RevealedAnswer, TopicMastery,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/courses/{id}/quizzes/{quiz}", get(quiz))
+        .route("/courses/{id}/quizzes/{quiz}/attempts", post(start))
+        .route("/courses/{id}/mastery", get(mastery))
+        .route("/quiz-attempts/{attempt}", get(attempt))
+        .route("/quiz-attempts/{attempt}/submission", post(submit))
+}
+
+fn id<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found(what))
+}
+
+fn html(markdown: &str) -> String {
+    nexus_content::render(markdown).into_string()
+}
+
+#[derive(Serialize)]
+struct QuizOut {
+    id: QuizId,
+    title: String,
+    /// Questions per attempt (`null`: the whole bank).
+    questions: Option<i64>,
+    pass_mark_percent: i64,
+    max_attempts: Option<i64>,
+    time_limit_minutes: Option<i64>,
+    attempts: Vec<AttemptSummary>,
+}
+
+#[derive(Serialize)]
+struct AttemptSummary {
+    id: AttemptId,
+    number: u32,
+    status: AttemptStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    started_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    deadline: Option<OffsetDateTime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<ScoreOut>,
+}
+
+#[derive(Serialize)]
+struct ScoreOut {
+    percent: u8,
+    passed: bool,
+    /// Points earned and available, in thousandths of a point.
+    earned_milli: u64,
+    possible_milli: u64,
+}
+
+#[derive(Serialize)]
+struct QuestionOut {
+    id: QuestionId,
+    #[serde(rename = "type")]
+    kind: nexus_domain::learning::quiz::QuestionKind,
+    topic: String,
+    prompt_html: String,
+    points: u32,
+    options: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ResultOut {
+    question: QuestionId,
+    credit_permille: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response: Option<Response>,
+    correct: RevealedAnswer,
+    explanation_html: String,
+}
+
+#[derive(Serialize)]
+struct AttemptOut {
+    #[serde(flatten)]
+    summary: AttemptSummary,
+    quiz: QuizId,
+    course: CourseId,
+    #[serde(with = "time::serde::rfc3339::option")]
+    finished_at: Option<OffsetDateTime>,
+    questions: Vec<QuestionOut>,
+    /// Present once the attempt is finished, never before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    results: Option<Vec<ResultOut>>,
+}
+
+fn summary(a: &Attempt) -> AttemptSummary {
+    AttemptSummary {
+        id: a.id,
+        number: a.number,
+        status: a.status,
+        started_at: a.started_at,
+        deadline: a.deadline,
+        score: a.score().map(|s| ScoreOut {
+            percent: s.percent,
+            passed: s.passed,
+            earned_milli: s.earned_milli,
+            possible_milli: s.possible_milli,
+        }),
+    }
+}
+
+fn attempt_out(a: &Attempt) -> AttemptOut {
+    let questions = a
+        .presented()
+        .into_iter()
+        .map(|p| QuestionOut {
+            id: p.id,
+            kind: p.kind,
+            topic: p.topic.as_str().to_owned(),
+            prompt_html: html(&p.prompt),
+            points: p.points,
+            options: p.options,
+        })
+        .collect();
+    let results = a.revealed().map(|revealed| {
+        revealed
+            .into_iter()
+            .zip(&a.graded)
+            .map(|(r, g)| ResultOut {
+                question: r.question,
+                credit_permille: g.credit_permille,
+                response: a.responses.get(&r.question).cloned(),
+                explanation_html: html(&r.explanation),
+                correct: r,
+            })
+            .collect()
+    });
+    AttemptOut {
+        summary: summary(a),
+        quiz: a.quiz,
+        course: a.course,
+        finished_at: a.finished_at,
+        questions,
+        results,
+    }
+}
+
+/// `GET /v1/courses/{id}/quizzes/{quiz}` — settings and the learner's attempts.
+async fn quiz(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path((course, quiz)): Path<(String, String)>,
+) -> Result<Json<QuizOut>, ApiError> {
+    let LearnerQuiz { quiz, attempts } = s
+        .services
+        .quizzes
+        .quiz(
+            &signed.caller(),
+            signed.auth.session.tenant,
+            id(&course, "course")?,
+            id(&quiz, "quiz")?,
+        )
+        .await?;
+    Ok(Json(QuizOut {
+        id: quiz.id,
+        title: quiz.settings.title,
+        questions: quiz.settings.draw,
+        pass_mark_percent: quiz.settings.pass_mark_percent,
+        max_attempts: quiz.settings.max_attempts,
+        time_limit_minutes: quiz.settings.time_limit_minutes,
+        attempts: attempts.iter().map(summary).collect(),
+    }))
+}
+
+/// `POST /v1/courses/{id}/quizzes/{quiz}/attempts` — starts an attempt (201), or
+/// returns the open one (200).
+async fn start(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path((course, quiz)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<AttemptOut>), ApiError> {
+    let (attempt, created) = s
+        .services
+        .quizzes
+        .start(
+            &signed.caller(),
+            signed.auth.session.tenant,
+            id(&course, "course")?,
+            id(&quiz, "quiz")?,
+        )
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(attempt_out(&attempt))))
+}
+
+/// `GET /v1/quiz-attempts/{attempt}` — one of the caller's attempts.
+async fn attempt(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(attempt): Path<String>,
+) -> Result<Json<AttemptOut>, ApiError> {
+    let a = s
+        .services
+        .quizzes
+        .attempt(
+            &signed.caller(),
+            signed.auth.session.tenant,
+            id(&attempt, "attempt")?,
+        )
+        .await?;
+    Ok(Json(attempt_out(&a)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubmissionIn {
+    /// Responses by question ID; unanswered questions are simply absent.
+    #[serde(default)]
+    responses: BTreeMap<QuestionId, Response>,
+}
+
+/// `POST /v1/quiz-attempts/{attempt}/submission` — grades the attempt.
+async fn submit(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(attempt): Path<String>,
+    JsonBody(body): JsonBody<SubmissionIn>,
+) -> Result<Json<AttemptOut>, ApiError> {
+    let a = s
+        .services
+        .quizzes
+        .submit(
+            &signed.caller(),
+            signed.auth.session.tenant,
+            id(&attempt, "attempt")?,
+            body.responses,
+        )
+        .await?;
+    Ok(Json(attempt_out(&a)))
+}
+
+#[derive(Serialize)]
+struct MasteryOut {
+    topics: Vec<TopicMastery>,
+}
+
+/// `GET /v1/courses/{id}/mastery` — the learner's mastery per topic.
+async fn mastery(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(course): Path<String>,
+) -> Result<Json<MasteryOut>, ApiError> {
+    let topics = s
+        .services
+        .quizzes
+        .mastery(
+            &signed.caller(),
+            signed.auth.session.tenant,
+            id(&course, "course")?,
+        )
+        .await?;
+    Ok(Json(MasteryOut { topics }))
+}
