@@ -201,6 +201,49 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
         retention: Retention::LifetimeOfAccount,
     },
     PersonalDataStore {
+        store: "xp_event",
+        kind: StoreKind::Table,
+        // Learning activity: what earned XP and when.
+        fields: &["app_user_id", "reference", "amount", "detail", "at"],
+        subject_key: "app_user_id",
+        purpose: "awarding XP, levels and streaks, and ranking opted-in learners",
+        // Deleted with the account (cascade).
+        retention: Retention::LifetimeOfAccount,
+    },
+    PersonalDataStore {
+        store: "badge_award",
+        kind: StoreKind::Table,
+        fields: &["app_user_id", "badge_key", "awarded_at"],
+        subject_key: "app_user_id",
+        purpose: "showing a learner the badges they earned",
+        retention: Retention::LifetimeOfAccount,
+    },
+    PersonalDataStore {
+        store: "learner_profile",
+        kind: StoreKind::Table,
+        fields: &["app_user_id", "leaderboard_opt_in"],
+        subject_key: "app_user_id",
+        purpose: "a learner's choice to appear on leaderboards",
+        retention: Retention::LifetimeOfAccount,
+    },
+    PersonalDataStore {
+        store: "certificate",
+        kind: StoreKind::Table,
+        // The holder's name is snapshotted; the public verification page shows it.
+        fields: &[
+            "app_user_id",
+            "holder_name",
+            "course_title",
+            "issued_at",
+            "revoked_at",
+            "revoked_reason",
+        ],
+        subject_key: "app_user_id",
+        purpose: "certifying course completion, verifiable by third parties with the code",
+        // Deleted with the account (cascade): a certificate then no longer verifies.
+        retention: Retention::LifetimeOfAccount,
+    },
+    PersonalDataStore {
         store: "session:",
         kind: StoreKind::Cache,
         fields: &["user id", "permissions"],

@@ -6,6 +6,7 @@
 //! unscoped query inside tenant A's transaction sees only tenant A's rows. Migrations
 //! run on a separate connection as the login role, which owns the schema.
 
+mod achievement;
 mod audit;
 mod course;
 mod enrolment;
@@ -108,6 +109,11 @@ fn migrator() -> Migrator {
             16,
             "quizzes",
             include_str!("../migrations/0016_quizzes.sql"),
+        ),
+        m(
+            18,
+            "achievements",
+            include_str!("../migrations/0018_achievements.sql"),
         ),
     ])
 }
@@ -273,6 +279,12 @@ impl Database for PgDatabase {
 
     fn quizzes(&self) -> Arc<dyn nexus_store::QuizStore> {
         Arc::new(quiz::PgQuizzes {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn achievements(&self) -> Arc<dyn nexus_store::AchievementStore> {
+        Arc::new(achievement::PgAchievements {
             pool: self.pool.clone(),
         })
     }

@@ -5,6 +5,7 @@
 //! with `synchronous = NORMAL`, foreign keys on and a busy timeout, which is safe for the
 //! single-process embedded mode this backend exists for.
 
+mod achievement;
 mod audit;
 mod course;
 mod enrolment;
@@ -107,6 +108,11 @@ fn migrator() -> Migrator {
             16,
             "quizzes",
             include_str!("../migrations/0016_quizzes.sql"),
+        ),
+        m(
+            18,
+            "achievements",
+            include_str!("../migrations/0018_achievements.sql"),
         ),
     ])
 }
@@ -250,6 +256,12 @@ impl Database for SqliteDatabase {
 
     fn quizzes(&self) -> Arc<dyn nexus_store::QuizStore> {
         Arc::new(quiz::SqliteQuizzes {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn achievements(&self) -> Arc<dyn nexus_store::AchievementStore> {
+        Arc::new(achievement::SqliteAchievements {
             pool: self.pool.clone(),
         })
     }

@@ -10,6 +10,7 @@
 //! and implementations must never return another tenant's rows. The contract suite
 //! (feature `contract`) checks this and every other behaviour against each backend.
 
+mod achievement;
 mod audit;
 mod cache;
 pub mod course;
@@ -30,6 +31,7 @@ mod user;
 #[cfg(feature = "contract")]
 pub mod contract;
 
+pub use achievement::{AchievementStore, Standing};
 pub use audit::AuditStore;
 pub use cache::{CacheStore, MemoryCache};
 pub use course::CourseStore;
@@ -77,6 +79,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     fn enrolments(&self) -> Arc<dyn EnrolmentStore>;
     /// Question banks, quizzes and attempts.
     fn quizzes(&self) -> Arc<dyn QuizStore>;
+    /// XP, badges, leaderboard preferences and certificates.
+    fn achievements(&self) -> Arc<dyn AchievementStore>;
     /// Singleton leases.
     fn leases(&self) -> Arc<dyn LeaseStore>;
     /// Opens a transaction. With a tenant, tenant-owned writes inside it pass row-level

@@ -10,7 +10,9 @@
 //! - [`progress`]: lessons completed, time spent, completion and the resume point.
 //! - [`quiz`]: questions, banks, attempts and server-side grading.
 //! - [`gamification`]: XP, streaks, badges and leaderboards.
+//! - [`certificate`]: certificates of completion and the rule that earns one.
 
+pub mod certificate;
 pub mod course;
 pub mod enrolment;
 pub mod gamification;

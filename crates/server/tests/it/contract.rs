@@ -99,6 +99,8 @@ db_cases!(
     cohorts_and_members,
     enrolment_and_progress,
     quiz_banks_and_attempts,
+    xp_badges_and_standings,
+    certificates_issue_verify_revoke,
 );
 
 cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);

@@ -55,6 +55,7 @@ macro_rules! committed {
     }};
 }
 
+mod achievement;
 mod cache;
 mod enrolment;
 mod identity;
@@ -64,6 +65,7 @@ mod quiz;
 mod recovery;
 mod tenancy;
 
+use achievement::{certificates_issue_verify_revoke, xp_badges_and_standings};
 use cache::{cache_expiry, cache_ping, cache_set_get_delete};
 use enrolment::{cohorts_and_members, enrolment_and_progress};
 use identity::{
@@ -184,6 +186,12 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
     }),
     ("quiz_banks_and_attempts", |db| {
         Box::pin(quiz_banks_and_attempts(db))
+    }),
+    ("xp_badges_and_standings", |db| {
+        Box::pin(xp_badges_and_standings(db))
+    }),
+    ("certificates_issue_verify_revoke", |db| {
+        Box::pin(certificates_issue_verify_revoke(db))
     }),
     ("recovery_store_lifecycle", |db| {
         Box::pin(recovery_store_lifecycle(db))
