@@ -4,6 +4,7 @@
 //! the catalogue, where learners see only published courses and a draft is as good as
 //! absent (404). Every change commits with its audit record.
 
+pub mod achievements;
 pub mod attempts;
 pub mod banks;
 pub mod courses;

@@ -1,0 +1,309 @@
+//! Rewards for learning: XP, daily streaks, badges and certificates, awarded inside the
+//! transaction of the activity that earned them (a lesson completed, a quiz attempt
+//! submitted), so a reward commits with its cause or not at all, and retries never pay
+//! twice (the ledger keys each award by what it was for).
+//!
+//! Streaks count days in the tenant's time zone on the injected clock. The ledger is
+//! also the activity log: every active day gets a streak entry, so the streak needs no
+//! second table.
+
+use super::courses::CourseService;
+use crate::AppError;
+use crate::audit::Caller;
+use nexus_domain::learning::certificate::{Certificate, CertificateId, code_from, is_complete};
+use nexus_domain::learning::gamification::{
+    self as game, BadgeRule, LearnerStats, XpEntry, XpEvent, XpSource,
+};
+use nexus_domain::learning::quiz::{Attempt, AttemptStatus, QuizId, mastery};
+use nexus_domain::learning::{CourseId, LessonId};
+use nexus_domain::{Clock, TenantId, UserId};
+use nexus_store::{Database, StoreError, Tx};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// Awards XP, streaks, badges and certificates.
+#[derive(Clone)]
+pub struct AchievementService {
+    pub(super) db: Arc<dyn Database>,
+    pub(super) courses: CourseService,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) badges: Arc<Vec<BadgeRule>>,
+}
+
+/// What one activity earned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Awards {
+    /// XP gained by this activity, streak included.
+    pub xp: u32,
+    /// The streak after it, when it extended one.
+    pub streak: Option<u32>,
+    /// Keys of badges newly earned.
+    pub badges: Vec<String>,
+    /// A certificate newly issued.
+    pub certificate: Option<Certificate>,
+}
+
+/// What just happened, beyond what the store can already see.
+pub(crate) enum Activity<'a> {
+    /// A lesson was completed for the first time.
+    Lesson {
+        /// The course.
+        course: CourseId,
+        /// The lesson.
+        lesson: LessonId,
+    },
+    /// A quiz attempt was submitted in time (passed or not).
+    Quiz(&'a Attempt),
+}
+
+fn store_err(e: StoreError) -> AppError {
+    AppError::from_store("learner", e)
+}
+
+impl AchievementService {
+    /// Wires the service with the built-in badge catalogue.
+    pub fn new(db: Arc<dyn Database>, courses: CourseService, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            db,
+            courses,
+            clock,
+            badges: Arc::new(game::default_badges()),
+        }
+    }
+
+    /// Records the rewards for `activity` in the caller's transaction.
+    pub(crate) async fn on_activity(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        user: UserId,
+        activity: Activity<'_>,
+    ) -> Result<Awards, AppError> {
+        let store = self.db.achievements();
+        let now = self.clock.now();
+        let tz = self.time_zone(tenant).await?;
+        let before = store.xp_entries(tx, tenant, user).await.map_err(store_err)?;
+        let mut awards = Awards::default();
+        let (course, earned) = match &activity {
+            Activity::Lesson { course, lesson } => (
+                *course,
+                Some(entry(user, XpSource::Lesson, lesson.to_string(), XpEvent::LessonCompleted, None, now)),
+            ),
+            Activity::Quiz(a) => {
+                let passed = a.score().is_some_and(|s| s.passed);
+                let first_pass = passed
+                    && !before
+                        .iter()
+                        .any(|e| e.source == XpSource::Quiz && e.reference == a.quiz.to_string());
+                let percent = a.score().map_or(0, |s| s.percent);
+                let event = XpEvent::QuizPassed { percent, first_pass };
+                (
+                    a.course,
+                    first_pass.then(|| {
+                        entry(user, XpSource::Quiz, a.quiz.to_string(), event, Some(u32::from(percent)), now)
+                    }),
+                )
+            }
+        };
+        if let Some(e) = &earned
+            && store.add_xp(tx, tenant, e).await.map_err(store_err)?
+        {
+            awards.xp += e.amount;
+        }
+        let previous: Vec<OffsetDateTime> = before.iter().map(|e| e.at).collect();
+        if let Some(length) = game::extends_streak(&previous, now, &tz) {
+            let day = game::local_day(now, &tz).to_string();
+            let e = entry(user, XpSource::Streak, day, XpEvent::StreakExtended { length }, Some(length), now);
+            if store.add_xp(tx, tenant, &e).await.map_err(store_err)? {
+                awards.xp += e.amount;
+                awards.streak = Some(length);
+            }
+        }
+        awards.certificate = self.certify(tx, tenant, user, course, &activity).await?;
+        awards.badges = self.new_badges(tx, tenant, user, &activity, &tz).await?;
+        Ok(awards)
+    }
+
+    /// Issues the course's certificate if this activity completed it.
+    async fn certify(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        user: UserId,
+        course: CourseId,
+        activity: &Activity<'_>,
+    ) -> Result<Option<Certificate>, AppError> {
+        let content = match self.courses.content(&Caller::system(), tenant, course).await {
+            Ok(c) => c,
+            // Unpublished meanwhile: nothing to certify against.
+            Err(AppError::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let lessons: Vec<LessonId> = content.modules.iter().flat_map(|m| m.lessons.iter().map(|l| l.id)).collect();
+        let quizzes: Vec<QuizId> = content.modules.iter().flat_map(|m| m.quizzes.iter().map(|q| q.id)).collect();
+        // Reads outside this transaction cannot see what it just wrote: add it.
+        let mut completed: BTreeSet<LessonId> = self
+            .db
+            .enrolments()
+            .course_progress(tenant, course, user)
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .filter(|p| p.completed_at.is_some())
+            .map(|p| p.lesson)
+            .collect();
+        let mut passed: BTreeSet<QuizId> = self
+            .finished(tenant, user, Some(course), activity)
+            .await?
+            .iter()
+            .filter(|a| a.score().is_some_and(|s| s.passed))
+            .map(|a| a.quiz)
+            .collect();
+        match activity {
+            Activity::Lesson { lesson, .. } => {
+                completed.insert(*lesson);
+            }
+            Activity::Quiz(a) if a.score().is_some_and(|s| s.passed) => {
+                passed.insert(a.quiz);
+            }
+            Activity::Quiz(_) => {}
+        }
+        if !is_complete(&lessons, &completed, &quizzes, &passed) {
+            return Ok(None);
+        }
+        let holder = self.db.users().get(tenant, user).await.map_err(store_err)?;
+        let mut random = [0u8; 13];
+        getrandom::fill(&mut random).map_err(|e| AppError::Internal(e.to_string().into()))?;
+        let cert = Certificate {
+            id: CertificateId::generate(self.clock.as_ref()),
+            course,
+            user,
+            code: code_from(random),
+            holder_name: holder.display_name,
+            course_title: content.title,
+            issued_at: self.clock.now(),
+            revoked_at: None,
+            revoked_reason: None,
+        };
+        let issued = self
+            .db
+            .achievements()
+            .issue_certificate(tx, tenant, &cert)
+            .await
+            .map_err(store_err)?;
+        Ok(issued.then_some(cert))
+    }
+
+    /// The learner's finished attempts (in a course, or all), with the one just
+    /// submitted, which this transaction's outside reads cannot see yet.
+    async fn finished(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        course: Option<CourseId>,
+        activity: &Activity<'_>,
+    ) -> Result<Vec<Attempt>, AppError> {
+        let mut attempts = self
+            .db
+            .quizzes()
+            .finished_attempts(tenant, user, course)
+            .await
+            .map_err(store_err)?;
+        if let Activity::Quiz(a) = activity
+            && a.status == AttemptStatus::Submitted
+            && !attempts.iter().any(|x| x.id == a.id)
+        {
+            attempts.push((*a).clone());
+        }
+        Ok(attempts)
+    }
+
+    /// Awards badges the learner's stats now meet; returns the new keys.
+    async fn new_badges(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        user: UserId,
+        activity: &Activity<'_>,
+        tz: &jiff::tz::TimeZone,
+    ) -> Result<Vec<String>, AppError> {
+        let store = self.db.achievements();
+        let ledger = store.xp_entries(tx, tenant, user).await.map_err(store_err)?;
+        let attempts = self.finished(tenant, user, None, activity).await?;
+        let certificates = store.certificates(tenant, user).await.map_err(store_err)?;
+        let stats = stats(&ledger, &attempts, certificates.len(), tz, self.clock.now());
+        let held: BTreeSet<String> = store
+            .badges(tenant, user)
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        let mut new = Vec::new();
+        for rule in game::earned(&self.badges, &stats) {
+            if !held.contains(&rule.key)
+                && store
+                    .award_badge(tx, tenant, user, &rule.key, self.clock.now())
+                    .await
+                    .map_err(store_err)?
+            {
+                new.push(rule.key.clone());
+            }
+        }
+        Ok(new)
+    }
+
+    pub(super) async fn time_zone(&self, tenant: TenantId) -> Result<jiff::tz::TimeZone, AppError> {
+        let t = self.db.tenants().get(tenant).await.map_err(store_err)?;
+        // Validated when set; fall back to UTC rather than fail a learner's request.
+        Ok(jiff::tz::TimeZone::get(&t.settings.time_zone).unwrap_or(jiff::tz::TimeZone::UTC))
+    }
+}
+
+fn entry(
+    user: UserId,
+    source: XpSource,
+    reference: String,
+    event: XpEvent,
+    detail: Option<u32>,
+    at: OffsetDateTime,
+) -> XpEntry {
+    XpEntry {
+        user,
+        source,
+        reference,
+        amount: game::xp_for(&event),
+        detail,
+        at,
+    }
+}
+
+/// A learner's stats for badge criteria. Quizzes count once each; a quiz is "perfect"
+/// when any attempt at it scored 100%.
+pub(super) fn stats(
+    ledger: &[XpEntry],
+    attempts: &[Attempt],
+    courses_completed: usize,
+    tz: &jiff::tz::TimeZone,
+    now: OffsetDateTime,
+) -> LearnerStats {
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let passed: BTreeSet<QuizId> = attempts.iter().filter(|a| a.score().is_some_and(|s| s.passed)).map(|a| a.quiz).collect();
+    let perfect: BTreeSet<QuizId> = attempts.iter().filter(|a| a.score().is_some_and(|s| s.percent == 100)).map(|a| a.quiz).collect();
+    let activity: Vec<OffsetDateTime> = ledger.iter().map(|e| e.at).collect();
+    let answers: Vec<_> = attempts.iter().flat_map(Attempt::topic_answers).collect();
+    LearnerStats {
+        lessons_completed: count(ledger.iter().filter(|e| e.source == XpSource::Lesson).count()),
+        quizzes_passed: count(passed.len()),
+        perfect_quizzes: count(perfect.len()),
+        courses_completed: count(courses_completed),
+        longest_streak: game::streak(&activity, tz, now).longest,
+        xp: ledger.iter().map(|e| u64::from(e.amount)).sum(),
+        mastered_topics: mastery(&answers)
+            .into_iter()
+            .filter(|m| m.level == nexus_domain::learning::quiz::MasteryLevel::Mastered)
+            .map(|m| m.topic.as_str().to_owned())
+            .collect(),
+    }
+}
