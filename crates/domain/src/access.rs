@@ -46,6 +46,9 @@ pub enum Permission {
     /// Author courses.
     #[serde(rename = "course:write")]
     CourseWrite,
+    /// Assign learners to courses and manage cohorts.
+    #[serde(rename = "enrolment:write")]
+    EnrolmentWrite,
     /// Read reports and analytics.
     #[serde(rename = "report:read")]
     ReportRead,
@@ -63,7 +66,7 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Self::TenantRead,
         Self::TenantWrite,
         Self::UserRead,
@@ -75,6 +78,7 @@ impl Permission {
         Self::AuditRead,
         Self::CourseRead,
         Self::CourseWrite,
+        Self::EnrolmentWrite,
         Self::ReportRead,
         Self::BillingRead,
         Self::BillingWrite,
@@ -95,6 +99,7 @@ impl Permission {
             Self::AuditRead => "audit:read",
             Self::CourseRead => "course:read",
             Self::CourseWrite => "course:write",
+            Self::EnrolmentWrite => "enrolment:write",
             Self::ReportRead => "report:read",
             Self::BillingRead => "billing:read",
             Self::BillingWrite => "billing:write",
@@ -175,6 +180,7 @@ impl BuiltinRole {
             Self::Instructor => [
                 P::CourseRead,
                 P::CourseWrite,
+                P::EnrolmentWrite,
                 P::UserRead,
                 P::ReportRead,
                 P::TenantRead,
@@ -283,6 +289,27 @@ mod tests {
                 .permissions()
                 .contains(&Permission::AuditRead)
         );
+        // Instructors run classes; learners only enrol themselves.
+        for r in [
+            BuiltinRole::Instructor,
+            BuiltinRole::TenantAdmin,
+            BuiltinRole::TenantOwner,
+        ] {
+            assert!(
+                r.permissions().contains(&Permission::EnrolmentWrite),
+                "{r:?}"
+            );
+        }
+        for r in [
+            BuiltinRole::Learner,
+            BuiltinRole::Auditor,
+            BuiltinRole::BillingAdmin,
+        ] {
+            assert!(
+                !r.permissions().contains(&Permission::EnrolmentWrite),
+                "{r:?}"
+            );
+        }
     }
 
     #[test]
