@@ -53,6 +53,8 @@ pub struct Services {
     pub roles: roles::RoleService,
     /// The course catalogue.
     pub courses: learning::courses::CourseService,
+    /// Enrolment, cohorts and progress.
+    pub enrolments: learning::enrolment::EnrolmentService,
     /// The injected clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -100,6 +102,13 @@ impl Services {
             clock: clock.clone(),
             settings: auth_settings,
         };
+        // Enrolment reads published content through the catalogue (and its cache).
+        let courses = learning::courses::CourseService::new(
+            db.clone(),
+            cache.clone(),
+            audit.clone(),
+            clock.clone(),
+        );
         Self {
             jobs,
             tenants: tenancy::TenantService::new(
@@ -112,12 +121,13 @@ impl Services {
             accounts,
             auth,
             roles,
-            courses: learning::courses::CourseService::new(
+            enrolments: learning::enrolment::EnrolmentService::new(
                 db.clone(),
-                cache.clone(),
+                courses.clone(),
                 audit.clone(),
                 clock.clone(),
             ),
+            courses,
             health: health::Health::new(db, cache),
             audit,
             clock,
