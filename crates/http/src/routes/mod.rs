@@ -3,7 +3,9 @@
 
 mod audit;
 mod auth;
+mod cohorts;
 mod courses;
+mod enrolment;
 pub mod inventory;
 mod invitations;
 mod mfa;
@@ -12,6 +14,7 @@ pub(crate) mod platform_audit;
 mod platform_jobs;
 mod platform_tenants;
 mod probes;
+mod progress;
 mod publishing;
 mod recovery;
 mod roles;
@@ -40,6 +43,9 @@ pub(crate) fn v1() -> Router<AppState> {
         .merge(courses::router())
         .merge(outline::router())
         .merge(publishing::router())
+        .merge(enrolment::router())
+        .merge(progress::router())
+        .merge(cohorts::router())
         .nest(
             "/platform",
             platform_tenants::router()
