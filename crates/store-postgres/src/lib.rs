@@ -103,6 +103,11 @@ fn migrator() -> Migrator {
             "enrolment",
             include_str!("../migrations/0015_enrolment.sql"),
         ),
+        m(
+            16,
+            "course_published_self_enrol",
+            include_str!("../migrations/0016_course_published_self_enrol.sql"),
+        ),
     ])
 }
 
