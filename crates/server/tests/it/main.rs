@@ -14,6 +14,7 @@ mod cli;
 mod config;
 mod contract;
 mod email;
+mod enrolment;
 mod harness;
 mod http_api;
 mod jobs;
