@@ -56,7 +56,7 @@ impl EnrolmentService {
             id: CohortId::generate(self.clock.as_ref()),
             tenant_id: tenant,
             name,
-            created_at: self.clock.now(),
+            created_at: self.now(),
         };
         let mut tx = self.begin(tenant).await?;
         self.store
@@ -178,7 +178,7 @@ impl EnrolmentService {
         let member = CohortMember {
             user,
             role,
-            added_at: self.clock.now(),
+            added_at: self.now(),
         };
         let mut tx = self.begin(tenant).await?;
         self.store

@@ -26,6 +26,7 @@ use nexus_store::{Database, EnrolmentStore, StoreError, Tx, UserStore};
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use time::OffsetDateTime;
 
 /// Enrolment, cohort and progress use cases.
 #[derive(Clone)]
@@ -157,7 +158,7 @@ impl EnrolmentService {
             source: EnrolmentSource::SelfEnrolled,
             assigned_by: None,
             cohort: None,
-            enrolled_at: self.clock.now(),
+            enrolled_at: self.now(),
         };
         let mut tx = self.begin(tenant).await?;
         let new = self
@@ -261,7 +262,7 @@ impl EnrolmentService {
             return Err(AppError::Validation(errs));
         }
         let assigned_by = own_user(caller, tenant).ok();
-        let now = self.clock.now();
+        let now = self.now();
         let (mut enrolled, mut already) = (Vec::new(), Vec::new());
         for (user, source, cohort) in targets {
             let e = Enrolment {
@@ -454,6 +455,15 @@ impl EnrolmentService {
             diff: Some(diff),
         };
         self.audit.record_in(tx, caller, r).await.map(|_| ())
+    }
+
+    /// The clock's time to the microsecond, as both backends store it (PostgreSQL's
+    /// `timestamptz` keeps no more), so a record returned when written equals the same
+    /// record read back later.
+    pub(super) fn now(&self) -> OffsetDateTime {
+        let now = self.clock.now();
+        now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+            .unwrap_or(now)
     }
 
     pub(super) async fn begin(&self, tenant: TenantId) -> Result<Box<dyn Tx>, AppError> {

@@ -115,7 +115,7 @@ impl EnrolmentService {
             .await
             .map_err(store_err("lesson"))?;
         let was_complete = existing.as_ref().is_some_and(|p| p.completed_at.is_some());
-        let record = apply_visit(existing, key, visit, self.clock.now());
+        let record = apply_visit(existing, key, visit, self.now());
         self.store
             .save_progress(tx, tenant, &record)
             .await
