@@ -164,7 +164,8 @@ impl EnrolmentService {
             .map_err(store_err("cohort"))
     }
 
-    /// Adds a member of this tenant to a cohort, or changes their role. Audited.
+    /// Adds a member of this tenant to a cohort, or changes their role (keeping when
+    /// they joined). Audited.
     pub async fn put_member(
         &self,
         caller: &Caller,
@@ -172,7 +173,7 @@ impl EnrolmentService {
         id: CohortId,
         user: UserId,
         role: CohortRole,
-    ) -> Result<CohortMember, AppError> {
+    ) -> Result<(), AppError> {
         caller.require(tenant, Permission::EnrolmentWrite)?;
         let cohort = self.load_cohort(tenant, id).await?;
         let member = CohortMember {
@@ -190,8 +191,7 @@ impl EnrolmentService {
         let diff = json!({ "after": { "user": user, "role": role.as_str() } });
         self.record_cohort(tx.as_mut(), caller, &cohort, "cohort.member.put", diff)
             .await?;
-        commit(tx).await?;
-        Ok(member)
+        commit(tx).await
     }
 
     /// Removes a member from a cohort (their enrolments stay). Audited.

@@ -228,14 +228,19 @@ impl EnrolmentService {
         if c.status == ContentStatus::Archived {
             return Err(workflow_error(WorkflowError::Archived));
         }
-        let mut errs = FieldErrors::new();
+        // Cohort problems are found first (outside the transaction) but reported after
+        // the users', in the order of the request's fields.
+        let mut cohort_errs = FieldErrors::new();
         let learners = match what.cohort {
-            Some(cohort) => self.cohort_learners(tenant, cohort, &mut errs).await?,
+            Some(cohort) => {
+                self.cohort_learners(tenant, cohort, &mut cohort_errs)
+                    .await?
+            }
             None => Vec::new(),
         };
         let targets = targets(&what.users, &learners, what.cohort);
         if targets.len() > MAX_BATCH {
-            errs.push(
+            cohort_errs.push(
                 if what.cohort.is_some() {
                     "cohort_id"
                 } else {
@@ -245,6 +250,7 @@ impl EnrolmentService {
                 format!("at most {MAX_BATCH} learners per request; assign a bigger class in batches of user_ids"),
             );
         }
+        let mut errs = FieldErrors::new();
         let mut tx = self.begin(tenant).await?;
         for (i, u) in what.users.iter().enumerate() {
             match self.users.get_in(tx.as_mut(), tenant, *u).await {
@@ -256,6 +262,9 @@ impl EnrolmentService {
                 ),
                 Err(e) => return Err(AppError::from_store("user", e)),
             }
+        }
+        for e in cohort_errs.as_slice() {
+            errs.push(e.field.clone(), e.code, e.message.clone());
         }
         if !errs.is_empty() {
             // Dropping the transaction rolls it back: nothing was written yet anyway.

@@ -84,6 +84,8 @@ impl EnrolmentService {
         let (record, newly_completed) = self
             .record_visit(tx.as_mut(), tenant, (user, course, lesson), visit)
             .await?;
+        // What a completion earns (XP, badges) is to be written here, in this same
+        // transaction, when `newly_completed` is true.
         commit(tx).await?;
         let records = self
             .store

@@ -251,18 +251,19 @@ async fn members(
     Ok(Json(members.map(MemberOut::from)))
 }
 
-/// `PUT /v1/cohorts/{id}/members/{user}` — adds a member or changes their role.
+/// `PUT /v1/cohorts/{id}/members/{user}` — adds a member or changes their role. Answers
+/// with the user and role only: an existing member keeps when they joined, which the
+/// members list shows.
 async fn put_member(
     State(s): State<AppState>,
     signed: SignedIn,
     Path((cohort, user)): Path<(String, String)>,
     JsonBody(body): JsonBody<MemberIn>,
-) -> Result<Json<MemberOut>, ApiError> {
+) -> Result<Json<serde_json::Value>, ApiError> {
     let (cohort, user) = (id(&cohort, "cohort")?, id(&user, "user")?);
     let role = CohortRole::parse(&body.role)
         .map_err(|e| ApiError::from(nexus_app::AppError::invalid_field("role", e)))?;
-    let member = s
-        .services
+    s.services
         .enrolments
         .put_member(
             &signed.caller(),
@@ -272,7 +273,7 @@ async fn put_member(
             role,
         )
         .await?;
-    Ok(Json(member.into()))
+    Ok(Json(serde_json::json!({ "user": user, "role": role })))
 }
 
 /// `DELETE /v1/cohorts/{id}/members/{user}`

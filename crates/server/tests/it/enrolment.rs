@@ -434,6 +434,17 @@ async fn assignment_is_all_or_nothing_and_a_cohort_enrols_its_learners() {
         invalid_fields(assign(json!({ "cohort_id": uuid::Uuid::now_v7() })).await).await,
         [("cohort_id".to_owned(), "unknown_cohort".to_owned())]
     );
+    assert_eq!(
+        invalid_fields(
+            assign(json!({ "user_ids": [unknown], "cohort_id": uuid::Uuid::now_v7() })).await
+        )
+        .await,
+        [
+            ("user_ids[0]".to_owned(), "unknown_user".to_owned()),
+            ("cohort_id".to_owned(), "unknown_cohort".to_owned()),
+        ],
+        "in the order of the request's fields"
+    );
     problem(
         send(
             &app,
