@@ -250,19 +250,8 @@ impl EnrolmentService {
                 format!("at most {MAX_BATCH} learners per request; assign a bigger class in batches of user_ids"),
             );
         }
-        let mut errs = FieldErrors::new();
         let mut tx = self.begin(tenant).await?;
-        for (i, u) in what.users.iter().enumerate() {
-            match self.users.get_in(tx.as_mut(), tenant, *u).await {
-                Ok(_) => {}
-                Err(StoreError::NotFound) => errs.push(
-                    format!("user_ids[{i}]"),
-                    "unknown_user",
-                    "no such user in this organisation",
-                ),
-                Err(e) => return Err(AppError::from_store("user", e)),
-            }
-        }
+        let mut errs = self.unknown_users(tx.as_mut(), tenant, &what.users).await?;
         for e in cohort_errs.as_slice() {
             errs.push(e.field.clone(), e.code, e.message.clone());
         }
@@ -406,6 +395,29 @@ impl EnrolmentService {
             .enrolment(tenant, course, user)
             .await
             .map_err(store_err("enrolment"))
+    }
+
+    /// A field error for each listed user who is not this tenant's, checked inside the
+    /// assignment's transaction (one round trip each, with no transaction of its own).
+    async fn unknown_users(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        users: &[UserId],
+    ) -> Result<FieldErrors, AppError> {
+        let mut errs = FieldErrors::new();
+        for (i, u) in users.iter().enumerate() {
+            match self.users.get_in(tx, tenant, *u).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound) => errs.push(
+                    format!("user_ids[{i}]"),
+                    "unknown_user",
+                    "no such user in this organisation",
+                ),
+                Err(e) => return Err(AppError::from_store("user", e)),
+            }
+        }
+        Ok(errs)
     }
 
     /// Every learner member of a cohort (paged through), or a field error if the cohort
