@@ -104,9 +104,9 @@ fn migrator() -> Migrator {
             include_str!("../migrations/0015_enrolment.sql"),
         ),
         m(
-            16,
+            19,
             "course_published_self_enrol",
-            include_str!("../migrations/0016_course_published_self_enrol.sql"),
+            include_str!("../migrations/0019_course_published_self_enrol.sql"),
         ),
     ])
 }
