@@ -55,6 +55,10 @@ pub struct Services {
     pub courses: learning::courses::CourseService,
     /// Taking quizzes.
     pub quizzes: learning::attempts::QuizService,
+    /// Enrolment, cohorts and progress.
+    pub enrolments: learning::enrolment::EnrolmentService,
+    /// XP, streaks, badges, leaderboards and certificates.
+    pub achievements: learning::achievements::AchievementService,
     /// The injected clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -102,9 +106,17 @@ impl Services {
             clock: clock.clone(),
             settings: auth_settings,
         };
+        // Enrolment and quizzes read published content through the catalogue (and its
+        // cache).
         let courses = learning::courses::CourseService::new(
             db.clone(),
             cache.clone(),
+            audit.clone(),
+            clock.clone(),
+        );
+        let achievements = learning::achievements::AchievementService::new(
+            db.clone(),
+            courses.clone(),
             audit.clone(),
             clock.clone(),
         );
@@ -123,8 +135,17 @@ impl Services {
             quizzes: learning::attempts::QuizService::new(
                 db.clone(),
                 courses.clone(),
+                achievements.clone(),
                 clock.clone(),
             ),
+            enrolments: learning::enrolment::EnrolmentService::new(
+                db.clone(),
+                courses.clone(),
+                audit.clone(),
+                achievements.clone(),
+                clock.clone(),
+            ),
+            achievements,
             courses,
             health: health::Health::new(db, cache),
             audit,

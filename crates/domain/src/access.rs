@@ -46,6 +46,13 @@ pub enum Permission {
     /// Author courses.
     #[serde(rename = "course:write")]
     CourseWrite,
+    /// Assign learners to courses and manage cohorts.
+    #[serde(rename = "enrolment:write")]
+    EnrolmentWrite,
+    /// Revoke learners' certificates. Tenant-wide roles only: a certificate speaks for
+    /// the organisation.
+    #[serde(rename = "certificate:revoke")]
+    CertificateRevoke,
     /// Read reports and analytics.
     #[serde(rename = "report:read")]
     ReportRead,
@@ -63,7 +70,7 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 17] = [
         Self::TenantRead,
         Self::TenantWrite,
         Self::UserRead,
@@ -75,6 +82,8 @@ impl Permission {
         Self::AuditRead,
         Self::CourseRead,
         Self::CourseWrite,
+        Self::EnrolmentWrite,
+        Self::CertificateRevoke,
         Self::ReportRead,
         Self::BillingRead,
         Self::BillingWrite,
@@ -95,6 +104,8 @@ impl Permission {
             Self::AuditRead => "audit:read",
             Self::CourseRead => "course:read",
             Self::CourseWrite => "course:write",
+            Self::EnrolmentWrite => "enrolment:write",
+            Self::CertificateRevoke => "certificate:revoke",
             Self::ReportRead => "report:read",
             Self::BillingRead => "billing:read",
             Self::BillingWrite => "billing:write",
@@ -175,6 +186,7 @@ impl BuiltinRole {
             Self::Instructor => [
                 P::CourseRead,
                 P::CourseWrite,
+                P::EnrolmentWrite,
                 P::UserRead,
                 P::ReportRead,
                 P::TenantRead,
@@ -283,6 +295,27 @@ mod tests {
                 .permissions()
                 .contains(&Permission::AuditRead)
         );
+        // Instructors run classes; learners only enrol themselves.
+        for r in [
+            BuiltinRole::Instructor,
+            BuiltinRole::TenantAdmin,
+            BuiltinRole::TenantOwner,
+        ] {
+            assert!(
+                r.permissions().contains(&Permission::EnrolmentWrite),
+                "{r:?}"
+            );
+        }
+        for r in [
+            BuiltinRole::Learner,
+            BuiltinRole::Auditor,
+            BuiltinRole::BillingAdmin,
+        ] {
+            assert!(
+                !r.permissions().contains(&Permission::EnrolmentWrite),
+                "{r:?}"
+            );
+        }
     }
 
     #[test]

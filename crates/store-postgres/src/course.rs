@@ -20,7 +20,8 @@ pub(crate) struct PgCourses {
 
 const SELECT: &str = "select tenant_id, course_id, title, summary, level, estimated_minutes, tags, \
      self_enrol, status, published_version, created_at, updated_at, published_title, \
-     published_summary, published_level, published_minutes, published_tags from course";
+     published_summary, published_level, published_minutes, published_tags, published_self_enrol \
+     from course";
 
 fn into_domain(row: &sqlx::postgres::PgRow) -> Result<Course, StoreError> {
     let parse = || -> Result<Course, Box<dyn std::error::Error + Send + Sync>> {
@@ -57,7 +58,11 @@ fn into_domain(row: &sqlx::postgres::PgRow) -> Result<Course, StoreError> {
                         &row.try_get::<Option<String>, _>("published_tags")?
                             .unwrap_or_default(),
                     )?,
-                    self_enrol: row.try_get("self_enrol")?,
+                    // Published before the column existed: the draft's flag, as then.
+                    self_enrol: match row.try_get::<Option<bool>, _>("published_self_enrol")? {
+                        Some(open) => open,
+                        None => row.try_get("self_enrol")?,
+                    },
                 }),
             },
             created_at: row.try_get("created_at")?,
@@ -173,7 +178,7 @@ impl CourseStore for PgCourses {
             "update course set title = $3, summary = $4, level = $5, estimated_minutes = $6, tags = $7, \
              self_enrol = $8, status = $9, published_version = $10, updated_at = $11, \
              published_title = $12, published_summary = $13, published_level = $14, \
-             published_minutes = $15, published_tags = $16 \
+             published_minutes = $15, published_tags = $16, published_self_enrol = $19 \
              where tenant_id = $1 and course_id = $2 and status = $17 and published_version = $18",
         )
         .bind(c.tenant_id.as_uuid())
@@ -194,6 +199,7 @@ impl CourseStore for PgCourses {
         .bind(published.map(|m| tags_column(&m.tags)))
         .bind(expected.0.as_str())
         .bind(int(expected.1)?)
+        .bind(published.map(|m| m.self_enrol))
         .execute(&mut *conn)
         .await
         .map_err(|e| map_err("updating a course", e))?;

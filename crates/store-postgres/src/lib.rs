@@ -115,6 +115,11 @@ fn migrator() -> Migrator {
             "achievements",
             include_str!("../migrations/0018_achievements.sql"),
         ),
+        m(
+            19,
+            "course_published_self_enrol",
+            include_str!("../migrations/0019_course_published_self_enrol.sql"),
+        ),
     ])
 }
 

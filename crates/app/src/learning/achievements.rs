@@ -9,7 +9,6 @@
 
 use super::courses::CourseService;
 use crate::AppError;
-use crate::audit::Caller;
 use nexus_domain::learning::certificate::{Certificate, CertificateId, code_from, is_complete};
 use nexus_domain::learning::gamification::{
     self as game, BadgeRule, LearnerStats, XpEntry, XpEvent, XpSource,
@@ -27,6 +26,7 @@ use time::OffsetDateTime;
 pub struct AchievementService {
     pub(super) db: Arc<dyn Database>,
     pub(super) courses: CourseService,
+    pub(super) audit: crate::audit::AuditService,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) badges: Arc<Vec<BadgeRule>>,
 }
@@ -63,10 +63,16 @@ fn store_err(e: StoreError) -> AppError {
 
 impl AchievementService {
     /// Wires the service with the built-in badge catalogue.
-    pub fn new(db: Arc<dyn Database>, courses: CourseService, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        db: Arc<dyn Database>,
+        courses: CourseService,
+        audit: crate::audit::AuditService,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             db,
             courses,
+            audit,
             clock,
             badges: Arc::new(game::default_badges()),
         }
@@ -81,14 +87,24 @@ impl AchievementService {
         activity: Activity<'_>,
     ) -> Result<Awards, AppError> {
         let store = self.db.achievements();
-        let now = self.clock.now();
+        let now = self.now();
         let tz = self.time_zone(tenant).await?;
-        let before = store.xp_entries(tx, tenant, user).await.map_err(store_err)?;
+        let before = store
+            .xp_entries(tx, tenant, user)
+            .await
+            .map_err(store_err)?;
         let mut awards = Awards::default();
         let (course, earned) = match &activity {
             Activity::Lesson { course, lesson } => (
                 *course,
-                Some(entry(user, XpSource::Lesson, lesson.to_string(), XpEvent::LessonCompleted, None, now)),
+                Some(entry(
+                    user,
+                    XpSource::Lesson,
+                    lesson.to_string(),
+                    XpEvent::LessonCompleted,
+                    None,
+                    now,
+                )),
             ),
             Activity::Quiz(a) => {
                 let passed = a.score().is_some_and(|s| s.passed);
@@ -97,11 +113,21 @@ impl AchievementService {
                         .iter()
                         .any(|e| e.source == XpSource::Quiz && e.reference == a.quiz.to_string());
                 let percent = a.score().map_or(0, |s| s.percent);
-                let event = XpEvent::QuizPassed { percent, first_pass };
+                let event = XpEvent::QuizPassed {
+                    percent,
+                    first_pass,
+                };
                 (
                     a.course,
                     first_pass.then(|| {
-                        entry(user, XpSource::Quiz, a.quiz.to_string(), event, Some(u32::from(percent)), now)
+                        entry(
+                            user,
+                            XpSource::Quiz,
+                            a.quiz.to_string(),
+                            event,
+                            Some(u32::from(percent)),
+                            now,
+                        )
                     }),
                 )
             }
@@ -114,14 +140,24 @@ impl AchievementService {
         let previous: Vec<OffsetDateTime> = before.iter().map(|e| e.at).collect();
         if let Some(length) = game::extends_streak(&previous, now, &tz) {
             let day = game::local_day(now, &tz).to_string();
-            let e = entry(user, XpSource::Streak, day, XpEvent::StreakExtended { length }, Some(length), now);
+            let e = entry(
+                user,
+                XpSource::Streak,
+                day,
+                XpEvent::StreakExtended { length },
+                Some(length),
+                now,
+            );
             if store.add_xp(tx, tenant, &e).await.map_err(store_err)? {
                 awards.xp += e.amount;
                 awards.streak = Some(length);
             }
         }
         awards.certificate = self.certify(tx, tenant, user, course, &activity).await?;
-        awards.badges = self.new_badges(tx, tenant, user, &activity, &tz).await?;
+        let just_certified = usize::from(awards.certificate.is_some());
+        awards.badges = self
+            .new_badges(tx, tenant, user, &activity, &tz, just_certified)
+            .await?;
         Ok(awards)
     }
 
@@ -134,14 +170,20 @@ impl AchievementService {
         course: CourseId,
         activity: &Activity<'_>,
     ) -> Result<Option<Certificate>, AppError> {
-        let content = match self.courses.content(&Caller::system(), tenant, course).await {
-            Ok(c) => c,
-            // Unpublished meanwhile: nothing to certify against.
-            Err(AppError::NotFound { .. }) => return Ok(None),
-            Err(e) => return Err(e),
+        // Unpublished meanwhile: nothing to certify against.
+        let Some(content) = self.courses.published(tenant, course).await? else {
+            return Ok(None);
         };
-        let lessons: Vec<LessonId> = content.modules.iter().flat_map(|m| m.lessons.iter().map(|l| l.id)).collect();
-        let quizzes: Vec<QuizId> = content.modules.iter().flat_map(|m| m.quizzes.iter().map(|q| q.id)).collect();
+        let lessons: Vec<LessonId> = content
+            .modules
+            .iter()
+            .flat_map(|m| m.lessons.iter().map(|l| l.id))
+            .collect();
+        let quizzes: Vec<QuizId> = content
+            .modules
+            .iter()
+            .flat_map(|m| m.quizzes.iter().map(|q| q.id))
+            .collect();
         // Reads outside this transaction cannot see what it just wrote: add it.
         let mut completed: BTreeSet<LessonId> = self
             .db
@@ -182,7 +224,7 @@ impl AchievementService {
             code: code_from(random),
             holder_name: holder.display_name,
             course_title: content.title,
-            issued_at: self.clock.now(),
+            issued_at: self.now(),
             revoked_at: None,
             revoked_reason: None,
         };
@@ -227,12 +269,23 @@ impl AchievementService {
         user: UserId,
         activity: &Activity<'_>,
         tz: &jiff::tz::TimeZone,
+        just_certified: usize,
     ) -> Result<Vec<String>, AppError> {
         let store = self.db.achievements();
-        let ledger = store.xp_entries(tx, tenant, user).await.map_err(store_err)?;
+        let ledger = store
+            .xp_entries(tx, tenant, user)
+            .await
+            .map_err(store_err)?;
         let attempts = self.finished(tenant, user, None, activity).await?;
         let certificates = store.certificates(tenant, user).await.map_err(store_err)?;
-        let stats = stats(&ledger, &attempts, certificates.len(), tz, self.clock.now());
+        // A certificate issued in this transaction is not visible to that read yet.
+        let stats = stats(
+            &ledger,
+            &attempts,
+            certificates.len() + just_certified,
+            tz,
+            self.now(),
+        );
         let held: BTreeSet<String> = store
             .badges(tenant, user)
             .await
@@ -244,7 +297,7 @@ impl AchievementService {
         for rule in game::earned(&self.badges, &stats) {
             if !held.contains(&rule.key)
                 && store
-                    .award_badge(tx, tenant, user, &rule.key, self.clock.now())
+                    .award_badge(tx, tenant, user, &rule.key, self.now())
                     .await
                     .map_err(store_err)?
             {
@@ -252,6 +305,10 @@ impl AchievementService {
             }
         }
         Ok(new)
+    }
+
+    pub(super) fn now(&self) -> OffsetDateTime {
+        super::stored_now(self.clock.as_ref())
     }
 
     pub(super) async fn time_zone(&self, tenant: TenantId) -> Result<jiff::tz::TimeZone, AppError> {
@@ -289,12 +346,25 @@ pub(super) fn stats(
     now: OffsetDateTime,
 ) -> LearnerStats {
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-    let passed: BTreeSet<QuizId> = attempts.iter().filter(|a| a.score().is_some_and(|s| s.passed)).map(|a| a.quiz).collect();
-    let perfect: BTreeSet<QuizId> = attempts.iter().filter(|a| a.score().is_some_and(|s| s.percent == 100)).map(|a| a.quiz).collect();
+    let passed: BTreeSet<QuizId> = attempts
+        .iter()
+        .filter(|a| a.score().is_some_and(|s| s.passed))
+        .map(|a| a.quiz)
+        .collect();
+    let perfect: BTreeSet<QuizId> = attempts
+        .iter()
+        .filter(|a| a.score().is_some_and(|s| s.percent == 100))
+        .map(|a| a.quiz)
+        .collect();
     let activity: Vec<OffsetDateTime> = ledger.iter().map(|e| e.at).collect();
     let answers: Vec<_> = attempts.iter().flat_map(Attempt::topic_answers).collect();
     LearnerStats {
-        lessons_completed: count(ledger.iter().filter(|e| e.source == XpSource::Lesson).count()),
+        lessons_completed: count(
+            ledger
+                .iter()
+                .filter(|e| e.source == XpSource::Lesson)
+                .count(),
+        ),
         quizzes_passed: count(passed.len()),
         perfect_quizzes: count(perfect.len()),
         courses_completed: count(courses_completed),

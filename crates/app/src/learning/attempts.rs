@@ -27,6 +27,7 @@ use std::sync::Arc;
 pub struct QuizService {
     db: Arc<dyn Database>,
     courses: CourseService,
+    achievements: super::achievements::AchievementService,
     clock: Arc<dyn Clock>,
 }
 
@@ -72,8 +73,22 @@ fn attempt_error(e: &AttemptError) -> AppError {
 
 impl QuizService {
     /// Wires the service.
-    pub fn new(db: Arc<dyn Database>, courses: CourseService, clock: Arc<dyn Clock>) -> Self {
-        Self { db, courses, clock }
+    pub fn new(
+        db: Arc<dyn Database>,
+        courses: CourseService,
+        achievements: super::achievements::AchievementService,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            db,
+            courses,
+            achievements,
+            clock,
+        }
+    }
+
+    fn now(&self) -> time::OffsetDateTime {
+        super::stored_now(self.clock.as_ref())
     }
 
     /// A quiz of the published course and the learner's attempts at it.
@@ -136,7 +151,7 @@ impl QuizService {
             user,
             taken + 1,
             seed()?,
-            self.clock.now(),
+            self.now(),
         );
         let mut tx = self.begin(tenant).await?;
         match self
@@ -180,16 +195,32 @@ impl QuizService {
         tenant: TenantId,
         id: AttemptId,
         responses: BTreeMap<QuestionId, Response>,
-    ) -> Result<Attempt, AppError> {
+    ) -> Result<(Attempt, super::achievements::Awards), AppError> {
         let user = learner(caller, tenant)?;
         let mut attempt = self.own(tenant, user, id).await?;
         if attempt.status != AttemptStatus::Open {
             return Err(closed());
         }
-        let outcome = attempt.submit(responses, self.clock.now());
-        self.finish(tenant, &attempt).await?;
+        let outcome = attempt.submit(responses, self.now());
+        let mut tx = self.begin(tenant).await?;
+        finish_in(tx.as_mut(), self.db.as_ref(), tenant, &attempt).await?;
+        // What a submission earns commits with its grade, or neither does. An expired
+        // attempt earns nothing.
+        let awards = if outcome.is_ok() {
+            self.achievements
+                .on_activity(
+                    tx.as_mut(),
+                    tenant,
+                    user,
+                    super::achievements::Activity::Quiz(&attempt),
+                )
+                .await?
+        } else {
+            super::achievements::Awards::default()
+        };
+        tx.commit().await.map_err(store_err("attempt"))?;
         outcome.map_err(|e| attempt_error(&e))?;
-        Ok(attempt)
+        Ok((attempt, awards))
     }
 
     /// The learner's mastery per topic in a course, from their finished attempts.
@@ -294,7 +325,7 @@ impl QuizService {
         tenant: TenantId,
         mut attempt: Attempt,
     ) -> Result<Attempt, AppError> {
-        let now = self.clock.now();
+        let now = self.now();
         if attempt.status == AttemptStatus::Open && attempt.is_overdue(now) {
             attempt.expire(now);
             match self.finish(tenant, &attempt).await {
@@ -319,21 +350,27 @@ impl QuizService {
     /// Stores a finished attempt in its own transaction.
     async fn finish(&self, tenant: TenantId, attempt: &Attempt) -> Result<(), AppError> {
         let mut tx = self.begin(tenant).await?;
-        match self
-            .db
-            .quizzes()
-            .finish_attempt(tx.as_mut(), tenant, attempt)
-            .await
-        {
-            Ok(()) => {}
-            Err(StoreError::Conflict { .. }) => return Err(closed()),
-            Err(e) => return Err(AppError::from_store("attempt", e)),
-        }
+        finish_in(tx.as_mut(), self.db.as_ref(), tenant, attempt).await?;
         tx.commit().await.map_err(store_err("attempt"))
     }
 
     async fn begin(&self, tenant: TenantId) -> Result<Box<dyn nexus_store::Tx>, AppError> {
         self.db.begin(Some(tenant)).await.map_err(store_err("quiz"))
+    }
+}
+
+/// Stores a finished attempt in the caller's transaction; 409 `attempt_closed` if it
+/// was finished meanwhile.
+async fn finish_in(
+    tx: &mut dyn nexus_store::Tx,
+    db: &dyn Database,
+    tenant: TenantId,
+    attempt: &Attempt,
+) -> Result<(), AppError> {
+    match db.quizzes().finish_attempt(tx, tenant, attempt).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::Conflict { .. }) => Err(closed()),
+        Err(e) => Err(AppError::from_store("attempt", e)),
     }
 }
 

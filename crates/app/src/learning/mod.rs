@@ -1,12 +1,27 @@
-//! Learning use cases: the course catalogue and its authoring workflow.
+//! Learning use cases: the course catalogue and its authoring workflow; enrolment,
+//! cohorts and progress.
 //!
 //! Instructors (`course:write`) author; everyone in the tenant with `course:read` reads
 //! the catalogue, where learners see only published courses and a draft is as good as
-//! absent (404). Every change commits with its audit record.
+//! absent (404). Learners enrol themselves where a course allows it; instructors and
+//! admins (`enrolment:write`) assign learners and run cohorts. Every privileged change
+//! commits with its audit record.
 
 pub mod achievements;
 pub mod attempts;
 pub mod banks;
+pub mod cohorts;
 pub mod courses;
+pub mod enrolment;
 pub mod outline;
+pub mod progress;
 pub mod publish;
+pub mod rewards;
+
+/// The clock's time cut to whole microseconds, which is what PostgreSQL keeps: a record
+/// returned when written then equals the same record read back.
+pub(crate) fn stored_now(clock: &dyn nexus_domain::Clock) -> time::OffsetDateTime {
+    let now = clock.now();
+    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(now)
+}

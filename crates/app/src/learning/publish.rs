@@ -222,32 +222,68 @@ impl CourseService {
         id: CourseId,
     ) -> Result<PublishedCourse, AppError> {
         caller.require(tenant, Permission::CourseRead)?;
+        self.published(tenant, id)
+            .await?
+            .ok_or(AppError::NotFound { resource: "course" })
+    }
+
+    /// The latest published version from the cache when it can, without a permission
+    /// check: for other learning services (progress is measured against it) after they
+    /// have checked their own. `None` unless the course is published now.
+    pub(crate) async fn published(
+        &self,
+        tenant: TenantId,
+        id: CourseId,
+    ) -> Result<Option<PublishedCourse>, AppError> {
         let key = content_key(tenant, id);
         match self.cache.get(&key).await {
             Ok(Some(bytes)) => {
                 if let Ok(published) = serde_json::from_slice(&bytes) {
-                    return Ok(published);
+                    return Ok(Some(published));
                 }
             }
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "course cache read failed; using the database"),
         }
-        let course = self.load(tenant, id).await?;
+        let course = match self.load(tenant, id).await {
+            Err(AppError::NotFound { .. }) => return Ok(None),
+            other => other?,
+        };
         if course.status != ContentStatus::Published {
-            return Err(AppError::NotFound { resource: "course" });
+            return Ok(None);
         }
-        let text = self
-            .store
-            .version(tenant, id, course.published_version)
-            .await
-            .map_err(|e| AppError::from_store("course", e))?
-            .ok_or(AppError::NotFound { resource: "course" })?;
+        let Some(text) = self.version_text(&course).await? else {
+            return Ok(None);
+        };
         let published: PublishedCourse =
             serde_json::from_str(&text).map_err(|e| AppError::Internal(Box::new(e)))?;
         if let Err(e) = self.cache.set(&key, text.as_bytes(), CONTENT_TTL).await {
             tracing::warn!(error = %e, "course cache write failed");
         }
-        Ok(published)
+        Ok(Some(published))
+    }
+
+    /// The last version learners were shown, whatever the course's status now (an
+    /// unpublished or archived course keeps its versions); `None` if never published.
+    /// Not cached: only courses that are no longer published need it.
+    pub(crate) async fn last_published(
+        &self,
+        course: &Course,
+    ) -> Result<Option<PublishedCourse>, AppError> {
+        self.version_text(course)
+            .await?
+            .map(|text| serde_json::from_str(&text).map_err(|e| AppError::Internal(Box::new(e))))
+            .transpose()
+    }
+
+    async fn version_text(&self, course: &Course) -> Result<Option<String>, AppError> {
+        if course.published_version == 0 {
+            return Ok(None);
+        }
+        self.store
+            .version(course.tenant_id, course.id, course.published_version)
+            .await
+            .map_err(|e| AppError::from_store("course", e))
     }
 
     /// Drops the cached published version after a status change has committed.

@@ -106,6 +106,9 @@ struct AttemptOut {
     /// Present once the attempt is finished, never before.
     #[serde(skip_serializing_if = "Option::is_none")]
     results: Option<Vec<ResultOut>>,
+    /// What the submission earned (submission responses only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    awards: Option<super::rewards::AwardsOut>,
 }
 
 fn summary(a: &Attempt) -> AttemptSummary {
@@ -157,6 +160,7 @@ fn attempt_out(a: &Attempt) -> AttemptOut {
         finished_at: a.finished_at,
         questions,
         results,
+        awards: None,
     }
 }
 
@@ -245,7 +249,7 @@ async fn submit(
     Path(attempt): Path<String>,
     JsonBody(body): JsonBody<SubmissionIn>,
 ) -> Result<Json<AttemptOut>, ApiError> {
-    let a = s
+    let (a, awards) = s
         .services
         .quizzes
         .submit(
@@ -255,7 +259,9 @@ async fn submit(
             body.responses,
         )
         .await?;
-    Ok(Json(attempt_out(&a)))
+    let mut out = attempt_out(&a);
+    out.awards = Some(awards.into());
+    Ok(Json(out))
 }
 
 #[derive(Serialize)]

@@ -4,7 +4,9 @@
 mod attempts;
 mod audit;
 mod auth;
+mod cohorts;
 mod courses;
+mod enrolment;
 pub mod inventory;
 mod invitations;
 mod mfa;
@@ -13,9 +15,11 @@ pub(crate) mod platform_audit;
 mod platform_jobs;
 mod platform_tenants;
 mod probes;
+mod progress;
 mod publishing;
 mod quizzes;
 mod recovery;
+mod rewards;
 mod roles;
 mod tenant;
 mod users;
@@ -44,6 +48,10 @@ pub(crate) fn v1() -> Router<AppState> {
         .merge(publishing::router())
         .merge(quizzes::router())
         .merge(attempts::router())
+        .merge(rewards::router())
+        .merge(enrolment::router())
+        .merge(progress::router())
+        .merge(cohorts::router())
         .nest(
             "/platform",
             platform_tenants::router()

@@ -19,14 +19,18 @@ enum Access {
     SignedIn,
     /// Signed-in users holding this permission.
     Perm(Permission),
+    /// Signed-in users holding any of these permissions.
+    AnyPerm(&'static [Permission]),
     /// Platform operators (operator token) only.
     Platform,
 }
 
 /// Who may call each route. Every entry of `nexus_http::ROUTES` must appear.
 fn rules() -> Vec<(&'static str, &'static str, Access)> {
-    use Access::{Perm, Platform, Public, SignedIn};
+    use Access::{AnyPerm, Perm, Platform, Public, SignedIn};
     use Permission as P;
+    // Rosters, cohorts and reports: those who manage enrolments or read reports.
+    const OVERSIGHT: &[Permission] = &[P::EnrolmentWrite, P::ReportRead];
     vec![
         ("GET", "/livez", Public),
         ("GET", "/readyz", Public),
@@ -151,6 +155,54 @@ fn rules() -> Vec<(&'static str, &'static str, Access)> {
             "POST",
             "/v1/quiz-attempts/{attempt}/submission",
             Perm(P::CourseRead),
+        ),
+        ("POST", "/v1/courses/{id}/enrolment", Perm(P::CourseRead)),
+        ("DELETE", "/v1/courses/{id}/enrolment", Perm(P::CourseRead)),
+        ("GET", "/v1/courses/{id}/enrolments", AnyPerm(OVERSIGHT)),
+        (
+            "POST",
+            "/v1/courses/{id}/enrolments",
+            Perm(P::EnrolmentWrite),
+        ),
+        (
+            "DELETE",
+            "/v1/courses/{id}/enrolments/{user}",
+            Perm(P::EnrolmentWrite),
+        ),
+        ("GET", "/v1/me/enrolments", Perm(P::CourseRead)),
+        (
+            "POST",
+            "/v1/courses/{id}/lessons/{lesson}/progress",
+            Perm(P::CourseRead),
+        ),
+        ("GET", "/v1/courses/{id}/progress", Perm(P::CourseRead)),
+        ("GET", "/v1/cohorts", AnyPerm(OVERSIGHT)),
+        ("POST", "/v1/cohorts", Perm(P::EnrolmentWrite)),
+        // Members may read their own cohort too; nobody is a member of a random one.
+        ("GET", "/v1/cohorts/{id}", AnyPerm(OVERSIGHT)),
+        ("PATCH", "/v1/cohorts/{id}", Perm(P::EnrolmentWrite)),
+        ("DELETE", "/v1/cohorts/{id}", Perm(P::EnrolmentWrite)),
+        ("GET", "/v1/cohorts/{id}/members", AnyPerm(OVERSIGHT)),
+        (
+            "PUT",
+            "/v1/cohorts/{id}/members/{user}",
+            Perm(P::EnrolmentWrite),
+        ),
+        (
+            "DELETE",
+            "/v1/cohorts/{id}/members/{user}",
+            Perm(P::EnrolmentWrite),
+        ),
+        ("GET", "/v1/cohorts/{id}/progress", Perm(P::ReportRead)),
+        ("GET", "/v1/me/achievements", Perm(P::CourseRead)),
+        ("PUT", "/v1/me/leaderboard", Perm(P::CourseRead)),
+        ("GET", "/v1/leaderboard", Perm(P::CourseRead)),
+        ("GET", "/v1/me/certificates", Perm(P::CourseRead)),
+        ("GET", "/v1/certificates/verify/{code}", Public),
+        (
+            "POST",
+            "/v1/certificates/{id}/revocation",
+            Perm(P::CertificateRevoke),
         ),
         ("GET", "/v1/audit", Perm(P::AuditRead)),
         ("GET", "/v1/audit/export", Perm(P::AuditRead)),
@@ -317,6 +369,9 @@ async fn every_route_allows_exactly_the_callers_it_should() {
                 | (Access::Platform, Caller::Operator)
                 | (_, Caller::PlatformAdmin { .. }) => true,
                 (Access::Perm(p), Caller::User { permissions, .. }) => permissions.contains(p),
+                (Access::AnyPerm(ps), Caller::User { permissions, .. }) => {
+                    ps.iter().any(|p| permissions.contains(p))
+                }
                 _ => false,
             };
             let concrete = path
@@ -332,7 +387,10 @@ async fn every_route_allows_exactly_the_callers_it_should() {
                 .replace("{bank}", &uuid::Uuid::now_v7().to_string())
                 .replace("{quiz}", &uuid::Uuid::now_v7().to_string())
                 .replace("{attempt}", &uuid::Uuid::now_v7().to_string())
-                .replace("{id}", &uuid::Uuid::now_v7().to_string());
+                .replace("{code}", "ABCDEFGHJK0123456789")
+                .replace("{user}", &uuid::Uuid::now_v7().to_string())
+                .replace("{id}", &uuid::Uuid::now_v7().to_string())
+                + &query_for(method, path);
             let mut req = app
                 .client
                 .request(
@@ -379,6 +437,15 @@ async fn every_route_allows_exactly_the_callers_it_should() {
     assert!(n >= 200, "only {n} checks ran");
 }
 
+/// A valid query string where a route requires one, so a denial can only come from
+/// authorization.
+fn query_for(method: &str, path: &str) -> String {
+    match (method, path) {
+        ("GET", "/v1/cohorts/{id}/progress") => format!("?course={}", uuid::Uuid::now_v7()),
+        _ => String::new(),
+    }
+}
+
 /// A valid body for each unsafe route, so a denial can only come from authorization.
 fn body_for(method: &str, path: &str, caller: &Caller, n: u32) -> Option<Value> {
     let email = match caller {
@@ -417,9 +484,21 @@ fn body_for(method: &str, path: &str, caller: &Caller, n: u32) -> Option<Value> 
         ("POST", "/v1/courses/{id}/modules/{module}/quizzes")
         | ("PUT", "/v1/courses/{id}/quizzes/{quiz}") => Some(json!({ "title": "Q", "bank": "b" })),
         ("POST", "/v1/quiz-attempts/{attempt}/submission") => Some(json!({ "responses": {} })),
+        ("PUT", "/v1/me/leaderboard") => Some(json!({ "opt_in": true })),
+        ("POST", "/v1/certificates/{id}/revocation") => Some(json!({ "reason": "test" })),
         ("POST", "/v1/courses") | ("PATCH", "/v1/courses/{id}") => Some(
             json!({ "title": format!("Course {n}"), "level": "beginner", "estimated_minutes": 30 }),
         ),
+        ("POST", "/v1/courses/{id}/enrolments") => {
+            Some(json!({ "user_ids": [uuid::Uuid::now_v7()] }))
+        }
+        ("POST", "/v1/courses/{id}/lessons/{lesson}/progress") => {
+            Some(json!({ "seconds": 30, "completed": true }))
+        }
+        ("POST", "/v1/cohorts") | ("PATCH", "/v1/cohorts/{id}") => {
+            Some(json!({ "name": format!("Cohort {n}") }))
+        }
+        ("PUT", "/v1/cohorts/{id}/members/{user}") => Some(json!({ "role": "learner" })),
         ("POST", "/v1/auth/mfa/verify" | "/v1/auth/mfa/totp/confirm") => {
             Some(json!({ "code": "000000" }))
         }

@@ -4,8 +4,6 @@
 
 use crate::auth::{PW, signed, token_of};
 use crate::harness::{TestApp, problem};
-use nexus_domain::learning::CourseId;
-use nexus_domain::learning::enrolment::{Enrolment, EnrolmentSource};
 use nexus_domain::user::Role;
 use nexus_domain::{Clock, ManualClock, SystemClock, TenantId, UserId};
 use reqwest::Method;
@@ -42,7 +40,7 @@ fn bank() -> Value {
 }
 
 /// The right response to a presented question, worked out from the bank above.
-fn right(q: &Value) -> Value {
+pub(crate) fn right(q: &Value) -> Value {
     let options: Vec<&str> = q["options"]
         .as_array()
         .unwrap()
@@ -75,19 +73,20 @@ fn right(q: &Value) -> Value {
     }
 }
 
-struct Class {
-    app: TestApp,
-    clock: Arc<ManualClock>,
-    teach: String,
-    pupil: String,
-    peer: String,
-    tenant: TenantId,
-    pupil_id: UserId,
-    course: String,
-    module: String,
+pub(crate) struct Class {
+    pub(crate) app: TestApp,
+    pub(crate) clock: Arc<ManualClock>,
+    pub(crate) teach: String,
+    pub(crate) pupil: String,
+    pub(crate) peer: String,
+    pub(crate) tenant: TenantId,
+    pub(crate) pupil_id: UserId,
+    pub(crate) course: String,
+    pub(crate) module: String,
+    pub(crate) lesson: String,
 }
 
-async fn user_id(app: &TestApp, token: &str) -> UserId {
+pub(crate) async fn user_id(app: &TestApp, token: &str) -> UserId {
     let me: Value = signed(app, Method::GET, "/v1/auth/session", "school", token)
         .send()
         .await
@@ -103,32 +102,16 @@ async fn user_id(app: &TestApp, token: &str) -> UserId {
         .unwrap()
 }
 
-async fn enrol(c: &Class, token: &str) {
-    let user = user_id(&c.app, token).await;
-    let course: CourseId = c.course.parse().unwrap();
-    let mut tx = c.app.wired.db.begin(Some(c.tenant)).await.unwrap();
-    c.app
-        .wired
-        .db
-        .enrolments()
-        .enrol(
-            tx.as_mut(),
-            c.tenant,
-            &Enrolment {
-                course,
-                user,
-                source: EnrolmentSource::SelfEnrolled,
-                assigned_by: None,
-                cohort: None,
-                enrolled_at: c.clock.now(),
-            },
-        )
+pub(crate) async fn enrol(c: &Class, token: &str) {
+    let path = format!("/v1/courses/{}/enrolment", c.course);
+    let resp = signed(&c.app, Method::POST, &path, "school", token)
+        .send()
         .await
         .unwrap();
-    tx.commit().await.unwrap();
+    assert_eq!(resp.status(), 201);
 }
 
-async fn class() -> Class {
+pub(crate) async fn class() -> Class {
     let clock = Arc::new(ManualClock::new(SystemClock.now()));
     let app = TestApp::builder().clock(clock.clone()).spawn().await;
     let tenant = app
@@ -173,6 +156,10 @@ async fn class() -> Class {
     .await
     .unwrap();
     assert_eq!(lesson.status(), 201);
+    let lesson = lesson.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let pupil_id = user_id(&app, &pupil).await;
     Class {
         app,
@@ -184,11 +171,12 @@ async fn class() -> Class {
         pupil_id,
         course,
         module,
+        lesson,
     }
 }
 
 /// Authoring checks every field at once; learners see quizzes only once published.
-async fn author_quiz(c: &Class) -> String {
+pub(crate) async fn author_quiz(c: &Class) -> String {
     let (app, teach, course) = (&c.app, &c.teach, &c.course);
     let bad = signed(app, Method::POST, &format!("/v1/courses/{course}/banks"), "school", teach)
         .json(&json!({"key": "Bad Key!", "title": "", "questions": [

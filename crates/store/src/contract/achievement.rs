@@ -210,7 +210,10 @@ pub(super) async fn certificates_issue_verify_revoke(db: Arc<dyn Database>) {
             .unwrap(),
         None
     );
-    assert_eq!(store.certificates(t, ana).await.unwrap(), std::slice::from_ref(&cert));
+    assert_eq!(
+        store.certificates(t, ana).await.unwrap(),
+        std::slice::from_ref(&cert)
+    );
 
     c.advance(time::Duration::days(1));
     committed!(db, t, |tx| store.revoke_certificate(

@@ -81,6 +81,8 @@ pub(super) async fn course_catalogue(db: Arc<dyn Database>) {
     published.published_version = 1;
     published.published_meta = Some(investing.meta.clone());
     published.meta.title = "Investing, smarter".to_owned();
+    // Closing the draft to self-enrolment leaves the published course open.
+    published.meta.self_enrol = false;
     c.advance(time::Duration::seconds(5));
     published.updated_at = c.now();
     committed!(db, t, |tx| courses.update(tx, &published, draft)).unwrap();
