@@ -86,7 +86,7 @@ impl Order {
 }
 
 /// One page of results plus the total matching count.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Page<T> {
     /// The rows on this page.
     pub items: Vec<T>,

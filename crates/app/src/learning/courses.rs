@@ -136,19 +136,49 @@ impl CourseService {
         caller.require(tenant, Permission::CourseRead)?;
         let learner = !caller.actor.can(tenant, Permission::CourseWrite);
         query.as_learner = learner;
+        if !learner {
+            return self
+                .store
+                .list(tenant, &query)
+                .await
+                .map_err(|e| AppError::from_store("course", e));
+        }
+        // The learner catalogue changes only when a course's status does, so it is
+        // cached under the tenant's catalogue generation, which every status change
+        // replaces (see `forget_content`).
+        let key = match self.catalogue_generation(tenant).await {
+            Some(generation) => Some(format!(
+                "catalogue:{tenant}:{generation}:{}",
+                query.cache_key()
+            )),
+            None => None,
+        };
+        if let Some(key) = &key
+            && let Ok(Some(bytes)) = self.cache.get(key).await
+            && let Ok(page) = serde_json::from_slice::<Page<Course>>(&bytes)
+        {
+            return Ok(page);
+        }
         let page = self
             .store
             .list(tenant, &query)
             .await
             .map_err(|e| AppError::from_store("course", e))?;
-        if !learner {
-            return Ok(page);
-        }
         // Learners see what was published, never the draft's metadata.
-        Ok(Page {
+        let page = Page {
             items: page.items.into_iter().filter_map(learner_view).collect(),
             ..page
-        })
+        };
+        if let Some(key) = &key
+            && let Ok(bytes) = serde_json::to_vec(&page)
+            && let Err(e) = self
+                .cache
+                .set(key, &bytes, super::publish::CONTENT_TTL)
+                .await
+        {
+            tracing::warn!(error = %e, "catalogue cache write failed");
+        }
+        Ok(page)
     }
 
     /// Replaces a course's metadata (the draft). Refused once archived. Audited with

@@ -26,6 +26,10 @@ use std::time::Duration;
 /// after the change dropped it; this bounds how long that can be served.
 pub const CONTENT_TTL: Duration = Duration::from_mins(1);
 
+fn generation_key(tenant: TenantId) -> String {
+    format!("catalogue-gen:{tenant}")
+}
+
 fn content_key(tenant: TenantId, course: CourseId) -> String {
     format!("course-content:{tenant}:{course}")
 }
@@ -286,10 +290,36 @@ impl CourseService {
             .map_err(|e| AppError::from_store("course", e))
     }
 
-    /// Drops the cached published version after a status change has committed.
+    /// Drops the cached published version, and the tenant's cached learner catalogue
+    /// with it, after a status change has committed.
     pub(super) async fn forget_content(&self, tenant: TenantId, id: CourseId) {
         if let Err(e) = self.cache.delete(&content_key(tenant, id)).await {
             tracing::error!(error = %e, "course cache invalidation failed; the entry expires with its TTL");
         }
+        // Pages cached under the old generation are never read again and expire.
+        if let Err(e) = self.cache.delete(&generation_key(tenant)).await {
+            tracing::error!(error = %e, "catalogue cache invalidation failed; pages expire with their TTL");
+        }
+    }
+
+    /// The tenant's current catalogue generation: a random tag that keys cached learner
+    /// catalogue pages, made afresh when the last one was dropped. `None` when the
+    /// cache cannot be used (then nothing is cached).
+    pub(super) async fn catalogue_generation(&self, tenant: TenantId) -> Option<String> {
+        let key = generation_key(tenant);
+        match self.cache.get(&key).await {
+            Ok(Some(g)) => return String::from_utf8(g).ok(),
+            Ok(None) => {}
+            Err(_) => return None,
+        }
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).ok()?;
+        let generation = hex::encode(bytes);
+        // Outlives the pages keyed by it; if it expires, a new one simply starts.
+        self.cache
+            .set(&key, generation.as_bytes(), Duration::from_hours(24))
+            .await
+            .ok()?;
+        Some(generation)
     }
 }

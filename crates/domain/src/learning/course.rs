@@ -89,8 +89,9 @@ impl Tag {
     }
 }
 
-/// A course's editable metadata, parsed and checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A course's editable metadata, parsed and checked. (Serde for caching only: input
+/// arrives as [`CourseInput`] and goes through [`CourseDraft::parse`].)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CourseDraft {
     /// 1–200 characters.
     pub title: String,
@@ -106,8 +107,9 @@ pub struct CourseDraft {
     pub self_enrol: bool,
 }
 
-/// A course as stored: its draft metadata and where it stands in the workflow.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A course as stored: its draft metadata and where it stands in the workflow. (Serde
+/// for caching the learner catalogue.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Course {
     /// Identity.
     pub id: CourseId,
@@ -163,6 +165,24 @@ pub struct CourseInput<'a> {
     pub tags: &'a [String],
     /// Self-enrolment.
     pub self_enrol: bool,
+}
+
+impl CourseQuery {
+    /// A stable text form of the query, for cache keys.
+    pub fn cache_key(&self) -> String {
+        format!(
+            "{}|{}|{}|{}|{}|{}|{}|{}",
+            self.status.map_or("", ContentStatus::as_str),
+            self.level.map_or("", Level::as_str),
+            self.tag.as_ref().map_or("", Tag::as_str),
+            // Length-prefixed, so a search containing `|` cannot collide.
+            self.search.as_ref().map_or(0, String::len),
+            self.search.as_deref().unwrap_or(""),
+            self.order.sql(),
+            self.page.limit(),
+            self.page.offset(),
+        )
+    }
 }
 
 impl CourseDraft {

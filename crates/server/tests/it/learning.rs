@@ -624,6 +624,14 @@ async fn learners_read_the_published_version_not_the_draft() {
         .unwrap();
     let v2: Value = read(pupil.clone()).await.json().await.unwrap();
     assert_eq!(v2["version"], 2);
+    // The learner catalogue is cached, and a publish replaces it at once.
+    let listed: Value = send(Method::GET, "/v1/courses".into(), &pupil, None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"][0]["title"], v2["title"], "{listed}");
     assert!(
         v2["modules"][0]["lessons"][0]["html"]
             .as_str()
@@ -645,6 +653,16 @@ async fn learners_read_the_published_version_not_the_draft() {
         (Some("draft"), Some(2))
     );
     problem(read(pupil.clone()).await, 404, "not_found").await;
+    let listed: Value = send(Method::GET, "/v1/courses".into(), &pupil, None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["total"], 0,
+        "unpublished: gone from the cached catalogue"
+    );
     problem(
         send(Method::POST, format!("{base}/unpublish"), &teach, None)
             .await
