@@ -146,13 +146,10 @@ impl CourseService {
         // The learner catalogue changes only when a course's status does, so it is
         // cached under the tenant's catalogue generation, which every status change
         // replaces (see `forget_content`).
-        let key = match self.catalogue_generation(tenant).await {
-            Some(generation) => Some(format!(
-                "catalogue:{tenant}:{generation}:{}",
-                query.cache_key()
-            )),
-            None => None,
-        };
+        let key = self
+            .catalogue_generation(tenant)
+            .await
+            .map(|generation| format!("catalogue:{tenant}:{generation}:{}", query.cache_key()));
         if let Some(key) = &key
             && let Ok(Some(bytes)) = self.cache.get(key).await
             && let Ok(page) = serde_json::from_slice::<Page<Course>>(&bytes)
