@@ -9,6 +9,7 @@
 //! - [`enrolment`]: who takes which course; cohorts (classes).
 //! - [`progress`]: lessons completed, time spent, completion and the resume point.
 //! - [`quiz`]: questions, banks, attempts and server-side grading.
+//! - [`package`]: a whole course as one JSON document (import, export, the library).
 //! - [`gamification`]: XP, streaks, badges and leaderboards.
 
 pub mod course;
@@ -16,6 +17,7 @@ pub mod enrolment;
 pub mod gamification;
 pub mod order;
 pub mod outline;
+pub mod package;
 pub mod prerequisites;
 pub mod progress;
 pub mod quiz;
