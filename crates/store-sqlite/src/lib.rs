@@ -10,6 +10,7 @@ mod course;
 mod enrolment;
 mod error;
 mod jobs;
+mod library;
 mod mfa;
 mod quiz;
 mod recovery;
@@ -107,6 +108,11 @@ fn migrator() -> Migrator {
             16,
             "quizzes",
             include_str!("../migrations/0016_quizzes.sql"),
+        ),
+        m(
+            17,
+            "library",
+            include_str!("../migrations/0017_library.sql"),
         ),
     ])
 }
@@ -250,6 +256,12 @@ impl Database for SqliteDatabase {
 
     fn quizzes(&self) -> Arc<dyn nexus_store::QuizStore> {
         Arc::new(quiz::SqliteQuizzes {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn library(&self) -> Arc<dyn nexus_store::LibraryStore> {
+        Arc::new(library::SqliteLibrary {
             pool: self.pool.clone(),
         })
     }

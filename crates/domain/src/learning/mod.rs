@@ -10,11 +10,13 @@
 //! - [`progress`]: lessons completed, time spent, completion and the resume point.
 //! - [`quiz`]: questions, banks, attempts and server-side grading.
 //! - [`package`]: a whole course as one JSON document (import, export, the library).
+//! - [`library`]: the platform's shared courses, which tenants adopt as their own copy.
 //! - [`gamification`]: XP, streaks, badges and leaderboards.
 
 pub mod course;
 pub mod enrolment;
 pub mod gamification;
+pub mod library;
 pub mod order;
 pub mod outline;
 pub mod package;

@@ -99,6 +99,7 @@ db_cases!(
     cohorts_and_members,
     enrolment_and_progress,
     quiz_banks_and_attempts,
+    library_upsert_list_delete,
 );
 
 cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);
