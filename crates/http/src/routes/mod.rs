@@ -9,6 +9,7 @@ pub mod inventory;
 mod invitations;
 mod mfa;
 mod outline;
+mod packages;
 pub(crate) mod platform_audit;
 mod platform_jobs;
 mod platform_tenants;
@@ -40,6 +41,7 @@ pub(crate) fn v1() -> Router<AppState> {
         .merge(verification::router())
         .merge(audit::router())
         .merge(courses::router())
+        .merge(packages::router())
         .merge(outline::router())
         .merge(publishing::router())
         .merge(quizzes::router())

@@ -70,6 +70,8 @@ fn rules() -> Vec<(&'static str, &'static str, Access)> {
         ("GET", "/v1/courses/{id}", Perm(P::CourseRead)),
         ("PATCH", "/v1/courses/{id}", Perm(P::CourseWrite)),
         ("POST", "/v1/courses/{id}/archive", Perm(P::CourseWrite)),
+        ("POST", "/v1/courses/import", Perm(P::CourseWrite)),
+        ("GET", "/v1/courses/{id}/export", Perm(P::CourseWrite)),
         ("GET", "/v1/courses/{id}/outline", Perm(P::CourseWrite)),
         ("POST", "/v1/courses/{id}/modules", Perm(P::CourseWrite)),
         (
@@ -423,6 +425,10 @@ fn body_for(method: &str, path: &str, caller: &Caller, n: u32) -> Option<Value> 
         ("POST", "/v1/auth/mfa/verify" | "/v1/auth/mfa/totp/confirm") => {
             Some(json!({ "code": "000000" }))
         }
+        ("POST", "/v1/courses/import") => Some(json!({
+            "schema": "finai-nexus/course-package", "schema_version": 1,
+            "course": { "title": format!("Package {n}"), "level": "beginner", "estimated_minutes": 5 }
+        })),
         ("POST", "/v1/platform/tenants") => Some(json!({ "slug": format!("t{n}"), "name": "T" })),
         ("PATCH", "/v1/platform/tenants/{id}") => Some(json!({ "name": "Acme" })),
         ("POST", "/v1/platform/tenants/{id}/domains") => {

@@ -20,5 +20,6 @@ mod jobs;
 mod learning;
 mod lifecycle;
 mod mfa;
+mod packages;
 mod quizzes;
 mod schema;
