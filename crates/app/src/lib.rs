@@ -55,6 +55,8 @@ pub struct Services {
     pub courses: learning::courses::CourseService,
     /// Taking quizzes.
     pub quizzes: learning::attempts::QuizService,
+    /// The platform library of shared courses.
+    pub library: learning::library::LibraryService,
     /// The injected clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -123,6 +125,12 @@ impl Services {
             quizzes: learning::attempts::QuizService::new(
                 db.clone(),
                 courses.clone(),
+                clock.clone(),
+            ),
+            library: learning::library::LibraryService::new(
+                db.clone(),
+                courses.clone(),
+                audit.clone(),
                 clock.clone(),
             ),
             courses,

@@ -46,6 +46,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/courses/{id}/archive"),
     ("POST", "/v1/courses/import"),
     ("GET", "/v1/courses/{id}/export"),
+    ("GET", "/v1/library"),
+    ("GET", "/v1/library/{id}"),
+    ("POST", "/v1/library/{id}/adopt"),
     ("GET", "/v1/courses/{id}/outline"),
     ("POST", "/v1/courses/{id}/modules"),
     ("PATCH", "/v1/courses/{id}/modules/{module}"),
@@ -85,6 +88,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/platform/jobs/{id}"),
     ("POST", "/v1/platform/jobs/{id}/retry"),
     ("POST", "/v1/platform/jobs/{id}/cancel"),
+    ("PUT", "/v1/platform/library/{slug}"),
+    ("DELETE", "/v1/platform/library/{slug}"),
     ("GET", "/v1/platform/audit"),
     ("GET", "/v1/platform/audit/export"),
 ];
@@ -108,12 +113,14 @@ mod tests {
         ("/v1", include_str!("audit.rs")),
         ("/v1", include_str!("courses.rs")),
         ("/v1", include_str!("packages.rs")),
+        ("/v1", include_str!("library.rs")),
         ("/v1", include_str!("outline.rs")),
         ("/v1", include_str!("publishing.rs")),
         ("/v1", include_str!("quizzes.rs")),
         ("/v1", include_str!("attempts.rs")),
         ("/v1/platform", include_str!("platform_tenants.rs")),
         ("/v1/platform", include_str!("platform_jobs.rs")),
+        ("/v1/platform", include_str!("platform_library.rs")),
         ("/v1/platform", include_str!("platform_audit.rs")),
     ];
 

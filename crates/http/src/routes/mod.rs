@@ -7,11 +7,13 @@ mod auth;
 mod courses;
 pub mod inventory;
 mod invitations;
+mod library;
 mod mfa;
 mod outline;
 mod packages;
 pub(crate) mod platform_audit;
 mod platform_jobs;
+mod platform_library;
 mod platform_tenants;
 mod probes;
 mod publishing;
@@ -42,6 +44,7 @@ pub(crate) fn v1() -> Router<AppState> {
         .merge(audit::router())
         .merge(courses::router())
         .merge(packages::router())
+        .merge(library::router())
         .merge(outline::router())
         .merge(publishing::router())
         .merge(quizzes::router())
@@ -50,6 +53,7 @@ pub(crate) fn v1() -> Router<AppState> {
             "/platform",
             platform_tenants::router()
                 .merge(platform_jobs::router())
+                .merge(platform_library::router())
                 .merge(platform_audit::router()),
         )
 }

@@ -18,6 +18,7 @@ mod harness;
 mod http_api;
 mod jobs;
 mod learning;
+mod library;
 mod lifecycle;
 mod mfa;
 mod packages;
