@@ -1439,9 +1439,11 @@ def build():
             "summary": SUMMARY,
             "level": "beginner",
             "estimated_minutes": minutes,
-            "tags": ["budgeting", "emergency-fund", "compound-interest", "inflation", "debt", "credit-scores",
-                     "investing", "diversification", "risk", "retirement", "personal-finance",
-                     "financial-literacy"],
+            # Tags are a set; the server keeps them sorted, so write them sorted and an
+            # export of the imported course is this file exactly.
+            "tags": sorted(["budgeting", "emergency-fund", "compound-interest", "inflation", "debt",
+                            "credit-scores", "investing", "diversification", "risk", "retirement",
+                            "personal-finance", "financial-literacy"]),
             "self_enrol": True,
         },
         "modules": MODULES,

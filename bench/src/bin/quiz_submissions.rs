@@ -56,7 +56,10 @@ fn bank() -> BankSpec {
             .unwrap(),
         );
     }
-    serde_json::from_value(serde_json::json!({"key": "money", "title": "Money", "questions": questions})).unwrap()
+    serde_json::from_value(
+        serde_json::json!({"key": "money", "title": "Money", "questions": questions}),
+    )
+    .unwrap()
 }
 
 #[tokio::main]
@@ -107,7 +110,11 @@ async fn main() {
         let cmd = nexus_app::accounts::CreateAccount {
             email: Email::parse(&format!("u{i}@bench.example")).unwrap(),
             display_name: format!("Learner {i}"),
-            role: if i == 0 { Role::Instructor } else { Role::Learner },
+            role: if i == 0 {
+                Role::Instructor
+            } else {
+                Role::Learner
+            },
             password: Password::parse("benchmark password 2026").unwrap(),
         };
         users.push(services.accounts.create(&system, t, cmd).await.unwrap().id);
@@ -125,17 +132,34 @@ async fn main() {
     .unwrap();
     let courses = &services.courses;
     let course = courses.create(&teach, t, draft).await.unwrap().id;
-    let module = courses.add_module(&teach, t, course, "Basics").await.unwrap().id;
+    let module = courses
+        .add_module(&teach, t, course, "Basics")
+        .await
+        .unwrap()
+        .id;
     courses
-        .add_lesson(&teach, t, course, module, LessonDraft::parse("Budgets", "# Budgets", 5).unwrap())
+        .add_lesson(
+            &teach,
+            t,
+            course,
+            module,
+            LessonDraft::parse("Budgets", "# Budgets", 5).unwrap(),
+        )
         .await
         .unwrap();
-    courses.create_bank(&teach, t, course, &bank()).await.unwrap();
+    courses
+        .create_bank(&teach, t, course, &bank())
+        .await
+        .unwrap();
     let settings: QuizSettingsSpec = serde_json::from_value(serde_json::json!({
         "title": "Check", "bank": "money", "draw": 5, "shuffle_questions": true, "shuffle_options": true
     }))
     .unwrap();
-    let quiz = courses.create_quiz(&teach, t, course, module, &settings).await.unwrap().id;
+    let quiz = courses
+        .create_quiz(&teach, t, course, module, &settings)
+        .await
+        .unwrap()
+        .id;
     courses.publish(&teach, t, course).await.unwrap();
     for u in &users[1..] {
         services
@@ -174,14 +198,27 @@ async fn main() {
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 while Instant::now() < deadline {
-                    let (attempt, _) = services.quizzes.start(&caller, t, course, quiz).await.unwrap();
+                    let (attempt, _) = services
+                        .quizzes
+                        .start(&caller, t, course, quiz)
+                        .await
+                        .unwrap();
                     let responses: BTreeMap<QuestionId, Response> = attempt
                         .questions
                         .iter()
-                        .map(|q| (q.question.id, reveal(&q.question, &q.drawn).answer.to_response()))
+                        .map(|q| {
+                            (
+                                q.question.id,
+                                reveal(&q.question, &q.drawn).answer.to_response(),
+                            )
+                        })
                         .collect();
                     let began = Instant::now();
-                    let (graded, _) = services.quizzes.submit(&caller, t, attempt.id, responses).await.unwrap();
+                    let (graded, _) = services
+                        .quizzes
+                        .submit(&caller, t, attempt.id, responses)
+                        .await
+                        .unwrap();
                     latencies.push(began.elapsed().as_secs_f64() * 1000.0);
                     assert_eq!(graded.score().unwrap().percent, 100);
                 }
@@ -204,7 +241,10 @@ async fn main() {
     println!("baseline: select-1 round trips      {trips_per_s:>10.0} /s");
     println!("attempts started and submitted      {per_s:>10.1} /s   ({n} in total)");
     println!("submission latency (grade + store + rewards): p50 {p50:.2} ms, p99 {p99:.2} ms");
-    println!("ratio submissions/s : round trips/s {:>10.3}", per_s / trips_per_s);
+    println!(
+        "ratio submissions/s : round trips/s {:>10.3}",
+        per_s / trips_per_s
+    );
     db.close().await;
     scratch.drop_db().await;
 }

@@ -1,10 +1,12 @@
 //! The first-run demo tenant.
 //!
 //! On an empty database (and only then) the server seeds a `demo` tenant with an admin
-//! and a learner with random passwords, which are printed once. Later issues add demo
-//! courses and portfolios here.
+//! and a learner with random passwords, which are printed once, and adopts the
+//! library's "Financial Literacy 101" as a published course, so the demo learner has
+//! something to learn from the first start. Later issues add portfolios here.
 
 use crate::accounts::{CreateAccount, random_password};
+use crate::learning::library::FINANCIAL_LITERACY_101;
 use crate::{AppError, Caller, Services};
 use nexus_domain::tenancy::{
     Branding, HexColour, NewTenant, Plan, Tenant, TenantSettings, TenantSlug,
@@ -61,5 +63,20 @@ pub async fn seed_if_empty(services: &Services) -> Result<Option<DemoLogins>, Ap
             .await?;
         accounts.push((role, email.to_owned(), password));
     }
+    // Start-up has already put the curriculum into the library; doing it again writes
+    // nothing and makes this seed independent of that order.
+    let library = services.library.seed_builtin().await?;
+    let curriculum = library
+        .iter()
+        .find(|(e, _)| e.slug.as_str() == FINANCIAL_LITERACY_101)
+        .ok_or_else(|| AppError::Internal("the curriculum is missing from the library".into()))?;
+    let course = services
+        .library
+        .adopt(&Caller::system(), tenant.id, curriculum.0.id)
+        .await?;
+    services
+        .courses
+        .publish(&Caller::system(), tenant.id, course.id)
+        .await?;
     Ok(Some(DemoLogins { tenant, accounts }))
 }

@@ -59,6 +59,8 @@ pub struct Services {
     pub enrolments: learning::enrolment::EnrolmentService,
     /// XP, streaks, badges, leaderboards and certificates.
     pub achievements: learning::achievements::AchievementService,
+    /// The platform library of shared courses.
+    pub library: learning::library::LibraryService,
     /// The injected clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -146,6 +148,12 @@ impl Services {
                 clock.clone(),
             ),
             achievements,
+            library: learning::library::LibraryService::new(
+                db.clone(),
+                courses.clone(),
+                audit.clone(),
+                clock.clone(),
+            ),
             courses,
             health: health::Health::new(db, cache),
             audit,

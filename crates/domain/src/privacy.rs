@@ -290,6 +290,10 @@ pub const NON_PERSONAL: &[(&str, &str)] = &[
     ("question_bank", "quiz questions written by instructors"),
     ("quiz", "quiz settings written by instructors"),
     (
+        "library_course",
+        "the platform's shared course packages, written by the platform (no tenant, no learners)",
+    ),
+    (
         "cohort",
         "names of classes (who is in them lives in cohort_member)",
     ),

@@ -51,34 +51,53 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                 ApiError::malformed("the request body could not be read")
             }
         })?;
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize(de) {
-            Ok(v) => Ok(Self(v)),
-            Err(err) => {
-                let path = err.path().to_string();
-                let inner = err.into_inner();
-                if inner.is_data() {
-                    let mut errors = FieldErrors::new();
-                    let (field, code) = unknown_field(&inner)
-                        .map_or((path, "invalid_type"), |f| (f, "unknown_field"));
-                    errors.push(
-                        if field == "." {
-                            "body".to_owned()
-                        } else {
-                            field
-                        },
-                        code,
-                        strip_position(&inner),
-                    );
-                    Err(ApiError::validation(errors))
-                } else {
-                    Err(ApiError::malformed(format!(
-                        "the body is not valid JSON: {inner}"
-                    )))
-                }
+        from_json(&mut serde_json::Deserializer::from_slice(&bytes)).map(Self)
+    }
+}
+
+/// Deserialises strictly: a wrong type or unknown field is 422 naming its path
+/// (`modules[0].lessons[2].title`), a syntax error 400.
+fn from_json<'de, D, T>(de: D) -> Result<T, ApiError>
+where
+    D: serde::Deserializer<'de, Error = serde_json::Error>,
+    T: serde::Deserialize<'de>,
+{
+    match serde_path_to_error::deserialize(de) {
+        Ok(v) => Ok(v),
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            if inner.is_data() {
+                let mut errors = FieldErrors::new();
+                let (field, code) = match unknown_field(&inner) {
+                    // The path names the unknown member itself, nested ones with their
+                    // parents (`modules[1].lessons[0].video`).
+                    Some(f) => (if path == "." { f } else { path }, "unknown_field"),
+                    None => (path, "invalid_type"),
+                };
+                errors.push(
+                    if field == "." {
+                        "body".to_owned()
+                    } else {
+                        field
+                    },
+                    code,
+                    strip_position(&inner),
+                );
+                Err(ApiError::validation(errors))
+            } else {
+                Err(ApiError::malformed(format!(
+                    "the body is not valid JSON: {inner}"
+                )))
             }
         }
     }
+}
+
+/// A JSON value already read (e.g. one whose header was checked first) into a DTO,
+/// with the same strictness and error paths as [`JsonBody`].
+pub(crate) fn from_value<T: DeserializeOwned>(v: serde_json::Value) -> Result<T, ApiError> {
+    from_json(v)
 }
 
 /// serde reports unknown fields as "unknown field `x`, expected …"; name the field.

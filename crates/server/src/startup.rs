@@ -2,8 +2,9 @@
 //!
 //! [`Application::build`] binds the listener first (port 0 works in tests) and serves
 //! `/livez` and `/readyz` at once. A background task then connects to the database with
-//! capped exponential backoff, migrates, verifies isolation, seeds the demo, and only
-//! then marks the process ready; until then `/v1` answers 503 with `Retry-After`.
+//! capped exponential backoff, migrates, verifies isolation, refreshes the course
+//! library, seeds the demo, and only then marks the process ready; until then `/v1`
+//! answers 503 with `Retry-After`.
 //!
 //! On the shutdown signal: stop accepting, let in-flight requests finish within the
 //! grace period, cancel background tasks through one token, close the pool, return.
@@ -12,6 +13,7 @@ use crate::background::{self, Background};
 use crate::config::{Backend, Config, DemoSeed};
 use crate::wiring::{Wired, wire_with};
 use nexus_app::demo::{DemoLogins, seed_if_empty};
+use nexus_app::learning::library::PutOutcome;
 use nexus_domain::Clock;
 use nexus_http::HttpSettings;
 use nexus_store::StoreError;
@@ -276,6 +278,20 @@ async fn start(
         .map_err(|e| StartError::Database(nexus_app::error_chain(&e)))?;
     if let Some(cache_err) = wired.cache.ping().await.err() {
         tracing::warn!(error = %cache_err, "cache unreachable at start-up; continuing, reads fall back to the database");
+    }
+    // Every start, so an upgrade refreshes the shipped curriculum; unchanged packages
+    // are not rewritten, and racing replicas both succeed (the store upserts).
+    match wired.services.library.seed_builtin().await {
+        Ok(entries) => {
+            for (entry, outcome) in entries {
+                if outcome != PutOutcome::Unchanged {
+                    tracing::info!(slug = %entry.slug, ?outcome, "library course refreshed");
+                }
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "seeding the course library failed; continuing without it");
+        }
     }
     let seed = match config.demo_seed {
         DemoSeed::On => true,

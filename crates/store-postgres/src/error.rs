@@ -16,6 +16,7 @@ const KNOWN: &[&str] = &[
     "cohort_name_key",
     "question_bank_key_key",
     "quiz_attempt_number_key",
+    "library_course_slug_key",
 ];
 
 /// Translates a driver error, naming what was being done for `Other`.

@@ -12,6 +12,7 @@ mod course;
 mod enrolment;
 mod error;
 mod jobs;
+mod library;
 mod mfa;
 mod quiz;
 mod recovery;
@@ -109,6 +110,11 @@ fn migrator() -> Migrator {
             16,
             "quizzes",
             include_str!("../migrations/0016_quizzes.sql"),
+        ),
+        m(
+            17,
+            "library",
+            include_str!("../migrations/0017_library.sql"),
         ),
         m(
             18,
@@ -284,6 +290,12 @@ impl Database for PgDatabase {
 
     fn quizzes(&self) -> Arc<dyn nexus_store::QuizStore> {
         Arc::new(quiz::PgQuizzes {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn library(&self) -> Arc<dyn nexus_store::LibraryStore> {
+        Arc::new(library::PgLibrary {
             pool: self.pool.clone(),
         })
     }

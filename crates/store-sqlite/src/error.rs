@@ -13,6 +13,7 @@ const UNIQUE: &[(&str, &str)] = &[
         "course_version_pkey",
     ),
     ("tenant.slug", "tenant_slug_key"),
+    ("library_course.slug", "library_course_slug_key"),
     ("tenant_domain.domain", "tenant_domain_domain_key"),
     (
         "tenant_domain.tenant_id, tenant_domain.domain",

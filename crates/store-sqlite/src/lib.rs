@@ -11,6 +11,7 @@ mod course;
 mod enrolment;
 mod error;
 mod jobs;
+mod library;
 mod mfa;
 mod quiz;
 mod recovery;
@@ -108,6 +109,11 @@ fn migrator() -> Migrator {
             16,
             "quizzes",
             include_str!("../migrations/0016_quizzes.sql"),
+        ),
+        m(
+            17,
+            "library",
+            include_str!("../migrations/0017_library.sql"),
         ),
         m(
             18,
@@ -261,6 +267,12 @@ impl Database for SqliteDatabase {
 
     fn quizzes(&self) -> Arc<dyn nexus_store::QuizStore> {
         Arc::new(quiz::SqliteQuizzes {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn library(&self) -> Arc<dyn nexus_store::LibraryStore> {
+        Arc::new(library::SqliteLibrary {
             pool: self.pool.clone(),
         })
     }

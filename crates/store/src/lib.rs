@@ -17,6 +17,7 @@ pub mod course;
 mod enrolment;
 mod error;
 mod jobs;
+mod library;
 mod mfa;
 mod quiz;
 pub mod quiz_codec;
@@ -38,6 +39,7 @@ pub use course::CourseStore;
 pub use enrolment::EnrolmentStore;
 pub use error::StoreError;
 pub use jobs::{Claim, JobStore, LeaseStore};
+pub use library::LibraryStore;
 pub use mfa::{MfaStore, TotpRecord};
 pub use quiz::QuizStore;
 pub use recovery::{Invitation, OutboxMail, RecoveryStore, TokenPurpose};
@@ -81,6 +83,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     fn quizzes(&self) -> Arc<dyn QuizStore>;
     /// XP, badges, leaderboard preferences and certificates.
     fn achievements(&self) -> Arc<dyn AchievementStore>;
+    /// The platform library of shared courses.
+    fn library(&self) -> Arc<dyn LibraryStore>;
     /// Singleton leases.
     fn leases(&self) -> Arc<dyn LeaseStore>;
     /// Opens a transaction. With a tenant, tenant-owned writes inside it pass row-level

@@ -6,6 +6,8 @@
 //! absent (404). Learners enrol themselves where a course allows it; instructors and
 //! admins (`enrolment:write`) assign learners and run cohorts. Every privileged change
 //! commits with its audit record.
+//! Whole courses move as packages ([`package`]: export, import) and through the
+//! platform [`library`].
 
 pub mod achievements;
 pub mod attempts;
@@ -13,7 +15,9 @@ pub mod banks;
 pub mod cohorts;
 pub mod courses;
 pub mod enrolment;
+pub mod library;
 pub mod outline;
+pub mod package;
 pub mod progress;
 pub mod publish;
 pub mod rewards;

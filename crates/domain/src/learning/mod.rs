@@ -9,6 +9,8 @@
 //! - [`enrolment`]: who takes which course; cohorts (classes).
 //! - [`progress`]: lessons completed, time spent, completion and the resume point.
 //! - [`quiz`]: questions, banks, attempts and server-side grading.
+//! - [`package`]: a whole course as one JSON document (import, export, the library).
+//! - [`library`]: the platform's shared courses, which tenants adopt as their own copy.
 //! - [`gamification`]: XP, streaks, badges and leaderboards.
 //! - [`certificate`]: certificates of completion and the rule that earns one.
 
@@ -16,8 +18,10 @@ pub mod certificate;
 pub mod course;
 pub mod enrolment;
 pub mod gamification;
+pub mod library;
 pub mod order;
 pub mod outline;
+pub mod package;
 pub mod prerequisites;
 pub mod progress;
 pub mod quiz;

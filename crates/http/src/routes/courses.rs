@@ -48,8 +48,9 @@ struct ListIn {
     offset: Option<u64>,
 }
 
+/// A course as authors see it; also what an import or adoption answers.
 #[derive(Serialize)]
-struct CourseOut {
+pub(crate) struct CourseOut {
     id: CourseId,
     title: String,
     summary: String,

@@ -44,6 +44,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/courses/{id}"),
     ("PATCH", "/v1/courses/{id}"),
     ("POST", "/v1/courses/{id}/archive"),
+    ("POST", "/v1/courses/import"),
+    ("GET", "/v1/courses/{id}/export"),
+    ("GET", "/v1/library"),
+    ("GET", "/v1/library/{id}"),
+    ("POST", "/v1/library/{id}/adopt"),
     ("GET", "/v1/courses/{id}/outline"),
     ("POST", "/v1/courses/{id}/modules"),
     ("PATCH", "/v1/courses/{id}/modules/{module}"),
@@ -106,6 +111,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/platform/jobs/{id}"),
     ("POST", "/v1/platform/jobs/{id}/retry"),
     ("POST", "/v1/platform/jobs/{id}/cancel"),
+    ("PUT", "/v1/platform/library/{slug}"),
+    ("DELETE", "/v1/platform/library/{slug}"),
     ("GET", "/v1/platform/audit"),
     ("GET", "/v1/platform/audit/export"),
 ];
@@ -128,6 +135,8 @@ mod tests {
         ("/v1", include_str!("verification.rs")),
         ("/v1", include_str!("audit.rs")),
         ("/v1", include_str!("courses.rs")),
+        ("/v1", include_str!("packages.rs")),
+        ("/v1", include_str!("library.rs")),
         ("/v1", include_str!("outline.rs")),
         ("/v1", include_str!("publishing.rs")),
         ("/v1", include_str!("quizzes.rs")),
@@ -138,6 +147,7 @@ mod tests {
         ("/v1", include_str!("cohorts.rs")),
         ("/v1/platform", include_str!("platform_tenants.rs")),
         ("/v1/platform", include_str!("platform_jobs.rs")),
+        ("/v1/platform", include_str!("platform_library.rs")),
         ("/v1/platform", include_str!("platform_audit.rs")),
     ];
 

@@ -9,10 +9,13 @@ mod courses;
 mod enrolment;
 pub mod inventory;
 mod invitations;
+mod library;
 mod mfa;
 mod outline;
+mod packages;
 pub(crate) mod platform_audit;
 mod platform_jobs;
+mod platform_library;
 mod platform_tenants;
 mod probes;
 mod progress;
@@ -44,6 +47,8 @@ pub(crate) fn v1() -> Router<AppState> {
         .merge(verification::router())
         .merge(audit::router())
         .merge(courses::router())
+        .merge(packages::router())
+        .merge(library::router())
         .merge(outline::router())
         .merge(publishing::router())
         .merge(quizzes::router())
@@ -56,6 +61,7 @@ pub(crate) fn v1() -> Router<AppState> {
             "/platform",
             platform_tenants::router()
                 .merge(platform_jobs::router())
+                .merge(platform_library::router())
                 .merge(platform_audit::router()),
         )
 }

@@ -74,6 +74,11 @@ fn rules() -> Vec<(&'static str, &'static str, Access)> {
         ("GET", "/v1/courses/{id}", Perm(P::CourseRead)),
         ("PATCH", "/v1/courses/{id}", Perm(P::CourseWrite)),
         ("POST", "/v1/courses/{id}/archive", Perm(P::CourseWrite)),
+        ("POST", "/v1/courses/import", Perm(P::CourseWrite)),
+        ("GET", "/v1/courses/{id}/export", Perm(P::CourseWrite)),
+        ("GET", "/v1/library", Perm(P::CourseWrite)),
+        ("GET", "/v1/library/{id}", Perm(P::CourseWrite)),
+        ("POST", "/v1/library/{id}/adopt", Perm(P::CourseWrite)),
         ("GET", "/v1/courses/{id}/outline", Perm(P::CourseWrite)),
         ("POST", "/v1/courses/{id}/modules", Perm(P::CourseWrite)),
         (
@@ -221,6 +226,8 @@ fn rules() -> Vec<(&'static str, &'static str, Access)> {
         ("GET", "/v1/platform/jobs/{id}", Platform),
         ("POST", "/v1/platform/jobs/{id}/retry", Platform),
         ("POST", "/v1/platform/jobs/{id}/cancel", Platform),
+        ("PUT", "/v1/platform/library/{slug}", Platform),
+        ("DELETE", "/v1/platform/library/{slug}", Platform),
         ("GET", "/v1/platform/audit", Platform),
         ("GET", "/v1/platform/audit/export", Platform),
     ]
@@ -382,6 +389,7 @@ async fn every_route_allows_exactly_the_callers_it_should() {
                 .replace("/v1/users/{id}", &format!("/v1/users/{victim_id}"))
                 .replace("/v1/roles/{id}", &format!("/v1/roles/{role_id}"))
                 .replace("{domain}", "learn.acme.example")
+                .replace("{slug}", "matrix-course")
                 .replace("{module}", &uuid::Uuid::now_v7().to_string())
                 .replace("{lesson}", &uuid::Uuid::now_v7().to_string())
                 .replace("{bank}", &uuid::Uuid::now_v7().to_string())
@@ -502,6 +510,10 @@ fn body_for(method: &str, path: &str, caller: &Caller, n: u32) -> Option<Value> 
         ("POST", "/v1/auth/mfa/verify" | "/v1/auth/mfa/totp/confirm") => {
             Some(json!({ "code": "000000" }))
         }
+        ("POST", "/v1/courses/import") | ("PUT", "/v1/platform/library/{slug}") => Some(json!({
+            "schema": "finai-nexus/course-package", "schema_version": 1,
+            "course": { "title": format!("Package {n}"), "level": "beginner", "estimated_minutes": 5 }
+        })),
         ("POST", "/v1/platform/tenants") => Some(json!({ "slug": format!("t{n}"), "name": "T" })),
         ("PATCH", "/v1/platform/tenants/{id}") => Some(json!({ "name": "Acme" })),
         ("POST", "/v1/platform/tenants/{id}/domains") => {

@@ -101,6 +101,7 @@ db_cases!(
     quiz_banks_and_attempts,
     xp_badges_and_standings,
     certificates_issue_verify_revoke,
+    library_upsert_list_delete,
 );
 
 cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);

@@ -61,6 +61,7 @@ mod enrolment;
 mod identity;
 mod jobs;
 mod learning;
+mod library;
 mod quiz;
 mod recovery;
 mod tenancy;
@@ -79,6 +80,7 @@ use jobs::{
     job_fail_retries_then_dies, job_release_and_reap, lease_acquire_renew_takeover,
 };
 use learning::{course_catalogue, course_outline};
+use library::library_upsert_list_delete;
 use quiz::quiz_banks_and_attempts;
 use recovery::recovery_store_lifecycle;
 use tenancy::{
@@ -192,6 +194,9 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
     }),
     ("certificates_issue_verify_revoke", |db| {
         Box::pin(certificates_issue_verify_revoke(db))
+    }),
+    ("library_upsert_list_delete", |db| {
+        Box::pin(library_upsert_list_delete(db))
     }),
     ("recovery_store_lifecycle", |db| {
         Box::pin(recovery_store_lifecycle(db))

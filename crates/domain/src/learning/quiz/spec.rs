@@ -62,12 +62,27 @@ pub struct QuestionSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<Value>,
     /// Numeric questions' tolerance; absent means 0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "tolerance_json"
+    )]
     pub tolerance: Option<f64>,
 }
 
 fn one() -> i64 {
     1
+}
+
+/// Writes a tolerance as authors write it, whole numbers without a fraction (`1`, not
+/// `1.0`) like answers, so a canonical spec round-trips unchanged as JSON, not only as
+/// numbers.
+#[allow(clippy::ref_option)] // the signature serde's `serialize_with` calls
+fn tolerance_json<S: serde::Serializer>(t: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(x) => number(*x).serialize(s),
+        None => s.serialize_none(),
+    }
 }
 
 impl QuestionSpec {

@@ -70,6 +70,11 @@ fn every_kind_parses_and_round_trips() {
             &json!({"answer": 1628.89, "tolerance": 0.01}),
         ),
         with(base("numeric"), &json!({"answer": 1000})),
+        // A whole tolerance comes back as `10`, not `10.0`.
+        with(
+            base("numeric"),
+            &json!({"answer": 395_290.93, "tolerance": 10}),
+        ),
         with(
             base("ordering"),
             &json!({"items": ["Earn", "Save", "Invest"]}),
@@ -79,6 +84,7 @@ fn every_kind_parses_and_round_trips() {
         "single_choice",
         "multiple_select",
         "true_false",
+        "numeric",
         "numeric",
         "numeric",
         "ordering",

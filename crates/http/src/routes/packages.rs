@@ -1,0 +1,69 @@
+//! `/v1/courses/import` and `/v1/courses/{id}/export`: whole courses as course packages
+//! (docs/COURSE_PACKAGE.md). Both need `course:write` (checked in the service): a
+//! package carries answer keys.
+//!
+//! An import is read in two steps: the header (`schema`, `schema_version`) first, so a
+//! package of another version is refused for its version rather than for a member this
+//! version does not know; then the shape (422 naming the path of a wrong type or
+//! unknown member); then every rule at once (422 listing every path).
+
+use super::courses::CourseOut;
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{JsonBody, SignedIn, from_value};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use nexus_domain::learning::CourseId;
+use nexus_domain::learning::package::{CoursePackage, check_header, file_stem};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/courses/import", post(import))
+        .route("/courses/{id}/export", get(export))
+}
+
+/// `GET /v1/courses/{id}/export` — the draft as a package, as a download.
+async fn export(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: CourseId = id.parse().map_err(|_| ApiError::not_found("course"))?;
+    let package = s
+        .services
+        .courses
+        .export(&signed.caller(), signed.auth.session.tenant, id)
+        .await?;
+    let body = serde_json::to_vec_pretty(&package)
+        .map_err(|e| ApiError::from(nexus_app::AppError::Internal(Box::new(e))))?;
+    // The stem is `[a-z0-9-]` only, so it needs no quoting rules beyond the quotes.
+    let disposition = format!(
+        "attachment; filename=\"{}.json\"",
+        file_stem(&package.course.title)
+    );
+    let headers = [
+        (header::CONTENT_TYPE, "application/json".to_owned()),
+        (header::CONTENT_DISPOSITION, disposition),
+    ];
+    Ok((headers, body).into_response())
+}
+
+/// `POST /v1/courses/import` — a new draft course from a package.
+async fn import(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    JsonBody(raw): JsonBody<serde_json::Value>,
+) -> Result<(StatusCode, Json<CourseOut>), ApiError> {
+    check_header(&raw).map_err(ApiError::validation)?;
+    let package: CoursePackage = from_value(raw)?;
+    let parsed = package.parse().map_err(ApiError::validation)?;
+    let course = s
+        .services
+        .courses
+        .import(&signed.caller(), signed.auth.session.tenant, parsed)
+        .await?;
+    Ok((StatusCode::CREATED, Json(course.into())))
+}
