@@ -6,6 +6,11 @@
 //! Streaks count days in the tenant's time zone on the injected clock. The ledger is
 //! also the activity log: every active day gets a streak entry, so the streak needs no
 //! second table.
+//!
+//! Two phases, so a request never holds a pooled connection while waiting for another
+//! (under load that starves the pool): [`AchievementService::prepare`] reads what it
+//! needs from the pool *before* the caller opens its transaction, and
+//! [`AchievementService::on_activity`] then works only inside that transaction.
 
 use super::courses::CourseService;
 use crate::AppError;
@@ -48,13 +53,25 @@ pub struct Awards {
 pub(crate) enum Activity<'a> {
     /// A lesson was completed for the first time.
     Lesson {
-        /// The course.
-        course: CourseId,
         /// The lesson.
         lesson: LessonId,
     },
     /// A quiz attempt was submitted in time (passed or not).
     Quiz(&'a Attempt),
+}
+
+/// What rewarding an activity needs from outside its transaction, read beforehand.
+pub(crate) struct Context {
+    user: UserId,
+    course: CourseId,
+    tz: jiff::tz::TimeZone,
+    /// The published course's lessons and quizzes (`None`: not published now).
+    published: Option<(String, Vec<LessonId>, Vec<QuizId>)>,
+    completed: BTreeSet<LessonId>,
+    attempts: Vec<Attempt>,
+    certificates: usize,
+    held: BTreeSet<String>,
+    holder_name: String,
 }
 
 fn store_err(e: StoreError) -> AppError {
@@ -78,34 +95,111 @@ impl AchievementService {
         }
     }
 
-    /// Records the rewards for `activity` in the caller's transaction.
+    /// Reads, from the pool, what rewarding `user`'s activity in `course` needs. Call it
+    /// before opening the activity's transaction.
+    pub(crate) async fn prepare(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        course: CourseId,
+    ) -> Result<Context, AppError> {
+        let published = self.courses.published(tenant, course).await?.map(|c| {
+            let lessons = c
+                .modules
+                .iter()
+                .flat_map(|m| m.lessons.iter().map(|l| l.id))
+                .collect();
+            let quizzes = c
+                .modules
+                .iter()
+                .flat_map(|m| m.quizzes.iter().map(|q| q.id))
+                .collect();
+            (c.title, lessons, quizzes)
+        });
+        let completed = self
+            .db
+            .enrolments()
+            .course_progress(tenant, course, user)
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .filter(|p| p.completed_at.is_some())
+            .map(|p| p.lesson)
+            .collect();
+        let store = self.db.achievements();
+        Ok(Context {
+            user,
+            course,
+            tz: self.time_zone(tenant).await?,
+            published,
+            completed,
+            attempts: self
+                .db
+                .quizzes()
+                .finished_attempts(tenant, user, None)
+                .await
+                .map_err(store_err)?,
+            certificates: store
+                .certificates(tenant, user)
+                .await
+                .map_err(store_err)?
+                .len(),
+            held: store
+                .badges(tenant, user)
+                .await
+                .map_err(store_err)?
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect(),
+            holder_name: self
+                .db
+                .users()
+                .get(tenant, user)
+                .await
+                .map_err(store_err)?
+                .display_name,
+        })
+    }
+
+    /// Records the rewards for `activity` in the caller's transaction, with `ctx` from
+    /// [`Self::prepare`]. Works only inside `tx`.
     pub(crate) async fn on_activity(
         &self,
         tx: &mut dyn Tx,
         tenant: TenantId,
-        user: UserId,
+        mut ctx: Context,
         activity: Activity<'_>,
     ) -> Result<Awards, AppError> {
         let store = self.db.achievements();
         let now = self.now();
-        let tz = self.time_zone(tenant).await?;
+        let user = ctx.user;
+        // The activity just recorded is not in what `prepare` read: add it.
+        match &activity {
+            Activity::Lesson { lesson } => {
+                ctx.completed.insert(*lesson);
+            }
+            Activity::Quiz(a) => {
+                if a.status == AttemptStatus::Submitted
+                    && !ctx.attempts.iter().any(|x| x.id == a.id)
+                {
+                    ctx.attempts.push((*a).clone());
+                }
+            }
+        }
         let before = store
             .xp_entries(tx, tenant, user)
             .await
             .map_err(store_err)?;
         let mut awards = Awards::default();
-        let (course, earned) = match &activity {
-            Activity::Lesson { course, lesson } => (
-                *course,
-                Some(entry(
-                    user,
-                    XpSource::Lesson,
-                    lesson.to_string(),
-                    XpEvent::LessonCompleted,
-                    None,
-                    now,
-                )),
-            ),
+        let earned = match &activity {
+            Activity::Lesson { lesson } => Some(entry(
+                user,
+                XpSource::Lesson,
+                lesson.to_string(),
+                XpEvent::LessonCompleted,
+                None,
+                now,
+            )),
             Activity::Quiz(a) => {
                 let passed = a.score().is_some_and(|s| s.passed);
                 let first_pass = passed
@@ -117,19 +211,16 @@ impl AchievementService {
                     percent,
                     first_pass,
                 };
-                (
-                    a.course,
-                    first_pass.then(|| {
-                        entry(
-                            user,
-                            XpSource::Quiz,
-                            a.quiz.to_string(),
-                            event,
-                            Some(u32::from(percent)),
-                            now,
-                        )
-                    }),
-                )
+                first_pass.then(|| {
+                    entry(
+                        user,
+                        XpSource::Quiz,
+                        a.quiz.to_string(),
+                        event,
+                        Some(u32::from(percent)),
+                        now,
+                    )
+                })
             }
         };
         if let Some(e) = &earned
@@ -138,8 +229,8 @@ impl AchievementService {
             awards.xp += e.amount;
         }
         let previous: Vec<OffsetDateTime> = before.iter().map(|e| e.at).collect();
-        if let Some(length) = game::extends_streak(&previous, now, &tz) {
-            let day = game::local_day(now, &tz).to_string();
+        if let Some(length) = game::extends_streak(&previous, now, &ctx.tz) {
+            let day = game::local_day(now, &ctx.tz).to_string();
             let e = entry(
                 user,
                 XpSource::Streak,
@@ -153,11 +244,9 @@ impl AchievementService {
                 awards.streak = Some(length);
             }
         }
-        awards.certificate = self.certify(tx, tenant, user, course, &activity).await?;
-        let just_certified = usize::from(awards.certificate.is_some());
-        awards.badges = self
-            .new_badges(tx, tenant, user, &activity, &tz, just_certified)
-            .await?;
+        awards.certificate = self.certify(tx, tenant, &ctx).await?;
+        ctx.certificates += usize::from(awards.certificate.is_some());
+        awards.badges = self.new_badges(tx, tenant, &ctx).await?;
         Ok(awards)
     }
 
@@ -166,64 +255,30 @@ impl AchievementService {
         &self,
         tx: &mut dyn Tx,
         tenant: TenantId,
-        user: UserId,
-        course: CourseId,
-        activity: &Activity<'_>,
+        ctx: &Context,
     ) -> Result<Option<Certificate>, AppError> {
         // Unpublished meanwhile: nothing to certify against.
-        let Some(content) = self.courses.published(tenant, course).await? else {
+        let Some((title, lessons, quizzes)) = &ctx.published else {
             return Ok(None);
         };
-        let lessons: Vec<LessonId> = content
-            .modules
+        let passed: BTreeSet<QuizId> = ctx
+            .attempts
             .iter()
-            .flat_map(|m| m.lessons.iter().map(|l| l.id))
-            .collect();
-        let quizzes: Vec<QuizId> = content
-            .modules
-            .iter()
-            .flat_map(|m| m.quizzes.iter().map(|q| q.id))
-            .collect();
-        // Reads outside this transaction cannot see what it just wrote: add it.
-        let mut completed: BTreeSet<LessonId> = self
-            .db
-            .enrolments()
-            .course_progress(tenant, course, user)
-            .await
-            .map_err(store_err)?
-            .into_iter()
-            .filter(|p| p.completed_at.is_some())
-            .map(|p| p.lesson)
-            .collect();
-        let mut passed: BTreeSet<QuizId> = self
-            .finished(tenant, user, Some(course), activity)
-            .await?
-            .iter()
-            .filter(|a| a.score().is_some_and(|s| s.passed))
+            .filter(|a| a.course == ctx.course && a.score().is_some_and(|s| s.passed))
             .map(|a| a.quiz)
             .collect();
-        match activity {
-            Activity::Lesson { lesson, .. } => {
-                completed.insert(*lesson);
-            }
-            Activity::Quiz(a) if a.score().is_some_and(|s| s.passed) => {
-                passed.insert(a.quiz);
-            }
-            Activity::Quiz(_) => {}
-        }
-        if !is_complete(&lessons, &completed, &quizzes, &passed) {
+        if !is_complete(lessons, &ctx.completed, quizzes, &passed) {
             return Ok(None);
         }
-        let holder = self.db.users().get(tenant, user).await.map_err(store_err)?;
         let mut random = [0u8; 13];
         getrandom::fill(&mut random).map_err(|e| AppError::Internal(e.to_string().into()))?;
         let cert = Certificate {
             id: CertificateId::generate(self.clock.as_ref()),
-            course,
-            user,
+            course: ctx.course,
+            user: ctx.user,
             code: code_from(random),
-            holder_name: holder.display_name,
-            course_title: content.title,
+            holder_name: ctx.holder_name.clone(),
+            course_title: title.clone(),
             issued_at: self.now(),
             revoked_at: None,
             revoked_reason: None,
@@ -237,67 +292,30 @@ impl AchievementService {
         Ok(issued.then_some(cert))
     }
 
-    /// The learner's finished attempts (in a course, or all), with the one just
-    /// submitted, which this transaction's outside reads cannot see yet.
-    async fn finished(
-        &self,
-        tenant: TenantId,
-        user: UserId,
-        course: Option<CourseId>,
-        activity: &Activity<'_>,
-    ) -> Result<Vec<Attempt>, AppError> {
-        let mut attempts = self
-            .db
-            .quizzes()
-            .finished_attempts(tenant, user, course)
-            .await
-            .map_err(store_err)?;
-        if let Activity::Quiz(a) = activity
-            && a.status == AttemptStatus::Submitted
-            && !attempts.iter().any(|x| x.id == a.id)
-        {
-            attempts.push((*a).clone());
-        }
-        Ok(attempts)
-    }
-
     /// Awards badges the learner's stats now meet; returns the new keys.
     async fn new_badges(
         &self,
         tx: &mut dyn Tx,
         tenant: TenantId,
-        user: UserId,
-        activity: &Activity<'_>,
-        tz: &jiff::tz::TimeZone,
-        just_certified: usize,
+        ctx: &Context,
     ) -> Result<Vec<String>, AppError> {
         let store = self.db.achievements();
         let ledger = store
-            .xp_entries(tx, tenant, user)
+            .xp_entries(tx, tenant, ctx.user)
             .await
             .map_err(store_err)?;
-        let attempts = self.finished(tenant, user, None, activity).await?;
-        let certificates = store.certificates(tenant, user).await.map_err(store_err)?;
-        // A certificate issued in this transaction is not visible to that read yet.
         let stats = stats(
             &ledger,
-            &attempts,
-            certificates.len() + just_certified,
-            tz,
+            &ctx.attempts,
+            ctx.certificates,
+            &ctx.tz,
             self.now(),
         );
-        let held: BTreeSet<String> = store
-            .badges(tenant, user)
-            .await
-            .map_err(store_err)?
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect();
         let mut new = Vec::new();
         for rule in game::earned(&self.badges, &stats) {
-            if !held.contains(&rule.key)
+            if !ctx.held.contains(&rule.key)
                 && store
-                    .award_badge(tx, tenant, user, &rule.key, self.now())
+                    .award_badge(tx, tenant, ctx.user, &rule.key, self.now())
                     .await
                     .map_err(store_err)?
             {

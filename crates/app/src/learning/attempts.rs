@@ -202,21 +202,32 @@ impl QuizService {
             return Err(closed());
         }
         let outcome = attempt.submit(responses, self.now());
+        // Read what rewards need before the transaction holds a connection.
+        let ctx = if outcome.is_ok() {
+            Some(
+                self.achievements
+                    .prepare(tenant, user, attempt.course)
+                    .await?,
+            )
+        } else {
+            None
+        };
         let mut tx = self.begin(tenant).await?;
         finish_in(tx.as_mut(), self.db.as_ref(), tenant, &attempt).await?;
         // What a submission earns commits with its grade, or neither does. An expired
         // attempt earns nothing.
-        let awards = if outcome.is_ok() {
-            self.achievements
-                .on_activity(
-                    tx.as_mut(),
-                    tenant,
-                    user,
-                    super::achievements::Activity::Quiz(&attempt),
-                )
-                .await?
-        } else {
-            super::achievements::Awards::default()
+        let awards = match ctx {
+            Some(ctx) => {
+                self.achievements
+                    .on_activity(
+                        tx.as_mut(),
+                        tenant,
+                        ctx,
+                        super::achievements::Activity::Quiz(&attempt),
+                    )
+                    .await?
+            }
+            None => super::achievements::Awards::default(),
         };
         tx.commit().await.map_err(store_err("attempt"))?;
         outcome.map_err(|e| attempt_error(&e))?;

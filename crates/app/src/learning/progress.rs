@@ -82,22 +82,30 @@ impl EnrolmentService {
         if !order.contains(&lesson) {
             return Err(AppError::NotFound { resource: "lesson" });
         }
+        // Only a report that completes the lesson can earn anything; read what rewards
+        // need before the transaction holds a connection.
+        let ctx = if visit.completed {
+            Some(self.achievements.prepare(tenant, user, course).await?)
+        } else {
+            None
+        };
         let mut tx = self.begin(tenant).await?;
         let (record, newly_completed) = self
             .record_visit(tx.as_mut(), tenant, (user, course, lesson), visit)
             .await?;
         // What a completion earns commits with it, or neither does.
-        let awards = if newly_completed {
-            self.achievements
-                .on_activity(
-                    tx.as_mut(),
-                    tenant,
-                    user,
-                    super::achievements::Activity::Lesson { course, lesson },
-                )
-                .await?
-        } else {
-            super::achievements::Awards::default()
+        let awards = match ctx {
+            Some(ctx) if newly_completed => {
+                self.achievements
+                    .on_activity(
+                        tx.as_mut(),
+                        tenant,
+                        ctx,
+                        super::achievements::Activity::Lesson { lesson },
+                    )
+                    .await?
+            }
+            _ => super::achievements::Awards::default(),
         };
         commit(tx).await?;
         let records = self

@@ -112,8 +112,17 @@ pub(crate) async fn enrol(c: &Class, token: &str) {
 }
 
 pub(crate) async fn class() -> Class {
+    class_with(&[]).await
+}
+
+/// A class on an app started with extra `NEXUS_*` settings.
+pub(crate) async fn class_with(env: &[(&str, &str)]) -> Class {
     let clock = Arc::new(ManualClock::new(SystemClock.now()));
-    let app = TestApp::builder().clock(clock.clone()).spawn().await;
+    let mut builder = TestApp::builder().clock(clock.clone());
+    for (k, v) in env {
+        builder = builder.env(k, v);
+    }
+    let app = builder.spawn().await;
     let tenant = app
         .user("school", "teach@school.example", PW, Role::Instructor)
         .await;

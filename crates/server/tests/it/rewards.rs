@@ -4,7 +4,7 @@
 
 use crate::auth::{PW, signed, token_of};
 use crate::harness::problem;
-use crate::quizzes::{Class, author_quiz, class, enrol, right};
+use crate::quizzes::{Class, author_quiz, class, class_with, enrol, right};
 use nexus_domain::Clock;
 use nexus_domain::user::Role;
 use reqwest::Method;
@@ -381,4 +381,54 @@ async fn leaderboards_name_only_learners_who_opted_in() {
     problem(outsider, 403, "forbidden").await;
     let teacher = get(&c, &c.teach, &path).await;
     assert_eq!(teacher["items"][0]["display_name"], "Test User");
+}
+
+/// Rewarding an activity reads before its transaction opens, so concurrent submissions
+/// on a small pool never hold one connection while waiting for another (which starved
+/// the pool under load: every request held one and waited for a second until timeout).
+#[tokio::test]
+async fn concurrent_submissions_do_not_starve_a_small_pool() {
+    let c = class_with(&[
+        ("NEXUS_DATABASE_MAX_CONNECTIONS", "2"),
+        ("NEXUS_DATABASE_ACQUIRE_TIMEOUT", "3s"),
+    ])
+    .await;
+    let quiz = author_quiz(&c).await;
+    let mut tokens = Vec::new();
+    for i in 0..6 {
+        let email = format!("l{i}@school.example");
+        c.app.user("school", &email, PW, Role::Learner).await;
+        let (token, _, _) = token_of(c.app.login("school", &email, PW, None).await).await;
+        enrol(&c, &token).await;
+        tokens.push(token);
+    }
+    let results = futures_join(tokens.iter().map(|t| pass_quiz(&c, t, &quiz))).await;
+    for graded in results {
+        assert_eq!(graded["status"], "submitted", "{graded}");
+        assert_eq!(graded["awards"]["xp"], 35, "quiz 30 + first streak day 5");
+    }
+}
+
+/// Runs futures concurrently on this task.
+async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut set: Vec<std::pin::Pin<Box<F>>> = futures.map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = set.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in set.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().map(Option::unwrap).collect()
 }
