@@ -71,7 +71,6 @@ pub(crate) struct Context {
     attempts: Vec<Attempt>,
     certificates: usize,
     held: BTreeSet<String>,
-    holder_name: String,
 }
 
 fn store_err(e: StoreError) -> AppError {
@@ -151,13 +150,6 @@ impl AchievementService {
                 .into_iter()
                 .map(|(k, _)| k)
                 .collect(),
-            holder_name: self
-                .db
-                .users()
-                .get(tenant, user)
-                .await
-                .map_err(store_err)?
-                .display_name,
         })
     }
 
@@ -270,6 +262,13 @@ impl AchievementService {
         if !is_complete(lessons, &ctx.completed, quizzes, &passed) {
             return Ok(None);
         }
+        // Read in the transaction, and only for the rare activity that completes a course.
+        let holder = self
+            .db
+            .users()
+            .get_in(tx, tenant, ctx.user)
+            .await
+            .map_err(store_err)?;
         let mut random = [0u8; 13];
         getrandom::fill(&mut random).map_err(|e| AppError::Internal(e.to_string().into()))?;
         let cert = Certificate {
@@ -277,7 +276,7 @@ impl AchievementService {
             course: ctx.course,
             user: ctx.user,
             code: code_from(random),
-            holder_name: ctx.holder_name.clone(),
+            holder_name: holder.display_name,
             course_title: title.clone(),
             issued_at: self.now(),
             revoked_at: None,
