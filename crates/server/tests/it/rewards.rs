@@ -432,3 +432,39 @@ async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) 
     .await;
     out.into_iter().map(Option::unwrap).collect()
 }
+
+/// Topic badges must be earnable with the shipped curriculum: every topic a built-in
+/// badge names is a topic of its questions.
+#[test]
+fn every_badge_topic_is_taught_by_the_curriculum() {
+    use nexus_domain::learning::gamification::{Criterion, default_badges};
+    fn topics(c: &Criterion, out: &mut Vec<String>) {
+        match c {
+            Criterion::TopicMastered { topic } => out.push(topic.clone()),
+            Criterion::AllOf(cs) | Criterion::AnyOf(cs) => cs.iter().for_each(|c| topics(c, out)),
+            _ => {}
+        }
+    }
+    let package: Value = serde_json::from_str(include_str!(
+        "../../../../curriculum/financial-literacy-101.json"
+    ))
+    .unwrap();
+    let taught: Vec<&str> = package["banks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["questions"].as_array().unwrap())
+        .map(|q| q["topic"].as_str().unwrap())
+        .collect();
+    let mut named = Vec::new();
+    for b in default_badges() {
+        topics(&b.criterion, &mut named);
+    }
+    assert!(!named.is_empty());
+    for t in named {
+        assert!(
+            taught.contains(&t.as_str()),
+            "badge topic {t} is not in the curriculum"
+        );
+    }
+}

@@ -67,11 +67,11 @@ pub fn default_badges() -> Vec<BadgeRule> {
         rule(
             "money_master",
             "Money Master",
-            "Mastered budgeting, saving and investing.",
+            "Mastered budgeting, emergency funds and investing basics.",
             AllOf(vec![
                 topic("budgeting"),
-                topic("saving"),
-                topic("investing"),
+                topic("emergency-funds"),
+                topic("investing-basics"),
             ]),
         ),
         rule(
