@@ -214,7 +214,7 @@ async fn main() {
                         })
                         .collect();
                     let began = Instant::now();
-                    let (graded, _) = services
+                    let (graded, _, _) = services
                         .quizzes
                         .submit(&caller, t, attempt.id, responses)
                         .await

@@ -160,7 +160,9 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
     PersonalDataStore {
         store: "enrolment",
         kind: StoreKind::Table,
-        fields: &["app_user_id", "assigned_by", "enrolled_at"],
+        // `assigned_by` is the assigning instructor's ID: their export and erasure must
+        // look here too (by that column), not only by the learner's.
+        fields: &["app_user_id", "assigned_by", "cohort_id", "enrolled_at"],
         subject_key: "app_user_id",
         purpose: "which courses a learner takes, and who assigned them",
         // Deleted with the account (cascade) or on withdrawal.
@@ -193,6 +195,7 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
             "score_percent",
             "passed",
             "started_at",
+            "deadline",
             "finished_at",
         ],
         subject_key: "app_user_id",
@@ -229,9 +232,11 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
     PersonalDataStore {
         store: "certificate",
         kind: StoreKind::Table,
-        // The holder's name is snapshotted; the public verification page shows it.
+        // The holder's name is snapshotted; the public verification page shows it, and
+        // the code resolves publicly to that name, so it is personal too.
         fields: &[
             "app_user_id",
+            "code",
             "holder_name",
             "course_title",
             "issued_at",

@@ -53,8 +53,8 @@ create table quiz_attempt (
     finished_at    timestamptz,
     primary key (tenant_id, attempt_id),
     constraint quiz_attempt_number_key unique (tenant_id, quiz_id, app_user_id, number),
-    constraint quiz_attempt_quiz_fkey foreign key (tenant_id, quiz_id)
-        references quiz (tenant_id, quiz_id) on delete cascade,
+    -- No foreign key to `quiz`: learners take the quiz as published, so deleting it
+    -- from the draft must not take their attempts (and certificates) with it.
     constraint quiz_attempt_user_fkey foreign key (tenant_id, app_user_id)
         references app_user (tenant_id, app_user_id) on delete cascade
 );

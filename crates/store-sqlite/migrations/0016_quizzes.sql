@@ -47,7 +47,7 @@ create table quiz_attempt (
     finished_at    text,
     primary key (tenant_id, attempt_id),
     unique (tenant_id, quiz_id, app_user_id, number),
-    foreign key (tenant_id, quiz_id) references quiz (tenant_id, quiz_id) on delete cascade,
+    -- No foreign key to `quiz` (see the PostgreSQL migration).
     foreign key (tenant_id, app_user_id) references app_user (tenant_id, app_user_id) on delete cascade
 );
 create index quiz_attempt_user_idx on quiz_attempt (tenant_id, app_user_id, course_id);

@@ -386,8 +386,9 @@ impl EnrolmentStore for SqliteEnrolments {
             "insert into lesson_progress (tenant_id, app_user_id, lesson_id, course_id, seconds_spent, \
              first_seen_at, last_seen_at, completed_at) values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
              on conflict (tenant_id, app_user_id, lesson_id) do update set course_id = excluded.course_id, \
-             seconds_spent = excluded.seconds_spent, last_seen_at = excluded.last_seen_at, \
-             completed_at = excluded.completed_at",
+             seconds_spent = max(lesson_progress.seconds_spent, excluded.seconds_spent), \
+             last_seen_at = max(lesson_progress.last_seen_at, excluded.last_seen_at), \
+             completed_at = coalesce(lesson_progress.completed_at, excluded.completed_at)",
         )
         .bind(tenant.as_uuid())
         .bind(p.user.as_uuid())

@@ -105,8 +105,10 @@ pub trait EnrolmentStore: Send + Sync {
         user: UserId,
         page: PageRequest,
     ) -> Result<Page<Enrolment>, StoreError>;
-    /// Saves a lesson record (insert or replace); `NotFound` unless the learner is
-    /// enrolled in the record's course.
+    /// Saves a lesson record (insert or update); `NotFound` unless the learner is
+    /// enrolled in the record's course. An update never moves time or the last visit
+    /// back and never clears a completion, so a report racing another (both read the
+    /// same old row) cannot undo what the other wrote.
     async fn save_progress(
         &self,
         tx: &mut dyn Tx,

@@ -54,7 +54,7 @@ pub trait QuizStore: Send + Sync {
         tenant: TenantId,
         quiz: &Quiz,
     ) -> Result<(), StoreError>;
-    /// Deletes a quiz and its attempts; `NotFound` if gone.
+    /// Deletes a quiz from the draft (learners' attempts stay); `NotFound` if gone.
     async fn delete_quiz(
         &self,
         tx: &mut dyn Tx,

@@ -354,7 +354,8 @@ fn entry(
 }
 
 /// A learner's stats for badge criteria. Quizzes count once each; a quiz is "perfect"
-/// when any attempt at it scored 100%.
+/// when the learner's first passing attempt at it scored 100% (later retakes, taken
+/// once the answers were shown, do not count).
 pub(super) fn stats(
     ledger: &[XpEntry],
     attempts: &[Attempt],
@@ -363,16 +364,22 @@ pub(super) fn stats(
     now: OffsetDateTime,
 ) -> LearnerStats {
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-    let passed: BTreeSet<QuizId> = attempts
+    let mut first_pass: std::collections::BTreeMap<QuizId, &Attempt> =
+        std::collections::BTreeMap::new();
+    for a in attempts
         .iter()
         .filter(|a| a.score().is_some_and(|s| s.passed))
-        .map(|a| a.quiz)
-        .collect();
-    let perfect: BTreeSet<QuizId> = attempts
-        .iter()
+    {
+        let earlier = first_pass.get(&a.quiz).is_some_and(|b| b.number < a.number);
+        if !earlier {
+            first_pass.insert(a.quiz, a);
+        }
+    }
+    let passed = first_pass.len();
+    let perfect = first_pass
+        .values()
         .filter(|a| a.score().is_some_and(|s| s.percent == 100))
-        .map(|a| a.quiz)
-        .collect();
+        .count();
     let activity: Vec<OffsetDateTime> = ledger.iter().map(|e| e.at).collect();
     let answers: Vec<_> = attempts.iter().flat_map(Attempt::topic_answers).collect();
     LearnerStats {
@@ -382,8 +389,8 @@ pub(super) fn stats(
                 .filter(|e| e.source == XpSource::Lesson)
                 .count(),
         ),
-        quizzes_passed: count(passed.len()),
-        perfect_quizzes: count(perfect.len()),
+        quizzes_passed: count(passed),
+        perfect_quizzes: count(perfect),
         courses_completed: count(courses_completed),
         longest_streak: game::streak(&activity, tz, now).longest,
         xp: ledger.iter().map(|e| u64::from(e.amount)).sum(),

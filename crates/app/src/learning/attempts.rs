@@ -13,6 +13,7 @@ use crate::AppError;
 use crate::audit::Caller;
 use nexus_domain::access::{Actor, Permission};
 use nexus_domain::learning::CourseId;
+use nexus_domain::learning::quiz::record::answers_revealed;
 use nexus_domain::learning::quiz::{
     Attempt, AttemptError, AttemptId, AttemptStatus, QuestionId, QuizId, Response, TopicMastery,
     mastery,
@@ -100,7 +101,7 @@ impl QuizService {
         quiz: QuizId,
     ) -> Result<LearnerQuiz, AppError> {
         let user = self.enrolled(caller, tenant, course).await?;
-        let published = self.published(caller, tenant, course, quiz).await?;
+        let (published, _) = self.published(caller, tenant, course, quiz).await?;
         let attempts = self.attempts_of(tenant, quiz, user).await?;
         Ok(LearnerQuiz {
             quiz: published,
@@ -118,7 +119,7 @@ impl QuizService {
         quiz: QuizId,
     ) -> Result<(Attempt, bool), AppError> {
         let user = self.enrolled(caller, tenant, course).await?;
-        let published = self.published(caller, tenant, course, quiz).await?;
+        let (published, module) = self.published(caller, tenant, course, quiz).await?;
         let settings = published.settings.parse()?;
         let attempts = self.attempts_of(tenant, quiz, user).await?;
         if let Some(open) = attempts.iter().find(|a| a.status == AttemptStatus::Open) {
@@ -132,17 +133,16 @@ impl QuizService {
             .bank(tenant, published.bank)
             .await
             .map_err(store_err("quiz"))?;
-        let stored = self
-            .db
-            .quizzes()
-            .quiz(tenant, quiz)
-            .await
-            .map_err(store_err("quiz"))?;
-        // The published settings govern; the stored quiz supplies identity only.
+        // Learners take the quiz as published, whatever the draft says (or whether the
+        // draft still has it).
         let quiz_now = nexus_domain::learning::quiz::Quiz {
-            settings,
+            id: published.id,
+            course,
+            module,
+            position: 0,
             bank: published.bank,
-            ..stored
+            settings,
+            updated_at: self.now(),
         };
         let attempt = Attempt::start(
             AttemptId::generate(self.clock.as_ref()),
@@ -173,16 +173,40 @@ impl QuizService {
         Ok((attempt, true))
     }
 
-    /// One of the learner's own attempts; an overdue open attempt is closed first.
+    /// One of the learner's own attempts; an overdue open attempt is closed first. The
+    /// flag says whether its answers may be shown (see [`answers_revealed`]).
     pub async fn attempt(
         &self,
         caller: &Caller,
         tenant: TenantId,
         id: AttemptId,
-    ) -> Result<Attempt, AppError> {
+    ) -> Result<(Attempt, bool), AppError> {
         let user = learner(caller, tenant)?;
         let attempt = self.own(tenant, user, id).await?;
-        self.close_if_overdue(tenant, attempt).await
+        let attempt = self.close_if_overdue(tenant, attempt).await?;
+        let reveal = self.reveal(caller, tenant, &attempt).await?;
+        Ok((attempt, reveal))
+    }
+
+    /// Whether the learner may see the answers of their attempts at this quiz now.
+    async fn reveal(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        a: &Attempt,
+    ) -> Result<bool, AppError> {
+        if a.status == AttemptStatus::Open {
+            return Ok(false);
+        }
+        let all = self.attempts_of(tenant, a.quiz, a.user).await?;
+        // The allowance as published; if the quiz is no longer published, no more
+        // attempts can start, so every attempt has been used.
+        let max = match self.published(caller, tenant, a.course, a.quiz).await {
+            Ok((q, _)) => q.settings.parse()?.max_attempts,
+            Err(AppError::NotFound { .. }) => Some(0),
+            Err(e) => return Err(e),
+        };
+        Ok(answers_revealed(&all, max))
     }
 
     /// Grades a submission on the server. `responses` are keyed by question; missing
@@ -195,12 +219,14 @@ impl QuizService {
         tenant: TenantId,
         id: AttemptId,
         responses: BTreeMap<QuestionId, Response>,
-    ) -> Result<(Attempt, super::achievements::Awards), AppError> {
+    ) -> Result<(Attempt, super::achievements::Awards, bool), AppError> {
         let user = learner(caller, tenant)?;
         let mut attempt = self.own(tenant, user, id).await?;
         if attempt.status != AttemptStatus::Open {
             return Err(closed());
         }
+        // Withdrawn meanwhile: no grade, no rewards.
+        self.enrolled(caller, tenant, attempt.course).await?;
         let outcome = attempt.submit(responses, self.now());
         // Read what rewards need before the transaction holds a connection.
         let ctx = if outcome.is_ok() {
@@ -231,7 +257,8 @@ impl QuizService {
         };
         tx.commit().await.map_err(store_err("attempt"))?;
         outcome.map_err(|e| attempt_error(&e))?;
-        Ok((attempt, awards))
+        let reveal = self.reveal(caller, tenant, &attempt).await?;
+        Ok((attempt, awards, reveal))
     }
 
     /// The learner's mastery per topic in a course, from their finished attempts.
@@ -274,20 +301,26 @@ impl QuizService {
         Ok(user)
     }
 
-    /// The quiz as the latest published version has it; 404 if it is not there.
+    /// The quiz as the latest published version has it, with its module; 404 if it is
+    /// not there.
     async fn published(
         &self,
         caller: &Caller,
         tenant: TenantId,
         course: CourseId,
         quiz: QuizId,
-    ) -> Result<PublishedQuiz, AppError> {
+    ) -> Result<(PublishedQuiz, nexus_domain::learning::ModuleId), AppError> {
         let content = self.courses.content(caller, tenant, course).await?;
         content
             .modules
             .into_iter()
-            .flat_map(|m| m.quizzes)
-            .find(|q| q.id == quiz)
+            .find_map(|m| {
+                let id = m.id;
+                m.quizzes
+                    .into_iter()
+                    .find(|q| q.id == quiz)
+                    .map(|q| (q, id))
+            })
             .ok_or(AppError::NotFound { resource: "quiz" })
     }
 

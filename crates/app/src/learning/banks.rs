@@ -158,6 +158,19 @@ impl CourseService {
     ) -> Result<(), AppError> {
         let c = self.editable(caller, tenant, course).await?;
         let before = self.bank_of(tenant, course, id).await?;
+        // The published version's quizzes draw from it until the next publish.
+        if let Some(published) = self.published(tenant, course).await?
+            && published
+                .modules
+                .iter()
+                .flat_map(|m| &m.quizzes)
+                .any(|q| q.bank == id)
+        {
+            return Err(AppError::Conflict {
+                code: "bank_in_use",
+                message: "a quiz still draws from this bank; delete or repoint it first",
+            });
+        }
         let mut tx = self.begin(tenant).await?;
         self.touch_in(tx.as_mut(), &c).await?;
         self.db
@@ -296,7 +309,8 @@ impl CourseService {
         Ok(quiz)
     }
 
-    /// Deletes a quiz and its attempts. Audited.
+    /// Deletes a quiz from the draft. Learners' attempts stay, and the published version
+    /// keeps offering it until the next publish. Audited.
     pub async fn delete_quiz(
         &self,
         caller: &Caller,

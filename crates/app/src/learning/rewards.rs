@@ -49,8 +49,8 @@ pub struct Verification {
     pub holder_name: String,
     /// The course.
     pub course_title: String,
-    /// When it was issued.
-    pub issued_at: OffsetDateTime,
+    /// The day it was issued, in the tenant's time zone (`YYYY-MM-DD`).
+    pub issued_on: String,
 }
 
 fn store_err(e: StoreError) -> AppError {
@@ -177,10 +177,15 @@ impl AchievementService {
         viewer: Option<UserId>,
     ) -> Result<Vec<UserId>, AppError> {
         let store = self.db.enrolments();
-        store
-            .cohort(tenant, cohort)
-            .await
-            .map_err(|e| AppError::from_store("cohort", e))?;
+        // Only report readers learn whether a cohort exists; anyone else gets the same
+        // 403 for a cohort they are not in and for one that does not exist.
+        let reader = caller.actor.can(tenant, Permission::ReportRead);
+        if reader {
+            store
+                .cohort(tenant, cohort)
+                .await
+                .map_err(|e| AppError::from_store("cohort", e))?;
+        }
         let mut members = Vec::new();
         let mut offset = 0u64;
         loop {
@@ -198,7 +203,7 @@ impl AchievementService {
             }
         }
         let is_member = viewer.is_some_and(|v| members.iter().any(|m| m.user == v));
-        if !is_member && !caller.actor.can(tenant, Permission::ReportRead) {
+        if !is_member && !reader {
             return Err(AppError::Forbidden("members of the cohort or report:read"));
         }
         Ok(members
@@ -223,7 +228,8 @@ impl AchievementService {
     }
 
     /// Public verification of a code within the tenant: anyone may ask, and learns
-    /// validity, name, course and date only. Unknown codes are 404.
+    /// validity, name, course and date (in the tenant's time zone) only. Unknown codes
+    /// are 404.
     pub async fn verify(&self, tenant: TenantId, code: &str) -> Result<Verification, AppError> {
         let not_found = AppError::NotFound {
             resource: "certificate",
@@ -238,11 +244,12 @@ impl AchievementService {
             .ok_or(AppError::NotFound {
                 resource: "certificate",
             })?;
+        let tz = self.time_zone(tenant).await?;
         Ok(Verification {
             valid: cert.revoked_at.is_none(),
             holder_name: cert.holder_name,
             course_title: cert.course_title,
-            issued_at: cert.issued_at,
+            issued_on: game::local_day(cert.issued_at, &tz).to_string(),
         })
     }
 

@@ -90,8 +90,11 @@ struct ResultOut {
     credit_permille: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     response: Option<Response>,
-    correct: RevealedAnswer,
-    explanation_html: String,
+    /// Only once answers may be shown: after a pass or the last allowed attempt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    correct: Option<RevealedAnswer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation_html: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -127,7 +130,9 @@ fn summary(a: &Attempt) -> AttemptSummary {
     }
 }
 
-fn attempt_out(a: &Attempt) -> AttemptOut {
+/// An attempt as its learner sees it. `reveal`: whether correct answers and
+/// explanations may be shown (a pass, or no attempts left; never while one is open).
+fn attempt_out(a: &Attempt, reveal: bool) -> AttemptOut {
     let questions = a
         .presented()
         .into_iter()
@@ -148,8 +153,8 @@ fn attempt_out(a: &Attempt) -> AttemptOut {
                 question: r.question,
                 credit_permille: g.credit_permille,
                 response: a.responses.get(&r.question).cloned(),
-                explanation_html: html(&r.explanation),
-                correct: r,
+                explanation_html: reveal.then(|| html(&r.explanation)),
+                correct: reveal.then_some(r),
             })
             .collect()
     });
@@ -213,7 +218,7 @@ async fn start(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(attempt_out(&attempt))))
+    Ok((status, Json(attempt_out(&attempt, false))))
 }
 
 /// `GET /v1/quiz-attempts/{attempt}` — one of the caller's attempts.
@@ -222,7 +227,7 @@ async fn attempt(
     signed: SignedIn,
     Path(attempt): Path<String>,
 ) -> Result<Json<AttemptOut>, ApiError> {
-    let a = s
+    let (a, reveal) = s
         .services
         .quizzes
         .attempt(
@@ -231,7 +236,7 @@ async fn attempt(
             id(&attempt, "attempt")?,
         )
         .await?;
-    Ok(Json(attempt_out(&a)))
+    Ok(Json(attempt_out(&a, reveal)))
 }
 
 #[derive(Deserialize)]
@@ -249,7 +254,7 @@ async fn submit(
     Path(attempt): Path<String>,
     JsonBody(body): JsonBody<SubmissionIn>,
 ) -> Result<Json<AttemptOut>, ApiError> {
-    let (a, awards) = s
+    let (a, awards, reveal) = s
         .services
         .quizzes
         .submit(
@@ -259,7 +264,7 @@ async fn submit(
             body.responses,
         )
         .await?;
-    let mut out = attempt_out(&a);
+    let mut out = attempt_out(&a, reveal);
     out.awards = Some(awards.into());
     Ok(Json(out))
 }

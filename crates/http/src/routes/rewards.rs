@@ -229,7 +229,7 @@ async fn verify(
         valid: v.valid,
         holder_name: v.holder_name,
         course_title: v.course_title,
-        issued_on: v.issued_at.date().to_string(),
+        issued_on: v.issued_on,
     }))
 }
 

@@ -545,3 +545,72 @@ async fn no_response_leaks_an_answer() {
         json!(NUMERIC_ANSWER)
     );
 }
+
+/// A finished attempt does not give away the answers to the next one: results show
+/// your response and credit only, until you pass or run out of attempts, and never
+/// while another attempt is open.
+#[tokio::test]
+async fn answers_stay_hidden_until_a_pass_or_the_last_attempt() {
+    let c = class().await;
+    let quiz = author_quiz(&c).await; // two attempts allowed
+    let (app, pupil, course) = (&c.app, &c.pupil, &c.course);
+    enrol(&c, pupil).await;
+    let quiz_path = format!("/v1/courses/{course}/quizzes/{quiz}");
+    let post = |path: String, body: Value| {
+        signed(app, Method::POST, &path, "school", pupil)
+            .json(&body)
+            .send()
+    };
+    let get = |path: String| signed(app, Method::GET, &path, "school", pupil).send();
+    let first: Value = post(format!("{quiz_path}/attempts"), json!({}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first_path = format!("/v1/quiz-attempts/{}", first["id"].as_str().unwrap());
+    let blank = post(format!("{first_path}/submission"), json!({"responses": {}}))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let second: Value = post(format!("{quiz_path}/attempts"), json!({}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let peek = get(first_path.clone()).await.unwrap().text().await.unwrap();
+    for body in [&blank, &peek] {
+        assert!(body.contains("\"credit_permille\""), "{body}");
+        for leak in [
+            EXPLAIN,
+            "7531.42",
+            "\"correct\"",
+            "\"explanation_html\"",
+            "\"tolerance\"",
+        ] {
+            assert!(!body.contains(leak), "leaks {leak}: {body}");
+        }
+    }
+    // The last allowed attempt, failed too: now the answers are shown.
+    let second_path = format!("/v1/quiz-attempts/{}", second["id"].as_str().unwrap());
+    let last: Value = post(
+        format!("{second_path}/submission"),
+        json!({"responses": {}}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(last["results"][0]["correct"].is_object(), "{last}");
+    let first_again: Value = get(first_path).await.unwrap().json().await.unwrap();
+    assert!(
+        first_again["results"][0]["explanation_html"]
+            .as_str()
+            .unwrap()
+            .contains(EXPLAIN)
+    );
+}

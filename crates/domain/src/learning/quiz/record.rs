@@ -351,6 +351,18 @@ impl Attempt {
     }
 }
 
+/// Whether a learner may see the correct answers and explanations of their finished
+/// attempts at a quiz: only once they have passed it or used every attempt it allows,
+/// and never while an attempt is open. Otherwise a blank first attempt would reveal the
+/// answers to a second one drawn from the same bank.
+pub fn answers_revealed(attempts: &[Attempt], max_attempts: Option<u32>) -> bool {
+    let open = attempts.iter().any(|a| a.status == AttemptStatus::Open);
+    let passed = attempts.iter().any(|a| a.score().is_some_and(|s| s.passed));
+    let used_up =
+        max_attempts.is_some_and(|m| attempts.len() >= usize::try_from(m).unwrap_or(usize::MAX));
+    !open && (passed || used_up)
+}
+
 /// How a bank's questions and an attempt's drawn questions are stored: as their
 /// authoring specs (which round-trip exactly) with their identities.
 #[derive(Debug, Clone, Serialize, Deserialize)]

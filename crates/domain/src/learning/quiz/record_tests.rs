@@ -120,3 +120,26 @@ fn stored_questions_round_trip() {
         assert_eq!(AttemptStatus::parse(s.as_str()), Some(s));
     }
 }
+
+#[test]
+fn answers_are_revealed_only_after_a_pass_or_the_last_attempt() {
+    let (quiz, bank, clock) = fixture(None);
+    let mut failed = start(&quiz, &bank, &clock);
+    failed.submit(BTreeMap::new(), clock.now()).unwrap();
+    assert!(
+        !answers_revealed(std::slice::from_ref(&failed), None),
+        "failed, attempts left"
+    );
+    assert!(
+        answers_revealed(std::slice::from_ref(&failed), Some(1)),
+        "no attempts left"
+    );
+    let open = start(&quiz, &bank, &clock);
+    assert!(
+        !answers_revealed(&[failed.clone(), open.clone()], Some(2)),
+        "never while one is open"
+    );
+    let mut passed = open;
+    passed.submit(all_right(&passed), clock.now()).unwrap();
+    assert!(answers_revealed(&[failed, passed], None));
+}
