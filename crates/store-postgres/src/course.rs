@@ -420,6 +420,35 @@ impl CourseStore for PgCourses {
         Ok(())
     }
 
+    async fn set_module_order(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        course: CourseId,
+        order: &[ModuleId],
+    ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<PgTx>(tx)?.0;
+        for (position, module) in order.iter().enumerate() {
+            let position =
+                u32::try_from(position).map_err(|e| StoreError::other("ordering modules", e))?;
+            let done = sqlx::query(
+                "update course_module set position = $4 \
+                 where tenant_id = $1 and course_id = $2 and module_id = $3",
+            )
+            .bind(tenant.as_uuid())
+            .bind(course.as_uuid())
+            .bind(module.as_uuid())
+            .bind(int(position)?)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| map_err("ordering modules", e))?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }
+        Ok(())
+    }
+
     async fn outline(
         &self,
         tenant: TenantId,

@@ -89,6 +89,15 @@ pub trait CourseStore: Send + Sync {
         module: ModuleId,
         order: &[LessonId],
     ) -> Result<(), StoreError>;
+    /// Renumbers a course's modules in the given order (the caller has checked it is a
+    /// permutation); `NotFound` if a module is not in the course.
+    async fn set_module_order(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        course: CourseId,
+        order: &[ModuleId],
+    ) -> Result<(), StoreError>;
     /// Stores a published version's snapshot (immutable);
     /// `Conflict { constraint: "course_version_pkey" }` if it exists.
     async fn add_version(

@@ -51,6 +51,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/library/{id}/adopt"),
     ("GET", "/v1/courses/{id}/outline"),
     ("POST", "/v1/courses/{id}/modules"),
+    ("PUT", "/v1/courses/{id}/module-order"),
     ("PATCH", "/v1/courses/{id}/modules/{module}"),
     ("DELETE", "/v1/courses/{id}/modules/{module}"),
     ("POST", "/v1/courses/{id}/modules/{module}/lessons"),

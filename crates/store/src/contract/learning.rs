@@ -353,6 +353,43 @@ pub(super) async fn course_outline(db: Arc<dyn Database>) {
         "a lesson of another module cannot be ordered here"
     );
 
+    // Modules reorder the same way, within their course only.
+    let swapped = [second.id, first.id];
+    committed!(db, t, |tx| courses
+        .set_module_order(tx, t, money.id, &swapped))
+    .unwrap();
+    let outline = courses.outline(t, money.id).await.unwrap();
+    assert_eq!(
+        outline.iter().map(|(m, _)| m.id).collect::<Vec<_>>(),
+        swapped
+    );
+    assert_eq!(
+        outline.iter().map(|(m, _)| m.position).collect::<Vec<_>>(),
+        [0, 1],
+        "positions are renumbered"
+    );
+    let stranger = [module(9, "Never added").id];
+    assert!(
+        matches!(
+            committed!(db, t, |tx| courses
+                .set_module_order(tx, t, money.id, &stranger)),
+            Err(StoreError::NotFound)
+        ),
+        "a module not in the course cannot be ordered here"
+    );
+    assert!(
+        matches!(
+            committed!(db, other, |tx| courses
+                .set_module_order(tx, other, money.id, &swapped)),
+            Err(StoreError::NotFound)
+        ),
+        "per tenant"
+    );
+    let restored = [first.id, second.id];
+    committed!(db, t, |tx| courses
+        .set_module_order(tx, t, money.id, &restored))
+    .unwrap();
+
     let mut edited = budgets.clone();
     edited.draft.body = "# Budgets\n\nRevised.".to_owned();
     c.advance(time::Duration::seconds(3));
