@@ -468,3 +468,114 @@ pub(super) async fn course_outline(db: Arc<dyn Database>) {
         Some(snapshot)
     );
 }
+
+pub(super) async fn course_prerequisites(db: Arc<dyn Database>) {
+    use std::collections::{BTreeMap, BTreeSet};
+    let c = clock();
+    let t = add_tenant(&db, &c, "prerequisites", "Prerequisites").await;
+    let other = add_tenant(&db, &c, "prerequisites-2", "Other").await;
+    let courses = db.courses();
+    let basics = course(&c, t, "Basics", Level::Beginner, &[]);
+    let budgets = course(&c, t, "Budgets", Level::Beginner, &[]);
+    let investing = course(&c, t, "Investing", Level::Intermediate, &[]);
+    let foreign = course(&c, other, "Foreign", Level::Beginner, &[]);
+    for x in [&basics, &budgets, &investing] {
+        committed!(db, t, |tx| courses.create(tx, x)).unwrap();
+    }
+    committed!(db, other, |tx| courses.create(tx, &foreign)).unwrap();
+    assert!(
+        courses
+            .prerequisites(t, investing.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(courses.prerequisite_graph(t).await.unwrap().is_empty());
+
+    let both = BTreeSet::from([basics.id, budgets.id]);
+    committed!(db, t, |tx| courses.set_prerequisites(
+        tx,
+        t,
+        investing.id,
+        &both
+    ))
+    .unwrap();
+    let just_basics = BTreeSet::from([basics.id]);
+    committed!(db, t, |tx| courses.set_prerequisites(
+        tx,
+        t,
+        budgets.id,
+        &just_basics
+    ))
+    .unwrap();
+    assert_eq!(courses.prerequisites(t, investing.id).await.unwrap(), both);
+    assert_eq!(
+        courses.prerequisite_graph(t).await.unwrap(),
+        BTreeMap::from([(investing.id, both.clone()), (budgets.id, just_basics)])
+    );
+    assert!(
+        courses.prerequisite_graph(other).await.unwrap().is_empty(),
+        "per tenant"
+    );
+    assert!(
+        courses
+            .prerequisites(other, investing.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Replacing is whole; another tenant's course is not found, and nothing changes.
+    let only_budgets = BTreeSet::from([budgets.id]);
+    committed!(db, t, |tx| courses.set_prerequisites(
+        tx,
+        t,
+        investing.id,
+        &only_budgets
+    ))
+    .unwrap();
+    assert_eq!(
+        courses.prerequisites(t, investing.id).await.unwrap(),
+        only_budgets
+    );
+    let with_foreign = BTreeSet::from([basics.id, foreign.id]);
+    assert!(matches!(
+        committed!(db, t, |tx| courses.set_prerequisites(
+            tx,
+            t,
+            investing.id,
+            &with_foreign
+        )),
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        matches!(
+            committed!(db, other, |tx| courses.set_prerequisites(
+                tx,
+                other,
+                foreign.id,
+                &only_budgets
+            )),
+            Err(StoreError::NotFound)
+        ),
+        "a course cannot require another tenant's"
+    );
+    assert_eq!(
+        courses.prerequisites(t, investing.id).await.unwrap(),
+        only_budgets
+    );
+    committed!(db, t, |tx| courses.set_prerequisites(
+        tx,
+        t,
+        investing.id,
+        &BTreeSet::new()
+    ))
+    .unwrap();
+    assert!(
+        courses
+            .prerequisites(t, investing.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
