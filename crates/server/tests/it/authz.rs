@@ -494,6 +494,7 @@ fn body_for(method: &str, path: &str, caller: &Caller, n: u32) -> Option<Value> 
         }
         ("PUT", "/v1/courses/{id}/modules/{module}/lesson-order") => Some(json!({ "lessons": [] })),
         ("PUT", "/v1/courses/{id}/module-order") => Some(json!({ "modules": [] })),
+        ("PUT", "/v1/courses/{id}/prerequisites") => Some(json!({ "courses": [] })),
         ("POST", "/v1/courses/{id}/banks") | ("PUT", "/v1/courses/{id}/banks/{bank}") => {
             Some(json!({ "key": "b", "title": "B", "questions": [] }))
         }
