@@ -287,6 +287,10 @@ pub const NON_PERSONAL: &[(&str, &str)] = &[
         "course metadata written by instructors (authors are named in the audit trail only)",
     ),
     ("course_module", "titles and order of a course's modules"),
+    (
+        "course_prerequisite",
+        "which courses a course requires: course IDs only",
+    ),
     ("lesson", "lesson content written by instructors"),
     (
         "course_version",

@@ -12,6 +12,8 @@ use nexus_store::course::{parse_tags, tags_column};
 use nexus_store::sql::like_pattern;
 use nexus_store::{CourseStore, StoreError, Tx, downcast};
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use sqlx::{AssertSqlSafe, PgPool, Row};
 
 pub(crate) struct PgCourses {
@@ -418,6 +420,110 @@ impl CourseStore for PgCourses {
             }
         }
         Ok(())
+    }
+
+    async fn set_module_order(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        course: CourseId,
+        order: &[ModuleId],
+    ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<PgTx>(tx)?.0;
+        for (position, module) in order.iter().enumerate() {
+            let position =
+                u32::try_from(position).map_err(|e| StoreError::other("ordering modules", e))?;
+            let done = sqlx::query(
+                "update course_module set position = $4 \
+                 where tenant_id = $1 and course_id = $2 and module_id = $3",
+            )
+            .bind(tenant.as_uuid())
+            .bind(course.as_uuid())
+            .bind(module.as_uuid())
+            .bind(int(position)?)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| map_err("ordering modules", e))?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }
+        Ok(())
+    }
+
+    async fn set_prerequisites(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        course: CourseId,
+        requires: &BTreeSet<CourseId>,
+    ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<PgTx>(tx)?.0;
+        sqlx::query("delete from course_prerequisite where tenant_id = $1 and course_id = $2")
+            .bind(tenant.as_uuid())
+            .bind(course.as_uuid())
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| map_err("setting prerequisites", e))?;
+        for required in requires {
+            sqlx::query(
+                "insert into course_prerequisite (tenant_id, course_id, requires_course_id) \
+                 values ($1, $2, $3)",
+            )
+            .bind(tenant.as_uuid())
+            .bind(course.as_uuid())
+            .bind(required.as_uuid())
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| parent_missing("setting prerequisites", e))?;
+        }
+        Ok(())
+    }
+
+    async fn prerequisites(
+        &self,
+        tenant: TenantId,
+        course: CourseId,
+    ) -> Result<BTreeSet<CourseId>, StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+            "select requires_course_id from course_prerequisite \
+             where tenant_id = $1 and course_id = $2",
+        )
+        .bind(tenant.as_uuid())
+        .bind(course.as_uuid())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| map_err("loading prerequisites", e))?;
+        tx.commit()
+            .await
+            .map_err(|e| map_err("loading prerequisites", e))?;
+        Ok(ids.into_iter().map(CourseId::from_uuid).collect())
+    }
+
+    async fn prerequisite_graph(
+        &self,
+        tenant: TenantId,
+    ) -> Result<BTreeMap<CourseId, BTreeSet<CourseId>>, StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let edges: Vec<(uuid::Uuid, uuid::Uuid)> = sqlx::query_as(
+            "select course_id, requires_course_id from course_prerequisite where tenant_id = $1",
+        )
+        .bind(tenant.as_uuid())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| map_err("loading prerequisites", e))?;
+        tx.commit()
+            .await
+            .map_err(|e| map_err("loading prerequisites", e))?;
+        let mut graph: BTreeMap<CourseId, BTreeSet<CourseId>> = BTreeMap::new();
+        for (course, required) in edges {
+            graph
+                .entry(CourseId::from_uuid(course))
+                .or_default()
+                .insert(CourseId::from_uuid(required));
+        }
+        Ok(graph)
     }
 
     async fn outline(

@@ -125,6 +125,11 @@ fn migrator() -> Migrator {
             "course_published_self_enrol",
             include_str!("../migrations/0019_course_published_self_enrol.sql"),
         ),
+        m(
+            20,
+            "prerequisites",
+            include_str!("../migrations/0020_prerequisites.sql"),
+        ),
     ])
 }
 

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use nexus_domain::TenantId;
 use nexus_domain::learning::{Course, CourseId, CourseQuery, Lesson, LessonId, Module, ModuleId};
 use nexus_domain::paging::Page;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Stores courses.
 #[async_trait]
@@ -89,6 +90,37 @@ pub trait CourseStore: Send + Sync {
         module: ModuleId,
         order: &[LessonId],
     ) -> Result<(), StoreError>;
+    /// Renumbers a course's modules in the given order (the caller has checked it is a
+    /// permutation); `NotFound` if a module is not in the course.
+    async fn set_module_order(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        course: CourseId,
+        order: &[ModuleId],
+    ) -> Result<(), StoreError>;
+    /// Replaces the courses `course` requires (the caller has checked the graph stays
+    /// acyclic); `NotFound` if a listed course (or, with any listed, `course` itself) is
+    /// not this tenant's, and then nothing changes once the transaction rolls back.
+    async fn set_prerequisites(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        course: CourseId,
+        requires: &BTreeSet<CourseId>,
+    ) -> Result<(), StoreError>;
+    /// The courses `course` requires (empty for none, or for an unknown course).
+    async fn prerequisites(
+        &self,
+        tenant: TenantId,
+        course: CourseId,
+    ) -> Result<BTreeSet<CourseId>, StoreError>;
+    /// Every course of the tenant that has prerequisites, with them: the whole graph,
+    /// for the cycle check.
+    async fn prerequisite_graph(
+        &self,
+        tenant: TenantId,
+    ) -> Result<BTreeMap<CourseId, BTreeSet<CourseId>>, StoreError>;
     /// Stores a published version's snapshot (immutable);
     /// `Conflict { constraint: "course_version_pkey" }` if it exists.
     async fn add_version(

@@ -131,8 +131,10 @@ impl EnrolmentService {
         }
     }
 
-    /// Enrols the caller in a published course that allows self-enrolment. Idempotent:
-    /// `(enrolment, true)` when this call enrolled them, `(existing, false)` otherwise.
+    /// Enrols the caller in a published course that allows self-enrolment, once they
+    /// hold a non-revoked certificate for each of its prerequisites (409
+    /// `prerequisites_incomplete` otherwise). Idempotent: `(enrolment, true)` when this
+    /// call enrolled them, `(existing, false)` otherwise.
     pub async fn enrol_self(
         &self,
         caller: &Caller,
@@ -154,6 +156,17 @@ impl EnrolmentService {
         }
         if let Some(existing) = self.enrolment(tenant, course, user).await? {
             return Ok((existing, false));
+        }
+        if !self
+            .courses
+            .missing_prerequisites(tenant, course, user)
+            .await?
+            .is_empty()
+        {
+            return Err(AppError::Conflict {
+                code: "prerequisites_incomplete",
+                message: "complete this course's prerequisites first (GET its prerequisites to see which)",
+            });
         }
         let e = Enrolment {
             course,
@@ -219,6 +232,8 @@ impl EnrolmentService {
     /// Assigns users and/or a cohort's learners to a course that is not archived. Every
     /// unknown user (and an unknown cohort) is reported at once, and then nothing is
     /// enrolled. Existing enrolments are left as they are. Audited as one record.
+    /// Prerequisites are not checked: whoever assigns a course may judge a learner ready
+    /// without the certificates self-enrolment asks for.
     pub async fn assign(
         &self,
         caller: &Caller,

@@ -18,6 +18,7 @@ pub mod enrolment;
 pub mod library;
 pub mod outline;
 pub mod package;
+pub mod prerequisites;
 pub mod progress;
 pub mod publish;
 pub mod rewards;

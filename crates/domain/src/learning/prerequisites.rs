@@ -4,6 +4,10 @@
 use super::course::CourseId;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The most prerequisites one course may have: more would be a curriculum, not a
+/// course's entry requirements, and each is checked on every self-enrolment.
+pub const MAX_PREREQUISITES: usize = 20;
+
 /// Checks that giving `course` the prerequisites `proposed`, on top of the `existing`
 /// edges (course → its prerequisites), leaves no cycle. On a cycle, returns it as a path
 /// that starts and ends at `course`.

@@ -17,6 +17,7 @@ pub(crate) mod platform_audit;
 mod platform_jobs;
 mod platform_library;
 mod platform_tenants;
+mod prerequisites;
 mod probes;
 mod progress;
 mod publishing;
@@ -50,6 +51,7 @@ pub(crate) fn v1() -> Router<AppState> {
         .merge(packages::router())
         .merge(library::router())
         .merge(outline::router())
+        .merge(prerequisites::router())
         .merge(publishing::router())
         .merge(quizzes::router())
         .merge(attempts::router())

@@ -15,6 +15,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/courses/{id}/outline", get(preview))
         .route("/courses/{id}/modules", post(add_module))
+        .route("/courses/{id}/module-order", put(reorder_modules))
         .route(
             "/courses/{id}/modules/{module}",
             patch(rename_module).delete(delete_module),
@@ -46,6 +47,12 @@ struct LessonIn {
 #[serde(deny_unknown_fields)]
 struct OrderIn {
     lessons: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModuleOrderIn {
+    modules: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -245,6 +252,40 @@ async fn reorder(
         )
         .await?;
     Ok(Json(serde_json::json!({ "lessons": order })))
+}
+
+/// `PUT /v1/courses/{id}/module-order` — every module of the course, once, in order.
+async fn reorder_modules(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(course): Path<String>,
+    JsonBody(body): JsonBody<ModuleOrderIn>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let course = id(&course, "course")?;
+    let order = parse_ids::<ModuleId>(&body.modules, "modules", "not a module ID")?;
+    let order = s
+        .services
+        .courses
+        .reorder_modules(&signed.caller(), signed.auth.session.tenant, course, &order)
+        .await?;
+    Ok(Json(serde_json::json!({ "modules": order })))
+}
+
+/// Parses a list of IDs, reporting every malformed one as `field[i]`.
+pub(super) fn parse_ids<T: std::str::FromStr>(
+    raw: &[String],
+    field: &str,
+    message: &'static str,
+) -> Result<Vec<T>, ApiError> {
+    let mut errs = FieldErrors::new();
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, r) in raw.iter().enumerate() {
+        match r.parse::<T>() {
+            Ok(v) => out.push(v),
+            Err(_) => errs.push(format!("{field}[{i}]"), "format", message),
+        }
+    }
+    errs.finish(|| Some(out)).map_err(ApiError::validation)
 }
 
 /// `PATCH /v1/courses/{id}/modules/{module}` — renames the module.

@@ -81,6 +81,13 @@ fn rules() -> Vec<(&'static str, &'static str, Access)> {
         ("POST", "/v1/library/{id}/adopt", Perm(P::CourseWrite)),
         ("GET", "/v1/courses/{id}/outline", Perm(P::CourseWrite)),
         ("POST", "/v1/courses/{id}/modules", Perm(P::CourseWrite)),
+        ("PUT", "/v1/courses/{id}/module-order", Perm(P::CourseWrite)),
+        ("GET", "/v1/courses/{id}/prerequisites", Perm(P::CourseRead)),
+        (
+            "PUT",
+            "/v1/courses/{id}/prerequisites",
+            Perm(P::CourseWrite),
+        ),
         (
             "POST",
             "/v1/courses/{id}/modules/{module}/lessons",
@@ -486,6 +493,8 @@ fn body_for(method: &str, path: &str, caller: &Caller, n: u32) -> Option<Value> 
             Some(json!({ "title": "L", "body": "text", "estimated_minutes": 5 }))
         }
         ("PUT", "/v1/courses/{id}/modules/{module}/lesson-order") => Some(json!({ "lessons": [] })),
+        ("PUT", "/v1/courses/{id}/module-order") => Some(json!({ "modules": [] })),
+        ("PUT", "/v1/courses/{id}/prerequisites") => Some(json!({ "courses": [] })),
         ("POST", "/v1/courses/{id}/banks") | ("PUT", "/v1/courses/{id}/banks/{bank}") => {
             Some(json!({ "key": "b", "title": "B", "questions": [] }))
         }

@@ -96,6 +96,7 @@ db_cases!(
     recovery_store_lifecycle,
     course_catalogue,
     course_outline,
+    course_prerequisites,
     cohorts_and_members,
     enrolment_and_progress,
     quiz_banks_and_attempts,

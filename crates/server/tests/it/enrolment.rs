@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 const SCHOOL: &str = "school";
 
 /// A request to the school; the future owns what it needs, so closures can return it.
-fn send(
+pub(crate) fn send(
     app: &TestApp,
     method: Method,
     path: &str,
@@ -27,7 +27,7 @@ fn send(
     send_to(app, SCHOOL, method, path, token, body)
 }
 
-fn send_to(
+pub(crate) fn send_to(
     app: &TestApp,
     slug: &str,
     method: Method,
@@ -43,7 +43,7 @@ fn send_to(
 }
 
 /// Asserts the status and returns the JSON body (`Null` when empty).
-async fn expect(resp: reqwest::Response, status: u16) -> Value {
+pub(crate) async fn expect(resp: reqwest::Response, status: u16) -> Value {
     let got = resp.status().as_u16();
     let text = resp.text().await.unwrap();
     assert_eq!(got, status, "{text}");
@@ -55,7 +55,7 @@ async fn expect(resp: reqwest::Response, status: u16) -> Value {
 }
 
 /// The `errors[].field` paths of a 422.
-async fn invalid_fields(resp: reqwest::Response) -> Vec<(String, String)> {
+pub(crate) async fn invalid_fields(resp: reqwest::Response) -> Vec<(String, String)> {
     let body = problem(resp, 422, "validation_failed").await;
     body["errors"]
         .as_array()
@@ -71,7 +71,12 @@ async fn invalid_fields(resp: reqwest::Response) -> Vec<(String, String)> {
 }
 
 /// Creates an account and returns `(tenant, user id, session token)`.
-async fn person(app: &TestApp, slug: &str, email: &str, role: Role) -> (TenantId, String, String) {
+pub(crate) async fn person(
+    app: &TestApp,
+    slug: &str,
+    email: &str,
+    role: Role,
+) -> (TenantId, String, String) {
     let tenant = app.user(slug, email, PW, role).await;
     let users = app
         .wired
@@ -93,7 +98,7 @@ async fn person(app: &TestApp, slug: &str, email: &str, role: Role) -> (TenantId
 
 /// A course with `lessons` lessons over two modules (the last lesson in the second), and
 /// published unless `publish` is false. Returns its path and lesson IDs in course order.
-async fn course(
+pub(crate) async fn course(
     app: &TestApp,
     token: &str,
     self_enrol: bool,
@@ -161,7 +166,7 @@ async fn course(
 }
 
 /// Audit actions of the school's trail in `family` (e.g. `cohort.`), oldest first.
-async fn audited(app: &TestApp, admin: &str, family: &str) -> Vec<(String, Value)> {
+pub(crate) async fn audited(app: &TestApp, admin: &str, family: &str) -> Vec<(String, Value)> {
     let trail = expect(
         send(
             app,

@@ -758,3 +758,191 @@ async fn published_versions_are_immutable_in_the_database() {
         );
     }
 }
+
+/// Modules reorder like lessons: the full new order, each module once; the outline shows
+/// it at once, learners only after the next publish. Audited with before/after.
+#[tokio::test]
+async fn authors_reorder_modules_and_learners_see_it_after_republishing() {
+    let app = TestApp::spawn().await;
+    app.user("school", "teach@school.example", PW, Role::Instructor)
+        .await;
+    app.user("school", "pupil@school.example", PW, Role::Learner)
+        .await;
+    app.user("school", "head@school.example", PW, Role::Admin)
+        .await;
+    let (teach, _, _) = token_of(app.login("school", "teach@school.example", PW, None).await).await;
+    let (pupil, _, _) = token_of(app.login("school", "pupil@school.example", PW, None).await).await;
+    let (head, _, _) = token_of(app.login("school", "head@school.example", PW, None).await).await;
+    let send = |method: Method, path: String, token: &str, body: Option<Value>| {
+        let mut r = signed(&app, method, &path, "school", token);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        r.send()
+    };
+    let json_of = |r: reqwest::Response| async move { r.json::<Value>().await.unwrap() };
+    let course = json_of(
+        send(
+            Method::POST,
+            "/v1/courses".into(),
+            &teach,
+            Some(json!({ "title": "Order", "level": "beginner", "estimated_minutes": 20 })),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    let base = format!("/v1/courses/{}", course["id"].as_str().unwrap());
+    let mut modules = Vec::new();
+    for title in ["First", "Second", "Third"] {
+        let m = json_of(
+            send(
+                Method::POST,
+                format!("{base}/modules"),
+                &teach,
+                Some(json!({ "title": title })),
+            )
+            .await
+            .unwrap(),
+        )
+        .await;
+        let id = m["id"].as_str().unwrap().to_owned();
+        let l = send(
+            Method::POST,
+            format!("{base}/modules/{id}/lessons"),
+            &teach,
+            Some(json!({ "title": format!("{title} lesson"), "body": "Text.", "estimated_minutes": 5 })),
+        )
+        .await
+        .unwrap();
+        assert_eq!(l.status(), 201);
+        modules.push(id);
+    }
+    let published = send(Method::POST, format!("{base}/publish"), &teach, None)
+        .await
+        .unwrap();
+    assert_eq!(published.status(), 200);
+
+    let order = format!("{base}/module-order");
+    let refused = |body: Value, code: &'static str| {
+        let send = &send;
+        let (order, teach) = (order.clone(), teach.clone());
+        async move {
+            let r = send(Method::PUT, order, &teach, Some(body)).await.unwrap();
+            let body = problem(r, 422, "validation_failed").await;
+            assert_eq!(body["errors"][0]["field"], "modules", "{body}");
+            assert_eq!(body["errors"][0]["code"], code, "{body}");
+        }
+    };
+    refused(
+        json!({ "modules": [modules[2], modules[0]] }),
+        "missing_item",
+    )
+    .await;
+    refused(
+        json!({ "modules": [modules[2], modules[0], modules[0]] }),
+        "duplicate_item",
+    )
+    .await;
+    refused(
+        json!({ "modules": [modules[2], modules[0], modules[1], uuid::Uuid::now_v7()] }),
+        "unknown_item",
+    )
+    .await;
+    let new_order = json!([modules[2], modules[0], modules[1]]);
+    let done = send(
+        Method::PUT,
+        order.clone(),
+        &teach,
+        Some(json!({ "modules": new_order })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.status(), 200);
+    assert_eq!(json_of(done).await["modules"], new_order);
+
+    let titles = |v: &Value| -> Vec<String> {
+        v["modules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let outline = json_of(
+        send(Method::GET, format!("{base}/outline"), &teach, None)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(titles(&outline), ["Third", "First", "Second"]);
+    let content = json_of(
+        send(Method::GET, format!("{base}/content"), &pupil, None)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        titles(&content),
+        ["First", "Second", "Third"],
+        "the published version keeps its order until the next publish"
+    );
+    send(Method::POST, format!("{base}/publish"), &teach, None)
+        .await
+        .unwrap();
+    let content = json_of(
+        send(Method::GET, format!("{base}/content"), &pupil, None)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(titles(&content), ["Third", "First", "Second"]);
+
+    let trail = json_of(
+        send(
+            Method::GET,
+            "/v1/audit?action=course.module_reorder".into(),
+            &head,
+            None,
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    let items = trail["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{trail}");
+    let diff: Value = serde_json::from_str(items[0]["diff"].as_str().unwrap()).unwrap();
+    assert_eq!(diff["before"], json!(modules));
+    assert_eq!(diff["after"], new_order);
+
+    // Learners cannot reorder; an archived course accepts no reordering.
+    problem(
+        send(
+            Method::PUT,
+            order.clone(),
+            &pupil,
+            Some(json!({ "modules": new_order })),
+        )
+        .await
+        .unwrap(),
+        403,
+        "forbidden",
+    )
+    .await;
+    send(Method::POST, format!("{base}/archive"), &teach, None)
+        .await
+        .unwrap();
+    problem(
+        send(
+            Method::PUT,
+            order,
+            &teach,
+            Some(json!({ "modules": new_order })),
+        )
+        .await
+        .unwrap(),
+        409,
+        "course_archived",
+    )
+    .await;
+}

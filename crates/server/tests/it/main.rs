@@ -23,6 +23,7 @@ mod library;
 mod lifecycle;
 mod mfa;
 mod packages;
+mod prerequisites;
 mod quizzes;
 mod rewards;
 mod schema;

@@ -353,6 +353,43 @@ pub(super) async fn course_outline(db: Arc<dyn Database>) {
         "a lesson of another module cannot be ordered here"
     );
 
+    // Modules reorder the same way, within their course only.
+    let swapped = [second.id, first.id];
+    committed!(db, t, |tx| courses
+        .set_module_order(tx, t, money.id, &swapped))
+    .unwrap();
+    let outline = courses.outline(t, money.id).await.unwrap();
+    assert_eq!(
+        outline.iter().map(|(m, _)| m.id).collect::<Vec<_>>(),
+        swapped
+    );
+    assert_eq!(
+        outline.iter().map(|(m, _)| m.position).collect::<Vec<_>>(),
+        [0, 1],
+        "positions are renumbered"
+    );
+    let stranger = [module(9, "Never added").id];
+    assert!(
+        matches!(
+            committed!(db, t, |tx| courses
+                .set_module_order(tx, t, money.id, &stranger)),
+            Err(StoreError::NotFound)
+        ),
+        "a module not in the course cannot be ordered here"
+    );
+    assert!(
+        matches!(
+            committed!(db, other, |tx| courses
+                .set_module_order(tx, other, money.id, &swapped)),
+            Err(StoreError::NotFound)
+        ),
+        "per tenant"
+    );
+    let restored = [first.id, second.id];
+    committed!(db, t, |tx| courses
+        .set_module_order(tx, t, money.id, &restored))
+    .unwrap();
+
     let mut edited = budgets.clone();
     edited.draft.body = "# Budgets\n\nRevised.".to_owned();
     c.advance(time::Duration::seconds(3));
@@ -429,5 +466,116 @@ pub(super) async fn course_outline(db: Arc<dyn Database>) {
     assert_eq!(
         courses.version(t, money.id, 1).await.unwrap().as_deref(),
         Some(snapshot)
+    );
+}
+
+pub(super) async fn course_prerequisites(db: Arc<dyn Database>) {
+    use std::collections::{BTreeMap, BTreeSet};
+    let c = clock();
+    let t = add_tenant(&db, &c, "prerequisites", "Prerequisites").await;
+    let other = add_tenant(&db, &c, "prerequisites-2", "Other").await;
+    let courses = db.courses();
+    let basics = course(&c, t, "Basics", Level::Beginner, &[]);
+    let budgets = course(&c, t, "Budgets", Level::Beginner, &[]);
+    let investing = course(&c, t, "Investing", Level::Intermediate, &[]);
+    let foreign = course(&c, other, "Foreign", Level::Beginner, &[]);
+    for x in [&basics, &budgets, &investing] {
+        committed!(db, t, |tx| courses.create(tx, x)).unwrap();
+    }
+    committed!(db, other, |tx| courses.create(tx, &foreign)).unwrap();
+    assert!(
+        courses
+            .prerequisites(t, investing.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(courses.prerequisite_graph(t).await.unwrap().is_empty());
+
+    let both = BTreeSet::from([basics.id, budgets.id]);
+    committed!(db, t, |tx| courses.set_prerequisites(
+        tx,
+        t,
+        investing.id,
+        &both
+    ))
+    .unwrap();
+    let just_basics = BTreeSet::from([basics.id]);
+    committed!(db, t, |tx| courses.set_prerequisites(
+        tx,
+        t,
+        budgets.id,
+        &just_basics
+    ))
+    .unwrap();
+    assert_eq!(courses.prerequisites(t, investing.id).await.unwrap(), both);
+    assert_eq!(
+        courses.prerequisite_graph(t).await.unwrap(),
+        BTreeMap::from([(investing.id, both.clone()), (budgets.id, just_basics)])
+    );
+    assert!(
+        courses.prerequisite_graph(other).await.unwrap().is_empty(),
+        "per tenant"
+    );
+    assert!(
+        courses
+            .prerequisites(other, investing.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Replacing is whole; another tenant's course is not found, and nothing changes.
+    let only_budgets = BTreeSet::from([budgets.id]);
+    committed!(db, t, |tx| courses.set_prerequisites(
+        tx,
+        t,
+        investing.id,
+        &only_budgets
+    ))
+    .unwrap();
+    assert_eq!(
+        courses.prerequisites(t, investing.id).await.unwrap(),
+        only_budgets
+    );
+    let with_foreign = BTreeSet::from([basics.id, foreign.id]);
+    assert!(matches!(
+        committed!(db, t, |tx| courses.set_prerequisites(
+            tx,
+            t,
+            investing.id,
+            &with_foreign
+        )),
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        matches!(
+            committed!(db, other, |tx| courses.set_prerequisites(
+                tx,
+                other,
+                foreign.id,
+                &only_budgets
+            )),
+            Err(StoreError::NotFound)
+        ),
+        "a course cannot require another tenant's"
+    );
+    assert_eq!(
+        courses.prerequisites(t, investing.id).await.unwrap(),
+        only_budgets
+    );
+    committed!(db, t, |tx| courses.set_prerequisites(
+        tx,
+        t,
+        investing.id,
+        &BTreeSet::new()
+    ))
+    .unwrap();
+    assert!(
+        courses
+            .prerequisites(t, investing.id)
+            .await
+            .unwrap()
+            .is_empty()
     );
 }

@@ -79,7 +79,7 @@ use jobs::{
     job_complete_requires_the_claim, job_enqueue_in_transaction, job_enqueue_is_idempotent,
     job_fail_retries_then_dies, job_release_and_reap, lease_acquire_renew_takeover,
 };
-use learning::{course_catalogue, course_outline};
+use learning::{course_catalogue, course_outline, course_prerequisites};
 use library::library_upsert_list_delete;
 use quiz::quiz_banks_and_attempts;
 use recovery::recovery_store_lifecycle;
@@ -180,6 +180,9 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
     }),
     ("course_catalogue", |db| Box::pin(course_catalogue(db))),
     ("course_outline", |db| Box::pin(course_outline(db))),
+    ("course_prerequisites", |db| {
+        Box::pin(course_prerequisites(db))
+    }),
     ("cohorts_and_members", |db| {
         Box::pin(cohorts_and_members(db))
     }),
