@@ -190,7 +190,7 @@ fn every_option_survives_and_unused_banks_sort_by_key() {
             {"key": "num", "topic": "t", "prompt": "p", "explanation": "e", "points": 1,
              "type": "numeric", "answer": 2.5, "tolerance": 1},
             {"key": "ord", "topic": "t", "prompt": "p", "explanation": "e", "points": 1,
-             "type": "ordering", "items": ["x", "y"]}
+             "type": "ordering", "items": ["x", "y", "z"]}
         ]},
         {"key": "later", "title": "Later", "questions": []},
         {"key": "z-unused", "title": "Z", "questions": []},

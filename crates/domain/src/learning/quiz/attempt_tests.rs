@@ -87,22 +87,6 @@ fn options_shuffle_only_when_asked() {
 }
 
 #[test]
-fn two_item_orderings_are_never_presented_correctly() {
-    let q = crate::learning::quiz::fixtures::question(
-        1,
-        AnswerKey::Ordering {
-            items: vec!["First".into(), "Second".into()],
-        },
-    );
-    for seed in 0..200 {
-        assert_eq!(
-            draw(std::slice::from_ref(&q), &settings(), seed)[0].option_order,
-            [1, 0]
-        );
-    }
-}
-
-#[test]
 fn presented_questions_reveal_nothing() {
     let s = QuizSettings {
         shuffle_options: true,

@@ -78,7 +78,9 @@ fn members(number_in: fn() -> BoxedStrategy<f64>) -> impl Strategy<Value = Membe
     ];
     let numeric =
         (number_in(), tolerance).prop_map(|(x, t)| ("numeric", None, None, Some(number(x)), t));
-    let ordering = choices().prop_map(|i| ("ordering", None, Some(i), None, None));
+    let ordering = choices()
+        .prop_filter("orderings need three items", |i| i.len() >= 3)
+        .prop_map(|i| ("ordering", None, Some(i), None, None));
     prop_oneof![single, multiple, true_false, numeric, ordering]
 }
 

@@ -223,11 +223,22 @@ impl QuestionSpec {
             }
             K::Ordering => {
                 let items = choices("items", self.items.as_deref(), errs)?;
+                // Two items are always shown in the wrong order (see `draw`), which
+                // would be the answer: an ordering needs at least three.
+                if items.len() < MIN_ORDERING_ITEMS {
+                    let msg =
+                        format!("an ordering needs {MIN_ORDERING_ITEMS} to {MAX_OPTIONS} items");
+                    errs.push("items", "count", msg);
+                    return None;
+                }
                 Some(AnswerKey::Ordering { items })
             }
         }
     }
 }
+
+/// Fewest items an ordering question may have.
+pub const MIN_ORDERING_ITEMS: usize = 3;
 
 /// Markdown text: kept verbatim, at most 4,000 characters, at least `min` of them not
 /// whitespace.

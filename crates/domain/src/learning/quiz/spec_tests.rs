@@ -178,7 +178,7 @@ fn members_that_do_not_belong_to_the_type_are_refused() {
     );
     let ord = with(
         base("ordering"),
-        &json!({"items": ["a", "b"], "answer": [1, 0]}),
+        &json!({"items": ["a", "b", "c"], "answer": [1, 0]}),
     );
     assert_eq!(errors(&ord), pairs(&[("answer", "not_allowed")]));
     let single = with(base("single_choice"), &json!({"items": ["a", "b"]}));
@@ -231,6 +231,9 @@ fn answers_of_the_wrong_shape_are_field_errors() {
     );
     let few = with(base("ordering"), &json!({"items": ["only"]}));
     assert_eq!(errors(&few), pairs(&[("items", "count")]));
+    // Two items would be shown reversed, which is the answer.
+    let two = with(base("ordering"), &json!({"items": ["first", "second"]}));
+    assert_eq!(errors(&two), pairs(&[("items", "count")]));
     let many: Vec<String> = (0..11).map(|i| format!("o{i}")).collect();
     let many = with(
         base("single_choice"),
