@@ -161,11 +161,14 @@ pub fn check_submission(
     now: OffsetDateTime,
 ) -> Result<(), AttemptError> {
     match deadline(started_at, settings) {
-        Some(d) if now > d.saturating_add(SUBMISSION_GRACE) => {
-            Err(AttemptError::TimeExpired { deadline: d })
-        }
+        Some(d) if is_past(d, now) => Err(AttemptError::TimeExpired { deadline: d }),
         _ => Ok(()),
     }
+}
+
+/// Whether `now` is past `deadline` plus [`SUBMISSION_GRACE`] (the grace is inclusive).
+pub fn is_past(deadline: OffsetDateTime, now: OffsetDateTime) -> bool {
+    now > deadline.saturating_add(SUBMISSION_GRACE)
 }
 
 /// Whether a learner who has already started `previous_attempts` attempts may start

@@ -6,7 +6,7 @@
 //! are graded. That copy never leaves the server before submission: learners get
 //! [`Attempt::presented`] only.
 
-use super::attempt::{DrawnQuestion, PresentedQuestion, check_submission, draw, present};
+use super::attempt::{DrawnQuestion, PresentedQuestion, draw, present};
 use super::grading::{Graded, Response, RevealedAnswer, Score, grade, reveal, score};
 use super::mastery::TopicAnswer;
 use super::settings::QuizSettings;
@@ -262,17 +262,7 @@ impl Attempt {
 
     /// Whether the time limit, with its grace, has passed at `now`.
     pub fn is_overdue(&self, now: OffsetDateTime) -> bool {
-        let limit = self.deadline.map(|d| d - self.started_at);
-        let settings = QuizSettings {
-            title: String::new(),
-            draw: None,
-            pass_mark_percent: self.pass_mark_percent,
-            max_attempts: None,
-            time_limit: limit,
-            shuffle_questions: false,
-            shuffle_options: false,
-        };
-        check_submission(self.started_at, &settings, now).is_err()
+        self.deadline.is_some_and(|d| super::attempt::is_past(d, now))
     }
 
     /// Grades a submission. Responses to questions not in the attempt are ignored. A
