@@ -8,10 +8,11 @@
 //! abandoned attempt closes as expired the next time anyone looks at it.
 
 use super::courses::CourseService;
+use super::enrolment::learner;
 use super::publish::PublishedQuiz;
+use super::store_err;
 use crate::AppError;
 use crate::audit::Caller;
-use nexus_domain::access::{Actor, Permission};
 use nexus_domain::learning::CourseId;
 use nexus_domain::learning::quiz::record::answers_revealed;
 use nexus_domain::learning::quiz::{
@@ -40,23 +41,6 @@ pub struct LearnerQuiz {
     pub quiz: PublishedQuiz,
     /// The learner's attempts, by number.
     pub attempts: Vec<Attempt>,
-}
-
-fn store_err(resource: &'static str) -> impl Fn(StoreError) -> AppError {
-    move |e| AppError::from_store(resource, e)
-}
-
-/// The signed-in learner of this tenant.
-fn learner(caller: &Caller, tenant: TenantId) -> Result<UserId, AppError> {
-    caller.require(tenant, Permission::CourseRead)?;
-    match &caller.actor {
-        Actor::User {
-            tenant: t, user, ..
-        } if *t == tenant => Ok(*user),
-        _ => Err(AppError::Forbidden(
-            "only a learner of this tenant takes quizzes",
-        )),
-    }
 }
 
 fn attempt_error(e: &AttemptError) -> AppError {

@@ -4,6 +4,7 @@
 //! like outline edits so it cannot slip past an archive.
 
 use super::courses::{CourseService, commit};
+use super::store_err;
 use crate::AppError;
 use crate::audit::Caller;
 use nexus_domain::TenantId;
@@ -12,10 +13,6 @@ use nexus_domain::learning::quiz::{
 };
 use nexus_domain::learning::{CourseId, ModuleId};
 use serde_json::json;
-
-fn quiz_err(resource: &'static str) -> impl Fn(nexus_store::StoreError) -> AppError {
-    move |e| AppError::from_store(resource, e)
-}
 
 /// What the audit trail keeps of a bank: its size, not its answers.
 fn bank_view(b: &Bank) -> serde_json::Value {
@@ -44,7 +41,7 @@ impl CourseService {
             .quizzes()
             .banks(tenant, course)
             .await
-            .map_err(quiz_err("bank"))
+            .map_err(store_err("bank"))
     }
 
     /// One bank of the course, for authors.
@@ -70,7 +67,7 @@ impl CourseService {
             .quizzes()
             .bank(tenant, id)
             .await
-            .map_err(quiz_err("bank"))?;
+            .map_err(store_err("bank"))?;
         if bank.course != course {
             return Err(AppError::NotFound { resource: "bank" });
         }
@@ -100,7 +97,7 @@ impl CourseService {
             .quizzes()
             .create_bank(tx.as_mut(), tenant, &bank)
             .await
-            .map_err(quiz_err("course"))?;
+            .map_err(store_err("course"))?;
         let diff = json!({ "after": bank_view(&bank) });
         self.record_change(tx.as_mut(), caller, &c, "course.bank_create", diff)
             .await?;
@@ -140,7 +137,7 @@ impl CourseService {
             .quizzes()
             .replace_bank(tx.as_mut(), tenant, &bank)
             .await
-            .map_err(quiz_err("bank"))?;
+            .map_err(store_err("bank"))?;
         let diff = json!({ "before": bank_view(&before), "after": bank_view(&bank) });
         self.record_change(tx.as_mut(), caller, &c, "course.bank_update", diff)
             .await?;
@@ -177,7 +174,7 @@ impl CourseService {
             .quizzes()
             .delete_bank(tx.as_mut(), tenant, id)
             .await
-            .map_err(quiz_err("bank"))?;
+            .map_err(store_err("bank"))?;
         let diff = json!({ "before": bank_view(&before) });
         self.record_change(tx.as_mut(), caller, &c, "course.bank_delete", diff)
             .await?;
@@ -197,7 +194,7 @@ impl CourseService {
             .quizzes()
             .quizzes(tenant, course)
             .await
-            .map_err(quiz_err("quiz"))
+            .map_err(store_err("quiz"))
     }
 
     /// Resolves a settings spec's bank key within the course.
@@ -214,7 +211,7 @@ impl CourseService {
             .quizzes()
             .banks(tenant, course)
             .await
-            .map_err(quiz_err("bank"))?;
+            .map_err(store_err("bank"))?;
         let bank = banks.into_iter().find(|b| b.key == key).ok_or_else(|| {
             AppError::invalid_field(
                 "bank",
@@ -247,7 +244,7 @@ impl CourseService {
             .quizzes()
             .quizzes(tenant, course)
             .await
-            .map_err(quiz_err("quiz"))?;
+            .map_err(store_err("quiz"))?;
         let position = existing
             .iter()
             .filter(|q| q.module == module)
@@ -269,7 +266,7 @@ impl CourseService {
             .quizzes()
             .create_quiz(tx.as_mut(), tenant, &quiz)
             .await
-            .map_err(quiz_err("module"))?;
+            .map_err(store_err("module"))?;
         let diff = json!({ "after": quiz_view(&quiz, &bank.key) });
         self.record_change(tx.as_mut(), caller, &c, "course.quiz_create", diff)
             .await?;
@@ -301,7 +298,7 @@ impl CourseService {
             .quizzes()
             .update_quiz(tx.as_mut(), tenant, &quiz)
             .await
-            .map_err(quiz_err("quiz"))?;
+            .map_err(store_err("quiz"))?;
         let diff = json!({ "before": { "quiz": before.id, "title": before.settings.title }, "after": quiz_view(&quiz, &bank.key) });
         self.record_change(tx.as_mut(), caller, &c, "course.quiz_update", diff)
             .await?;
@@ -326,7 +323,7 @@ impl CourseService {
             .quizzes()
             .delete_quiz(tx.as_mut(), tenant, id)
             .await
-            .map_err(quiz_err("quiz"))?;
+            .map_err(store_err("quiz"))?;
         let diff = json!({ "before": { "quiz": before.id, "title": before.settings.title } });
         self.record_change(tx.as_mut(), caller, &c, "course.quiz_delete", diff)
             .await?;
@@ -344,7 +341,7 @@ impl CourseService {
             .quizzes()
             .quiz(tenant, id)
             .await
-            .map_err(quiz_err("quiz"))?;
+            .map_err(store_err("quiz"))?;
         if quiz.course != course {
             return Err(AppError::NotFound { resource: "quiz" });
         }

@@ -6,7 +6,8 @@
 //! read the cohort itself (not its roster, which is other people's data).
 
 use super::courses::commit;
-use super::enrolment::{EnrolmentService, own_user, require_oversight, store_err};
+use super::enrolment::{EnrolmentService, own_user, require_oversight};
+use super::store_err;
 use crate::AppError;
 use crate::audit::{Caller, Record};
 use nexus_domain::access::Permission;

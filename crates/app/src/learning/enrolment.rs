@@ -12,6 +12,7 @@
 //! of the same [`EnrolmentService`].
 
 use super::courses::{CourseService, commit, workflow_error};
+use super::store_err;
 use crate::AppError;
 use crate::audit::{AuditService, Caller, Record};
 use nexus_domain::access::{Actor, Permission};
@@ -73,13 +74,19 @@ pub struct MyCourse {
 }
 
 /// The signed-in user acting for themselves; only people have enrolments.
+/// The signed-in user of this tenant acting as a learner (`course:read`).
+pub(super) fn learner(caller: &Caller, tenant: TenantId) -> Result<UserId, AppError> {
+    caller.require(tenant, Permission::CourseRead)?;
+    own_user(caller, tenant)
+}
+
 pub(super) fn own_user(caller: &Caller, tenant: TenantId) -> Result<UserId, AppError> {
     match &caller.actor {
         Actor::User {
             tenant: t, user, ..
         } if *t == tenant => Ok(*user),
         _ => Err(AppError::Forbidden(
-            "only a signed-in user has enrolments of their own",
+            "only a signed-in user of this tenant has enrolments, quiz attempts and rewards",
         )),
     }
 }
@@ -94,10 +101,6 @@ pub(super) fn require_oversight(caller: &Caller, tenant: TenantId) -> Result<(),
     } else {
         Err(AppError::Forbidden("enrolment:write or report:read"))
     }
-}
-
-pub(super) fn store_err(resource: &'static str) -> impl Fn(StoreError) -> AppError {
-    move |e| AppError::from_store(resource, e)
 }
 
 /// What the audit trail keeps of an enrolment.

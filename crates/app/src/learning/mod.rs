@@ -30,3 +30,10 @@ pub(crate) fn stored_now(clock: &dyn nexus_domain::Clock) -> time::OffsetDateTim
     now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
         .unwrap_or(now)
 }
+
+/// Maps a store error where `NotFound` means `resource` is missing.
+pub(crate) fn store_err(
+    resource: &'static str,
+) -> impl Fn(nexus_store::StoreError) -> crate::AppError {
+    move |e| crate::AppError::from_store(resource, e)
+}

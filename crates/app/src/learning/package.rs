@@ -6,6 +6,7 @@
 //! no record describes a course that does not exist.
 
 use super::courses::{CourseService, commit};
+use super::store_err;
 use crate::AppError;
 use crate::audit::Caller;
 use nexus_domain::TenantId;
@@ -14,10 +15,6 @@ use nexus_domain::learning::package::{CoursePackage, PackageRecords, ParsedPacka
 use nexus_domain::learning::{Course, CourseId};
 use nexus_store::Tx;
 use serde_json::json;
-
-fn store_err(resource: &'static str) -> impl Fn(nexus_store::StoreError) -> AppError {
-    move |e| AppError::from_store(resource, e)
-}
 
 /// What the audit trail keeps of an import: sizes, never lesson bodies or answers.
 fn counts(r: &PackageRecords) -> serde_json::Value {

@@ -6,8 +6,9 @@
 //! replayed or tampered report can neither inflate time beyond real time nor undo work.
 
 use super::courses::commit;
-use super::enrolment::{EnrolmentService, own_user, store_err};
+use super::enrolment::{EnrolmentService, own_user};
 use super::publish::PublishedCourse;
+use super::store_err;
 use crate::AppError;
 use crate::audit::Caller;
 use nexus_domain::access::Permission;

@@ -1,7 +1,8 @@
 //! What learners see of their rewards (XP, level, streak, badges, certificates), opt-in
 //! leaderboards, public certificate verification, and revocation by admins.
 
-use super::achievements::{AchievementService, stats};
+use super::achievements::AchievementService;
+use super::enrolment::learner;
 use crate::AppError;
 use crate::audit::{Caller, Record};
 use nexus_domain::access::{Actor, Permission};
@@ -57,22 +58,10 @@ fn store_err(e: StoreError) -> AppError {
     AppError::from_store("learner", e)
 }
 
-fn own(caller: &Caller, tenant: TenantId) -> Result<UserId, AppError> {
-    caller.require(tenant, Permission::CourseRead)?;
-    match &caller.actor {
-        Actor::User {
-            tenant: t, user, ..
-        } if *t == tenant => Ok(*user),
-        _ => Err(AppError::Forbidden(
-            "only a learner of this tenant has rewards",
-        )),
-    }
-}
-
 impl AchievementService {
     /// The caller's XP, level, streak, badges and recent awards.
     pub async fn summary(&self, caller: &Caller, tenant: TenantId) -> Result<Summary, AppError> {
-        let user = own(caller, tenant)?;
+        let user = learner(caller, tenant)?;
         let store = self.db.achievements();
         let mut tx = self.db.begin(Some(tenant)).await.map_err(store_err)?;
         let ledger = store
@@ -115,7 +104,7 @@ impl AchievementService {
         tenant: TenantId,
         opt_in: bool,
     ) -> Result<(), AppError> {
-        let user = own(caller, tenant)?;
+        let user = learner(caller, tenant)?;
         let mut tx = self.db.begin(Some(tenant)).await.map_err(store_err)?;
         self.db
             .achievements()
@@ -219,7 +208,7 @@ impl AchievementService {
         caller: &Caller,
         tenant: TenantId,
     ) -> Result<Vec<Certificate>, AppError> {
-        let user = own(caller, tenant)?;
+        let user = learner(caller, tenant)?;
         self.db
             .achievements()
             .certificates(tenant, user)
@@ -290,29 +279,5 @@ impl AchievementService {
         self.audit.record_in(tx.as_mut(), caller, record).await?;
         tx.commit().await.map_err(store_err)?;
         store.certificate(tenant, id).await.map_err(store_err)
-    }
-
-    /// Badge stats of a learner, for tests and reports.
-    pub async fn stats_of(
-        &self,
-        tenant: TenantId,
-        user: UserId,
-    ) -> Result<nexus_domain::learning::gamification::LearnerStats, AppError> {
-        let store = self.db.achievements();
-        let mut tx = self.db.begin(Some(tenant)).await.map_err(store_err)?;
-        let ledger = store
-            .xp_entries(tx.as_mut(), tenant, user)
-            .await
-            .map_err(store_err)?;
-        tx.commit().await.map_err(store_err)?;
-        let attempts = self
-            .db
-            .quizzes()
-            .finished_attempts(tenant, user, None)
-            .await
-            .map_err(store_err)?;
-        let certs = store.certificates(tenant, user).await.map_err(store_err)?;
-        let tz = self.time_zone(tenant).await?;
-        Ok(stats(&ledger, &attempts, certs.len(), &tz, self.now()))
     }
 }

@@ -262,7 +262,8 @@ impl Attempt {
 
     /// Whether the time limit, with its grace, has passed at `now`.
     pub fn is_overdue(&self, now: OffsetDateTime) -> bool {
-        self.deadline.is_some_and(|d| super::attempt::is_past(d, now))
+        self.deadline
+            .is_some_and(|d| super::attempt::is_past(d, now))
     }
 
     /// Grades a submission. Responses to questions not in the attempt are ignored. A
