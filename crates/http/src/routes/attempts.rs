@@ -6,6 +6,7 @@
 //! index, value, tolerance or explanation (`it::quizzes::no_response_leaks_an_answer`
 //! inspects every body). Results appear once the attempt is finished.
 
+use super::id;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, SignedIn};
@@ -29,10 +30,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/courses/{id}/mastery", get(mastery))
         .route("/quiz-attempts/{attempt}", get(attempt))
         .route("/quiz-attempts/{attempt}/submission", post(submit))
-}
-
-fn id<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found(what))
 }
 
 fn html(markdown: &str) -> String {

@@ -1,7 +1,8 @@
 //! `/v1/cohorts`: classes of learners with their instructors, their members, and the
 //! class progress report.
 
-use super::enrolment::{PageIn, id};
+use super::enrolment::PageIn;
+use super::id;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams, SignedIn};

@@ -1,6 +1,7 @@
 //! `/v1/courses/{id}/enrolment(s)` and `/v1/me/enrolments`: learners enrolling
 //! themselves, instructors and admins assigning them, and a learner's own courses.
 
+use super::id;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams, SignedIn};
@@ -93,10 +94,6 @@ impl From<MyCourse> for MyCourseOut {
             progress: m.progress,
         }
     }
-}
-
-pub(super) fn id<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found(what))
 }
 
 /// Every field error at once: IDs that are not IDs, too many users, nothing to assign.

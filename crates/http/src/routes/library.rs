@@ -3,6 +3,7 @@
 //! `platform_library.rs`.
 
 use super::courses::CourseOut;
+use super::id;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{QueryParams, SignedIn};
@@ -130,8 +131,7 @@ fn parse_list(raw: ListIn) -> Result<LibraryQuery, FieldErrors> {
 }
 
 fn library_id(raw: &str) -> Result<LibraryId, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::not_found("library course"))
+    id(raw, "library course")
 }
 
 /// `GET /v1/library` — entries by title (`level`, `q`, `limit`, `offset`).

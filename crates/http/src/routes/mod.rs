@@ -85,6 +85,11 @@ pub(crate) fn link_base(s: &AppState, tenant: &nexus_domain::tenancy::Tenant) ->
     }
 }
 
+/// Parses an ID from a path segment; one that is not an ID names nothing, so 404.
+pub(crate) fn id<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found(what))
+}
+
 /// Unmatched routes.
 pub(crate) async fn not_found() -> ApiError {
     ApiError::not_found("route")

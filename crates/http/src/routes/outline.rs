@@ -1,5 +1,6 @@
 //! `/v1/courses/{id}/…`: authoring a course's modules and lessons, and previewing it.
 
+use super::id;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, SignedIn};
@@ -103,10 +104,6 @@ struct OutlineOut {
     course: CourseId,
     status: nexus_domain::learning::ContentStatus,
     modules: Vec<OutlineModuleOut>,
-}
-
-fn id<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found(what))
 }
 
 fn lesson_draft(raw: &LessonIn) -> Result<LessonDraft, ApiError> {

@@ -31,7 +31,7 @@ async fn export(
     signed: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id: CourseId = id.parse().map_err(|_| ApiError::not_found("course"))?;
+    let id: CourseId = super::id(&id, "course")?;
     let package = s
         .services
         .courses

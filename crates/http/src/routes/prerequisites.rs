@@ -1,6 +1,7 @@
 //! `/v1/courses/{id}/prerequisites`: the courses a learner must complete before
 //! enrolling themselves in this one.
 
+use super::id;
 use super::outline::parse_ids;
 use crate::AppState;
 use crate::error::ApiError;
@@ -29,7 +30,7 @@ struct PrerequisiteOut {
 }
 
 fn course_id(raw: &str) -> Result<CourseId, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found("course"))
+    id(raw, "course")
 }
 
 /// `GET /v1/courses/{id}/prerequisites` — with whether the caller completed each.

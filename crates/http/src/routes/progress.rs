@@ -1,7 +1,7 @@
 //! `/v1/courses/{id}/lessons/{lesson}/progress` and `/v1/courses/{id}/progress`: an
 //! enrolled learner's lesson visits and their standing in the course.
 
-use super::enrolment::id;
+use super::id;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, SignedIn};

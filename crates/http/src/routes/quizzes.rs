@@ -2,6 +2,7 @@
 //! responses carry answer keys, so every handler here needs `course:write` (checked in
 //! the service); learners take quizzes through `attempts.rs`.
 
+use super::id;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, SignedIn};
@@ -26,10 +27,6 @@ pub(crate) fn router() -> Router<AppState> {
             "/courses/{id}/quizzes/{quiz}",
             put(update_quiz).delete(delete_quiz),
         )
-}
-
-fn id<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found(what))
 }
 
 #[derive(Serialize)]

@@ -174,7 +174,7 @@ async fn leaderboard(
 ) -> Result<Json<BoardOut>, ApiError> {
     let cohort: Option<CohortId> = match q.cohort.as_deref() {
         None => None,
-        Some(raw) => Some(raw.parse().map_err(|_| ApiError::not_found("cohort"))?),
+        Some(raw) => Some(super::id(raw, "cohort")?),
     };
     let items = s
         .services
@@ -246,7 +246,7 @@ async fn revoke(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<RevokeIn>,
 ) -> Result<Json<CertificateOut>, ApiError> {
-    let id = id.parse().map_err(|_| ApiError::not_found("certificate"))?;
+    let id = super::id(&id, "certificate")?;
     let cert = s
         .services
         .achievements
