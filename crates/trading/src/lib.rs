@@ -1,0 +1,14 @@
+//! The portfolio simulator's trading core: orders, the fill engine, accounts with a
+//! double-entry cash ledger, and portfolio analytics. Pure: no I/O, no clock, no
+//! global state, so every rule here is tested without a database.
+//!
+//! Educational only: this simulates a broker for learning; it never touches real money.
+//!
+//! - [`order`], [`engine`], [`account`]: orders, fills and the books (issue 5 §2–3).
+//! - [`analytics`], [`explain`]: risk and return measures and rule-based feedback (§4).
+
+pub mod account;
+pub mod analytics;
+pub mod engine;
+pub mod explain;
+pub mod order;
