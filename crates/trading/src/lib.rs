@@ -9,6 +9,8 @@
 
 pub mod account;
 pub mod analytics;
+pub mod competition;
+pub mod composition;
 pub mod engine;
 pub mod explain;
 pub mod order;
