@@ -280,3 +280,49 @@ fn every_lesson_link_names_a_real_lesson() {
     }
     assert_eq!(Severity::Caution.as_str(), "caution");
 }
+
+#[test]
+fn history_to_explanation_end_to_end() {
+    use crate::analytics::{Assumptions, DayPoint, History, analyse};
+    use crate::composition::{Thresholds, warnings};
+    // 30 days falling 1% a day from 10,000: about a 26% drawdown.
+    let mut equity = d(10_000);
+    let mut points = vec![DayPoint::at(0, equity)];
+    for day in 1..=30 {
+        equity = (equity * Decimal::new(99, 2)).round_dp(2);
+        points.push(DayPoint::at(day, equity));
+    }
+    let history = History::new(points).unwrap();
+    let report = analyse(&history, None, Assumptions::default());
+    let holdings = Holdings {
+        cash: Decimal::ZERO,
+        positions: vec![Position {
+            symbol: "ACME".into(),
+            class: AssetClass::Stock,
+            sector: Some("Tech".into()),
+            market_value: equity,
+        }],
+    };
+    let c = compose(&holdings).unwrap();
+    let w = warnings(&c, &history, &report, &Thresholds::default());
+    let out = explain(&report, Some(&c), &w);
+    assert_eq!(
+        codes(&out),
+        [
+            "concentrated_position",
+            "deep_drawdown",
+            "concentrated_sector",
+            "undiversified",
+            "return",
+            "risk",
+            "value_at_risk",
+            "disclaimer"
+        ]
+    );
+    assert_eq!(find(&out, "return").title, "Time-weighted return: -26.0%");
+    assert!(
+        find(&out, "value_at_risk")
+            .message
+            .contains("1.0% or more, about $73.97")
+    );
+}
