@@ -24,6 +24,7 @@ pub mod mail;
 pub mod mfa;
 pub mod recovery;
 pub mod roles;
+pub mod sim;
 pub mod tenancy;
 pub mod verification;
 
@@ -61,6 +62,8 @@ pub struct Services {
     pub achievements: learning::achievements::AchievementService,
     /// The platform library of shared courses.
     pub library: learning::library::LibraryService,
+    /// The portfolio simulator.
+    pub sim: sim::SimService,
     /// The injected clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -155,9 +158,22 @@ impl Services {
                 clock.clone(),
             ),
             courses,
+            sim: sim::SimService::new(
+                db.clone(),
+                Arc::new(sim::hub::MarketHub::new(sim::hub::DEFAULT_SEED)),
+                audit.clone(),
+                clock.clone(),
+            ),
             health: health::Health::new(db, cache),
             audit,
             clock,
         }
+    }
+
+    /// Replaces the simulated market (a configured seed).
+    #[must_use]
+    pub fn with_market(mut self, hub: Arc<sim::hub::MarketHub>) -> Self {
+        self.sim = self.sim.with_hub(hub);
+        self
     }
 }

@@ -53,6 +53,15 @@ pub enum Permission {
     /// the organisation.
     #[serde(rename = "certificate:revoke")]
     CertificateRevoke,
+    /// Trade in the portfolio simulator with one's own paper portfolios.
+    #[serde(rename = "sim:trade")]
+    SimTrade,
+    /// Set up class competitions in the simulator.
+    #[serde(rename = "competition:write")]
+    CompetitionWrite,
+    /// Change the tenant's simulator rules and import market data.
+    #[serde(rename = "sim:admin")]
+    SimAdmin,
     /// Read reports and analytics.
     #[serde(rename = "report:read")]
     ReportRead,
@@ -70,7 +79,7 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 20] = [
         Self::TenantRead,
         Self::TenantWrite,
         Self::UserRead,
@@ -84,6 +93,9 @@ impl Permission {
         Self::CourseWrite,
         Self::EnrolmentWrite,
         Self::CertificateRevoke,
+        Self::SimTrade,
+        Self::CompetitionWrite,
+        Self::SimAdmin,
         Self::ReportRead,
         Self::BillingRead,
         Self::BillingWrite,
@@ -106,6 +118,9 @@ impl Permission {
             Self::CourseWrite => "course:write",
             Self::EnrolmentWrite => "enrolment:write",
             Self::CertificateRevoke => "certificate:revoke",
+            Self::SimTrade => "sim:trade",
+            Self::CompetitionWrite => "competition:write",
+            Self::SimAdmin => "sim:admin",
             Self::ReportRead => "report:read",
             Self::BillingRead => "billing:read",
             Self::BillingWrite => "billing:write",
@@ -190,9 +205,11 @@ impl BuiltinRole {
                 P::UserRead,
                 P::ReportRead,
                 P::TenantRead,
+                P::SimTrade,
+                P::CompetitionWrite,
             ]
             .into(),
-            Self::Learner => [P::CourseRead, P::TenantRead].into(),
+            Self::Learner => [P::CourseRead, P::TenantRead, P::SimTrade].into(),
             Self::Auditor => [
                 P::AuditRead,
                 P::ReportRead,

@@ -18,6 +18,7 @@ pub mod paging;
 pub mod privacy;
 pub mod schedule;
 pub mod session;
+pub mod sim;
 pub mod tenancy;
 pub mod user;
 pub mod validation;

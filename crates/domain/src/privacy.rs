@@ -249,6 +249,77 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
         retention: Retention::LifetimeOfAccount,
     },
     PersonalDataStore {
+        store: "portfolio",
+        kind: StoreKind::Table,
+        // A learner's paper-trading account: virtual money, but their activity.
+        fields: &[
+            "app_user_id",
+            "competition_id",
+            "cash",
+            "starting_cash",
+            "realized_pnl",
+            "fees_paid",
+            "created_at",
+        ],
+        subject_key: "app_user_id",
+        purpose: "running the learner's simulated portfolio and ranking competition entrants",
+        // Deleted with the account (cascade), taking positions, orders, fills and the
+        // ledger with it.
+        retention: Retention::LifetimeOfAccount,
+    },
+    PersonalDataStore {
+        store: "position",
+        kind: StoreKind::Table,
+        fields: &["portfolio_id", "symbol", "qty", "cost_basis", "updated_at"],
+        subject_key: "portfolio_id",
+        purpose: "showing the learner's simulated holdings and their profit and loss",
+        retention: Retention::LifetimeOfAccount,
+    },
+    PersonalDataStore {
+        store: "sim_order",
+        kind: StoreKind::Table,
+        // Trading behaviour, however virtual, says something about the learner.
+        fields: &[
+            "portfolio_id",
+            "client_order_id",
+            "symbol",
+            "side",
+            "order_type",
+            "qty",
+            "notional",
+            "status",
+            "created_at",
+        ],
+        subject_key: "portfolio_id",
+        purpose: "executing the learner's simulated orders and showing their history",
+        retention: Retention::LifetimeOfAccount,
+    },
+    PersonalDataStore {
+        store: "sim_fill",
+        kind: StoreKind::Table,
+        fields: &["portfolio_id", "symbol", "side", "qty", "price", "fee", "explanation", "created_at"],
+        subject_key: "portfolio_id",
+        purpose: "explaining the learner's simulated executions and computing analytics",
+        retention: Retention::LifetimeOfAccount,
+    },
+    PersonalDataStore {
+        store: "ledger_entry",
+        kind: StoreKind::Table,
+        fields: &["portfolio_id", "account", "amount", "created_at"],
+        subject_key: "portfolio_id",
+        purpose: "the double-entry record behind the learner's simulated cash and holdings",
+        retention: Retention::LifetimeOfAccount,
+    },
+    PersonalDataStore {
+        store: "sim_event",
+        kind: StoreKind::Table,
+        // Order updates queued for the learner's live stream; they repeat order data.
+        fields: &["app_user_id", "kind", "payload", "created_at"],
+        subject_key: "app_user_id",
+        purpose: "streaming order updates to the learner, resumable after a reconnect",
+        retention: Retention::LifetimeOfAccount,
+    },
+    PersonalDataStore {
         store: "session:",
         kind: StoreKind::Cache,
         fields: &["user id", "permissions"],
@@ -261,6 +332,18 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
 /// Tables that hold no personal data, with the reason. Every other table must be in
 /// [`PERSONAL_DATA`].
 pub const NON_PERSONAL: &[(&str, &str)] = &[
+    (
+        "sim_settings",
+        "a tenant's simulator rules: starting cash, realism, short selling and margin",
+    ),
+    (
+        "competition",
+        "class competition set-up (who created it is in the audit trail)",
+    ),
+    (
+        "market_import",
+        "historical prices an admin imported for an instrument",
+    ),
     (
         "tenant",
         "organisation records: names and branding of schools, banks and employers",

@@ -17,6 +17,9 @@ const KNOWN: &[&str] = &[
     "question_bank_key_key",
     "quiz_attempt_number_key",
     "library_course_slug_key",
+    "sim_order_client_key",
+    "portfolio_practice_key",
+    "portfolio_competition_key",
 ];
 
 /// Translates a driver error, naming what was being done for `Other`.

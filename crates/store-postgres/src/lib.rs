@@ -18,6 +18,7 @@ mod quiz;
 mod recovery;
 mod role;
 mod session;
+mod sim;
 mod tenant;
 mod user;
 
@@ -130,6 +131,11 @@ fn migrator() -> Migrator {
             20,
             "prerequisites",
             include_str!("../migrations/0020_prerequisites.sql"),
+        ),
+        m(
+            21,
+            "simulator",
+            include_str!("../migrations/0021_simulator.sql"),
         ),
     ])
 }
@@ -331,6 +337,12 @@ impl Database for PgDatabase {
 
     fn leases(&self) -> Arc<dyn LeaseStore> {
         Arc::new(jobs::PgLeases {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn sim(&self) -> Arc<dyn nexus_store::SimStore> {
+        Arc::new(sim::PgSim {
             pool: self.pool.clone(),
         })
     }

@@ -33,6 +33,18 @@ const UNIQUE: &[(&str, &str)] = &[
         "quiz_attempt.tenant_id, quiz_attempt.quiz_id, quiz_attempt.app_user_id, quiz_attempt.number",
         "quiz_attempt_number_key",
     ),
+    (
+        "sim_order.tenant_id, sim_order.portfolio_id, sim_order.client_order_id",
+        "sim_order_client_key",
+    ),
+    (
+        "portfolio.tenant_id, portfolio.app_user_id",
+        "portfolio_practice_key",
+    ),
+    (
+        "portfolio.tenant_id, portfolio.competition_id, portfolio.app_user_id",
+        "portfolio_competition_key",
+    ),
     // Expression indexes are reported by name.
     ("index 'cohort_name_key'", "cohort_name_key"),
 ];

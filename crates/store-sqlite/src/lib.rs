@@ -17,6 +17,7 @@ mod quiz;
 mod recovery;
 mod role;
 mod session;
+mod sim;
 mod tenant;
 mod user;
 
@@ -129,6 +130,11 @@ fn migrator() -> Migrator {
             20,
             "prerequisites",
             include_str!("../migrations/0020_prerequisites.sql"),
+        ),
+        m(
+            21,
+            "simulator",
+            include_str!("../migrations/0021_simulator.sql"),
         ),
     ])
 }
@@ -308,6 +314,12 @@ impl Database for SqliteDatabase {
 
     fn leases(&self) -> Arc<dyn LeaseStore> {
         Arc::new(jobs::SqliteLeases {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn sim(&self) -> Arc<dyn nexus_store::SimStore> {
+        Arc::new(sim::SqliteSim {
             pool: self.pool.clone(),
         })
     }

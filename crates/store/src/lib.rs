@@ -24,6 +24,8 @@ pub mod quiz_codec;
 mod recovery;
 mod role;
 mod session;
+mod sim;
+pub mod sim_codec;
 pub mod sql;
 mod tenant;
 mod tx;
@@ -45,6 +47,7 @@ pub use quiz::QuizStore;
 pub use recovery::{Invitation, OutboxMail, RecoveryStore, TokenPurpose};
 pub use role::RoleStore;
 pub use session::{SessionStore, ThrottleStore};
+pub use sim::{Entrant, ImportSummary, OrderStatusFilter, SimStore};
 pub use tenant::TenantStore;
 pub use tx::{Tx, downcast};
 pub use user::UserStore;
@@ -87,6 +90,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     fn library(&self) -> Arc<dyn LibraryStore>;
     /// Singleton leases.
     fn leases(&self) -> Arc<dyn LeaseStore>;
+    /// The portfolio simulator.
+    fn sim(&self) -> Arc<dyn SimStore>;
     /// Opens a transaction. With a tenant, tenant-owned writes inside it pass row-level
     /// security for that tenant (PostgreSQL).
     async fn begin(

@@ -1,0 +1,279 @@
+//! Loading a portfolio's books inside a transaction, the engine's view of them, and
+//! booking an engine outcome: fills, balanced ledger postings, positions, totals and
+//! the learner's order event, all in the caller's transaction.
+
+use super::SimService;
+use crate::AppError;
+use crate::learning::store_err;
+use nexus_domain::sim::{
+    FillId, FillRecord, LedgerRecord, LedgerTxnId, OrderRecord, PortfolioId, PortfolioRecord,
+    PositionRecord, Symbol,
+};
+use nexus_domain::TenantId;
+use nexus_store::Tx;
+use nexus_trading::account::{Portfolio, Position, Posting};
+use nexus_trading::engine::{self, Holdings, MarketSnapshot, Outcome};
+use nexus_trading::order::Side;
+use nexus_trading::realism::Realism;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+use time::OffsetDateTime;
+
+/// A portfolio's books, read under its row lock.
+pub(super) struct Book {
+    pub(super) record: PortfolioRecord,
+    pub(super) books: Portfolio,
+    /// Open orders of the portfolio (for reservations), as of the lock.
+    pub(super) open: Vec<OrderRecord>,
+    /// Fills of the last five sessions (for the day-trade count).
+    pub(super) recent: Vec<FillRecord>,
+}
+
+/// Trading sessions the pattern-day-trader rule looks back over.
+const PDT_WINDOW: u32 = 5;
+
+impl SimService {
+    /// Locks `id` and reads everything the engine needs about it.
+    pub(super) async fn load_book(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        id: PortfolioId,
+        now: OffsetDateTime,
+    ) -> Result<Book, AppError> {
+        let record = self
+            .store
+            .lock_portfolio(tx, tenant, id)
+            .await
+            .map_err(store_err("portfolio"))?;
+        let positions = self
+            .store
+            .positions_in(tx, tenant, id)
+            .await
+            .map_err(store_err("portfolio"))?;
+        let open = self
+            .store
+            .open_orders_in(tx, tenant, id)
+            .await
+            .map_err(store_err("portfolio"))?;
+        let since = self.hub.current_day(now).saturating_sub(PDT_WINDOW - 1);
+        let recent = self
+            .store
+            .fills_since_in(tx, tenant, id, i32::try_from(since).unwrap_or(0))
+            .await
+            .map_err(store_err("portfolio"))?;
+        let books = Portfolio {
+            cash: record.cash,
+            positions: positions
+                .into_iter()
+                .map(|p| {
+                    (
+                        p.symbol.as_str().to_owned(),
+                        Position {
+                            qty: p.qty,
+                            cost_basis: p.cost_basis,
+                        },
+                    )
+                })
+                .collect(),
+            realized_pnl: record.realized_pnl,
+            fees_paid: record.fees_paid,
+        };
+        Ok(Book {
+            record,
+            books,
+            open,
+            recent,
+        })
+    }
+
+    /// Last prices of every held symbol at `now` (for valuing the other positions).
+    pub(super) fn prices(
+        &self,
+        symbols: impl IntoIterator<Item = String>,
+        now: OffsetDateTime,
+    ) -> BTreeMap<String, Decimal> {
+        symbols
+            .into_iter()
+            .filter_map(|s| {
+                let q = self.hub.quote(&s, now)?;
+                Some((s, q.last))
+            })
+            .collect()
+    }
+
+    /// The engine's view of `book` for trading `symbol`, leaving out order `except`.
+    pub(super) fn holdings(
+        &self,
+        book: &Book,
+        symbol: &Symbol,
+        except: Option<nexus_domain::sim::OrderId>,
+        realism: &Realism,
+        now: OffsetDateTime,
+    ) -> Holdings {
+        let prices = self.prices(book.books.positions.keys().cloned(), now);
+        let mut h = book.books.holdings(symbol.as_str(), &prices);
+        for o in book.open.iter().filter(|o| Some(o.id) != except) {
+            match o.spec.side() {
+                Side::Buy => {
+                    if let Some(snap) = self.hub.snapshot(o.symbol.as_str(), now, now) {
+                        h.open_buy_commitment += engine::reserved_cash(&o.spec, &o.state, &snap, realism);
+                    }
+                }
+                Side::Sell if o.symbol == *symbol => h.open_sell_qty += o.state.remaining(),
+                Side::Sell => {}
+            }
+        }
+        h.day_trades_last_5_days = day_trades(&book.recent);
+        h.opened_today = opened_today(&book.recent, symbol, self.hub.current_day(now), h.position);
+        h
+    }
+
+    /// Books `outcome` for `order` (already inserted or updated by the caller): each
+    /// fill, its balanced postings, the position and the totals, then the learner's
+    /// order event. Returns the fill records.
+    pub(super) async fn book(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        book: &mut Book,
+        order: &OrderRecord,
+        outcome: &Outcome,
+        now: OffsetDateTime,
+    ) -> Result<Vec<FillRecord>, AppError> {
+        let mut records = Vec::with_capacity(outcome.fills.len());
+        let day = i32::try_from(self.hub.current_day(now)).unwrap_or(0);
+        for fill in &outcome.fills {
+            let postings = book
+                .books
+                .apply(order.symbol.as_str(), order.spec.side(), fill);
+            let record = FillRecord {
+                id: FillId::generate(self.clock.as_ref()),
+                order: order.id,
+                portfolio: order.portfolio,
+                symbol: order.symbol.clone(),
+                side: order.spec.side(),
+                fill: fill.clone(),
+                trading_day: day,
+                created_at: now,
+            };
+            self.store
+                .insert_fill(tx, tenant, &record)
+                .await
+                .map_err(store_err("order"))?;
+            self.post(tx, tenant, order.portfolio, &postings, Some(order.id), now)
+                .await?;
+            records.push(record);
+        }
+        if !outcome.fills.is_empty() {
+            let pos = book
+                .books
+                .positions
+                .get(order.symbol.as_str())
+                .cloned()
+                .unwrap_or_default();
+            self.store
+                .put_position(
+                    tx,
+                    tenant,
+                    order.portfolio,
+                    &PositionRecord {
+                        symbol: order.symbol.clone(),
+                        qty: pos.qty,
+                        cost_basis: pos.cost_basis,
+                        updated_at: now,
+                    },
+                )
+                .await
+                .map_err(store_err("portfolio"))?;
+            book.record.cash = book.books.cash;
+            book.record.realized_pnl = book.books.realized_pnl;
+            book.record.fees_paid = book.books.fees_paid;
+            book.record.updated_at = now;
+            self.store
+                .update_totals(tx, tenant, &book.record)
+                .await
+                .map_err(store_err("portfolio"))?;
+            book.recent.extend(records.iter().cloned());
+        }
+        let payload = super::trading::event_payload(order, &records);
+        self.store
+            .push_event(tx, tenant, book.record.user, "order", &payload, now)
+            .await
+            .map_err(store_err("portfolio"))?;
+        Ok(records)
+    }
+
+    /// Writes one balanced transaction. Refuses an unbalanced one: that would be a bug
+    /// in the books, and money must never appear or vanish.
+    pub(super) async fn post(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        postings: &[Posting],
+        order: Option<nexus_domain::sim::OrderId>,
+        now: OffsetDateTime,
+    ) -> Result<(), AppError> {
+        let total: Decimal = postings.iter().map(|p| p.amount).sum();
+        if !total.is_zero() {
+            return Err(AppError::Internal(
+                format!("unbalanced ledger transaction (off by {total})").into(),
+            ));
+        }
+        let txn = LedgerTxnId::generate(self.clock.as_ref());
+        let entries: Vec<LedgerRecord> = postings
+            .iter()
+            .map(|p| LedgerRecord {
+                txn,
+                account: p.account.as_str(),
+                amount: p.amount,
+                order,
+                at: now,
+            })
+            .collect();
+        self.store
+            .post(tx, tenant, portfolio, &entries)
+            .await
+            .map_err(store_err("portfolio"))
+    }
+
+    /// The snapshot an order is judged on at submission: the current quote only.
+    pub(super) fn quote_snapshot(&self, symbol: &Symbol, now: OffsetDateTime) -> Option<MarketSnapshot> {
+        self.hub.snapshot(symbol.as_str(), now, now)
+    }
+}
+
+/// Day trades in `fills`: sessions × symbols with both a buy and a sell. An
+/// approximation of FINRA's definition (open and close the same security the same day)
+/// that is exact for the simple round trips the teaching example is about.
+fn day_trades(fills: &[FillRecord]) -> u32 {
+    let mut buys = BTreeSet::new();
+    let mut sells = BTreeSet::new();
+    for f in fills {
+        let key = (f.trading_day, f.symbol.clone());
+        match f.side {
+            Side::Buy => buys.insert(key),
+            Side::Sell => sells.insert(key),
+        };
+    }
+    u32::try_from(buys.intersection(&sells).count()).unwrap_or(u32::MAX)
+}
+
+/// The part of the current position in `symbol` opened today: today's net fills,
+/// limited to the position's side and size.
+fn opened_today(fills: &[FillRecord], symbol: &Symbol, today: u32, position: Decimal) -> Decimal {
+    let today = i32::try_from(today).unwrap_or(0);
+    let net: Decimal = fills
+        .iter()
+        .filter(|f| f.trading_day == today && f.symbol == *symbol)
+        .map(|f| f.side.sign() * f.fill.qty)
+        .sum();
+    if position > Decimal::ZERO {
+        net.clamp(Decimal::ZERO, position)
+    } else if position < Decimal::ZERO {
+        net.clamp(position, Decimal::ZERO)
+    } else {
+        Decimal::ZERO
+    }
+}

@@ -1,0 +1,121 @@
+//! The portfolio simulator (issue 5): paper trading with virtual money on a simulated
+//! market. Educational only: no real money, no broker, no advice.
+//!
+//! - [`hub`]: the shared simulated market (lazily generated, cached quotes and bars).
+//! - `trading`: placing, cancelling and replacing orders, and booking fills.
+//! - `portfolios`: opening portfolios, valuation, the performance history, analytics
+//!   and "explain my portfolio".
+//! - `competitions`: class competitions and their leaderboards.
+//! - `market_data`: instruments, quotes, bars, scenario presets and CSV imports.
+//! - `settings`: the tenant's trading rules and realism preset.
+//! - [`tick`]: the tick loop that works resting orders, run on one node under a lease.
+//!
+//! The rules themselves live in the pure crates: `nexus-market` (prices) and
+//! `nexus-trading` (orders, the fill engine, the books, analytics). This layer loads
+//! state, calls them, and stores what they decide, in one transaction per change.
+
+mod books;
+mod competitions;
+pub mod hub;
+mod market_data;
+mod portfolios;
+mod settings;
+pub mod tick;
+mod trading;
+
+pub use competitions::{CompetitionView, Standing};
+pub use market_data::{InstrumentView, ScenarioView};
+pub use portfolios::{Analysis, HistoryPoint, PortfolioView, PositionView};
+pub use trading::{PlaceOrder, Placed, ReplaceOrder};
+
+use crate::audit::{AuditService, Caller};
+use crate::AppError;
+use hub::MarketHub;
+use nexus_domain::access::{Actor, Permission};
+use nexus_domain::{Clock, TenantId, UserId};
+use nexus_store::{Database, SimStore, Tx};
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// The simulator's use cases.
+#[derive(Clone)]
+pub struct SimService {
+    db: Arc<dyn Database>,
+    store: Arc<dyn SimStore>,
+    hub: Arc<MarketHub>,
+    audit: AuditService,
+    clock: Arc<dyn Clock>,
+}
+
+impl SimService {
+    /// Wires the service.
+    pub fn new(
+        db: Arc<dyn Database>,
+        hub: Arc<MarketHub>,
+        audit: AuditService,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store: db.sim(),
+            db,
+            hub,
+            audit,
+            clock,
+        }
+    }
+
+    /// The same service over another market.
+    #[must_use]
+    pub fn with_hub(mut self, hub: Arc<MarketHub>) -> Self {
+        self.hub = hub;
+        self
+    }
+
+    /// The simulated market.
+    pub fn hub(&self) -> &Arc<MarketHub> {
+        &self.hub
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        crate::learning::stored_now(self.clock.as_ref())
+    }
+
+    async fn begin(&self, tenant: TenantId) -> Result<Box<dyn Tx>, AppError> {
+        self.db
+            .begin(Some(tenant))
+            .await
+            .map_err(|e| AppError::from_store("transaction", e))
+    }
+}
+
+async fn commit(tx: Box<dyn Tx>) -> Result<(), AppError> {
+    tx.commit()
+        .await
+        .map_err(|e| AppError::from_store("transaction", e))
+}
+
+async fn rollback(tx: Box<dyn Tx>) -> Result<(), AppError> {
+    tx.rollback()
+        .await
+        .map_err(|e| AppError::from_store("transaction", e))
+}
+
+/// The signed-in trader: `sim:trade`, acting for themselves.
+fn trader(caller: &Caller, tenant: TenantId) -> Result<UserId, AppError> {
+    caller.require(tenant, Permission::SimTrade)?;
+    match &caller.actor {
+        Actor::User {
+            tenant: t, user, ..
+        } if *t == tenant => Ok(*user),
+        _ => Err(AppError::Forbidden(
+            "only a signed-in user of this tenant has simulator portfolios",
+        )),
+    }
+}
+
+/// A 422 for one bad field.
+fn invalid(field: &str, e: nexus_domain::FieldError) -> AppError {
+    let mut errors = nexus_domain::FieldErrors::new();
+    errors.check::<()>(field, Err(e));
+    AppError::Validation(errors)
+}

@@ -1,0 +1,136 @@
+//! The tick loop: every tick, each open order that the price path since the last tick
+//! could have touched is worked by the fill engine; day orders past their session's
+//! close expire. In a multi-replica deployment exactly one node runs it, under the
+//! `sim.tick` lease (see the server's background tasks).
+//!
+//! Most resting orders do not trade on a given tick, so a cheap pure pre-check
+//! ([`may_trade`]) decides which ones are worth a transaction.
+
+use super::SimService;
+use crate::AppError;
+use nexus_domain::TenantId;
+use nexus_domain::paging::{MAX_LIMIT, PageRequest};
+use nexus_domain::sim::OrderRecord;
+use nexus_domain::tenancy::{TenantQuery, TenantStatus};
+use nexus_trading::engine::{MarketSnapshot, OrderState};
+use nexus_trading::order::{OrderSpec, OrderType, Side, TimeInForce};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+/// Name of the lease that elects the tick runner.
+pub const TICK_LEASE: &str = "sim.tick";
+
+/// What one tick did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TickReport {
+    /// Open orders looked at.
+    pub open: usize,
+    /// Of those, orders the price path could have touched (or due to expire).
+    pub candidates: usize,
+    /// Orders that changed (filled, partly filled, triggered, expired, canceled).
+    pub changed: usize,
+    /// Orders whose working failed (logged; retried next tick).
+    pub failed: usize,
+}
+
+/// Whether `snapshot` could make the resting order trade or trigger: the swept range
+/// crossed its limit or stop, or it is already a triggered stop or a market order.
+pub fn may_trade(spec: &OrderSpec, state: &OrderState, snapshot: &MarketSnapshot) -> bool {
+    let side = spec.side();
+    let reaches = |price| match side {
+        Side::Buy => snapshot.low <= price,
+        Side::Sell => snapshot.high >= price,
+    };
+    let stops = |stop| match side {
+        Side::Buy => snapshot.high >= stop,
+        Side::Sell => snapshot.low <= stop,
+    };
+    match spec.order_type() {
+        OrderType::Market => true,
+        OrderType::Limit { limit } => reaches(limit),
+        OrderType::Stop { stop } => state.triggered || stops(stop),
+        OrderType::StopLimit { stop, limit } => {
+            (state.triggered || stops(stop)) && (reaches(limit) || !state.triggered)
+        }
+    }
+}
+
+impl SimService {
+    /// Runs one tick over every active tenant for the window `(since, now]`.
+    pub async fn tick(
+        &self,
+        since: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<TickReport, AppError> {
+        let mut report = TickReport::default();
+        let mut offset = 0u64;
+        loop {
+            let page = self
+                .db
+                .tenants()
+                .list(&TenantQuery {
+                    status: Some(TenantStatus::Active),
+                    page: PageRequest::new(Some(MAX_LIMIT), Some(offset)).unwrap_or_default(),
+                    ..TenantQuery::default()
+                })
+                .await
+                .map_err(|e| AppError::from_store("tenant", e))?;
+            for t in &page.items {
+                self.tick_tenant(t.id, since, now, &mut report).await?;
+            }
+            offset += u64::from(MAX_LIMIT);
+            if offset >= page.total {
+                return Ok(report);
+            }
+        }
+    }
+
+    async fn tick_tenant(
+        &self,
+        tenant: TenantId,
+        since: OffsetDateTime,
+        now: OffsetDateTime,
+        report: &mut TickReport,
+    ) -> Result<(), AppError> {
+        let open = self
+            .store
+            .open_orders(tenant)
+            .await
+            .map_err(|e| AppError::from_store("order", e))?;
+        if open.is_empty() {
+            return Ok(());
+        }
+        report.open += open.len();
+        let mut snapshots: BTreeMap<String, Option<MarketSnapshot>> = BTreeMap::new();
+        for order in open {
+            let expire = self.is_due(&order, now);
+            let snapshot = snapshots
+                .entry(order.symbol.as_str().to_owned())
+                .or_insert_with(|| self.hub.snapshot(order.symbol.as_str(), since, now))
+                .to_owned();
+            let Some(snapshot) = snapshot else { continue };
+            if !expire && !may_trade(&order.spec, &order.state, &snapshot) {
+                continue;
+            }
+            report.candidates += 1;
+            match self.work(tenant, order.id, &snapshot, expire, now).await {
+                Ok(true) => report.changed += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    report.failed += 1;
+                    tracing::warn!(tenant = %tenant, order = %order.id, error = %e, "working an order failed; retrying next tick");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a day order's session has closed.
+    fn is_due(&self, order: &OrderRecord, now: OffsetDateTime) -> bool {
+        order.spec.tif() == TimeInForce::Day
+            && u32::try_from(order.trading_day)
+                .ok()
+                .and_then(|d| self.hub.session_close(d))
+                .is_some_and(|close| now >= close)
+    }
+}

@@ -1,0 +1,521 @@
+//! Placing, cancelling and replacing orders.
+//!
+//! Each change runs in one transaction that first locks the portfolio, so two orders
+//! racing for the same cash are decided one after the other. A repeated
+//! `client_order_id` returns the original order (checked before, and again through the
+//! unique constraint when two retries race).
+
+use super::books::Book;
+use super::{SimService, commit, rollback, trader};
+use crate::AppError;
+use crate::audit::Caller;
+use crate::learning::store_err;
+use nexus_domain::TenantId;
+use nexus_domain::paging::PageRequest;
+use nexus_domain::sim::{
+    ClientOrderId, FillRecord, OrderId, OrderRecord, PortfolioId, PortfolioRecord, Symbol,
+};
+use nexus_domain::validation::FieldErrors;
+use nexus_store::{OrderStatusFilter, StoreError, Tx};
+use nexus_trading::engine::{self, OrderState, Outcome};
+use nexus_trading::order::{OrderSpec, RawOrder, RawReplace, Reason, SpecError, Status};
+use serde_json::json;
+use time::OffsetDateTime;
+
+/// A request to place an order.
+#[derive(Debug, Clone, Default)]
+pub struct PlaceOrder {
+    /// The portfolio; the learner's practice portfolio when absent.
+    pub portfolio: Option<PortfolioId>,
+    /// Instrument, as typed.
+    pub symbol: String,
+    /// Side, type, time in force, size and prices, as typed.
+    pub order: RawOrder,
+    /// Idempotency key.
+    pub client_order_id: Option<String>,
+}
+
+/// A request to replace an open order.
+#[derive(Debug, Clone, Default)]
+pub struct ReplaceOrder {
+    /// New total quantity, prices or time in force.
+    pub changes: RawReplace,
+    /// Idempotency key of the replacement.
+    pub client_order_id: Option<String>,
+}
+
+/// The result of placing an order.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    /// The order as it now stands.
+    pub order: OrderRecord,
+    /// Fills it got at once.
+    pub fills: Vec<FillRecord>,
+    /// True when this was a retry answered with the original order.
+    pub replayed: bool,
+}
+
+fn spec_errors(errors: &mut FieldErrors, spec: Vec<SpecError>) {
+    for e in spec {
+        errors.push(wire_field(e.field), e.code, e.message);
+    }
+}
+
+/// The engine's field names as the API spells them.
+fn wire_field(field: &str) -> &str {
+    match field {
+        "tif" => "time_in_force",
+        "limit" => "limit_price",
+        "stop" => "stop_price",
+        other => other,
+    }
+}
+
+/// The order event a learner's stream carries.
+pub(super) fn event_payload(order: &OrderRecord, fills: &[FillRecord]) -> String {
+    json!({
+        "order_id": order.id,
+        "symbol": order.symbol,
+        "status": order.state.status.as_str(),
+        "reason": order.state.reason.map(Reason::as_str),
+        "filled_qty": order.state.filled_qty.to_string(),
+        "fills": fills.iter().map(|f| json!({
+            "fill_id": f.id,
+            "qty": f.fill.qty.to_string(),
+            "price": f.fill.price.to_string(),
+            "explanation": f.fill.explanation,
+        })).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+impl SimService {
+    /// The caller's portfolio `id`, or their practice portfolio (opened on first use).
+    pub(super) async fn own_portfolio(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        id: Option<PortfolioId>,
+    ) -> Result<PortfolioRecord, AppError> {
+        let user = trader(caller, tenant)?;
+        match id {
+            None => self.practice_portfolio(tenant, user).await,
+            Some(id) => {
+                let p = self
+                    .store
+                    .portfolio(tenant, id)
+                    .await
+                    .map_err(store_err("portfolio"))?;
+                // Someone else's portfolio is reported as missing, not forbidden, so
+                // its existence is not disclosed.
+                if p.user == user {
+                    Ok(p)
+                } else {
+                    Err(AppError::NotFound {
+                        resource: "portfolio",
+                    })
+                }
+            }
+        }
+    }
+
+    /// Places an order for the caller. Input errors (including trading outside the
+    /// session when that is not allowed) are 422; account rules (buying power, short
+    /// selling, the pattern-day-trader rule) produce a stored `rejected` order with its
+    /// reason, so the learner can see why.
+    pub async fn place(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        req: PlaceOrder,
+    ) -> Result<Placed, AppError> {
+        let mut errors = FieldErrors::new();
+        let symbol = errors.check("symbol", Symbol::parse(&req.symbol));
+        if let Some(s) = &symbol
+            && self.hub.instrument(s.as_str()).is_none()
+        {
+            errors.push("symbol", "unknown_symbol", format!("no simulated instrument is called {s}"));
+        }
+        let client = req
+            .client_order_id
+            .as_deref()
+            .and_then(|c| errors.check("client_order_id", ClientOrderId::parse(c)));
+        let spec = OrderSpec::parse(&req.order)
+            .map_err(|e| spec_errors(&mut errors, e))
+            .ok();
+        let portfolio = self.own_portfolio(caller, tenant, req.portfolio).await?;
+        if let (Some(competition), Some(s)) = (portfolio.competition, &symbol) {
+            let c = self
+                .store
+                .competition(tenant, competition)
+                .await
+                .map_err(store_err("competition"))?;
+            if !c.allows(s) {
+                errors.push("symbol", "not_allowed", "this competition does not trade this instrument");
+            }
+            if !c.is_running(self.clock.now()) {
+                return Err(AppError::Conflict {
+                    code: "competition_not_running",
+                    message: "the competition is not running: orders are taken between its start and end",
+                });
+            }
+        }
+        let (symbol, spec) = match (symbol, spec) {
+            (Some(s), Some(spec)) if errors.is_empty() => (s, spec),
+            _ => return Err(AppError::Validation(errors)),
+        };
+        if let Some(c) = &client
+            && let Some(original) = self.replay(tenant, portfolio.id, c).await?
+        {
+            return Ok(original);
+        }
+        let now = self.now();
+        let mut tx = self.begin(tenant).await?;
+        match self
+            .submit(tx.as_mut(), tenant, portfolio.id, symbol, spec, client.clone(), None, now)
+            .await
+        {
+            Ok(placed) => {
+                commit(tx).await?;
+                Ok(placed)
+            }
+            Err(AppError::Conflict { code: "duplicate_client_order_id", .. }) => {
+                // A concurrent retry won the race: answer with its order.
+                rollback(tx).await?;
+                let c = client.ok_or(AppError::NotFound { resource: "order" })?;
+                self.replay(tenant, portfolio.id, &c)
+                    .await?
+                    .ok_or(AppError::NotFound { resource: "order" })
+            }
+            Err(e) => {
+                rollback(tx).await?;
+                Err(e)
+            }
+        }
+    }
+
+    async fn replay(
+        &self,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        client: &ClientOrderId,
+    ) -> Result<Option<Placed>, AppError> {
+        let Some(order) = self
+            .store
+            .order_by_client_id(tenant, portfolio, client)
+            .await
+            .map_err(store_err("order"))?
+        else {
+            return Ok(None);
+        };
+        let fills = self
+            .store
+            .fills(tenant, portfolio, Some(order.id), PageRequest::default())
+            .await
+            .map_err(store_err("order"))?;
+        Ok(Some(Placed {
+            order,
+            fills,
+            replayed: true,
+        }))
+    }
+
+    /// Runs the engine on a new order inside `tx` and stores the result.
+    #[allow(clippy::too_many_arguments)]
+    async fn submit(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        symbol: Symbol,
+        spec: OrderSpec,
+        client: Option<ClientOrderId>,
+        replaces: Option<OrderId>,
+        now: OffsetDateTime,
+    ) -> Result<Placed, AppError> {
+        let settings = self.settings_of(tenant).await?;
+        let mut book = self.load_book(tx, tenant, portfolio, now).await?;
+        let holdings = self.holdings(&book, &symbol, None, &settings.realism, now);
+        let snapshot = self
+            .quote_snapshot(&symbol, now)
+            .ok_or(AppError::BadRequest("the simulated market has no price for this instrument yet"))?;
+        let outcome = engine::submit(&spec, &holdings, &snapshot, &settings.rules, &settings.realism);
+        if outcome.state.reason == Some(Reason::MarketClosed) {
+            let mut errors = FieldErrors::new();
+            errors.push(
+                "time_in_force",
+                "market_closed",
+                "the market is closed: market, IOC and FOK orders trade only during the session; \
+                 a limit or stop order with day or gtc waits for the open",
+            );
+            return Err(AppError::Validation(errors));
+        }
+        let order = OrderRecord {
+            id: OrderId::generate(self.clock.as_ref()),
+            portfolio,
+            client_order_id: client,
+            symbol,
+            spec,
+            state: outcome.state.clone(),
+            replaces,
+            trading_day: i32::try_from(self.hub.session_day(now)).unwrap_or(0),
+            created_at: now,
+            updated_at: now,
+        };
+        self.store
+            .insert_order(tx, tenant, &order)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict {
+                    constraint: "sim_order_client_key",
+                } => AppError::Conflict {
+                    code: "duplicate_client_order_id",
+                    message: "an order with this client_order_id already exists",
+                },
+                e => AppError::from_store("order", e),
+            })?;
+        let fills = self.book(tx, tenant, &mut book, &order, &outcome, now).await?;
+        Ok(Placed {
+            order,
+            fills,
+            replayed: false,
+        })
+    }
+
+    /// Loads the caller's order `id` with its portfolio locked.
+    async fn locked_order(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        tx: &mut dyn Tx,
+        id: OrderId,
+        now: OffsetDateTime,
+    ) -> Result<(Book, OrderRecord), AppError> {
+        let order = self.order(caller, tenant, id).await?;
+        let book = self.load_book(tx, tenant, order.portfolio, now).await?;
+        // Re-read under the lock: the tick loop may have filled it meanwhile.
+        let order = self
+            .store
+            .order_in(tx, tenant, id)
+            .await
+            .map_err(store_err("order"))?;
+        Ok((book, order))
+    }
+
+    /// Cancels the caller's open order.
+    pub async fn cancel(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        id: OrderId,
+    ) -> Result<OrderRecord, AppError> {
+        let now = self.now();
+        let mut tx = self.begin(tenant).await?;
+        let (mut book, mut order) = self.locked_order(caller, tenant, tx.as_mut(), id, now).await?;
+        let state = engine::cancel(&order.state, Reason::CanceledByUser).map_err(|_| not_open())?;
+        order.state = state;
+        order.updated_at = now;
+        self.save_state(tx.as_mut(), tenant, &mut book, &order, now).await?;
+        commit(tx).await?;
+        Ok(order)
+    }
+
+    /// Cancels the caller's open order and places its replacement, in one transaction.
+    pub async fn replace(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        id: OrderId,
+        req: ReplaceOrder,
+    ) -> Result<Placed, AppError> {
+        let mut errors = FieldErrors::new();
+        let client = req
+            .client_order_id
+            .as_deref()
+            .and_then(|c| errors.check("client_order_id", ClientOrderId::parse(c)));
+        let now = self.now();
+        let mut tx = self.begin(tenant).await?;
+        let (mut book, mut old) = self.locked_order(caller, tenant, tx.as_mut(), id, now).await?;
+        let spec = nexus_trading::order::replace(&old.spec, &old.state, &req.changes)
+            .map_err(|e| spec_errors(&mut errors, e))
+            .ok();
+        let Some(spec) = spec.filter(|_| errors.is_empty()) else {
+            rollback(tx).await?;
+            return Err(AppError::Validation(errors));
+        };
+        old.state = match engine::cancel(&old.state, Reason::Replaced) {
+            Ok(s) => s,
+            Err(_) => {
+                rollback(tx).await?;
+                return Err(not_open());
+            }
+        };
+        old.updated_at = now;
+        self.save_state(tx.as_mut(), tenant, &mut book, &old, now).await?;
+        drop(book);
+        let placed = self
+            .submit(tx.as_mut(), tenant, old.portfolio, old.symbol.clone(), spec, client, Some(old.id), now)
+            .await;
+        match placed {
+            Ok(p) => {
+                commit(tx).await?;
+                Ok(p)
+            }
+            Err(e) => {
+                rollback(tx).await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Stores a state change without fills, with the learner's order event.
+    pub(super) async fn save_state(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        book: &mut Book,
+        order: &OrderRecord,
+        now: OffsetDateTime,
+    ) -> Result<(), AppError> {
+        self.store
+            .update_order(tx, tenant, order)
+            .await
+            .map_err(store_err("order"))?;
+        let none = Outcome {
+            state: order.state.clone(),
+            fills: Vec::new(),
+        };
+        self.book(tx, tenant, book, order, &none, now).await?;
+        Ok(())
+    }
+
+    /// The caller's order `id`.
+    pub async fn order(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        id: OrderId,
+    ) -> Result<OrderRecord, AppError> {
+        let user = trader(caller, tenant)?;
+        let order = self
+            .store
+            .order(tenant, id)
+            .await
+            .map_err(store_err("order"))?;
+        let p = self
+            .store
+            .portfolio(tenant, order.portfolio)
+            .await
+            .map_err(store_err("order"))?;
+        if p.user == user {
+            Ok(order)
+        } else {
+            Err(AppError::NotFound { resource: "order" })
+        }
+    }
+
+    /// The caller's orders in a portfolio, newest first.
+    pub async fn orders(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        portfolio: Option<PortfolioId>,
+        status: OrderStatusFilter,
+        symbol: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Vec<OrderRecord>, AppError> {
+        let symbol = symbol
+            .map(Symbol::parse)
+            .transpose()
+            .map_err(|e| super::invalid("symbol", e))?;
+        let p = self.own_portfolio(caller, tenant, portfolio).await?;
+        self.store
+            .orders(tenant, p.id, status, symbol.as_ref(), page)
+            .await
+            .map_err(store_err("portfolio"))
+    }
+
+    /// The caller's fills in a portfolio (of one order, if given), newest first.
+    pub async fn fills(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        portfolio: Option<PortfolioId>,
+        order: Option<OrderId>,
+        page: PageRequest,
+    ) -> Result<Vec<FillRecord>, AppError> {
+        let p = match order {
+            Some(o) => {
+                let o = self.order(caller, tenant, o).await?;
+                self.own_portfolio(caller, tenant, Some(o.portfolio)).await?
+            }
+            None => self.own_portfolio(caller, tenant, portfolio).await?,
+        };
+        self.store
+            .fills(tenant, p.id, order, page)
+            .await
+            .map_err(store_err("portfolio"))
+    }
+
+    /// Works one resting order against `snapshot` (the tick loop). Returns whether it
+    /// changed.
+    pub(super) async fn work(
+        &self,
+        tenant: TenantId,
+        id: OrderId,
+        snapshot: &engine::MarketSnapshot,
+        expire: bool,
+        now: OffsetDateTime,
+    ) -> Result<bool, AppError> {
+        let settings = self.settings_of(tenant).await?;
+        let order = self.store.order(tenant, id).await.map_err(store_err("order"))?;
+        let mut tx = self.begin(tenant).await?;
+        let mut book = self.load_book(tx.as_mut(), tenant, order.portfolio, now).await?;
+        let mut order = self
+            .store
+            .order_in(tx.as_mut(), tenant, id)
+            .await
+            .map_err(store_err("order"))?;
+        let outcome = if expire {
+            engine::expire(&order.spec, &order.state)
+        } else {
+            let holdings = self.holdings(&book, &order.symbol, Some(order.id), &settings.realism, now);
+            Some(engine::on_tick(
+                &order.spec,
+                &order.state,
+                &holdings,
+                snapshot,
+                &settings.rules,
+                &settings.realism,
+            ))
+        };
+        let Some(outcome) = outcome.filter(|o| o.state != order.state || !o.fills.is_empty()) else {
+            rollback(tx).await?;
+            return Ok(false);
+        };
+        order.state = outcome.state.clone();
+        order.updated_at = now;
+        self.store
+            .update_order(tx.as_mut(), tenant, &order)
+            .await
+            .map_err(store_err("order"))?;
+        self.book(tx.as_mut(), tenant, &mut book, &order, &outcome, now).await?;
+        commit(tx).await?;
+        Ok(true)
+    }
+}
+
+fn not_open() -> AppError {
+    AppError::Conflict {
+        code: "order_not_open",
+        message: "the order is already filled, canceled, expired or rejected",
+    }
+}
+
+/// Whether `state` is still working.
+pub(super) fn is_open(state: &OrderState) -> bool {
+    matches!(
+        state.status,
+        Status::New | Status::Accepted | Status::PartiallyFilled
+    )
+}

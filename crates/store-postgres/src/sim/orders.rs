@@ -1,0 +1,505 @@
+//! PostgreSQL orders, fills and competitions.
+
+use super::books::{Decode, end_read, into_portfolio, limit_offset};
+use crate::course::parent_missing;
+use crate::{PgTx, begin_tenant_tx, map_err};
+use nexus_domain::learning::enrolment::CohortId;
+use nexus_domain::paging::PageRequest;
+use nexus_domain::sim::{
+    ClientOrderId, Competition, CompetitionId, FillId, FillRecord, Metric, OrderId, OrderRecord,
+    PortfolioId, Symbol,
+};
+use nexus_domain::{TenantId, UserId};
+use nexus_store::sim_codec::{FillRow, OrderRow, symbols_from, symbols_text};
+use nexus_store::{Entrant, OrderStatusFilter, StoreError, Tx, downcast};
+use sqlx::postgres::PgRow;
+use sqlx::{AssertSqlSafe, PgConnection, PgPool, Row};
+
+const ORDER: &str = "select order_id, portfolio_id, client_order_id, symbol, side, order_type, \
+     limit_price, stop_price, time_in_force, qty, notional, status, reason, filled_qty, \
+     filled_value, fees, triggered, queue_ahead, replaces, trading_day, created_at, updated_at \
+     from sim_order";
+const OPEN: &str = "status in ('new', 'accepted', 'partially_filled')";
+const FILL: &str = "select fill_id, order_id, portfolio_id, symbol, side, qty, price, gross, fee, \
+     spread_cost, slippage, explanation, trading_day, created_at from sim_fill";
+const COMPETITION: &str = "select competition_id, cohort_id, name, starts_at, ends_at, \
+     starting_cash, allowed_symbols, metric, created_at from competition";
+
+fn into_order(row: &PgRow) -> Result<OrderRecord, StoreError> {
+    let parse = || -> Decode<OrderRow> {
+        Ok(OrderRow {
+            id: OrderId::from_uuid(row.try_get("order_id")?),
+            portfolio: PortfolioId::from_uuid(row.try_get("portfolio_id")?),
+            client_order_id: row.try_get("client_order_id")?,
+            symbol: row.try_get("symbol")?,
+            side: row.try_get("side")?,
+            order_type: row.try_get("order_type")?,
+            limit_price: row.try_get("limit_price")?,
+            stop_price: row.try_get("stop_price")?,
+            time_in_force: row.try_get("time_in_force")?,
+            qty: row.try_get("qty")?,
+            notional: row.try_get("notional")?,
+            status: row.try_get("status")?,
+            reason: row.try_get("reason")?,
+            filled_qty: row.try_get("filled_qty")?,
+            filled_value: row.try_get("filled_value")?,
+            fees: row.try_get("fees")?,
+            triggered: row.try_get("triggered")?,
+            queue_ahead: row.try_get("queue_ahead")?,
+            replaces: row
+                .try_get::<Option<uuid::Uuid>, _>("replaces")?
+                .map(OrderId::from_uuid),
+            trading_day: row.try_get("trading_day")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    };
+    parse()
+        .map_err(|e| StoreError::other("decoding an order", e))?
+        .into_record()
+}
+
+fn into_fill(row: &PgRow) -> Result<FillRecord, StoreError> {
+    let parse = || -> Decode<FillRow> {
+        Ok(FillRow {
+            id: FillId::from_uuid(row.try_get("fill_id")?),
+            order: OrderId::from_uuid(row.try_get("order_id")?),
+            portfolio: PortfolioId::from_uuid(row.try_get("portfolio_id")?),
+            symbol: row.try_get("symbol")?,
+            side: row.try_get("side")?,
+            qty: row.try_get("qty")?,
+            price: row.try_get("price")?,
+            gross: row.try_get("gross")?,
+            fee: row.try_get("fee")?,
+            spread_cost: row.try_get("spread_cost")?,
+            slippage: row.try_get("slippage")?,
+            explanation: row.try_get("explanation")?,
+            trading_day: row.try_get("trading_day")?,
+            created_at: row.try_get("created_at")?,
+        })
+    };
+    parse()
+        .map_err(|e| StoreError::other("decoding a fill", e))?
+        .into_record()
+}
+
+fn into_competition(row: &PgRow) -> Result<Competition, StoreError> {
+    let parse = || -> Decode<Competition> {
+        let metric: String = row.try_get("metric")?;
+        let symbols: String = row.try_get("allowed_symbols")?;
+        Ok(Competition {
+            id: CompetitionId::from_uuid(row.try_get("competition_id")?),
+            cohort: CohortId::from_uuid(row.try_get("cohort_id")?),
+            name: row.try_get("name")?,
+            starts_at: row.try_get("starts_at")?,
+            ends_at: row.try_get("ends_at")?,
+            starting_cash: row.try_get("starting_cash")?,
+            allowed_symbols: symbols_from(&symbols),
+            metric: Metric::parse(&metric).map_err(|_| "unknown metric")?,
+            created_at: row.try_get("created_at")?,
+        })
+    };
+    parse().map_err(|e| StoreError::other("decoding a competition", e))
+}
+
+pub(crate) async fn insert_order(
+    tx: &mut dyn Tx,
+    tenant: TenantId,
+    o: &OrderRecord,
+) -> Result<(), StoreError> {
+    let conn = &mut *downcast::<PgTx>(tx)?.0;
+    let r = OrderRow::from_record(o);
+    sqlx::query(
+        "insert into sim_order (tenant_id, order_id, portfolio_id, client_order_id, symbol, side, \
+         order_type, limit_price, stop_price, time_in_force, qty, notional, status, reason, \
+         filled_qty, filled_value, fees, triggered, queue_ahead, replaces, trading_day, \
+         created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+         $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
+    )
+    .bind(tenant.as_uuid())
+    .bind(r.id.as_uuid())
+    .bind(r.portfolio.as_uuid())
+    .bind(r.client_order_id)
+    .bind(r.symbol)
+    .bind(r.side)
+    .bind(r.order_type)
+    .bind(r.limit_price)
+    .bind(r.stop_price)
+    .bind(r.time_in_force)
+    .bind(r.qty)
+    .bind(r.notional)
+    .bind(r.status)
+    .bind(r.reason)
+    .bind(r.filled_qty)
+    .bind(r.filled_value)
+    .bind(r.fees)
+    .bind(r.triggered)
+    .bind(r.queue_ahead)
+    .bind(r.replaces.map(|o| o.as_uuid()))
+    .bind(r.trading_day)
+    .bind(r.created_at)
+    .bind(r.updated_at)
+    .execute(conn)
+    .await
+    .map_err(|e| parent_missing("placing an order", e))?;
+    Ok(())
+}
+
+pub(crate) async fn update_order(
+    tx: &mut dyn Tx,
+    tenant: TenantId,
+    o: &OrderRecord,
+) -> Result<(), StoreError> {
+    let conn = &mut *downcast::<PgTx>(tx)?.0;
+    let r = OrderRow::from_record(o);
+    // The spec can change too: cancel-and-replace keeps no in-place edits, but a
+    // notional order is re-sized to its quantity once it fills.
+    let done = sqlx::query(
+        "update sim_order set status = $3, reason = $4, filled_qty = $5, filled_value = $6, \
+         fees = $7, triggered = $8, queue_ahead = $9, qty = $10, notional = $11, \
+         updated_at = $12 where tenant_id = $1 and order_id = $2",
+    )
+    .bind(tenant.as_uuid())
+    .bind(r.id.as_uuid())
+    .bind(r.status)
+    .bind(r.reason)
+    .bind(r.filled_qty)
+    .bind(r.filled_value)
+    .bind(r.fees)
+    .bind(r.triggered)
+    .bind(r.queue_ahead)
+    .bind(r.qty)
+    .bind(r.notional)
+    .bind(r.updated_at)
+    .execute(conn)
+    .await
+    .map_err(|e| map_err("saving an order", e))?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+async fn order_on(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: OrderId,
+) -> Result<OrderRecord, StoreError> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "{ORDER} where tenant_id = $1 and order_id = $2"
+    )))
+    .bind(tenant.as_uuid())
+    .bind(id.as_uuid())
+    .fetch_optional(conn)
+    .await
+    .map_err(|e| map_err("reading an order", e))?;
+    row.as_ref().map(into_order).transpose()?.ok_or(StoreError::NotFound)
+}
+
+pub(crate) async fn order(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: OrderId,
+) -> Result<OrderRecord, StoreError> {
+    let mut rtx = begin_tenant_tx(pool, tenant).await?;
+    let out = order_on(&mut rtx, tenant, id).await;
+    end_read(rtx).await?;
+    out
+}
+
+pub(crate) async fn order_in(
+    tx: &mut dyn Tx,
+    tenant: TenantId,
+    id: OrderId,
+) -> Result<OrderRecord, StoreError> {
+    order_on(&mut downcast::<PgTx>(tx)?.0, tenant, id).await
+}
+
+pub(crate) async fn order_by_client_id(
+    pool: &PgPool,
+    tenant: TenantId,
+    portfolio: PortfolioId,
+    client: &ClientOrderId,
+) -> Result<Option<OrderRecord>, StoreError> {
+    let mut rtx = begin_tenant_tx(pool, tenant).await?;
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "{ORDER} where tenant_id = $1 and portfolio_id = $2 and client_order_id = $3"
+    )))
+    .bind(tenant.as_uuid())
+    .bind(portfolio.as_uuid())
+    .bind(client.as_str())
+    .fetch_optional(&mut *rtx)
+    .await
+    .map_err(|e| map_err("finding an order by client ID", e))?;
+    end_read(rtx).await?;
+    row.as_ref().map(into_order).transpose()
+}
+
+pub(crate) async fn orders(
+    pool: &PgPool,
+    tenant: TenantId,
+    portfolio: PortfolioId,
+    status: OrderStatusFilter,
+    symbol: Option<&Symbol>,
+    page: PageRequest,
+) -> Result<Vec<OrderRecord>, StoreError> {
+    let filter = match status {
+        OrderStatusFilter::All => "true".to_owned(),
+        OrderStatusFilter::Open => OPEN.to_owned(),
+        OrderStatusFilter::Closed => format!("not ({OPEN})"),
+    };
+    let (limit, offset) = limit_offset(page);
+    let mut rtx = begin_tenant_tx(pool, tenant).await?;
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "{ORDER} where tenant_id = $1 and portfolio_id = $2 and {filter} \
+         and ($3::text is null or symbol = $3) \
+         order by created_at desc, order_id desc limit $4 offset $5"
+    )))
+    .bind(tenant.as_uuid())
+    .bind(portfolio.as_uuid())
+    .bind(symbol.map(Symbol::as_str))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut *rtx)
+    .await
+    .map_err(|e| map_err("listing orders", e))?;
+    end_read(rtx).await?;
+    rows.iter().map(into_order).collect()
+}
+
+pub(crate) async fn open_orders_in(
+    tx: &mut dyn Tx,
+    tenant: TenantId,
+    portfolio: PortfolioId,
+) -> Result<Vec<OrderRecord>, StoreError> {
+    let conn = &mut *downcast::<PgTx>(tx)?.0;
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "{ORDER} where tenant_id = $1 and portfolio_id = $2 and {OPEN} \
+         order by created_at, order_id"
+    )))
+    .bind(tenant.as_uuid())
+    .bind(portfolio.as_uuid())
+    .fetch_all(conn)
+    .await
+    .map_err(|e| map_err("listing open orders", e))?;
+    rows.iter().map(into_order).collect()
+}
+
+pub(crate) async fn open_orders(
+    pool: &PgPool,
+    tenant: TenantId,
+) -> Result<Vec<OrderRecord>, StoreError> {
+    let mut rtx = begin_tenant_tx(pool, tenant).await?;
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "{ORDER} where tenant_id = $1 and {OPEN} order by created_at, order_id"
+    )))
+    .bind(tenant.as_uuid())
+    .fetch_all(&mut *rtx)
+    .await
+    .map_err(|e| map_err("listing the tenant's open orders", e))?;
+    end_read(rtx).await?;
+    rows.iter().map(into_order).collect()
+}
+
+pub(crate) async fn insert_fill(
+    tx: &mut dyn Tx,
+    tenant: TenantId,
+    f: &FillRecord,
+) -> Result<(), StoreError> {
+    let conn = &mut *downcast::<PgTx>(tx)?.0;
+    let r = FillRow::from_record(f);
+    sqlx::query(
+        "insert into sim_fill (tenant_id, fill_id, order_id, portfolio_id, symbol, side, qty, \
+         price, gross, fee, spread_cost, slippage, explanation, trading_day, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(tenant.as_uuid())
+    .bind(r.id.as_uuid())
+    .bind(r.order.as_uuid())
+    .bind(r.portfolio.as_uuid())
+    .bind(r.symbol)
+    .bind(r.side)
+    .bind(r.qty)
+    .bind(r.price)
+    .bind(r.gross)
+    .bind(r.fee)
+    .bind(r.spread_cost)
+    .bind(r.slippage)
+    .bind(r.explanation)
+    .bind(r.trading_day)
+    .bind(r.created_at)
+    .execute(conn)
+    .await
+    .map_err(|e| parent_missing("recording a fill", e))?;
+    Ok(())
+}
+
+pub(crate) async fn fills(
+    pool: &PgPool,
+    tenant: TenantId,
+    portfolio: PortfolioId,
+    order: Option<OrderId>,
+    page: PageRequest,
+) -> Result<Vec<FillRecord>, StoreError> {
+    let (limit, offset) = limit_offset(page);
+    let mut rtx = begin_tenant_tx(pool, tenant).await?;
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "{FILL} where tenant_id = $1 and portfolio_id = $2 \
+         and ($3::uuid is null or order_id = $3) \
+         order by created_at desc, fill_id desc limit $4 offset $5"
+    )))
+    .bind(tenant.as_uuid())
+    .bind(portfolio.as_uuid())
+    .bind(order.map(|o| o.as_uuid()))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut *rtx)
+    .await
+    .map_err(|e| map_err("listing fills", e))?;
+    end_read(rtx).await?;
+    rows.iter().map(into_fill).collect()
+}
+
+pub(crate) async fn all_fills(
+    pool: &PgPool,
+    tenant: TenantId,
+    portfolio: PortfolioId,
+) -> Result<Vec<FillRecord>, StoreError> {
+    let mut rtx = begin_tenant_tx(pool, tenant).await?;
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "{FILL} where tenant_id = $1 and portfolio_id = $2 order by created_at, fill_id"
+    )))
+    .bind(tenant.as_uuid())
+    .bind(portfolio.as_uuid())
+    .fetch_all(&mut *rtx)
+    .await
+    .map_err(|e| map_err("reading fills", e))?;
+    end_read(rtx).await?;
+    rows.iter().map(into_fill).collect()
+}
+
+pub(crate) async fn fills_since_in(
+    tx: &mut dyn Tx,
+    tenant: TenantId,
+    portfolio: PortfolioId,
+    since_day: i32,
+) -> Result<Vec<FillRecord>, StoreError> {
+    let conn = &mut *downcast::<PgTx>(tx)?.0;
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "{FILL} where tenant_id = $1 and portfolio_id = $2 and trading_day >= $3 \
+         order by created_at, fill_id"
+    )))
+    .bind(tenant.as_uuid())
+    .bind(portfolio.as_uuid())
+    .bind(since_day)
+    .fetch_all(conn)
+    .await
+    .map_err(|e| map_err("reading recent fills", e))?;
+    rows.iter().map(into_fill).collect()
+}
+
+pub(crate) async fn create_competition(
+    tx: &mut dyn Tx,
+    tenant: TenantId,
+    c: &Competition,
+) -> Result<(), StoreError> {
+    let conn = &mut *downcast::<PgTx>(tx)?.0;
+    sqlx::query(
+        "insert into competition (tenant_id, competition_id, cohort_id, name, starts_at, ends_at, \
+         starting_cash, allowed_symbols, metric, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(tenant.as_uuid())
+    .bind(c.id.as_uuid())
+    .bind(c.cohort.as_uuid())
+    .bind(&c.name)
+    .bind(c.starts_at)
+    .bind(c.ends_at)
+    .bind(c.starting_cash)
+    .bind(symbols_text(&c.allowed_symbols))
+    .bind(c.metric.as_str())
+    .bind(c.created_at)
+    .execute(conn)
+    .await
+    .map_err(|e| parent_missing("creating a competition", e))?;
+    Ok(())
+}
+
+pub(crate) async fn competition(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: CompetitionId,
+) -> Result<Competition, StoreError> {
+    let mut rtx = begin_tenant_tx(pool, tenant).await?;
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "{COMPETITION} where tenant_id = $1 and competition_id = $2"
+    )))
+    .bind(tenant.as_uuid())
+    .bind(id.as_uuid())
+    .fetch_optional(&mut *rtx)
+    .await
+    .map_err(|e| map_err("reading a competition", e))?;
+    end_read(rtx).await?;
+    row.as_ref().map(into_competition).transpose()?.ok_or(StoreError::NotFound)
+}
+
+pub(crate) async fn competitions(
+    pool: &PgPool,
+    tenant: TenantId,
+    cohort: Option<CohortId>,
+    page: PageRequest,
+) -> Result<Vec<Competition>, StoreError> {
+    let (limit, offset) = limit_offset(page);
+    let mut rtx = begin_tenant_tx(pool, tenant).await?;
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "{COMPETITION} where tenant_id = $1 and ($2::uuid is null or cohort_id = $2) \
+         order by created_at desc, competition_id desc limit $3 offset $4"
+    )))
+    .bind(tenant.as_uuid())
+    .bind(cohort.map(|c| c.as_uuid()))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut *rtx)
+    .await
+    .map_err(|e| map_err("listing competitions", e))?;
+    end_read(rtx).await?;
+    rows.iter().map(into_competition).collect()
+}
+
+pub(crate) async fn entrants(
+    pool: &PgPool,
+    tenant: TenantId,
+    competition: CompetitionId,
+) -> Result<Vec<Entrant>, StoreError> {
+    let mut rtx = begin_tenant_tx(pool, tenant).await?;
+    let rows = sqlx::query(
+        "select p.portfolio_id, p.app_user_id, p.competition_id, p.cash, p.starting_cash, \
+         p.realized_pnl, p.fees_paid, p.created_at, p.updated_at, u.display_name, \
+         coalesce(lp.leaderboard_opt_in, false) as opted_in \
+         from portfolio p join app_user u on u.tenant_id = p.tenant_id \
+         and u.app_user_id = p.app_user_id \
+         left join learner_profile lp on lp.tenant_id = p.tenant_id \
+         and lp.app_user_id = p.app_user_id \
+         where p.tenant_id = $1 and p.competition_id = $2 order by p.created_at, p.portfolio_id",
+    )
+    .bind(tenant.as_uuid())
+    .bind(competition.as_uuid())
+    .fetch_all(&mut *rtx)
+    .await
+    .map_err(|e| map_err("listing competition entrants", e))?;
+    end_read(rtx).await?;
+    rows.iter()
+        .map(|r| {
+            let parse = || -> Decode<(String, bool)> {
+                Ok((r.try_get("display_name")?, r.try_get("opted_in")?))
+            };
+            let (display_name, opted_in) =
+                parse().map_err(|e| StoreError::other("decoding an entrant", e))?;
+            Ok(Entrant {
+                portfolio: into_portfolio(r)?,
+                display_name,
+                opted_in,
+            })
+        })
+        .collect()
+}

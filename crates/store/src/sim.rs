@@ -1,0 +1,294 @@
+//! The portfolio simulator's storage: settings, portfolios with their positions and
+//! double-entry ledger, orders, fills, competitions, imported market data and the order
+//! event stream. Tenant-owned: every method takes the `TenantId`.
+//!
+//! Writes that must agree with each other (an order, its fills, the postings and the
+//! new totals) run in the caller's transaction; [`SimStore::lock_portfolio`] serialises
+//! writers of one portfolio so two concurrent orders cannot both spend the same cash.
+
+use crate::{StoreError, Tx};
+use async_trait::async_trait;
+use nexus_domain::learning::enrolment::CohortId;
+use nexus_domain::paging::PageRequest;
+use nexus_domain::sim::{
+    ClientOrderId, Competition, CompetitionId, FillRecord, ImportedBar, LedgerRecord, OrderId,
+    OrderRecord, PortfolioId, PortfolioRecord, PositionRecord, SimEvent, SimSettings, Symbol,
+};
+use nexus_domain::{TenantId, UserId};
+use time::{Date, OffsetDateTime};
+
+/// Which orders a list returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderStatusFilter {
+    /// Every order.
+    #[default]
+    All,
+    /// New, accepted or partially filled.
+    Open,
+    /// Filled, canceled, expired or rejected.
+    Closed,
+}
+
+/// A competition entrant, for the leaderboard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entrant {
+    /// Their competition portfolio.
+    pub portfolio: PortfolioRecord,
+    /// Display name (shown only if they opted in).
+    pub display_name: String,
+    /// Whether they chose to appear on leaderboards (the learning preference).
+    pub opted_in: bool,
+}
+
+/// What a tenant has imported for one symbol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Instrument.
+    pub symbol: Symbol,
+    /// Bars held.
+    pub bars: u64,
+    /// First date.
+    pub first: Date,
+    /// Last date.
+    pub last: Date,
+}
+
+/// Stores the simulator's records.
+#[async_trait]
+pub trait SimStore: Send + Sync {
+    /// The tenant's saved settings, if an admin saved any.
+    async fn settings(&self, tenant: TenantId) -> Result<Option<SimSettings>, StoreError>;
+    /// Saves the tenant's settings.
+    async fn put_settings(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        settings: &SimSettings,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Opens a portfolio. `Conflict { "portfolio_practice_key" | "portfolio_competition_key" }`
+    /// if the learner already has one of that kind.
+    async fn create_portfolio(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        portfolio: &PortfolioRecord,
+    ) -> Result<(), StoreError>;
+    /// A portfolio by ID.
+    async fn portfolio(
+        &self,
+        tenant: TenantId,
+        id: PortfolioId,
+    ) -> Result<PortfolioRecord, StoreError>;
+    /// The learner's practice portfolio (`competition: None`) or competition entry.
+    async fn find_portfolio(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        competition: Option<CompetitionId>,
+    ) -> Result<Option<PortfolioRecord>, StoreError>;
+    /// Every portfolio of a learner, oldest first.
+    async fn portfolios_of(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<Vec<PortfolioRecord>, StoreError>;
+    /// Reads a portfolio and holds its row lock until the transaction ends.
+    async fn lock_portfolio(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        id: PortfolioId,
+    ) -> Result<PortfolioRecord, StoreError>;
+    /// Saves the running totals (cash, realized P&L, fees, `updated_at`).
+    async fn update_totals(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        portfolio: &PortfolioRecord,
+    ) -> Result<(), StoreError>;
+
+    /// Holdings, by symbol.
+    async fn positions(
+        &self,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+    ) -> Result<Vec<PositionRecord>, StoreError>;
+    /// Holdings, read inside a transaction.
+    async fn positions_in(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+    ) -> Result<Vec<PositionRecord>, StoreError>;
+    /// Saves a holding; a zero quantity removes it.
+    async fn put_position(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        position: &PositionRecord,
+    ) -> Result<(), StoreError>;
+
+    /// Appends postings (the caller checks they balance).
+    async fn post(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        entries: &[LedgerRecord],
+    ) -> Result<(), StoreError>;
+    /// The ledger, oldest first.
+    async fn ledger(
+        &self,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        page: PageRequest,
+    ) -> Result<Vec<LedgerRecord>, StoreError>;
+
+    /// Records a new order. `Conflict { "sim_order_client_key" }` if the portfolio
+    /// already has an order with its client order ID.
+    async fn insert_order(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        order: &OrderRecord,
+    ) -> Result<(), StoreError>;
+    /// Saves an order's state (status, reason, fill totals, trigger and queue).
+    async fn update_order(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        order: &OrderRecord,
+    ) -> Result<(), StoreError>;
+    /// An order by ID.
+    async fn order(&self, tenant: TenantId, id: OrderId) -> Result<OrderRecord, StoreError>;
+    /// An order read inside a transaction (after locking its portfolio).
+    async fn order_in(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        id: OrderId,
+    ) -> Result<OrderRecord, StoreError>;
+    /// The order a portfolio placed with `client_order_id`, if any.
+    async fn order_by_client_id(
+        &self,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        client_order_id: &ClientOrderId,
+    ) -> Result<Option<OrderRecord>, StoreError>;
+    /// A portfolio's orders, newest first.
+    async fn orders(
+        &self,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        status: OrderStatusFilter,
+        symbol: Option<&Symbol>,
+        page: PageRequest,
+    ) -> Result<Vec<OrderRecord>, StoreError>;
+    /// A portfolio's open orders inside a transaction, oldest first (buying power
+    /// reserves cash for open buys).
+    async fn open_orders_in(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+    ) -> Result<Vec<OrderRecord>, StoreError>;
+    /// Every open order of the tenant, oldest first, for the tick loop.
+    async fn open_orders(&self, tenant: TenantId) -> Result<Vec<OrderRecord>, StoreError>;
+
+    /// Records an execution.
+    async fn insert_fill(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        fill: &FillRecord,
+    ) -> Result<(), StoreError>;
+    /// A portfolio's fills (of one order, if given), newest first.
+    async fn fills(
+        &self,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        order: Option<OrderId>,
+        page: PageRequest,
+    ) -> Result<Vec<FillRecord>, StoreError>;
+    /// Every fill of a portfolio, oldest first (the performance history replays them).
+    async fn all_fills(
+        &self,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+    ) -> Result<Vec<FillRecord>, StoreError>;
+    /// Fills on or after `since_day`, inside a transaction (the day-trade count).
+    async fn fills_since_in(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        since_day: i32,
+    ) -> Result<Vec<FillRecord>, StoreError>;
+
+    /// Creates a competition. `NotFound` if the cohort is not this tenant's.
+    async fn create_competition(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        competition: &Competition,
+    ) -> Result<(), StoreError>;
+    /// A competition by ID.
+    async fn competition(
+        &self,
+        tenant: TenantId,
+        id: CompetitionId,
+    ) -> Result<Competition, StoreError>;
+    /// Competitions (of one cohort, if given), newest first.
+    async fn competitions(
+        &self,
+        tenant: TenantId,
+        cohort: Option<CohortId>,
+        page: PageRequest,
+    ) -> Result<Vec<Competition>, StoreError>;
+    /// Entrants with their names and leaderboard preference.
+    async fn entrants(
+        &self,
+        tenant: TenantId,
+        competition: CompetitionId,
+    ) -> Result<Vec<Entrant>, StoreError>;
+
+    /// Replaces everything imported for `symbol` with `bars`, in the caller's transaction.
+    async fn replace_import(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        symbol: &Symbol,
+        bars: &[ImportedBar],
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// Imported bars for `symbol`, oldest first.
+    async fn imported_bars(
+        &self,
+        tenant: TenantId,
+        symbol: &Symbol,
+    ) -> Result<Vec<ImportedBar>, StoreError>;
+    /// What the tenant has imported, by symbol.
+    async fn imports(&self, tenant: TenantId) -> Result<Vec<ImportSummary>, StoreError>;
+
+    /// Appends an event to a learner's stream and returns its ID.
+    async fn push_event(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        user: UserId,
+        kind: &str,
+        payload: &str,
+        at: OffsetDateTime,
+    ) -> Result<i64, StoreError>;
+    /// A learner's events after `after`, oldest first, at most `limit`.
+    async fn events_after(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<SimEvent>, StoreError>;
+}
