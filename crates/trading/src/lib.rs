@@ -10,5 +10,8 @@
 pub mod account;
 pub mod analytics;
 pub mod engine;
+mod execution;
 pub mod explain;
 pub mod order;
+pub mod realism;
+pub mod rules;
