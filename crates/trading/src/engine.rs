@@ -498,3 +498,7 @@ fn finish(
 #[cfg(test)]
 #[path = "engine_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "engine_props_tests.rs"]
+mod props;
