@@ -17,7 +17,8 @@
 //!   history from before the order existed); on a tick the range swept since the last
 //!   tick counts: a buy limit fills if `low ≤ limit`, a sell limit if `high ≥ limit`;
 //!   a buy stop triggers if `high ≥ stop`, a sell stop if `low ≤ stop`, then works as
-//!   a market (stop) or limit (stop_limit) order.
+//!   a market order (stop), or as a limit order just submitted (stop_limit: it trades
+//!   against the current quote if marketable, else rests from the next tick on).
 //! - **Prices** always lie within the snapshot's `[low, high]` (see `execution`).
 //! - **Buying power** is checked at submission with an estimated price, and again at
 //!   every fill with the real one. If, at fill time, cash (or the position, with short
@@ -25,6 +26,11 @@
 //!   quantity it does cover and cancels the rest with `insufficient_buying_power`
 //!   (or `insufficient_position`); an order that can fill nothing is canceled with that
 //!   reason. FOK orders fill completely or not at all.
+//! - **Liquidity** (realistic only): an order taking liquidity gets at most the
+//!   participation rate of the interval's volume; a market or stop order that could not
+//!   fill completely keeps working on later ticks (IOC cancels the rest, FOK cancels
+//!   all). A resting limit order fills only from volume that traded at or through its
+//!   price after the queue ahead of it (see [`OrderState::queue_ahead`]).
 //! - **Notional orders** become a quantity at submission: notional ÷ the price the
 //!   order would start from (the ask for buys, bid for sells, mid when frictionless),
 //!   truncated to 6 decimal places, so the gross before slippage never exceeds the
@@ -230,7 +236,8 @@ pub fn submit(
     }
     let mut st = st;
     st.status = Status::Accepted;
-    if !can_trade_now(&c) {
+    // A limit or stop order can wait out a closed market or a missing quote.
+    if !can_trade_now(&c) || !market.is_usable() {
         return done(rest(&c, st));
     }
     match spec.order_type() {
@@ -305,14 +312,31 @@ pub fn on_tick(
             return done(st);
         }
         st.triggered = true;
-        if spec.order_type().limit().is_some() {
-            st = rest(&c, st);
+        // A triggered stop-limit is a new limit order arriving now: like a submission
+        // it trades only against the current quote, otherwise it joins the queue (the
+        // volume that triggered it traded before it existed).
+        if let Some(limit) = spec.order_type().limit() {
+            return if marketable(side, Some(limit), market, realism) {
+                take(&c, st, Some(limit))
+            } else {
+                done(rest(&c, st))
+            };
         }
     }
     match spec.order_type().limit() {
         None => take(&c, st, None),
         Some(limit) => fill_resting(&c, st, limit),
     }
+}
+
+/// Rejects a new order for a reason only the app can judge (`instrument_not_allowed`,
+/// `competition_ended`).
+pub fn reject(spec: &OrderSpec, reason: Reason) -> Outcome {
+    let qty = match spec.size() {
+        Size::Quantity(q) => q,
+        Size::Notional(_) => Decimal::ZERO,
+    };
+    done(OrderState::new(qty).end(Status::Rejected, reason))
 }
 
 /// Ends a day order at the session close; `None` for orders that are not open day
@@ -392,9 +416,12 @@ fn lot(spec: &OrderSpec) -> Decimal {
     }
 }
 
-/// Puts an order on the book; in realistic mode it joins the back of the queue.
+/// Puts an order on the book; in realistic mode a limit order (a stop-limit once
+/// triggered) joins the back of the queue at its price.
 fn rest(c: &Ctx<'_>, mut st: OrderState) -> OrderState {
-    if let Some(i) = c.realism.impact() {
+    let t = c.spec.order_type();
+    let queues = t.limit().is_some() && (t.stop().is_none() || st.triggered);
+    if let Some(i) = c.realism.impact().filter(|_| queues) {
         let depth = i.queue_depth * Decimal::from(c.market.volume);
         st.queue_ahead = Some(floor_to_lot(depth, Decimal::new(1, QTY_DP)));
     }

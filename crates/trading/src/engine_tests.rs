@@ -761,3 +761,57 @@ fn day_orders_expire_and_cancel_follows_the_lifecycle() {
         c
     );
 }
+
+#[test]
+fn resting_orders_wait_out_a_missing_quote() {
+    let bad = MarketSnapshot {
+        bid: d("0"),
+        ..quote()
+    };
+    let sell = order("sell", "limit", "gtc", "1", Some("0.5"), None);
+    let o = submit(&sell, &long("0", "1"), &bad, &no_rules(), &STD);
+    assert_eq!((o.state.status, o.fills.len()), (Status::Accepted, 0));
+}
+
+#[test]
+fn app_side_rejections() {
+    let spec = order("buy", "market", "day", "3", None, None);
+    for reason in [Reason::InstrumentNotAllowed, Reason::CompetitionEnded] {
+        let o = reject(&spec, reason);
+        assert_eq!(
+            (o.state.status, o.state.reason, o.state.qty),
+            (Status::Rejected, Some(reason), d("3"))
+        );
+    }
+}
+
+#[test]
+fn only_limit_orders_queue() {
+    let r = realistic();
+    let stop = order("buy", "stop", "gtc", "1", None, Some("150"));
+    assert_eq!(
+        submit(&stop, &cash("1000"), &quote(), &no_rules(), &r)
+            .state
+            .queue_ahead,
+        None
+    );
+    let sl = order("buy", "stop_limit", "gtc", "1", Some("151"), Some("150"));
+    let st = submit(&sl, &cash("1000"), &quote(), &no_rules(), &r).state;
+    assert_eq!(st.queue_ahead, None);
+    // Triggered but not reached: now it queues at its limit.
+    let spike = mkt("152", "152.1", "150", "152.5", 1000);
+    let o = on_tick(&sl, &st, &cash("1000"), &spike, &no_rules(), &r);
+    assert!(o.state.triggered);
+    assert_eq!(o.state.queue_ahead, Some(d("500")));
+    let closed = MarketSnapshot {
+        open: false,
+        ..quote()
+    };
+    let lim = order("buy", "limit", "gtc", "1", Some("100"), None);
+    assert_eq!(
+        submit(&lim, &cash("1000"), &closed, &no_rules(), &r)
+            .state
+            .queue_ahead,
+        Some(d("50000"))
+    );
+}
