@@ -24,6 +24,7 @@
 //! - [`csv`]: parsing uploaded OHLCV files.
 
 pub mod calendar;
+pub mod csv;
 pub mod instruments;
 pub mod market;
 pub mod model;
@@ -32,6 +33,7 @@ pub mod rng;
 pub mod series;
 
 pub use calendar::{Calendar, MARKET_OFFSET};
+pub use csv::{CsvError, DatedBar, parse_ohlcv};
 pub use instruments::{
     AssetClass, Catalogue, CatalogueError, Industry, Instrument, Liquidity, SIMULATED,
 };
