@@ -30,6 +30,7 @@ pub mod market;
 pub mod model;
 pub mod quote;
 pub mod rng;
+pub mod scenario;
 pub mod series;
 
 pub use calendar::{Calendar, MARKET_OFFSET};
@@ -41,4 +42,5 @@ pub use market::{Market, TimedBar};
 pub use model::{Bar, Params, Sector, daily_bars};
 pub use quote::Quote;
 pub use rng::Rng;
+pub use scenario::{Phase, Scenario};
 pub use series::Series;
