@@ -12,5 +12,8 @@ pub mod analytics;
 pub mod competition;
 pub mod composition;
 pub mod engine;
+mod execution;
 pub mod explain;
 pub mod order;
+pub mod realism;
+pub mod rules;
