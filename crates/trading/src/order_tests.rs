@@ -39,6 +39,7 @@ fn every_type_and_tif_parses_when_complete() {
                 assert_eq!(codes(&r), vec![("tif", "not_allowed")], "{t} {tif}");
             } else {
                 let spec = parsed.unwrap();
+                assert_eq!(OrderSpec::parse(&spec.to_raw()), Ok(spec));
                 assert_eq!(spec.order_type().kind(), t);
                 assert_eq!(spec.tif().as_str(), tif);
                 assert_eq!(spec.side(), Side::Buy);
@@ -98,10 +99,9 @@ fn notional_orders_are_market_day_only_from_one_dollar() {
     let mut r = raw("buy", "market", "day");
     r.qty = None;
     r.notional = Some(d("250.50"));
-    assert_eq!(
-        OrderSpec::parse(&r).unwrap().size(),
-        Size::Notional(d("250.50"))
-    );
+    let spec = OrderSpec::parse(&r).unwrap();
+    assert_eq!(spec.size(), Size::Notional(d("250.50")));
+    assert_eq!(spec.to_raw(), r);
     r.notional = Some(d("0.50"));
     assert_eq!(codes(&r), vec![("notional", "too_small")]);
     r.notional = Some(d("10.001"));
