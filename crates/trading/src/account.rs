@@ -20,7 +20,7 @@ use rust_decimal::Decimal;
 use crate::engine::Fill;
 use crate::order::Side;
 use crate::realism::cents;
-use crate::rules::{Holdings, Rules};
+use crate::rules::{Holdings, MAINTENANCE_MARGIN, Rules};
 
 /// A ledger account.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -189,6 +189,18 @@ impl Portfolio {
     /// open-order reservations.
     pub fn buying_power(&self, prices: &BTreeMap<String, Decimal>, rules: &Rules) -> Decimal {
         self.holdings("", prices).buying_power(rules, Decimal::ZERO)
+    }
+
+    /// Whether equity has fallen below [`MAINTENANCE_MARGIN`] of gross exposure (long
+    /// plus short market value): the moment a real broker would demand more cash or
+    /// sell positions. The engine never liquidates; the app decides what to show.
+    pub fn margin_call(&self, prices: &BTreeMap<String, Decimal>) -> bool {
+        let gross: Decimal = self
+            .positions
+            .iter()
+            .map(|(symbol, p)| value_of(symbol, p, prices).abs())
+            .sum();
+        self.valuation(prices).equity < MAINTENANCE_MARGIN * gross
     }
 
     /// The engine's view of this portfolio for trading `symbol`. Open-order reservations

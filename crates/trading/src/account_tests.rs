@@ -157,3 +157,17 @@ fn ledger_accounts_round_trip() {
     assert_eq!(LedgerAccount::parse("securities:"), None);
     assert_eq!(LedgerAccount::parse("Cash"), None);
 }
+
+#[test]
+fn margin_call_below_a_quarter_of_exposure() {
+    let mut pf = Portfolio::default();
+    pf.fund(d("10000"));
+    // Bought $20,000 on margin: cash −10,000.
+    pf.apply("ACME", Side::Buy, &fill("200", "100", "0"));
+    let at = |p: &str| BTreeMap::from([("ACME".to_owned(), d(p))]);
+    assert!(!pf.margin_call(&at("100")));
+    // At $67: equity 3,400 ≥ 25% × 13,400 = 3,350.
+    assert!(!pf.margin_call(&at("67")));
+    // At $66: equity 3,200 < 3,300.
+    assert!(pf.margin_call(&at("66")));
+}

@@ -125,6 +125,8 @@ struct Run {
     /// Equity before and after each fill at the fill price, and its fee.
     conservation: Vec<(Decimal, Decimal, Decimal)>,
     min_cash: Decimal,
+    /// Buying power right after each fill that grew the position, at the fill price.
+    growth_bp: Vec<Decimal>,
 }
 
 fn holdings(
@@ -148,8 +150,10 @@ fn holdings(
     h
 }
 
-fn book(run: &mut Run, side: Side, o: &Outcome, m: &MarketSnapshot) {
+fn book(run: &mut Run, side: Side, o: &Outcome, m: &MarketSnapshot, rules: Rules) {
     for f in &o.fills {
+        let qty = |pf: &Portfolio| pf.positions.get(SYM).map_or(Decimal::ZERO, |p| p.qty);
+        let grew_from = qty(&run.portfolio).abs();
         let value = |pf: &Portfolio| {
             let q = pf.positions.get(SYM).map_or(Decimal::ZERO, |p| p.qty);
             pf.cash + q * f.price
@@ -160,6 +164,10 @@ fn book(run: &mut Run, side: Side, o: &Outcome, m: &MarketSnapshot) {
             .push((before, value(&run.portfolio), f.fee));
         run.fills.push((f.clone(), *m));
         run.min_cash = run.min_cash.min(run.portfolio.cash);
+        if qty(&run.portfolio).abs() > grew_from {
+            let h = run.portfolio.holdings(SYM, &BTreeMap::new());
+            run.growth_bp.push(h.buying_power(&rules, f.price));
+        }
     }
 }
 
@@ -177,7 +185,7 @@ fn simulate(ops: &[Op], realism: &Realism, rules: Rules, start: &MarketSnapshot)
                 };
                 let h = holdings(&run.portfolio, &m, realism, &open, usize::MAX);
                 let o = submit(&spec, &h, &m, &rules, realism);
-                book(&mut run, spec.side(), &o, &m);
+                book(&mut run, spec.side(), &o, &m, rules);
                 run.states.push(o.state.clone());
                 if !o.state.status.is_terminal() {
                     open.push((spec, o.state));
@@ -189,7 +197,7 @@ fn simulate(ops: &[Op], realism: &Realism, rules: Rules, start: &MarketSnapshot)
                     let h = holdings(&run.portfolio, &m, realism, &open, i);
                     let (spec, st) = &open[i];
                     let o = on_tick(spec, st, &h, &m, &rules, realism);
-                    book(&mut run, spec.side(), &o, &m);
+                    book(&mut run, spec.side(), &o, &m, rules);
                     run.states.push(o.state.clone());
                     open[i].1 = o.state;
                 }
@@ -233,6 +241,14 @@ proptest! {
         let rules = Rules { allow_short, ..Rules::default() };
         let run = simulate(&ops, &r, rules, &start);
         prop_assert!(run.min_cash >= Decimal::ZERO, "cash reached {}", run.min_cash);
+    }
+
+    #[test]
+    fn growing_a_position_never_leaves_negative_buying_power(ops in ops(), r in realism(), rules in rules(), start in snapshot()) {
+        let run = simulate(&ops, &r, rules, &start);
+        for bp in &run.growth_bp {
+            prop_assert!(*bp >= Decimal::ZERO, "buying power {bp} after a fill ({rules:?})");
+        }
     }
 
     #[test]

@@ -739,6 +739,11 @@ fn day_orders_expire_and_cancel_follows_the_lifecycle() {
     );
     assert!(expire(&gtc, &st).is_none());
     assert!(expire(&day, &e.state).is_none());
+    let r = cancel(&st, Reason::Replaced).unwrap();
+    assert_eq!(
+        (r.status, r.reason),
+        (Status::Canceled, Some(Reason::Replaced))
+    );
     let c = cancel(&st, Reason::CanceledByUser).unwrap();
     assert_eq!(
         (c.status, c.reason),

@@ -364,6 +364,24 @@ impl OrderSpec {
         self.size
     }
 
+    /// The spec as storage columns; `OrderSpec::parse(&spec.to_raw())` gives it back,
+    /// which is how the app rebuilds a stored order.
+    pub fn to_raw(&self) -> RawOrder {
+        let (qty, notional) = match self.size {
+            Size::Quantity(q) => (Some(q), None),
+            Size::Notional(n) => (None, Some(n)),
+        };
+        RawOrder {
+            side: self.side.as_str().to_owned(),
+            order_type: self.order_type.kind().to_owned(),
+            tif: self.tif.as_str().to_owned(),
+            qty,
+            notional,
+            limit: self.order_type.limit(),
+            stop: self.order_type.stop(),
+        }
+    }
+
     /// Validates a raw request, reporting every field error at once.
     pub fn parse(raw: &RawOrder) -> Result<OrderSpec, Vec<SpecError>> {
         let mut errors = Vec::new();

@@ -1,4 +1,5 @@
 use super::*;
+use proptest::prelude::*;
 
 fn d(s: &str) -> Decimal {
     s.parse().unwrap()
@@ -39,6 +40,7 @@ fn every_type_and_tif_parses_when_complete() {
                 assert_eq!(codes(&r), vec![("tif", "not_allowed")], "{t} {tif}");
             } else {
                 let spec = parsed.unwrap();
+                assert_eq!(OrderSpec::parse(&spec.to_raw()), Ok(spec));
                 assert_eq!(spec.order_type().kind(), t);
                 assert_eq!(spec.tif().as_str(), tif);
                 assert_eq!(spec.side(), Side::Buy);
@@ -98,10 +100,9 @@ fn notional_orders_are_market_day_only_from_one_dollar() {
     let mut r = raw("buy", "market", "day");
     r.qty = None;
     r.notional = Some(d("250.50"));
-    assert_eq!(
-        OrderSpec::parse(&r).unwrap().size(),
-        Size::Notional(d("250.50"))
-    );
+    let spec = OrderSpec::parse(&r).unwrap();
+    assert_eq!(spec.size(), Size::Notional(d("250.50")));
+    assert_eq!(spec.to_raw(), r);
     r.notional = Some(d("0.50"));
     assert_eq!(codes(&r), vec![("notional", "too_small")]);
     r.notional = Some(d("10.001"));
@@ -307,4 +308,52 @@ fn replace_keeps_stop_limit_rules() {
     };
     let errs = replace(&spec, &st, &ioc).unwrap_err();
     assert_eq!(errs[0].code, "not_allowed");
+}
+
+fn any_decimal() -> impl Strategy<Value = Option<Decimal>> {
+    prop::option::of(
+        (-10_000_000_000i64..10_000_000_000, 0u32..9).prop_map(|(m, s)| Decimal::new(m, s)),
+    )
+}
+
+fn any_word() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("buy".to_owned()),
+        Just("sell".to_owned()),
+        Just("market".to_owned()),
+        Just("limit".to_owned()),
+        Just("stop".to_owned()),
+        Just("stop_limit".to_owned()),
+        Just("day".to_owned()),
+        Just("gtc".to_owned()),
+        Just("ioc".to_owned()),
+        Just("fok".to_owned()),
+        "[a-z_]{0,8}",
+    ]
+}
+
+proptest! {
+    #[test]
+    fn parse_accepts_only_consistent_specs(
+        side in any_word(), order_type in any_word(), tif in any_word(),
+        qty in any_decimal(), notional in any_decimal(), limit in any_decimal(), stop in any_decimal(),
+    ) {
+        let raw = RawOrder { side, order_type, tif, qty, notional, limit, stop };
+        match OrderSpec::parse(&raw) {
+            Err(errors) => prop_assert!(!errors.is_empty()),
+            Ok(spec) => {
+                prop_assert_eq!(OrderSpec::parse(&spec.to_raw()), Ok(spec));
+                let amount = match spec.size() {
+                    Size::Quantity(q) | Size::Notional(q) => q,
+                };
+                prop_assert!(amount > Decimal::ZERO);
+                for p in [spec.order_type().limit(), spec.order_type().stop()].into_iter().flatten() {
+                    prop_assert!(p > Decimal::ZERO && p <= MAX_PRICE);
+                }
+                if spec.tif().is_immediate() {
+                    prop_assert!(spec.order_type().stop().is_none());
+                }
+            }
+        }
+    }
 }

@@ -11,8 +11,9 @@
 //! - **Margin** (`margin: true`, Reg T style): buying power = 2 × equity − long value −
 //!   short value − reservations, i.e. gross exposure up to twice equity (50% initial
 //!   margin). Because new exposure needs 50% equity, an account that can still add to
-//!   it is far above the usual 25% maintenance level; the engine does not liquidate —
-//!   the app may show a margin call when equity falls below 25% of gross exposure.
+//!   it is far above the usual 25% maintenance level. The engine does not liquidate:
+//!   `account::Portfolio::margin_call` tells the app when equity falls below
+//!   [`MAINTENANCE_MARGIN`] of gross exposure.
 
 use rust_decimal::Decimal;
 
@@ -20,6 +21,9 @@ use crate::engine::{Ctx, estimated_price};
 use crate::order::{OrderType, Reason, Side};
 use crate::realism::cents;
 
+/// Margin accounts: equity must stay at least this share of gross exposure, or the app
+/// should issue a margin call (`account::Portfolio::margin_call`).
+pub const MAINTENANCE_MARGIN: Decimal = Decimal::from_parts(25, 0, 0, false, 2);
 /// Equity below which the pattern-day-trader rule applies.
 pub const PDT_EQUITY: Decimal = Decimal::from_parts(25_000, 0, 0, false, 0);
 /// Day trades allowed in five trading days under the PDT rule before the next one is
