@@ -6,7 +6,8 @@ use crate::StoreError;
 use nexus_domain::sim::{
     ClientOrderId, FillId, FillRecord, OrderId, OrderRecord, PortfolioId, SimSettings, Symbol,
 };
-use nexus_trading::engine::{Fill, OrderState, Rules};
+use nexus_trading::engine::{Fill, OrderState};
+use nexus_trading::rules::Rules;
 use nexus_trading::order::{OrderSpec, RawOrder, Reason, Side, Size, Status};
 use nexus_trading::realism::Realism;
 use rust_decimal::Decimal;

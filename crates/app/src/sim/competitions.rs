@@ -37,8 +37,8 @@ pub struct Standing {
     pub display_name: String,
     /// The metric's value; `None` when undefined (e.g. Sharpe with too little history).
     pub score: Option<f64>,
-    /// Total return as a fraction.
-    pub total_return: f64,
+    /// Total return as a fraction, on rows that show who they are.
+    pub total_return: Option<f64>,
     /// Whether it is the viewer's row.
     pub is_you: bool,
 }
@@ -275,11 +275,10 @@ impl SimService {
                     portfolio: own.map(|(p, _)| p),
                     display_name: s.display_name,
                     score: s.score,
-                    total_return: own.map_or(0.0, |(_, r)| r),
+                    total_return: own.map(|(_, r)| r),
                     is_you: s.is_you,
                 }
             })
             .collect())
-    }
     }
 }

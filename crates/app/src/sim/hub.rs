@@ -8,7 +8,10 @@
 use nexus_market::instruments::{AssetClass, Instrument};
 use nexus_market::{Calendar, Catalogue, Market, Quote, TimedBar};
 use nexus_trading::engine::MarketSnapshot;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use nexus_market::Bar;
+use nexus_market::scenario::Scenario;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use time::OffsetDateTime;
 
 /// The market seed when none is configured: every install shows the same prices.
@@ -18,6 +21,9 @@ pub const DEFAULT_SEED: u64 = 2026;
 #[derive(Debug)]
 pub struct MarketHub {
     market: Mutex<Market>,
+    seed: u64,
+    /// Scenario series by (scenario, symbol): deterministic, so computed once.
+    scenarios: Mutex<HashMap<(Scenario, String), Arc<Vec<Bar>>>>,
     instruments: Vec<Instrument>,
     index: String,
     calendar: Calendar,
@@ -32,6 +38,8 @@ impl MarketHub {
             index: market.catalogue().index_symbol().to_owned(),
             calendar: *market.calendar(),
             market: Mutex::new(market),
+            seed,
+            scenarios: Mutex::new(HashMap::new()),
         }
     }
 
@@ -133,5 +141,26 @@ impl MarketHub {
             Some((open, _)) if open > at => next.saturating_sub(1),
             _ => next,
         }
+    }
+
+    /// The daily series of `scenario` for `symbol`, computed once per process.
+    pub fn scenario(&self, scenario: Scenario, symbol: &str) -> Option<Arc<Vec<Bar>>> {
+        let key = (scenario, symbol.to_owned());
+        let cached = self
+            .scenarios
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        if let Some(bars) = cached {
+            return Some(bars);
+        }
+        let catalogue = self.lock().catalogue().clone();
+        let bars = Arc::new(scenario.daily_series(self.seed, &catalogue, symbol)?);
+        self.scenarios
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, bars.clone());
+        Some(bars)
     }
 }

@@ -10,6 +10,7 @@ use nexus_domain::access::Permission;
 use nexus_domain::sim::{ImportedBar, Symbol};
 use nexus_domain::validation::FieldErrors;
 use nexus_market::instruments::Instrument;
+use nexus_market::scenario::Scenario;
 use nexus_market::{Quote, TimedBar};
 use nexus_store::ImportSummary;
 use serde_json::json;
@@ -29,12 +30,10 @@ pub struct InstrumentView {
 /// A scenario preset with its series for one instrument.
 #[derive(Debug, Clone)]
 pub struct ScenarioView {
-    /// Stable name.
-    pub name: &'static str,
-    /// What it shows.
-    pub description: &'static str,
-    /// Daily bars of the whole scenario, for the instrument asked about.
-    pub bars: Vec<nexus_market::Bar>,
+    /// The preset.
+    pub scenario: Scenario,
+    /// Daily bars of the whole scenario for the instrument asked about (none in lists).
+    pub bars: Option<std::sync::Arc<Vec<nexus_market::Bar>>>,
 }
 
 impl SimService {
@@ -156,6 +155,39 @@ impl SimService {
             .day_index(class, nexus_market::Calendar::market_date(now))
             .unwrap_or_else(|| self.hub.current_day(now));
         Ok(self.hub.intraday_bars(symbol.as_str(), day, now))
+    }
+
+    /// The scenario presets for lessons.
+    pub fn scenarios(&self, caller: &Caller, tenant: TenantId) -> Result<Vec<ScenarioView>, AppError> {
+        Self::reader(caller, tenant)?;
+        Ok(Scenario::ALL
+            .into_iter()
+            .map(|scenario| ScenarioView {
+                scenario,
+                bars: None,
+            })
+            .collect())
+    }
+
+    /// One scenario's daily series for `symbol`: the same on every machine.
+    pub fn scenario(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        name: &str,
+        symbol: &str,
+    ) -> Result<ScenarioView, AppError> {
+        Self::reader(caller, tenant)?;
+        let scenario = Scenario::parse(name).ok_or(AppError::NotFound { resource: "scenario" })?;
+        let symbol = self.known(symbol)?;
+        let bars = self
+            .hub
+            .scenario(scenario, symbol.as_str())
+            .ok_or(AppError::NotFound { resource: "instrument" })?;
+        Ok(ScenarioView {
+            scenario,
+            bars: Some(bars),
+        })
     }
 
     /// Replaces the tenant's imported history for `symbol` with the CSV `text`. Every

@@ -26,6 +26,7 @@ mod trading;
 pub use competitions::{CompetitionView, Standing};
 pub use market_data::{InstrumentView, ScenarioView};
 pub use portfolios::{Analysis, HistoryPoint, PortfolioView, PositionView};
+pub use settings::SettingsInput;
 pub use trading::{PlaceOrder, Placed, ReplaceOrder};
 
 use crate::audit::{AuditService, Caller};

@@ -17,8 +17,8 @@ use nexus_domain::sim::{
 };
 use nexus_domain::validation::FieldErrors;
 use nexus_store::{OrderStatusFilter, StoreError, Tx};
-use nexus_trading::engine::{self, OrderState, Outcome};
-use nexus_trading::order::{OrderSpec, RawOrder, RawReplace, Reason, SpecError, Status};
+use nexus_trading::engine::{self, Outcome};
+use nexus_trading::order::{OrderSpec, RawOrder, RawReplace, Reason, SpecError};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -510,12 +510,4 @@ fn not_open() -> AppError {
         code: "order_not_open",
         message: "the order is already filled, canceled, expired or rejected",
     }
-}
-
-/// Whether `state` is still working.
-pub(super) fn is_open(state: &OrderState) -> bool {
-    matches!(
-        state.status,
-        Status::New | Status::Accepted | Status::PartiallyFilled
-    )
 }

@@ -3,7 +3,8 @@
 use super::{CompetitionId, FillId, LedgerTxnId, OrderId, PortfolioId};
 use crate::UserId;
 use crate::validation::{FieldError, invalid};
-use nexus_trading::engine::{Fill, OrderState, Rules};
+use nexus_trading::engine::{Fill, OrderState};
+use nexus_trading::rules::Rules;
 use nexus_trading::order::{OrderSpec, Side};
 use nexus_trading::realism::Realism;
 use rust_decimal::Decimal;
@@ -92,7 +93,7 @@ impl Default for SimSettings {
     fn default() -> Self {
         Self {
             starting_cash: Decimal::new(100_000, 0),
-            realism: Realism::parse("standard").unwrap_or(Realism::Frictionless),
+            realism: Realism::Standard(nexus_trading::realism::Commission::default()),
             rules: Rules::default(),
         }
     }

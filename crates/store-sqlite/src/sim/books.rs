@@ -106,7 +106,7 @@ pub(crate) async fn settings(pool: &SqlitePool, tenant: TenantId) -> Result<Opti
     let Some(row) = row else { return Ok(None) };
     let cols = || -> Decode<_> {
         Ok((
-            dec(row, "starting_cash")?,
+            dec(&row, "starting_cash")?,
             row.try_get::<String, _>("realism")?,
             row.try_get("allow_short")?,
             row.try_get("margin")?,

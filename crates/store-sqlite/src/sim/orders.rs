@@ -9,7 +9,7 @@ use nexus_domain::sim::{
     ClientOrderId, Competition, CompetitionId, FillId, FillRecord, Metric, OrderId, OrderRecord,
     PortfolioId, Symbol,
 };
-use nexus_domain::{TenantId, UserId};
+use nexus_domain::TenantId;
 use nexus_store::sim_codec::{FillRow, OrderRow, symbols_from, symbols_text};
 use nexus_store::{Entrant, OrderStatusFilter, StoreError, Tx, downcast};
 use sqlx::sqlite::SqliteRow;

@@ -1,0 +1,234 @@
+//! `/v1/sim/competitions`: class competitions, entries and leaderboards.
+
+use super::dto::PortfolioOut;
+use super::{decimal, items, sim};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{JsonBody, QueryParams, SignedIn};
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use nexus_app::sim::{CompetitionView, Standing};
+use nexus_domain::FieldErrors;
+use nexus_domain::learning::enrolment::CohortId;
+use nexus_domain::paging::PageRequest;
+use nexus_domain::sim::CompetitionDraft;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/sim/competitions", get(list).post(create))
+        .route("/sim/competitions/{id}", get(show))
+        .route("/sim/competitions/{id}/entries", post(join))
+        .route("/sim/competitions/{id}/leaderboard", get(leaderboard))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompetitionIn {
+    cohort_id: Option<String>,
+    name: Option<String>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    starts_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    ends_at: Option<OffsetDateTime>,
+    starting_cash: Option<serde_json::Value>,
+    #[serde(default)]
+    allowed_symbols: Vec<String>,
+    metric: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListIn {
+    cohort: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct CompetitionOut {
+    id: String,
+    cohort_id: String,
+    name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    starts_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    ends_at: OffsetDateTime,
+    starting_cash: String,
+    allowed_symbols: Vec<String>,
+    metric: &'static str,
+    phase: &'static str,
+}
+
+impl From<&CompetitionView> for CompetitionOut {
+    fn from(v: &CompetitionView) -> Self {
+        let c = &v.competition;
+        Self {
+            id: c.id.to_string(),
+            cohort_id: c.cohort.to_string(),
+            name: c.name.clone(),
+            starts_at: c.starts_at,
+            ends_at: c.ends_at,
+            starting_cash: c.starting_cash.to_string(),
+            allowed_symbols: c.allowed_symbols.iter().map(ToString::to_string).collect(),
+            metric: c.metric.as_str(),
+            phase: v.phase,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct StandingOut {
+    rank: u32,
+    portfolio_id: Option<String>,
+    display_name: String,
+    score: Option<f64>,
+    total_return: Option<f64>,
+    is_you: bool,
+}
+
+impl From<&Standing> for StandingOut {
+    fn from(s: &Standing) -> Self {
+        Self {
+            rank: s.rank,
+            portfolio_id: s.portfolio.map(|p| p.to_string()),
+            display_name: s.display_name.clone(),
+            score: s.score,
+            total_return: s.total_return,
+            is_you: s.is_you,
+        }
+    }
+}
+
+fn parse(body: CompetitionIn) -> Result<CompetitionDraft, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let cohort = match body.cohort_id.as_deref().map(str::parse::<CohortId>) {
+        Some(Ok(c)) => Some(c),
+        Some(Err(_)) => {
+            errors.push("cohort_id", "format", "not a cohort ID");
+            None
+        }
+        None => {
+            errors.push("cohort_id", "required", "name the cohort");
+            None
+        }
+    };
+    let cash = decimal(&mut errors, "starting_cash", body.starting_cash.as_ref());
+    for (field, v) in [("starts_at", body.starts_at), ("ends_at", body.ends_at)] {
+        if v.is_none() {
+            errors.push(field, "required", "an RFC 3339 time is required");
+        }
+    }
+    if cash.is_none() && body.starting_cash.is_none() {
+        errors.push("starting_cash", "required", "the entrants' starting cash");
+    }
+    let draft = match (cohort, body.starts_at, body.ends_at, cash) {
+        (Some(c), Some(s), Some(e), Some(cash)) => CompetitionDraft::parse(
+            c,
+            body.name.as_deref().unwrap_or_default(),
+            s,
+            e,
+            cash,
+            &body.allowed_symbols,
+            body.metric.as_deref().unwrap_or("return"),
+        ),
+        _ => return Err(errors),
+    };
+    match draft {
+        Ok(d) if errors.is_empty() => Ok(d),
+        Ok(_) => Err(errors),
+        Err(more) => {
+            for e in more.as_slice() {
+                errors.push(e.field.clone(), e.code, e.message.clone());
+            }
+            Err(errors)
+        }
+    }
+}
+
+/// `POST /v1/sim/competitions` — needs `competition:write`.
+async fn create(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    JsonBody(body): JsonBody<CompetitionIn>,
+) -> Result<impl IntoResponse, ApiError> {
+    let draft = parse(body).map_err(ApiError::validation)?;
+    let c = s
+        .services
+        .sim
+        .create_competition(&signed.caller(), signed.auth.session.tenant, draft)
+        .await?;
+    Ok((StatusCode::CREATED, sim(CompetitionOut::from(&c))))
+}
+
+/// `GET /v1/sim/competitions?cohort=` — newest first; learners see their cohorts'.
+async fn list(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    QueryParams(q): QueryParams<ListIn>,
+) -> Result<impl IntoResponse, ApiError> {
+    let page = PageRequest::new(q.limit, q.offset)
+        .map_err(|e| nexus_app::AppError::invalid_field("limit", e))?;
+    let cohort = q
+        .cohort
+        .as_deref()
+        .map(|c| super::super::id::<CohortId>(c, "cohort"))
+        .transpose()?;
+    let list = s
+        .services
+        .sim
+        .competitions(&signed.caller(), signed.auth.session.tenant, cohort, page)
+        .await?;
+    Ok(items(list.iter().map(CompetitionOut::from).collect()))
+}
+
+/// `GET /v1/sim/competitions/{id}`
+async fn show(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = super::super::id(&id, "competition")?;
+    let c = s
+        .services
+        .sim
+        .competition(&signed.caller(), signed.auth.session.tenant, id)
+        .await?;
+    Ok(sim(CompetitionOut::from(&c)))
+}
+
+/// `POST /v1/sim/competitions/{id}/entries` — joins with a fresh portfolio; joining
+/// again returns the same one.
+async fn join(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = super::super::id(&id, "competition")?;
+    let p = s
+        .services
+        .sim
+        .join(&signed.caller(), signed.auth.session.tenant, id)
+        .await?;
+    Ok((StatusCode::CREATED, sim(PortfolioOut::from(&p))))
+}
+
+/// `GET /v1/sim/competitions/{id}/leaderboard` — ranked by the competition's metric;
+/// entrants who did not opt in to leaderboards appear as "Anonymous".
+async fn leaderboard(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = super::super::id(&id, "competition")?;
+    let rows = s
+        .services
+        .sim
+        .leaderboard(&signed.caller(), signed.auth.session.tenant, id)
+        .await?;
+    Ok(items(rows.iter().map(StandingOut::from).collect()))
+}

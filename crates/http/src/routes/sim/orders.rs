@@ -1,0 +1,245 @@
+//! `/v1/sim/orders` and `/v1/sim/fills`: placing, listing, cancelling and replacing
+//! orders, and the fills with their explanations.
+
+use super::dto::{FillOut, OrderOut};
+use super::{decimal, items, portfolio_ref, sim};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{JsonBody, QueryParams, SignedIn};
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use nexus_app::sim::{PlaceOrder, Placed, ReplaceOrder};
+use nexus_domain::FieldErrors;
+use nexus_domain::paging::PageRequest;
+use nexus_store::OrderStatusFilter;
+use nexus_trading::order::{RawOrder, RawReplace};
+use serde::{Deserialize, Serialize};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/sim/orders", get(list).post(place))
+        .route("/sim/orders/{id}", get(show).delete(cancel).patch(replace))
+        .route("/sim/fills", get(fills))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrderIn {
+    portfolio_id: Option<String>,
+    symbol: Option<String>,
+    side: Option<String>,
+    #[serde(rename = "type")]
+    order_type: Option<String>,
+    time_in_force: Option<String>,
+    qty: Option<serde_json::Value>,
+    notional: Option<serde_json::Value>,
+    limit_price: Option<serde_json::Value>,
+    stop_price: Option<serde_json::Value>,
+    client_order_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplaceIn {
+    qty: Option<serde_json::Value>,
+    limit_price: Option<serde_json::Value>,
+    stop_price: Option<serde_json::Value>,
+    time_in_force: Option<String>,
+    client_order_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListIn {
+    portfolio: Option<String>,
+    status: Option<String>,
+    symbol: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FillsIn {
+    portfolio: Option<String>,
+    order: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct PlacedOut {
+    order: OrderOut,
+    fills: Vec<FillOut>,
+}
+
+impl From<&Placed> for PlacedOut {
+    fn from(p: &Placed) -> Self {
+        Self {
+            order: (&p.order).into(),
+            fills: p.fills.iter().map(FillOut::from).collect(),
+        }
+    }
+}
+
+fn parse_order(body: OrderIn) -> Result<PlaceOrder, ApiError> {
+    let mut errors = FieldErrors::new();
+    let qty = decimal(&mut errors, "qty", body.qty.as_ref());
+    let notional = decimal(&mut errors, "notional", body.notional.as_ref());
+    let limit = decimal(&mut errors, "limit_price", body.limit_price.as_ref());
+    let stop = decimal(&mut errors, "stop_price", body.stop_price.as_ref());
+    if body.symbol.is_none() {
+        errors.push("symbol", "required", "name the instrument");
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    Ok(PlaceOrder {
+        portfolio: portfolio_ref(body.portfolio_id.as_deref())?,
+        symbol: body.symbol.unwrap_or_default(),
+        order: RawOrder {
+            side: body.side.unwrap_or_default(),
+            order_type: body.order_type.unwrap_or_default(),
+            tif: body.time_in_force.unwrap_or_default(),
+            qty,
+            notional,
+            limit,
+            stop,
+        },
+        client_order_id: body.client_order_id,
+    })
+}
+
+/// `POST /v1/sim/orders` — 201 with the order and its immediate fills; a repeated
+/// `client_order_id` answers 200 with the original order.
+async fn place(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    JsonBody(body): JsonBody<OrderIn>,
+) -> Result<impl IntoResponse, ApiError> {
+    let req = parse_order(body)?;
+    let placed = s
+        .services
+        .sim
+        .place(&signed.caller(), signed.auth.session.tenant, req)
+        .await?;
+    let status = if placed.replayed { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, sim(PlacedOut::from(&placed))))
+}
+
+fn parse_list(q: &ListIn) -> Result<(OrderStatusFilter, PageRequest), ApiError> {
+    let mut errors = FieldErrors::new();
+    let status = match q.status.as_deref() {
+        None | Some("all") => Some(OrderStatusFilter::All),
+        Some("open") => Some(OrderStatusFilter::Open),
+        Some("closed") => Some(OrderStatusFilter::Closed),
+        Some(_) => {
+            errors.push("status", "invalid_status", "must be open, closed or all");
+            None
+        }
+    };
+    let page = errors.check("limit", PageRequest::new(q.limit, q.offset));
+    errors
+        .finish(|| Some((status?, page?)))
+        .map_err(ApiError::validation)
+}
+
+/// `GET /v1/sim/orders?portfolio=&status=open|closed|all&symbol=` — newest first.
+async fn list(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    QueryParams(q): QueryParams<ListIn>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (status, page) = parse_list(&q)?;
+    let portfolio = portfolio_ref(q.portfolio.as_deref())?;
+    let orders = s
+        .services
+        .sim
+        .orders(&signed.caller(), signed.auth.session.tenant, portfolio, status, q.symbol.as_deref(), page)
+        .await?;
+    Ok(items(orders.iter().map(OrderOut::from).collect()))
+}
+
+/// `GET /v1/sim/orders/{id}` — with its fills.
+async fn show(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (caller, tenant) = (signed.caller(), signed.auth.session.tenant);
+    let id = super::super::id(&id, "order")?;
+    let order = s.services.sim.order(&caller, tenant, id).await?;
+    let fills = s
+        .services
+        .sim
+        .fills(&caller, tenant, None, Some(id), PageRequest::default())
+        .await?;
+    Ok(sim(PlacedOut::from(&Placed { order, fills, replayed: false })))
+}
+
+/// `DELETE /v1/sim/orders/{id}` — cancels an open order; 409 `order_not_open` otherwise.
+async fn cancel(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = super::super::id(&id, "order")?;
+    let order = s
+        .services
+        .sim
+        .cancel(&signed.caller(), signed.auth.session.tenant, id)
+        .await?;
+    Ok(sim(OrderOut::from(&order)))
+}
+
+/// `PATCH /v1/sim/orders/{id}` — cancel and replace: the order is canceled (`replaced`)
+/// and a new one placed with the changes; `qty` is the new total including what filled.
+async fn replace(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReplaceIn>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = super::super::id(&id, "order")?;
+    let mut errors = FieldErrors::new();
+    let changes = RawReplace {
+        qty: decimal(&mut errors, "qty", body.qty.as_ref()),
+        limit: decimal(&mut errors, "limit_price", body.limit_price.as_ref()),
+        stop: decimal(&mut errors, "stop_price", body.stop_price.as_ref()),
+        tif: body.time_in_force,
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let req = ReplaceOrder {
+        changes,
+        client_order_id: body.client_order_id,
+    };
+    let placed = s
+        .services
+        .sim
+        .replace(&signed.caller(), signed.auth.session.tenant, id, req)
+        .await?;
+    Ok((StatusCode::CREATED, sim(PlacedOut::from(&placed))))
+}
+
+/// `GET /v1/sim/fills?portfolio=&order=` — newest first, each with its explanation.
+async fn fills(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    QueryParams(q): QueryParams<FillsIn>,
+) -> Result<impl IntoResponse, ApiError> {
+    let page = PageRequest::new(q.limit, q.offset)
+        .map_err(|e| nexus_app::AppError::invalid_field("limit", e))?;
+    let portfolio = portfolio_ref(q.portfolio.as_deref())?;
+    let order = q.order.as_deref().map(|o| super::super::id(o, "order")).transpose()?;
+    let fills = s
+        .services
+        .sim
+        .fills(&signed.caller(), signed.auth.session.tenant, portfolio, order, page)
+        .await?;
+    Ok(items(fills.iter().map(FillOut::from).collect()))
+}
