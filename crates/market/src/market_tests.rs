@@ -171,3 +171,25 @@ fn quotes_are_fast_once_caught_up() {
         "{per:?} per quote"
     );
 }
+
+#[test]
+fn pinned_quotes() {
+    // Pinned like the model's closes: the whole pipeline (market factor, sectors,
+    // sub-steps, spreads) for one seed. Update on purpose only.
+    let mut m = market();
+    let t = datetime!(2026-06-15 17:42 UTC);
+    let got: Vec<String> = ["NXTM", "QBYT", "NXMM", "DRFC"]
+        .iter()
+        .map(|s| {
+            let q = m.quote_at(s, t).unwrap();
+            format!("{s} {} {} {}", q.bid, q.last, q.ask)
+        })
+        .collect();
+    let pinned = [
+        "NXTM 103.71 103.73 103.75",
+        "QBYT 153.89 154.04 154.19",
+        "NXMM 1.0176 1.0177 1.0178",
+        "DRFC 17322.64 17339.98 17357.32",
+    ];
+    assert_eq!(got, pinned, "pipeline output changed: {got:?}");
+}
