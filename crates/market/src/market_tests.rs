@@ -186,10 +186,10 @@ fn pinned_quotes() {
         })
         .collect();
     let pinned = [
-        "NXTM 103.71 103.73 103.75",
-        "QBYT 153.89 154.04 154.19",
+        "NXTM 105.57 105.59 105.61",
+        "QBYT 159.60 159.75 159.90",
         "NXMM 1.0176 1.0177 1.0178",
-        "DRFC 17322.64 17339.98 17357.32",
+        "DRFC 22302.35 22324.68 22347.01",
     ];
     assert_eq!(got, pinned, "pipeline output changed: {got:?}");
 }

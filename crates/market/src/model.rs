@@ -49,7 +49,8 @@ pub struct Sector {
 /// An instrument's parameters (annualised where it applies).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Params {
-    /// Drift μ.
+    /// Drift μ: the expected annual log-return rate of the price before the volatility
+    /// drag, jumps included (the diffusion is compensated for the jumps' mean).
     pub mu: f64,
     /// Volatility σ.
     pub sigma: f64,
@@ -238,7 +239,11 @@ pub fn simulate_day(
         )
     });
     let sigma = p.sigma * scale;
-    let drift = (p.mu - 0.5 * sigma * sigma) * dt;
+    // Compensate for the jumps' expected effect, so that μ is the expected return
+    // including jumps (otherwise frequent negative jumps would quietly lower it).
+    let jump_drift =
+        p.jumps_per_year * (libm::exp(p.jump_mean + 0.5 * p.jump_sd * p.jump_sd) - 1.0);
+    let drift = (p.mu - jump_drift - 0.5 * sigma * sigma) * dt;
     let root_dt = libm::sqrt(dt);
     // z's standard deviation: the sector and own parts need not add to one.
     let loading = beta * sector.sigma / p.sigma.max(1e-9);
