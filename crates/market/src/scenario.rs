@@ -267,8 +267,9 @@ impl Scenario {
             }
             Self::Crash2008 => {
                 "A financial crisis shaped like 2007–2009 (simulated): a late boom, a \
-                 credit crunch led by banks, a capitulation with broad losses near 50%, \
-                 then a recovery. Bonds hold up while stocks fall."
+                 credit crunch led by banks, a capitulation that takes the broad market \
+                 down by about half or more from its peak, then a recovery. Bonds hold \
+                 up while stocks fall."
             }
             Self::DotComBubble => {
                 "A technology bubble shaped like 1998–2002 (simulated): tech stocks \
@@ -278,7 +279,7 @@ impl Scenario {
             Self::HighInflationDecade => {
                 "A decade of high inflation shaped like the 1970s (simulated): prices \
                  roughly double, bonds lose in real terms, cash keeps pace through high \
-                 rates and energy outperforms."
+                 rates and energy shares tend to hold up best."
             }
         }
     }
