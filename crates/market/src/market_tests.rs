@@ -165,6 +165,7 @@ fn quotes_are_fast_once_caught_up() {
         }
     }
     let per = started.elapsed() / n;
+    println!("quote_at: {per:?} per quote");
     // Generous for debug builds on a loaded machine; release is far faster.
     assert!(
         per < std::time::Duration::from_micros(200),
