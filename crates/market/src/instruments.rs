@@ -13,6 +13,7 @@
 
 use crate::model::{DayClock, Params, Sector};
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use std::collections::HashMap;
 
 /// Shown wherever instruments are listed.
@@ -204,7 +205,7 @@ pub struct Instrument {
 impl Instrument {
     /// The start price as the simulation's float.
     pub fn start(&self) -> f64 {
-        self.start_price.to_string().parse().unwrap_or(1.0)
+        self.start_price.to_f64().unwrap_or(1.0)
     }
 
     /// ADV as the simulation's float.

@@ -165,9 +165,67 @@ fn quotes_are_fast_once_caught_up() {
         }
     }
     let per = started.elapsed() / n;
+    println!("quote_at: {per:?} per quote");
     // Generous for debug builds on a loaded machine; release is far faster.
     assert!(
         per < std::time::Duration::from_micros(200),
         "{per:?} per quote"
     );
+}
+
+#[test]
+fn pinned_quotes() {
+    // Pinned like the model's closes: the whole pipeline (market factor, sectors,
+    // sub-steps, spreads) for one seed. Update on purpose only.
+    let mut m = market();
+    let t = datetime!(2026-06-15 17:42 UTC);
+    let got: Vec<String> = ["NXTM", "QBYT", "NXMM", "DRFC"]
+        .iter()
+        .map(|s| {
+            let q = m.quote_at(s, t).unwrap();
+            format!("{s} {} {} {}", q.bid, q.last, q.ask)
+        })
+        .collect();
+    let pinned = [
+        "NXTM 105.57 105.59 105.61",
+        "QBYT 159.60 159.75 159.90",
+        "NXMM 1.0176 1.0177 1.0178",
+        "DRFC 22302.35 22324.68 22347.01",
+    ];
+    assert_eq!(got, pinned, "pipeline output changed: {got:?}");
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SYMBOLS: [&str; 5] = ["NXTM", "ZPRC", "NXMM", "DRFC", "NXBD"];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn windows_contain_their_ends_and_quotes_are_sane(
+            seed in any::<u64>(),
+            which in 0usize..5,
+            start_minute in 0i64..(40 * 24 * 60),
+            length in 1i64..(3 * 24 * 60),
+        ) {
+            let symbol = SYMBOLS[which];
+            let mut m = Market::new(seed, Catalogue::standard());
+            let t0 = datetime!(2026-01-05 00:00 UTC) + Duration::minutes(start_minute);
+            let t1 = t0 + Duration::minutes(length);
+            if let Some(b) = m.bar_between(symbol, t0, t1) {
+                prop_assert!(b.low <= b.open.min(b.close));
+                prop_assert!(b.high >= b.open.max(b.close));
+                prop_assert_eq!(b.close, m.quote_at(symbol, t1).unwrap().last);
+            }
+            if let Some(q) = m.quote_at(symbol, t1) {
+                prop_assert!(Decimal::new(1, 2) <= q.bid || symbol == "NXMM");
+                prop_assert!(q.bid < q.ask);
+                prop_assert!(q.as_of <= t1);
+                prop_assert_eq!(q.open, m.calendar().is_open(m.catalogue().get(symbol).unwrap().class, t1));
+            }
+        }
+    }
 }

@@ -49,7 +49,8 @@ pub struct Sector {
 /// An instrument's parameters (annualised where it applies).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Params {
-    /// Drift μ.
+    /// Drift μ: the expected annual log-return rate of the price before the volatility
+    /// drag, jumps included (the diffusion is compensated for the jumps' mean).
     pub mu: f64,
     /// Volatility σ.
     pub sigma: f64,
@@ -193,6 +194,9 @@ pub fn price_decimal(x: f64, dp: u32) -> Decimal {
 
 /// Mean of |z| for a standard normal, to make the volume's activity term average 1.
 const MEAN_ABS_NORMAL: f64 = 0.797_884_560_802_865_4;
+/// How much volume grows per daily standard deviation the price has moved since the
+/// open.
+const MOVE_VOLUME: f64 = 0.8;
 
 /// Simulates one day from `state` (advancing it to the day's end), calling `on_step`
 /// for each sub-step. `adv` is the instrument's average daily volume.
@@ -219,9 +223,11 @@ pub fn simulate_day(
     } else {
         1.0
     };
-    // Volume: a day-level log-normal factor (mean 1), busier when turbulent.
+    // Volume: a day-level log-normal factor (mean 1), busier when turbulent. Regimes
+    // are symmetric (half the days are turbulent in the long run), so 0.8 and 1.2 keep
+    // the mean at 1.
     let day_flow =
-        libm::exp(0.3 * state.flow.normal() - 0.045) * if state.turbulent { 1.5 } else { 1.0 };
+        libm::exp(0.3 * state.flow.normal() - 0.045) * if state.turbulent { 1.2 } else { 0.8 };
     let per_step = adv.max(0.0) / f64::from(steps);
     let open = state.price;
     let (mut high, mut low, mut volume) = (open, open, 0u64);
@@ -233,14 +239,22 @@ pub fn simulate_day(
         )
     });
     let sigma = p.sigma * scale;
-    let drift = (p.mu - 0.5 * sigma * sigma) * dt;
+    // Compensate for the jumps' expected effect, so that μ is the expected return
+    // including jumps (otherwise frequent negative jumps would quietly lower it).
+    let jump_drift =
+        p.jumps_per_year * (libm::exp(p.jump_mean + 0.5 * p.jump_sd * p.jump_sd) - 1.0);
+    let drift = (p.mu - jump_drift - 0.5 * sigma * sigma) * dt;
     let root_dt = libm::sqrt(dt);
+    // z's standard deviation: the sector and own parts need not add to one.
+    let loading = beta * sector.sigma / p.sigma.max(1e-9);
+    let z_sd = libm::sqrt(loading * loading + own_share * own_share).max(1e-9);
+    let day_sigma = (p.sigma * z_sd * libm::sqrt(1.0 / clock.days_per_year)).max(1e-9);
     for step in 0..steps {
         let factor = market * state.market.normal() + sector_share * state.common.normal();
         // Total volatility: the sector's and the instrument's, mixed by beta.
-        let z = beta * factor * sector.sigma / p.sigma.max(1e-9) + own_share * state.own.normal();
+        let z = loading * factor + own_share * state.own.normal();
         let mut log_return = drift + sigma * root_dt * z;
-        let mut activity = 0.5 + 0.5 * z.abs() / MEAN_ABS_NORMAL;
+        let mut activity = 0.5 + 0.5 * z.abs() / (z_sd * MEAN_ABS_NORMAL);
         if let Some((at, size)) = jump
             && at == u64::from(step)
         {
@@ -250,6 +264,12 @@ pub fn simulate_day(
         state.price *= libm::exp(log_return);
         high = high.max(state.price);
         low = low.min(state.price);
+        // Trading also grows with how far the price has come since the open, so days
+        // with big moves have big volume. The divisor is the term's typical size
+        // (0.53 daily sigmas for pure diffusion; 0.7 measured with regimes and jumps),
+        // so the long-run mean stays near the ADV.
+        let moved = libm::fabs(libm::log(state.price / open)) / day_sigma;
+        activity *= (1.0 + MOVE_VOLUME * moved) / (1.0 + MOVE_VOLUME * 0.7);
         // Trading is busier near the open and the close (a U shape with mean 1).
         let x = (f64::from(step) + 0.5) / f64::from(steps);
         let shape = 1.0 + 0.9 * ((2.0 * x - 1.0) * (2.0 * x - 1.0) - 1.0 / 3.0);

@@ -94,38 +94,38 @@ const CRASH_2008: [Phase; 4] = [
         bond_drift: 0.04,
         cash_drift: 0.045,
         crypto_drift: 0.15,
-        vol_mult: 0.9,
+        vol_mult: 0.8,
         jump_mult: 1.0,
         regime_switch: 0.01,
-        turbulence: 1.5,
+        turbulence: 1.3,
         inflation: 0.03,
     },
     Phase {
         name: "credit crunch",
         days: 105,
-        equity_drift: -1.0,
+        equity_drift: -0.9,
         overrides: &[(Industry::Financials, -1.6, 1.3)],
         bond_drift: 0.06,
         cash_drift: 0.02,
         crypto_drift: -1.5,
-        vol_mult: 1.6,
+        vol_mult: 1.2,
         jump_mult: 2.5,
         regime_switch: 0.03,
-        turbulence: 2.0,
+        turbulence: 1.5,
         inflation: 0.02,
     },
     Phase {
         name: "capitulation",
         days: 42,
-        equity_drift: -3.0,
-        overrides: &[(Industry::Financials, -4.0, 1.5)],
+        equity_drift: -2.2,
+        overrides: &[(Industry::Financials, -3.5, 1.3)],
         bond_drift: 0.05,
         cash_drift: 0.005,
         crypto_drift: -4.0,
-        vol_mult: 2.5,
+        vol_mult: 1.5,
         jump_mult: 3.0,
         regime_switch: 0.05,
-        turbulence: 2.0,
+        turbulence: 1.5,
         inflation: 0.0,
     },
     Phase {
@@ -136,10 +136,10 @@ const CRASH_2008: [Phase; 4] = [
         bond_drift: 0.04,
         cash_drift: 0.002,
         crypto_drift: 0.4,
-        vol_mult: 1.3,
+        vol_mult: 1.0,
         jump_mult: 1.0,
         regime_switch: 0.02,
-        turbulence: 1.6,
+        turbulence: 1.3,
         inflation: 0.01,
     },
 ];
@@ -149,42 +149,42 @@ const DOT_COM: [Phase; 3] = [
         name: "the new economy",
         days: 504,
         equity_drift: 0.18,
-        overrides: &[(Industry::Technology, 1.0, 1.1)],
+        overrides: &[(Industry::Technology, 0.8, 1.0)],
         bond_drift: 0.05,
         cash_drift: 0.05,
         crypto_drift: 0.9,
-        vol_mult: 1.0,
+        vol_mult: 0.8,
         jump_mult: 1.0,
         regime_switch: 0.015,
-        turbulence: 1.4,
+        turbulence: 1.2,
         inflation: 0.025,
     },
     Phase {
         name: "the bust",
         days: 630,
-        equity_drift: -0.15,
-        overrides: &[(Industry::Technology, -0.9, 1.5)],
+        equity_drift: -0.25,
+        overrides: &[(Industry::Technology, -0.75, 1.3)],
         bond_drift: 0.07,
         cash_drift: 0.03,
         crypto_drift: -0.9,
-        vol_mult: 1.4,
+        vol_mult: 0.9,
         jump_mult: 2.0,
         regime_switch: 0.02,
-        turbulence: 1.8,
+        turbulence: 1.3,
         inflation: 0.025,
     },
     Phase {
         name: "bottoming out",
         days: 126,
         equity_drift: 0.10,
-        overrides: &[(Industry::Technology, 0.1, 1.2)],
+        overrides: &[(Industry::Technology, 0.1, 1.0)],
         bond_drift: 0.04,
         cash_drift: 0.01,
         crypto_drift: 0.1,
-        vol_mult: 1.2,
+        vol_mult: 0.9,
         jump_mult: 1.0,
         regime_switch: 0.015,
-        turbulence: 1.6,
+        turbulence: 1.2,
         inflation: 0.02,
     },
 ];
@@ -198,10 +198,10 @@ const HIGH_INFLATION: [Phase; 3] = [
         bond_drift: -0.01,
         cash_drift: 0.06,
         crypto_drift: 0.05,
-        vol_mult: 1.2,
+        vol_mult: 0.75,
         jump_mult: 1.2,
         regime_switch: 0.015,
-        turbulence: 1.7,
+        turbulence: 1.2,
         inflation: 0.07,
     },
     Phase {
@@ -212,10 +212,10 @@ const HIGH_INFLATION: [Phase; 3] = [
         bond_drift: -0.03,
         cash_drift: 0.09,
         crypto_drift: -0.05,
-        vol_mult: 1.4,
+        vol_mult: 0.8,
         jump_mult: 1.5,
         regime_switch: 0.02,
-        turbulence: 1.8,
+        turbulence: 1.2,
         inflation: 0.10,
     },
     Phase {
@@ -226,10 +226,10 @@ const HIGH_INFLATION: [Phase; 3] = [
         bond_drift: 0.02,
         cash_drift: 0.11,
         crypto_drift: 0.1,
-        vol_mult: 1.3,
+        vol_mult: 0.75,
         jump_mult: 1.2,
         regime_switch: 0.015,
-        turbulence: 1.7,
+        turbulence: 1.2,
         inflation: 0.06,
     },
 ];
@@ -267,8 +267,9 @@ impl Scenario {
             }
             Self::Crash2008 => {
                 "A financial crisis shaped like 2007–2009 (simulated): a late boom, a \
-                 credit crunch led by banks, a capitulation with broad losses near 50%, \
-                 then a recovery. Bonds hold up while stocks fall."
+                 credit crunch led by banks, a capitulation that takes the broad market \
+                 down by about half or more from its peak, then a recovery. Bonds hold \
+                 up while stocks fall."
             }
             Self::DotComBubble => {
                 "A technology bubble shaped like 1998–2002 (simulated): tech stocks \
@@ -278,7 +279,7 @@ impl Scenario {
             Self::HighInflationDecade => {
                 "A decade of high inflation shaped like the 1970s (simulated): prices \
                  roughly double, bonds lose in real terms, cash keeps pace through high \
-                 rates and energy outperforms."
+                 rates and energy shares tend to hold up best."
             }
         }
     }

@@ -66,3 +66,54 @@ fn crypto_days_have_round_the_clock_steps_and_only_recent_days_stay_in_memory() 
     let mut fresh = Series::new(1, &inst);
     assert_eq!(fresh.steps(2), old.as_slice());
 }
+
+fn daily(symbol: &str, days: u32) -> Vec<Bar> {
+    let inst = Catalogue::standard().get(symbol).unwrap().clone();
+    let mut s = Series::new(11, &inst);
+    s.extend_to(days - 1);
+    s.bars(0, days - 1).to_vec()
+}
+
+fn returns(bars: &[Bar]) -> Vec<f64> {
+    let f = |d: rust_decimal::Decimal| d.to_string().parse::<f64>().unwrap();
+    bars.windows(2)
+        .map(|w| (f(w[1].close) / f(w[0].close)).ln())
+        .collect()
+}
+
+fn correlation(a: &[f64], b: &[f64]) -> f64 {
+    #[allow(clippy::cast_precision_loss)]
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = a.iter().map(|x| (x - ma) * (x - ma)).sum();
+    let vb: f64 = b.iter().map(|y| (y - mb) * (y - mb)).sum();
+    cov / (va.sqrt() * vb.sqrt())
+}
+
+#[test]
+fn stocks_move_with_the_index_and_bonds_barely() {
+    let index = returns(&daily("NXTM", 500));
+    let stock = returns(&daily("IRVM", 500));
+    let bonds = returns(&daily("NXBD", 500));
+    let with_index = correlation(&stock, &index);
+    assert!(with_index > 0.3, "stock vs index {with_index}");
+    let bond_corr = correlation(&bonds, &index);
+    assert!(bond_corr.abs() < 0.25, "bonds vs index {bond_corr}");
+}
+
+#[test]
+fn volume_is_around_the_adv_and_higher_on_big_moves() {
+    let bars = daily("TDRP", 500);
+    #[allow(clippy::cast_precision_loss)]
+    let mean = bars.iter().map(|b| b.volume as f64).sum::<f64>() / 500.0;
+    assert!(
+        (6_000_000.0..10_000_000.0).contains(&mean),
+        "mean volume {mean}"
+    );
+    let moves: Vec<f64> = returns(&bars).iter().map(|r| r.abs()).collect();
+    #[allow(clippy::cast_precision_loss)]
+    let volumes: Vec<f64> = bars[1..].iter().map(|b| b.volume as f64).collect();
+    let c = correlation(&moves, &volumes);
+    assert!(c > 0.2, "volume vs |move| {c}");
+}
