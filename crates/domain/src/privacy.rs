@@ -297,7 +297,16 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
     PersonalDataStore {
         store: "sim_fill",
         kind: StoreKind::Table,
-        fields: &["portfolio_id", "symbol", "side", "qty", "price", "fee", "explanation", "created_at"],
+        fields: &[
+            "portfolio_id",
+            "symbol",
+            "side",
+            "qty",
+            "price",
+            "fee",
+            "explanation",
+            "created_at",
+        ],
         subject_key: "portfolio_id",
         purpose: "explaining the learner's simulated executions and computing analytics",
         retention: Retention::LifetimeOfAccount,

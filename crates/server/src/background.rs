@@ -15,6 +15,8 @@ use tokio_util::sync::CancellationToken;
 /// publishing them (so gauges are not double-counted across replicas).
 const STATS_EVERY: Duration = Duration::from_secs(5);
 const STATS_LEASE_TTL: Duration = Duration::from_secs(15);
+/// The lease electing the one node that runs the simulator's tick loop.
+const SIM_LEASE_TTL: Duration = Duration::from_secs(15);
 
 /// Running background tasks.
 pub(crate) struct Background {
@@ -59,6 +61,21 @@ pub(crate) fn spawn(wired: &Wired, config: &Config, token: CancellationToken) ->
     let (t, tick) = (token.clone(), config.worker.schedule_tick);
     let scheduler = tokio::spawn(async move { scheduler.run(tick, t).await });
 
+    let ticker = Singleton::new(
+        wired.db.leases(),
+        wired.clock.clone(),
+        nexus_app::sim::tick::TICK_LEASE,
+        &instance,
+        SIM_LEASE_TTL,
+    );
+    let (sim, every, t) = (wired.services.sim.clone(), config.sim.tick, token.clone());
+    let ticker = tokio::spawn(async move {
+        ticker
+            .run(t, move |lead| {
+                nexus_app::sim::tick::run(sim.clone(), every, lead)
+            })
+            .await;
+    });
     let stats = Singleton::new(
         wired.db.leases(),
         wired.clock.clone(),
@@ -76,6 +93,7 @@ pub(crate) fn spawn(wired: &Wired, config: &Config, token: CancellationToken) ->
     });
     Background {
         tasks: vec![
+            ("simulator ticks", ticker),
             ("job worker", worker),
             ("scheduler", scheduler),
             ("job stats", stats),

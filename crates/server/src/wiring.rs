@@ -100,7 +100,10 @@ pub fn wire_with(
         config.argon2,
         Arc::new(registry),
         config.auth,
-    );
+    )
+    .with_market(Arc::new(nexus_app::sim::hub::MarketHub::new(
+        config.sim.seed,
+    )));
     Ok(Wired {
         services,
         db,

@@ -7,14 +7,17 @@ use nexus_domain::sim::{
     ClientOrderId, FillId, FillRecord, OrderId, OrderRecord, PortfolioId, SimSettings, Symbol,
 };
 use nexus_trading::engine::{Fill, OrderState};
-use nexus_trading::rules::Rules;
 use nexus_trading::order::{OrderSpec, RawOrder, Reason, Side, Size, Status};
 use nexus_trading::realism::Realism;
+use nexus_trading::rules::Rules;
 use rust_decimal::Decimal;
 use time::OffsetDateTime;
 
 fn corrupt(what: &'static str, value: &str) -> StoreError {
-    StoreError::other("decoding a simulator row", format!("unknown {what} {value:?}"))
+    StoreError::other(
+        "decoding a simulator row",
+        format!("unknown {what} {value:?}"),
+    )
 }
 
 /// Parses a side.
@@ -241,37 +244,32 @@ pub fn settings_row(s: &SimSettings) -> (Decimal, &'static str, bool, bool, bool
     )
 }
 
-/// Settings from columns (in [`settings_row`]'s order).
+/// Settings from columns: the realism preset by name, the rules as read.
 pub fn settings_from(
     starting_cash: Decimal,
     realism: &str,
-    allow_short: bool,
-    margin: bool,
-    pattern_day_trader: bool,
-    allow_extended_hours: bool,
+    rules: Rules,
 ) -> Result<SimSettings, StoreError> {
     Ok(SimSettings {
         starting_cash,
         realism: Realism::parse(realism).ok_or_else(|| corrupt("realism", realism))?,
-        rules: Rules {
-            allow_short,
-            margin,
-            pattern_day_trader,
-            allow_extended_hours,
-        },
+        rules,
     })
 }
 
 /// Parses decimal text (SQLite keeps money as text: it has no exact numeric type).
 pub fn decimal(raw: &str) -> Result<Decimal, StoreError> {
-    raw.parse::<Decimal>()
-        .map_err(|_| corrupt("decimal", raw))
+    raw.parse::<Decimal>().map_err(|_| corrupt("decimal", raw))
 }
 
 /// The competition's allowed symbols as stored (comma-separated; symbols never contain
 /// commas).
 pub fn symbols_text(symbols: &[Symbol]) -> String {
-    symbols.iter().map(Symbol::as_str).collect::<Vec<_>>().join(",")
+    symbols
+        .iter()
+        .map(Symbol::as_str)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The allowed symbols from their stored text.

@@ -5,11 +5,11 @@
 use super::SimService;
 use crate::AppError;
 use crate::learning::store_err;
+use nexus_domain::TenantId;
 use nexus_domain::sim::{
     FillId, FillRecord, LedgerRecord, LedgerTxnId, OrderRecord, PortfolioId, PortfolioRecord,
     PositionRecord, Symbol,
 };
-use nexus_domain::TenantId;
 use nexus_store::Tx;
 use nexus_trading::account::{Portfolio, Position, Posting};
 use nexus_trading::engine::{self, Holdings, MarketSnapshot, Outcome};
@@ -117,7 +117,8 @@ impl SimService {
             match o.spec.side() {
                 Side::Buy => {
                     if let Some(snap) = self.hub.snapshot(o.symbol.as_str(), now, now) {
-                        h.open_buy_commitment += engine::reserved_cash(&o.spec, &o.state, &snap, realism);
+                        h.open_buy_commitment +=
+                            engine::reserved_cash(&o.spec, &o.state, &snap, realism);
                     }
                 }
                 Side::Sell if o.symbol == *symbol => h.open_sell_qty += o.state.remaining(),
@@ -239,7 +240,11 @@ impl SimService {
     }
 
     /// The snapshot an order is judged on at submission: the current quote only.
-    pub(super) fn quote_snapshot(&self, symbol: &Symbol, now: OffsetDateTime) -> Option<MarketSnapshot> {
+    pub(super) fn quote_snapshot(
+        &self,
+        symbol: &Symbol,
+        now: OffsetDateTime,
+    ) -> Option<MarketSnapshot> {
         self.hub.snapshot(symbol.as_str(), now, now)
     }
 }
@@ -269,11 +274,9 @@ fn opened_today(fills: &[FillRecord], symbol: &Symbol, today: u32, position: Dec
         .filter(|f| f.trading_day == today && f.symbol == *symbol)
         .map(|f| f.side.sign() * f.fill.qty)
         .sum();
-    if position > Decimal::ZERO {
-        net.clamp(Decimal::ZERO, position)
-    } else if position < Decimal::ZERO {
-        net.clamp(position, Decimal::ZERO)
-    } else {
-        Decimal::ZERO
+    match position.cmp(&Decimal::ZERO) {
+        std::cmp::Ordering::Greater => net.clamp(Decimal::ZERO, position),
+        std::cmp::Ordering::Less => net.clamp(position, Decimal::ZERO),
+        std::cmp::Ordering::Equal => Decimal::ZERO,
     }
 }

@@ -10,8 +10,10 @@ use crate::learning::store_err;
 use nexus_domain::TenantId;
 use nexus_domain::access::Permission;
 use nexus_domain::learning::enrolment::{CohortId, CohortRole};
-use nexus_domain::paging::{PageRequest, MAX_LIMIT};
-use nexus_domain::sim::{Competition, CompetitionDraft, CompetitionId, PortfolioId, PortfolioRecord};
+use nexus_domain::paging::{MAX_LIMIT, PageRequest};
+use nexus_domain::sim::{
+    Competition, CompetitionDraft, CompetitionId, PortfolioId, PortfolioRecord,
+};
 use nexus_domain::validation::FieldErrors;
 use nexus_trading::analytics::{self, Assumptions, History};
 use nexus_trading::competition::{Entry, rank};
@@ -134,7 +136,11 @@ impl SimService {
         page: PageRequest,
     ) -> Result<Vec<CompetitionView>, AppError> {
         let staff = caller.actor.can(tenant, Permission::CompetitionWrite);
-        let user = if staff { None } else { Some(trader(caller, tenant)?) };
+        let user = if staff {
+            None
+        } else {
+            Some(trader(caller, tenant)?)
+        };
         let list = self
             .store
             .competitions(tenant, cohort, page)
@@ -184,7 +190,12 @@ impl SimService {
         let members = self
             .db
             .enrolments()
-            .members(tenant, cohort, Some(CohortRole::Learner), PageRequest::new(Some(MAX_LIMIT), None).unwrap_or_default())
+            .members(
+                tenant,
+                cohort,
+                Some(CohortRole::Learner),
+                PageRequest::new(Some(MAX_LIMIT), None).unwrap_or_default(),
+            )
             .await
             .map_err(store_err("cohort"))?;
         // Cohorts larger than one page are checked page by page.
@@ -201,7 +212,12 @@ impl SimService {
             page = self
                 .db
                 .enrolments()
-                .members(tenant, cohort, Some(CohortRole::Learner), PageRequest::new(Some(MAX_LIMIT), Some(offset)).unwrap_or_default())
+                .members(
+                    tenant,
+                    cohort,
+                    Some(CohortRole::Learner),
+                    PageRequest::new(Some(MAX_LIMIT), Some(offset)).unwrap_or_default(),
+                )
                 .await
                 .map_err(store_err("cohort"))?;
         }
@@ -218,7 +234,9 @@ impl SimService {
         let user = trader(caller, tenant)?;
         let c = self.competition(caller, tenant, id).await?.competition;
         if !self.is_member(tenant, c.cohort, user).await? {
-            return Err(AppError::Forbidden("only learners of the competition's cohort can join"));
+            return Err(AppError::Forbidden(
+                "only learners of the competition's cohort can join",
+            ));
         }
         if self.clock.now() >= c.ends_at {
             return Err(AppError::Conflict {

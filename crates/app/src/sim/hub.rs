@@ -5,14 +5,17 @@
 //! issue's "generated lazily and cached"). Critical sections are short lookups; the
 //! tick loop takes the lock once per instrument per tick.
 
+use nexus_market::Bar;
 use nexus_market::instruments::{AssetClass, Instrument};
+use nexus_market::scenario::Scenario;
 use nexus_market::{Calendar, Catalogue, Market, Quote, TimedBar};
 use nexus_trading::engine::MarketSnapshot;
-use nexus_market::Bar;
-use nexus_market::scenario::Scenario;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use time::OffsetDateTime;
+
+/// Scenario series by (scenario, symbol).
+type ScenarioCache = HashMap<(Scenario, String), Arc<Vec<Bar>>>;
 
 /// The market seed when none is configured: every install shows the same prices.
 pub const DEFAULT_SEED: u64 = 2026;
@@ -23,7 +26,7 @@ pub struct MarketHub {
     market: Mutex<Market>,
     seed: u64,
     /// Scenario series by (scenario, symbol): deterministic, so computed once.
-    scenarios: Mutex<HashMap<(Scenario, String), Arc<Vec<Bar>>>>,
+    scenarios: Mutex<ScenarioCache>,
     instruments: Vec<Instrument>,
     index: String,
     calendar: Calendar,

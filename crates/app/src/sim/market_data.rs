@@ -83,11 +83,13 @@ impl SimService {
     ) -> Result<InstrumentView, AppError> {
         Self::reader(caller, tenant)?;
         let symbol = self.known(symbol)?;
-        let instrument = self
-            .hub
-            .instrument(symbol.as_str())
-            .cloned()
-            .ok_or(AppError::NotFound { resource: "instrument" })?;
+        let instrument =
+            self.hub
+                .instrument(symbol.as_str())
+                .cloned()
+                .ok_or(AppError::NotFound {
+                    resource: "instrument",
+                })?;
         Ok(InstrumentView {
             quote: self.hub.quote(symbol.as_str(), self.clock.now()),
             instrument,
@@ -123,7 +125,9 @@ impl SimService {
             .hub
             .instrument(symbol.as_str())
             .map(|i| i.class)
-            .ok_or(AppError::NotFound { resource: "instrument" })?;
+            .ok_or(AppError::NotFound {
+                resource: "instrument",
+            })?;
         let today = self
             .hub
             .calendar()
@@ -148,7 +152,9 @@ impl SimService {
             .hub
             .instrument(symbol.as_str())
             .map(|i| i.class)
-            .ok_or(AppError::NotFound { resource: "instrument" })?;
+            .ok_or(AppError::NotFound {
+                resource: "instrument",
+            })?;
         let day = self
             .hub
             .calendar()
@@ -158,7 +164,11 @@ impl SimService {
     }
 
     /// The scenario presets for lessons.
-    pub fn scenarios(&self, caller: &Caller, tenant: TenantId) -> Result<Vec<ScenarioView>, AppError> {
+    pub fn scenarios(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+    ) -> Result<Vec<ScenarioView>, AppError> {
         Self::reader(caller, tenant)?;
         Ok(Scenario::ALL
             .into_iter()
@@ -178,12 +188,16 @@ impl SimService {
         symbol: &str,
     ) -> Result<ScenarioView, AppError> {
         Self::reader(caller, tenant)?;
-        let scenario = Scenario::parse(name).ok_or(AppError::NotFound { resource: "scenario" })?;
+        let scenario = Scenario::parse(name).ok_or(AppError::NotFound {
+            resource: "scenario",
+        })?;
         let symbol = self.known(symbol)?;
         let bars = self
             .hub
             .scenario(scenario, symbol.as_str())
-            .ok_or(AppError::NotFound { resource: "instrument" })?;
+            .ok_or(AppError::NotFound {
+                resource: "instrument",
+            })?;
         Ok(ScenarioView {
             scenario,
             bars: Some(bars),
@@ -253,7 +267,10 @@ impl SimService {
         tenant: TenantId,
     ) -> Result<Vec<ImportSummary>, AppError> {
         Self::reader(caller, tenant)?;
-        self.store.imports(tenant).await.map_err(store_err("tenant"))
+        self.store
+            .imports(tenant)
+            .await
+            .map_err(store_err("tenant"))
     }
 
     /// The tenant's imported bars for `symbol`.

@@ -29,8 +29,8 @@ pub use portfolios::{Analysis, HistoryPoint, PortfolioView, PositionView};
 pub use settings::SettingsInput;
 pub use trading::{PlaceOrder, Placed, ReplaceOrder};
 
-use crate::audit::{AuditService, Caller};
 use crate::AppError;
+use crate::audit::{AuditService, Caller};
 use hub::MarketHub;
 use nexus_domain::access::{Actor, Permission};
 use nexus_domain::{Clock, TenantId, UserId};
@@ -119,4 +119,36 @@ fn invalid(field: &str, e: nexus_domain::FieldError) -> AppError {
     let mut errors = nexus_domain::FieldErrors::new();
     errors.check::<()>(field, Err(e));
     AppError::Validation(errors)
+}
+
+impl SimService {
+    /// The caller's order events after `after` (the SSE stream and its resume), oldest
+    /// first, at most `limit`.
+    pub async fn events(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<nexus_domain::sim::SimEvent>, AppError> {
+        let user = trader(caller, tenant)?;
+        self.store
+            .events_after(tenant, user, after, limit)
+            .await
+            .map_err(crate::learning::store_err("portfolio"))
+    }
+
+    /// Checks the caller may read market data (for streams that outlive the request).
+    pub fn may_read_market(&self, caller: &Caller, tenant: TenantId) -> Result<(), AppError> {
+        if caller.actor.can(tenant, Permission::SimTrade) {
+            Ok(())
+        } else {
+            caller.require(tenant, Permission::SimAdmin)
+        }
+    }
+
+    /// The clock (streams stamp their events with it).
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
 }

@@ -133,14 +133,20 @@ impl SimService {
             updated_at: now,
         };
         let mut tx = self.begin(tenant).await?;
-        match self.store.create_portfolio(tx.as_mut(), tenant, &record).await {
+        match self
+            .store
+            .create_portfolio(tx.as_mut(), tenant, &record)
+            .await
+        {
             Ok(()) => {}
             Err(StoreError::Conflict { .. }) => {
                 rollback(tx).await?;
                 return self
                     .find(tenant, user, competition)
                     .await?
-                    .ok_or(AppError::NotFound { resource: "portfolio" });
+                    .ok_or(AppError::NotFound {
+                        resource: "portfolio",
+                    });
             }
             Err(e) => {
                 rollback(tx).await?;

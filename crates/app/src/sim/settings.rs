@@ -71,7 +71,9 @@ impl SimService {
     ) -> Result<SimSettings, AppError> {
         caller.require(tenant, Permission::SimAdmin)?;
         let mut errors = FieldErrors::new();
-        if input.starting_cash <= Decimal::ZERO || input.starting_cash > Decimal::new(1_000_000_000, 0) {
+        if input.starting_cash <= Decimal::ZERO
+            || input.starting_cash > Decimal::new(1_000_000_000, 0)
+        {
             errors.push(
                 "starting_cash",
                 "out_of_range",

@@ -134,3 +134,39 @@ impl SimService {
                 .is_some_and(|close| now >= close)
     }
 }
+
+/// Runs ticks every `every` until `token` is cancelled: the body of the `sim.tick`
+/// singleton. Each tick covers the time since the previous one, so a slow tick or a
+/// lease handover never skips part of the price path (at most one hour is caught up).
+pub async fn run(
+    sim: SimService,
+    every: std::time::Duration,
+    token: tokio_util::sync::CancellationToken,
+) {
+    let step = time::Duration::try_from(every).unwrap_or(time::Duration::SECOND);
+    let mut since = sim.clock.now() - step;
+    loop {
+        let now = sim.clock.now();
+        let from = since.max(now - time::Duration::HOUR);
+        match sim.tick(from, now).await {
+            Ok(report) => {
+                since = now;
+                if report.changed > 0 || report.failed > 0 {
+                    tracing::debug!(
+                        open = report.open,
+                        candidates = report.candidates,
+                        changed = report.changed,
+                        failed = report.failed,
+                        "simulator tick"
+                    );
+                }
+                metrics::counter!("nexus_sim_orders_worked_total").increment(report.changed as u64);
+            }
+            Err(e) => tracing::warn!(error = %e, "simulator tick failed; retrying"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            () = token.cancelled() => return,
+        }
+    }
+}

@@ -134,7 +134,11 @@ impl SimService {
         if let Some(s) = &symbol
             && self.hub.instrument(s.as_str()).is_none()
         {
-            errors.push("symbol", "unknown_symbol", format!("no simulated instrument is called {s}"));
+            errors.push(
+                "symbol",
+                "unknown_symbol",
+                format!("no simulated instrument is called {s}"),
+            );
         }
         let client = req
             .client_order_id
@@ -151,7 +155,11 @@ impl SimService {
                 .await
                 .map_err(store_err("competition"))?;
             if !c.allows(s) {
-                errors.push("symbol", "not_allowed", "this competition does not trade this instrument");
+                errors.push(
+                    "symbol",
+                    "not_allowed",
+                    "this competition does not trade this instrument",
+                );
             }
             if !c.is_running(self.clock.now()) {
                 return Err(AppError::Conflict {
@@ -172,14 +180,26 @@ impl SimService {
         let now = self.now();
         let mut tx = self.begin(tenant).await?;
         match self
-            .submit(tx.as_mut(), tenant, portfolio.id, symbol, spec, client.clone(), None, now)
+            .submit(
+                tx.as_mut(),
+                tenant,
+                portfolio.id,
+                symbol,
+                spec,
+                client.clone(),
+                None,
+                now,
+            )
             .await
         {
             Ok(placed) => {
                 commit(tx).await?;
                 Ok(placed)
             }
-            Err(AppError::Conflict { code: "duplicate_client_order_id", .. }) => {
+            Err(AppError::Conflict {
+                code: "duplicate_client_order_id",
+                ..
+            }) => {
                 // A concurrent retry won the race: answer with its order.
                 rollback(tx).await?;
                 let c = client.ok_or(AppError::NotFound { resource: "order" })?;
@@ -238,8 +258,16 @@ impl SimService {
         let holdings = self.holdings(&book, &symbol, None, &settings.realism, now);
         let snapshot = self
             .quote_snapshot(&symbol, now)
-            .ok_or(AppError::BadRequest("the simulated market has no price for this instrument yet"))?;
-        let outcome = engine::submit(&spec, &holdings, &snapshot, &settings.rules, &settings.realism);
+            .ok_or(AppError::BadRequest(
+                "the simulated market has no price for this instrument yet",
+            ))?;
+        let outcome = engine::submit(
+            &spec,
+            &holdings,
+            &snapshot,
+            &settings.rules,
+            &settings.realism,
+        );
         if outcome.state.reason == Some(Reason::MarketClosed) {
             let mut errors = FieldErrors::new();
             errors.push(
@@ -274,7 +302,9 @@ impl SimService {
                 },
                 e => AppError::from_store("order", e),
             })?;
-        let fills = self.book(tx, tenant, &mut book, &order, &outcome, now).await?;
+        let fills = self
+            .book(tx, tenant, &mut book, &order, &outcome, now)
+            .await?;
         Ok(Placed {
             order,
             fills,
@@ -311,11 +341,14 @@ impl SimService {
     ) -> Result<OrderRecord, AppError> {
         let now = self.now();
         let mut tx = self.begin(tenant).await?;
-        let (mut book, mut order) = self.locked_order(caller, tenant, tx.as_mut(), id, now).await?;
+        let (mut book, mut order) = self
+            .locked_order(caller, tenant, tx.as_mut(), id, now)
+            .await?;
         let state = engine::cancel(&order.state, Reason::CanceledByUser).map_err(|_| not_open())?;
         order.state = state;
         order.updated_at = now;
-        self.save_state(tx.as_mut(), tenant, &mut book, &order, now).await?;
+        self.save_state(tx.as_mut(), tenant, &mut book, &order, now)
+            .await?;
         commit(tx).await?;
         Ok(order)
     }
@@ -335,7 +368,9 @@ impl SimService {
             .and_then(|c| errors.check("client_order_id", ClientOrderId::parse(c)));
         let now = self.now();
         let mut tx = self.begin(tenant).await?;
-        let (mut book, mut old) = self.locked_order(caller, tenant, tx.as_mut(), id, now).await?;
+        let (mut book, mut old) = self
+            .locked_order(caller, tenant, tx.as_mut(), id, now)
+            .await?;
         let spec = nexus_trading::order::replace(&old.spec, &old.state, &req.changes)
             .map_err(|e| spec_errors(&mut errors, e))
             .ok();
@@ -343,18 +378,26 @@ impl SimService {
             rollback(tx).await?;
             return Err(AppError::Validation(errors));
         };
-        old.state = match engine::cancel(&old.state, Reason::Replaced) {
-            Ok(s) => s,
-            Err(_) => {
-                rollback(tx).await?;
-                return Err(not_open());
-            }
+        let Ok(state) = engine::cancel(&old.state, Reason::Replaced) else {
+            rollback(tx).await?;
+            return Err(not_open());
         };
+        old.state = state;
         old.updated_at = now;
-        self.save_state(tx.as_mut(), tenant, &mut book, &old, now).await?;
+        self.save_state(tx.as_mut(), tenant, &mut book, &old, now)
+            .await?;
         drop(book);
         let placed = self
-            .submit(tx.as_mut(), tenant, old.portfolio, old.symbol.clone(), spec, client, Some(old.id), now)
+            .submit(
+                tx.as_mut(),
+                tenant,
+                old.portfolio,
+                old.symbol.clone(),
+                spec,
+                client,
+                Some(old.id),
+                now,
+            )
             .await;
         match placed {
             Ok(p) => {
@@ -447,7 +490,8 @@ impl SimService {
         let p = match order {
             Some(o) => {
                 let o = self.order(caller, tenant, o).await?;
-                self.own_portfolio(caller, tenant, Some(o.portfolio)).await?
+                self.own_portfolio(caller, tenant, Some(o.portfolio))
+                    .await?
             }
             None => self.own_portfolio(caller, tenant, portfolio).await?,
         };
@@ -468,9 +512,15 @@ impl SimService {
         now: OffsetDateTime,
     ) -> Result<bool, AppError> {
         let settings = self.settings_of(tenant).await?;
-        let order = self.store.order(tenant, id).await.map_err(store_err("order"))?;
+        let order = self
+            .store
+            .order(tenant, id)
+            .await
+            .map_err(store_err("order"))?;
         let mut tx = self.begin(tenant).await?;
-        let mut book = self.load_book(tx.as_mut(), tenant, order.portfolio, now).await?;
+        let mut book = self
+            .load_book(tx.as_mut(), tenant, order.portfolio, now)
+            .await?;
         let mut order = self
             .store
             .order_in(tx.as_mut(), tenant, id)
@@ -479,7 +529,8 @@ impl SimService {
         let outcome = if expire {
             engine::expire(&order.spec, &order.state)
         } else {
-            let holdings = self.holdings(&book, &order.symbol, Some(order.id), &settings.realism, now);
+            let holdings =
+                self.holdings(&book, &order.symbol, Some(order.id), &settings.realism, now);
             Some(engine::on_tick(
                 &order.spec,
                 &order.state,
@@ -489,7 +540,8 @@ impl SimService {
                 &settings.realism,
             ))
         };
-        let Some(outcome) = outcome.filter(|o| o.state != order.state || !o.fills.is_empty()) else {
+        let Some(outcome) = outcome.filter(|o| o.state != order.state || !o.fills.is_empty())
+        else {
             rollback(tx).await?;
             return Ok(false);
         };
@@ -499,7 +551,8 @@ impl SimService {
             .update_order(tx.as_mut(), tenant, &order)
             .await
             .map_err(store_err("order"))?;
-        self.book(tx.as_mut(), tenant, &mut book, &order, &outcome, now).await?;
+        self.book(tx.as_mut(), tenant, &mut book, &order, &outcome, now)
+            .await?;
         commit(tx).await?;
         Ok(true)
     }

@@ -25,6 +25,7 @@ mod quizzes;
 mod recovery;
 mod rewards;
 mod roles;
+mod sim;
 mod tenant;
 mod users;
 mod verification;
@@ -59,6 +60,7 @@ pub(crate) fn v1() -> Router<AppState> {
         .merge(enrolment::router())
         .merge(progress::router())
         .merge(cohorts::router())
+        .merge(sim::router())
         .nest(
             "/platform",
             platform_tenants::router()

@@ -125,6 +125,15 @@ pub struct WorkerConfig {
     pub schedule_tick: Duration,
 }
 
+/// The portfolio simulator.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Market seed.
+    pub seed: u64,
+    /// Tick interval.
+    pub tick: Duration,
+}
+
 /// Which relational backend a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -207,6 +216,8 @@ pub struct Config {
     pub role: Role,
     /// Worker tuning.
     pub worker: WorkerConfig,
+    /// Simulator.
+    pub sim: SimConfig,
     /// Prometheus listener address, if enabled.
     pub metrics_addr: Option<SocketAddr>,
     /// HTTP.

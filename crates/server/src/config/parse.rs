@@ -2,7 +2,7 @@
 
 use super::{
     Backend, Config, ConfigError, DatabaseConfig, DemoSeed, HttpConfig, LogFormat, MailConfig,
-    RedisConfig, Role, Source, WorkerConfig,
+    RedisConfig, Role, SimConfig, Source, WorkerConfig,
 };
 use ipnet::IpNet;
 use secrecy::SecretString;
@@ -113,6 +113,19 @@ pub(super) fn build(raw: &Raw, unknown_env: Vec<String>) -> Result<Config, Confi
             poll_interval: p.with("worker.poll_interval", parse_duration)?,
             visibility_timeout: p.with("worker.visibility_timeout", parse_duration)?,
             schedule_tick: p.with("worker.schedule_tick", parse_duration)?,
+        },
+        sim: SimConfig {
+            seed: p.with("sim.seed", |v| {
+                v.parse::<u64>()
+                    .map_err(|_| "must be a whole number from 0 to 18446744073709551615".to_owned())
+            })?,
+            tick: p.with("sim.tick", |v| {
+                let d = parse_duration(v)?;
+                if d < Duration::from_millis(100) || d > Duration::from_mins(1) {
+                    return Err("must be between 100ms and 60s".to_owned());
+                }
+                Ok(d)
+            })?,
         },
         metrics_addr: p.with("metrics.addr", |v| {
             if v.is_empty() {

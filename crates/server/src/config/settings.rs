@@ -55,6 +55,8 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "worker.poll_interval", default: "250ms", secret: false, doc: "How long an idle worker waits before looking for due jobs again." },
     Setting { key: "worker.visibility_timeout", default: "30s", secret: false, doc: "How long a claimed job stays claimed without a heartbeat; a crashed worker's jobs rerun after this. Live workers renew every third of it." },
     Setting { key: "worker.schedule_tick", default: "1s", secret: false, doc: "How often the scheduler checks for due recurring runs." },
+    Setting { key: "sim.seed", default: "2026", secret: false, doc: "Seed of the simulated market: the same seed gives the same prices on every machine." },
+    Setting { key: "sim.tick", default: "1s", secret: false, doc: "How often the simulator works resting orders against the price path (on one node, under the `sim.tick` lease)." },
     Setting { key: "metrics.addr", default: "", secret: false, doc: "Serve Prometheus metrics at `http://<addr>/metrics` on a separate listener, e.g. `0.0.0.0:9464`. Empty: off." },
     Setting { key: "log.format", default: "text", secret: false, doc: "`text` for people, `json` for log pipelines." },
     Setting { key: "log.level", default: "info", secret: false, doc: "A tracing filter, e.g. `info` or `info,nexus_http=debug`." },

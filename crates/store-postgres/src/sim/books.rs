@@ -5,11 +5,11 @@
 
 use crate::course::parent_missing;
 use crate::{PgTx, begin_tenant_tx, map_err};
+use nexus_domain::paging::PageRequest;
 use nexus_domain::sim::{
     CompetitionId, ImportedBar, LedgerRecord, LedgerTxnId, OrderId, PortfolioId, PortfolioRecord,
     PositionRecord, SimEvent, SimSettings, Symbol,
 };
-use nexus_domain::paging::PageRequest;
 use nexus_domain::{TenantId, UserId};
 use nexus_store::sim_codec::{settings_from, settings_row};
 use nexus_store::{ImportSummary, StoreError, Tx, downcast};
@@ -67,7 +67,10 @@ pub(crate) fn limit_offset(page: PageRequest) -> (i64, i64) {
     )
 }
 
-pub(crate) async fn settings(pool: &PgPool, tenant: TenantId) -> Result<Option<SimSettings>, StoreError> {
+pub(crate) async fn settings(
+    pool: &PgPool,
+    tenant: TenantId,
+) -> Result<Option<SimSettings>, StoreError> {
     let mut rtx = begin_tenant_tx(pool, tenant).await?;
     let row = sqlx::query(
         "select starting_cash, realism, allow_short, margin, pattern_day_trader, \
@@ -91,7 +94,17 @@ pub(crate) async fn settings(pool: &PgPool, tenant: TenantId) -> Result<Option<S
     };
     let (cash, realism, short, margin, pdt, ext) =
         cols().map_err(|e| StoreError::other("decoding simulator settings", e))?;
-    settings_from(cash, &realism, short, margin, pdt, ext).map(Some)
+    settings_from(
+        cash,
+        &realism,
+        nexus_trading::rules::Rules {
+            allow_short: short,
+            margin,
+            pattern_day_trader: pdt,
+            allow_extended_hours: ext,
+        },
+    )
+    .map(Some)
 }
 
 pub(crate) async fn put_settings(
@@ -166,7 +179,10 @@ pub(crate) async fn portfolio(
     .await
     .map_err(|e| map_err("reading a portfolio", e))?;
     end_read(rtx).await?;
-    row.as_ref().map(into_portfolio).transpose()?.ok_or(StoreError::NotFound)
+    row.as_ref()
+        .map(into_portfolio)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
 }
 
 pub(crate) async fn find_portfolio(
@@ -222,7 +238,10 @@ pub(crate) async fn lock_portfolio(
     .fetch_optional(conn)
     .await
     .map_err(|e| map_err("locking a portfolio", e))?;
-    row.as_ref().map(into_portfolio).transpose()?.ok_or(StoreError::NotFound)
+    row.as_ref()
+        .map(into_portfolio)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
 }
 
 pub(crate) async fn update_totals(
@@ -331,8 +350,10 @@ pub(crate) async fn post(
     let txns: Vec<uuid::Uuid> = entries.iter().map(|e| e.txn.as_uuid()).collect();
     let accounts: Vec<&str> = entries.iter().map(|e| e.account.as_str()).collect();
     let amounts: Vec<rust_decimal::Decimal> = entries.iter().map(|e| e.amount).collect();
-    let orders: Vec<Option<uuid::Uuid>> =
-        entries.iter().map(|e| e.order.map(|o| o.as_uuid())).collect();
+    let orders: Vec<Option<uuid::Uuid>> = entries
+        .iter()
+        .map(|e| e.order.map(|o| o.as_uuid()))
+        .collect();
     let ats: Vec<OffsetDateTime> = entries.iter().map(|e| e.at).collect();
     // One statement for the whole set: a fill's postings are written together or not.
     sqlx::query(

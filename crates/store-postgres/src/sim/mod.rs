@@ -13,9 +13,7 @@ use nexus_domain::sim::{
     OrderRecord, PortfolioId, PortfolioRecord, PositionRecord, SimEvent, SimSettings, Symbol,
 };
 use nexus_domain::{TenantId, UserId};
-use nexus_store::{
-    Entrant, ImportSummary, OrderStatusFilter, SimStore, StoreError, Tx,
-};
+use nexus_store::{Entrant, ImportSummary, OrderStatusFilter, SimStore, StoreError, Tx};
 use time::OffsetDateTime;
 
 pub(crate) struct PgSim {
@@ -28,59 +26,129 @@ impl SimStore for PgSim {
         books::settings(&self.pool, tenant).await
     }
 
-    async fn put_settings(&self, tx: &mut dyn Tx, tenant: TenantId, settings: &SimSettings, at: OffsetDateTime) -> Result<(), StoreError> {
+    async fn put_settings(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        settings: &SimSettings,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         books::put_settings(tx, tenant, settings, at).await
     }
 
-    async fn create_portfolio(&self, tx: &mut dyn Tx, tenant: TenantId, portfolio: &PortfolioRecord) -> Result<(), StoreError> {
+    async fn create_portfolio(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        portfolio: &PortfolioRecord,
+    ) -> Result<(), StoreError> {
         books::create_portfolio(tx, tenant, portfolio).await
     }
 
-    async fn portfolio(&self, tenant: TenantId, id: PortfolioId) -> Result<PortfolioRecord, StoreError> {
+    async fn portfolio(
+        &self,
+        tenant: TenantId,
+        id: PortfolioId,
+    ) -> Result<PortfolioRecord, StoreError> {
         books::portfolio(&self.pool, tenant, id).await
     }
 
-    async fn find_portfolio(&self, tenant: TenantId, user: UserId, competition: Option<CompetitionId>) -> Result<Option<PortfolioRecord>, StoreError> {
+    async fn find_portfolio(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        competition: Option<CompetitionId>,
+    ) -> Result<Option<PortfolioRecord>, StoreError> {
         books::find_portfolio(&self.pool, tenant, user, competition).await
     }
 
-    async fn portfolios_of(&self, tenant: TenantId, user: UserId) -> Result<Vec<PortfolioRecord>, StoreError> {
+    async fn portfolios_of(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<Vec<PortfolioRecord>, StoreError> {
         books::portfolios_of(&self.pool, tenant, user).await
     }
 
-    async fn lock_portfolio(&self, tx: &mut dyn Tx, tenant: TenantId, id: PortfolioId) -> Result<PortfolioRecord, StoreError> {
+    async fn lock_portfolio(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        id: PortfolioId,
+    ) -> Result<PortfolioRecord, StoreError> {
         books::lock_portfolio(tx, tenant, id).await
     }
 
-    async fn update_totals(&self, tx: &mut dyn Tx, tenant: TenantId, portfolio: &PortfolioRecord) -> Result<(), StoreError> {
+    async fn update_totals(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        portfolio: &PortfolioRecord,
+    ) -> Result<(), StoreError> {
         books::update_totals(tx, tenant, portfolio).await
     }
 
-    async fn positions(&self, tenant: TenantId, portfolio: PortfolioId) -> Result<Vec<PositionRecord>, StoreError> {
+    async fn positions(
+        &self,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+    ) -> Result<Vec<PositionRecord>, StoreError> {
         books::positions(&self.pool, tenant, portfolio).await
     }
 
-    async fn positions_in(&self, tx: &mut dyn Tx, tenant: TenantId, portfolio: PortfolioId) -> Result<Vec<PositionRecord>, StoreError> {
+    async fn positions_in(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+    ) -> Result<Vec<PositionRecord>, StoreError> {
         books::positions_in(tx, tenant, portfolio).await
     }
 
-    async fn put_position(&self, tx: &mut dyn Tx, tenant: TenantId, portfolio: PortfolioId, position: &PositionRecord) -> Result<(), StoreError> {
+    async fn put_position(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        position: &PositionRecord,
+    ) -> Result<(), StoreError> {
         books::put_position(tx, tenant, portfolio, position).await
     }
 
-    async fn post(&self, tx: &mut dyn Tx, tenant: TenantId, portfolio: PortfolioId, entries: &[LedgerRecord]) -> Result<(), StoreError> {
+    async fn post(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        entries: &[LedgerRecord],
+    ) -> Result<(), StoreError> {
         books::post(tx, tenant, portfolio, entries).await
     }
 
-    async fn ledger(&self, tenant: TenantId, portfolio: PortfolioId, page: PageRequest) -> Result<Vec<LedgerRecord>, StoreError> {
+    async fn ledger(
+        &self,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        page: PageRequest,
+    ) -> Result<Vec<LedgerRecord>, StoreError> {
         books::ledger(&self.pool, tenant, portfolio, page).await
     }
 
-    async fn insert_order(&self, tx: &mut dyn Tx, tenant: TenantId, order: &OrderRecord) -> Result<(), StoreError> {
+    async fn insert_order(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        order: &OrderRecord,
+    ) -> Result<(), StoreError> {
         orders::insert_order(tx, tenant, order).await
     }
 
-    async fn update_order(&self, tx: &mut dyn Tx, tenant: TenantId, order: &OrderRecord) -> Result<(), StoreError> {
+    async fn update_order(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        order: &OrderRecord,
+    ) -> Result<(), StoreError> {
         orders::update_order(tx, tenant, order).await
     }
 
@@ -88,19 +156,41 @@ impl SimStore for PgSim {
         orders::order(&self.pool, tenant, id).await
     }
 
-    async fn order_in(&self, tx: &mut dyn Tx, tenant: TenantId, id: OrderId) -> Result<OrderRecord, StoreError> {
+    async fn order_in(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        id: OrderId,
+    ) -> Result<OrderRecord, StoreError> {
         orders::order_in(tx, tenant, id).await
     }
 
-    async fn order_by_client_id(&self, tenant: TenantId, portfolio: PortfolioId, client_order_id: &ClientOrderId) -> Result<Option<OrderRecord>, StoreError> {
+    async fn order_by_client_id(
+        &self,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        client_order_id: &ClientOrderId,
+    ) -> Result<Option<OrderRecord>, StoreError> {
         orders::order_by_client_id(&self.pool, tenant, portfolio, client_order_id).await
     }
 
-    async fn orders(&self, tenant: TenantId, portfolio: PortfolioId, status: OrderStatusFilter, symbol: Option<&Symbol>, page: PageRequest) -> Result<Vec<OrderRecord>, StoreError> {
+    async fn orders(
+        &self,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        status: OrderStatusFilter,
+        symbol: Option<&Symbol>,
+        page: PageRequest,
+    ) -> Result<Vec<OrderRecord>, StoreError> {
         orders::orders(&self.pool, tenant, portfolio, status, symbol, page).await
     }
 
-    async fn open_orders_in(&self, tx: &mut dyn Tx, tenant: TenantId, portfolio: PortfolioId) -> Result<Vec<OrderRecord>, StoreError> {
+    async fn open_orders_in(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+    ) -> Result<Vec<OrderRecord>, StoreError> {
         orders::open_orders_in(tx, tenant, portfolio).await
     }
 
@@ -108,43 +198,93 @@ impl SimStore for PgSim {
         orders::open_orders(&self.pool, tenant).await
     }
 
-    async fn insert_fill(&self, tx: &mut dyn Tx, tenant: TenantId, fill: &FillRecord) -> Result<(), StoreError> {
+    async fn insert_fill(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        fill: &FillRecord,
+    ) -> Result<(), StoreError> {
         orders::insert_fill(tx, tenant, fill).await
     }
 
-    async fn fills(&self, tenant: TenantId, portfolio: PortfolioId, order: Option<OrderId>, page: PageRequest) -> Result<Vec<FillRecord>, StoreError> {
+    async fn fills(
+        &self,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        order: Option<OrderId>,
+        page: PageRequest,
+    ) -> Result<Vec<FillRecord>, StoreError> {
         orders::fills(&self.pool, tenant, portfolio, order, page).await
     }
 
-    async fn all_fills(&self, tenant: TenantId, portfolio: PortfolioId) -> Result<Vec<FillRecord>, StoreError> {
+    async fn all_fills(
+        &self,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+    ) -> Result<Vec<FillRecord>, StoreError> {
         orders::all_fills(&self.pool, tenant, portfolio).await
     }
 
-    async fn fills_since_in(&self, tx: &mut dyn Tx, tenant: TenantId, portfolio: PortfolioId, since_day: i32) -> Result<Vec<FillRecord>, StoreError> {
+    async fn fills_since_in(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        since_day: i32,
+    ) -> Result<Vec<FillRecord>, StoreError> {
         orders::fills_since_in(tx, tenant, portfolio, since_day).await
     }
 
-    async fn create_competition(&self, tx: &mut dyn Tx, tenant: TenantId, competition: &Competition) -> Result<(), StoreError> {
+    async fn create_competition(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        competition: &Competition,
+    ) -> Result<(), StoreError> {
         orders::create_competition(tx, tenant, competition).await
     }
 
-    async fn competition(&self, tenant: TenantId, id: CompetitionId) -> Result<Competition, StoreError> {
+    async fn competition(
+        &self,
+        tenant: TenantId,
+        id: CompetitionId,
+    ) -> Result<Competition, StoreError> {
         orders::competition(&self.pool, tenant, id).await
     }
 
-    async fn competitions(&self, tenant: TenantId, cohort: Option<CohortId>, page: PageRequest) -> Result<Vec<Competition>, StoreError> {
+    async fn competitions(
+        &self,
+        tenant: TenantId,
+        cohort: Option<CohortId>,
+        page: PageRequest,
+    ) -> Result<Vec<Competition>, StoreError> {
         orders::competitions(&self.pool, tenant, cohort, page).await
     }
 
-    async fn entrants(&self, tenant: TenantId, competition: CompetitionId) -> Result<Vec<Entrant>, StoreError> {
+    async fn entrants(
+        &self,
+        tenant: TenantId,
+        competition: CompetitionId,
+    ) -> Result<Vec<Entrant>, StoreError> {
         orders::entrants(&self.pool, tenant, competition).await
     }
 
-    async fn replace_import(&self, tx: &mut dyn Tx, tenant: TenantId, symbol: &Symbol, bars: &[ImportedBar], at: OffsetDateTime) -> Result<(), StoreError> {
+    async fn replace_import(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        symbol: &Symbol,
+        bars: &[ImportedBar],
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         books::replace_import(tx, tenant, symbol, bars, at).await
     }
 
-    async fn imported_bars(&self, tenant: TenantId, symbol: &Symbol) -> Result<Vec<ImportedBar>, StoreError> {
+    async fn imported_bars(
+        &self,
+        tenant: TenantId,
+        symbol: &Symbol,
+    ) -> Result<Vec<ImportedBar>, StoreError> {
         books::imported_bars(&self.pool, tenant, symbol).await
     }
 
@@ -152,11 +292,25 @@ impl SimStore for PgSim {
         books::imports(&self.pool, tenant).await
     }
 
-    async fn push_event(&self, tx: &mut dyn Tx, tenant: TenantId, user: UserId, kind: &str, payload: &str, at: OffsetDateTime) -> Result<i64, StoreError> {
+    async fn push_event(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        user: UserId,
+        kind: &str,
+        payload: &str,
+        at: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
         books::push_event(tx, tenant, user, kind, payload, at).await
     }
 
-    async fn events_after(&self, tenant: TenantId, user: UserId, after: i64, limit: u32) -> Result<Vec<SimEvent>, StoreError> {
+    async fn events_after(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<SimEvent>, StoreError> {
         books::events_after(&self.pool, tenant, user, after, limit).await
     }
 }

@@ -3,13 +3,13 @@
 use super::books::{Decode, end_read, into_portfolio, limit_offset};
 use crate::course::parent_missing;
 use crate::{PgTx, begin_tenant_tx, map_err};
+use nexus_domain::TenantId;
 use nexus_domain::learning::enrolment::CohortId;
 use nexus_domain::paging::PageRequest;
 use nexus_domain::sim::{
     ClientOrderId, Competition, CompetitionId, FillId, FillRecord, Metric, OrderId, OrderRecord,
     PortfolioId, Symbol,
 };
-use nexus_domain::TenantId;
 use nexus_store::sim_codec::{FillRow, OrderRow, symbols_from, symbols_text};
 use nexus_store::{Entrant, OrderStatusFilter, StoreError, Tx, downcast};
 use sqlx::postgres::PgRow;
@@ -193,7 +193,10 @@ async fn order_on(
     .fetch_optional(conn)
     .await
     .map_err(|e| map_err("reading an order", e))?;
-    row.as_ref().map(into_order).transpose()?.ok_or(StoreError::NotFound)
+    row.as_ref()
+        .map(into_order)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
 }
 
 pub(crate) async fn order(
@@ -440,7 +443,10 @@ pub(crate) async fn competition(
     .await
     .map_err(|e| map_err("reading a competition", e))?;
     end_read(rtx).await?;
-    row.as_ref().map(into_competition).transpose()?.ok_or(StoreError::NotFound)
+    row.as_ref()
+        .map(into_competition)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
 }
 
 pub(crate) async fn competitions(

@@ -5,17 +5,17 @@
 
 use crate::course::parent_missing;
 use crate::{SqliteTx, map_err};
+use nexus_domain::paging::PageRequest;
 use nexus_domain::sim::{
     CompetitionId, ImportedBar, LedgerRecord, LedgerTxnId, OrderId, PortfolioId, PortfolioRecord,
     PositionRecord, SimEvent, SimSettings, Symbol,
 };
-use nexus_domain::paging::PageRequest;
 use nexus_domain::{TenantId, UserId};
 use nexus_store::sim_codec::{decimal, settings_from, settings_row};
-use rust_decimal::Decimal;
 use nexus_store::{ImportSummary, StoreError, Tx, downcast};
+use rust_decimal::Decimal;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{SqliteConnection, SqlitePool, Row};
+use sqlx::{Row, SqliteConnection, SqlitePool};
 use time::OffsetDateTime;
 
 pub(crate) type Decode<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -93,7 +93,10 @@ pub(crate) fn limit_offset(page: PageRequest) -> (i64, i64) {
     )
 }
 
-pub(crate) async fn settings(pool: &SqlitePool, tenant: TenantId) -> Result<Option<SimSettings>, StoreError> {
+pub(crate) async fn settings(
+    pool: &SqlitePool,
+    tenant: TenantId,
+) -> Result<Option<SimSettings>, StoreError> {
     let mut rtx = read_conn(pool).await?;
     let row = sqlx::query(
         "select starting_cash, realism, allow_short, margin, pattern_day_trader, \
@@ -116,7 +119,17 @@ pub(crate) async fn settings(pool: &SqlitePool, tenant: TenantId) -> Result<Opti
     };
     let (cash, realism, short, margin, pdt, ext) =
         cols().map_err(|e| StoreError::other("decoding simulator settings", e))?;
-    settings_from(cash, &realism, short, margin, pdt, ext).map(Some)
+    settings_from(
+        cash,
+        &realism,
+        nexus_trading::rules::Rules {
+            allow_short: short,
+            margin,
+            pattern_day_trader: pdt,
+            allow_extended_hours: ext,
+        },
+    )
+    .map(Some)
 }
 
 pub(crate) async fn put_settings(
@@ -190,7 +203,10 @@ pub(crate) async fn portfolio(
     .fetch_optional(&mut *rtx)
     .await
     .map_err(|e| map_err("reading a portfolio", e))?;
-    row.as_ref().map(into_portfolio).transpose()?.ok_or(StoreError::NotFound)
+    row.as_ref()
+        .map(into_portfolio)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
 }
 
 pub(crate) async fn find_portfolio(
@@ -238,15 +254,17 @@ pub(crate) async fn lock_portfolio(
     let conn = &mut *downcast::<SqliteTx>(tx)?.0;
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "update portfolio set updated_at = updated_at where tenant_id = ?1 and portfolio_id = ?2 \
-         returning {}",
-        PORTFOLIO_COLUMNS
+         returning {PORTFOLIO_COLUMNS}"
     )))
     .bind(tenant.as_uuid())
     .bind(id.as_uuid())
     .fetch_optional(conn)
     .await
     .map_err(|e| map_err("locking a portfolio", e))?;
-    row.as_ref().map(into_portfolio).transpose()?.ok_or(StoreError::NotFound)
+    row.as_ref()
+        .map(into_portfolio)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
 }
 
 pub(crate) async fn update_totals(

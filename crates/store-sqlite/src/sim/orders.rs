@@ -3,17 +3,17 @@
 use super::books::{Decode, dec, into_portfolio, limit_offset, opt_dec, read_conn};
 use crate::course::parent_missing;
 use crate::{SqliteTx, map_err};
+use nexus_domain::TenantId;
 use nexus_domain::learning::enrolment::CohortId;
 use nexus_domain::paging::PageRequest;
 use nexus_domain::sim::{
     ClientOrderId, Competition, CompetitionId, FillId, FillRecord, Metric, OrderId, OrderRecord,
     PortfolioId, Symbol,
 };
-use nexus_domain::TenantId;
 use nexus_store::sim_codec::{FillRow, OrderRow, symbols_from, symbols_text};
 use nexus_store::{Entrant, OrderStatusFilter, StoreError, Tx, downcast};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{AssertSqlSafe, SqliteConnection, SqlitePool, Row};
+use sqlx::{AssertSqlSafe, Row, SqliteConnection, SqlitePool};
 
 const ORDER: &str = "select order_id, portfolio_id, client_order_id, symbol, side, order_type, \
      limit_price, stop_price, time_in_force, qty, notional, status, reason, filled_qty, \
@@ -193,7 +193,10 @@ async fn order_on(
     .fetch_optional(conn)
     .await
     .map_err(|e| map_err("reading an order", e))?;
-    row.as_ref().map(into_order).transpose()?.ok_or(StoreError::NotFound)
+    row.as_ref()
+        .map(into_order)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
 }
 
 pub(crate) async fn order(
@@ -432,7 +435,10 @@ pub(crate) async fn competition(
     .fetch_optional(&mut *rtx)
     .await
     .map_err(|e| map_err("reading a competition", e))?;
-    row.as_ref().map(into_competition).transpose()?.ok_or(StoreError::NotFound)
+    row.as_ref()
+        .map(into_competition)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
 }
 
 pub(crate) async fn competitions(

@@ -24,6 +24,8 @@ pub(super) fn router() -> Router<AppState> {
         .route("/sim/imports/{symbol}", get(imported).put(import))
 }
 
+// Wire DTO: the flags are the API's fields.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SettingsIn {
@@ -39,6 +41,7 @@ struct SettingsIn {
     allow_extended_hours: bool,
 }
 
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Serialize)]
 struct SettingsOut {
     starting_cash: String,
@@ -100,7 +103,11 @@ async fn update(
     let mut errors = FieldErrors::new();
     let cash = decimal(&mut errors, "starting_cash", body.starting_cash.as_ref());
     if body.starting_cash.is_none() {
-        errors.push("starting_cash", "required", "the starting cash of new portfolios");
+        errors.push(
+            "starting_cash",
+            "required",
+            "the starting cash of new portfolios",
+        );
     }
     if body.realism.is_none() {
         errors.push("realism", "required", "frictionless, standard or realistic");
@@ -127,7 +134,10 @@ async fn update(
 }
 
 /// `GET /v1/sim/imports` — what the tenant imported, by symbol.
-async fn imports(State(s): State<AppState>, signed: SignedIn) -> Result<impl IntoResponse, ApiError> {
+async fn imports(
+    State(s): State<AppState>,
+    signed: SignedIn,
+) -> Result<impl IntoResponse, ApiError> {
     let list = s
         .services
         .sim

@@ -104,7 +104,7 @@ impl From<&Standing> for StandingOut {
     }
 }
 
-fn parse(body: CompetitionIn) -> Result<CompetitionDraft, FieldErrors> {
+fn parse(body: &CompetitionIn) -> Result<CompetitionDraft, FieldErrors> {
     let mut errors = FieldErrors::new();
     let cohort = match body.cohort_id.as_deref().map(str::parse::<CohortId>) {
         Some(Ok(c)) => Some(c),
@@ -156,7 +156,7 @@ async fn create(
     signed: SignedIn,
     JsonBody(body): JsonBody<CompetitionIn>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let draft = parse(body).map_err(ApiError::validation)?;
+    let draft = parse(&body).map_err(ApiError::validation)?;
     let c = s
         .services
         .sim

@@ -1,7 +1,7 @@
 //! Wire shapes of the simulator. Money and quantities are decimal strings (exact; JSON
 //! numbers would round-trip through floats in many clients).
 
-use nexus_app::sim::{PositionView, PortfolioView};
+use nexus_app::sim::{PortfolioView, PositionView};
 use nexus_domain::sim::{FillRecord, OrderRecord, PortfolioRecord};
 use nexus_market::{Quote, TimedBar};
 use serde::Serialize;
@@ -204,7 +204,10 @@ impl From<&Quote> for QuoteOut {
 
 #[derive(Serialize)]
 pub(crate) struct BarOut {
-    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     start: Option<OffsetDateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     date: Option<String>,
@@ -219,7 +222,11 @@ impl BarOut {
     pub(crate) fn timed(b: &TimedBar) -> Self {
         Self::plain(&b.bar, Some(b.start), None)
     }
-    pub(crate) fn plain(b: &nexus_market::Bar, start: Option<OffsetDateTime>, date: Option<String>) -> Self {
+    pub(crate) fn plain(
+        b: &nexus_market::Bar,
+        start: Option<OffsetDateTime>,
+        date: Option<String>,
+    ) -> Self {
         Self {
             start,
             date,

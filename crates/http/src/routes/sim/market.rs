@@ -87,7 +87,10 @@ impl ScenarioOut {
 }
 
 /// `GET /v1/sim/instruments` — every simulated instrument with its quote.
-async fn list(State(s): State<AppState>, signed: SignedIn) -> Result<impl axum::response::IntoResponse, ApiError> {
+async fn list(
+    State(s): State<AppState>,
+    signed: SignedIn,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
     let list = s
         .services
         .sim
@@ -118,7 +121,10 @@ async fn bars(
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
     let (caller, tenant) = (signed.caller(), signed.auth.session.tenant);
     let bars = match q.interval.as_deref().unwrap_or("1d") {
-        "1d" => s.services.sim.daily_bars(&caller, tenant, &symbol, q.days.unwrap_or(30))?,
+        "1d" => s
+            .services
+            .sim
+            .daily_bars(&caller, tenant, &symbol, q.days.unwrap_or(30))?,
         "5m" => s.services.sim.intraday_bars(&caller, tenant, &symbol)?,
         _ => {
             let mut e = nexus_domain::FieldErrors::new();
@@ -130,12 +136,17 @@ async fn bars(
 }
 
 /// `GET /v1/sim/scenarios` — the presets for lessons.
-async fn scenarios(State(s): State<AppState>, signed: SignedIn) -> Result<impl axum::response::IntoResponse, ApiError> {
+async fn scenarios(
+    State(s): State<AppState>,
+    signed: SignedIn,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
     let list = s
         .services
         .sim
         .scenarios(&signed.caller(), signed.auth.session.tenant)?;
-    Ok(items(list.iter().map(|v| ScenarioOut::new(v, None)).collect()))
+    Ok(items(
+        list.iter().map(|v| ScenarioOut::new(v, None)).collect(),
+    ))
 }
 
 /// `GET /v1/sim/scenarios/{name}?symbol=` — the preset's daily bars for one instrument.
@@ -147,7 +158,9 @@ async fn scenario(
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
     let caller = signed.caller();
     let tenant = signed.auth.session.tenant;
-    let symbol = q.symbol.unwrap_or_else(|| s.services.sim.hub().index_symbol().to_owned());
+    let symbol = q
+        .symbol
+        .unwrap_or_else(|| s.services.sim.hub().index_symbol().to_owned());
     let v = s.services.sim.scenario(&caller, tenant, &name, &symbol)?;
     Ok(sim(ScenarioOut::new(&v, Some(symbol))))
 }

@@ -81,17 +81,23 @@ pub(crate) fn decimal(
         serde_json::Value::String(s) => s.trim().to_owned(),
         serde_json::Value::Number(n) => n.to_string(),
         _ => {
-            errors.push(field, "not_a_number", "must be a decimal number, e.g. \"10.5\"");
+            errors.push(
+                field,
+                "not_a_number",
+                "must be a decimal number, e.g. \"10.5\"",
+            );
             return None;
         }
     };
-    match text.parse::<Decimal>() {
-        Ok(d) => Some(d),
-        Err(_) => {
-            errors.push(field, "not_a_number", "must be a decimal number, e.g. \"10.5\"");
-            None
-        }
+    let parsed = text.parse::<Decimal>().ok();
+    if parsed.is_none() {
+        errors.push(
+            field,
+            "not_a_number",
+            "must be a decimal number, e.g. \"10.5\"",
+        );
     }
+    parsed
 }
 
 /// A portfolio named in a path or query: `practice` (the learner's own) or an ID.

@@ -126,7 +126,11 @@ async fn place(
         .sim
         .place(&signed.caller(), signed.auth.session.tenant, req)
         .await?;
-    let status = if placed.replayed { StatusCode::OK } else { StatusCode::CREATED };
+    let status = if placed.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     Ok((status, sim(PlacedOut::from(&placed))))
 }
 
@@ -158,7 +162,14 @@ async fn list(
     let orders = s
         .services
         .sim
-        .orders(&signed.caller(), signed.auth.session.tenant, portfolio, status, q.symbol.as_deref(), page)
+        .orders(
+            &signed.caller(),
+            signed.auth.session.tenant,
+            portfolio,
+            status,
+            q.symbol.as_deref(),
+            page,
+        )
         .await?;
     Ok(items(orders.iter().map(OrderOut::from).collect()))
 }
@@ -177,7 +188,11 @@ async fn show(
         .sim
         .fills(&caller, tenant, None, Some(id), PageRequest::default())
         .await?;
-    Ok(sim(PlacedOut::from(&Placed { order, fills, replayed: false })))
+    Ok(sim(PlacedOut::from(&Placed {
+        order,
+        fills,
+        replayed: false,
+    })))
 }
 
 /// `DELETE /v1/sim/orders/{id}` — cancels an open order; 409 `order_not_open` otherwise.
@@ -235,11 +250,21 @@ async fn fills(
     let page = PageRequest::new(q.limit, q.offset)
         .map_err(|e| nexus_app::AppError::invalid_field("limit", e))?;
     let portfolio = portfolio_ref(q.portfolio.as_deref())?;
-    let order = q.order.as_deref().map(|o| super::super::id(o, "order")).transpose()?;
+    let order = q
+        .order
+        .as_deref()
+        .map(|o| super::super::id(o, "order"))
+        .transpose()?;
     let fills = s
         .services
         .sim
-        .fills(&signed.caller(), signed.auth.session.tenant, portfolio, order, page)
+        .fills(
+            &signed.caller(),
+            signed.auth.session.tenant,
+            portfolio,
+            order,
+            page,
+        )
         .await?;
     Ok(items(fills.iter().map(FillOut::from).collect()))
 }
