@@ -31,7 +31,50 @@ fn rules() -> Vec<(&'static str, &'static str, Access)> {
     use Permission as P;
     // Rosters, cohorts and reports: those who manage enrolments or read reports.
     const OVERSIGHT: &[Permission] = &[P::EnrolmentWrite, P::ReportRead];
+    // Simulator market data: traders and those who administer the simulator.
+    const MARKET: &[Permission] = &[P::SimTrade, P::SimAdmin];
+    // Competitions: their entrants and the instructors who run them.
+    const CONTESTS: &[Permission] = &[P::SimTrade, P::CompetitionWrite];
     vec![
+        ("GET", "/v1/sim/instruments", AnyPerm(MARKET)),
+        ("GET", "/v1/sim/instruments/{symbol}", AnyPerm(MARKET)),
+        ("GET", "/v1/sim/instruments/{symbol}/bars", AnyPerm(MARKET)),
+        ("GET", "/v1/sim/scenarios", AnyPerm(MARKET)),
+        ("GET", "/v1/sim/scenarios/{name}", AnyPerm(MARKET)),
+        ("GET", "/v1/sim/settings", AnyPerm(MARKET)),
+        ("PUT", "/v1/sim/settings", Perm(P::SimAdmin)),
+        ("GET", "/v1/sim/imports", AnyPerm(MARKET)),
+        ("GET", "/v1/sim/imports/{symbol}", AnyPerm(MARKET)),
+        ("PUT", "/v1/sim/imports/{symbol}", Perm(P::SimAdmin)),
+        ("GET", "/v1/sim/stream/quotes", AnyPerm(MARKET)),
+        ("GET", "/v1/sim/stream/orders", Perm(P::SimTrade)),
+        ("GET", "/v1/sim/orders", Perm(P::SimTrade)),
+        ("POST", "/v1/sim/orders", Perm(P::SimTrade)),
+        ("GET", "/v1/sim/orders/{id}", Perm(P::SimTrade)),
+        ("DELETE", "/v1/sim/orders/{id}", Perm(P::SimTrade)),
+        ("PATCH", "/v1/sim/orders/{id}", Perm(P::SimTrade)),
+        ("GET", "/v1/sim/fills", Perm(P::SimTrade)),
+        ("GET", "/v1/sim/portfolios", Perm(P::SimTrade)),
+        ("GET", "/v1/sim/portfolios/{id}", Perm(P::SimTrade)),
+        ("GET", "/v1/sim/portfolios/{id}/history", Perm(P::SimTrade)),
+        (
+            "GET",
+            "/v1/sim/portfolios/{id}/analytics",
+            Perm(P::SimTrade),
+        ),
+        ("GET", "/v1/sim/competitions", AnyPerm(CONTESTS)),
+        ("POST", "/v1/sim/competitions", Perm(P::CompetitionWrite)),
+        ("GET", "/v1/sim/competitions/{id}", AnyPerm(CONTESTS)),
+        (
+            "POST",
+            "/v1/sim/competitions/{id}/entries",
+            Perm(P::SimTrade),
+        ),
+        (
+            "GET",
+            "/v1/sim/competitions/{id}/leaderboard",
+            AnyPerm(CONTESTS),
+        ),
         ("GET", "/livez", Public),
         ("GET", "/readyz", Public),
         ("GET", "/version", Public),
@@ -403,6 +446,8 @@ async fn every_route_allows_exactly_the_callers_it_should() {
                 .replace("{quiz}", &uuid::Uuid::now_v7().to_string())
                 .replace("{attempt}", &uuid::Uuid::now_v7().to_string())
                 .replace("{code}", "ABCDEFGHJK0123456789")
+                .replace("{symbol}", "NXTM")
+                .replace("{name}", "calm_bull")
                 .replace("{user}", &uuid::Uuid::now_v7().to_string())
                 .replace("{id}", &uuid::Uuid::now_v7().to_string())
                 + &query_for(method, path);
@@ -426,12 +471,20 @@ async fn every_route_allows_exactly_the_callers_it_should() {
             }
             let resp = req.send().await.unwrap();
             let status = resp.status().as_u16();
-            let code = resp
-                .json::<Value>()
-                .await
-                .ok()
-                .and_then(|v| v["code"].as_str().map(str::to_owned))
-                .unwrap_or_default();
+            // An allowed event stream stays open: its headers are the answer.
+            let streaming = resp
+                .headers()
+                .get("content-type")
+                .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+            let code = if streaming {
+                String::new()
+            } else {
+                resp.json::<Value>()
+                    .await
+                    .ok()
+                    .and_then(|v| v["code"].as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            };
             let denied = (status == 401 && code == "unauthenticated")
                 || (status == 403 && code == "forbidden");
             if status >= 500 || denied == expect_allow {
@@ -528,6 +581,19 @@ fn body_for(method: &str, path: &str, caller: &Caller, n: u32) -> Option<Value> 
         ("POST", "/v1/platform/tenants/{id}/domains") => {
             Some(json!({ "domain": format!("d{n}.acme.example") }))
         }
+        ("POST", "/v1/sim/orders") => Some(json!({
+            "symbol": "NXTM", "side": "buy", "type": "limit", "time_in_force": "gtc",
+            "qty": "1", "limit_price": "1.00", "client_order_id": format!("matrix-{n}")
+        })),
+        ("PATCH", "/v1/sim/orders/{id}") => Some(json!({ "qty": "2" })),
+        ("PUT", "/v1/sim/settings") => {
+            Some(json!({ "starting_cash": "50000", "realism": "standard" }))
+        }
+        ("POST", "/v1/sim/competitions") => Some(json!({
+            "cohort_id": uuid::Uuid::now_v7(), "name": format!("Contest {n}"),
+            "starts_at": "2026-01-01T00:00:00Z", "ends_at": "2027-01-01T00:00:00Z",
+            "starting_cash": "10000", "metric": "return"
+        })),
         _ => None,
     }
 }
