@@ -3,11 +3,13 @@
 //! On an empty database (and only then) the server seeds a `demo` tenant with an admin
 //! and a learner with random passwords, which are printed once, and adopts the
 //! library's "Financial Literacy 101" as a published course, so the demo learner has
-//! something to learn from the first start. Later issues add portfolios here.
+//! something to learn from the first start. The learner also gets a funded practice
+//! portfolio in the simulator and is entered in a running class competition.
 
 use crate::accounts::{CreateAccount, random_password};
 use crate::learning::library::FINANCIAL_LITERACY_101;
 use crate::{AppError, Caller, Services};
+use nexus_domain::learning::enrolment::CohortRole;
 use nexus_domain::tenancy::{
     Branding, HexColour, NewTenant, Plan, Tenant, TenantSettings, TenantSlug,
 };
@@ -46,6 +48,7 @@ pub async fn seed_if_empty(services: &Services) -> Result<Option<DemoLogins>, Ap
         )
         .await?;
     let mut accounts = Vec::new();
+    let mut learner = None;
     for (role, email, name) in [
         (Role::Admin, "admin@demo.example", "Demo Admin"),
         (Role::Learner, "learner@demo.example", "Demo Learner"),
@@ -57,10 +60,13 @@ pub async fn seed_if_empty(services: &Services) -> Result<Option<DemoLogins>, Ap
             role,
             password: Password::parse(&password).map_err(|e| AppError::Internal(Box::new(e)))?,
         };
-        services
+        let user = services
             .accounts
             .create(&Caller::system(), tenant.id, cmd)
             .await?;
+        if role == Role::Learner {
+            learner = Some(user.id);
+        }
         accounts.push((role, email.to_owned(), password));
     }
     // Start-up has already put the curriculum into the library; doing it again writes
@@ -78,5 +84,22 @@ pub async fn seed_if_empty(services: &Services) -> Result<Option<DemoLogins>, Ap
         .courses
         .publish(&Caller::system(), tenant.id, course.id)
         .await?;
+    if let Some(learner) = learner {
+        let class = services
+            .enrolments
+            .create_cohort(&Caller::system(), tenant.id, "Demo Class".to_owned())
+            .await?;
+        services
+            .enrolments
+            .put_member(
+                &Caller::system(),
+                tenant.id,
+                class.id,
+                learner,
+                CohortRole::Learner,
+            )
+            .await?;
+        services.sim.seed_demo(tenant.id, learner, class.id).await?;
+    }
     Ok(Some(DemoLogins { tenant, accounts }))
 }

@@ -16,6 +16,7 @@
 
 mod books;
 mod competitions;
+mod demo;
 pub mod hub;
 mod market_data;
 mod portfolios;

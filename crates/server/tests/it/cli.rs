@@ -275,6 +275,22 @@ async fn demo_tenant_is_seeded_once_on_an_empty_database() {
         .unwrap();
     let roles: Vec<_> = users.items.iter().map(|u| u.role.as_str()).collect();
     assert_eq!(roles, ["admin", "learner"]);
+    // The learner has a funded practice portfolio and an entry in a running competition.
+    let sim = app.wired.db.sim();
+    let learner = users.items[1].id;
+    let portfolios = sim.portfolios_of(demo_id, learner).await.unwrap();
+    assert_eq!(portfolios.len(), 2, "practice + competition entry");
+    let practice = portfolios.iter().find(|p| p.competition.is_none()).unwrap();
+    assert_eq!(practice.cash, rust_decimal::Decimal::new(100_000, 0));
+    let contests = sim
+        .competitions(demo_id, None, nexus_domain::paging::PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(contests.len(), 1);
+    assert!(contests[0].is_running(time::OffsetDateTime::now_utc()));
+    let entry = portfolios.iter().find(|p| p.competition.is_some()).unwrap();
+    assert_eq!(entry.competition, Some(contests[0].id));
+    assert_eq!(entry.cash, contests[0].starting_cash);
     let db = app.stop_keep_db().await;
 
     // A restart on the same database does not seed again.
