@@ -287,7 +287,7 @@ async fn demo_tenant_is_seeded_once_on_an_empty_database() {
         .await
         .unwrap();
     assert_eq!(contests.len(), 1);
-    assert!(contests[0].is_running(time::OffsetDateTime::now_utc()));
+    assert!(contests[0].is_running(app.wired.clock.now()));
     let entry = portfolios.iter().find(|p| p.competition.is_some()).unwrap();
     assert_eq!(entry.competition, Some(contests[0].id));
     assert_eq!(entry.cash, contests[0].starting_cash);
