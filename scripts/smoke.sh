@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the release binary as a newcomer runs it: default config (embedded
 # SQLite under ./data, demo tenant) and, if given a PostgreSQL URL, the same start on
-# PostgreSQL. Checks /readyz, the demo tenant, and a clean exit 0 on SIGTERM.
+# PostgreSQL. Checks /readyz, the demo tenant, the demo learner's funded simulator
+# portfolio, and a clean exit 0 on SIGTERM.
 #   scripts/smoke.sh [postgres-admin-url]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +25,19 @@ run_case() { # name, extra env...
       || { echo "smoke[$name]: demo tenant does not resolve"; kill $pid; exit 1; }
     grep -q "admin@demo.example  password:" "$out" || { echo "smoke[$name]: demo logins not printed"; cat "$out"; kill $pid; exit 1; }
     [ -f "$dir/data/nexus.db" ] || { echo "smoke[$name]: no ./data/nexus.db"; kill $pid; exit 1; }
+    # The demo learner signs in and finds a funded simulator portfolio, with the
+    # educational-only disclaimer.
+    local pw token portfolio
+    pw=$(grep "learner@demo.example  password:" "$out" | sed 's/.*password: //' | awk '{print $1}')
+    token=$(curl -sf -H "Host: demo.localhost:$port" -H 'content-type: application/json' \
+      -d "{\"email\":\"learner@demo.example\",\"password\":\"$pw\"}" \
+      "http://127.0.0.1:$port/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])') \
+      || { echo "smoke[$name]: demo learner cannot sign in"; kill $pid; exit 1; }
+    portfolio=$(curl -sf -H "Host: demo.localhost:$port" -H "authorization: Bearer $token" \
+      "http://127.0.0.1:$port/v1/sim/portfolios/practice") \
+      || { echo "smoke[$name]: no simulator portfolio"; kill $pid; exit 1; }
+    echo "$portfolio" | grep -q '"equity":"100000"' && echo "$portfolio" | grep -q '"disclaimer"' \
+      || { echo "smoke[$name]: unexpected portfolio: $portfolio"; kill $pid; exit 1; }
   fi
   kill -TERM $pid
   local status=0; wait $pid || status=$?
