@@ -210,12 +210,24 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
     ("recovery_store_lifecycle", |db| {
         Box::pin(recovery_store_lifecycle(db))
     }),
-    ("sim_settings_and_portfolios", |db| Box::pin(sim_settings_and_portfolios(db))),
-    ("sim_books_positions_ledger", |db| Box::pin(sim_books_positions_ledger(db))),
-    ("sim_orders_lifecycle_and_idempotency", |db| Box::pin(sim_orders_lifecycle_and_idempotency(db))),
-    ("sim_fills_and_day_window", |db| Box::pin(sim_fills_and_day_window(db))),
-    ("sim_competitions_and_entrants", |db| Box::pin(sim_competitions_and_entrants(db))),
-    ("sim_imports_replace_atomically", |db| Box::pin(sim_imports_replace_atomically(db))),
+    ("sim_settings_and_portfolios", |db| {
+        Box::pin(sim_settings_and_portfolios(db))
+    }),
+    ("sim_books_positions_ledger", |db| {
+        Box::pin(sim_books_positions_ledger(db))
+    }),
+    ("sim_orders_lifecycle_and_idempotency", |db| {
+        Box::pin(sim_orders_lifecycle_and_idempotency(db))
+    }),
+    ("sim_fills_and_day_window", |db| {
+        Box::pin(sim_fills_and_day_window(db))
+    }),
+    ("sim_competitions_and_entrants", |db| {
+        Box::pin(sim_competitions_and_entrants(db))
+    }),
+    ("sim_imports_replace_atomically", |db| {
+        Box::pin(sim_imports_replace_atomically(db))
+    }),
     ("sim_events_resume", |db| Box::pin(sim_events_resume(db))),
 ];
 

@@ -99,11 +99,11 @@ fn spec(
     side: &str,
     order_type: &str,
     tif: &str,
-    size: Size,
+    amount: Size,
     limit: Option<&str>,
     stop: Option<&str>,
 ) -> OrderSpec {
-    let (qty, notional) = match size {
+    let (qty, notional) = match amount {
         Size::Quantity(q) => (Some(q), None),
         Size::Notional(n) => (None, Some(n)),
     };
@@ -244,7 +244,13 @@ pub(super) async fn sim_settings_and_portfolios(db: Arc<dyn Database>) {
         assert_eq!(sim.settings(t).await.unwrap(), Some(changed));
     }
     let theirs = SimSettings::default();
-    committed!(db, other, |tx| sim.put_settings(tx, other, &theirs, c.now())).unwrap();
+    committed!(db, other, |tx| sim.put_settings(
+        tx,
+        other,
+        &theirs,
+        c.now()
+    ))
+    .unwrap();
     assert_eq!(sim.settings(other).await.unwrap(), Some(theirs));
     assert_eq!(
         sim.settings(t).await.unwrap().unwrap().realism.as_str(),
@@ -316,7 +322,10 @@ pub(super) async fn sim_settings_and_portfolios(db: Arc<dyn Database>) {
     // Lock, then save the totals (only the totals) in the same transaction.
     c.advance(us(500_001));
     let mut tx = db.begin(Some(t)).await.unwrap();
-    let locked = sim.lock_portfolio(tx.as_mut(), t, practice.id).await.unwrap();
+    let locked = sim
+        .lock_portfolio(tx.as_mut(), t, practice.id)
+        .await
+        .unwrap();
     assert_eq!(locked, practice, "the lock reads the current row");
     let saved = PortfolioRecord {
         cash: d("-250.75"),
@@ -440,7 +449,10 @@ pub(super) async fn sim_books_positions_ledger(db: Arc<dyn Database>) {
     );
     tx.commit().await.unwrap();
     assert_eq!(sim.positions(t, p.id).await.unwrap(), want);
-    assert!(sim.positions(t, q.id).await.unwrap().is_empty(), "per portfolio");
+    assert!(
+        sim.positions(t, q.id).await.unwrap().is_empty(),
+        "per portfolio"
+    );
     assert!(sim.positions(other, p.id).await.unwrap().is_empty());
     let mut tx = db.begin(Some(other)).await.unwrap();
     assert!(
@@ -473,9 +485,7 @@ pub(super) async fn sim_books_positions_ledger(db: Arc<dyn Database>) {
         "a zero with scale is still zero"
     );
     assert!(
-        is_not_found(
-            &committed!(db, other, |tx| sim.put_position(tx, other, p.id, &long))
-        ),
+        is_not_found(&committed!(db, other, |tx| sim.put_position(tx, other, p.id, &long))),
         "another tenant cannot write into this portfolio"
     );
     assert!(is_not_found(&committed!(db, t, |tx| sim.put_position(
@@ -484,12 +494,20 @@ pub(super) async fn sim_books_positions_ledger(db: Arc<dyn Database>) {
         PortfolioId::generate(&c),
         &long
     ))));
-    committed!(db, other, |tx| sim.put_position(tx, other, p.id, &pos("ZED", "0", "0"))).unwrap();
+    committed!(db, other, |tx| sim.put_position(
+        tx,
+        other,
+        p.id,
+        &pos("ZED", "0", "0")
+    ))
+    .unwrap();
     let mut tx = db.begin(Some(t)).await.unwrap();
     sim.put_position(tx.as_mut(), t, p.id, &pos("ZED", "0", "0"))
         .await
         .unwrap();
-    sim.put_position(tx.as_mut(), t, p.id, &short).await.unwrap();
+    sim.put_position(tx.as_mut(), t, p.id, &short)
+        .await
+        .unwrap();
     tx.rollback().await.unwrap();
     assert_eq!(
         sim.positions(t, p.id).await.unwrap(),
@@ -673,7 +691,11 @@ pub(super) async fn sim_orders_lifecycle_and_idempotency(db: Arc<dyn Database>) 
     }
     let stored = sim.order(t, o4.id).await.unwrap();
     assert_eq!(stored.spec.size(), Size::Notional(d("250.5")));
-    assert_eq!(stored.state.qty, d("2.028745"), "a notional order keeps its quantity");
+    assert_eq!(
+        stored.state.qty,
+        d("2.028745"),
+        "a notional order keeps its quantity"
+    );
     let mut tx = db.begin(Some(t)).await.unwrap();
     assert_eq!(sim.order_in(tx.as_mut(), t, o3.id).await.unwrap(), o3);
     assert!(is_not_found(
@@ -745,7 +767,12 @@ pub(super) async fn sim_orders_lifecycle_and_idempotency(db: Arc<dyn Database>) 
         &insert(&db, t, &limit_buy(&c, theirs.id, "AAA", None)).await
     ));
     assert!(is_not_found(
-        &insert(&db, t, &limit_buy(&c, PortfolioId::generate(&c), "AAA", None)).await
+        &insert(
+            &db,
+            t,
+            &limit_buy(&c, PortfolioId::generate(&c), "AAA", None)
+        )
+        .await
     ));
     let mut tx = db.begin(Some(t)).await.unwrap();
     let rolled = limit_buy(&c, p.id, "AAA", Some("rolled-back"));
@@ -922,10 +949,7 @@ pub(super) async fn sim_orders_lifecycle_and_idempotency(db: Arc<dyn Database>) 
                 .unwrap())
         }
     };
-    assert_eq!(
-        list(OrderStatusFilter::Open, None).await,
-        [o3.id, o1.id]
-    );
+    assert_eq!(list(OrderStatusFilter::Open, None).await, [o3.id, o1.id]);
     assert_eq!(
         list(OrderStatusFilter::Closed, None).await,
         [o5.id, o4.id, o2.id]
@@ -970,10 +994,7 @@ pub(super) async fn sim_orders_lifecycle_and_idempotency(db: Arc<dyn Database>) 
     assert!(sim.open_orders(other).await.unwrap().is_empty());
     let theirs_open = limit_buy(&c, theirs.id, "AAA", Some("abc-1"));
     insert(&db, other, &theirs_open).await.unwrap();
-    assert_eq!(
-        ids(sim.open_orders(other).await.unwrap()),
-        [theirs_open.id]
-    );
+    assert_eq!(ids(sim.open_orders(other).await.unwrap()), [theirs_open.id]);
     assert_eq!(sim.open_orders(t).await.unwrap().len(), 4, "per tenant");
 }
 
@@ -994,7 +1015,14 @@ pub(super) async fn sim_fills_and_day_window(db: Arc<dyn Database>) {
         &c,
         p.id,
         "BRK.B",
-        spec("sell", "market", "day", Size::Quantity(d("2.5")), None, None),
+        spec(
+            "sell",
+            "market",
+            "day",
+            Size::Quantity(d("2.5")),
+            None,
+            None,
+        ),
         None,
     );
     insert(&db, t, &sell).await.unwrap();
@@ -1131,11 +1159,17 @@ pub(super) async fn sim_fills_and_day_window(db: Arc<dyn Database>) {
         order: OrderId::generate(&c),
         ..fill(&buy, Side::Buy, "1", "1", 104)
     };
-    assert!(is_not_found(&committed!(db, t, |tx| sim.insert_fill(tx, t, &orphan))));
+    assert!(is_not_found(
+        &committed!(db, t, |tx| sim.insert_fill(tx, t, &orphan))
+    ));
     let mut tx = db.begin(Some(t)).await.unwrap();
     sim.insert_fill(tx.as_mut(), t, &stray).await.unwrap();
     tx.rollback().await.unwrap();
-    assert_eq!(sim.all_fills(t, p.id).await.unwrap().len(), 4, "rolled back");
+    assert_eq!(
+        sim.all_fills(t, p.id).await.unwrap().len(),
+        4,
+        "rolled back"
+    );
 }
 
 pub(super) async fn sim_competitions_and_entrants(db: Arc<dyn Database>) {
@@ -1242,7 +1276,14 @@ pub(super) async fn sim_competitions_and_entrants(db: Arc<dyn Database>) {
         "entries do not free the practice slot"
     );
     assert!(
-        is_not_found(&open_portfolio(&db, t, &portfolio(&c, ana, Some(CompetitionId::generate(&c)), "1")).await),
+        is_not_found(
+            &open_portfolio(
+                &db,
+                t,
+                &portfolio(&c, ana, Some(CompetitionId::generate(&c)), "1")
+            )
+            .await
+        ),
         "an unknown competition"
     );
     assert!(
@@ -1383,7 +1424,12 @@ pub(super) async fn sim_imports_replace_atomically(db: Arc<dyn Database>) {
         sim.imports(t).await.unwrap(),
         [
             summary(&aaa, 3, march(2), march(4)),
-            summary(&brk, 2, day(2025, Month::December, 31), day(2026, Month::January, 2)),
+            summary(
+                &brk,
+                2,
+                day(2025, Month::December, 31),
+                day(2026, Month::January, 2)
+            ),
         ]
     );
     assert!(sim.imports(other).await.unwrap().is_empty());
@@ -1391,11 +1437,15 @@ pub(super) async fn sim_imports_replace_atomically(db: Arc<dyn Database>) {
 
     // Replacing swaps the whole symbol and nothing else.
     c.advance(us(250_000));
-    let second = vec![
-        bar(march(3), "11", "12", 5),
-        bar(march(9), "12", "13", 6),
-    ];
-    committed!(db, t, |tx| sim.replace_import(tx, t, &aaa, &second, c.now())).unwrap();
+    let second = vec![bar(march(3), "11", "12", 5), bar(march(9), "12", "13", 6)];
+    committed!(db, t, |tx| sim.replace_import(
+        tx,
+        t,
+        &aaa,
+        &second,
+        c.now()
+    ))
+    .unwrap();
     assert_eq!(sim.imported_bars(t, &aaa).await.unwrap(), second);
     assert_eq!(sim.imported_bars(t, &brk).await.unwrap(), brks, "untouched");
     assert_eq!(
@@ -1405,7 +1455,14 @@ pub(super) async fn sim_imports_replace_atomically(db: Arc<dyn Database>) {
 
     // Another tenant's import of the same symbol is its own.
     let theirs = vec![bar(march(5), "1", "2", 3)];
-    committed!(db, other, |tx| sim.replace_import(tx, other, &aaa, &theirs, c.now())).unwrap();
+    committed!(db, other, |tx| sim.replace_import(
+        tx,
+        other,
+        &aaa,
+        &theirs,
+        c.now()
+    ))
+    .unwrap();
     assert_eq!(sim.imported_bars(other, &aaa).await.unwrap(), theirs);
     assert_eq!(sim.imported_bars(t, &aaa).await.unwrap(), second);
     assert_eq!(
@@ -1415,9 +1472,15 @@ pub(super) async fn sim_imports_replace_atomically(db: Arc<dyn Database>) {
 
     // A rolled-back replacement leaves the previous import intact.
     let mut tx = db.begin(Some(t)).await.unwrap();
-    sim.replace_import(tx.as_mut(), t, &aaa, &[bar(march(20), "1", "1", 1)], c.now())
-        .await
-        .unwrap();
+    sim.replace_import(
+        tx.as_mut(),
+        t,
+        &aaa,
+        &[bar(march(20), "1", "1", 1)],
+        c.now(),
+    )
+    .await
+    .unwrap();
     sim.replace_import(tx.as_mut(), t, &brk, &[], c.now())
         .await
         .unwrap();
@@ -1436,7 +1499,12 @@ pub(super) async fn sim_imports_replace_atomically(db: Arc<dyn Database>) {
     assert!(sim.imported_bars(t, &aaa).await.unwrap().is_empty());
     assert_eq!(
         sim.imports(t).await.unwrap(),
-        [summary(&brk, 2, day(2025, Month::December, 31), day(2026, Month::January, 2))]
+        [summary(
+            &brk,
+            2,
+            day(2025, Month::December, 31),
+            day(2026, Month::January, 2)
+        )]
     );
     assert_eq!(sim.imported_bars(other, &aaa).await.unwrap(), theirs);
 }
@@ -1451,10 +1519,15 @@ pub(super) async fn sim_events_resume(db: Arc<dyn Database>) {
     let cy = learner(&db, &c, other, "cy@example.com", "Cy").await;
 
     assert!(sim.events_after(t, ana, 0, 10).await.unwrap().is_empty());
-    let push = |tenant: TenantId, user: UserId, kind: &'static str, payload: String, at: OffsetDateTime| {
+    let push = |tenant: TenantId,
+                user: UserId,
+                kind: &'static str,
+                payload: String,
+                at: OffsetDateTime| {
         let (db, sim) = (db.clone(), sim.clone());
         async move {
-            let id = committed!(db, tenant, |tx| sim.push_event(tx, tenant, user, kind, &payload, at))?;
+            let id = committed!(db, tenant, |tx| sim
+                .push_event(tx, tenant, user, kind, &payload, at))?;
             Ok::<_, StoreError>(SimEvent {
                 id,
                 kind: kind.to_owned(),
@@ -1467,20 +1540,34 @@ pub(super) async fn sim_events_resume(db: Arc<dyn Database>) {
     let mut last = 0;
     for (i, kind) in ["order", "fill", "order", "order"].into_iter().enumerate() {
         c.advance(us(250_000));
-        let e = push(t, ana, kind, format!(r#"{{"n":{i},"text":"ünïcode ✓"}}"#), c.now())
-            .await
-            .unwrap();
+        let e = push(
+            t,
+            ana,
+            kind,
+            format!(r#"{{"n":{i},"text":"ünïcode ✓"}}"#),
+            c.now(),
+        )
+        .await
+        .unwrap();
         assert!(e.id > last, "IDs increase");
         last = e.id;
         mine.push(e);
-        let b = push(t, bo, "order", "{}".to_owned(), c.now()).await.unwrap();
+        let b = push(t, bo, "order", "{}".to_owned(), c.now())
+            .await
+            .unwrap();
         assert!(b.id > last, "across learners too");
         last = b.id;
     }
-    let theirs = push(other, cy, "fill", "{}".to_owned(), c.now()).await.unwrap();
+    let theirs = push(other, cy, "fill", "{}".to_owned(), c.now())
+        .await
+        .unwrap();
     assert!(theirs.id > last);
 
-    assert_eq!(sim.events_after(t, ana, 0, 100).await.unwrap(), mine, "round trip, oldest first");
+    assert_eq!(
+        sim.events_after(t, ana, 0, 100).await.unwrap(),
+        mine,
+        "round trip, oldest first"
+    );
     assert_eq!(
         sim.events_after(t, ana, mine[0].id, 100).await.unwrap(),
         mine[1..],
@@ -1491,34 +1578,64 @@ pub(super) async fn sim_events_resume(db: Arc<dyn Database>) {
         mine[1..],
         "an ID between two of the learner's events"
     );
-    assert_eq!(sim.events_after(t, ana, 0, 2).await.unwrap(), mine[..2], "at most limit");
+    assert_eq!(
+        sim.events_after(t, ana, 0, 2).await.unwrap(),
+        mine[..2],
+        "at most limit"
+    );
     assert_eq!(
         sim.events_after(t, ana, mine[1].id, 1).await.unwrap(),
         mine[2..3]
     );
-    assert!(sim.events_after(t, ana, mine[3].id, 100).await.unwrap().is_empty());
-    assert!(sim.events_after(t, ana, i64::MAX, 100).await.unwrap().is_empty());
-    assert_eq!(sim.events_after(t, bo, 0, 100).await.unwrap().len(), 4, "per learner");
-    assert!(sim.events_after(other, ana, 0, 100).await.unwrap().is_empty());
+    assert!(
+        sim.events_after(t, ana, mine[3].id, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        sim.events_after(t, ana, i64::MAX, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        sim.events_after(t, bo, 0, 100).await.unwrap().len(),
+        4,
+        "per learner"
+    );
+    assert!(
+        sim.events_after(other, ana, 0, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(sim.events_after(t, cy, 0, 100).await.unwrap().is_empty());
-    assert_eq!(sim.events_after(other, cy, 0, 100).await.unwrap(), [theirs.clone()]);
+    assert_eq!(
+        sim.events_after(other, cy, 0, 100).await.unwrap(),
+        std::slice::from_ref(&theirs)
+    );
 
     // Writes under the wrong tenant fail; rolled-back events never appear.
     assert!(
         is_not_found(&push(other, ana, "order", "{}".to_owned(), c.now()).await),
         "no events for another tenant's learner"
     );
-    assert!(is_not_found(&push(t, UserId::generate(&c), "order", "{}".to_owned(), c.now()).await));
+    assert!(is_not_found(
+        &push(t, UserId::generate(&c), "order", "{}".to_owned(), c.now()).await
+    ));
     let mut tx = db.begin(Some(t)).await.unwrap();
-    let lost = sim
+    let discarded = sim
         .push_event(tx.as_mut(), t, ana, "order", "{}", c.now())
         .await
         .unwrap();
-    assert!(lost > theirs.id);
+    assert!(discarded > theirs.id);
     tx.rollback().await.unwrap();
     assert_eq!(sim.events_after(t, ana, 0, 100).await.unwrap(), mine);
     c.advance(us(1));
-    let next = push(t, ana, "fill", "{}".to_owned(), c.now()).await.unwrap();
+    let next = push(t, ana, "fill", "{}".to_owned(), c.now())
+        .await
+        .unwrap();
     assert!(next.id > theirs.id, "IDs keep increasing after a rollback");
     assert_eq!(
         sim.events_after(t, ana, mine[3].id, 100).await.unwrap(),
