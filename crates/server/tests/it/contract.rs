@@ -103,6 +103,13 @@ db_cases!(
     xp_badges_and_standings,
     certificates_issue_verify_revoke,
     library_upsert_list_delete,
+    sim_settings_and_portfolios,
+    sim_books_positions_ledger,
+    sim_orders_lifecycle_and_idempotency,
+    sim_fills_and_day_window,
+    sim_competitions_and_entrants,
+    sim_imports_replace_atomically,
+    sim_events_resume,
 );
 
 cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);

@@ -56,6 +56,24 @@ fn into_position(row: &SqliteRow) -> Result<PositionRecord, StoreError> {
     parse().map_err(|e| StoreError::other("decoding a position", e))
 }
 
+/// A timestamp as stored: UTC, RFC 3339 with all nine fractional digits. The fixed
+/// width makes text order time order, which `order by created_at` and the competition
+/// window check rely on; sqlx's own encoding trims trailing zeros and keeps the offset,
+/// so it would sort `12:00:00Z` after `12:00:00.5Z`. Reads parse it as RFC 3339.
+pub(crate) fn ts(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.nanosecond()
+    )
+}
+
 /// A pooled connection for a read (SQLite has no row-level security to scope).
 pub(crate) async fn read_conn(
     pool: &SqlitePool,
@@ -155,7 +173,7 @@ pub(crate) async fn put_settings(
     .bind(margin)
     .bind(pdt)
     .bind(ext)
-    .bind(at)
+    .bind(ts(at))
     .execute(conn)
     .await
     .map_err(|e| parent_missing("saving simulator settings", e))?;
@@ -181,8 +199,8 @@ pub(crate) async fn create_portfolio(
     .bind(p.starting_cash.to_string())
     .bind(p.realized_pnl.to_string())
     .bind(p.fees_paid.to_string())
-    .bind(p.created_at)
-    .bind(p.updated_at)
+    .bind(ts(p.created_at))
+    .bind(ts(p.updated_at))
     .execute(conn)
     .await
     .map_err(|e| parent_missing("opening a portfolio", e))?;
@@ -282,7 +300,7 @@ pub(crate) async fn update_totals(
     .bind(p.cash.to_string())
     .bind(p.realized_pnl.to_string())
     .bind(p.fees_paid.to_string())
-    .bind(p.updated_at)
+    .bind(ts(p.updated_at))
     .execute(conn)
     .await
     .map_err(|e| map_err("saving portfolio totals", e))?;
@@ -352,7 +370,7 @@ pub(crate) async fn put_position(
         .bind(p.symbol.as_str())
         .bind(p.qty.to_string())
         .bind(p.cost_basis.to_string())
-        .bind(p.updated_at)
+        .bind(ts(p.updated_at))
     };
     query
         .execute(conn)
@@ -380,7 +398,7 @@ pub(crate) async fn post(
         .bind(e.account.as_str())
         .bind(e.amount.to_string())
         .bind(e.order.map(|o| o.as_uuid()))
-        .bind(e.at)
+        .bind(ts(e.at))
         .execute(&mut *conn)
         .await
         .map_err(|e| parent_missing("posting to the ledger", e))?;
@@ -453,7 +471,7 @@ pub(crate) async fn replace_import(
         .bind(b.low.to_string())
         .bind(b.close.to_string())
         .bind(b.volume)
-        .bind(at)
+        .bind(ts(at))
         .execute(&mut *conn)
         .await
         .map_err(|e| parent_missing("importing market data", e))?;
@@ -538,7 +556,7 @@ pub(crate) async fn push_event(
     .bind(user.as_uuid())
     .bind(kind)
     .bind(payload)
-    .bind(at)
+    .bind(ts(at))
     .fetch_one(conn)
     .await
     .map_err(|e| parent_missing("recording an order event", e))

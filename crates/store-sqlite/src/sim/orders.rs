@@ -1,6 +1,6 @@
 //! SQLite orders, fills and competitions.
 
-use super::books::{Decode, dec, into_portfolio, limit_offset, opt_dec, read_conn};
+use super::books::{Decode, dec, into_portfolio, limit_offset, opt_dec, read_conn, ts};
 use crate::course::parent_missing;
 use crate::{SqliteTx, map_err};
 use nexus_domain::TenantId;
@@ -137,8 +137,8 @@ pub(crate) async fn insert_order(
     .bind(r.queue_ahead.map(|d| d.to_string()))
     .bind(r.replaces.map(|o| o.as_uuid()))
     .bind(r.trading_day)
-    .bind(r.created_at)
-    .bind(r.updated_at)
+    .bind(ts(r.created_at))
+    .bind(ts(r.updated_at))
     .execute(conn)
     .await
     .map_err(|e| parent_missing("placing an order", e))?;
@@ -170,7 +170,7 @@ pub(crate) async fn update_order(
     .bind(r.queue_ahead.map(|d| d.to_string()))
     .bind(r.qty.to_string())
     .bind(r.notional.map(|d| d.to_string()))
-    .bind(r.updated_at)
+    .bind(ts(r.updated_at))
     .execute(conn)
     .await
     .map_err(|e| map_err("saving an order", e))?;
@@ -325,7 +325,7 @@ pub(crate) async fn insert_fill(
     .bind(r.slippage.to_string())
     .bind(r.explanation)
     .bind(r.trading_day)
-    .bind(r.created_at)
+    .bind(ts(r.created_at))
     .execute(conn)
     .await
     .map_err(|e| parent_missing("recording a fill", e))?;
@@ -409,12 +409,12 @@ pub(crate) async fn create_competition(
     .bind(c.id.as_uuid())
     .bind(c.cohort.as_uuid())
     .bind(&c.name)
-    .bind(c.starts_at)
-    .bind(c.ends_at)
+    .bind(ts(c.starts_at))
+    .bind(ts(c.ends_at))
     .bind(c.starting_cash.to_string())
     .bind(symbols_text(&c.allowed_symbols))
     .bind(c.metric.as_str())
-    .bind(c.created_at)
+    .bind(ts(c.created_at))
     .execute(conn)
     .await
     .map_err(|e| parent_missing("creating a competition", e))?;

@@ -64,6 +64,7 @@ mod learning;
 mod library;
 mod quiz;
 mod recovery;
+mod sim;
 mod tenancy;
 
 use achievement::{certificates_issue_verify_revoke, xp_badges_and_standings};
@@ -83,6 +84,11 @@ use learning::{course_catalogue, course_outline, course_prerequisites};
 use library::library_upsert_list_delete;
 use quiz::quiz_banks_and_attempts;
 use recovery::recovery_store_lifecycle;
+use sim::{
+    sim_books_positions_ledger, sim_competitions_and_entrants, sim_events_resume,
+    sim_fills_and_day_window, sim_imports_replace_atomically, sim_orders_lifecycle_and_idempotency,
+    sim_settings_and_portfolios,
+};
 use tenancy::{
     migrations_are_idempotent, tenant_create_get_find, tenant_domains,
     tenant_list_filter_sort_page, tenant_slug_conflict, tenant_update, user_create_get_find,
@@ -204,6 +210,25 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
     ("recovery_store_lifecycle", |db| {
         Box::pin(recovery_store_lifecycle(db))
     }),
+    ("sim_settings_and_portfolios", |db| {
+        Box::pin(sim_settings_and_portfolios(db))
+    }),
+    ("sim_books_positions_ledger", |db| {
+        Box::pin(sim_books_positions_ledger(db))
+    }),
+    ("sim_orders_lifecycle_and_idempotency", |db| {
+        Box::pin(sim_orders_lifecycle_and_idempotency(db))
+    }),
+    ("sim_fills_and_day_window", |db| {
+        Box::pin(sim_fills_and_day_window(db))
+    }),
+    ("sim_competitions_and_entrants", |db| {
+        Box::pin(sim_competitions_and_entrants(db))
+    }),
+    ("sim_imports_replace_atomically", |db| {
+        Box::pin(sim_imports_replace_atomically(db))
+    }),
+    ("sim_events_resume", |db| Box::pin(sim_events_resume(db))),
 ];
 
 /// Every cache case, by name.
