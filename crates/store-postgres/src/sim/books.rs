@@ -1,5 +1,5 @@
 //! PostgreSQL simulator store: settings, portfolios, positions, the ledger, imports and
-//! the event stream. Orders, fills and competitions are in `sim_orders`. Statements
+//! the event stream. Orders, fills and competitions are in `orders`. Statements
 //! filter by `tenant_id` and run in tenant-scoped transactions, so row-level security
 //! backs the filter up. Money is `numeric`, bound and read as `Decimal`.
 

@@ -1,7 +1,7 @@
 //! SQLite simulator store: settings, portfolios, positions, the ledger, imports and
-//! the event stream. Orders, fills and competitions are in `sim_orders`. Statements
-//! filter by `tenant_id` and run in tenant-scoped transactions, so row-level security
-//! backs the filter up. Money is `numeric`, bound and read as `Decimal`.
+//! the event stream. Orders, fills and competitions are in `orders`. Every statement
+//! filters by `tenant_id`: on this backend that filter is the whole of tenant isolation.
+//! Money is decimal text (SQLite has no exact numeric type), parsed into `Decimal`.
 
 use crate::course::parent_missing;
 use crate::{SqliteTx, map_err};
