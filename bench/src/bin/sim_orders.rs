@@ -183,6 +183,37 @@ struct Tally {
     errors: BTreeMap<String, u64>,
 }
 
+/// CPU seconds this process has used (user + system), from `/proc/self/stat`.
+fn own_cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces): utime and stime are the
+    // 12th and 13th of them, in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    f.iter().sum::<f64>() / 100.0
+}
+
+/// Busy and total CPU seconds of the whole machine, from `/proc/stat`.
+fn machine_cpu_secs() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let v: Vec<f64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let total: f64 = v.iter().sum();
+    let idle = v.get(3).copied().unwrap_or(0.0) + v.get(4).copied().unwrap_or(0.0);
+    ((total - idle) / 100.0, total / 100.0)
+}
+
 // ---- pgbench ----------------------------------------------------------------------------
 
 /// `pgbench -N` TPS on a scratch database next to `admin`, or `None` if pgbench fails.
@@ -356,6 +387,7 @@ async fn main() {
     };
 
     let placed = Arc::new(AtomicU64::new(0));
+    let (cpu0, (busy0, total0)) = (own_cpu_secs(), machine_cpu_secs());
     let began = Instant::now();
     let deadline = began + Duration::from_secs(secs);
     let tasks: Vec<_> = users[1..]
@@ -404,6 +436,7 @@ async fn main() {
         }
     }
     let wall = began.elapsed().as_secs_f64();
+    let (cpu1, (busy1, total1)) = (own_cpu_secs(), machine_cpu_secs());
 
     let pg_after = if backend == "postgres" {
         pgbench(&admin, pool, secs).await
@@ -448,6 +481,18 @@ async fn main() {
         quantile(&mut all.resting_ms, 0.95),
         quantile(&mut all.resting_ms, 0.99)
     );
+    println!(
+        "cpu: this process {:.0} µs per order ({:.2} cores); machine busy {:.2} of {:.2} cores (everything: database, other work)",
+        (cpu1 - cpu0) * 1e6 / ok.max(1) as f64,
+        (cpu1 - cpu0) / wall,
+        (busy1 - busy0) / wall,
+        (total1 - total0) / wall
+    );
+    println!(
+        "at the end each learner had about {:.0} fills and {:.0} resting orders (load_book reads them all on every order)",
+        (n_market + 1) as f64 / learners as f64,
+        n_resting as f64 / learners as f64
+    );
     for (e, n) in &all.errors {
         println!("  error x{n}: {e}");
     }
@@ -465,58 +510,54 @@ async fn main() {
     }
 
     // ---- profile: one learner, one order at a time, statements counted ------------
+    // Market orders on a fresh portfolio, again after 400 more fills, and again with
+    // 300 of the learner's own limit orders resting; then resting orders.
     let caller = as_learner(t, users[0]);
     let mut market_count = 1u64;
-    for (label, resting_first) in [
-        ("market, 0 own orders resting", 0usize),
-        ("market, 300 own orders resting", 200),
-    ] {
-        for i in 0..resting_first {
-            let (s, l) = &limits[i % limits.len()];
-            services
-                .sim
-                .place(&caller, t, resting(s, *l))
-                .await
-                .unwrap();
+    let mut next_market = || {
+        let side = if market_count % 2 == 0 { "buy" } else { "sell" };
+        market_count += 1;
+        market(side)
+    };
+    let phases: [(&str, usize, usize); 3] = [
+        ("market, 1-100 fills, 0 resting", 0, 0),
+        ("market, 400-500 fills, 0 resting", 300, 0),
+        ("market, 500-600 fills, 300 resting", 0, 300),
+    ];
+    for (i, (label, more_fills, more_resting)) in phases.into_iter().enumerate() {
+        for _ in 0..more_fills {
+            services.sim.place(&caller, t, next_market()).await.unwrap();
         }
-        if resting_first > 0 {
-            count_start();
-            let mut v = Vec::new();
-            for i in 0..100 {
-                let (s, l) = &limits[i % limits.len()];
-                let at = Instant::now();
-                services
-                    .sim
-                    .place(&caller, t, resting(s, *l))
-                    .await
-                    .unwrap();
-                v.push(at.elapsed().as_secs_f64() * 1000.0);
-            }
-            let (n, _) = count_stop();
-            profile_line("resting, 200-300 own orders resting", &mut v, n);
+        for j in 0..more_resting {
+            let (s, l) = &limits[j % limits.len()];
+            services.sim.place(&caller, t, resting(s, *l)).await.unwrap();
         }
         count_start();
         let mut v = Vec::new();
         for _ in 0..100 {
-            let side = if market_count % 2 == 0 { "buy" } else { "sell" };
-            market_count += 1;
+            let req = next_market();
             let at = Instant::now();
-            services
-                .sim
-                .place(&caller, t, market(side))
-                .await
-                .unwrap();
+            services.sim.place(&caller, t, req).await.unwrap();
             v.push(at.elapsed().as_secs_f64() * 1000.0);
         }
         let (n, kinds) = count_stop();
         profile_line(label, &mut v, n);
-        if resting_first == 0 {
+        if i == 0 {
             for (k, c) in kinds {
                 println!("    {:>6.2} x  {k}", c as f64 / 100.0);
             }
         }
     }
-
+    count_start();
+    let mut v = Vec::new();
+    for j in 0..100 {
+        let (s, l) = &limits[j % limits.len()];
+        let at = Instant::now();
+        services.sim.place(&caller, t, resting(s, *l)).await.unwrap();
+        v.push(at.elapsed().as_secs_f64() * 1000.0);
+    }
+    let (n, _) = count_stop();
+    profile_line("resting, 600 fills, 300-400 resting", &mut v, n);
     db.close().await;
     if let Some(s) = scratch {
         s.drop_db().await;
