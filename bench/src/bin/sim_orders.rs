@@ -94,12 +94,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for StatementCounter {
         STATEMENTS.fetch_add(1, Ordering::Relaxed);
         let mut s = Summary(String::new());
         event.record(&mut s);
-        let key: String = s
-            .0
-            .split_whitespace()
-            .take(4)
-            .collect::<Vec<_>>()
-            .join(" ");
+        let key: String = s.0.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
         *KINDS.lock().unwrap().entry(key).or_default() += 1;
     }
 }
@@ -169,7 +164,11 @@ fn nth_order(k: u64, market_count: &mut u64, limits: &[(String, Decimal)]) -> (b
         let (s, l) = &limits[(k / 4) as usize % limits.len()];
         (false, resting(s, *l))
     } else {
-        let side = if *market_count % 2 == 0 { "buy" } else { "sell" };
+        let side = if market_count.is_multiple_of(2) {
+            "buy"
+        } else {
+            "sell"
+        };
         *market_count += 1;
         (true, market(side))
     }
@@ -248,7 +247,10 @@ async fn pgbench(admin: &str, clients: u32, secs: u64) -> Option<f64> {
             .output()
             .ok()
     } else {
-        eprintln!("pgbench -i failed: {}", String::from_utf8_lossy(&init.stderr));
+        eprintln!(
+            "pgbench -i failed: {}",
+            String::from_utf8_lossy(&init.stderr)
+        );
         None
     };
     let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -277,10 +279,8 @@ fn profile_line(label: &str, v: &mut [f64], stmts: u64) {
 
 #[tokio::main]
 async fn main() {
-    tracing::subscriber::set_global_default(
-        tracing_subscriber::registry().with(StatementCounter),
-    )
-    .unwrap();
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(StatementCounter))
+        .unwrap();
     let args: Vec<String> = std::env::args().collect();
     let backend = args.get(1).cloned().unwrap_or_else(|| "postgres".into());
     let secs: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(10);
@@ -296,19 +296,16 @@ async fn main() {
     let mut scratch = None;
     let mut sqlite_dir = None;
     let db: Arc<dyn Database> = if backend == "sqlite" {
-        let dir = std::env::temp_dir().join(format!(
-            "nexus-sim-bench-{}",
-            uuid::Uuid::new_v4().simple()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("nexus-sim-bench-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
-        let db = nexus_store_sqlite::SqliteDatabase::connect_lazy(
-            &nexus_store_sqlite::SqliteSettings {
+        let db =
+            nexus_store_sqlite::SqliteDatabase::connect_lazy(&nexus_store_sqlite::SqliteSettings {
                 url: format!("sqlite://{}", dir.join("bench.db").display()),
                 max_connections: pool,
                 acquire_timeout: Duration::from_secs(10),
-            },
-        )
-        .unwrap();
+            })
+            .unwrap();
         db.migrate().await.unwrap();
         sqlite_dir = Some(dir);
         Arc::new(db)
@@ -361,7 +358,7 @@ async fn main() {
         };
         users.push(services.accounts.create(&system, t, cmd).await.unwrap().id);
     }
-    let now = time::OffsetDateTime::now_utc();
+    let now = nexus_domain::Clock::now(&SystemClock);
     let limits: Arc<Vec<(String, Decimal)>> = Arc::new(
         RESTING
             .iter()
@@ -400,7 +397,8 @@ async fn main() {
                 // The warm-up bought 1: start by selling it.
                 let mut market_count = 1u64;
                 let mut k = 0u64;
-                while Instant::now() < deadline && placed.fetch_add(1, Ordering::Relaxed) < max_orders
+                while Instant::now() < deadline
+                    && placed.fetch_add(1, Ordering::Relaxed) < max_orders
                 {
                     let (is_market, req) = nth_order(k, &mut market_count, &limits);
                     k += 1;
@@ -505,7 +503,11 @@ async fn main() {
             "ratio orders/s : pgbench tps (mean) {:>6.3}   bar >= 2000/s: {}   bar >= 0.5: {}",
             per_s / mean,
             if per_s >= 2000.0 { "met" } else { "NOT met" },
-            if per_s / mean >= 0.5 { "met" } else { "NOT met" }
+            if per_s / mean >= 0.5 {
+                "met"
+            } else {
+                "NOT met"
+            }
         );
     }
 
@@ -515,7 +517,11 @@ async fn main() {
     let caller = as_learner(t, users[0]);
     let mut market_count = 1u64;
     let mut next_market = || {
-        let side = if market_count % 2 == 0 { "buy" } else { "sell" };
+        let side = if market_count.is_multiple_of(2) {
+            "buy"
+        } else {
+            "sell"
+        };
         market_count += 1;
         market(side)
     };
@@ -530,7 +536,11 @@ async fn main() {
         }
         for j in 0..more_resting {
             let (s, l) = &limits[j % limits.len()];
-            services.sim.place(&caller, t, resting(s, *l)).await.unwrap();
+            services
+                .sim
+                .place(&caller, t, resting(s, *l))
+                .await
+                .unwrap();
         }
         count_start();
         let mut v = Vec::new();
@@ -553,7 +563,11 @@ async fn main() {
     for j in 0..100 {
         let (s, l) = &limits[j % limits.len()];
         let at = Instant::now();
-        services.sim.place(&caller, t, resting(s, *l)).await.unwrap();
+        services
+            .sim
+            .place(&caller, t, resting(s, *l))
+            .await
+            .unwrap();
         v.push(at.elapsed().as_secs_f64() * 1000.0);
     }
     let (n, _) = count_stop();

@@ -133,11 +133,7 @@ fn main() {
     let open = calendar.next_open(AssetClass::Stock, datetime!(2026-11-24 00:00 UTC));
     let start = open + Duration::minutes(30);
     let clock = ManualClock::at_unix(start.unix_timestamp());
-    let symbols: Vec<String> = hub
-        .instruments()
-        .iter()
-        .map(|i| i.symbol.clone())
-        .collect();
+    let symbols: Vec<String> = hub.instruments().iter().map(|i| i.symbol.clone()).collect();
     let mut last: BTreeMap<String, Decimal> = symbols
         .iter()
         .map(|s| (s.clone(), hub.quote(s, start).unwrap().last))
@@ -175,7 +171,7 @@ fn main() {
     let (mut candidates, mut changed, mut fills, mut replaced) = (0usize, 0usize, 0usize, 0usize);
     let mut since = start;
     for k in 0..ticks {
-        let now = since + Duration::minutes(1 + (k as i64 % 5));
+        let now = since + Duration::minutes(1 + i64::try_from(k % 5).unwrap_or(0));
 
         // Baseline: touch every order once, summing one field.
         let t = Instant::now();
@@ -252,11 +248,7 @@ fn main() {
                     .ok()
                     .and_then(|d| hub.session_close(d))
                     .is_some_and(|close| now >= close);
-            let Some(snapshot) = snapshots
-                .get(order.symbol.as_str())
-                .copied()
-                .flatten()
-            else {
+            let Some(snapshot) = snapshots.get(order.symbol.as_str()).copied().flatten() else {
                 continue;
             };
             if !expire && !may_trade(&order.spec, &order.state, &snapshot) {
@@ -328,9 +320,7 @@ fn main() {
     );
     println!("  of which 30 snapshots            median {snap_med:>8.3} ms");
     println!("  of which scan + on_tick          median {scan_med:>8.3} ms");
-    println!(
-        "  expiry check alone (session_close per day order) median {due_med:>8.3} ms"
-    );
+    println!("  expiry check alone (session_close per day order) median {due_med:>8.3} ms");
     println!(
         "same tick, session close memoized per trading day: median {memo_med:>8.3} ms   max {memo_max:>8.3} ms   (ratio to baseline {:.1})",
         memo_med / floor_med
