@@ -27,3 +27,6 @@ mod prerequisites;
 mod quizzes;
 mod rewards;
 mod schema;
+mod sim;
+mod sim_class;
+mod sim_ticks;
