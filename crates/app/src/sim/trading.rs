@@ -64,6 +64,9 @@ fn spec_errors(errors: &mut FieldErrors, spec: Vec<SpecError>) {
 /// The engine's field names as the API spells them.
 fn wire_field(field: &str) -> &str {
     match field {
+        // The request body calls it `type`; reporting `order_type` named a field the
+        // client never sent (found by the simulator integration tests).
+        "order_type" => "type",
         "tif" => "time_in_force",
         "limit" => "limit_price",
         "stop" => "stop_price",
@@ -371,16 +374,19 @@ impl SimService {
         let (mut book, mut old) = self
             .locked_order(caller, tenant, tx.as_mut(), id, now)
             .await?;
+        // A filled, canceled, expired or rejected order is a state conflict (409
+        // `order_not_open`, as for DELETE), not a field error: checked before the
+        // changes, whose own check would report it as a 422 on a field `order`.
+        let Ok(state) = engine::cancel(&old.state, Reason::Replaced) else {
+            rollback(tx).await?;
+            return Err(not_open());
+        };
         let spec = nexus_trading::order::replace(&old.spec, &old.state, &req.changes)
             .map_err(|e| spec_errors(&mut errors, e))
             .ok();
         let Some(spec) = spec.filter(|_| errors.is_empty()) else {
             rollback(tx).await?;
             return Err(AppError::Validation(errors));
-        };
-        let Ok(state) = engine::cancel(&old.state, Reason::Replaced) else {
-            rollback(tx).await?;
-            return Err(not_open());
         };
         old.state = state;
         old.updated_at = now;

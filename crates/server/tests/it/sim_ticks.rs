@@ -541,9 +541,13 @@ async fn history_and_analytics_after_several_sessions() {
     assert!(comp["crypto_weight"].as_f64().unwrap() > 0.0);
     let insights = a.body["explanation"].as_array().unwrap();
     let last = insights.last().unwrap();
-    assert_eq!(
-        (last["code"].as_str(), last["message"].as_str()),
-        (Some("disclaimer"), Some(DISCLAIMER))
+    assert_eq!(last["code"], "disclaimer");
+    assert!(
+        last["message"]
+            .as_str()
+            .unwrap()
+            .contains("not investment advice"),
+        "{last}"
     );
     let lessons: Vec<&Value> = insights
         .iter()
