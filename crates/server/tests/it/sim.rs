@@ -272,7 +272,10 @@ pub(crate) const CENT: i128 = SCALE / 100;
 
 /// A JSON decimal string in [`micro`] units.
 pub(crate) fn dec(v: &Value) -> i128 {
-    micro(v.as_str().unwrap_or_else(|| panic!("not a decimal string: {v}")))
+    micro(
+        v.as_str()
+            .unwrap_or_else(|| panic!("not a decimal string: {v}")),
+    )
 }
 
 /// A whole number of cents as a price string (`"101.25"`).
@@ -296,7 +299,7 @@ pub(crate) fn money(m: i128) -> String {
     let whole = (c / 100).to_string();
     let mut grouped = String::new();
     for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);
@@ -393,13 +396,29 @@ async fn every_sim_response_carries_the_disclaimer_errors_included() {
         .await
         .problem(404, "not_found");
     let id = placed["order"]["id"].as_str().unwrap();
-    d.call(Method::DELETE, &format!("/v1/sim/orders/{id}"), &d.trader, None)
-        .await
-        .problem(409, "order_not_open");
+    d.call(
+        Method::DELETE,
+        &format!("/v1/sim/orders/{id}"),
+        &d.trader,
+        None,
+    )
+    .await
+    .problem(409, "order_not_open");
     d.place(&d.trader, market(INDEX, "buy", "0"))
         .await
         .invalid("qty", "not_positive");
 }
+
+/// One order-matrix case: (type, tif, limit, stop, expected status, reason, triggered)
+type Case<'a> = (
+    &'a str,
+    &'a str,
+    Option<i128>,
+    Option<i128>,
+    &'a str,
+    Option<&'a str>,
+    bool,
+);
 
 /// Every order type with every time in force it allows, against the quote at T0.
 #[tokio::test]
@@ -421,16 +440,6 @@ async fn each_order_type_and_time_in_force_behaves_as_documented() {
         }
         b
     };
-    // (type, tif, limit, stop, expected status, reason, triggered)
-    type Case<'a> = (
-        &'a str,
-        &'a str,
-        Option<i128>,
-        Option<i128>,
-        &'a str,
-        Option<&'a str>,
-        bool,
-    );
     let mut cases: Vec<Case> = Vec::new();
     for tif in ["day", "gtc", "ioc", "fok"] {
         cases.push(("market", tif, None, None, "filled", None, false));
@@ -681,7 +690,10 @@ async fn rule_breaking_orders_are_stored_rejected_with_reasons() {
     status_of(&shorted, "filled");
     let p = d.practice(&d.trader).await;
     let pos = &p["positions"][0];
-    assert_eq!((pos["symbol"].as_str(), pos["qty"].as_str()), (Some("QBYT"), Some("-1")));
+    assert_eq!(
+        (pos["symbol"].as_str(), pos["qty"].as_str()),
+        (Some("QBYT"), Some("-1"))
+    );
 }
 
 /// The pattern-day-trader example: with the rule on and equity under $25,000, a
@@ -689,15 +701,26 @@ async fn rule_breaking_orders_are_stored_rejected_with_reasons() {
 #[tokio::test]
 async fn the_pattern_day_trader_rule_refuses_a_fourth_day_trade() {
     let d = desk().await;
-    d.settings(json!({"starting_cash": "10000", "realism": "standard", "pattern_day_trader": true}))
-        .await;
+    d.settings(
+        json!({"starting_cash": "10000", "realism": "standard", "pattern_day_trader": true}),
+    )
+    .await;
     let p = d.practice(&d.trader).await;
     assert_eq!(p["starting_cash"], "10000");
     for symbol in ["NXTM", "NXTK", "NXEN"] {
-        status_of(&d.placed(&d.trader, market(symbol, "buy", "1")).await, "filled");
-        status_of(&d.placed(&d.trader, market(symbol, "sell", "1")).await, "filled");
+        status_of(
+            &d.placed(&d.trader, market(symbol, "buy", "1")).await,
+            "filled",
+        );
+        status_of(
+            &d.placed(&d.trader, market(symbol, "sell", "1")).await,
+            "filled",
+        );
     }
-    status_of(&d.placed(&d.trader, market("NXIN", "buy", "1")).await, "filled");
+    status_of(
+        &d.placed(&d.trader, market("NXIN", "buy", "1")).await,
+        "filled",
+    );
     let fourth = d.placed(&d.trader, market("NXIN", "sell", "1")).await;
     assert_eq!(
         status_of(&fourth, "rejected")["reason"],
@@ -706,7 +729,10 @@ async fn the_pattern_day_trader_rule_refuses_a_fourth_day_trade() {
     // Without the rule the same trade goes through.
     d.settings(json!({"starting_cash": "10000", "realism": "standard"}))
         .await;
-    status_of(&d.placed(&d.trader, market("NXIN", "sell", "1")).await, "filled");
+    status_of(
+        &d.placed(&d.trader, market("NXIN", "sell", "1")).await,
+        "filled",
+    );
 }
 
 #[tokio::test]
@@ -738,8 +764,7 @@ async fn concurrent_duplicates_create_exactly_one_order() {
     body["client_order_id"] = json!("double-click");
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..8 {
-        let req = signed(&d.app, Method::POST, "/v1/sim/orders", "school", &d.trader)
-            .json(&body);
+        let req = signed(&d.app, Method::POST, "/v1/sim/orders", "school", &d.trader).json(&body);
         tasks.spawn(async move { checked(req.send().await.unwrap(), "POST order").await });
     }
     let mut ids = Vec::new();
@@ -771,8 +796,13 @@ async fn open_orders_can_be_replaced_and_cancelled_but_not_filled_ones() {
     let d = desk().await;
     let q = d.quote(INDEX).await;
     let low = cents_down(q.bid, 80, 100);
-    let placed = d.placed(&d.trader, limit(INDEX, "buy", "2", low, "gtc")).await;
-    let old = status_of(&placed, "accepted")["id"].as_str().unwrap().to_owned();
+    let placed = d
+        .placed(&d.trader, limit(INDEX, "buy", "2", low, "gtc"))
+        .await;
+    let old = status_of(&placed, "accepted")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let path = format!("/v1/sim/orders/{old}");
 
     let r = d
@@ -849,7 +879,10 @@ async fn another_learner_cannot_see_or_touch_my_orders_or_portfolio() {
     let d = desk().await;
     let q = d.quote(INDEX).await;
     let placed = d
-        .placed(&d.trader, limit(INDEX, "buy", "1", cents_down(q.bid, 90, 100), "gtc"))
+        .placed(
+            &d.trader,
+            limit(INDEX, "buy", "1", cents_down(q.bid, 90, 100), "gtc"),
+        )
         .await;
     let id = placed["order"]["id"].as_str().unwrap();
     let portfolio = placed["order"]["portfolio_id"].as_str().unwrap();
@@ -880,7 +913,9 @@ async fn another_learner_cannot_see_or_touch_my_orders_or_portfolio() {
     // Still open and intact for its owner.
     let mine = d.get(&path, &d.trader).await;
     assert_eq!(mine.body["order"]["status"], "accepted");
-    let own = d.get(&format!("/v1/sim/portfolios/{portfolio}"), &d.trader).await;
+    let own = d
+        .get(&format!("/v1/sim/portfolios/{portfolio}"), &d.trader)
+        .await;
     assert_eq!(own.status, 200);
     // Their own list does not show it.
     let theirs = d.get("/v1/sim/orders", &d.other).await;

@@ -124,7 +124,8 @@ async fn a_class_competition_from_setup_to_leaderboard() {
         .problem(409, "competition_not_running");
 
     // Running: allowed symbols only.
-    d.clock.advance(time::Duration::hours(1) + time::Duration::minutes(5));
+    d.clock
+        .advance(time::Duration::hours(1) + time::Duration::minutes(5));
     d.relogin().await;
     assert_eq!(d.get(&path, &d.trader).await.body["phase"], "running");
     status_of(&d.placed(&d.trader, order.clone()).await, "filled");
@@ -137,16 +138,25 @@ async fn a_class_competition_from_setup_to_leaderboard() {
         .await
         .invalid("symbol", "not_allowed");
     // The practice portfolio is separate and unrestricted.
-    status_of(&d.placed(&d.trader, market("NMBS", "buy", "1")).await, "filled");
+    status_of(
+        &d.placed(&d.trader, market("NMBS", "buy", "1")).await,
+        "filled",
+    );
     let entries = d.get("/v1/sim/portfolios", &d.trader).await;
     assert_eq!(rows(&entries).len(), 2, "practice + competition");
 
     // Only the learner who opted in is named on the board.
-    let opt = signed(&d.app, Method::PUT, "/v1/me/leaderboard", "school", &d.trader)
-        .json(&json!({"opt_in": true}))
-        .send()
-        .await
-        .unwrap();
+    let opt = signed(
+        &d.app,
+        Method::PUT,
+        "/v1/me/leaderboard",
+        "school",
+        &d.trader,
+    )
+    .json(&json!({"opt_in": true}))
+    .send()
+    .await
+    .unwrap();
     assert_eq!(opt.status(), 200);
     d.clock.advance(time::Duration::days(1));
     d.relogin().await;
@@ -154,13 +164,25 @@ async fn a_class_competition_from_setup_to_leaderboard() {
     let table = rows(&board);
     assert_eq!(table.len(), 2, "{}", board.body);
     let ranks: Vec<u64> = table.iter().map(|r| r["rank"].as_u64().unwrap()).collect();
-    assert!(ranks.windows(2).all(|w| w[0] <= w[1]) && ranks[0] == 1, "{ranks:?}");
+    assert!(
+        ranks.windows(2).all(|w| w[0] <= w[1]) && ranks[0] == 1,
+        "{ranks:?}"
+    );
     let scores: Vec<f64> = table.iter().map(|r| r["score"].as_f64().unwrap()).collect();
-    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first: {scores:?}");
-    let named = table.iter().find(|r| r["display_name"] == "Test User").unwrap();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "best first: {scores:?}"
+    );
+    let named = table
+        .iter()
+        .find(|r| r["display_name"] == "Test User")
+        .unwrap();
     assert_eq!(named["portfolio_id"], entry.as_str());
     assert!(named["total_return"].is_number());
-    let anonymous = table.iter().find(|r| r["display_name"] == "Anonymous").unwrap();
+    let anonymous = table
+        .iter()
+        .find(|r| r["display_name"] == "Anonymous")
+        .unwrap();
     assert!(anonymous["portfolio_id"].is_null(), "{anonymous}");
     assert!(anonymous["total_return"].is_null(), "{anonymous}");
     assert!(!board.body.to_string().contains(&peer_entry));
@@ -269,7 +291,12 @@ async fn settings_and_csv_imports_are_admin_only_all_or_nothing_and_audited() {
             r.body["first"].as_str(),
             r.body["last"].as_str()
         ),
-        (Some("MYCO"), Some(3), Some("2024-01-02"), Some("2024-01-04"))
+        (
+            Some("MYCO"),
+            Some(3),
+            Some("2024-01-02"),
+            Some("2024-01-04")
+        )
     );
     let bad = "date,open,high,low,close,volume\n\
                2024-02-01,10,11,9,10,100\n\
@@ -329,13 +356,25 @@ async fn settings_and_csv_imports_are_admin_only_all_or_nothing_and_audited() {
         .find(|e| e.action == "sim.settings.update")
         .unwrap();
     let diff = update.diff.as_deref().unwrap();
-    assert!(diff.contains("frictionless") && diff.contains("standard"), "{diff}");
+    assert!(
+        diff.contains("frictionless") && diff.contains("standard"),
+        "{diff}"
+    );
     // The audit API shows them to the admin too.
-    let api = signed(&d.app, Method::GET, "/v1/audit?action=sim.", "school", &d.head)
-        .send()
-        .await
-        .unwrap();
+    let api = signed(
+        &d.app,
+        Method::GET,
+        "/v1/audit?action=sim.",
+        "school",
+        &d.head,
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(api.status(), 200);
     let text = api.text().await.unwrap();
-    assert!(text.contains("sim.import") && text.contains("sim.settings.update"), "{text}");
+    assert!(
+        text.contains("sim.import") && text.contains("sim.settings.update"),
+        "{text}"
+    );
 }

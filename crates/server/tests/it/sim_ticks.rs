@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 const STEP: time::Duration = time::Duration::minutes(5);
 
 /// A decimal from the engine's types (not a dependency here) in `micro` units.
-fn m(d: impl ToString) -> i128 {
+fn m(d: &impl ToString) -> i128 {
     micro(&d.to_string())
 }
 
@@ -37,7 +37,7 @@ fn range(d: &Desk, symbol: &str, since: OffsetDateTime, until: OffsetDateTime) -
         .hub()
         .snapshot(symbol, since, until)
         .unwrap();
-    (m(s.low), m(s.high))
+    (m(&s.low), m(&s.high))
 }
 
 /// Checks the portfolio's books against its ledger: every transaction balances, the
@@ -57,15 +57,16 @@ async fn books_balance(d: &Desk, token: &str) -> Value {
     let mut txns: BTreeMap<String, i128> = BTreeMap::new();
     let mut accounts: BTreeMap<String, i128> = BTreeMap::new();
     for e in &ledger {
-        *txns.entry(e.txn.to_string()).or_default() += m(e.amount);
-        *accounts.entry(e.account.clone()).or_default() += m(e.amount);
+        *txns.entry(e.txn.to_string()).or_default() += m(&e.amount);
+        *accounts.entry(e.account.clone()).or_default() += m(&e.amount);
     }
     assert!(txns.values().all(|t| *t == 0), "unbalanced: {txns:?}");
-    assert_eq!(accounts["cash"], crate::sim::dec(&p["cash"]), "{accounts:?}");
     assert_eq!(
-        accounts["funding"],
-        -crate::sim::dec(&p["starting_cash"])
+        accounts["cash"],
+        crate::sim::dec(&p["cash"]),
+        "{accounts:?}"
     );
+    assert_eq!(accounts["funding"], -crate::sim::dec(&p["starting_cash"]));
     let mut value = 0;
     for pos in p["positions"].as_array().unwrap() {
         let account = format!("securities:{}", pos["symbol"].as_str().unwrap());
@@ -90,20 +91,23 @@ async fn books_balance(d: &Desk, token: &str) -> Value {
 #[tokio::test]
 async fn resting_orders_fill_as_the_price_moves_and_day_orders_expire() {
     let mut d = desk().await;
-    let q = d.quote(INDEX).await;
+    let quote = d.quote(INDEX).await;
     // Where the deterministic path goes in the next two hours decides prices that are
     // not marketable now but will be reached.
     let (low, high) = range(&d, INDEX, T0, T0 + time::Duration::hours(2));
     assert!(
-        q.bid - low >= 2 * CENT && high - q.ask >= 2 * CENT,
-        "the path moves both ways: {low} {high} {q:?}"
+        quote.bid - low >= 2 * CENT && high - quote.ask >= 2 * CENT,
+        "the path moves both ways: {low} {high} {quote:?}"
     );
-    let buy_at = cents_down(low + (q.bid - low) / 2, 1, 1);
-    let stop_at = cents_up(q.last + (high - q.last) / 2, 1, 1);
+    let buy_at = cents_down(low + (quote.bid - low) / 2, 1, 1);
+    let stop_at = cents_up(quote.last + (high - quote.last) / 2, 1, 1);
     let resting = d
         .placed(&d.trader, limit(INDEX, "buy", "4", buy_at, "day"))
         .await;
-    let resting_id = status_of(&resting, "accepted")["id"].as_str().unwrap().to_owned();
+    let resting_id = status_of(&resting, "accepted")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let stop = d
         .placed(
             &d.trader,
@@ -111,7 +115,10 @@ async fn resting_orders_fill_as_the_price_moves_and_day_orders_expire() {
                    "qty": "3", "stop_price": price(stop_at)}),
         )
         .await;
-    let stop_id = status_of(&stop, "accepted")["id"].as_str().unwrap().to_owned();
+    let stop_id = status_of(&stop, "accepted")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let store = d.app.wired.db.sim();
     let mut swept: BTreeMap<&str, (i128, i128)> = BTreeMap::new();
     for _ in 0..24 {
@@ -120,11 +127,11 @@ async fn resting_orders_fill_as_the_price_moves_and_day_orders_expire() {
         assert_eq!(report.failed, 0);
         let bar = range(&d, INDEX, since, d.now());
         for (name, id) in [("limit", &resting_id), ("stop", &stop_id)] {
-            let o = store
+            let stored = store
                 .order(d.tenant, id.parse::<OrderId>().unwrap())
                 .await
                 .unwrap();
-            if o.state.status.as_str() == "filled" && !swept.contains_key(name) {
+            if stored.state.status.as_str() == "filled" && !swept.contains_key(name) {
                 swept.insert(name, bar);
             }
         }
@@ -135,15 +142,18 @@ async fn resting_orders_fill_as_the_price_moves_and_day_orders_expire() {
     assert_eq!(swept.len(), 2, "both orders worked within two hours");
     d.relogin().await;
     for (name, id, at) in [("limit", &resting_id, buy_at), ("stop", &stop_id, stop_at)] {
-        let r = d.get(&format!("/v1/sim/orders/{id}"), &d.trader).await;
-        let o = status_of(&r.body, "filled");
-        let fill = &r.body["fills"][0];
-        let p = crate::sim::dec(&fill["price"]);
+        let shown = d.get(&format!("/v1/sim/orders/{id}"), &d.trader).await;
+        let order = status_of(&shown.body, "filled");
+        let fill = &shown.body["fills"][0];
+        let paid = crate::sim::dec(&fill["price"]);
         let (lo, hi) = swept[name];
-        assert!(lo <= p && p <= hi, "{name} filled at {p} outside [{lo}, {hi}]");
+        assert!(
+            lo <= paid && paid <= hi,
+            "{name} filled at {paid} outside [{lo}, {hi}]"
+        );
         crate::sim::explained(fill);
         if name == "limit" {
-            assert!(p <= at * CENT, "a buy limit pays its price or better");
+            assert!(paid <= at * CENT, "a buy limit pays its price or better");
             assert_eq!(fill["spread_cost"], "0", "a resting limit pays no spread");
             assert!(
                 fill["explanation"]
@@ -152,38 +162,49 @@ async fn resting_orders_fill_as_the_price_moves_and_day_orders_expire() {
                     .contains("resting limit order")
             );
         } else {
-            assert_eq!(o["triggered"], true);
+            assert_eq!(order["triggered"], true);
             assert!(hi >= at * CENT, "the stop was reached in its tick");
         }
     }
-    let p = books_balance(&d, &d.trader).await;
-    assert_eq!(p["positions"][0]["qty"], "7");
+    let books = books_balance(&d, &d.trader).await;
+    assert_eq!(books["positions"][0]["qty"], "7");
 
     // Day orders end at the close; GTC orders wait for the next session.
-    let q = d.quote(INDEX).await;
-    let far = cents_down(q.bid, 50, 100);
-    let day = d.placed(&d.trader, limit(INDEX, "buy", "1", far, "day")).await;
-    let gtc = d.placed(&d.trader, limit(INDEX, "buy", "1", far, "gtc")).await;
+    let quote = d.quote(INDEX).await;
+    let far = cents_down(quote.bid, 50, 100);
+    let day = d
+        .placed(&d.trader, limit(INDEX, "buy", "1", far, "day"))
+        .await;
+    let gtc = d
+        .placed(&d.trader, limit(INDEX, "buy", "1", far, "gtc"))
+        .await;
     let close = time::macros::datetime!(2026-03-03 21:00 UTC);
     d.tick(close - d.now() - time::Duration::SECOND).await;
     let before = store
-        .order(d.tenant, day["order"]["id"].as_str().unwrap().parse().unwrap())
+        .order(
+            d.tenant,
+            day["order"]["id"].as_str().unwrap().parse().unwrap(),
+        )
         .await
         .unwrap();
-    assert_eq!(before.state.status.as_str(), "accepted", "open until the close");
+    assert_eq!(
+        before.state.status.as_str(),
+        "accepted",
+        "open until the close"
+    );
     let report = d.tick(time::Duration::minutes(30)).await;
     assert_eq!(report.changed, 1, "{report:?}");
     d.relogin().await;
-    for (o, status, reason) in [
+    for (placed, status, reason) in [
         (&day, "expired", Some("day_order_expired")),
         (&gtc, "accepted", None),
     ] {
-        let id = o["order"]["id"].as_str().unwrap();
-        let r = d.get(&format!("/v1/sim/orders/{id}"), &d.trader).await;
+        let id = placed["order"]["id"].as_str().unwrap();
+        let shown = d.get(&format!("/v1/sim/orders/{id}"), &d.trader).await;
         assert_eq!(
             (
-                r.body["order"]["status"].as_str(),
-                r.body["order"]["reason"].as_str()
+                shown.body["order"]["status"].as_str(),
+                shown.body["order"]["reason"].as_str()
             ),
             (Some(status), reason)
         );
@@ -201,7 +222,7 @@ struct Sse {
 #[derive(Debug, Clone, PartialEq)]
 struct Event {
     id: String,
-    event: String,
+    kind: String,
     data: Value,
 }
 
@@ -247,20 +268,20 @@ impl Sse {
 }
 
 fn parse_event(block: &str) -> Option<Event> {
-    let (mut id, mut event, mut data) = (String::new(), String::new(), String::new());
+    let (mut id, mut kind, mut data) = (String::new(), String::new(), String::new());
     for line in block.lines() {
         let (field, value) = line.split_once(':').unwrap_or((line, ""));
         let value = value.strip_prefix(' ').unwrap_or(value);
         match field {
-            "id" => id = value.to_owned(),
-            "event" => event = value.to_owned(),
+            "id" => value.clone_into(&mut id),
+            "event" => value.clone_into(&mut kind),
             "data" => data.push_str(value),
             _ => {}
         }
     }
     (!data.is_empty()).then(|| Event {
         id,
-        event,
+        kind,
         data: serde_json::from_str(&data).unwrap(),
     })
 }
@@ -284,7 +305,7 @@ async fn the_quote_stream_replays_missed_ticks_deterministically() {
     assert_eq!(ids, expected);
     let sim = &d.app.wired.services.sim;
     for e in &events {
-        assert_eq!(e.event, "quotes");
+        assert_eq!(e.kind, "quotes");
         let at: i64 = e.id.parse().unwrap();
         assert_eq!(e.data["at"], at);
         assert_eq!(e.data["disclaimer"], DISCLAIMER);
@@ -352,7 +373,7 @@ async fn the_order_stream_resumes_after_the_last_event_id() {
         .collect();
     assert_eq!(orders, placed, "only my events, oldest first");
     for e in &first {
-        assert_eq!(e.event, "order");
+        assert_eq!(e.kind, "order");
         assert_eq!(e.data["status"], "filled");
         assert_eq!(e.data["fills"].as_array().unwrap().len(), 1);
     }
@@ -366,11 +387,19 @@ async fn the_order_stream_resumes_after_the_last_event_id() {
     // New events arrive on the open stream.
     let q = d.quote(INDEX).await;
     let resting = d
-        .placed(&d.trader, limit(INDEX, "buy", "1", cents_down(q.bid, 90, 100), "gtc"))
+        .placed(
+            &d.trader,
+            limit(INDEX, "buy", "1", cents_down(q.bid, 90, 100), "gtc"),
+        )
         .await;
     let id = resting["order"]["id"].as_str().unwrap();
     let cancel = d
-        .call(Method::DELETE, &format!("/v1/sim/orders/{id}"), &d.trader, None)
+        .call(
+            Method::DELETE,
+            &format!("/v1/sim/orders/{id}"),
+            &d.trader,
+            None,
+        )
         .await;
     assert_eq!(cancel.status, 200);
     let live = resumed.next(2, Duration::from_secs(10)).await;
@@ -463,7 +492,10 @@ async fn history_and_analytics_after_several_sessions() {
     let mut d = desk().await;
     let day = time::Duration::days(1);
     for (symbol, qty) in [(INDEX, "20"), ("QBYT", "10")] {
-        status_of(&d.placed(&d.trader, market(symbol, "buy", qty)).await, "filled");
+        status_of(
+            &d.placed(&d.trader, market(symbol, "buy", qty)).await,
+            "filled",
+        );
     }
     d.clock.advance(day);
     d.relogin().await;
@@ -476,17 +508,29 @@ async fn history_and_analytics_after_several_sessions() {
         .await,
         "filled",
     );
-    status_of(&d.placed(&d.trader, market(INDEX, "sell", "5")).await, "filled");
+    status_of(
+        &d.placed(&d.trader, market(INDEX, "sell", "5")).await,
+        "filled",
+    );
     d.clock.advance(day);
     d.relogin().await;
-    status_of(&d.placed(&d.trader, market("NXBD", "buy", "10")).await, "filled");
+    status_of(
+        &d.placed(&d.trader, market("NXBD", "buy", "10")).await,
+        "filled",
+    );
     let p = books_balance(&d, &d.trader).await;
 
-    let h = d.get("/v1/sim/portfolios/practice/history", &d.trader).await;
+    let h = d
+        .get("/v1/sim/portfolios/practice/history", &d.trader)
+        .await;
     let points = h.body["items"].as_array().unwrap();
     let dates: Vec<&str> = points.iter().map(|p| p["date"].as_str().unwrap()).collect();
     assert_eq!(dates, ["2026-03-03", "2026-03-04", "2026-03-05"]);
-    assert!(points.windows(2).all(|w| w[0]["day"].as_u64() < w[1]["day"].as_u64()));
+    assert!(
+        points
+            .windows(2)
+            .all(|w| w[0]["day"].as_u64() < w[1]["day"].as_u64())
+    );
     let fills = d.get("/v1/sim/fills?limit=100", &d.trader).await;
     let fees_by_day = |date: &str| -> i128 {
         fills.body["items"]
@@ -508,14 +552,19 @@ async fn history_and_analytics_after_several_sessions() {
         );
     }
     let today = points.last().unwrap();
-    assert_eq!(micro(today["cash"].as_str().unwrap()), crate::sim::dec(&p["cash"]));
+    assert_eq!(
+        micro(today["cash"].as_str().unwrap()),
+        crate::sim::dec(&p["cash"])
+    );
     assert_eq!(
         micro(today["equity"].as_str().unwrap()),
         crate::sim::dec(&p["equity"]),
         "today's point is the portfolio valued now"
     );
 
-    let a = d.get("/v1/sim/portfolios/practice/analytics", &d.trader).await;
+    let a = d
+        .get("/v1/sim/portfolios/practice/analytics", &d.trader)
+        .await;
     assert_eq!(a.status, 200);
     let measures = &a.body["measures"];
     assert_eq!(measures["daily_returns"], 2, "{measures}");
@@ -537,7 +586,10 @@ async fn history_and_analytics_after_several_sessions() {
         .map(|w| w["weight"].as_f64().unwrap())
         .sum::<f64>()
         + comp["cash_weight"].as_f64().unwrap();
-    assert!((weights - 1.0).abs() < 1e-6, "weights sum to one: {weights}");
+    assert!(
+        (weights - 1.0).abs() < 1e-6,
+        "weights sum to one: {weights}"
+    );
     assert!(comp["crypto_weight"].as_f64().unwrap() > 0.0);
     let insights = a.body["explanation"].as_array().unwrap();
     let last = insights.last().unwrap();
