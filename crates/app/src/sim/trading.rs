@@ -523,6 +523,12 @@ impl SimService {
             .order(tenant, id)
             .await
             .map_err(store_err("order"))?;
+        // A competition takes orders only while it runs, so its resting orders must not
+        // trade after the end either: one the market reaches then is canceled with
+        // `competition_ended` instead (found by the simulator integration tests: such
+        // an order used to fill after the end). Read before the transaction opens, so
+        // no connection is held while waiting for another.
+        let ended = self.competition_ended(tenant, order.portfolio, now).await?;
         let mut tx = self.begin(tenant).await?;
         let mut book = self
             .load_book(tx.as_mut(), tenant, order.portfolio, now)
@@ -532,7 +538,14 @@ impl SimService {
             .order_in(tx.as_mut(), tenant, id)
             .await
             .map_err(store_err("order"))?;
-        let outcome = if expire {
+        let outcome = if ended {
+            engine::cancel(&order.state, Reason::CompetitionEnded)
+                .ok()
+                .map(|state| Outcome {
+                    state,
+                    fills: Vec::new(),
+                })
+        } else if expire {
             engine::expire(&order.spec, &order.state)
         } else {
             let holdings =
@@ -561,6 +574,31 @@ impl SimService {
             .await?;
         commit(tx).await?;
         Ok(true)
+    }
+}
+
+impl SimService {
+    /// Whether `portfolio` is a competition entry whose competition has ended by `now`.
+    async fn competition_ended(
+        &self,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        now: OffsetDateTime,
+    ) -> Result<bool, AppError> {
+        let p = self
+            .store
+            .portfolio(tenant, portfolio)
+            .await
+            .map_err(store_err("portfolio"))?;
+        let Some(competition) = p.competition else {
+            return Ok(false);
+        };
+        let c = self
+            .store
+            .competition(tenant, competition)
+            .await
+            .map_err(store_err("competition"))?;
+        Ok(now >= c.ends_at)
     }
 }
 

@@ -3,7 +3,7 @@
 //! settings, and CSV imports. Fixture and helpers are in `sim`.
 
 use crate::auth::signed;
-use crate::sim::{Desk, INDEX, Resp, T0, checked, desk, market, status_of};
+use crate::sim::{CENT, Desk, INDEX, Resp, T0, checked, desk, market, price, status_of};
 use nexus_domain::audit::AuditQuery;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -129,6 +129,35 @@ async fn a_class_competition_from_setup_to_leaderboard() {
     d.relogin().await;
     assert_eq!(d.get(&path, &d.trader).await.body["phase"], "running");
     status_of(&d.placed(&d.trader, order.clone()).await, "filled");
+    // A resting order the market reaches only after the end (checked against the
+    // deterministic path): a buy limit below the quote if the price falls then,
+    // otherwise a buy stop above it.
+    let quote = d.quote(INDEX).await;
+    let after = d
+        .app
+        .wired
+        .services
+        .sim
+        .hub()
+        .snapshot(INDEX, ends, ends + time::Duration::hours(5))
+        .unwrap();
+    let (low, high) = (
+        crate::sim::micro(&after.low.to_string()),
+        crate::sim::micro(&after.high.to_string()),
+    );
+    let mut late = if crate::sim::cents_up(low, 1, 1) * CENT < quote.bid {
+        crate::sim::limit(INDEX, "buy", "1", crate::sim::cents_up(low, 1, 1), "gtc")
+    } else {
+        assert!(high > quote.ask + CENT, "the path moves after the end");
+        json!({"symbol": INDEX, "side": "buy", "type": "stop", "time_in_force": "gtc",
+               "qty": "1", "stop_price": price(crate::sim::cents_down(high, 1, 1))})
+    };
+    late["portfolio_id"] = json!(entry);
+    let late = d.placed(&d.trader, late).await;
+    let late = status_of(&late, "accepted")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let mut other_order = market("QBYT", "buy", "20");
     other_order["portfolio_id"] = json!(peer_entry);
     status_of(&d.placed(&d.other, other_order).await, "filled");
@@ -198,6 +227,30 @@ async fn a_class_competition_from_setup_to_leaderboard() {
     d.place(&d.trader, order)
         .await
         .problem(409, "competition_not_running");
+    d.call(Method::POST, &format!("{path}/entries"), &d.trader, None)
+        .await
+        .problem(409, "competition_finished");
+    // A resting order reached after the end does not trade: it is canceled.
+    let report = d
+        .app
+        .wired
+        .services
+        .sim
+        .tick(ends, ends + time::Duration::hours(5))
+        .await
+        .unwrap();
+    assert_eq!(report.failed, 0);
+    let shown = d.get(&format!("/v1/sim/orders/{late}"), &d.trader).await;
+    assert_eq!(
+        (
+            shown.body["order"]["status"].as_str(),
+            shown.body["order"]["reason"].as_str()
+        ),
+        (Some("canceled"), Some("competition_ended")),
+        "{}",
+        shown.body
+    );
+    assert_eq!(shown.body["fills"], json!([]));
     // Audited.
     let q = AuditQuery {
         action: Some("competition.".into()),
