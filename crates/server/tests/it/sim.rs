@@ -921,3 +921,47 @@ async fn another_learner_cannot_see_or_touch_my_orders_or_portfolio() {
     let theirs = d.get("/v1/sim/orders", &d.other).await;
     assert_eq!(theirs.body["items"], json!([]));
 }
+
+/// Orders racing for the same cash are decided one after the other (the portfolio is
+/// locked per change): with $100,000, eight simultaneous buys of about $16,000 each
+/// fill while the cash lasts and the rest are rejected; cash never goes negative and
+/// every fill is in the books.
+#[tokio::test]
+async fn simultaneous_orders_never_spend_the_same_cash_twice() {
+    let d = desk().await;
+    d.practice(&d.trader).await; // opened up front: this test is about the cash
+    let q = d.quote(INDEX).await;
+    let qty: i128 = 16_000 * SCALE / q.ask;
+    let body = market(INDEX, "buy", &qty.to_string());
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let req = signed(&d.app, Method::POST, "/v1/sim/orders", "school", &d.trader).json(&body);
+        tasks.spawn(async move { checked(req.send().await.unwrap(), "POST order").await });
+    }
+    let (mut filled, mut rejected) = (0, 0);
+    while let Some(r) = tasks.join_next().await {
+        let r = r.unwrap();
+        assert_eq!(r.status, 201, "{}", r.body);
+        match r.body["order"]["status"].as_str().unwrap() {
+            "filled" => filled += 1,
+            "rejected" => {
+                assert_eq!(r.body["order"]["reason"], "insufficient_buying_power");
+                rejected += 1;
+            }
+            other => panic!("unexpected status {other}: {}", r.body),
+        }
+    }
+    assert_eq!((filled, rejected), (6, 2), "as many as the cash covers");
+    let fills = d.get("/v1/sim/fills?limit=100", &d.trader).await;
+    let spent: i128 = fills.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| dec(&f["gross"]) + dec(&f["fee"]))
+        .sum();
+    let p = d.practice(&d.trader).await;
+    let cash = dec(&p["cash"]);
+    assert!(cash >= 0, "cash went negative: {cash}");
+    assert_eq!(cash, micro("100000") - spent, "every fill is booked once");
+    assert_eq!(dec(&p["positions"][0]["qty"]), qty * SCALE * filled, "{p}");
+}
