@@ -615,3 +615,100 @@ async fn history_and_analytics_after_several_sessions() {
         assert!(i["title"].is_string() && i["message"].is_string() && i["severity"].is_string());
     }
 }
+
+/// The sell side on ticks: a sell limit above the quote fills when the price rises to
+/// it, and a sell stop-limit below triggers when the price falls to its stop, then
+/// sells at its limit or better; both within the range swept in their tick.
+#[tokio::test]
+async fn sell_limits_and_stop_limits_work_on_ticks() {
+    let mut d = desk().await;
+    status_of(
+        &d.placed(&d.trader, market(INDEX, "buy", "10")).await,
+        "filled",
+    );
+    let quote = d.quote(INDEX).await;
+    let (low, high) = range(&d, INDEX, T0, T0 + time::Duration::hours(3));
+    assert!(
+        quote.bid - low >= 4 * CENT && high - quote.ask >= 2 * CENT,
+        "the path moves both ways: {low} {high} {quote:?}"
+    );
+    let sell_at = cents_up(quote.ask + (high - quote.ask) / 2, 1, 1);
+    let stop_at = cents_down(low + (quote.bid - low) / 2, 1, 1);
+    let floor = cents_down(low, 1, 1);
+    let take_profit = d
+        .placed(&d.trader, limit(INDEX, "sell", "4", sell_at, "gtc"))
+        .await;
+    let stop_loss = d
+        .placed(
+            &d.trader,
+            json!({"symbol": INDEX, "side": "sell", "type": "stop_limit", "time_in_force": "day",
+                   "qty": "6", "stop_price": price(stop_at), "limit_price": price(floor)}),
+        )
+        .await;
+    // Selling more than is left over is refused while both are open.
+    let over = d.placed(&d.trader, market(INDEX, "sell", "1")).await;
+    // The engine (rules.rs) names this `short_selling_disabled` once every held share is
+    // committed to open sells, though the learner does hold shares; reported, not
+    // pinned here (the engine is outside this suite's remit).
+    let reason = status_of(&over, "rejected")["reason"].as_str().unwrap();
+    assert!(
+        ["insufficient_position", "short_selling_disabled"].contains(&reason),
+        "{reason}"
+    );
+    let ids = [
+        (
+            "limit",
+            status_of(&take_profit, "accepted")["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        ),
+        (
+            "stop_limit",
+            status_of(&stop_loss, "accepted")["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        ),
+    ];
+    let store = d.app.wired.db.sim();
+    let mut swept: BTreeMap<&str, (i128, i128)> = BTreeMap::new();
+    for _ in 0..36 {
+        let since = d.now();
+        d.tick(STEP).await;
+        let bar = range(&d, INDEX, since, d.now());
+        for (name, id) in &ids {
+            let stored = store.order(d.tenant, id.parse().unwrap()).await.unwrap();
+            if stored.state.status.as_str() == "filled" && !swept.contains_key(name) {
+                swept.insert(name, bar);
+            }
+        }
+        if swept.len() == 2 {
+            break;
+        }
+    }
+    assert_eq!(swept.len(), 2, "both worked within three hours: {swept:?}");
+    d.relogin().await;
+    for (name, id) in &ids {
+        let shown = d.get(&format!("/v1/sim/orders/{id}"), &d.trader).await;
+        let order = status_of(&shown.body, "filled");
+        let (lo, hi) = swept[name];
+        let paid = crate::sim::dec(&shown.body["fills"][0]["price"]);
+        assert!(
+            lo <= paid && paid <= hi,
+            "{name}: {paid} outside [{lo}, {hi}]"
+        );
+        if *name == "limit" {
+            assert!(
+                paid >= sell_at * CENT,
+                "a sell limit gets its price or better"
+            );
+        } else {
+            assert_eq!(order["triggered"], true);
+            assert!(paid >= floor * CENT, "never below the stop-limit's limit");
+        }
+    }
+    let books = books_balance(&d, &d.trader).await;
+    assert_eq!(books["positions"], json!([]), "all ten sold");
+    assert!(crate::sim::dec(&books["realized_pnl"]) != 0);
+}
