@@ -29,4 +29,5 @@ mod rewards;
 mod schema;
 mod sim;
 mod sim_class;
+mod sim_rules;
 mod sim_ticks;

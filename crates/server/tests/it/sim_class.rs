@@ -1,4 +1,4 @@
-//! The simulator end to end, part three: the class side — competitions for a cohort
+//! The simulator end to end, part four: the class side — competitions for a cohort
 //! with their window, allowed instruments and opt-in leaderboard, the tenant's
 //! settings, and CSV imports. Fixture and helpers are in `sim`.
 

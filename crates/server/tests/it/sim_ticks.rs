@@ -1,4 +1,4 @@
-//! The simulator end to end, part two: what happens as the clock moves — resting
+//! The simulator end to end, part three: what happens as the clock moves — resting
 //! orders filling and stops triggering on ticks, day orders expiring, the SSE streams
 //! and their resume, the single tick runner, and the history and analytics built up
 //! over several sessions. Fixture and helpers are in `sim`.
