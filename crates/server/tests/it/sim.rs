@@ -586,3 +586,56 @@ async fn each_order_type_and_time_in_force_behaves_as_documented() {
     let p = d.practice(&d.trader).await;
     assert_eq!(dec(&p["cash"]), micro("100000") - spent);
 }
+
+/// Immediate fills execute where the market is: a market buy pays the ask (kept within
+/// the range the latest price step traded), so the spread cost shows; in realistic
+/// mode the step's volume is liquidity, so IOC and FOK market orders fill at once.
+#[tokio::test]
+async fn immediate_fills_cross_the_spread_and_find_liquidity() {
+    let d = desk().await;
+    // An instrument whose latest step traded above its last price, so where the fill
+    // lands tells the ask from the last (chosen from the deterministic path).
+    let hub = d.app.wired.services.sim.hub();
+    let (symbol, high) = hub
+        .instruments()
+        .iter()
+        .find_map(|i| {
+            let step = hub.snapshot(&i.symbol, T0 - time::Duration::minutes(5), T0)?;
+            (step.high > step.last).then(|| (i.symbol.clone(), micro(&step.high.to_string())))
+        })
+        .expect("some instrument traded above its last price in its latest step");
+    let q = d.quote(&symbol).await;
+    let placed = d.placed(&d.trader, market(&symbol, "buy", "10")).await;
+    let fill = &placed["fills"][0];
+    let paid = dec(&fill["price"]);
+    assert_eq!(paid, q.ask.min(high), "{symbol}: {fill}");
+    assert!(
+        paid > q.last,
+        "a market buy pays more than the last trade: {fill}"
+    );
+    let mid = i128::midpoint(q.bid, q.ask);
+    if paid > mid {
+        assert!(dec(&fill["spread_cost"]) > 0, "{fill}");
+        assert!(
+            fill["explanation"]
+                .as_str()
+                .unwrap()
+                .contains("crossing the spread")
+        );
+    }
+    explained(fill);
+
+    d.settings(json!({"starting_cash": "100000", "realism": "realistic"}))
+        .await;
+    for tif in ["ioc", "fok", "day"] {
+        let placed = d
+            .placed(
+                &d.trader,
+                json!({"symbol": INDEX, "side": "buy", "type": "market",
+                       "time_in_force": tif, "qty": "10"}),
+            )
+            .await;
+        status_of(&placed, "filled");
+        explained(&placed["fills"][0]);
+    }
+}
