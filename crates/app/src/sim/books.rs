@@ -116,7 +116,11 @@ impl SimService {
         for o in book.open.iter().filter(|o| Some(o.id) != except) {
             match o.spec.side() {
                 Side::Buy => {
-                    if let Some(snap) = self.hub.snapshot(o.symbol.as_str(), now, now) {
+                    // The submission snapshot, so a reservation is estimated like the
+                    // order itself was: an empty window has no volume, and realistic
+                    // mode then priced the impact as if one share traded, holding back
+                    // far too much cash (found by the simulator integration tests).
+                    if let Some(snap) = self.quote_snapshot(&o.symbol, now) {
                         h.open_buy_commitment +=
                             engine::reserved_cash(&o.spec, &o.state, &snap, realism);
                     }

@@ -392,3 +392,38 @@ async fn simultaneous_orders_never_spend_the_same_cash_twice() {
     assert_eq!(cash, micro("100000") - spent, "every fill is booked once");
     assert_eq!(dec(&p["positions"][0]["qty"]), qty * SCALE * filled, "{p}");
 }
+
+/// In realistic mode an open buy stop holds back what it is expected to cost — its
+/// stop price or the ask plus the impact of its size on real volume — so the rest of
+/// the cash stays available for other orders.
+#[tokio::test]
+async fn open_orders_reserve_what_they_are_expected_to_cost() {
+    let d = desk().await;
+    d.settings(json!({"starting_cash": "25000", "realism": "realistic"}))
+        .await;
+    let q = d.quote(INDEX).await;
+    let stop = cents_up(q.last, 101, 100);
+    let waiting = d
+        .placed(
+            &d.trader,
+            json!({"symbol": INDEX, "side": "buy", "type": "stop", "time_in_force": "gtc",
+                   "qty": "200", "stop_price": price(stop)}),
+        )
+        .await;
+    status_of(&waiting, "accepted");
+    // What is left after reserving 200 × the stop and its commission, less a margin of
+    // two shares for the next order's own impact and commission.
+    let reserved = 200 * stop * CENT + micro("1");
+    let qty = (micro("25000") - reserved) / q.ask - 2;
+    assert!(qty > 5, "{qty}");
+    let next = d
+        .placed(&d.trader, market(INDEX, "buy", &qty.to_string()))
+        .await;
+    status_of(&next, "filled");
+    // And no more than that.
+    let more = d.placed(&d.trader, market(INDEX, "buy", "10")).await;
+    assert_eq!(
+        status_of(&more, "rejected")["reason"],
+        "insufficient_buying_power"
+    );
+}
