@@ -89,6 +89,44 @@ async fn market_orders_outside_the_session_are_422() {
     }
 }
 
+/// A day order placed after the close belongs to the next session and expires at
+/// that session's close, not at once.
+#[tokio::test]
+async fn a_day_order_placed_after_the_close_lives_through_the_next_session() {
+    // Tuesday 20:00 market time.
+    let d = desk_at(datetime!(2026-03-04 01:00 UTC)).await;
+    let q = d.quote(INDEX).await;
+    let placed = d
+        .placed(
+            &d.trader,
+            limit(INDEX, "buy", "1", cents_down(q.bid, 50, 100), "day"),
+        )
+        .await;
+    let id: nexus_domain::sim::OrderId = status_of(&placed, "accepted")["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let store = d.app.wired.db.sim();
+    let status = || async { store.order(d.tenant, id).await.unwrap().state };
+    d.tick(time::Duration::hours(1)).await;
+    // Wednesday 15:59 market time: still open.
+    d.tick(datetime!(2026-03-04 20:59 UTC) - d.now()).await;
+    assert_eq!(status().await.status.as_str(), "accepted");
+    // Wednesday's close.
+    let report = d.tick(time::Duration::minutes(2)).await;
+    assert_eq!(report.changed, 1);
+    let token = d.login("trader").await;
+    let shown = d.get(&format!("/v1/sim/orders/{id}"), &token).await;
+    assert_eq!(
+        (
+            shown.body["order"]["status"].as_str(),
+            shown.body["order"]["reason"].as_str()
+        ),
+        (Some("expired"), Some("day_order_expired"))
+    );
+}
+
 /// Account rules reject orders after they are stored, with a reason the learner sees.
 #[tokio::test]
 async fn rule_breaking_orders_are_stored_rejected_with_reasons() {
@@ -347,6 +385,35 @@ async fn another_learner_cannot_see_or_touch_my_orders_or_portfolio() {
     // Their own list does not show it.
     let theirs = d.get("/v1/sim/orders", &d.other).await;
     assert_eq!(theirs.body["items"], json!([]));
+    // Nor does a learner of another tenant reach it.
+    d.app
+        .user(
+            "elsewhere",
+            "learner@elsewhere.example",
+            crate::auth::PW,
+            nexus_domain::user::Role::Learner,
+        )
+        .await;
+    let (stranger, _, _) = crate::auth::token_of(
+        d.app
+            .login(
+                "elsewhere",
+                "learner@elsewhere.example",
+                crate::auth::PW,
+                None,
+            )
+            .await,
+    )
+    .await;
+    for method in [Method::GET, Method::DELETE] {
+        let resp = signed(&d.app, method, &path, "elsewhere", &stranger)
+            .send()
+            .await
+            .unwrap();
+        checked(resp, "another tenant")
+            .await
+            .problem(404, "not_found");
+    }
 }
 
 /// Orders racing for the same cash are decided one after the other (the portfolio is

@@ -329,6 +329,13 @@ async fn the_quote_stream_replays_missed_ticks_deterministically() {
     assert_eq!(live_ids, [(now + 2).to_string(), (now + 4).to_string()]);
     drop(stream);
 
+    // A resume from long ago replays at most 150 ticks (five minutes).
+    let mut old = Sse::open(&d, "/v1/sim/stream/quotes?symbols=NXTM", Some("1000")).await;
+    let first = old.next(1, Duration::from_secs(10)).await;
+    let now = d.now().unix_timestamp();
+    assert_eq!(first[0].id, (now - 300).to_string());
+    drop(old);
+
     // Reconnecting from the same point gives exactly the same events.
     let mut again = Sse::open(
         &d,
