@@ -116,7 +116,11 @@ impl SimService {
         for o in book.open.iter().filter(|o| Some(o.id) != except) {
             match o.spec.side() {
                 Side::Buy => {
-                    if let Some(snap) = self.hub.snapshot(o.symbol.as_str(), now, now) {
+                    // The submission snapshot, so a reservation is estimated like the
+                    // order itself was: an empty window has no volume, and realistic
+                    // mode then priced the impact as if one share traded, holding back
+                    // far too much cash (found by the simulator integration tests).
+                    if let Some(snap) = self.quote_snapshot(&o.symbol, now) {
                         h.open_buy_commitment +=
                             engine::reserved_cash(&o.spec, &o.state, &snap, realism);
                     }
@@ -239,13 +243,23 @@ impl SimService {
             .map_err(store_err("portfolio"))
     }
 
-    /// The snapshot an order is judged on at submission: the current quote only.
+    /// The snapshot an order is judged on at submission: the current quote, with the
+    /// range and volume of the price path's latest step (the last
+    /// [`STEP_MINUTES`](nexus_market::calendar::STEP_MINUTES)).
+    ///
+    /// Triggers and limits are judged on the quote (see the engine); the range bounds
+    /// where an immediate fill may execute, and the volume is the liquidity it may take
+    /// in realistic mode. An empty window (`now` to `now`) made every immediate fill
+    /// execute at the last price, never paying the spread the explanation teaches, and
+    /// gave realistic mode no volume, so IOC and FOK market orders were always
+    /// canceled unfilled (found by the simulator integration tests).
     pub(super) fn quote_snapshot(
         &self,
         symbol: &Symbol,
         now: OffsetDateTime,
     ) -> Option<MarketSnapshot> {
-        self.hub.snapshot(symbol.as_str(), now, now)
+        let step = time::Duration::minutes(nexus_market::calendar::STEP_MINUTES);
+        self.hub.snapshot(symbol.as_str(), now - step, now)
     }
 }
 

@@ -64,6 +64,9 @@ fn spec_errors(errors: &mut FieldErrors, spec: Vec<SpecError>) {
 /// The engine's field names as the API spells them.
 fn wire_field(field: &str) -> &str {
     match field {
+        // The request body calls it `type`; reporting `order_type` named a field the
+        // client never sent (found by the simulator integration tests).
+        "order_type" => "type",
         "tif" => "time_in_force",
         "limit" => "limit_price",
         "stop" => "stop_price",
@@ -371,16 +374,19 @@ impl SimService {
         let (mut book, mut old) = self
             .locked_order(caller, tenant, tx.as_mut(), id, now)
             .await?;
+        // A filled, canceled, expired or rejected order is a state conflict (409
+        // `order_not_open`, as for DELETE), not a field error: checked before the
+        // changes, whose own check would report it as a 422 on a field `order`.
+        let Ok(state) = engine::cancel(&old.state, Reason::Replaced) else {
+            rollback(tx).await?;
+            return Err(not_open());
+        };
         let spec = nexus_trading::order::replace(&old.spec, &old.state, &req.changes)
             .map_err(|e| spec_errors(&mut errors, e))
             .ok();
         let Some(spec) = spec.filter(|_| errors.is_empty()) else {
             rollback(tx).await?;
             return Err(AppError::Validation(errors));
-        };
-        let Ok(state) = engine::cancel(&old.state, Reason::Replaced) else {
-            rollback(tx).await?;
-            return Err(not_open());
         };
         old.state = state;
         old.updated_at = now;
@@ -517,6 +523,12 @@ impl SimService {
             .order(tenant, id)
             .await
             .map_err(store_err("order"))?;
+        // A competition takes orders only while it runs, so its resting orders must not
+        // trade after the end either: one the market reaches then is canceled with
+        // `competition_ended` instead (found by the simulator integration tests: such
+        // an order used to fill after the end). Read before the transaction opens, so
+        // no connection is held while waiting for another.
+        let ended = self.competition_ended(tenant, order.portfolio, now).await?;
         let mut tx = self.begin(tenant).await?;
         let mut book = self
             .load_book(tx.as_mut(), tenant, order.portfolio, now)
@@ -526,7 +538,14 @@ impl SimService {
             .order_in(tx.as_mut(), tenant, id)
             .await
             .map_err(store_err("order"))?;
-        let outcome = if expire {
+        let outcome = if ended {
+            engine::cancel(&order.state, Reason::CompetitionEnded)
+                .ok()
+                .map(|state| Outcome {
+                    state,
+                    fills: Vec::new(),
+                })
+        } else if expire {
             engine::expire(&order.spec, &order.state)
         } else {
             let holdings =
@@ -555,6 +574,31 @@ impl SimService {
             .await?;
         commit(tx).await?;
         Ok(true)
+    }
+}
+
+impl SimService {
+    /// Whether `portfolio` is a competition entry whose competition has ended by `now`.
+    async fn competition_ended(
+        &self,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        now: OffsetDateTime,
+    ) -> Result<bool, AppError> {
+        let p = self
+            .store
+            .portfolio(tenant, portfolio)
+            .await
+            .map_err(store_err("portfolio"))?;
+        let Some(competition) = p.competition else {
+            return Ok(false);
+        };
+        let c = self
+            .store
+            .competition(tenant, competition)
+            .await
+            .map_err(store_err("competition"))?;
+        Ok(now >= c.ends_at)
     }
 }
 

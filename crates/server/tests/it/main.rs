@@ -27,3 +27,7 @@ mod prerequisites;
 mod quizzes;
 mod rewards;
 mod schema;
+mod sim;
+mod sim_class;
+mod sim_rules;
+mod sim_ticks;

@@ -212,6 +212,7 @@ async fn cancel(
 
 /// `PATCH /v1/sim/orders/{id}` — cancel and replace: the order is canceled (`replaced`)
 /// and a new one placed with the changes; `qty` is the new total including what filled.
+/// 409 `order_not_open` when the order is no longer open.
 async fn replace(
     State(s): State<AppState>,
     signed: SignedIn,
