@@ -29,6 +29,19 @@ pub enum OrderStatusFilter {
     Closed,
 }
 
+/// Quantity filled per trading day, symbol and side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FillTotal {
+    /// Trading day.
+    pub trading_day: i32,
+    /// Instrument.
+    pub symbol: Symbol,
+    /// Buy or sell.
+    pub side: nexus_trading::order::Side,
+    /// Sum of the fills' quantities.
+    pub qty: rust_decimal::Decimal,
+}
+
 /// A competition entrant, for the leaderboard.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entrant {
@@ -219,14 +232,16 @@ pub trait SimStore: Send + Sync {
         tenant: TenantId,
         portfolio: PortfolioId,
     ) -> Result<Vec<FillRecord>, StoreError>;
-    /// Fills on or after `since_day`, inside a transaction (the day-trade count).
-    async fn fills_since_in(
+    /// Quantities filled on or after `since_day`, summed per (day, symbol, side), in
+    /// that order, inside a transaction: what the day-trade rule needs, at a cost that
+    /// does not grow with the number of fills.
+    async fn fill_totals_in(
         &self,
         tx: &mut dyn Tx,
         tenant: TenantId,
         portfolio: PortfolioId,
         since_day: i32,
-    ) -> Result<Vec<FillRecord>, StoreError>;
+    ) -> Result<Vec<FillTotal>, StoreError>;
 
     /// Creates a competition. `NotFound` if the cohort is not this tenant's.
     async fn create_competition(

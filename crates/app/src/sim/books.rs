@@ -10,7 +10,7 @@ use nexus_domain::sim::{
     FillId, FillRecord, LedgerRecord, LedgerTxnId, OrderRecord, PortfolioId, PortfolioRecord,
     PositionRecord, Symbol,
 };
-use nexus_store::Tx;
+use nexus_store::{FillTotal, Tx};
 use nexus_trading::account::{Portfolio, Position, Posting};
 use nexus_trading::engine::{self, Holdings, MarketSnapshot, Outcome};
 use nexus_trading::order::Side;
@@ -25,8 +25,9 @@ pub(super) struct Book {
     pub(super) books: Portfolio,
     /// Open orders of the portfolio (for reservations), as of the lock.
     pub(super) open: Vec<OrderRecord>,
-    /// Fills of the last five sessions (for the day-trade count).
-    pub(super) recent: Vec<FillRecord>,
+    /// Quantities filled per (day, symbol, side) over the last five sessions (for the
+    /// day-trade count): summed by the store, so the cost does not grow with history.
+    pub(super) recent: Vec<FillTotal>,
 }
 
 /// Trading sessions the pattern-day-trader rule looks back over.
@@ -59,7 +60,7 @@ impl SimService {
         let since = self.hub.current_day(now).saturating_sub(PDT_WINDOW - 1);
         let recent = self
             .store
-            .fills_since_in(tx, tenant, id, i32::try_from(since).unwrap_or(0))
+            .fill_totals_in(tx, tenant, id, i32::try_from(since).unwrap_or(0))
             .await
             .map_err(store_err("portfolio"))?;
         let books = Portfolio {
@@ -113,6 +114,8 @@ impl SimService {
     ) -> Holdings {
         let prices = self.prices(book.books.positions.keys().cloned(), now);
         let mut h = book.books.holdings(symbol.as_str(), &prices);
+        // One snapshot per symbol, however many open buys share it.
+        let mut snapshots: BTreeMap<&str, Option<MarketSnapshot>> = BTreeMap::new();
         for o in book.open.iter().filter(|o| Some(o.id) != except) {
             match o.spec.side() {
                 Side::Buy => {
@@ -120,9 +123,12 @@ impl SimService {
                     // order itself was: an empty window has no volume, and realistic
                     // mode then priced the impact as if one share traded, holding back
                     // far too much cash (found by the simulator integration tests).
-                    if let Some(snap) = self.quote_snapshot(&o.symbol, now) {
+                    let snap = snapshots
+                        .entry(o.symbol.as_str())
+                        .or_insert_with(|| self.quote_snapshot(&o.symbol, now));
+                    if let Some(snap) = snap {
                         h.open_buy_commitment +=
-                            engine::reserved_cash(&o.spec, &o.state, &snap, realism);
+                            engine::reserved_cash(&o.spec, &o.state, snap, realism);
                     }
                 }
                 Side::Sell if o.symbol == *symbol => h.open_sell_qty += o.state.remaining(),
@@ -199,7 +205,12 @@ impl SimService {
                 .update_totals(tx, tenant, &book.record)
                 .await
                 .map_err(store_err("portfolio"))?;
-            book.recent.extend(records.iter().cloned());
+            book.recent.extend(records.iter().map(|r| FillTotal {
+                trading_day: r.trading_day,
+                symbol: r.symbol.clone(),
+                side: r.side,
+                qty: r.fill.qty,
+            }));
         }
         let payload = super::trading::event_payload(order, &records);
         self.store
@@ -266,11 +277,11 @@ impl SimService {
 /// Day trades in `fills`: sessions × symbols with both a buy and a sell. An
 /// approximation of FINRA's definition (open and close the same security the same day)
 /// that is exact for the simple round trips the teaching example is about.
-fn day_trades(fills: &[FillRecord]) -> u32 {
+fn day_trades(fills: &[FillTotal]) -> u32 {
     let mut buys = BTreeSet::new();
     let mut sells = BTreeSet::new();
     for f in fills {
-        let key = (f.trading_day, f.symbol.clone());
+        let key = (f.trading_day, &f.symbol);
         match f.side {
             Side::Buy => buys.insert(key),
             Side::Sell => sells.insert(key),
@@ -281,12 +292,12 @@ fn day_trades(fills: &[FillRecord]) -> u32 {
 
 /// The part of the current position in `symbol` opened today: today's net fills,
 /// limited to the position's side and size.
-fn opened_today(fills: &[FillRecord], symbol: &Symbol, today: u32, position: Decimal) -> Decimal {
+fn opened_today(fills: &[FillTotal], symbol: &Symbol, today: u32, position: Decimal) -> Decimal {
     let today = i32::try_from(today).unwrap_or(0);
     let net: Decimal = fills
         .iter()
         .filter(|f| f.trading_day == today && f.symbol == *symbol)
-        .map(|f| f.side.sign() * f.fill.qty)
+        .map(|f| f.side.sign() * f.qty)
         .sum();
     match position.cmp(&Decimal::ZERO) {
         std::cmp::Ordering::Greater => net.clamp(Decimal::ZERO, position),

@@ -36,7 +36,8 @@ use hub::MarketHub;
 use nexus_domain::access::{Actor, Permission};
 use nexus_domain::{Clock, TenantId, UserId};
 use nexus_store::{Database, SimStore, Tx};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use time::OffsetDateTime;
 
 /// The simulator's use cases.
@@ -47,7 +48,23 @@ pub struct SimService {
     hub: Arc<MarketHub>,
     audit: AuditService,
     clock: Arc<dyn Clock>,
+    caches: Arc<Caches>,
 }
+
+/// Small in-process caches that take round trips off every order.
+#[derive(Default)]
+struct Caches {
+    /// Tenant settings with when they were read: they change rarely, and another
+    /// replica's change shows here within [`SETTINGS_TTL`].
+    settings: Mutex<HashMap<TenantId, (OffsetDateTime, nexus_domain::sim::SimSettings)>>,
+    /// Each learner's practice portfolio: opened once and never moved.
+    practice: Mutex<HashMap<(TenantId, UserId), nexus_domain::sim::PortfolioId>>,
+}
+
+/// How long settings read from the database are trusted.
+const SETTINGS_TTL: time::Duration = time::Duration::seconds(5);
+/// Practice-portfolio IDs remembered at most (then the map starts over).
+const PRACTICE_CACHE_MAX: usize = 100_000;
 
 impl SimService {
     /// Wires the service.
@@ -63,6 +80,7 @@ impl SimService {
             hub,
             audit,
             clock,
+            caches: Arc::new(Caches::default()),
         }
     }
 
@@ -151,5 +169,59 @@ impl SimService {
     /// The clock (streams stamp their events with it).
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+}
+
+impl SimService {
+    /// Cached settings for `tenant`, if read within the TTL.
+    fn cached_settings(&self, tenant: TenantId) -> Option<nexus_domain::sim::SimSettings> {
+        let now = self.clock.now();
+        let cache = self
+            .caches
+            .settings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        cache
+            .get(&tenant)
+            .filter(|(at, _)| now - *at < SETTINGS_TTL)
+            .map(|(_, s)| s.clone())
+    }
+
+    fn remember_settings(&self, tenant: TenantId, settings: &nexus_domain::sim::SimSettings) {
+        self.caches
+            .settings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(tenant, (self.clock.now(), settings.clone()));
+    }
+
+    fn cached_practice(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Option<nexus_domain::sim::PortfolioId> {
+        self.caches
+            .practice
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&(tenant, user))
+            .copied()
+    }
+
+    fn remember_practice(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        id: nexus_domain::sim::PortfolioId,
+    ) {
+        let mut cache = self
+            .caches
+            .practice
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= PRACTICE_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert((tenant, user), id);
     }
 }

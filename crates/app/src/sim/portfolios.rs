@@ -91,10 +91,26 @@ impl SimService {
         user: UserId,
     ) -> Result<PortfolioRecord, AppError> {
         if let Some(p) = self.find(tenant, user, None).await? {
+            self.remember_practice(tenant, user, p.id);
             return Ok(p);
         }
         let cash = self.settings_of(tenant).await?.starting_cash;
-        self.open(tenant, user, None, cash).await
+        let p = self.open(tenant, user, None, cash).await?;
+        self.remember_practice(tenant, user, p.id);
+        Ok(p)
+    }
+
+    /// The learner's practice portfolio ID, remembered after the first lookup (an
+    /// order needs only the ID; its row is read under lock in the order's transaction).
+    pub(super) async fn practice_id(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<PortfolioId, AppError> {
+        if let Some(id) = self.cached_practice(tenant, user) {
+            return Ok(id);
+        }
+        Ok(self.practice_portfolio(tenant, user).await?.id)
     }
 
     async fn find(

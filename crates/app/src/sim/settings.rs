@@ -39,13 +39,19 @@ fn view(s: &SimSettings) -> serde_json::Value {
 
 impl SimService {
     /// The tenant's settings, or the defaults.
+    /// Cached for a few seconds (see `SETTINGS_TTL`): every order needs them.
     pub(super) async fn settings_of(&self, tenant: TenantId) -> Result<SimSettings, AppError> {
-        Ok(self
+        if let Some(s) = self.cached_settings(tenant) {
+            return Ok(s);
+        }
+        let settings = self
             .store
             .settings(tenant)
             .await
             .map_err(store_err("tenant"))?
-            .unwrap_or_default())
+            .unwrap_or_default();
+        self.remember_settings(tenant, &settings);
+        Ok(settings)
     }
 
     /// The settings, for anyone who may trade or administer the simulator.
@@ -117,6 +123,7 @@ impl SimService {
             )
             .await?;
         commit(tx).await?;
+        self.remember_settings(tenant, &after);
         Ok(after)
     }
 }

@@ -13,7 +13,8 @@ use crate::learning::store_err;
 use nexus_domain::TenantId;
 use nexus_domain::paging::PageRequest;
 use nexus_domain::sim::{
-    ClientOrderId, FillRecord, OrderId, OrderRecord, PortfolioId, PortfolioRecord, Symbol,
+    ClientOrderId, FillRecord, OrderId, OrderRecord, PortfolioId, PortfolioRecord, SimSettings,
+    Symbol,
 };
 use nexus_domain::validation::FieldErrors;
 use nexus_store::{OrderStatusFilter, StoreError, Tx};
@@ -150,8 +151,19 @@ impl SimService {
         let spec = OrderSpec::parse(&req.order)
             .map_err(|e| spec_errors(&mut errors, e))
             .ok();
-        let portfolio = self.own_portfolio(caller, tenant, req.portfolio).await?;
-        if let (Some(competition), Some(s)) = (portfolio.competition, &symbol) {
+        // The practice portfolio (the usual case) is known by ID alone; its row is read
+        // under lock in the order's transaction.
+        let (portfolio, competition) = match req.portfolio {
+            None => (
+                self.practice_id(tenant, trader(caller, tenant)?).await?,
+                None,
+            ),
+            Some(id) => {
+                let p = self.own_portfolio(caller, tenant, Some(id)).await?;
+                (p.id, p.competition)
+            }
+        };
+        if let (Some(competition), Some(s)) = (competition, &symbol) {
             let c = self
                 .store
                 .competition(tenant, competition)
@@ -176,21 +188,25 @@ impl SimService {
             _ => return Err(AppError::Validation(errors)),
         };
         if let Some(c) = &client
-            && let Some(original) = self.replay(tenant, portfolio.id, c).await?
+            && let Some(original) = self.replay(tenant, portfolio, c).await?
         {
             return Ok(original);
         }
+        // Read before the transaction opens: a pool read while the transaction holds a
+        // connection starves the pool under load (found by the order benchmark).
+        let settings = self.settings_of(tenant).await?;
         let now = self.now();
         let mut tx = self.begin(tenant).await?;
         match self
             .submit(
                 tx.as_mut(),
                 tenant,
-                portfolio.id,
+                portfolio,
                 symbol,
                 spec,
                 client.clone(),
                 None,
+                &settings,
                 now,
             )
             .await
@@ -206,7 +222,7 @@ impl SimService {
                 // A concurrent retry won the race: answer with its order.
                 rollback(tx).await?;
                 let c = client.ok_or(AppError::NotFound { resource: "order" })?;
-                self.replay(tenant, portfolio.id, &c)
+                self.replay(tenant, portfolio, &c)
                     .await?
                     .ok_or(AppError::NotFound { resource: "order" })
             }
@@ -254,9 +270,9 @@ impl SimService {
         spec: OrderSpec,
         client: Option<ClientOrderId>,
         replaces: Option<OrderId>,
+        settings: &SimSettings,
         now: OffsetDateTime,
     ) -> Result<Placed, AppError> {
-        let settings = self.settings_of(tenant).await?;
         let mut book = self.load_book(tx, tenant, portfolio, now).await?;
         let holdings = self.holdings(&book, &symbol, None, &settings.realism, now);
         let snapshot = self
@@ -316,15 +332,16 @@ impl SimService {
     }
 
     /// Loads the caller's order `id` with its portfolio locked.
+    /// `order` was read (and its owner checked) before `tx` opened, so no pool read
+    /// happens while the transaction holds a connection.
     async fn locked_order(
         &self,
-        caller: &Caller,
         tenant: TenantId,
         tx: &mut dyn Tx,
-        id: OrderId,
+        order: &OrderRecord,
         now: OffsetDateTime,
     ) -> Result<(Book, OrderRecord), AppError> {
-        let order = self.order(caller, tenant, id).await?;
+        let id = order.id;
         let book = self.load_book(tx, tenant, order.portfolio, now).await?;
         // Re-read under the lock: the tick loop may have filled it meanwhile.
         let order = self
@@ -342,11 +359,10 @@ impl SimService {
         tenant: TenantId,
         id: OrderId,
     ) -> Result<OrderRecord, AppError> {
+        let owned = self.order(caller, tenant, id).await?;
         let now = self.now();
         let mut tx = self.begin(tenant).await?;
-        let (mut book, mut order) = self
-            .locked_order(caller, tenant, tx.as_mut(), id, now)
-            .await?;
+        let (mut book, mut order) = self.locked_order(tenant, tx.as_mut(), &owned, now).await?;
         let state = engine::cancel(&order.state, Reason::CanceledByUser).map_err(|_| not_open())?;
         order.state = state;
         order.updated_at = now;
@@ -369,11 +385,11 @@ impl SimService {
             .client_order_id
             .as_deref()
             .and_then(|c| errors.check("client_order_id", ClientOrderId::parse(c)));
+        let owned = self.order(caller, tenant, id).await?;
+        let settings = self.settings_of(tenant).await?;
         let now = self.now();
         let mut tx = self.begin(tenant).await?;
-        let (mut book, mut old) = self
-            .locked_order(caller, tenant, tx.as_mut(), id, now)
-            .await?;
+        let (mut book, mut old) = self.locked_order(tenant, tx.as_mut(), &owned, now).await?;
         // A filled, canceled, expired or rejected order is a state conflict (409
         // `order_not_open`, as for DELETE), not a field error: checked before the
         // changes, whose own check would report it as a 422 on a field `order`.
@@ -402,6 +418,7 @@ impl SimService {
                 spec,
                 client,
                 Some(old.id),
+                &settings,
                 now,
             )
             .await;
@@ -515,9 +532,9 @@ impl SimService {
         id: OrderId,
         snapshot: &engine::MarketSnapshot,
         expire: bool,
+        settings: &SimSettings,
         now: OffsetDateTime,
     ) -> Result<bool, AppError> {
-        let settings = self.settings_of(tenant).await?;
         let order = self
             .store
             .order(tenant, id)

@@ -13,7 +13,7 @@ use nexus_domain::sim::{
     OrderRecord, PortfolioId, PortfolioRecord, PositionRecord, SimEvent, SimSettings, Symbol,
 };
 use nexus_domain::{TenantId, UserId};
-use nexus_store::{Entrant, ImportSummary, OrderStatusFilter, SimStore, StoreError, Tx};
+use nexus_store::{Entrant, FillTotal, ImportSummary, OrderStatusFilter, SimStore, StoreError, Tx};
 use time::OffsetDateTime;
 
 pub(crate) struct PgSim {
@@ -225,14 +225,14 @@ impl SimStore for PgSim {
         orders::all_fills(&self.pool, tenant, portfolio).await
     }
 
-    async fn fills_since_in(
+    async fn fill_totals_in(
         &self,
         tx: &mut dyn Tx,
         tenant: TenantId,
         portfolio: PortfolioId,
         since_day: i32,
-    ) -> Result<Vec<FillRecord>, StoreError> {
-        orders::fills_since_in(tx, tenant, portfolio, since_day).await
+    ) -> Result<Vec<FillTotal>, StoreError> {
+        orders::fill_totals_in(tx, tenant, portfolio, since_day).await
     }
 
     async fn create_competition(

@@ -11,7 +11,7 @@ use nexus_domain::sim::{
     PortfolioId, Symbol,
 };
 use nexus_store::sim_codec::{FillRow, OrderRow, symbols_from, symbols_text};
-use nexus_store::{Entrant, OrderStatusFilter, StoreError, Tx, downcast};
+use nexus_store::{Entrant, FillTotal, OrderStatusFilter, StoreError, Tx, downcast};
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool, Row};
 
@@ -381,24 +381,38 @@ pub(crate) async fn all_fills(
     rows.iter().map(into_fill).collect()
 }
 
-pub(crate) async fn fills_since_in(
+pub(crate) async fn fill_totals_in(
     tx: &mut dyn Tx,
     tenant: TenantId,
     portfolio: PortfolioId,
     since_day: i32,
-) -> Result<Vec<FillRecord>, StoreError> {
+) -> Result<Vec<FillTotal>, StoreError> {
     let conn = &mut *downcast::<PgTx>(tx)?.0;
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "{FILL} where tenant_id = $1 and portfolio_id = $2 and trading_day >= $3 \
-         order by created_at, fill_id"
-    )))
+    let rows = sqlx::query(
+        "select trading_day, symbol, side, sum(qty) as qty from sim_fill \
+         where tenant_id = $1 and portfolio_id = $2 and trading_day >= $3 \
+         group by trading_day, symbol, side order by trading_day, symbol, side",
+    )
     .bind(tenant.as_uuid())
     .bind(portfolio.as_uuid())
     .bind(since_day)
     .fetch_all(conn)
     .await
-    .map_err(|e| map_err("reading recent fills", e))?;
-    rows.iter().map(into_fill).collect()
+    .map_err(|e| map_err("summing recent fills", e))?;
+    rows.iter()
+        .map(|r| {
+            let parse = || -> Decode<FillTotal> {
+                let side: String = r.try_get("side")?;
+                Ok(FillTotal {
+                    trading_day: r.try_get("trading_day")?,
+                    symbol: Symbol::from_stored(r.try_get("symbol")?),
+                    side: nexus_store::sim_codec::side(&side)?,
+                    qty: r.try_get("qty")?,
+                })
+            };
+            parse().map_err(|e| StoreError::other("decoding fill totals", e))
+        })
+        .collect()
 }
 
 pub(crate) async fn create_competition(

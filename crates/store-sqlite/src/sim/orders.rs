@@ -11,7 +11,7 @@ use nexus_domain::sim::{
     PortfolioId, Symbol,
 };
 use nexus_store::sim_codec::{FillRow, OrderRow, symbols_from, symbols_text};
-use nexus_store::{Entrant, OrderStatusFilter, StoreError, Tx, downcast};
+use nexus_store::{Entrant, FillTotal, OrderStatusFilter, StoreError, Tx, downcast};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row, SqliteConnection, SqlitePool};
 
@@ -374,24 +374,51 @@ pub(crate) async fn all_fills(
     rows.iter().map(into_fill).collect()
 }
 
-pub(crate) async fn fills_since_in(
+pub(crate) async fn fill_totals_in(
     tx: &mut dyn Tx,
     tenant: TenantId,
     portfolio: PortfolioId,
     since_day: i32,
-) -> Result<Vec<FillRecord>, StoreError> {
+) -> Result<Vec<FillTotal>, StoreError> {
     let conn = &mut *downcast::<SqliteTx>(tx)?.0;
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "{FILL} where tenant_id = ?1 and portfolio_id = ?2 and trading_day >= ?3 \
-         order by created_at, fill_id"
-    )))
+    // Summed here, not by SQL: SQLite's sum() would turn the decimal text into floats.
+    let rows = sqlx::query(
+        "select trading_day, symbol, side, qty from sim_fill \
+         where tenant_id = ?1 and portfolio_id = ?2 and trading_day >= ?3",
+    )
     .bind(tenant.as_uuid())
     .bind(portfolio.as_uuid())
     .bind(since_day)
     .fetch_all(conn)
     .await
-    .map_err(|e| map_err("reading recent fills", e))?;
-    rows.iter().map(into_fill).collect()
+    .map_err(|e| map_err("summing recent fills", e))?;
+    let mut totals: std::collections::BTreeMap<(i32, String, String), rust_decimal::Decimal> =
+        std::collections::BTreeMap::new();
+    for r in &rows {
+        let parse = || -> Decode<((i32, String, String), rust_decimal::Decimal)> {
+            Ok((
+                (
+                    r.try_get("trading_day")?,
+                    r.try_get("symbol")?,
+                    r.try_get("side")?,
+                ),
+                dec(r, "qty")?,
+            ))
+        };
+        let (key, qty) = parse().map_err(|e| StoreError::other("decoding fill totals", e))?;
+        *totals.entry(key).or_default() += qty;
+    }
+    totals
+        .into_iter()
+        .map(|((trading_day, symbol, side), qty)| {
+            Ok(FillTotal {
+                trading_day,
+                symbol: Symbol::from_stored(symbol),
+                side: nexus_store::sim_codec::side(&side)?,
+                qty,
+            })
+        })
+        .collect()
 }
 
 pub(crate) async fn create_competition(

@@ -6,7 +6,7 @@
 //! fit the PostgreSQL column scales; `Decimal` equality ignores trailing zeros.
 
 use super::*;
-use crate::{Entrant, ImportSummary, OrderStatusFilter};
+use crate::{Entrant, FillTotal, ImportSummary, OrderStatusFilter};
 use nexus_domain::learning::enrolment::{Cohort, CohortId};
 use nexus_domain::sim::{
     ClientOrderId, Competition, CompetitionId, FillId, FillRecord, ImportedBar, LedgerRecord,
@@ -1070,8 +1070,8 @@ pub(super) async fn sim_fills_and_day_window(db: Arc<dyn Database>) {
         sim.insert_fill(tx.as_mut(), t, f).await.unwrap();
     }
     assert_eq!(
-        sim.fills_since_in(tx.as_mut(), t, p.id, 0).await.unwrap(),
-        [f1.clone(), f2.clone(), f3.clone(), f4.clone()],
+        sim.fill_totals_in(tx.as_mut(), t, p.id, 0).await.unwrap(),
+        totals(&[&f1, &f2, &f3, &f4]),
         "the transaction reads its own fills"
     );
     tx.commit().await.unwrap();
@@ -1124,15 +1124,15 @@ pub(super) async fn sim_fills_and_day_window(db: Arc<dyn Database>) {
     // The day window: on or after the given trading day.
     let mut tx = db.begin(Some(t)).await.unwrap();
     assert_eq!(
-        sim.fills_since_in(tx.as_mut(), t, p.id, 102).await.unwrap(),
-        [f3.clone(), f4.clone()]
+        sim.fill_totals_in(tx.as_mut(), t, p.id, 102).await.unwrap(),
+        totals(&[&f3, &f4])
     );
     assert_eq!(
-        sim.fills_since_in(tx.as_mut(), t, p.id, 101).await.unwrap(),
-        [f2.clone(), f3.clone(), f4.clone()]
+        sim.fill_totals_in(tx.as_mut(), t, p.id, 101).await.unwrap(),
+        totals(&[&f2, &f3, &f4])
     );
     assert!(
-        sim.fills_since_in(tx.as_mut(), t, p.id, 104)
+        sim.fill_totals_in(tx.as_mut(), t, p.id, 104)
             .await
             .unwrap()
             .is_empty()
@@ -1144,7 +1144,7 @@ pub(super) async fn sim_fills_and_day_window(db: Arc<dyn Database>) {
     assert!(sim.all_fills(other, p.id).await.unwrap().is_empty());
     let mut tx = db.begin(Some(other)).await.unwrap();
     assert!(
-        sim.fills_since_in(tx.as_mut(), other, p.id, 0)
+        sim.fill_totals_in(tx.as_mut(), other, p.id, 0)
             .await
             .unwrap()
             .is_empty()
@@ -1641,4 +1641,23 @@ pub(super) async fn sim_events_resume(db: Arc<dyn Database>) {
         sim.events_after(t, ana, mine[3].id, 100).await.unwrap(),
         [next]
     );
+}
+
+/// The expected per (day, symbol, side) totals of `fills`, in the store's order.
+fn totals(fills: &[&FillRecord]) -> Vec<FillTotal> {
+    let mut sums: std::collections::BTreeMap<(i32, String, &'static str), Decimal> =
+        std::collections::BTreeMap::new();
+    for f in fills {
+        *sums
+            .entry((f.trading_day, f.symbol.as_str().to_owned(), f.side.as_str()))
+            .or_default() += f.fill.qty;
+    }
+    sums.into_iter()
+        .map(|((trading_day, symbol, side), qty)| FillTotal {
+            trading_day,
+            symbol: Symbol::from_stored(symbol),
+            side: Side::parse(side).unwrap(),
+            qty,
+        })
+        .collect()
 }
