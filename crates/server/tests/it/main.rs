@@ -29,5 +29,6 @@ mod rewards;
 mod schema;
 mod sim;
 mod sim_class;
+mod sim_pool;
 mod sim_rules;
 mod sim_ticks;
