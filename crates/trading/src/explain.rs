@@ -15,7 +15,10 @@ use crate::composition::{Composition, Warning};
 use rust_decimal::Decimal;
 
 /// Shown with every explanation.
-pub const DISCLAIMER: &str = "Simulated, educational only; not investment advice.";
+/// The simulator's one disclaimer: this insight's text, and (re-exported by the domain)
+/// what every simulator response carries.
+pub const DISCLAIMER: &str = "Simulated market for education only: virtual money, fictional \
+     instruments, no real broker and no investment advice.";
 
 /// The course the lessons belong to (`curriculum/financial-literacy-101.json`).
 pub const COURSE: &str = "Financial Literacy 101";

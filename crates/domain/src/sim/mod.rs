@@ -36,6 +36,6 @@ crate::define_id!(
     LedgerTxnId
 );
 
-/// Shown with every simulator response and page.
-pub const DISCLAIMER: &str = "Simulated market for education only: virtual money, fictional \
-     instruments, no real broker and no investment advice.";
+/// Shown with every simulator response and page; the same text ends "explain my
+/// portfolio".
+pub const DISCLAIMER: &str = nexus_trading::explain::DISCLAIMER;
