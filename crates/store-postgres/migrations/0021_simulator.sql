@@ -129,6 +129,7 @@ create table sim_fill (
         references sim_order (tenant_id, order_id) on delete cascade
 );
 create index sim_fill_portfolio_idx on sim_fill (tenant_id, portfolio_id, created_at);
+create index sim_fill_order_idx on sim_fill (tenant_id, order_id);
 
 create table ledger_entry (
     tenant_id       uuid not null,

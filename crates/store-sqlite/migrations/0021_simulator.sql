@@ -11,11 +11,12 @@
 --   competition: a class competition for a cohort (who created it is in the audit trail).
 --   market_import: OHLCV bars an admin imported from CSV, per tenant and symbol.
 --   sim_event: a learner's order updates, numbered for Server-Sent Events resume.
--- Money is stored as decimal text (SQLite has no exact numeric type) and parsed into
+-- Checks on amounts compare the text as a number (a coarse guard; the exact rules are
+-- in the code). Money is stored as decimal text (SQLite has no exact numeric type) and parsed into
 -- rust_decimal, never float.
 create table sim_settings (
     tenant_id            blob primary key references tenant (tenant_id) on delete cascade,
-    starting_cash        text not null ,
+    starting_cash        text not null check (cast(starting_cash as real) > 0),
     realism              text not null check (realism in ('frictionless', 'standard', 'realistic')),
     allow_short          integer not null,
     margin               integer not null,
@@ -31,7 +32,7 @@ create table competition (
     name            text not null,
     starts_at       text not null,
     ends_at         text not null,
-    starting_cash   text not null ,
+    starting_cash   text not null check (cast(starting_cash as real) > 0),
     allowed_symbols text not null,
     metric          text not null check (metric in ('return', 'sharpe')),
     created_at      text not null,
@@ -116,7 +117,7 @@ create table sim_fill (
     portfolio_id blob not null,
     symbol       text not null,
     side         text not null check (side in ('buy', 'sell')),
-    qty          text not null ,
+    qty          text not null check (cast(qty as real) > 0),
     price        text not null,
     gross        text not null,
     fee          text not null,
@@ -130,6 +131,7 @@ create table sim_fill (
         references sim_order (tenant_id, order_id) on delete cascade
 );
 create index sim_fill_portfolio_idx on sim_fill (tenant_id, portfolio_id, created_at);
+create index sim_fill_order_idx on sim_fill (tenant_id, order_id);
 
 create table ledger_entry (
     tenant_id       blob not null,

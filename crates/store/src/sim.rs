@@ -298,6 +298,8 @@ pub trait SimStore: Send + Sync {
         payload: &str,
         at: OffsetDateTime,
     ) -> Result<i64, StoreError>;
+    /// The ID of a learner's latest event (0 if none): where a fresh stream starts.
+    async fn last_event_id(&self, tenant: TenantId, user: UserId) -> Result<i64, StoreError>;
     /// A learner's events after `after`, oldest first, at most `limit`.
     async fn events_after(
         &self,

@@ -90,8 +90,10 @@ impl SimService {
             id: CompetitionId::generate(self.clock.as_ref()),
             cohort: draft.cohort,
             name: draft.name,
-            starts_at: draft.starts_at,
-            ends_at: draft.ends_at,
+            // Stored to the microsecond on both backends, so what is returned is what
+            // a later read gives.
+            starts_at: micros(draft.starts_at),
+            ends_at: micros(draft.ends_at),
             starting_cash: draft.starting_cash,
             allowed_symbols: draft.allowed_symbols,
             metric: draft.metric,
@@ -269,7 +271,9 @@ impl SimService {
         for e in entrants {
             // Standings freeze at the end: later price moves do not count.
             let until = self.clock.now().min(c.ends_at);
-            let (_, days) = self.rebuild(tenant, &e.portfolio, until).await?;
+            let (_, days) = self
+                .rebuild(tenant, &e.portfolio, c.starts_at, until)
+                .await?;
             let history = History::new(days).map_err(|err| {
                 AppError::Internal(format!("rebuilt history is invalid: {err:?}").into())
             })?;
@@ -299,4 +303,9 @@ impl SimService {
             })
             .collect())
     }
+}
+
+fn micros(t: time::OffsetDateTime) -> time::OffsetDateTime {
+    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(t)
 }

@@ -157,6 +157,32 @@ impl SimService {
             .map_err(crate::learning::store_err("portfolio"))
     }
 
+    /// The ID of the caller's latest order event: a stream opened without
+    /// `Last-Event-ID` starts after it rather than replaying all history.
+    pub async fn last_event(&self, caller: &Caller, tenant: TenantId) -> Result<i64, AppError> {
+        let user = trader(caller, tenant)?;
+        self.store
+            .last_event_id(tenant, user)
+            .await
+            .map_err(crate::learning::store_err("portfolio"))
+    }
+
+    /// Checks the caller may trade (handlers check it before parsing a body, so a
+    /// caller without the permission gets 403, never field errors).
+    pub fn may_trade(&self, caller: &Caller, tenant: TenantId) -> Result<(), AppError> {
+        trader(caller, tenant).map(|_| ())
+    }
+
+    /// Checks the caller may administer the simulator (settings, imports).
+    pub fn may_administer(&self, caller: &Caller, tenant: TenantId) -> Result<(), AppError> {
+        caller.require(tenant, Permission::SimAdmin)
+    }
+
+    /// Checks the caller may set up competitions.
+    pub fn may_run_competitions(&self, caller: &Caller, tenant: TenantId) -> Result<(), AppError> {
+        caller.require(tenant, Permission::CompetitionWrite)
+    }
+
     /// Checks the caller may read market data (for streams that outlive the request).
     pub fn may_read_market(&self, caller: &Caller, tenant: TenantId) -> Result<(), AppError> {
         if caller.actor.can(tenant, Permission::SimTrade) {

@@ -201,16 +201,41 @@ impl SimService {
         self.value(tenant, record).await
     }
 
+    /// The portfolio row and its positions from one moment: the row is read again
+    /// after the positions and the pair retried if an order changed it in between
+    /// (otherwise the old cash could be shown with the new position).
+    async fn consistent(
+        &self,
+        tenant: TenantId,
+        mut record: PortfolioRecord,
+    ) -> Result<(PortfolioRecord, Vec<nexus_domain::sim::PositionRecord>), AppError> {
+        for _ in 0..3 {
+            let positions = self
+                .store
+                .positions(tenant, record.id)
+                .await
+                .map_err(store_err("portfolio"))?;
+            let again = self
+                .store
+                .portfolio(tenant, record.id)
+                .await
+                .map_err(store_err("portfolio"))?;
+            if again.updated_at == record.updated_at {
+                return Ok((record, positions));
+            }
+            record = again;
+        }
+        Err(AppError::Unavailable(
+            "the portfolio kept changing while it was being valued; try again".into(),
+        ))
+    }
+
     pub(super) async fn value(
         &self,
         tenant: TenantId,
         record: PortfolioRecord,
     ) -> Result<PortfolioView, AppError> {
-        let positions = self
-            .store
-            .positions(tenant, record.id)
-            .await
-            .map_err(store_err("portfolio"))?;
+        let (record, positions) = self.consistent(tenant, record).await?;
         let now = self.clock.now();
         let settings = self.settings_of(tenant).await?;
         let books = Portfolio {
@@ -266,15 +291,24 @@ impl SimService {
         id: Option<PortfolioId>,
     ) -> Result<Vec<HistoryPoint>, AppError> {
         let record = self.own_portfolio(caller, tenant, id).await?;
-        Ok(self.rebuild(tenant, &record, self.clock.now()).await?.0)
+        Ok(self
+            .rebuild(tenant, &record, record.created_at, self.clock.now())
+            .await?
+            .0)
     }
 
     /// The history up to `until`, with the analytics' extra columns (flows, trading
     /// volume).
+    ///
+    /// The history starts at the session of `from` (the portfolio's opening, or a
+    /// competition's start if the entrant joined early). The analytics' days begin with
+    /// a point at the starting cash before that session's close, so the first
+    /// session's gain or loss counts as a return.
     pub(super) async fn rebuild(
         &self,
         tenant: TenantId,
         record: &PortfolioRecord,
+        from: time::OffsetDateTime,
         until: time::OffsetDateTime,
     ) -> Result<(Vec<HistoryPoint>, Vec<DayPoint>), AppError> {
         let fills = self
@@ -286,7 +320,7 @@ impl SimService {
         let last = self.hub.current_day(now);
         let first = self
             .hub
-            .current_day(record.created_at)
+            .current_day(from.max(record.created_at))
             .max(last.saturating_sub(MAX_HISTORY_DAYS));
         let mut books = Portfolio {
             cash: record.starting_cash,
@@ -294,6 +328,14 @@ impl SimService {
         };
         let mut pending = fills.iter().peekable();
         let (mut points, mut days) = (Vec::new(), Vec::new());
+        days.push(DayPoint {
+            day: i64::from(first) - 1,
+            equity: record.starting_cash,
+            cash: record.starting_cash,
+            net_flow: Decimal::ZERO,
+            fees: Decimal::ZERO,
+            traded: Decimal::ZERO,
+        });
         for day in first..=last {
             let close = self.hub.session_close(day).map_or(now, |c| c.min(now));
             let (mut fees, mut traded) = (Decimal::ZERO, Decimal::ZERO);
@@ -340,7 +382,9 @@ impl SimService {
         tenant: TenantId,
         record: PortfolioRecord,
     ) -> Result<Analysis, AppError> {
-        let (_, days) = self.rebuild(tenant, &record, self.clock.now()).await?;
+        let (_, days) = self
+            .rebuild(tenant, &record, record.created_at, self.clock.now())
+            .await?;
         let history = History::new(days.clone())
             .map_err(|e| AppError::Internal(format!("rebuilt history is invalid: {e:?}").into()))?;
         let index = self.index_closes(&days);

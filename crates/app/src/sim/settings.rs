@@ -104,7 +104,13 @@ impl SimService {
             realism,
             rules: input.rules,
         };
-        let before = self.settings_of(tenant).await?;
+        // Straight from the store, not the cache: the audit records what was stored.
+        let before = self
+            .store
+            .settings(tenant)
+            .await
+            .map_err(store_err("tenant"))?
+            .unwrap_or_default();
         let mut tx = self.begin(tenant).await?;
         self.store
             .put_settings(tx.as_mut(), tenant, &after, self.now())

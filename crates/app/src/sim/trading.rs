@@ -2,8 +2,8 @@
 //!
 //! Each change runs in one transaction that first locks the portfolio, so two orders
 //! racing for the same cash are decided one after the other. A repeated
-//! `client_order_id` returns the original order (checked before, and again through the
-//! unique constraint when two retries race).
+//! `client_order_id` of a placement or a replace returns the order it made (checked
+//! before, and again through the unique constraint when two retries race).
 
 use super::books::Book;
 use super::{SimService, commit, rollback, trader};
@@ -41,7 +41,8 @@ pub struct PlaceOrder {
 pub struct ReplaceOrder {
     /// New total quantity, prices or time in force.
     pub changes: RawReplace,
-    /// Idempotency key of the replacement.
+    /// Idempotency key of the replacement: a retry with the same key answers with the
+    /// replacement already made.
     pub client_order_id: Option<String>,
 }
 
@@ -249,7 +250,13 @@ impl SimService {
         };
         let fills = self
             .store
-            .fills(tenant, portfolio, Some(order.id), PageRequest::default())
+            .fills(
+                tenant,
+                portfolio,
+                Some(order.id),
+                nexus_domain::paging::PageRequest::new(Some(nexus_domain::paging::MAX_LIMIT), None)
+                    .unwrap_or_default(),
+            )
             .await
             .map_err(store_err("order"))?;
         Ok(Some(Placed {
@@ -386,7 +393,26 @@ impl SimService {
             .as_deref()
             .and_then(|c| errors.check("client_order_id", ClientOrderId::parse(c)));
         let owned = self.order(caller, tenant, id).await?;
+        // A retried replace answers with the replacement it already made.
+        if let Some(c) = &client
+            && let Some(original) = self.replay(tenant, owned.portfolio, c).await?
+        {
+            return Ok(original);
+        }
+        // A competition's order may change only while the competition runs, as it may
+        // be placed only then (otherwise an open order could be made marketable after
+        // the end).
+        if self
+            .competition_closed(tenant, owned.portfolio, self.clock.now())
+            .await?
+        {
+            return Err(AppError::Conflict {
+                code: "competition_not_running",
+                message: "the competition is not running: orders are taken between its start and end",
+            });
+        }
         let settings = self.settings_of(tenant).await?;
+        let client_key = client.clone();
         let now = self.now();
         let mut tx = self.begin(tenant).await?;
         let (mut book, mut old) = self.locked_order(tenant, tx.as_mut(), &owned, now).await?;
@@ -426,6 +452,17 @@ impl SimService {
             Ok(p) => {
                 commit(tx).await?;
                 Ok(p)
+            }
+            Err(AppError::Conflict {
+                code: "duplicate_client_order_id",
+                ..
+            }) => {
+                // A concurrent retry of this replace won the race: answer with its order.
+                rollback(tx).await?;
+                let c = client_key.ok_or(AppError::NotFound { resource: "order" })?;
+                self.replay(tenant, owned.portfolio, &c)
+                    .await?
+                    .ok_or(AppError::NotFound { resource: "order" })
             }
             Err(e) => {
                 rollback(tx).await?;
@@ -490,6 +527,7 @@ impl SimService {
         symbol: Option<&str>,
         page: PageRequest,
     ) -> Result<Vec<OrderRecord>, AppError> {
+        trader(caller, tenant)?;
         let symbol = symbol
             .map(Symbol::parse)
             .transpose()
@@ -616,6 +654,30 @@ impl SimService {
             .await
             .map_err(store_err("competition"))?;
         Ok(now >= c.ends_at)
+    }
+
+    /// Whether `portfolio` is a competition entry whose competition is not running at
+    /// `now` (not started yet, or ended).
+    async fn competition_closed(
+        &self,
+        tenant: TenantId,
+        portfolio: PortfolioId,
+        now: OffsetDateTime,
+    ) -> Result<bool, AppError> {
+        let p = self
+            .store
+            .portfolio(tenant, portfolio)
+            .await
+            .map_err(store_err("portfolio"))?;
+        let Some(competition) = p.competition else {
+            return Ok(false);
+        };
+        let c = self
+            .store
+            .competition(tenant, competition)
+            .await
+            .map_err(store_err("competition"))?;
+        Ok(!c.is_running(now))
     }
 }
 

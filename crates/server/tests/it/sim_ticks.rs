@@ -372,7 +372,13 @@ async fn the_order_stream_resumes_after_the_last_event_id() {
         let p = d.placed(&d.trader, market(INDEX, "buy", qty)).await;
         placed.push(p["order"]["id"].as_str().unwrap().to_owned());
     }
-    let mut stream = Sse::open(&d, "/v1/sim/stream/orders", None).await;
+    // A fresh stream starts at the latest event: no backlog.
+    let mut fresh = Sse::open(&d, "/v1/sim/stream/orders", None).await;
+    let none = fresh.next(1, Duration::from_millis(1200)).await;
+    assert!(none.is_empty(), "a fresh stream replays nothing: {none:?}");
+    drop(fresh);
+    // `Last-Event-ID: 0` asks for everything.
+    let mut stream = Sse::open(&d, "/v1/sim/stream/orders", Some("0")).await;
     let first = stream.next(3, Duration::from_secs(10)).await;
     let orders: Vec<&str> = first
         .iter()
@@ -574,7 +580,9 @@ async fn history_and_analytics_after_several_sessions() {
         .await;
     assert_eq!(a.status, 200);
     let measures = &a.body["measures"];
-    assert_eq!(measures["daily_returns"], 2, "{measures}");
+    // Two session-to-session returns, plus the first session's against the starting
+    // cash.
+    assert_eq!(measures["daily_returns"], 3, "{measures}");
     assert!(measures["time_weighted_return"].is_number(), "{measures}");
     assert!(measures["fee_drag"].is_number(), "{measures}");
     let comp = &a.body["composition"];
@@ -605,7 +613,7 @@ async fn history_and_analytics_after_several_sessions() {
         last["message"]
             .as_str()
             .unwrap()
-            .contains("not investment advice"),
+            .contains("no investment advice"),
         "{last}"
     );
     let lessons: Vec<&Value> = insights

@@ -528,6 +528,15 @@ pub(crate) async fn push_event(
     at: OffsetDateTime,
 ) -> Result<i64, StoreError> {
     let conn = &mut *downcast::<PgTx>(tx)?.0;
+    // One writer per learner until commit: otherwise two of their transactions (two
+    // portfolios) could commit IDs out of order, and a stream that had read the larger
+    // one would never see the smaller (the sequence hands IDs out at insert, not at
+    // commit). SQLite has one writer anyway.
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(user.to_string())
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| map_err("ordering order events", e))?;
     sqlx::query_scalar(
         "insert into sim_event (tenant_id, app_user_id, kind, payload, created_at) \
          values ($1, $2, $3, $4, $5) returning sim_event_id",
@@ -540,6 +549,25 @@ pub(crate) async fn push_event(
     .fetch_one(conn)
     .await
     .map_err(|e| parent_missing("recording an order event", e))
+}
+
+pub(crate) async fn last_event_id(
+    pool: &PgPool,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<i64, StoreError> {
+    let mut rtx = begin_tenant_tx(pool, tenant).await?;
+    let id: i64 = sqlx::query_scalar(
+        "select coalesce(max(sim_event_id), 0) from sim_event \
+         where tenant_id = $1 and app_user_id = $2",
+    )
+    .bind(tenant.as_uuid())
+    .bind(user.as_uuid())
+    .fetch_one(&mut *rtx)
+    .await
+    .map_err(|e| map_err("finding the latest order event", e))?;
+    end_read(rtx).await?;
+    Ok(id)
 }
 
 pub(crate) async fn events_after(

@@ -562,6 +562,22 @@ pub(crate) async fn push_event(
     .map_err(|e| parent_missing("recording an order event", e))
 }
 
+pub(crate) async fn last_event_id(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<i64, StoreError> {
+    sqlx::query_scalar(
+        "select coalesce(max(sim_event_id), 0) from sim_event \
+         where tenant_id = ?1 and app_user_id = ?2",
+    )
+    .bind(tenant.as_uuid())
+    .bind(user.as_uuid())
+    .fetch_one(pool)
+    .await
+    .map_err(|e| map_err("finding the latest order event", e))
+}
+
 pub(crate) async fn events_after(
     pool: &SqlitePool,
     tenant: TenantId,

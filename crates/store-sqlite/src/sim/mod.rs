@@ -304,6 +304,10 @@ impl SimStore for SqliteSim {
         books::push_event(tx, tenant, user, kind, payload, at).await
     }
 
+    async fn last_event_id(&self, tenant: TenantId, user: UserId) -> Result<i64, StoreError> {
+        books::last_event_id(&self.pool, tenant, user).await
+    }
+
     async fn events_after(
         &self,
         tenant: TenantId,

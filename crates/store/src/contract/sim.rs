@@ -1519,6 +1519,7 @@ pub(super) async fn sim_events_resume(db: Arc<dyn Database>) {
     let cy = learner(&db, &c, other, "cy@example.com", "Cy").await;
 
     assert!(sim.events_after(t, ana, 0, 10).await.unwrap().is_empty());
+    assert_eq!(sim.last_event_id(t, ana).await.unwrap(), 0, "none yet");
     let push = |tenant: TenantId,
                 user: UserId,
                 kind: &'static str,
@@ -1567,6 +1568,16 @@ pub(super) async fn sim_events_resume(db: Arc<dyn Database>) {
         sim.events_after(t, ana, 0, 100).await.unwrap(),
         mine,
         "round trip, oldest first"
+    );
+    assert_eq!(
+        sim.last_event_id(t, ana).await.unwrap(),
+        mine.last().unwrap().id,
+        "the learner's latest, not another learner's"
+    );
+    assert_eq!(
+        sim.last_event_id(other, ana).await.unwrap(),
+        0,
+        "per tenant"
     );
     assert_eq!(
         sim.events_after(t, ana, mine[0].id, 100).await.unwrap(),

@@ -100,6 +100,9 @@ async fn update(
     signed: SignedIn,
     JsonBody(body): JsonBody<SettingsIn>,
 ) -> Result<impl IntoResponse, ApiError> {
+    s.services
+        .sim
+        .may_administer(&signed.caller(), signed.auth.session.tenant)?;
     let mut errors = FieldErrors::new();
     let cash = decimal(&mut errors, "starting_cash", body.starting_cash.as_ref());
     if body.starting_cash.is_none() {

@@ -156,6 +156,9 @@ async fn create(
     signed: SignedIn,
     JsonBody(body): JsonBody<CompetitionIn>,
 ) -> Result<impl IntoResponse, ApiError> {
+    s.services
+        .sim
+        .may_run_competitions(&signed.caller(), signed.auth.session.tenant)?;
     let draft = parse(&body).map_err(ApiError::validation)?;
     let c = s
         .services

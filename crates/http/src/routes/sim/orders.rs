@@ -120,12 +120,10 @@ async fn place(
     signed: SignedIn,
     JsonBody(body): JsonBody<OrderIn>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let (caller, tenant) = (signed.caller(), signed.auth.session.tenant);
+    s.services.sim.may_trade(&caller, tenant)?;
     let req = parse_order(body)?;
-    let placed = s
-        .services
-        .sim
-        .place(&signed.caller(), signed.auth.session.tenant, req)
-        .await?;
+    let placed = s.services.sim.place(&caller, tenant, req).await?;
     let status = if placed.replayed {
         StatusCode::OK
     } else {
@@ -186,7 +184,13 @@ async fn show(
     let fills = s
         .services
         .sim
-        .fills(&caller, tenant, None, Some(id), PageRequest::default())
+        .fills(
+            &caller,
+            tenant,
+            None,
+            Some(id),
+            PageRequest::new(Some(nexus_domain::paging::MAX_LIMIT), None).unwrap_or_default(),
+        )
         .await?;
     Ok(sim(PlacedOut::from(&Placed {
         order,

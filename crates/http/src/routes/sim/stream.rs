@@ -31,6 +31,8 @@ const QUOTE_EVERY: i64 = 2;
 const ORDER_POLL: Duration = Duration::from_millis(500);
 /// Missed quote ticks re-sent on resume, at most.
 const MAX_REPLAY: i64 = 150;
+/// Symbols one quote stream may follow.
+const MAX_SYMBOLS: usize = 50;
 /// A stream's longest life.
 const MAX_STREAM: Duration = Duration::from_mins(5);
 
@@ -86,16 +88,13 @@ fn quote_event(s: &AppState, symbols: &[String], at: i64) -> Option<Event> {
     )
 }
 
-/// `GET /v1/sim/stream/quotes?symbols=A,B` — a `quotes` event every 2 s.
-async fn quotes(
-    State(s): State<AppState>,
-    signed: SignedIn,
-    headers: HeaderMap,
-    QueryParams(q): QueryParams<QuotesIn>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let sim = &s.services.sim;
-    sim.may_read_market(&signed.caller(), signed.auth.session.tenant)?;
-    let symbols: Vec<String> = match q.symbols.as_deref() {
+/// The symbols a quote stream follows: listed ones (deduplicated, at most
+/// [`MAX_SYMBOLS`], each a simulated instrument), or every instrument.
+fn parse_symbols(
+    sim: &nexus_app::sim::SimService,
+    raw: Option<&str>,
+) -> Result<Vec<String>, ApiError> {
+    let mut symbols: Vec<String> = match raw {
         Some(list) => list
             .split(',')
             .map(|x| x.trim().to_ascii_uppercase())
@@ -107,20 +106,45 @@ async fn quotes(
             .map(|i| i.symbol.clone())
             .collect(),
     };
-    if let Some(bad) = symbols.iter().find(|x| sim.hub().instrument(x).is_none()) {
-        let mut e = nexus_domain::FieldErrors::new();
+    symbols.sort();
+    symbols.dedup();
+    let mut e = nexus_domain::FieldErrors::new();
+    if symbols.len() > MAX_SYMBOLS {
+        e.push(
+            "symbols",
+            "too_many",
+            format!("at most {MAX_SYMBOLS} symbols"),
+        );
+    } else if let Some(bad) = symbols.iter().find(|x| sim.hub().instrument(x).is_none()) {
         e.push(
             "symbols",
             "unknown_symbol",
             format!("no simulated instrument is called {bad}"),
         );
-        return Err(ApiError::validation(e));
     }
+    if e.is_empty() {
+        Ok(symbols)
+    } else {
+        Err(ApiError::validation(e))
+    }
+}
+
+/// `GET /v1/sim/stream/quotes?symbols=A,B` — a `quotes` event every 2 s.
+async fn quotes(
+    State(s): State<AppState>,
+    signed: SignedIn,
+    headers: HeaderMap,
+    QueryParams(q): QueryParams<QuotesIn>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let sim = &s.services.sim;
+    sim.may_read_market(&signed.caller(), signed.auth.session.tenant)?;
+    let symbols = parse_symbols(sim, q.symbols.as_deref())?;
     let now = sim.clock().now().unix_timestamp();
     let now = now - now.rem_euclid(QUOTE_EVERY);
     // Resume right after the last event seen, but never replay more than MAX_REPLAY.
     let next = last_event_id(&headers).map_or(now, |last| {
-        (last + QUOTE_EVERY).max(now - MAX_REPLAY * QUOTE_EVERY)
+        last.saturating_add(QUOTE_EVERY)
+            .max(now - MAX_REPLAY * QUOTE_EVERY)
     });
     let state = QuoteState {
         s: s.clone(),
@@ -164,13 +188,13 @@ async fn orders(
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let (caller, tenant) = (signed.caller(), signed.auth.session.tenant);
-    // Fails now, with a problem, if the caller may not trade.
-    let first = s
-        .services
-        .sim
-        .events(&caller, tenant, last_event_id(&headers).unwrap_or(0), 100)
-        .await?;
-    let after = last_event_id(&headers).unwrap_or(0);
+    // A fresh stream starts after the latest event; a resumed one after the last seen.
+    // Either call fails now, with a problem, if the caller may not trade.
+    let after = match last_event_id(&headers) {
+        Some(id) => id,
+        None => s.services.sim.last_event(&caller, tenant).await?,
+    };
+    let first = s.services.sim.events(&caller, tenant, after, 100).await?;
     let state = OrderState {
         s,
         caller,
@@ -201,8 +225,9 @@ async fn orders(
                 .await
             {
                 Ok(more) => st.pending.extend(more),
-                // The session may have ended or the database blinked: end the stream;
-                // the client reconnects from its last ID.
+                // The database blinked (permissions were checked at connect; a stream
+                // lives at most MAX_STREAM): end it; the client reconnects from its
+                // last ID, and the reconnect is authorised afresh.
                 Err(_) => return None,
             }
         }
