@@ -1,7 +1,7 @@
 //! Market data for learners: the instrument list, quotes, daily and intraday bars,
 //! scenario presets for lessons, and OHLCV data an admin imported from CSV.
 
-use super::{SimService, commit, invalid};
+use super::{SimService, commit};
 use crate::AppError;
 use crate::audit::{Caller, Record};
 use crate::learning::store_err;
@@ -46,13 +46,30 @@ impl SimService {
     }
 
     fn known(&self, raw: &str) -> Result<Symbol, AppError> {
-        let symbol = Symbol::parse(raw).map_err(|e| invalid("symbol", e))?;
+        let symbol = Symbol::parse(raw).map_err(|e| AppError::invalid_field("symbol", e))?;
         if self.hub.instrument(symbol.as_str()).is_none() {
             return Err(AppError::NotFound {
                 resource: "instrument",
             });
         }
         Ok(symbol)
+    }
+
+    /// `symbol`'s day number at `now`: today's, or its last session's on a day it does
+    /// not trade.
+    fn today(&self, symbol: &Symbol, now: time::OffsetDateTime) -> Result<u32, AppError> {
+        let class = self
+            .hub
+            .instrument(symbol.as_str())
+            .map(|i| i.class)
+            .ok_or(AppError::NotFound {
+                resource: "instrument",
+            })?;
+        Ok(self
+            .hub
+            .calendar()
+            .day_index(class, nexus_market::Calendar::market_date(now))
+            .unwrap_or_else(|| self.hub.current_day(now)))
     }
 
     /// Every instrument with its quote now.
@@ -112,7 +129,7 @@ impl SimService {
         Self::reader(caller, tenant)?;
         let symbol = self.known(symbol)?;
         if days == 0 || days > MAX_BAR_DAYS {
-            return Err(invalid(
+            return Err(AppError::invalid_field(
                 "days",
                 nexus_domain::validation::invalid(
                     "out_of_range",
@@ -121,18 +138,7 @@ impl SimService {
             ));
         }
         let now = self.clock.now();
-        let class = self
-            .hub
-            .instrument(symbol.as_str())
-            .map(|i| i.class)
-            .ok_or(AppError::NotFound {
-                resource: "instrument",
-            })?;
-        let today = self
-            .hub
-            .calendar()
-            .day_index(class, nexus_market::Calendar::market_date(now))
-            .unwrap_or_else(|| self.hub.current_day(now));
+        let today = self.today(&symbol, now)?;
         Ok(self
             .hub
             .daily_bars(symbol.as_str(), today.saturating_sub(days - 1), today, now))
@@ -148,18 +154,7 @@ impl SimService {
         Self::reader(caller, tenant)?;
         let symbol = self.known(symbol)?;
         let now = self.clock.now();
-        let class = self
-            .hub
-            .instrument(symbol.as_str())
-            .map(|i| i.class)
-            .ok_or(AppError::NotFound {
-                resource: "instrument",
-            })?;
-        let day = self
-            .hub
-            .calendar()
-            .day_index(class, nexus_market::Calendar::market_date(now))
-            .unwrap_or_else(|| self.hub.current_day(now));
+        let day = self.today(&symbol, now)?;
         Ok(self.hub.intraday_bars(symbol.as_str(), day, now))
     }
 
@@ -215,7 +210,7 @@ impl SimService {
         text: &str,
     ) -> Result<ImportSummary, AppError> {
         caller.require(tenant, Permission::SimAdmin)?;
-        let symbol = Symbol::parse(symbol).map_err(|e| invalid("symbol", e))?;
+        let symbol = Symbol::parse(symbol).map_err(|e| AppError::invalid_field("symbol", e))?;
         let bars = nexus_market::csv::parse_ohlcv(text).map_err(|errors| {
             let mut out = FieldErrors::new();
             for e in errors {
@@ -281,7 +276,7 @@ impl SimService {
         symbol: &str,
     ) -> Result<Vec<ImportedBar>, AppError> {
         Self::reader(caller, tenant)?;
-        let symbol = Symbol::parse(symbol).map_err(|e| invalid("symbol", e))?;
+        let symbol = Symbol::parse(symbol).map_err(|e| AppError::invalid_field("symbol", e))?;
         let bars = self
             .store
             .imported_bars(tenant, &symbol)

@@ -133,13 +133,6 @@ fn trader(caller: &Caller, tenant: TenantId) -> Result<UserId, AppError> {
     }
 }
 
-/// A 422 for one bad field.
-fn invalid(field: &str, e: nexus_domain::FieldError) -> AppError {
-    let mut errors = nexus_domain::FieldErrors::new();
-    errors.check::<()>(field, Err(e));
-    AppError::Validation(errors)
-}
-
 impl SimService {
     /// The caller's order events after `after` (the SSE stream and its resume), oldest
     /// first, at most `limit`.

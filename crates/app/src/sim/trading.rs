@@ -402,9 +402,11 @@ impl SimService {
         // A competition's order may change only while the competition runs, as it may
         // be placed only then (otherwise an open order could be made marketable after
         // the end).
+        let now = self.clock.now();
         if self
-            .competition_closed(tenant, owned.portfolio, self.clock.now())
+            .competition_of(tenant, owned.portfolio)
             .await?
+            .is_some_and(|c| !c.is_running(now))
         {
             return Err(AppError::Conflict {
                 code: "competition_not_running",
@@ -531,7 +533,7 @@ impl SimService {
         let symbol = symbol
             .map(Symbol::parse)
             .transpose()
-            .map_err(|e| super::invalid("symbol", e))?;
+            .map_err(|e| AppError::invalid_field("symbol", e))?;
         let p = self.own_portfolio(caller, tenant, portfolio).await?;
         self.store
             .orders(tenant, p.id, status, symbol.as_ref(), page)
@@ -583,7 +585,10 @@ impl SimService {
         // `competition_ended` instead (found by the simulator integration tests: such
         // an order used to fill after the end). Read before the transaction opens, so
         // no connection is held while waiting for another.
-        let ended = self.competition_ended(tenant, order.portfolio, now).await?;
+        let ended = self
+            .competition_of(tenant, order.portfolio)
+            .await?
+            .is_some_and(|c| now >= c.ends_at);
         let mut tx = self.begin(tenant).await?;
         let mut book = self
             .load_book(tx.as_mut(), tenant, order.portfolio, now)
@@ -633,51 +638,25 @@ impl SimService {
 }
 
 impl SimService {
-    /// Whether `portfolio` is a competition entry whose competition has ended by `now`.
-    async fn competition_ended(
+    /// The competition `portfolio` is entered in, if it is a competition entry.
+    async fn competition_of(
         &self,
         tenant: TenantId,
         portfolio: PortfolioId,
-        now: OffsetDateTime,
-    ) -> Result<bool, AppError> {
+    ) -> Result<Option<nexus_domain::sim::Competition>, AppError> {
         let p = self
             .store
             .portfolio(tenant, portfolio)
             .await
             .map_err(store_err("portfolio"))?;
         let Some(competition) = p.competition else {
-            return Ok(false);
+            return Ok(None);
         };
-        let c = self
-            .store
+        self.store
             .competition(tenant, competition)
             .await
-            .map_err(store_err("competition"))?;
-        Ok(now >= c.ends_at)
-    }
-
-    /// Whether `portfolio` is a competition entry whose competition is not running at
-    /// `now` (not started yet, or ended).
-    async fn competition_closed(
-        &self,
-        tenant: TenantId,
-        portfolio: PortfolioId,
-        now: OffsetDateTime,
-    ) -> Result<bool, AppError> {
-        let p = self
-            .store
-            .portfolio(tenant, portfolio)
-            .await
-            .map_err(store_err("portfolio"))?;
-        let Some(competition) = p.competition else {
-            return Ok(false);
-        };
-        let c = self
-            .store
-            .competition(tenant, competition)
-            .await
-            .map_err(store_err("competition"))?;
-        Ok(!c.is_running(now))
+            .map(Some)
+            .map_err(store_err("competition"))
     }
 }
 
