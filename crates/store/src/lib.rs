@@ -47,7 +47,7 @@ pub use quiz::QuizStore;
 pub use recovery::{Invitation, OutboxMail, RecoveryStore, TokenPurpose};
 pub use role::RoleStore;
 pub use session::{SessionStore, ThrottleStore};
-pub use sim::{Entrant, FillTotal, ImportSummary, OrderStatusFilter, SimStore};
+pub use sim::{Entrant, FillTotal, ImportSummary, OrderStatusFilter, SimStore, TickFilter};
 pub use tenant::TenantStore;
 pub use tx::{Tx, downcast};
 pub use user::UserStore;

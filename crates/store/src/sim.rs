@@ -29,6 +29,18 @@ pub enum OrderStatusFilter {
     Closed,
 }
 
+/// What a tick's price path could have touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TickFilter {
+    /// Per symbol, the lowest and highest price traded in the window.
+    pub ranges: Vec<(Symbol, rust_decimal::Decimal, rust_decimal::Decimal)>,
+    /// Day orders of this trading day or earlier are due to expire.
+    pub due_day: Option<i32>,
+    /// Orders placed after this instant are candidates whatever their prices: each is
+    /// judged on its own part of the window.
+    pub placed_after: OffsetDateTime,
+}
+
 /// Quantity filled per trading day, symbol and side.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FillTotal {
@@ -208,8 +220,15 @@ pub trait SimStore: Send + Sync {
         tenant: TenantId,
         portfolio: PortfolioId,
     ) -> Result<Vec<OrderRecord>, StoreError>;
-    /// Every open order of the tenant, oldest first, for the tick loop.
-    async fn open_orders(&self, tenant: TenantId) -> Result<Vec<OrderRecord>, StoreError>;
+    /// The tenant's open orders a tick must look at, oldest first: a superset of those
+    /// the window's prices could fill, trigger or expire (the engine decides exactly).
+    /// Market orders, triggered stops and orders placed after `placed_after` are always
+    /// included; so are day orders of `due_day` or earlier.
+    async fn tick_candidates(
+        &self,
+        tenant: TenantId,
+        filter: &TickFilter,
+    ) -> Result<Vec<OrderRecord>, StoreError>;
 
     /// Records an execution.
     async fn insert_fill(

@@ -10,7 +10,9 @@ use super::SimService;
 use crate::AppError;
 use nexus_domain::TenantId;
 use nexus_domain::paging::{MAX_LIMIT, PageRequest};
+use nexus_domain::sim::Symbol;
 use nexus_domain::tenancy::{TenantQuery, TenantStatus};
+use nexus_store::TickFilter;
 use nexus_trading::engine::{MarketSnapshot, OrderState};
 use nexus_trading::order::{OrderSpec, OrderType, Side, TimeInForce};
 use std::collections::BTreeMap;
@@ -19,10 +21,16 @@ use time::OffsetDateTime;
 /// Name of the lease that elects the tick runner.
 pub const TICK_LEASE: &str = "sim.tick";
 
+/// One tick's view of the market, shared by every tenant.
+struct Window {
+    snapshots: BTreeMap<String, MarketSnapshot>,
+    filter: TickFilter,
+}
+
 /// What one tick did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TickReport {
-    /// Open orders looked at.
+    /// Open orders the store returned as possibly touched by the window.
     pub open: usize,
     /// Of those, orders the price path could have touched (or due to expire).
     pub candidates: usize,
@@ -62,6 +70,7 @@ impl SimService {
         now: OffsetDateTime,
     ) -> Result<TickReport, AppError> {
         let mut report = TickReport::default();
+        let window = self.window(since, now);
         let mut offset = 0u64;
         loop {
             let page = self
@@ -77,7 +86,10 @@ impl SimService {
             // One tenant's failure must not stop the others, nor make the next tick
             // repeat the tenants already done (their volume would count twice).
             for t in &page.items {
-                if let Err(e) = self.tick_tenant(t.id, since, now, &mut report).await {
+                if let Err(e) = self
+                    .tick_tenant(t.id, &window, since, now, &mut report)
+                    .await
+                {
                     report.failed += 1;
                     tracing::warn!(tenant = %t.id, error = %e, "simulator tick failed for a tenant");
                 }
@@ -89,16 +101,45 @@ impl SimService {
         }
     }
 
+    /// Every instrument's snapshot over `(since, now]` and the filter the store picks
+    /// candidate orders with: computed once per tick, shared by all tenants.
+    fn window(&self, since: OffsetDateTime, now: OffsetDateTime) -> Window {
+        let snapshots: BTreeMap<String, MarketSnapshot> = self
+            .hub
+            .instruments()
+            .iter()
+            .filter_map(|i| Some((i.symbol.clone(), self.hub.snapshot(&i.symbol, since, now)?)))
+            .collect();
+        let current = self.hub.current_day(now);
+        let due = if self.hub.session_close(current).is_some_and(|c| c <= now) {
+            Some(current)
+        } else {
+            current.checked_sub(1)
+        };
+        let filter = TickFilter {
+            ranges: snapshots
+                .iter()
+                .map(|(s, m)| (Symbol::from_stored(s.clone()), m.low, m.high))
+                .collect(),
+            due_day: due.and_then(|d| i32::try_from(d).ok()),
+            placed_after: since,
+        };
+        Window { snapshots, filter }
+    }
+
     async fn tick_tenant(
         &self,
         tenant: TenantId,
+        window: &Window,
         since: OffsetDateTime,
         now: OffsetDateTime,
         report: &mut TickReport,
     ) -> Result<(), AppError> {
+        // Only the orders this window could touch: reading every open order each tick
+        // would grow with the number resting far from the price.
         let open = self
             .store
-            .open_orders(tenant)
+            .tick_candidates(tenant, &window.filter)
             .await
             .map_err(|e| AppError::from_store("order", e))?;
         if open.is_empty() {
@@ -106,9 +147,8 @@ impl SimService {
         }
         report.open += open.len();
         let settings = self.settings_of(tenant).await?;
-        // One snapshot per instrument and one session close per trading day: looking
-        // the close up per order was 80 % of a tick (found by the tick benchmark).
-        let mut snapshots: BTreeMap<&str, Option<MarketSnapshot>> = BTreeMap::new();
+        // One session close per trading day: looking the close up per order was 80 % of
+        // a tick (found by the tick benchmark).
         let mut closes: BTreeMap<i32, Option<OffsetDateTime>> = BTreeMap::new();
         for order in &open {
             let close = *closes.entry(order.trading_day).or_insert_with(|| {
@@ -123,9 +163,7 @@ impl SimService {
                 self.hub
                     .snapshot(order.symbol.as_str(), order.created_at, now)
             } else {
-                *snapshots
-                    .entry(order.symbol.as_str())
-                    .or_insert_with(|| self.hub.snapshot(order.symbol.as_str(), since, now))
+                window.snapshots.get(order.symbol.as_str()).copied()
             };
             let Some(snapshot) = snapshot else { continue };
             if !expire && !may_trade(&order.spec, &order.state, &snapshot) {

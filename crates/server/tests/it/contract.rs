@@ -110,6 +110,7 @@ db_cases!(
     sim_competitions_and_entrants,
     sim_imports_replace_atomically,
     sim_events_resume,
+    sim_tick_candidates,
 );
 
 cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);

@@ -11,7 +11,7 @@ use nexus_domain::sim::{
     PortfolioId, Symbol,
 };
 use nexus_store::sim_codec::{FillRow, OrderRow, symbols_from, symbols_text};
-use nexus_store::{Entrant, FillTotal, OrderStatusFilter, StoreError, Tx, downcast};
+use nexus_store::{Entrant, FillTotal, OrderStatusFilter, StoreError, TickFilter, Tx, downcast};
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool, Row};
 
@@ -288,18 +288,42 @@ pub(crate) async fn open_orders_in(
     rows.iter().map(into_order).collect()
 }
 
-pub(crate) async fn open_orders(
+pub(crate) async fn tick_candidates(
     pool: &PgPool,
     tenant: TenantId,
+    filter: &TickFilter,
 ) -> Result<Vec<OrderRecord>, StoreError> {
+    let ranges: Vec<serde_json::Value> = filter
+        .ranges
+        .iter()
+        .map(|(s, low, high)| {
+            // Strings, so the prices reach `numeric` exactly.
+            serde_json::json!({ "symbol": s.as_str(), "low": low.to_string(), "high": high.to_string() })
+        })
+        .collect();
     let mut rtx = begin_tenant_tx(pool, tenant).await?;
     let rows = sqlx::query(AssertSqlSafe(format!(
-        "{ORDER} where tenant_id = $1 and {OPEN} order by created_at, order_id"
+        "{ORDER} o where tenant_id = $1 and {OPEN} and ( \
+           order_type = 'market' or triggered or created_at > $2 \
+           or (time_in_force = 'day' and trading_day <= $3) \
+           or exists (select 1 from jsonb_to_recordset($4::jsonb) \
+                      as r(symbol text, low numeric, high numeric) \
+                      where r.symbol = o.symbol and ( \
+                        (side = 'buy' and limit_price is not null and stop_price is null \
+                         and limit_price >= r.low) \
+                        or (side = 'sell' and limit_price is not null and stop_price is null \
+                         and limit_price <= r.high) \
+                        or (side = 'buy' and stop_price <= r.high) \
+                        or (side = 'sell' and stop_price >= r.low)))) \
+         order by created_at, order_id"
     )))
     .bind(tenant.as_uuid())
+    .bind(filter.placed_after)
+    .bind(filter.due_day)
+    .bind(serde_json::Value::Array(ranges))
     .fetch_all(&mut *rtx)
     .await
-    .map_err(|e| map_err("listing the tenant's open orders", e))?;
+    .map_err(|e| map_err("listing the tick's candidate orders", e))?;
     end_read(rtx).await?;
     rows.iter().map(into_order).collect()
 }

@@ -13,7 +13,9 @@ use nexus_domain::sim::{
     OrderRecord, PortfolioId, PortfolioRecord, PositionRecord, SimEvent, SimSettings, Symbol,
 };
 use nexus_domain::{TenantId, UserId};
-use nexus_store::{Entrant, FillTotal, ImportSummary, OrderStatusFilter, SimStore, StoreError, Tx};
+use nexus_store::{
+    Entrant, FillTotal, ImportSummary, OrderStatusFilter, SimStore, StoreError, TickFilter, Tx,
+};
 use time::OffsetDateTime;
 
 pub(crate) struct SqliteSim {
@@ -194,8 +196,12 @@ impl SimStore for SqliteSim {
         orders::open_orders_in(tx, tenant, portfolio).await
     }
 
-    async fn open_orders(&self, tenant: TenantId) -> Result<Vec<OrderRecord>, StoreError> {
-        orders::open_orders(&self.pool, tenant).await
+    async fn tick_candidates(
+        &self,
+        tenant: TenantId,
+        filter: &TickFilter,
+    ) -> Result<Vec<OrderRecord>, StoreError> {
+        orders::tick_candidates(&self.pool, tenant, filter).await
     }
 
     async fn insert_fill(

@@ -11,7 +11,7 @@ use nexus_domain::sim::{
     PortfolioId, Symbol,
 };
 use nexus_store::sim_codec::{FillRow, OrderRow, symbols_from, symbols_text};
-use nexus_store::{Entrant, FillTotal, OrderStatusFilter, StoreError, Tx, downcast};
+use nexus_store::{Entrant, FillTotal, OrderStatusFilter, StoreError, TickFilter, Tx, downcast};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row, SqliteConnection, SqlitePool};
 
@@ -284,19 +284,57 @@ pub(crate) async fn open_orders_in(
     rows.iter().map(into_order).collect()
 }
 
-pub(crate) async fn open_orders(
+pub(crate) async fn tick_candidates(
     pool: &SqlitePool,
     tenant: TenantId,
+    filter: &TickFilter,
 ) -> Result<Vec<OrderRecord>, StoreError> {
+    // SQLite keeps prices as decimal text, so the comparison is on floats: the range is
+    // widened by a relative 1e-9 plus a 1e-6 so rounding can only add candidates (which
+    // the engine then checks exactly), never drop one.
+    let ranges: Vec<serde_json::Value> = filter
+        .ranges
+        .iter()
+        .map(|(s, low, high)| {
+            let low = f64_of(*low);
+            let high = f64_of(*high);
+            serde_json::json!({
+                "symbol": s.as_str(),
+                "low": low - low.abs() * 1e-9 - 1e-6,
+                "high": high + high.abs() * 1e-9 + 1e-6,
+            })
+        })
+        .collect();
     let mut rtx = read_conn(pool).await?;
     let rows = sqlx::query(AssertSqlSafe(format!(
-        "{ORDER} where tenant_id = ?1 and {OPEN} order by created_at, order_id"
+        "{ORDER} as o where tenant_id = ?1 and {OPEN} and ( \
+           order_type = 'market' or triggered or created_at > ?2 \
+           or (time_in_force = 'day' and trading_day <= ?3) \
+           or exists (select 1 from json_each(?4) as r \
+                      where json_extract(r.value, '$.symbol') = o.symbol and ( \
+                        (side = 'buy' and limit_price is not null and stop_price is null \
+                         and cast(limit_price as real) >= json_extract(r.value, '$.low')) \
+                        or (side = 'sell' and limit_price is not null and stop_price is null \
+                         and cast(limit_price as real) <= json_extract(r.value, '$.high')) \
+                        or (side = 'buy' \
+                         and cast(stop_price as real) <= json_extract(r.value, '$.high')) \
+                        or (side = 'sell' \
+                         and cast(stop_price as real) >= json_extract(r.value, '$.low'))))) \
+         order by created_at, order_id"
     )))
     .bind(tenant.as_uuid())
+    .bind(super::books::ts(filter.placed_after))
+    .bind(filter.due_day)
+    .bind(serde_json::Value::Array(ranges).to_string())
     .fetch_all(&mut *rtx)
     .await
-    .map_err(|e| map_err("listing the tenant's open orders", e))?;
+    .map_err(|e| map_err("listing the tick's candidate orders", e))?;
     rows.iter().map(into_order).collect()
+}
+
+/// A price as the float SQLite compares text prices with.
+fn f64_of(d: rust_decimal::Decimal) -> f64 {
+    d.to_string().parse().unwrap_or(0.0)
 }
 
 pub(crate) async fn insert_fill(

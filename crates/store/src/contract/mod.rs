@@ -87,7 +87,7 @@ use recovery::recovery_store_lifecycle;
 use sim::{
     sim_books_positions_ledger, sim_competitions_and_entrants, sim_events_resume,
     sim_fills_and_day_window, sim_imports_replace_atomically, sim_orders_lifecycle_and_idempotency,
-    sim_settings_and_portfolios,
+    sim_settings_and_portfolios, sim_tick_candidates,
 };
 use tenancy::{
     migrations_are_idempotent, tenant_create_get_find, tenant_domains,
@@ -229,6 +229,9 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
         Box::pin(sim_imports_replace_atomically(db))
     }),
     ("sim_events_resume", |db| Box::pin(sim_events_resume(db))),
+    ("sim_tick_candidates", |db| {
+        Box::pin(sim_tick_candidates(db))
+    }),
 ];
 
 /// Every cache case, by name.

@@ -6,7 +6,7 @@
 //! fit the PostgreSQL column scales; `Decimal` equality ignores trailing zeros.
 
 use super::*;
-use crate::{Entrant, FillTotal, ImportSummary, OrderStatusFilter};
+use crate::{Entrant, FillTotal, ImportSummary, OrderStatusFilter, TickFilter};
 use nexus_domain::learning::enrolment::{Cohort, CohortId};
 use nexus_domain::sim::{
     ClientOrderId, Competition, CompetitionId, FillId, FillRecord, ImportedBar, LedgerRecord,
@@ -987,15 +987,133 @@ pub(super) async fn sim_orders_lifecycle_and_idempotency(db: Arc<dyn Database>) 
             .is_empty()
     );
     tx.rollback().await.unwrap();
+    // A filter taking everything (placed after the epoch): every open order, oldest
+    // first, per tenant.
+    let everything = TickFilter {
+        ranges: Vec::new(),
+        due_day: None,
+        placed_after: OffsetDateTime::UNIX_EPOCH,
+    };
     assert_eq!(
-        ids(sim.open_orders(t).await.unwrap()),
+        ids(sim.tick_candidates(t, &everything).await.unwrap()),
         [o1.id, o3.id, q1.id, q2.id]
     );
-    assert!(sim.open_orders(other).await.unwrap().is_empty());
+    assert!(
+        sim.tick_candidates(other, &everything)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let theirs_open = limit_buy(&c, theirs.id, "AAA", Some("abc-1"));
     insert(&db, other, &theirs_open).await.unwrap();
-    assert_eq!(ids(sim.open_orders(other).await.unwrap()), [theirs_open.id]);
-    assert_eq!(sim.open_orders(t).await.unwrap().len(), 4, "per tenant");
+    assert_eq!(
+        ids(sim.tick_candidates(other, &everything).await.unwrap()),
+        [theirs_open.id]
+    );
+    assert_eq!(
+        sim.tick_candidates(t, &everything).await.unwrap().len(),
+        4,
+        "per tenant"
+    );
+}
+
+/// The tick's candidates: only open orders the window's prices could touch, plus
+/// market orders, triggered stops, new orders and day orders due to expire.
+pub(super) async fn sim_tick_candidates(db: Arc<dyn Database>) {
+    let c = clock();
+    let t = add_tenant(&db, &c, "sim-tick", "Tick").await;
+    let sim = db.sim();
+    let ana = learner(&db, &c, t, "ana@example.com", "Ana").await;
+    let p = portfolio(&c, ana, None, "100000");
+    open_portfolio(&db, t, &p).await.unwrap();
+    let q =
+        |side, kind, tif, limit, stop| spec(side, kind, tif, Size::Quantity(d("1")), limit, stop);
+    let make = |symbol: &str, s: OrderSpec, day: i32| {
+        c.advance(us(1_000));
+        OrderRecord {
+            trading_day: day,
+            ..order(&c, p.id, symbol, s, None)
+        }
+    };
+    // Window for AAA: low 99.50, high 101.25. BBB has no range (nothing traded).
+    let buy_in = make("AAA", q("buy", "limit", "gtc", Some("99.75"), None), 10);
+    let buy_edge = make("AAA", q("buy", "limit", "gtc", Some("99.50"), None), 10);
+    let buy_out = make("AAA", q("buy", "limit", "gtc", Some("99.49"), None), 10);
+    let sell_in = make("AAA", q("sell", "limit", "gtc", Some("101.25"), None), 10);
+    let sell_out = make("AAA", q("sell", "limit", "gtc", Some("101.26"), None), 10);
+    let stop_buy_in = make("AAA", q("buy", "stop", "gtc", None, Some("101.00")), 10);
+    let stop_buy_out = make("AAA", q("buy", "stop", "gtc", None, Some("102.00")), 10);
+    let stop_sell_in = make(
+        "AAA",
+        q("sell", "stop_limit", "gtc", Some("90.00"), Some("99.60")),
+        10,
+    );
+    let stop_sell_out = make(
+        "AAA",
+        q("sell", "stop_limit", "gtc", Some("90.00"), Some("99.00")),
+        10,
+    );
+    let mut armed = make(
+        "AAA",
+        q("buy", "stop_limit", "gtc", Some("80.00"), Some("150.00")),
+        10,
+    );
+    armed.state.triggered = true;
+    let other_symbol = make("BBB", q("buy", "limit", "gtc", Some("1000.00"), None), 10);
+    let due = make("AAA", q("buy", "limit", "day", Some("1.00"), None), 7);
+    let not_due = make("AAA", q("buy", "limit", "day", Some("1.00"), None), 8);
+    let mut done = make("AAA", q("buy", "limit", "gtc", Some("100.00"), None), 10);
+    done.state.status = Status::Canceled;
+    done.state.reason = Some(Reason::CanceledByUser);
+    let placed_after = c.now();
+    let fresh = make("AAA", q("buy", "limit", "gtc", Some("1.00"), None), 10);
+    for o in [
+        &buy_in,
+        &buy_edge,
+        &buy_out,
+        &sell_in,
+        &sell_out,
+        &stop_buy_in,
+        &stop_buy_out,
+        &stop_sell_in,
+        &stop_sell_out,
+        &armed,
+        &other_symbol,
+        &due,
+        &not_due,
+        &done,
+        &fresh,
+    ] {
+        insert(&db, t, o).await.unwrap();
+    }
+    let filter = TickFilter {
+        ranges: vec![(sym("AAA"), d("99.50"), d("101.25"))],
+        due_day: Some(7),
+        placed_after,
+    };
+    let ids = |v: Vec<OrderRecord>| v.into_iter().map(|o| o.id).collect::<Vec<_>>();
+    let got = ids(sim.tick_candidates(t, &filter).await.unwrap());
+    let want = ids(vec![
+        buy_in.clone(),
+        buy_edge.clone(),
+        sell_in.clone(),
+        stop_buy_in.clone(),
+        stop_sell_in.clone(),
+        armed.clone(),
+        due.clone(),
+        fresh.clone(),
+    ]);
+    assert_eq!(
+        got, want,
+        "exactly the orders the window could touch, oldest first"
+    );
+    let other = add_tenant(&db, &c, "sim-tick-2", "Other").await;
+    assert!(
+        sim.tick_candidates(other, &filter)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 pub(super) async fn sim_fills_and_day_window(db: Arc<dyn Database>) {
