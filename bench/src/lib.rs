@@ -1,4 +1,5 @@
-//! Shared helpers for the benchmark binaries: scratch databases and summaries.
+//! Shared helpers for the benchmark binaries: scratch databases, the service set-up,
+//! the benchmark tenant and summaries.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -80,4 +81,48 @@ pub fn quantile(samples: &mut [f64], q: f64) -> f64 {
     )]
     let i = ((samples.len() - 1) as f64 * q).round() as usize;
     samples[i]
+}
+
+/// The app's services over `db` as a benchmark runs them: in-process cache, system
+/// clock, no jobs registered.
+pub fn services(db: Arc<dyn Database>) -> nexus_app::Services {
+    nexus_app::Services::new(
+        db,
+        Arc::new(nexus_store::MemoryCache::new(100_000)),
+        Arc::new(nexus_domain::SystemClock),
+        nexus_app::tenancy::TenancySettings {
+            base_domain: "localhost".into(),
+            allow_tenant_header: true,
+            cache_ttl: Duration::from_secs(30),
+        },
+        nexus_app::accounts::HashParams::default(),
+        Arc::new(nexus_app::jobs::Registry::new()),
+        nexus_app::auth::AuthSettings::default(),
+    )
+}
+
+/// Creates the tenant `bench` on `plan`.
+pub async fn bench_tenant(
+    services: &nexus_app::Services,
+    plan: nexus_domain::tenancy::Plan,
+) -> nexus_domain::tenancy::Tenant {
+    use nexus_domain::tenancy::{Branding, HexColour, NewTenant, TenantSettings, TenantSlug};
+    services
+        .tenants
+        .create(
+            &nexus_app::Caller::system(),
+            NewTenant {
+                slug: TenantSlug::parse("bench").unwrap(),
+                name: "Bench".into(),
+                plan,
+                branding: Branding {
+                    display_name: "Bench".into(),
+                    logo_url: None,
+                    primary_colour: HexColour::default(),
+                },
+                settings: TenantSettings::default(),
+            },
+        )
+        .await
+        .unwrap()
 }

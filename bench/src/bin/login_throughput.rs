@@ -13,13 +13,10 @@
 )]
 
 use nexus_app::accounts::{CreateAccount, HashParams, hash_password, verify_password};
-use nexus_app::jobs::Registry;
-use nexus_app::tenancy::TenancySettings;
-use nexus_app::{Caller, RequestMeta, Services};
-use nexus_domain::SystemClock;
-use nexus_domain::tenancy::{Branding, HexColour, NewTenant, Plan, TenantSettings, TenantSlug};
+use nexus_app::{Caller, RequestMeta};
+use nexus_domain::tenancy::Plan;
 use nexus_domain::user::{Email, Password, Role};
-use nexus_store::{Database, MemoryCache};
+use nexus_store::Database;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -44,38 +41,9 @@ async fn main() {
         .unwrap(),
     );
     db.migrate().await.unwrap();
-    let services = Services::new(
-        db.clone(),
-        Arc::new(MemoryCache::new(100_000)),
-        Arc::new(SystemClock),
-        TenancySettings {
-            base_domain: "localhost".into(),
-            allow_tenant_header: true,
-            cache_ttl: Duration::from_secs(30),
-        },
-        HashParams::default(),
-        Arc::new(Registry::new()),
-        nexus_app::auth::AuthSettings::default(),
-    );
+    let services = nexus_bench::services(db.clone());
     let caller = Caller::system();
-    let tenant = services
-        .tenants
-        .create(
-            &caller,
-            NewTenant {
-                slug: TenantSlug::parse("bench").unwrap(),
-                name: "Bench".into(),
-                plan: Plan::Free,
-                branding: Branding {
-                    display_name: "Bench".into(),
-                    logo_url: None,
-                    primary_colour: HexColour::default(),
-                },
-                settings: TenantSettings::default(),
-            },
-        )
-        .await
-        .unwrap();
+    let tenant = nexus_bench::bench_tenant(&services, Plan::Free).await;
     let password = "benchmark password 2026";
     for i in 0..cores * 2 {
         let cmd = CreateAccount {

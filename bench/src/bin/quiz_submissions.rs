@@ -16,17 +16,15 @@
     clippy::too_many_lines
 )]
 
-use nexus_app::jobs::Registry;
-use nexus_app::tenancy::TenancySettings;
-use nexus_app::{Caller, RequestMeta, Services};
+use nexus_app::{Caller, RequestMeta};
 use nexus_bench::{Scratch, quantile};
 use nexus_domain::access::{Actor, BuiltinRole};
 use nexus_domain::learning::quiz::{BankSpec, QuestionId, QuizSettingsSpec, Response, reveal};
 use nexus_domain::learning::{CourseDraft, CourseInput, LessonDraft};
-use nexus_domain::tenancy::{Branding, HexColour, NewTenant, Plan, TenantSettings, TenantSlug};
+use nexus_domain::tenancy::Plan;
 use nexus_domain::user::{Email, Password, Role};
-use nexus_domain::{SystemClock, TenantId, UserId};
-use nexus_store::{Database, MemoryCache};
+use nexus_domain::{TenantId, UserId};
+use nexus_store::Database;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -72,38 +70,9 @@ async fn main() {
     let scratch = Scratch::create(&admin).await;
     let pg = scratch.database(10).await;
     let db: Arc<dyn Database> = pg.clone();
-    let services = Services::new(
-        db.clone(),
-        Arc::new(MemoryCache::new(100_000)),
-        Arc::new(SystemClock),
-        TenancySettings {
-            base_domain: "localhost".into(),
-            allow_tenant_header: true,
-            cache_ttl: Duration::from_secs(30),
-        },
-        nexus_app::accounts::HashParams::default(),
-        Arc::new(Registry::new()),
-        nexus_app::auth::AuthSettings::default(),
-    );
+    let services = nexus_bench::services(db.clone());
     let system = Caller::system();
-    let tenant = services
-        .tenants
-        .create(
-            &system,
-            NewTenant {
-                slug: TenantSlug::parse("bench").unwrap(),
-                name: "Bench".into(),
-                plan: Plan::Enterprise,
-                branding: Branding {
-                    display_name: "Bench".into(),
-                    logo_url: None,
-                    primary_colour: HexColour::default(),
-                },
-                settings: TenantSettings::default(),
-            },
-        )
-        .await
-        .unwrap();
+    let tenant = nexus_bench::bench_tenant(&services, Plan::Enterprise).await;
     let t = tenant.id;
     let mut users = Vec::new();
     for i in 0..=learners {

@@ -28,16 +28,14 @@
     clippy::too_many_lines
 )]
 
-use nexus_app::jobs::Registry;
 use nexus_app::sim::PlaceOrder;
-use nexus_app::tenancy::TenancySettings;
-use nexus_app::{Caller, RequestMeta, Services};
+use nexus_app::{Caller, RequestMeta};
 use nexus_bench::{Scratch, quantile};
 use nexus_domain::access::{Actor, BuiltinRole};
-use nexus_domain::tenancy::{Branding, HexColour, NewTenant, Plan, TenantSettings, TenantSlug};
+use nexus_domain::tenancy::Plan;
 use nexus_domain::user::{Email, Password, Role};
 use nexus_domain::{SystemClock, TenantId, UserId};
-use nexus_store::{Database, MemoryCache};
+use nexus_store::Database;
 use nexus_trading::order::RawOrder;
 use rust_decimal::Decimal;
 use sqlx::Connection;
@@ -315,38 +313,10 @@ async fn main() {
         scratch = Some(s);
         pg
     };
-    let services = Services::new(
-        db.clone(),
-        Arc::new(MemoryCache::new(100_000)),
-        Arc::new(SystemClock),
-        TenancySettings {
-            base_domain: "localhost".into(),
-            allow_tenant_header: true,
-            cache_ttl: Duration::from_secs(30),
-        },
-        nexus_app::accounts::HashParams::default(),
-        Arc::new(Registry::new()),
-        nexus_app::auth::AuthSettings::default(),
-    );
+    let services = nexus_bench::services(db.clone());
     let system = Caller::system();
-    let t = services
-        .tenants
-        .create(
-            &system,
-            NewTenant {
-                slug: TenantSlug::parse("bench").unwrap(),
-                name: "Bench".into(),
-                plan: Plan::Enterprise,
-                branding: Branding {
-                    display_name: "Bench".into(),
-                    logo_url: None,
-                    primary_colour: HexColour::default(),
-                },
-                settings: TenantSettings::default(),
-            },
-        )
+    let t = nexus_bench::bench_tenant(&services, Plan::Enterprise)
         .await
-        .unwrap()
         .id;
     let mut users = Vec::new();
     for i in 0..=learners {
