@@ -26,9 +26,13 @@ pub mod rewards;
 /// The clock's time cut to whole microseconds, which is what PostgreSQL keeps: a record
 /// returned when written then equals the same record read back.
 pub(crate) fn stored_now(clock: &dyn nexus_domain::Clock) -> time::OffsetDateTime {
-    let now = clock.now();
-    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
-        .unwrap_or(now)
+    to_micros(clock.now())
+}
+
+/// `t` cut to whole microseconds (see [`stored_now`]).
+pub(crate) fn to_micros(t: time::OffsetDateTime) -> time::OffsetDateTime {
+    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(t)
 }
 
 /// Maps a store error where `NotFound` means `resource` is missing.

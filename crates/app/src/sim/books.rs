@@ -63,23 +63,7 @@ impl SimService {
             .fill_totals_in(tx, tenant, id, i32::try_from(since).unwrap_or(0))
             .await
             .map_err(store_err("portfolio"))?;
-        let books = Portfolio {
-            cash: record.cash,
-            positions: positions
-                .into_iter()
-                .map(|p| {
-                    (
-                        p.symbol.as_str().to_owned(),
-                        Position {
-                            qty: p.qty,
-                            cost_basis: p.cost_basis,
-                        },
-                    )
-                })
-                .collect(),
-            realized_pnl: record.realized_pnl,
-            fees_paid: record.fees_paid,
-        };
+        let books = books_of(&record, &positions);
         Ok(Book {
             record,
             books,
@@ -271,6 +255,27 @@ impl SimService {
     ) -> Option<MarketSnapshot> {
         let step = time::Duration::minutes(nexus_market::calendar::STEP_MINUTES);
         self.hub.snapshot(symbol.as_str(), now - step, now)
+    }
+}
+
+/// The engine's books for a stored portfolio and its positions.
+pub(super) fn books_of(record: &PortfolioRecord, positions: &[PositionRecord]) -> Portfolio {
+    Portfolio {
+        cash: record.cash,
+        positions: positions
+            .iter()
+            .map(|p| {
+                (
+                    p.symbol.as_str().to_owned(),
+                    Position {
+                        qty: p.qty,
+                        cost_basis: p.cost_basis,
+                    },
+                )
+            })
+            .collect(),
+        realized_pnl: record.realized_pnl,
+        fees_paid: record.fees_paid,
     }
 }
 

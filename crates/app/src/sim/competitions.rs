@@ -92,8 +92,8 @@ impl SimService {
             name: draft.name,
             // Stored to the microsecond on both backends, so what is returned is what
             // a later read gives.
-            starts_at: micros(draft.starts_at),
-            ends_at: micros(draft.ends_at),
+            starts_at: crate::learning::to_micros(draft.starts_at),
+            ends_at: crate::learning::to_micros(draft.ends_at),
             starting_cash: draft.starting_cash,
             allowed_symbols: draft.allowed_symbols,
             metric: draft.metric,
@@ -189,29 +189,10 @@ impl SimService {
         cohort: CohortId,
         user: nexus_domain::UserId,
     ) -> Result<bool, AppError> {
-        let members = self
-            .db
-            .enrolments()
-            .members(
-                tenant,
-                cohort,
-                Some(CohortRole::Learner),
-                PageRequest::new(Some(MAX_LIMIT), None).unwrap_or_default(),
-            )
-            .await
-            .map_err(store_err("cohort"))?;
         // Cohorts larger than one page are checked page by page.
-        let mut page = members;
         let mut offset = 0u64;
         loop {
-            if page.items.iter().any(|m| m.user == user) {
-                return Ok(true);
-            }
-            offset += u64::from(MAX_LIMIT);
-            if offset >= page.total {
-                return Ok(false);
-            }
-            page = self
+            let page = self
                 .db
                 .enrolments()
                 .members(
@@ -222,6 +203,13 @@ impl SimService {
                 )
                 .await
                 .map_err(store_err("cohort"))?;
+            if page.items.iter().any(|m| m.user == user) {
+                return Ok(true);
+            }
+            offset += u64::from(MAX_LIMIT);
+            if offset >= page.total {
+                return Ok(false);
+            }
         }
     }
 
@@ -303,9 +291,4 @@ impl SimService {
             })
             .collect())
     }
-}
-
-fn micros(t: time::OffsetDateTime) -> time::OffsetDateTime {
-    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000)
-        .unwrap_or(t)
 }

@@ -238,23 +238,7 @@ impl SimService {
         let (record, positions) = self.consistent(tenant, record).await?;
         let now = self.clock.now();
         let settings = self.settings_of(tenant).await?;
-        let books = Portfolio {
-            cash: record.cash,
-            positions: positions
-                .iter()
-                .map(|p| {
-                    (
-                        p.symbol.as_str().to_owned(),
-                        nexus_trading::account::Position {
-                            qty: p.qty,
-                            cost_basis: p.cost_basis,
-                        },
-                    )
-                })
-                .collect(),
-            realized_pnl: record.realized_pnl,
-            fees_paid: record.fees_paid,
-        };
+        let books = super::books::books_of(&record, &positions);
         let prices = self.prices(books.positions.keys().cloned(), now);
         let valuation = books.valuation(&prices);
         let views = positions
