@@ -14,7 +14,14 @@
 //! per market and per resting order, and the market-order latency with 0 and then with
 //! 200 of their own orders resting.
 //!
-//!   cargo run --release -p nexus-bench --bin sim_orders -- [postgres|sqlite] [seconds=10] [learners=16] [pool=10] [max_orders=1000000]
+//!   cargo run --release -p nexus-bench --bin sim_orders -- [postgres|sqlite] [seconds=10] [workers=16] [pool=10] [max_orders=1000000] [learners_per_worker=1]
+//!
+//! Each worker places one order at a time, so `workers` is the concurrency. With
+//! `learners_per_worker = 1` every worker is one learner trading as fast as it can: a
+//! few hundred orders a second pile up in one portfolio, and each order's cost grows
+//! with that portfolio's open orders (read for reservations). With more, a worker takes
+//! its learners in turn, which is closer to a class: many portfolios, each with a
+//! learner-sized history.
 //!
 //! PostgreSQL: `NEXUS_BENCH_DATABASE_URL`, default the local `test` database; scratch
 //! databases are created and dropped. Bounded by duration and by count.
@@ -288,6 +295,11 @@ async fn main() {
         .get(5)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
+    let per_worker: usize = args
+        .get(6)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1)
+        .max(1);
     let admin = std::env::var("NEXUS_BENCH_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
 
@@ -318,15 +330,27 @@ async fn main() {
     let t = nexus_bench::bench_tenant(&services, Plan::Enterprise)
         .await
         .id;
+    // Learner 0 is the profile's; then `per_worker` for each worker. Created a few at
+    // a time: each hashes a password at production cost.
     let mut users = Vec::new();
-    for i in 0..=learners {
-        let cmd = nexus_app::accounts::CreateAccount {
-            email: Email::parse(&format!("u{i}@bench.example")).unwrap(),
-            display_name: format!("Learner {i}"),
-            role: Role::Learner,
-            password: Password::parse("benchmark password 2026").unwrap(),
-        };
-        users.push(services.accounts.create(&system, t, cmd).await.unwrap().id);
+    let total = learners * per_worker + 1;
+    for chunk in (0..total).collect::<Vec<_>>().chunks(8) {
+        let made: Vec<_> = chunk
+            .iter()
+            .map(|i| {
+                let (services, system) = (services.clone(), system.clone());
+                let cmd = nexus_app::accounts::CreateAccount {
+                    email: Email::parse(&format!("u{i}@bench.example")).unwrap(),
+                    display_name: format!("Learner {i}"),
+                    role: Role::Learner,
+                    password: Password::parse("benchmark password 2026").unwrap(),
+                };
+                tokio::spawn(async move { services.accounts.create(&system, t, cmd).await })
+            })
+            .collect();
+        for m in made {
+            users.push(m.await.unwrap().unwrap().id);
+        }
     }
     let now = nexus_domain::Clock::now(&SystemClock);
     let limits: Arc<Vec<(String, Decimal)>> = Arc::new(
@@ -346,6 +370,14 @@ async fn main() {
             .await
             .unwrap();
     }
+    if backend == "postgres" {
+        // Statistics, as autovacuum keeps them on a live database: the scratch
+        // database is minutes old, and without them the planner guesses one row per
+        // table and picks the wrong index for some statements.
+        let url = &scratch.as_ref().unwrap().url;
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query("analyze").execute(&mut c).await.unwrap();
+    }
 
     let pg_before = if backend == "postgres" {
         pgbench(&admin, pool, secs).await
@@ -358,22 +390,26 @@ async fn main() {
     let began = Instant::now();
     let deadline = began + Duration::from_secs(secs);
     let tasks: Vec<_> = users[1..]
-        .iter()
-        .map(|u| {
-            let (services, caller) = (services.clone(), as_learner(t, *u));
+        .chunks(per_worker)
+        .map(|own| {
+            // Per learner: the caller, their market-order count (the warm-up bought 1,
+            // so each starts by selling it) and their order count.
+            let mut mine: Vec<(Caller, u64, u64)> =
+                own.iter().map(|u| (as_learner(t, *u), 1, 0)).collect();
+            let services = services.clone();
             let (placed, limits) = (placed.clone(), limits.clone());
             tokio::spawn(async move {
                 let mut tally = Tally::default();
-                // The warm-up bought 1: start by selling it.
-                let mut market_count = 1u64;
-                let mut k = 0u64;
+                let mut turn = 0usize;
                 while Instant::now() < deadline
                     && placed.fetch_add(1, Ordering::Relaxed) < max_orders
                 {
-                    let (is_market, req) = nth_order(k, &mut market_count, &limits);
-                    k += 1;
+                    let (caller, market_count, k) = &mut mine[turn % per_worker];
+                    turn += 1;
+                    let (is_market, req) = nth_order(*k, market_count, &limits);
+                    *k += 1;
                     let at = Instant::now();
-                    match services.sim.place(&caller, t, req).await {
+                    match services.sim.place(caller, t, req).await {
                         Ok(p) => {
                             let ms = at.elapsed().as_secs_f64() * 1000.0;
                             if is_market {
@@ -424,8 +460,9 @@ async fn main() {
         .copied()
         .collect();
     println!(
-        "backend={backend} cores={} seconds={secs} (wall {wall:.2}) learners={learners} pool={pool} max_orders={max_orders}",
-        std::thread::available_parallelism().map_or(0, usize::from)
+        "backend={backend} cores={} seconds={secs} (wall {wall:.2}) workers={learners} learners={} pool={pool} max_orders={max_orders}",
+        std::thread::available_parallelism().map_or(0, usize::from),
+        learners * per_worker
     );
     println!(
         "orders placed        {per_s:>10.0} /s   ({ok} ok: {n_market} market, {} of them filled; {n_resting} resting; {failed} failed)",
@@ -458,8 +495,8 @@ async fn main() {
     );
     println!(
         "at the end each learner had about {:.0} fills and {:.0} resting orders (load_book reads them all on every order)",
-        (n_market + 1) as f64 / learners as f64,
-        n_resting as f64 / learners as f64
+        n_market as f64 / (learners * per_worker) as f64 + 1.0,
+        n_resting as f64 / (learners * per_worker) as f64
     );
     for (e, n) in &all.errors {
         println!("  error x{n}: {e}");

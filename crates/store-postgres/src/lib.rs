@@ -37,6 +37,8 @@ use std::time::Duration;
 
 pub(crate) use error::map_err;
 
+// One entry per migration: long, but a list.
+#[allow(clippy::too_many_lines)]
 fn migrator() -> Migrator {
     let m = |version, name: &'static str, sql: &'static str| {
         Migration::new(
@@ -137,6 +139,11 @@ fn migrator() -> Migrator {
             "simulator",
             include_str!("../migrations/0021_simulator.sql"),
         ),
+        m(
+            22,
+            "order_path_indexes",
+            include_str!("../migrations/0022_order_path_indexes.sql"),
+        ),
     ])
 }
 
@@ -233,16 +240,15 @@ pub(crate) async fn begin_tenant_tx(
     pool: &PgPool,
     tenant: TenantId,
 ) -> Result<Transaction<'static, Postgres>, StoreError> {
-    let mut tx = pool
-        .begin()
-        .await
-        .map_err(|e| map_err("beginning a tenant transaction", e))?;
-    sqlx::query("select set_config('nexus.tenant_id', $1, true)")
-        .bind(tenant.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| map_err("scoping a transaction to its tenant", e))?;
-    Ok(tx)
+    // `BEGIN` and the tenant scope in one simple query: one round trip less on every
+    // tenant transaction. The simple protocol takes no parameters, so the tenant is
+    // inlined; it is a typed UUID, so nothing a caller typed reaches the text.
+    pool.begin_with(sqlx::AssertSqlSafe(format!(
+        "begin; select set_config('nexus.tenant_id', '{}', true)",
+        tenant.as_uuid()
+    )))
+    .await
+    .map_err(|e| map_err("beginning a tenant transaction", e))
 }
 
 #[async_trait]

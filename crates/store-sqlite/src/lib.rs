@@ -36,6 +36,8 @@ use std::time::Duration;
 pub(crate) use error::map_err;
 
 /// Embedded migrations, append-only.
+// One entry per migration: long, but a list.
+#[allow(clippy::too_many_lines)]
 fn migrator() -> Migrator {
     let m = |version, name: &'static str, sql: &'static str| {
         Migration::new(
@@ -135,6 +137,11 @@ fn migrator() -> Migrator {
             21,
             "simulator",
             include_str!("../migrations/0021_simulator.sql"),
+        ),
+        m(
+            22,
+            "order_path_indexes",
+            include_str!("../migrations/0022_order_path_indexes.sql"),
         ),
     ])
 }

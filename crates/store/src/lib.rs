@@ -47,7 +47,10 @@ pub use quiz::QuizStore;
 pub use recovery::{Invitation, OutboxMail, RecoveryStore, TokenPurpose};
 pub use role::RoleStore;
 pub use session::{SessionStore, ThrottleStore};
-pub use sim::{Entrant, FillTotal, ImportSummary, OrderStatusFilter, SimStore, TickFilter};
+pub use sim::{
+    Entrant, FillTotal, ImportSummary, LockedBook, OrderStatusFilter, OrderWrite, SimStore,
+    TickFilter,
+};
 pub use tenant::TenantStore;
 pub use tx::{Tx, downcast};
 pub use user::UserStore;

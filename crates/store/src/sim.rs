@@ -54,6 +54,42 @@ pub struct FillTotal {
     pub qty: rust_decimal::Decimal,
 }
 
+/// A portfolio's books as an order needs them, read under the portfolio's row lock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockedBook {
+    /// The portfolio row, locked until the transaction ends.
+    pub portfolio: PortfolioRecord,
+    /// Its holdings, by symbol.
+    pub positions: Vec<PositionRecord>,
+    /// Its open orders, oldest first (for reservations).
+    pub open: Vec<OrderRecord>,
+    /// Quantities filled per day, symbol and side since `since_day`.
+    pub recent: Vec<FillTotal>,
+}
+
+/// One order change and everything it booked, written together.
+#[derive(Debug, Clone, Copy)]
+pub struct OrderWrite<'a> {
+    /// The order as it now stands.
+    pub order: &'a OrderRecord,
+    /// Insert it (a new order) rather than update its state.
+    pub new: bool,
+    /// Fills it got.
+    pub fills: &'a [FillRecord],
+    /// The fills' postings (the caller checks each fill's set balances).
+    pub ledger: &'a [LedgerRecord],
+    /// The traded symbol's holding after the fills; a zero quantity removes it.
+    pub position: Option<&'a PositionRecord>,
+    /// The portfolio's running totals after the fills.
+    pub totals: Option<&'a PortfolioRecord>,
+    /// The learner whose stream gets the event.
+    pub user: UserId,
+    /// The order event's payload.
+    pub event: &'a str,
+    /// When it happened.
+    pub at: OffsetDateTime,
+}
+
 /// A competition entrant, for the leaderboard.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entrant {
@@ -126,6 +162,64 @@ pub trait SimStore: Send + Sync {
         tenant: TenantId,
         id: PortfolioId,
     ) -> Result<PortfolioRecord, StoreError>;
+    /// Locks a portfolio and reads what an order needs about it (positions, open
+    /// orders, fill totals since `since_day`), as one unit.
+    ///
+    /// The default makes the four calls in turn; a backend that can answer them in
+    /// fewer round trips overrides it (the order path's cost is mostly round trips).
+    async fn lock_book(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        id: PortfolioId,
+        since_day: i32,
+    ) -> Result<LockedBook, StoreError> {
+        let portfolio = self.lock_portfolio(tx, tenant, id).await?;
+        let positions = self.positions_in(tx, tenant, id).await?;
+        let open = self.open_orders_in(tx, tenant, id).await?;
+        let recent = self.fill_totals_in(tx, tenant, id, since_day).await?;
+        Ok(LockedBook {
+            portfolio,
+            positions,
+            open,
+            recent,
+        })
+    }
+    /// Writes an order change with its fills, postings, position, totals and event.
+    /// Call it after [`SimStore::lock_book`] on the order's portfolio in the same
+    /// transaction. A repeated `client_order_id` is `Conflict { constraint:
+    /// "sim_order_client_key" }`; an update of a missing order is `NotFound`.
+    ///
+    /// The default makes one call per part; a backend that can write them in one
+    /// statement overrides it.
+    async fn write_order(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        w: &OrderWrite<'_>,
+    ) -> Result<(), StoreError> {
+        let portfolio = w.order.portfolio;
+        if w.new {
+            self.insert_order(tx, tenant, w.order).await?;
+        } else {
+            self.update_order(tx, tenant, w.order).await?;
+        }
+        for f in w.fills {
+            self.insert_fill(tx, tenant, f).await?;
+        }
+        if !w.ledger.is_empty() {
+            self.post(tx, tenant, portfolio, w.ledger).await?;
+        }
+        if let Some(p) = w.position {
+            self.put_position(tx, tenant, portfolio, p).await?;
+        }
+        if let Some(t) = w.totals {
+            self.update_totals(tx, tenant, t).await?;
+        }
+        self.push_event(tx, tenant, w.user, "order", w.event, w.at)
+            .await?;
+        Ok(())
+    }
     /// Saves the running totals (cash, realized P&L, fees, `updated_at`).
     async fn update_totals(
         &self,

@@ -10,7 +10,7 @@ use nexus_domain::sim::{
     FillId, FillRecord, LedgerRecord, LedgerTxnId, OrderRecord, PortfolioId, PortfolioRecord,
     PositionRecord, Symbol,
 };
-use nexus_store::{FillTotal, Tx};
+use nexus_store::{FillTotal, OrderWrite, StoreError, Tx};
 use nexus_trading::account::{Portfolio, Position, Posting};
 use nexus_trading::engine::{self, Holdings, MarketSnapshot, Outcome};
 use nexus_trading::order::Side;
@@ -42,27 +42,18 @@ impl SimService {
         id: PortfolioId,
         now: OffsetDateTime,
     ) -> Result<Book, AppError> {
-        let record = self
-            .store
-            .lock_portfolio(tx, tenant, id)
-            .await
-            .map_err(store_err("portfolio"))?;
-        let positions = self
-            .store
-            .positions_in(tx, tenant, id)
-            .await
-            .map_err(store_err("portfolio"))?;
-        let open = self
-            .store
-            .open_orders_in(tx, tenant, id)
-            .await
-            .map_err(store_err("portfolio"))?;
         let since = self.hub.current_day(now).saturating_sub(PDT_WINDOW - 1);
-        let recent = self
+        let locked = self
             .store
-            .fill_totals_in(tx, tenant, id, i32::try_from(since).unwrap_or(0))
+            .lock_book(tx, tenant, id, i32::try_from(since).unwrap_or(0))
             .await
             .map_err(store_err("portfolio"))?;
+        let (record, positions, open, recent) = (
+            locked.portfolio,
+            locked.positions,
+            locked.open,
+            locked.recent,
+        );
         let books = books_of(&record, &positions);
         Ok(Book {
             record,
@@ -124,25 +115,29 @@ impl SimService {
         h
     }
 
-    /// Books `outcome` for `order` (already inserted or updated by the caller): each
-    /// fill, its balanced postings, the position and the totals, then the learner's
-    /// order event. Returns the fill records.
+    /// Writes `order` (inserted when `new`, else updated) with what `outcome` booked:
+    /// each fill, its balanced postings, the position and the totals, then the
+    /// learner's order event, in one store call. Returns the fill records.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn book(
         &self,
         tx: &mut dyn Tx,
         tenant: TenantId,
         book: &mut Book,
         order: &OrderRecord,
+        new: bool,
         outcome: &Outcome,
         now: OffsetDateTime,
     ) -> Result<Vec<FillRecord>, AppError> {
         let mut records = Vec::with_capacity(outcome.fills.len());
+        let mut ledger = Vec::new();
         let day = i32::try_from(self.hub.current_day(now)).unwrap_or(0);
         for fill in &outcome.fills {
             let postings = book
                 .books
                 .apply(order.symbol.as_str(), order.spec.side(), fill);
-            let record = FillRecord {
+            ledger.extend(self.entries(&postings, Some(order.id), now)?);
+            records.push(FillRecord {
                 id: FillId::generate(self.clock.as_ref()),
                 order: order.id,
                 portfolio: order.portfolio,
@@ -151,61 +146,89 @@ impl SimService {
                 fill: fill.clone(),
                 trading_day: day,
                 created_at: now,
-            };
-            self.store
-                .insert_fill(tx, tenant, &record)
-                .await
-                .map_err(store_err("order"))?;
-            self.post(tx, tenant, order.portfolio, &postings, Some(order.id), now)
-                .await?;
-            records.push(record);
+            });
         }
-        if !outcome.fills.is_empty() {
+        let position = (!records.is_empty()).then(|| {
             let pos = book
                 .books
                 .positions
                 .get(order.symbol.as_str())
                 .cloned()
                 .unwrap_or_default();
-            self.store
-                .put_position(
-                    tx,
-                    tenant,
-                    order.portfolio,
-                    &PositionRecord {
-                        symbol: order.symbol.clone(),
-                        qty: pos.qty,
-                        cost_basis: pos.cost_basis,
-                        updated_at: now,
-                    },
-                )
-                .await
-                .map_err(store_err("portfolio"))?;
+            PositionRecord {
+                symbol: order.symbol.clone(),
+                qty: pos.qty,
+                cost_basis: pos.cost_basis,
+                updated_at: now,
+            }
+        });
+        if !records.is_empty() {
             book.record.cash = book.books.cash;
             book.record.realized_pnl = book.books.realized_pnl;
             book.record.fees_paid = book.books.fees_paid;
             book.record.updated_at = now;
-            self.store
-                .update_totals(tx, tenant, &book.record)
-                .await
-                .map_err(store_err("portfolio"))?;
-            book.recent.extend(records.iter().map(|r| FillTotal {
-                trading_day: r.trading_day,
-                symbol: r.symbol.clone(),
-                side: r.side,
-                qty: r.fill.qty,
-            }));
         }
         let payload = super::trading::event_payload(order, &records);
+        let write = OrderWrite {
+            order,
+            new,
+            fills: &records,
+            ledger: &ledger,
+            position: position.as_ref(),
+            totals: position.as_ref().map(|_| &book.record),
+            user: book.record.user,
+            event: &payload,
+            at: now,
+        };
         self.store
-            .push_event(tx, tenant, book.record.user, "order", &payload, now)
+            .write_order(tx, tenant, &write)
             .await
-            .map_err(store_err("portfolio"))?;
+            .map_err(|e| match e {
+                StoreError::Conflict {
+                    constraint: "sim_order_client_key",
+                } => AppError::Conflict {
+                    code: "duplicate_client_order_id",
+                    message: "an order with this client_order_id already exists",
+                },
+                e => AppError::from_store("order", e),
+            })?;
+        book.recent.extend(records.iter().map(|r| FillTotal {
+            trading_day: r.trading_day,
+            symbol: r.symbol.clone(),
+            side: r.side,
+            qty: r.fill.qty,
+        }));
         Ok(records)
     }
 
-    /// Writes one balanced transaction. Refuses an unbalanced one: that would be a bug
-    /// in the books, and money must never appear or vanish.
+    /// The ledger entries of one balanced transaction. Refuses an unbalanced one: that
+    /// would be a bug in the books, and money must never appear or vanish.
+    fn entries(
+        &self,
+        postings: &[Posting],
+        order: Option<nexus_domain::sim::OrderId>,
+        now: OffsetDateTime,
+    ) -> Result<Vec<LedgerRecord>, AppError> {
+        let total: Decimal = postings.iter().map(|p| p.amount).sum();
+        if !total.is_zero() {
+            return Err(AppError::Internal(
+                format!("unbalanced ledger transaction (off by {total})").into(),
+            ));
+        }
+        let txn = LedgerTxnId::generate(self.clock.as_ref());
+        Ok(postings
+            .iter()
+            .map(|p| LedgerRecord {
+                txn,
+                account: p.account.as_str(),
+                amount: p.amount,
+                order,
+                at: now,
+            })
+            .collect())
+    }
+
+    /// Writes one balanced transaction (see [`Self::entries`]).
     pub(super) async fn post(
         &self,
         tx: &mut dyn Tx,
@@ -215,23 +238,7 @@ impl SimService {
         order: Option<nexus_domain::sim::OrderId>,
         now: OffsetDateTime,
     ) -> Result<(), AppError> {
-        let total: Decimal = postings.iter().map(|p| p.amount).sum();
-        if !total.is_zero() {
-            return Err(AppError::Internal(
-                format!("unbalanced ledger transaction (off by {total})").into(),
-            ));
-        }
-        let txn = LedgerTxnId::generate(self.clock.as_ref());
-        let entries: Vec<LedgerRecord> = postings
-            .iter()
-            .map(|p| LedgerRecord {
-                txn,
-                account: p.account.as_str(),
-                amount: p.amount,
-                order,
-                at: now,
-            })
-            .collect();
+        let entries = self.entries(postings, order, now)?;
         self.store
             .post(tx, tenant, portfolio, &entries)
             .await

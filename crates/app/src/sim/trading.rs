@@ -17,7 +17,7 @@ use nexus_domain::sim::{
     Symbol,
 };
 use nexus_domain::validation::FieldErrors;
-use nexus_store::{OrderStatusFilter, StoreError, Tx};
+use nexus_store::{OrderStatusFilter, Tx};
 use nexus_trading::engine::{self, Outcome};
 use nexus_trading::order::{OrderSpec, RawOrder, RawReplace, Reason, SpecError};
 use serde_json::json;
@@ -316,20 +316,8 @@ impl SimService {
             created_at: now,
             updated_at: now,
         };
-        self.store
-            .insert_order(tx, tenant, &order)
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict {
-                    constraint: "sim_order_client_key",
-                } => AppError::Conflict {
-                    code: "duplicate_client_order_id",
-                    message: "an order with this client_order_id already exists",
-                },
-                e => AppError::from_store("order", e),
-            })?;
         let fills = self
-            .book(tx, tenant, &mut book, &order, &outcome, now)
+            .book(tx, tenant, &mut book, &order, true, &outcome, now)
             .await?;
         Ok(Placed {
             order,
@@ -482,15 +470,12 @@ impl SimService {
         order: &OrderRecord,
         now: OffsetDateTime,
     ) -> Result<(), AppError> {
-        self.store
-            .update_order(tx, tenant, order)
-            .await
-            .map_err(store_err("order"))?;
         let none = Outcome {
             state: order.state.clone(),
             fills: Vec::new(),
         };
-        self.book(tx, tenant, book, order, &none, now).await?;
+        self.book(tx, tenant, book, order, false, &none, now)
+            .await?;
         Ok(())
     }
 
@@ -593,11 +578,12 @@ impl SimService {
         let mut book = self
             .load_book(tx.as_mut(), tenant, order.portfolio, now)
             .await?;
-        let mut order = self
-            .store
-            .order_in(tx.as_mut(), tenant, id)
-            .await
-            .map_err(store_err("order"))?;
+        // Read under the lock with the book: the order may have been filled, canceled
+        // or replaced since the tick listed it, and then there is nothing to do.
+        let Some(mut order) = book.open.iter().find(|o| o.id == id).cloned() else {
+            rollback(tx).await?;
+            return Ok(false);
+        };
         let outcome = if ended {
             engine::cancel(&order.state, Reason::CompetitionEnded)
                 .ok()
@@ -626,11 +612,7 @@ impl SimService {
         };
         order.state = outcome.state.clone();
         order.updated_at = now;
-        self.store
-            .update_order(tx.as_mut(), tenant, &order)
-            .await
-            .map_err(store_err("order"))?;
-        self.book(tx.as_mut(), tenant, &mut book, &order, &outcome, now)
+        self.book(tx.as_mut(), tenant, &mut book, &order, false, &outcome, now)
             .await?;
         commit(tx).await?;
         Ok(true)

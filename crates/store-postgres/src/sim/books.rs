@@ -34,20 +34,20 @@ pub(crate) fn into_portfolio(row: &PgRow) -> Result<PortfolioRecord, StoreError>
             starting_cash: row.try_get("starting_cash")?,
             realized_pnl: row.try_get("realized_pnl")?,
             fees_paid: row.try_get("fees_paid")?,
-            created_at: row.try_get("created_at")?,
-            updated_at: row.try_get("updated_at")?,
+            created_at: super::order_path::at(row, "created_at")?,
+            updated_at: super::order_path::at(row, "updated_at")?,
         })
     };
     parse().map_err(|e| StoreError::other("decoding a portfolio", e))
 }
 
-fn into_position(row: &PgRow) -> Result<PositionRecord, StoreError> {
+pub(crate) fn into_position(row: &PgRow) -> Result<PositionRecord, StoreError> {
     let parse = || -> Decode<PositionRecord> {
         Ok(PositionRecord {
             symbol: Symbol::from_stored(row.try_get("symbol")?),
             qty: row.try_get("qty")?,
             cost_basis: row.try_get("cost_basis")?,
-            updated_at: row.try_get("updated_at")?,
+            updated_at: super::order_path::at(row, "updated_at")?,
         })
     };
     parse().map_err(|e| StoreError::other("decoding a position", e))

@@ -3,6 +3,7 @@
 //! (orders, fills, competitions).
 
 mod books;
+mod order_path;
 mod orders;
 
 use async_trait::async_trait;
@@ -14,7 +15,8 @@ use nexus_domain::sim::{
 };
 use nexus_domain::{TenantId, UserId};
 use nexus_store::{
-    Entrant, FillTotal, ImportSummary, OrderStatusFilter, SimStore, StoreError, TickFilter, Tx,
+    Entrant, FillTotal, ImportSummary, LockedBook, OrderStatusFilter, OrderWrite, SimStore,
+    StoreError, TickFilter, Tx,
 };
 use time::OffsetDateTime;
 
@@ -79,6 +81,25 @@ impl SimStore for PgSim {
         id: PortfolioId,
     ) -> Result<PortfolioRecord, StoreError> {
         books::lock_portfolio(tx, tenant, id).await
+    }
+
+    async fn lock_book(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        id: PortfolioId,
+        since_day: i32,
+    ) -> Result<LockedBook, StoreError> {
+        order_path::lock_book(tx, tenant, id, since_day).await
+    }
+
+    async fn write_order(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        w: &OrderWrite<'_>,
+    ) -> Result<(), StoreError> {
+        order_path::write_order(tx, tenant, w).await
     }
 
     async fn update_totals(

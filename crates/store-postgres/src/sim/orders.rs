@@ -15,17 +15,17 @@ use nexus_store::{Entrant, FillTotal, OrderStatusFilter, StoreError, TickFilter,
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool, Row};
 
-const ORDER: &str = "select order_id, portfolio_id, client_order_id, symbol, side, order_type, \
+pub(crate) const ORDER: &str = "select order_id, portfolio_id, client_order_id, symbol, side, order_type, \
      limit_price, stop_price, time_in_force, qty, notional, status, reason, filled_qty, \
      filled_value, fees, triggered, queue_ahead, replaces, trading_day, created_at, updated_at \
      from sim_order";
-const OPEN: &str = "status in ('new', 'accepted', 'partially_filled')";
+pub(crate) const OPEN: &str = "status in ('new', 'accepted', 'partially_filled')";
 const FILL: &str = "select fill_id, order_id, portfolio_id, symbol, side, qty, price, gross, fee, \
      spread_cost, slippage, explanation, trading_day, created_at from sim_fill";
 const COMPETITION: &str = "select competition_id, cohort_id, name, starts_at, ends_at, \
      starting_cash, allowed_symbols, metric, created_at from competition";
 
-fn into_order(row: &PgRow) -> Result<OrderRecord, StoreError> {
+pub(crate) fn into_order(row: &PgRow) -> Result<OrderRecord, StoreError> {
     let parse = || -> Decode<OrderRow> {
         Ok(OrderRow {
             id: OrderId::from_uuid(row.try_get("order_id")?),
@@ -50,8 +50,8 @@ fn into_order(row: &PgRow) -> Result<OrderRecord, StoreError> {
                 .try_get::<Option<uuid::Uuid>, _>("replaces")?
                 .map(OrderId::from_uuid),
             trading_day: row.try_get("trading_day")?,
-            created_at: row.try_get("created_at")?,
-            updated_at: row.try_get("updated_at")?,
+            created_at: super::order_path::at(row, "created_at")?,
+            updated_at: super::order_path::at(row, "updated_at")?,
         })
     };
     parse()
@@ -423,20 +423,20 @@ pub(crate) async fn fill_totals_in(
     .fetch_all(conn)
     .await
     .map_err(|e| map_err("summing recent fills", e))?;
-    rows.iter()
-        .map(|r| {
-            let parse = || -> Decode<FillTotal> {
-                let side: String = r.try_get("side")?;
-                Ok(FillTotal {
-                    trading_day: r.try_get("trading_day")?,
-                    symbol: Symbol::from_stored(r.try_get("symbol")?),
-                    side: nexus_store::sim_codec::side(&side)?,
-                    qty: r.try_get("qty")?,
-                })
-            };
-            parse().map_err(|e| StoreError::other("decoding fill totals", e))
+    rows.iter().map(into_fill_total).collect()
+}
+
+pub(crate) fn into_fill_total(r: &PgRow) -> Result<FillTotal, StoreError> {
+    let parse = || -> Decode<FillTotal> {
+        let side: String = r.try_get("side")?;
+        Ok(FillTotal {
+            trading_day: r.try_get("trading_day")?,
+            symbol: Symbol::from_stored(r.try_get("symbol")?),
+            side: nexus_store::sim_codec::side(&side)?,
+            qty: r.try_get("qty")?,
         })
-        .collect()
+    };
+    parse().map_err(|e| StoreError::other("decoding fill totals", e))
 }
 
 pub(crate) async fn create_competition(

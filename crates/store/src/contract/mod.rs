@@ -86,7 +86,8 @@ use quiz::quiz_banks_and_attempts;
 use recovery::recovery_store_lifecycle;
 use sim::{
     sim_books_positions_ledger, sim_competitions_and_entrants, sim_events_resume,
-    sim_fills_and_day_window, sim_imports_replace_atomically, sim_orders_lifecycle_and_idempotency,
+    sim_fills_and_day_window, sim_imports_replace_atomically,
+    sim_order_path_reads_and_writes_as_a_unit, sim_orders_lifecycle_and_idempotency,
     sim_settings_and_portfolios, sim_tick_candidates,
 };
 use tenancy::{
@@ -231,6 +232,9 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
     ("sim_events_resume", |db| Box::pin(sim_events_resume(db))),
     ("sim_tick_candidates", |db| {
         Box::pin(sim_tick_candidates(db))
+    }),
+    ("sim_order_path_reads_and_writes_as_a_unit", |db| {
+        Box::pin(sim_order_path_reads_and_writes_as_a_unit(db))
     }),
 ];
 

@@ -207,12 +207,14 @@ async fn add_competition(
 
 mod books;
 mod class;
+mod order_path;
 mod trading;
 
 pub(super) use books::{sim_books_positions_ledger, sim_settings_and_portfolios};
 pub(super) use class::{
     sim_competitions_and_entrants, sim_events_resume, sim_imports_replace_atomically,
 };
+pub(super) use order_path::sim_order_path_reads_and_writes_as_a_unit;
 pub(super) use trading::{
     sim_fills_and_day_window, sim_orders_lifecycle_and_idempotency, sim_tick_candidates,
 };

@@ -692,7 +692,7 @@ pub(in crate::contract) async fn sim_fills_and_day_window(db: Arc<dyn Database>)
 }
 
 /// The expected per (day, symbol, side) totals of `fills`, in the store's order.
-fn totals(fills: &[&FillRecord]) -> Vec<FillTotal> {
+pub(super) fn totals(fills: &[&FillRecord]) -> Vec<FillTotal> {
     let mut sums: std::collections::BTreeMap<(i32, String, &'static str), Decimal> =
         std::collections::BTreeMap::new();
     for f in fills {
