@@ -295,11 +295,7 @@ async fn main() {
         .get(5)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
-    let per_worker: usize = args
-        .get(6)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(1)
-        .max(1);
+    let per_worker: usize = args.get(6).and_then(|a| a.parse().ok()).unwrap_or(1).max(1);
     let admin = std::env::var("NEXUS_BENCH_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
 

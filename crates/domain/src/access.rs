@@ -71,6 +71,9 @@ pub enum Permission {
     /// Change plan and billing details.
     #[serde(rename = "billing:write")]
     BillingWrite,
+    /// Create, rotate and revoke the tenant's API keys.
+    #[serde(rename = "apikey:manage")]
+    ApiKeyManage,
     /// Operate the platform across tenants (`/v1/platform/*`). Only the platform_admin
     /// role holds it, and only a platform operator can grant it.
     #[serde(rename = "platform:operate")]
@@ -79,7 +82,7 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 21] = [
         Self::TenantRead,
         Self::TenantWrite,
         Self::UserRead,
@@ -99,6 +102,7 @@ impl Permission {
         Self::ReportRead,
         Self::BillingRead,
         Self::BillingWrite,
+        Self::ApiKeyManage,
         Self::PlatformOperate,
     ];
 
@@ -124,6 +128,7 @@ impl Permission {
             Self::ReportRead => "report:read",
             Self::BillingRead => "billing:read",
             Self::BillingWrite => "billing:write",
+            Self::ApiKeyManage => "apikey:manage",
             Self::PlatformOperate => "platform:operate",
         }
     }

@@ -8,6 +8,7 @@
 //! [`clock`], [`paging`], [`validation`] and the personal-data [`privacy`] registry.
 
 pub mod access;
+pub mod apikey;
 pub mod audit;
 pub mod clock;
 pub mod id;

@@ -93,6 +93,17 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
         retention: Retention::Days(30),
     },
     PersonalDataStore {
+        store: "api_key",
+        kind: StoreKind::Table,
+        // The key acts for its owner; the address of its last use is shown to admins.
+        fields: &["owner_user_id", "last_used_ip"],
+        subject_key: "owner_user_id",
+        purpose: "authenticating integrations that act for a user, and showing admins where each key was last used",
+        // Erased with the owner (the foreign key cascades); revoked keys stay listed
+        // for the audit trail's references until then.
+        retention: Retention::LifetimeOfAccount,
+    },
+    PersonalDataStore {
         store: "auth_throttle",
         kind: StoreKind::Table,
         // Keys are `acct:<email>` and `acct_ip:<email>|<ip>`.

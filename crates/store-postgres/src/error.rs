@@ -20,6 +20,8 @@ const KNOWN: &[&str] = &[
     "sim_order_client_key",
     "portfolio_practice_key",
     "portfolio_competition_key",
+    "api_key_hash_key",
+    "api_key_pkey",
 ];
 
 /// Translates a driver error, naming what was being done for `Other`.

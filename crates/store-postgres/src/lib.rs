@@ -7,6 +7,7 @@
 //! run on a separate connection as the login role, which owns the schema.
 
 mod achievement;
+mod apikey;
 mod audit;
 mod course;
 mod enrolment;
@@ -143,6 +144,11 @@ fn migrator() -> Migrator {
             22,
             "order_path_indexes",
             include_str!("../migrations/0022_order_path_indexes.sql"),
+        ),
+        m(
+            23,
+            "api_keys",
+            include_str!("../migrations/0023_api_keys.sql"),
         ),
     ])
 }
@@ -349,6 +355,12 @@ impl Database for PgDatabase {
 
     fn sim(&self) -> Arc<dyn nexus_store::SimStore> {
         Arc::new(sim::PgSim {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn api_keys(&self) -> Arc<dyn nexus_store::ApiKeyStore> {
+        Arc::new(apikey::PgApiKeys {
             pool: self.pool.clone(),
         })
     }

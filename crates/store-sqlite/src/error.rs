@@ -45,6 +45,8 @@ const UNIQUE: &[(&str, &str)] = &[
         "portfolio.tenant_id, portfolio.competition_id, portfolio.app_user_id",
         "portfolio_competition_key",
     ),
+    ("api_key.key_hash", "api_key_hash_key"),
+    ("api_key.tenant_id, api_key.api_key_id", "api_key_pkey"),
     // Expression indexes are reported by name.
     ("index 'cohort_name_key'", "cohort_name_key"),
 ];

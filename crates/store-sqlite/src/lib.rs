@@ -6,6 +6,7 @@
 //! single-process embedded mode this backend exists for.
 
 mod achievement;
+mod apikey;
 mod audit;
 mod course;
 mod enrolment;
@@ -142,6 +143,11 @@ fn migrator() -> Migrator {
             22,
             "order_path_indexes",
             include_str!("../migrations/0022_order_path_indexes.sql"),
+        ),
+        m(
+            23,
+            "api_keys",
+            include_str!("../migrations/0023_api_keys.sql"),
         ),
     ])
 }
@@ -327,6 +333,12 @@ impl Database for SqliteDatabase {
 
     fn sim(&self) -> Arc<dyn nexus_store::SimStore> {
         Arc::new(sim::SqliteSim {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn api_keys(&self) -> Arc<dyn nexus_store::ApiKeyStore> {
+        Arc::new(apikey::SqliteApiKeys {
             pool: self.pool.clone(),
         })
     }

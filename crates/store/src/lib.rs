@@ -11,6 +11,8 @@
 //! (feature `contract`) checks this and every other behaviour against each backend.
 
 mod achievement;
+mod apikey;
+pub mod apikey_codec;
 mod audit;
 mod cache;
 pub mod course;
@@ -35,6 +37,7 @@ mod user;
 pub mod contract;
 
 pub use achievement::{AchievementStore, Standing};
+pub use apikey::ApiKeyStore;
 pub use audit::AuditStore;
 pub use cache::{CacheStore, MemoryCache};
 pub use course::CourseStore;
@@ -95,6 +98,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     fn leases(&self) -> Arc<dyn LeaseStore>;
     /// The portfolio simulator.
     fn sim(&self) -> Arc<dyn SimStore>;
+    /// API keys.
+    fn api_keys(&self) -> Arc<dyn ApiKeyStore>;
     /// Opens a transaction. With a tenant, tenant-owned writes inside it pass row-level
     /// security for that tenant (PostgreSQL).
     async fn begin(

@@ -112,6 +112,7 @@ db_cases!(
     sim_events_resume,
     sim_tick_candidates,
     sim_order_path_reads_and_writes_as_a_unit,
+    api_keys_lifecycle,
 );
 
 cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);

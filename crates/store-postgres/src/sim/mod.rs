@@ -7,6 +7,7 @@ mod order_path;
 mod orders;
 
 use async_trait::async_trait;
+pub(crate) use books::{end_read, limit_offset};
 use nexus_domain::learning::enrolment::CohortId;
 use nexus_domain::paging::PageRequest;
 use nexus_domain::sim::{

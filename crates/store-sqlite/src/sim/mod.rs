@@ -3,6 +3,7 @@
 //! (orders, fills, competitions).
 
 mod books;
+pub(crate) use books::limit_offset;
 mod orders;
 
 use async_trait::async_trait;

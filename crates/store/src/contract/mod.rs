@@ -56,6 +56,7 @@ macro_rules! committed {
 }
 
 mod achievement;
+mod apikey;
 mod cache;
 mod enrolment;
 mod identity;
@@ -68,6 +69,7 @@ mod sim;
 mod tenancy;
 
 use achievement::{certificates_issue_verify_revoke, xp_badges_and_standings};
+use apikey::api_keys_lifecycle;
 use cache::{cache_expiry, cache_ping, cache_set_get_delete};
 use enrolment::{cohorts_and_members, enrolment_and_progress};
 use identity::{
@@ -236,6 +238,7 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
     ("sim_order_path_reads_and_writes_as_a_unit", |db| {
         Box::pin(sim_order_path_reads_and_writes_as_a_unit(db))
     }),
+    ("api_keys_lifecycle", |db| Box::pin(api_keys_lifecycle(db))),
 ];
 
 /// Every cache case, by name.

@@ -1,0 +1,202 @@
+//! PostgreSQL API keys, each call in a tenant-scoped transaction.
+
+use crate::sim::{end_read, limit_offset};
+use crate::{PgTx, begin_tenant_tx, map_err};
+use async_trait::async_trait;
+use nexus_domain::apikey::{ApiKey, ApiKeyId};
+use nexus_domain::paging::PageRequest;
+use nexus_domain::{TenantId, UserId};
+use nexus_store::apikey_codec::{scopes_from, scopes_text};
+use nexus_store::{ApiKeyStore, StoreError, Tx, downcast};
+use sqlx::postgres::PgRow;
+use sqlx::{AssertSqlSafe, PgPool, Row};
+use time::OffsetDateTime;
+
+pub(crate) struct PgApiKeys {
+    pub(crate) pool: PgPool,
+}
+
+const SELECT: &str = "select api_key_id, name, owner_user_id, scopes, key_hash, hint, created_at, \
+     expires_at, revoked_at, last_used_at, last_used_ip, rotated_from from api_key";
+
+fn into_key(row: &PgRow) -> Result<ApiKey, StoreError> {
+    let parse = || -> Result<ApiKey, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ApiKey {
+            id: ApiKeyId::from_uuid(row.try_get("api_key_id")?),
+            name: row.try_get("name")?,
+            owner: UserId::from_uuid(row.try_get("owner_user_id")?),
+            scopes: scopes_from(&row.try_get::<String, _>("scopes")?)?,
+            hash: row.try_get("key_hash")?,
+            hint: row.try_get("hint")?,
+            created_at: row.try_get("created_at")?,
+            expires_at: row.try_get("expires_at")?,
+            revoked_at: row.try_get("revoked_at")?,
+            last_used_at: row.try_get("last_used_at")?,
+            last_used_ip: row.try_get("last_used_ip")?,
+            rotated_from: row
+                .try_get::<Option<uuid::Uuid>, _>("rotated_from")?
+                .map(ApiKeyId::from_uuid),
+        })
+    };
+    parse().map_err(|e| StoreError::other("decoding an API key", e))
+}
+
+fn not_found_if_none(done: &sqlx::postgres::PgQueryResult) -> Result<(), StoreError> {
+    if done.rows_affected() == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ApiKeyStore for PgApiKeys {
+    async fn create(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        k: &ApiKey,
+    ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<PgTx>(tx)?.0;
+        sqlx::query(
+            "insert into api_key (tenant_id, api_key_id, name, owner_user_id, scopes, key_hash, \
+             hint, created_at, expires_at, revoked_at, last_used_at, last_used_ip, rotated_from) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(tenant.as_uuid())
+        .bind(k.id.as_uuid())
+        .bind(&k.name)
+        .bind(k.owner.as_uuid())
+        .bind(scopes_text(&k.scopes))
+        .bind(&k.hash)
+        .bind(&k.hint)
+        .bind(k.created_at)
+        .bind(k.expires_at)
+        .bind(k.revoked_at)
+        .bind(k.last_used_at)
+        .bind(&k.last_used_ip)
+        .bind(k.rotated_from.map(|r| r.as_uuid()))
+        .execute(conn)
+        .await
+        .map_err(|e| crate::course::parent_missing("creating an API key", e))?;
+        Ok(())
+    }
+
+    async fn get(&self, tenant: TenantId, id: ApiKeyId) -> Result<ApiKey, StoreError> {
+        let mut rtx = begin_tenant_tx(&self.pool, tenant).await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{SELECT} where tenant_id = $1 and api_key_id = $2"
+        )))
+        .bind(tenant.as_uuid())
+        .bind(id.as_uuid())
+        .fetch_optional(&mut *rtx)
+        .await
+        .map_err(|e| map_err("reading an API key", e))?;
+        end_read(rtx).await?;
+        row.as_ref()
+            .map(into_key)
+            .transpose()?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn find_by_hash(
+        &self,
+        tenant: TenantId,
+        hash: &str,
+    ) -> Result<Option<ApiKey>, StoreError> {
+        let mut rtx = begin_tenant_tx(&self.pool, tenant).await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{SELECT} where tenant_id = $1 and key_hash = $2"
+        )))
+        .bind(tenant.as_uuid())
+        .bind(hash)
+        .fetch_optional(&mut *rtx)
+        .await
+        .map_err(|e| map_err("finding an API key", e))?;
+        end_read(rtx).await?;
+        row.as_ref().map(into_key).transpose()
+    }
+
+    async fn list(&self, tenant: TenantId, page: PageRequest) -> Result<Vec<ApiKey>, StoreError> {
+        let (limit, offset) = limit_offset(page);
+        let mut rtx = begin_tenant_tx(&self.pool, tenant).await?;
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{SELECT} where tenant_id = $1 order by created_at desc, api_key_id desc \
+             limit $2 offset $3"
+        )))
+        .bind(tenant.as_uuid())
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *rtx)
+        .await
+        .map_err(|e| map_err("listing API keys", e))?;
+        end_read(rtx).await?;
+        rows.iter().map(into_key).collect()
+    }
+
+    async fn set_expiry(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        id: ApiKeyId,
+        at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<PgTx>(tx)?.0;
+        let done = sqlx::query(
+            "update api_key set expires_at = $3 where tenant_id = $1 and api_key_id = $2",
+        )
+        .bind(tenant.as_uuid())
+        .bind(id.as_uuid())
+        .bind(at)
+        .execute(conn)
+        .await
+        .map_err(|e| map_err("setting an API key's expiry", e))?;
+        not_found_if_none(&done)
+    }
+
+    async fn revoke(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: TenantId,
+        id: ApiKeyId,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let conn = &mut *downcast::<PgTx>(tx)?.0;
+        let done = sqlx::query(
+            "update api_key set revoked_at = coalesce(revoked_at, $3) \
+             where tenant_id = $1 and api_key_id = $2",
+        )
+        .bind(tenant.as_uuid())
+        .bind(id.as_uuid())
+        .bind(at)
+        .execute(conn)
+        .await
+        .map_err(|e| map_err("revoking an API key", e))?;
+        not_found_if_none(&done)
+    }
+
+    async fn touch(
+        &self,
+        tenant: TenantId,
+        id: ApiKeyId,
+        at: OffsetDateTime,
+        ip: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
+        let done = sqlx::query(
+            "update api_key set last_used_at = $3, last_used_ip = $4 \
+             where tenant_id = $1 and api_key_id = $2",
+        )
+        .bind(tenant.as_uuid())
+        .bind(id.as_uuid())
+        .bind(at)
+        .bind(ip)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| map_err("recording an API key's use", e))?;
+        tx.commit()
+            .await
+            .map_err(|e| map_err("recording an API key's use", e))?;
+        not_found_if_none(&done)
+    }
+}
