@@ -11,6 +11,7 @@
 //! - [`jobs`]: the durable job queue, workers, schedules and singleton leases.
 
 pub mod accounts;
+pub mod apikeys;
 pub mod audit;
 pub mod auth;
 pub mod demo;
@@ -64,6 +65,8 @@ pub struct Services {
     pub library: learning::library::LibraryService,
     /// The portfolio simulator.
     pub sim: sim::SimService,
+    /// API keys.
+    pub api_keys: apikeys::ApiKeyService,
     /// The injected clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -136,7 +139,7 @@ impl Services {
             ),
             accounts,
             auth,
-            roles,
+            roles: roles.clone(),
             quizzes: learning::attempts::QuizService::new(
                 db.clone(),
                 courses.clone(),
@@ -164,6 +167,14 @@ impl Services {
                 audit.clone(),
                 clock.clone(),
             ),
+            api_keys: apikeys::ApiKeyService {
+                db: db.clone(),
+                keys: db.api_keys(),
+                users: db.users(),
+                roles: roles.clone(),
+                audit: audit.clone(),
+                clock: clock.clone(),
+            },
             health: health::Health::new(db, cache),
             audit,
             clock,

@@ -206,7 +206,7 @@ impl FromRequestParts<AppState> for PlatformAdmin {
                 }))
             }
             _ if presented.is_some() || cookie(parts, SESSION_COOKIE).is_some() => {
-                let signed = match SignedIn::from_request_parts(parts, state).await {
+                let signed = match SessionUser::from_request_parts(parts, state).await {
                     Ok(s) => s,
                     // No tenant to look the session up in: not a credential we know.
                     Err(e) if e.is_tenant_resolution() => {
@@ -280,17 +280,18 @@ fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// A signed-in user of the addressed tenant.
+/// A signed-in user of the addressed tenant, by session (never by API key): for the
+/// routes about the session itself (logout, sessions, MFA) and platform operation.
 ///
 /// The token comes from `Authorization: Bearer` or the session cookie. Cookie-borne
 /// sessions must also present `X-CSRF-Token` on unsafe methods: a cross-site form can
 /// make the browser send the cookie, but cannot read the CSRF token to echo it.
-pub(crate) struct SignedIn {
+pub(crate) struct SessionUser {
     pub auth: nexus_app::auth::Authenticated,
     pub meta: RequestMeta,
 }
 
-impl FromRequestParts<AppState> for SignedIn {
+impl FromRequestParts<AppState> for SessionUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(
@@ -307,7 +308,7 @@ impl FromRequestParts<AppState> for SignedIn {
 }
 
 /// A session that may still owe its second factor: only the MFA endpoints accept it.
-pub(crate) struct PartialSession(pub SignedIn);
+pub(crate) struct PartialSession(pub SessionUser);
 
 impl FromRequestParts<AppState> for PartialSession {
     type Rejection = ApiError;
@@ -316,11 +317,11 @@ impl FromRequestParts<AppState> for PartialSession {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        SignedIn::any(parts, state).await.map(Self)
+        SessionUser::any(parts, state).await.map(Self)
     }
 }
 
-impl SignedIn {
+impl SessionUser {
     /// Authenticates without requiring a completed second factor.
     async fn any(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let CurrentTenant(tenant) = CurrentTenant::from_request_parts(parts, state).await?;
@@ -361,9 +362,73 @@ impl SignedIn {
     }
 }
 
-impl SignedIn {
+impl SessionUser {
     /// The audit caller for this request.
     pub fn caller(&self) -> Caller {
         self.auth.caller(self.meta.clone())
+    }
+}
+
+/// A signed-in user of the addressed tenant: by session (as [`SessionUser`]) or by an
+/// API key (`Authorization: Bearer nxk_live_…`), which acts for its owner with the
+/// key's scopes as far as the owner holds them.
+pub(crate) struct SignedIn {
+    /// The tenant.
+    pub tenant: nexus_domain::TenantId,
+    /// The user (a key's owner).
+    pub user: nexus_domain::UserId,
+    /// Who is acting, with what permissions.
+    actor: nexus_domain::access::Actor,
+    /// Request facts for the audit trail.
+    pub meta: RequestMeta,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let presented = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| nexus_domain::apikey::ApiKeySecret::is_key(t))
+            .map(str::to_owned);
+        let Some(presented) = presented else {
+            let s = SessionUser::from_request_parts(parts, state).await?;
+            return Ok(Self {
+                tenant: s.auth.session.tenant,
+                user: s.auth.session.user,
+                actor: s.auth.actor(),
+                meta: s.meta,
+            });
+        };
+        let CurrentTenant(tenant) = CurrentTenant::from_request_parts(parts, state).await?;
+        let meta = request_meta(parts);
+        let auth = state
+            .services
+            .api_keys
+            .authenticate(tenant.id, &presented, meta.ip.as_deref())
+            .await?;
+        Ok(Self {
+            tenant: tenant.id,
+            user: auth.key.owner,
+            actor: auth.actor(tenant.id),
+            meta,
+        })
+    }
+}
+
+impl SignedIn {
+    /// The audit caller for this request.
+    pub fn caller(&self) -> Caller {
+        Caller {
+            actor: self.actor.clone(),
+            meta: self.meta.clone(),
+        }
     }
 }

@@ -4,7 +4,7 @@ use crate::sim::{end_read, limit_offset};
 use crate::{PgTx, begin_tenant_tx, map_err};
 use async_trait::async_trait;
 use nexus_domain::apikey::{ApiKey, ApiKeyId};
-use nexus_domain::paging::PageRequest;
+use nexus_domain::paging::{Page, PageRequest};
 use nexus_domain::{TenantId, UserId};
 use nexus_store::apikey_codec::{scopes_from, scopes_text};
 use nexus_store::{ApiKeyStore, StoreError, Tx, downcast};
@@ -117,7 +117,7 @@ impl ApiKeyStore for PgApiKeys {
         row.as_ref().map(into_key).transpose()
     }
 
-    async fn list(&self, tenant: TenantId, page: PageRequest) -> Result<Vec<ApiKey>, StoreError> {
+    async fn list(&self, tenant: TenantId, page: PageRequest) -> Result<Page<ApiKey>, StoreError> {
         let (limit, offset) = limit_offset(page);
         let mut rtx = begin_tenant_tx(&self.pool, tenant).await?;
         let rows = sqlx::query(AssertSqlSafe(format!(
@@ -130,8 +130,18 @@ impl ApiKeyStore for PgApiKeys {
         .fetch_all(&mut *rtx)
         .await
         .map_err(|e| map_err("listing API keys", e))?;
+        let total: i64 = sqlx::query_scalar("select count(*) from api_key where tenant_id = $1")
+            .bind(tenant.as_uuid())
+            .fetch_one(&mut *rtx)
+            .await
+            .map_err(|e| map_err("counting API keys", e))?;
         end_read(rtx).await?;
-        rows.iter().map(into_key).collect()
+        Ok(Page {
+            items: rows.iter().map(into_key).collect::<Result<_, _>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+            limit: page.limit(),
+            offset: page.offset(),
+        })
     }
 
     async fn set_expiry(

@@ -5,7 +5,7 @@ use crate::jobs::micros;
 use crate::{SqliteTx, map_err};
 use async_trait::async_trait;
 use nexus_domain::apikey::{ApiKey, ApiKeyId};
-use nexus_domain::paging::PageRequest;
+use nexus_domain::paging::{Page, PageRequest};
 use nexus_domain::{TenantId, UserId};
 use nexus_store::apikey_codec::{scopes_from, scopes_text};
 use nexus_store::{ApiKeyStore, StoreError, Tx, downcast};
@@ -128,7 +128,7 @@ impl ApiKeyStore for SqliteApiKeys {
         row.as_ref().map(into_key).transpose()
     }
 
-    async fn list(&self, tenant: TenantId, page: PageRequest) -> Result<Vec<ApiKey>, StoreError> {
+    async fn list(&self, tenant: TenantId, page: PageRequest) -> Result<Page<ApiKey>, StoreError> {
         let (limit, offset) = crate::sim::limit_offset(page);
         let rows = sqlx::query(AssertSqlSafe(format!(
             "{SELECT} where tenant_id = ?1 order by created_at desc, api_key_id desc \
@@ -140,7 +140,17 @@ impl ApiKeyStore for SqliteApiKeys {
         .fetch_all(&self.pool)
         .await
         .map_err(|e| map_err("listing API keys", e))?;
-        rows.iter().map(into_key).collect()
+        let total: i64 = sqlx::query_scalar("select count(*) from api_key where tenant_id = ?1")
+            .bind(tenant.as_uuid())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| map_err("counting API keys", e))?;
+        Ok(Page {
+            items: rows.iter().map(into_key).collect::<Result<_, _>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+            limit: page.limit(),
+            offset: page.offset(),
+        })
     }
 
     async fn set_expiry(

@@ -5,7 +5,7 @@ use crate::{StoreError, Tx};
 use async_trait::async_trait;
 use nexus_domain::TenantId;
 use nexus_domain::apikey::{ApiKey, ApiKeyId};
-use nexus_domain::paging::PageRequest;
+use nexus_domain::paging::{Page, PageRequest};
 use time::OffsetDateTime;
 
 /// Stores API keys.
@@ -26,8 +26,8 @@ pub trait ApiKeyStore: Send + Sync {
         tenant: TenantId,
         hash: &str,
     ) -> Result<Option<ApiKey>, StoreError>;
-    /// The tenant's keys, newest first.
-    async fn list(&self, tenant: TenantId, page: PageRequest) -> Result<Vec<ApiKey>, StoreError>;
+    /// The tenant's keys, newest first, with the tenant's total.
+    async fn list(&self, tenant: TenantId, page: PageRequest) -> Result<Page<ApiKey>, StoreError>;
     /// Sets when a key stops working (`None`: never).
     async fn set_expiry(
         &self,

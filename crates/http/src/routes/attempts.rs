@@ -177,7 +177,7 @@ async fn quiz(
         .quizzes
         .quiz(
             &signed.caller(),
-            signed.auth.session.tenant,
+            signed.tenant,
             id(&course, "course")?,
             id(&quiz, "quiz")?,
         )
@@ -205,7 +205,7 @@ async fn start(
         .quizzes
         .start(
             &signed.caller(),
-            signed.auth.session.tenant,
+            signed.tenant,
             id(&course, "course")?,
             id(&quiz, "quiz")?,
         )
@@ -227,11 +227,7 @@ async fn attempt(
     let (a, reveal) = s
         .services
         .quizzes
-        .attempt(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            id(&attempt, "attempt")?,
-        )
+        .attempt(&signed.caller(), signed.tenant, id(&attempt, "attempt")?)
         .await?;
     Ok(Json(attempt_out(&a, reveal)))
 }
@@ -256,7 +252,7 @@ async fn submit(
         .quizzes
         .submit(
             &signed.caller(),
-            signed.auth.session.tenant,
+            signed.tenant,
             id(&attempt, "attempt")?,
             body.responses,
         )
@@ -280,11 +276,7 @@ async fn mastery(
     let topics = s
         .services
         .quizzes
-        .mastery(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            id(&course, "course")?,
-        )
+        .mastery(&signed.caller(), signed.tenant, id(&course, "course")?)
         .await?;
     Ok(Json(MasteryOut { topics }))
 }

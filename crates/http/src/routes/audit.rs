@@ -23,7 +23,7 @@ async fn list(
     signed: SignedIn,
     QueryParams(q): QueryParams<ListIn>,
 ) -> Result<Json<ListOut>, ApiError> {
-    let tenant = signed.auth.session.tenant;
+    let tenant = signed.tenant;
     signed.caller().require(tenant, Permission::AuditRead)?;
     list_page(&s, Some(tenant), q, true).await
 }
@@ -34,7 +34,7 @@ async fn export(
     signed: SignedIn,
     QueryParams(q): QueryParams<ListIn>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let tenant = signed.auth.session.tenant;
+    let tenant = signed.tenant;
     signed.caller().require(tenant, Permission::AuditRead)?;
     export_ndjson(&s, Some(tenant), q, true).await
 }

@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{CSRF_COOKIE, CurrentTenant, JsonBody, Meta, SESSION_COOKIE, SignedIn};
+use crate::extract::{CSRF_COOKIE, CurrentTenant, JsonBody, Meta, SESSION_COOKIE, SessionUser};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::routing::{delete, get, post};
@@ -129,7 +129,7 @@ async fn login(
 /// `POST /v1/auth/logout`
 async fn logout(
     State(s): State<AppState>,
-    signed: SignedIn,
+    signed: SessionUser,
 ) -> Result<(StatusCode, HeaderMap), ApiError> {
     s.services
         .auth
@@ -139,7 +139,7 @@ async fn logout(
 }
 
 /// `GET /v1/auth/session`
-async fn current(signed: SignedIn) -> Json<serde_json::Value> {
+async fn current(signed: SessionUser) -> Json<serde_json::Value> {
     let a = &signed.auth;
     Json(serde_json::json!({
         "session_id": a.session.id,
@@ -154,7 +154,7 @@ async fn current(signed: SignedIn) -> Json<serde_json::Value> {
 /// `GET /v1/auth/sessions`
 async fn list(
     State(s): State<AppState>,
-    signed: SignedIn,
+    signed: SessionUser,
 ) -> Result<Json<Vec<SessionOut>>, ApiError> {
     let current = signed.auth.session.id;
     let sessions = s.services.auth.my_sessions(&signed.auth).await?;
@@ -169,7 +169,7 @@ async fn list(
 /// `DELETE /v1/auth/sessions/{id}`
 async fn revoke(
     State(s): State<AppState>,
-    signed: SignedIn,
+    signed: SessionUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id: SessionId = id.parse().map_err(|_| ApiError::not_found("session"))?;

@@ -157,7 +157,7 @@ async fn list(
     let page = s
         .services
         .enrolments
-        .cohorts(&signed.caller(), signed.auth.session.tenant, q.parse()?)
+        .cohorts(&signed.caller(), signed.tenant, q.parse()?)
         .await?;
     Ok(Json(page.map(CohortOut::from)))
 }
@@ -172,7 +172,7 @@ async fn create(
     let cohort = s
         .services
         .enrolments
-        .create_cohort(&signed.caller(), signed.auth.session.tenant, name)
+        .create_cohort(&signed.caller(), signed.tenant, name)
         .await?;
     Ok((StatusCode::CREATED, Json(cohort.into())))
 }
@@ -186,11 +186,7 @@ async fn show(
     let cohort = s
         .services
         .enrolments
-        .cohort(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            id(&cohort, "cohort")?,
-        )
+        .cohort(&signed.caller(), signed.tenant, id(&cohort, "cohort")?)
         .await?;
     Ok(Json(cohort.into()))
 }
@@ -207,7 +203,7 @@ async fn rename(
     let renamed = s
         .services
         .enrolments
-        .rename_cohort(&signed.caller(), signed.auth.session.tenant, cohort, name)
+        .rename_cohort(&signed.caller(), signed.tenant, cohort, name)
         .await?;
     Ok(Json(renamed.into()))
 }
@@ -220,11 +216,7 @@ async fn remove(
 ) -> Result<StatusCode, ApiError> {
     s.services
         .enrolments
-        .delete_cohort(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            id(&cohort, "cohort")?,
-        )
+        .delete_cohort(&signed.caller(), signed.tenant, id(&cohort, "cohort")?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -241,13 +233,7 @@ async fn members(
     let members = s
         .services
         .enrolments
-        .members(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            cohort,
-            role,
-            page,
-        )
+        .members(&signed.caller(), signed.tenant, cohort, role, page)
         .await?;
     Ok(Json(members.map(MemberOut::from)))
 }
@@ -266,13 +252,7 @@ async fn put_member(
         .map_err(|e| ApiError::from(nexus_app::AppError::invalid_field("role", e)))?;
     s.services
         .enrolments
-        .put_member(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            cohort,
-            user,
-            role,
-        )
+        .put_member(&signed.caller(), signed.tenant, cohort, user, role)
         .await?;
     Ok(Json(serde_json::json!({ "user": user, "role": role })))
 }
@@ -286,7 +266,7 @@ async fn remove_member(
     let (cohort, user) = (id(&cohort, "cohort")?, id(&user, "member")?);
     s.services
         .enrolments
-        .remove_member(&signed.caller(), signed.auth.session.tenant, cohort, user)
+        .remove_member(&signed.caller(), signed.tenant, cohort, user)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -303,13 +283,7 @@ async fn report(
     let rows = s
         .services
         .enrolments
-        .class_report(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            cohort,
-            course,
-            page,
-        )
+        .class_report(&signed.caller(), signed.tenant, cohort, course, page)
         .await?;
     Ok(Json(rows.map(LearnerProgressOut::from)))
 }

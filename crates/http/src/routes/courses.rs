@@ -139,7 +139,7 @@ async fn list(
     let page = s
         .services
         .courses
-        .list(&signed.caller(), signed.auth.session.tenant, query)
+        .list(&signed.caller(), signed.tenant, query)
         .await?;
     Ok(Json(page.map(CourseOut::from)))
 }
@@ -154,7 +154,7 @@ async fn create(
     let course = s
         .services
         .courses
-        .create(&signed.caller(), signed.auth.session.tenant, meta)
+        .create(&signed.caller(), signed.tenant, meta)
         .await?;
     Ok((StatusCode::CREATED, Json(course.into())))
 }
@@ -168,11 +168,7 @@ async fn show(
     let course = s
         .services
         .courses
-        .get(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            course_id(&id)?,
-        )
+        .get(&signed.caller(), signed.tenant, course_id(&id)?)
         .await?;
     Ok(Json(course.into()))
 }
@@ -189,7 +185,7 @@ async fn update(
     let course = s
         .services
         .courses
-        .update(&signed.caller(), signed.auth.session.tenant, id, meta)
+        .update(&signed.caller(), signed.tenant, id, meta)
         .await?;
     Ok(Json(course.into()))
 }
@@ -203,11 +199,7 @@ async fn archive(
     let course = s
         .services
         .courses
-        .archive(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            course_id(&id)?,
-        )
+        .archive(&signed.caller(), signed.tenant, course_id(&id)?)
         .await?;
     Ok(Json(course.into()))
 }

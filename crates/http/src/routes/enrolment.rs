@@ -135,11 +135,7 @@ async fn enrol_self(
     let (e, new) = s
         .services
         .enrolments
-        .enrol_self(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            id(&course, "course")?,
-        )
+        .enrol_self(&signed.caller(), signed.tenant, id(&course, "course")?)
         .await?;
     let status = if new {
         StatusCode::CREATED
@@ -157,11 +153,7 @@ async fn withdraw_self(
 ) -> Result<StatusCode, ApiError> {
     s.services
         .enrolments
-        .withdraw_self(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            id(&course, "course")?,
-        )
+        .withdraw_self(&signed.caller(), signed.tenant, id(&course, "course")?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -178,7 +170,7 @@ async fn assign(
     let done = s
         .services
         .enrolments
-        .assign(&signed.caller(), signed.auth.session.tenant, course, what)
+        .assign(&signed.caller(), signed.tenant, course, what)
         .await?;
     Ok(Json(
         json!({ "enrolled": done.enrolled, "already_enrolled": done.already_enrolled }),
@@ -196,12 +188,7 @@ async fn roster(
     let page = s
         .services
         .enrolments
-        .roster(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            course,
-            q.parse()?,
-        )
+        .roster(&signed.caller(), signed.tenant, course, q.parse()?)
         .await?;
     Ok(Json(page.map(EnrolmentOut::from)))
 }
@@ -215,7 +202,7 @@ async fn unassign(
     let (course, user) = (id(&course, "course")?, id(&user, "enrolment")?);
     s.services
         .enrolments
-        .unassign(&signed.caller(), signed.auth.session.tenant, course, user)
+        .unassign(&signed.caller(), signed.tenant, course, user)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -229,7 +216,7 @@ async fn mine(
     let page = s
         .services
         .enrolments
-        .mine(&signed.caller(), signed.auth.session.tenant, q.parse()?)
+        .mine(&signed.caller(), signed.tenant, q.parse()?)
         .await?;
     Ok(Json(page.map(MyCourseOut::from)))
 }

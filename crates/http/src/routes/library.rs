@@ -144,7 +144,7 @@ async fn list(
     let page = s
         .services
         .library
-        .list(&signed.caller(), signed.auth.session.tenant, &query)
+        .list(&signed.caller(), signed.tenant, &query)
         .await?;
     Ok(Json(page.map(EntryOut::from)))
 }
@@ -158,11 +158,7 @@ async fn show(
     let (entry, package) = s
         .services
         .library
-        .get(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            library_id(&id)?,
-        )
+        .get(&signed.caller(), signed.tenant, library_id(&id)?)
         .await?;
     Ok(Json(DetailOut::new(entry, package)))
 }
@@ -176,11 +172,7 @@ async fn adopt(
     let course = s
         .services
         .library
-        .adopt(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            library_id(&id)?,
-        )
+        .adopt(&signed.caller(), signed.tenant, library_id(&id)?)
         .await?;
     Ok((StatusCode::CREATED, Json(course.into())))
 }

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{JsonBody, PartialSession, SignedIn};
+use crate::extract::{JsonBody, PartialSession, SessionUser};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -106,7 +106,7 @@ async fn confirm(
 /// `POST /v1/auth/mfa/recovery-codes` — new codes; the old ones stop working.
 async fn regenerate(
     State(s): State<AppState>,
-    signed: SignedIn,
+    signed: SessionUser,
 ) -> Result<Json<CodesOut>, ApiError> {
     let codes = s
         .services

@@ -1,6 +1,7 @@
 //! Routers, one module per resource. Handlers are thin: extract, parse, call one
 //! service, map to a DTO.
 
+mod api_keys;
 mod attempts;
 mod audit;
 mod auth;
@@ -45,6 +46,7 @@ pub(crate) fn v1() -> Router<AppState> {
         .merge(recovery::router())
         .merge(invitations::router())
         .merge(roles::router())
+        .merge(api_keys::router())
         .merge(users::router())
         .merge(verification::router())
         .merge(audit::router())

@@ -119,11 +119,7 @@ async fn preview(
     let (course, outline) = s
         .services
         .courses
-        .preview(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            id(&course, "course")?,
-        )
+        .preview(&signed.caller(), signed.tenant, id(&course, "course")?)
         .await?;
     let modules = outline
         .into_iter()
@@ -157,12 +153,7 @@ async fn add_module(
     let m = s
         .services
         .courses
-        .add_module(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            course,
-            &body.title,
-        )
+        .add_module(&signed.caller(), signed.tenant, course, &body.title)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -186,13 +177,7 @@ async fn add_lesson(
     let l = s
         .services
         .courses
-        .add_lesson(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            course,
-            module,
-            draft,
-        )
+        .add_lesson(&signed.caller(), signed.tenant, course, module, draft)
         .await?;
     Ok((StatusCode::CREATED, Json(LessonOut::new(l, None))))
 }
@@ -209,13 +194,7 @@ async fn update_lesson(
     let l = s
         .services
         .courses
-        .update_lesson(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            course,
-            lesson,
-            draft,
-        )
+        .update_lesson(&signed.caller(), signed.tenant, course, lesson, draft)
         .await?;
     Ok(Json(LessonOut::new(l, None)))
 }
@@ -240,13 +219,7 @@ async fn reorder(
     let order = s
         .services
         .courses
-        .reorder_lessons(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            course,
-            module,
-            &order,
-        )
+        .reorder_lessons(&signed.caller(), signed.tenant, course, module, &order)
         .await?;
     Ok(Json(serde_json::json!({ "lessons": order })))
 }
@@ -263,7 +236,7 @@ async fn reorder_modules(
     let order = s
         .services
         .courses
-        .reorder_modules(&signed.caller(), signed.auth.session.tenant, course, &order)
+        .reorder_modules(&signed.caller(), signed.tenant, course, &order)
         .await?;
     Ok(Json(serde_json::json!({ "modules": order })))
 }
@@ -296,13 +269,7 @@ async fn rename_module(
     let m = s
         .services
         .courses
-        .rename_module(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            course,
-            module,
-            &body.title,
-        )
+        .rename_module(&signed.caller(), signed.tenant, course, module, &body.title)
         .await?;
     Ok(Json(ModuleOut {
         id: m.id,
@@ -320,7 +287,7 @@ async fn delete_module(
     let (course, module) = (id(&course, "course")?, id(&module, "module")?);
     s.services
         .courses
-        .delete_module(&signed.caller(), signed.auth.session.tenant, course, module)
+        .delete_module(&signed.caller(), signed.tenant, course, module)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -334,7 +301,7 @@ async fn delete_lesson(
     let (course, lesson) = (id(&course, "course")?, id(&lesson, "lesson")?);
     s.services
         .courses
-        .delete_lesson(&signed.caller(), signed.auth.session.tenant, course, lesson)
+        .delete_lesson(&signed.caller(), signed.tenant, course, lesson)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

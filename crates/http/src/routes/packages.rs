@@ -35,7 +35,7 @@ async fn export(
     let package = s
         .services
         .courses
-        .export(&signed.caller(), signed.auth.session.tenant, id)
+        .export(&signed.caller(), signed.tenant, id)
         .await?;
     let body = serde_json::to_vec_pretty(&package)
         .map_err(|e| ApiError::from(nexus_app::AppError::Internal(Box::new(e))))?;
@@ -63,7 +63,7 @@ async fn import(
     let course = s
         .services
         .courses
-        .import(&signed.caller(), signed.auth.session.tenant, parsed)
+        .import(&signed.caller(), signed.tenant, parsed)
         .await?;
     Ok((StatusCode::CREATED, Json(course.into())))
 }

@@ -42,11 +42,7 @@ async fn show(
     let list = s
         .services
         .courses
-        .prerequisites(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            course_id(&course)?,
-        )
+        .prerequisites(&signed.caller(), signed.tenant, course_id(&course)?)
         .await?;
     let courses: Vec<PrerequisiteOut> = list
         .into_iter()
@@ -71,7 +67,7 @@ async fn replace(
     let set = s
         .services
         .courses
-        .set_prerequisites(&signed.caller(), signed.auth.session.tenant, course, &ids)
+        .set_prerequisites(&signed.caller(), signed.tenant, course, &ids)
         .await?;
     Ok(Json(serde_json::json!({ "courses": set })))
 }

@@ -129,13 +129,7 @@ async fn report(
     let outcome = s
         .services
         .enrolments
-        .report(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            course,
-            lesson,
-            visit,
-        )
+        .report(&signed.caller(), signed.tenant, course, lesson, visit)
         .await?;
     Ok(Json(outcome.into()))
 }
@@ -149,11 +143,7 @@ async fn show(
     let progress = s
         .services
         .enrolments
-        .my_progress(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            id(&course, "course")?,
-        )
+        .my_progress(&signed.caller(), signed.tenant, id(&course, "course")?)
         .await?;
     Ok(Json(progress.into()))
 }

@@ -32,11 +32,7 @@ async fn publish(
     let (course, snapshot) = s
         .services
         .courses
-        .publish(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            course_id(&id)?,
-        )
+        .publish(&signed.caller(), signed.tenant, course_id(&id)?)
         .await?;
     let lessons: usize = snapshot.modules.iter().map(|m| m.lessons.len()).sum();
     Ok(Json(json!({
@@ -56,11 +52,7 @@ async fn unpublish(
     let course = s
         .services
         .courses
-        .unpublish(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            course_id(&id)?,
-        )
+        .unpublish(&signed.caller(), signed.tenant, course_id(&id)?)
         .await?;
     Ok(Json(json!({
         "id": course.id,
@@ -78,11 +70,7 @@ async fn content(
     Ok(Json(
         s.services
             .courses
-            .content(
-                &signed.caller(),
-                signed.auth.session.tenant,
-                course_id(&id)?,
-            )
+            .content(&signed.caller(), signed.tenant, course_id(&id)?)
             .await?,
     ))
 }
@@ -97,11 +85,7 @@ async fn lesson(
     let published = s
         .services
         .courses
-        .content(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            course_id(&id)?,
-        )
+        .content(&signed.caller(), signed.tenant, course_id(&id)?)
         .await?;
     published
         .modules

@@ -87,11 +87,7 @@ async fn list_banks(
     let banks = s
         .services
         .courses
-        .banks(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            id(&course, "course")?,
-        )
+        .banks(&signed.caller(), signed.tenant, id(&course, "course")?)
         .await?;
     Ok(Json(Items {
         items: banks.into_iter().map(BankOut::from).collect(),
@@ -110,7 +106,7 @@ async fn create_bank(
         .courses
         .create_bank(
             &signed.caller(),
-            signed.auth.session.tenant,
+            signed.tenant,
             id(&course, "course")?,
             &spec,
         )
@@ -129,7 +125,7 @@ async fn get_bank(
         .courses
         .bank(
             &signed.caller(),
-            signed.auth.session.tenant,
+            signed.tenant,
             id(&course, "course")?,
             id(&bank, "bank")?,
         )
@@ -149,7 +145,7 @@ async fn replace_bank(
         .courses
         .replace_bank(
             &signed.caller(),
-            signed.auth.session.tenant,
+            signed.tenant,
             id(&course, "course")?,
             id(&bank, "bank")?,
             &spec,
@@ -168,7 +164,7 @@ async fn delete_bank(
         .courses
         .delete_bank(
             &signed.caller(),
-            signed.auth.session.tenant,
+            signed.tenant,
             id(&course, "course")?,
             id(&bank, "bank")?,
         )
@@ -185,7 +181,7 @@ async fn bank_keys(
     let banks = s
         .services
         .courses
-        .banks(&signed.caller(), signed.auth.session.tenant, course)
+        .banks(&signed.caller(), signed.tenant, course)
         .await?;
     Ok(banks.into_iter().map(|b| (b.id, b.key)).collect())
 }
@@ -206,7 +202,7 @@ async fn list_quizzes(
     let quizzes = s
         .services
         .courses
-        .quizzes(&signed.caller(), signed.auth.session.tenant, course)
+        .quizzes(&signed.caller(), signed.tenant, course)
         .await?;
     let keys = bank_keys(&s, &signed, course).await?;
     Ok(Json(Items {
@@ -232,7 +228,7 @@ async fn create_quiz(
         .courses
         .create_quiz(
             &signed.caller(),
-            signed.auth.session.tenant,
+            signed.tenant,
             id(&course, "course")?,
             id(&module, "module")?,
             &spec,
@@ -254,7 +250,7 @@ async fn update_quiz(
         .courses
         .update_quiz(
             &signed.caller(),
-            signed.auth.session.tenant,
+            signed.tenant,
             id(&course, "course")?,
             id(&quiz, "quiz")?,
             &spec,
@@ -274,7 +270,7 @@ async fn delete_quiz(
         .courses
         .delete_quiz(
             &signed.caller(),
-            signed.auth.session.tenant,
+            signed.tenant,
             id(&course, "course")?,
             id(&quiz, "quiz")?,
         )

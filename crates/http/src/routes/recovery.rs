@@ -96,7 +96,7 @@ async fn outbox(
     let mails = s
         .services
         .auth
-        .outbox(&signed.caller(), signed.auth.session.tenant, limit)
+        .outbox(&signed.caller(), signed.tenant, limit)
         .await?;
     Ok(Json(
         mails

@@ -110,7 +110,7 @@ async fn achievements(
     let sum = s
         .services
         .achievements
-        .summary(&signed.caller(), signed.auth.session.tenant)
+        .summary(&signed.caller(), signed.tenant)
         .await?;
     Ok(Json(AchievementsOut {
         xp: sum.xp,
@@ -149,7 +149,7 @@ async fn opt_in(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     s.services
         .achievements
-        .set_leaderboard(&signed.caller(), signed.auth.session.tenant, body.opt_in)
+        .set_leaderboard(&signed.caller(), signed.tenant, body.opt_in)
         .await?;
     Ok(Json(serde_json::json!({ "opt_in": body.opt_in })))
 }
@@ -181,7 +181,7 @@ async fn leaderboard(
         .achievements
         .leaderboard(
             &signed.caller(),
-            signed.auth.session.tenant,
+            signed.tenant,
             cohort,
             q.limit.unwrap_or(20),
         )
@@ -202,7 +202,7 @@ async fn certificates(
     let certs = s
         .services
         .achievements
-        .my_certificates(&signed.caller(), signed.auth.session.tenant)
+        .my_certificates(&signed.caller(), signed.tenant)
         .await?;
     Ok(Json(CertificatesOut {
         items: certs.into_iter().map(CertificateOut::from).collect(),
@@ -250,12 +250,7 @@ async fn revoke(
     let cert = s
         .services
         .achievements
-        .revoke(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            id,
-            &body.reason,
-        )
+        .revoke(&signed.caller(), signed.tenant, id, &body.reason)
         .await?;
     Ok(Json(cert.into()))
 }

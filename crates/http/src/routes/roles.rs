@@ -80,7 +80,7 @@ async fn list(State(s): State<AppState>, signed: SignedIn) -> Result<Json<Vec<Ro
     let (builtin, custom) = s
         .services
         .roles
-        .list(&signed.caller(), signed.auth.session.tenant)
+        .list(&signed.caller(), signed.tenant)
         .await?;
     let mut out: Vec<RoleOut> = builtin
         .into_iter()
@@ -106,7 +106,7 @@ async fn create(
     let role = s
         .services
         .roles
-        .create(&signed.caller(), signed.auth.session.tenant, draft)
+        .create(&signed.caller(), signed.tenant, draft)
         .await?;
     Ok((StatusCode::CREATED, Json(custom_out(role))))
 }
@@ -123,7 +123,7 @@ async fn update(
     Ok(Json(custom_out(
         s.services
             .roles
-            .update(&signed.caller(), signed.auth.session.tenant, id, draft)
+            .update(&signed.caller(), signed.tenant, id, draft)
             .await?,
     )))
 }
@@ -136,7 +136,7 @@ async fn remove(
 ) -> Result<StatusCode, ApiError> {
     s.services
         .roles
-        .delete(&signed.caller(), signed.auth.session.tenant, role_id(&id)?)
+        .delete(&signed.caller(), signed.tenant, role_id(&id)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

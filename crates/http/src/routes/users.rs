@@ -122,7 +122,7 @@ async fn list(
     let page = s
         .services
         .accounts
-        .list(&signed.caller(), signed.auth.session.tenant, &query)
+        .list(&signed.caller(), signed.tenant, &query)
         .await?;
     Ok(Json(page.map(UserOut::from)))
 }
@@ -141,7 +141,7 @@ async fn create(
     let user = s
         .services
         .accounts
-        .create_with(&signed.caller(), signed.auth.session.tenant, cmd, proof)
+        .create_with(&signed.caller(), signed.tenant, cmd, proof)
         .await?;
     Ok((StatusCode::CREATED, Json(user.into())))
 }
@@ -155,7 +155,7 @@ async fn show(
     Ok(Json(
         s.services
             .accounts
-            .get(&signed.caller(), signed.auth.session.tenant, user_id(&id)?)
+            .get(&signed.caller(), signed.tenant, user_id(&id)?)
             .await?
             .into(),
     ))
@@ -170,7 +170,7 @@ async fn roles(
     Ok(Json(
         s.services
             .roles
-            .user_roles(&signed.caller(), signed.auth.session.tenant, user_id(&id)?)
+            .user_roles(&signed.caller(), signed.tenant, user_id(&id)?)
             .await?,
     ))
 }
@@ -194,7 +194,7 @@ async fn set_roles(
     Ok(Json(
         s.services
             .roles
-            .set_user_roles(&signed.caller(), signed.auth.session.tenant, id, refs)
+            .set_user_roles(&signed.caller(), signed.tenant, id, refs)
             .await?,
     ))
 }
@@ -207,7 +207,7 @@ async fn revoke_sessions(
 ) -> Result<StatusCode, ApiError> {
     s.services
         .auth
-        .revoke_all(&signed.caller(), signed.auth.session.tenant, user_id(&id)?)
+        .revoke_all(&signed.caller(), signed.tenant, user_id(&id)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -220,7 +220,7 @@ async fn unlock(
 ) -> Result<StatusCode, ApiError> {
     s.services
         .auth
-        .unlock(&signed.caller(), signed.auth.session.tenant, user_id(&id)?)
+        .unlock(&signed.caller(), signed.tenant, user_id(&id)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

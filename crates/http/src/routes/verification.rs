@@ -45,7 +45,7 @@ async fn request_own(
             &s.services.jobs,
             &signed.caller(),
             &tenant,
-            signed.auth.session.user,
+            signed.user,
             &link,
         )
         .await?;

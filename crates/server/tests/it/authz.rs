@@ -105,6 +105,11 @@ fn rules() -> Vec<(&'static str, &'static str, Access)> {
         ("POST", "/v1/roles", Perm(P::RoleWrite)),
         ("PATCH", "/v1/roles/{id}", Perm(P::RoleWrite)),
         ("DELETE", "/v1/roles/{id}", Perm(P::RoleWrite)),
+        ("GET", "/v1/api-keys", Perm(P::ApiKeyManage)),
+        ("POST", "/v1/api-keys", Perm(P::ApiKeyManage)),
+        ("GET", "/v1/api-keys/{id}", Perm(P::ApiKeyManage)),
+        ("DELETE", "/v1/api-keys/{id}", Perm(P::ApiKeyManage)),
+        ("POST", "/v1/api-keys/{id}/rotate", Perm(P::ApiKeyManage)),
         ("GET", "/v1/users", Perm(P::UserRead)),
         ("POST", "/v1/users", Perm(P::UserWrite)),
         ("GET", "/v1/users/{id}", Perm(P::UserRead)),
@@ -538,6 +543,10 @@ fn body_for(method: &str, path: &str, caller: &Caller, n: u32) -> Option<Value> 
             json!({ "email": format!("new{n}@acme.example"), "display_name": "New", "role": "learner", "password": PW }),
         ),
         ("PUT", "/v1/users/{id}/roles") => Some(json!({ "roles": [] })),
+        ("POST", "/v1/api-keys") => {
+            Some(json!({ "name": format!("Key {n}"), "scopes": ["tenant:read"] }))
+        }
+        ("POST", "/v1/api-keys/{id}/rotate") => Some(json!({})),
         ("POST", "/v1/courses/{id}/modules") | ("PATCH", "/v1/courses/{id}/modules/{module}") => {
             Some(json!({ "title": "M" }))
         }

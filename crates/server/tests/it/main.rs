@@ -7,6 +7,7 @@
 //! The one integration-test binary for the server crate (one binary keeps link time down).
 //! Everything here runs the real app or the real stores; nothing is mocked.
 
+mod api_keys;
 mod audit;
 mod auth;
 mod authz;

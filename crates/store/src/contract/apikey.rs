@@ -55,13 +55,19 @@ pub(super) async fn api_keys_lifecycle(db: Arc<dyn Database>) {
         Some(second.clone())
     );
     assert_eq!(keys.find_by_hash(t, "nope").await.unwrap(), None);
+    let all = keys.list(t, PageRequest::default()).await.unwrap();
     assert_eq!(
-        keys.list(t, PageRequest::default()).await.unwrap(),
+        all.items,
         vec![second.clone(), first.clone()],
         "newest first"
     );
+    assert_eq!(all.total, 2);
     let page = PageRequest::new(Some(1), Some(1)).unwrap();
-    assert_eq!(keys.list(t, page).await.unwrap(), vec![first.clone()]);
+    let second_page = keys.list(t, page).await.unwrap();
+    assert_eq!(
+        (second_page.items, second_page.total),
+        (vec![first.clone()], 2)
+    );
 
     // Another tenant sees none of it, and cannot change it.
     assert!(matches!(
@@ -69,12 +75,8 @@ pub(super) async fn api_keys_lifecycle(db: Arc<dyn Database>) {
         Err(StoreError::NotFound)
     ));
     assert_eq!(keys.find_by_hash(other, &first.hash).await.unwrap(), None);
-    assert!(
-        keys.list(other, PageRequest::default())
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    let none = keys.list(other, PageRequest::default()).await.unwrap();
+    assert!(none.items.is_empty() && none.total == 0);
     let r = committed!(db, other, |tx| keys.revoke(tx, other, first.id, c.now()));
     assert!(matches!(r, Err(StoreError::NotFound)));
 

@@ -89,7 +89,7 @@ async fn show(State(s): State<AppState>, signed: SignedIn) -> Result<impl IntoRe
     let settings = s
         .services
         .sim
-        .settings(&signed.caller(), signed.auth.session.tenant)
+        .settings(&signed.caller(), signed.tenant)
         .await?;
     Ok(sim(SettingsOut::from(&settings)))
 }
@@ -102,7 +102,7 @@ async fn update(
 ) -> Result<impl IntoResponse, ApiError> {
     s.services
         .sim
-        .may_administer(&signed.caller(), signed.auth.session.tenant)?;
+        .may_administer(&signed.caller(), signed.tenant)?;
     let mut errors = FieldErrors::new();
     let cash = decimal(&mut errors, "starting_cash", body.starting_cash.as_ref());
     if body.starting_cash.is_none() {
@@ -131,7 +131,7 @@ async fn update(
     let saved = s
         .services
         .sim
-        .put_settings(&signed.caller(), signed.auth.session.tenant, input)
+        .put_settings(&signed.caller(), signed.tenant, input)
         .await?;
     Ok(sim(SettingsOut::from(&saved)))
 }
@@ -144,7 +144,7 @@ async fn imports(
     let list = s
         .services
         .sim
-        .imports(&signed.caller(), signed.auth.session.tenant)
+        .imports(&signed.caller(), signed.tenant)
         .await?;
     Ok(items(list.iter().map(ImportOut::from).collect()))
 }
@@ -161,7 +161,7 @@ async fn import(
     let summary = s
         .services
         .sim
-        .import_csv(&signed.caller(), signed.auth.session.tenant, &symbol, &body)
+        .import_csv(&signed.caller(), signed.tenant, &symbol, &body)
         .await?;
     Ok(sim(ImportOut::from(&summary)))
 }
@@ -175,7 +175,7 @@ async fn imported(
     let bars = s
         .services
         .sim
-        .imported_bars(&signed.caller(), signed.auth.session.tenant, &symbol)
+        .imported_bars(&signed.caller(), signed.tenant, &symbol)
         .await?;
     Ok(items(
         bars.iter()

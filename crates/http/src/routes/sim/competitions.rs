@@ -158,12 +158,12 @@ async fn create(
 ) -> Result<impl IntoResponse, ApiError> {
     s.services
         .sim
-        .may_run_competitions(&signed.caller(), signed.auth.session.tenant)?;
+        .may_run_competitions(&signed.caller(), signed.tenant)?;
     let draft = parse(&body).map_err(ApiError::validation)?;
     let c = s
         .services
         .sim
-        .create_competition(&signed.caller(), signed.auth.session.tenant, draft)
+        .create_competition(&signed.caller(), signed.tenant, draft)
         .await?;
     Ok((StatusCode::CREATED, sim(CompetitionOut::from(&c))))
 }
@@ -184,7 +184,7 @@ async fn list(
     let list = s
         .services
         .sim
-        .competitions(&signed.caller(), signed.auth.session.tenant, cohort, page)
+        .competitions(&signed.caller(), signed.tenant, cohort, page)
         .await?;
     Ok(items(list.iter().map(CompetitionOut::from).collect()))
 }
@@ -199,7 +199,7 @@ async fn show(
     let c = s
         .services
         .sim
-        .competition(&signed.caller(), signed.auth.session.tenant, id)
+        .competition(&signed.caller(), signed.tenant, id)
         .await?;
     Ok(sim(CompetitionOut::from(&c)))
 }
@@ -215,7 +215,7 @@ async fn join(
     let p = s
         .services
         .sim
-        .join(&signed.caller(), signed.auth.session.tenant, id)
+        .join(&signed.caller(), signed.tenant, id)
         .await?;
     Ok((StatusCode::CREATED, sim(PortfolioOut::from(&p))))
 }
@@ -231,7 +231,7 @@ async fn leaderboard(
     let rows = s
         .services
         .sim
-        .leaderboard(&signed.caller(), signed.auth.session.tenant, id)
+        .leaderboard(&signed.caller(), signed.tenant, id)
         .await?;
     Ok(items(rows.iter().map(StandingOut::from).collect()))
 }

@@ -94,7 +94,7 @@ async fn list(
     let list = s
         .services
         .sim
-        .instruments(&signed.caller(), signed.auth.session.tenant)?;
+        .instruments(&signed.caller(), signed.tenant)?;
     Ok(items(list.into_iter().map(InstrumentOut::from).collect()))
 }
 
@@ -107,7 +107,7 @@ async fn show(
     let v = s
         .services
         .sim
-        .instrument(&signed.caller(), signed.auth.session.tenant, &symbol)?;
+        .instrument(&signed.caller(), signed.tenant, &symbol)?;
     Ok(sim(InstrumentOut::from(v)))
 }
 
@@ -119,7 +119,7 @@ async fn bars(
     Path(symbol): Path<String>,
     QueryParams(q): QueryParams<BarsIn>,
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
-    let (caller, tenant) = (signed.caller(), signed.auth.session.tenant);
+    let (caller, tenant) = (signed.caller(), signed.tenant);
     let bars = match q.interval.as_deref().unwrap_or("1d") {
         "1d" => s
             .services
@@ -140,10 +140,7 @@ async fn scenarios(
     State(s): State<AppState>,
     signed: SignedIn,
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
-    let list = s
-        .services
-        .sim
-        .scenarios(&signed.caller(), signed.auth.session.tenant)?;
+    let list = s.services.sim.scenarios(&signed.caller(), signed.tenant)?;
     Ok(items(
         list.iter().map(|v| ScenarioOut::new(v, None)).collect(),
     ))
@@ -157,7 +154,7 @@ async fn scenario(
     QueryParams(q): QueryParams<ScenarioIn>,
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
     let caller = signed.caller();
-    let tenant = signed.auth.session.tenant;
+    let tenant = signed.tenant;
     let symbol = q
         .symbol
         .unwrap_or_else(|| s.services.sim.hub().index_symbol().to_owned());

@@ -120,7 +120,7 @@ async fn place(
     signed: SignedIn,
     JsonBody(body): JsonBody<OrderIn>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (caller, tenant) = (signed.caller(), signed.auth.session.tenant);
+    let (caller, tenant) = (signed.caller(), signed.tenant);
     s.services.sim.may_trade(&caller, tenant)?;
     let req = parse_order(body)?;
     let placed = s.services.sim.place(&caller, tenant, req).await?;
@@ -162,7 +162,7 @@ async fn list(
         .sim
         .orders(
             &signed.caller(),
-            signed.auth.session.tenant,
+            signed.tenant,
             portfolio,
             status,
             q.symbol.as_deref(),
@@ -178,7 +178,7 @@ async fn show(
     signed: SignedIn,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (caller, tenant) = (signed.caller(), signed.auth.session.tenant);
+    let (caller, tenant) = (signed.caller(), signed.tenant);
     let id = super::super::id(&id, "order")?;
     let order = s.services.sim.order(&caller, tenant, id).await?;
     let fills = s
@@ -209,7 +209,7 @@ async fn cancel(
     let order = s
         .services
         .sim
-        .cancel(&signed.caller(), signed.auth.session.tenant, id)
+        .cancel(&signed.caller(), signed.tenant, id)
         .await?;
     Ok(sim(OrderOut::from(&order)))
 }
@@ -241,7 +241,7 @@ async fn replace(
     let placed = s
         .services
         .sim
-        .replace(&signed.caller(), signed.auth.session.tenant, id, req)
+        .replace(&signed.caller(), signed.tenant, id, req)
         .await?;
     Ok((StatusCode::CREATED, sim(PlacedOut::from(&placed))))
 }
@@ -263,13 +263,7 @@ async fn fills(
     let fills = s
         .services
         .sim
-        .fills(
-            &signed.caller(),
-            signed.auth.session.tenant,
-            portfolio,
-            order,
-            page,
-        )
+        .fills(&signed.caller(), signed.tenant, portfolio, order, page)
         .await?;
     Ok(items(fills.iter().map(FillOut::from).collect()))
 }

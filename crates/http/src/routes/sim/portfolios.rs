@@ -174,7 +174,7 @@ async fn list(State(s): State<AppState>, signed: SignedIn) -> Result<impl IntoRe
     let list = s
         .services
         .sim
-        .my_portfolios(&signed.caller(), signed.auth.session.tenant)
+        .my_portfolios(&signed.caller(), signed.tenant)
         .await?;
     Ok(items(list.iter().map(PortfolioOut::from).collect()))
 }
@@ -189,7 +189,7 @@ async fn show(
     let view = s
         .services
         .sim
-        .portfolio(&signed.caller(), signed.auth.session.tenant, id)
+        .portfolio(&signed.caller(), signed.tenant, id)
         .await?;
     Ok(sim(ValuedOut::from(&view)))
 }
@@ -204,7 +204,7 @@ async fn history(
     let points = s
         .services
         .sim
-        .history(&signed.caller(), signed.auth.session.tenant, id)
+        .history(&signed.caller(), signed.tenant, id)
         .await?;
     Ok(items(points.iter().map(PointOut::from).collect()))
 }
@@ -220,7 +220,7 @@ async fn analytics(
     let analysis = s
         .services
         .sim
-        .analysis(&signed.caller(), signed.auth.session.tenant, id)
+        .analysis(&signed.caller(), signed.tenant, id)
         .await?;
     Ok(sim(AnalysisOut::from(&analysis)))
 }

@@ -137,7 +137,7 @@ async fn quotes(
     QueryParams(q): QueryParams<QuotesIn>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let sim = &s.services.sim;
-    sim.may_read_market(&signed.caller(), signed.auth.session.tenant)?;
+    sim.may_read_market(&signed.caller(), signed.tenant)?;
     let symbols = parse_symbols(sim, q.symbols.as_deref())?;
     let now = sim.clock().now().unix_timestamp();
     let now = now - now.rem_euclid(QUOTE_EVERY);
@@ -187,7 +187,7 @@ async fn orders(
     signed: SignedIn,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let (caller, tenant) = (signed.caller(), signed.auth.session.tenant);
+    let (caller, tenant) = (signed.caller(), signed.tenant);
     // A fresh stream starts after the latest event; a resumed one after the last seen.
     // Either call fails now, with a problem, if the caller may not trade.
     let after = match last_event_id(&headers) {
