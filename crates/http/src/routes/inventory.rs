@@ -263,4 +263,27 @@ mod tests {
         );
         assert_eq!(defined.len(), ROUTES.len(), "ROUTES has duplicates");
     }
+
+    /// Operational endpoints outside the versioned API: probes for the orchestrator.
+    const UNVERSIONED: &[&str] = &["/livez", "/readyz", "/version"];
+
+    #[test]
+    fn every_public_route_lives_under_a_version_prefix() {
+        let stray: Vec<_> = ROUTES
+            .iter()
+            .filter(|(_, p)| !p.starts_with("/v1/") && !UNVERSIONED.contains(p))
+            .collect();
+        assert!(
+            stray.is_empty(),
+            "routes outside /v1 (version them, or list them as operational): {stray:?}"
+        );
+        // Every router source is mounted under /v1, except the probes.
+        for (mount, src) in SOURCES {
+            let probes = src.contains("\"/livez\"");
+            assert!(
+                mount.starts_with("/v1") || probes,
+                "a router mounted at `{mount}` is outside the versioned API"
+            );
+        }
+    }
 }

@@ -548,3 +548,46 @@ async fn security_headers_request_ids_and_compression() {
             .starts_with("max-age=")
     );
 }
+
+/// Versioning: no route answers without its version prefix (no unversioned aliases),
+/// checked against the live router for every route in the inventory.
+#[tokio::test]
+async fn no_route_answers_without_its_version_prefix() {
+    let app = TestApp::spawn().await;
+    app.create_tenant("acme").await;
+    let mut answered = Vec::new();
+    for (method, path) in nexus_http::ROUTES {
+        let Some(bare) = path.strip_prefix("/v1") else {
+            continue;
+        };
+        let concrete = bare
+            .split('/')
+            .map(|seg| {
+                if seg.starts_with('{') {
+                    uuid::Uuid::now_v7().to_string()
+                } else {
+                    seg.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let r = app
+            .client
+            .request(
+                Method::from_bytes(method.as_bytes()).unwrap(),
+                app.url(&concrete),
+            )
+            .header("host", "acme.localhost")
+            .bearer_auth(PLATFORM_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        if r.status() != 404 {
+            answered.push(format!("{method} {concrete}: {}", r.status()));
+        }
+    }
+    assert!(
+        answered.is_empty(),
+        "unversioned paths answered: {answered:?}"
+    );
+}
