@@ -17,6 +17,7 @@ pub mod learning;
 pub mod mfa;
 pub mod paging;
 pub mod privacy;
+pub mod ratelimit;
 pub mod schedule;
 pub mod session;
 pub mod sim;

@@ -5,6 +5,10 @@
 //! long before the caller falls back to the database. Keys are prefixed with a namespace
 //! so several deployments can share one Redis.
 
+mod ratelimit;
+
+pub use ratelimit::RedisRateLimits;
+
 use async_trait::async_trait;
 use nexus_store::{CacheStore, StoreError};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -41,7 +45,7 @@ impl RedisCache {
         })
     }
 
-    async fn conn(&self) -> Result<ConnectionManager, StoreError> {
+    pub(crate) async fn conn(&self) -> Result<ConnectionManager, StoreError> {
         let cfg = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(self.timeout))
             .set_response_timeout(Some(self.timeout))
@@ -60,20 +64,17 @@ impl RedisCache {
         let mut conn = self.conn().await?;
         match tokio::time::timeout(self.timeout, cmd.query_async::<T>(&mut conn)).await {
             Ok(Ok(v)) => Ok(v),
-            Ok(Err(e))
-                if e.is_io_error()
-                    || e.is_timeout()
-                    || e.is_connection_dropped()
-                    || e.is_connection_refusal() =>
-            {
-                Err(StoreError::Unavailable(Box::new(e)))
-            }
-            Ok(Err(e)) => Err(StoreError::other("running a redis command", e)),
+            Ok(Err(e)) => Err(classify(e)),
             Err(e) => Err(StoreError::Unavailable(Box::new(e))),
         }
     }
 
-    fn key(&self, key: &str) -> String {
+    /// The timeout every operation is bounded by.
+    pub(crate) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    pub(crate) fn key(&self, key: &str) -> String {
         format!("{}:{key}", self.prefix)
     }
 }
@@ -108,5 +109,14 @@ impl CacheStore for RedisCache {
 
     async fn ping(&self) -> Result<(), StoreError> {
         self.run::<String>(&redis::cmd("PING")).await.map(|_| ())
+    }
+}
+
+/// An outage (the caller may fall back) or a failure of the command itself.
+pub(crate) fn classify(e: redis::RedisError) -> StoreError {
+    if e.is_io_error() || e.is_timeout() || e.is_connection_dropped() || e.is_connection_refusal() {
+        StoreError::Unavailable(Box::new(e))
+    } else {
+        StoreError::other("running a redis command", e)
     }
 }

@@ -3,9 +3,9 @@
 //! sets both) and otherwise print a skip line.
 
 use crate::harness::TestDb;
-use nexus_store::contract::{CACHE_CASES, DB_CASES};
-use nexus_store::{CacheStore, MemoryCache};
-use nexus_store_redis::RedisCache;
+use nexus_store::contract::{CACHE_CASES, DB_CASES, LIMITER_CASES, LimiterFactory};
+use nexus_store::{CacheStore, MemoryCache, MemoryRateLimits, RateLimitStore};
+use nexus_store_redis::{RedisCache, RedisRateLimits};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,6 +45,36 @@ async fn run_cache(redis: bool, name: &str) {
         Arc::new(MemoryCache::new(100))
     };
     case(cache).await;
+}
+
+/// Limiter cases: in process (one shared map) and on Redis (a new client per handle,
+/// as separate app instances would have).
+async fn run_limiter(redis: bool, name: &str) {
+    let case = LIMITER_CASES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("no limiter case {name}"))
+        .1;
+    let factory: LimiterFactory = if redis {
+        let Ok(url) = std::env::var("NEXUS_TEST_REDIS_URL") else {
+            return eprintln!("skipped redis::{name}: NEXUS_TEST_REDIS_URL is not set");
+        };
+        Arc::new(move || -> Arc<dyn RateLimitStore> {
+            Arc::new(RedisRateLimits::new(&url, "contract", Duration::from_secs(2)).unwrap())
+        })
+    } else {
+        let shared: Arc<dyn RateLimitStore> = Arc::new(MemoryRateLimits::new(10_000));
+        Arc::new(move || shared.clone())
+    };
+    case(factory).await;
+}
+
+macro_rules! limiter_cases {
+    ($($name:ident),* $(,)?) => {
+        const LISTED_LIMITER: &[&str] = &[$(stringify!($name)),*];
+        mod limiter_memory { $( #[tokio::test] async fn $name() { super::run_limiter(false, stringify!($name)).await } )* }
+        mod limiter_redis { $( #[tokio::test] async fn $name() { super::run_limiter(true, stringify!($name)).await } )* }
+    };
 }
 
 macro_rules! db_cases {
@@ -117,6 +147,11 @@ db_cases!(
 
 cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);
 
+limiter_cases!(
+    limiter_burst_cost_and_refusal,
+    limiter_instances_never_admit_more_than_the_budget,
+);
+
 /// A case added to the suite but not instantiated here would silently never run.
 #[test]
 fn every_contract_case_is_instantiated() {
@@ -127,6 +162,11 @@ fn every_contract_case_is_instantiated() {
     assert_eq!(suite, listed);
     let mut suite: Vec<&str> = CACHE_CASES.iter().map(|(n, _)| *n).collect();
     let mut listed = LISTED_CACHE.to_vec();
+    suite.sort_unstable();
+    listed.sort_unstable();
+    assert_eq!(suite, listed);
+    let mut suite: Vec<&str> = LIMITER_CASES.iter().map(|(n, _)| *n).collect();
+    let mut listed = LISTED_LIMITER.to_vec();
     suite.sort_unstable();
     listed.sort_unstable();
     assert_eq!(suite, listed);

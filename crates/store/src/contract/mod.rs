@@ -64,6 +64,7 @@ mod jobs;
 mod learning;
 mod library;
 mod quiz;
+mod ratelimit;
 mod recovery;
 mod sim;
 mod tenancy;
@@ -240,6 +241,8 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
     }),
     ("api_keys_lifecycle", |db| Box::pin(api_keys_lifecycle(db))),
 ];
+
+pub use ratelimit::{LIMITER_CASES, LimiterCase, LimiterFactory};
 
 /// Every cache case, by name.
 pub const CACHE_CASES: &[(&str, CacheCase)] = &[
