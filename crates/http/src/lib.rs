@@ -2,7 +2,8 @@
 //!
 //! A request passes, outermost first: client IP → request ID and trace span → security
 //! headers → compression → problem fallback → timeout → body limit → router. Under
-//! `/v1` a readiness gate answers 503 until start-up finished. Handlers are thin: they
+//! `/v1` a readiness gate answers 503 until start-up finished, then each matched route
+//! passes the rate limits ([`ratelimit`]). Handlers are thin: they
 //! extract (tenant, body), parse into domain commands, call one service, and map the
 //! result to a wire DTO. Every error leaves through [`ApiError`], the only place that
 //! chooses an HTTP status.
@@ -10,6 +11,7 @@
 mod error;
 mod extract;
 mod middleware;
+pub mod ratelimit;
 mod routes;
 
 pub use error::ApiError;
@@ -39,6 +41,8 @@ pub struct HttpSettings {
     pub platform_token: Option<Arc<str>>,
     /// Build identity for `/version`.
     pub version: &'static str,
+    /// Rate limits on `/v1`; `None`: none.
+    pub limiter: Option<Arc<ratelimit::Limiter>>,
 }
 
 impl std::fmt::Debug for HttpSettings {
@@ -53,6 +57,7 @@ impl std::fmt::Debug for HttpSettings {
                 "platform_token",
                 &self.platform_token.as_ref().map(|_| "[redacted]"),
             )
+            .field("limiter", &self.limiter)
             .finish_non_exhaustive()
     }
 }
@@ -77,13 +82,18 @@ pub fn router(services: Services, settings: HttpSettings, serve_api: bool) -> Ro
     };
     let mut app = Router::new().merge(routes::probes());
     if serve_api {
-        let api =
-            Router::new()
-                .nest("/v1", routes::v1())
-                .layer(axum::middleware::from_fn_with_state(
+        let api = Router::new()
+            .nest(
+                "/v1",
+                routes::v1().route_layer(axum::middleware::from_fn_with_state(
                     state.clone(),
-                    middleware::readiness_gate,
-                ));
+                    ratelimit::rate_limit,
+                )),
+            )
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                middleware::readiness_gate,
+            ));
         app = app.merge(api);
     }
     let app = app.fallback(routes::not_found).with_state(state.clone());

@@ -132,7 +132,7 @@ impl Application {
         let token = CancellationToken::new();
         let router = nexus_http::router(
             wired.services.clone(),
-            http_settings(&config, addr.port()),
+            http_settings(&config, addr.port(), wired.limits.clone()),
             config.role.serves_api(),
         );
         if let Some(metrics) = metrics_listener {
@@ -212,7 +212,11 @@ impl Application {
     }
 }
 
-fn http_settings(config: &Config, listen_port: u16) -> HttpSettings {
+fn http_settings(
+    config: &Config,
+    listen_port: u16,
+    limits: Arc<dyn nexus_store::RateLimitStore>,
+) -> HttpSettings {
     let link_port = match (config.http.public_port, config.http.external_tls) {
         (Some(p), _) => Some(p),
         (None, true) => None,
@@ -230,7 +234,30 @@ fn http_settings(config: &Config, listen_port: u16) -> HttpSettings {
             .as_ref()
             .map(|t| Arc::from(t.expose_secret())),
         version: env!("CARGO_PKG_VERSION"),
+        limiter: Some(Arc::new(rate_limiter(config, limits))),
     }
+}
+
+fn rate_limiter(
+    config: &Config,
+    limits: Arc<dyn nexus_store::RateLimitStore>,
+) -> nexus_http::ratelimit::Limiter {
+    use nexus_domain::ratelimit::Quota;
+    use nexus_http::ratelimit::{Limiter, OnOutage, RateLimitSettings};
+    let r = &config.ratelimit;
+    let minute = |n: u32| Quota::per(n, std::time::Duration::from_mins(1));
+    let settings = RateLimitSettings {
+        enabled: r.enabled,
+        per_ip: minute(r.ip_per_minute),
+        per_credential: r.plan_per_minute.map(minute),
+        tenant_factor: r.tenant_factor,
+        on_outage: if r.local_on_redis_error {
+            OnOutage::Local
+        } else {
+            OnOutage::Closed
+        },
+    };
+    Limiter::new(settings, limits)
 }
 
 /// Connect (retrying), migrate, verify, seed, mark ready.

@@ -8,12 +8,15 @@ use nexus_app::mail::{Mailer, OutboxMailer};
 use nexus_app::tenancy::TenancySettings;
 use nexus_domain::Clock;
 use nexus_mail::SmtpMailer;
-use nexus_store::{CacheStore, Database, MemoryCache};
+use nexus_store::{CacheStore, Database, MemoryCache, MemoryRateLimits, RateLimitStore};
 use nexus_store_postgres::{PgDatabase, PgSettings};
-use nexus_store_redis::RedisCache;
+use nexus_store_redis::{RedisCache, RedisRateLimits};
 use nexus_store_sqlite::{SqliteDatabase, SqliteSettings};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
+
+/// Keys the in-process rate limiter tracks at most (idle ones are dropped first).
+const MEMORY_LIMIT_KEYS: usize = 1_000_000;
 
 /// In-process cache entries; tenants are few, so this bounds memory, not hit rate.
 const MEMORY_CACHE_ENTRIES: usize = 10_000;
@@ -31,6 +34,9 @@ pub struct Wired {
     pub clock: Arc<dyn Clock>,
     /// Where mail goes.
     pub mailer: Arc<dyn Mailer>,
+    /// The rate limiter's store: Redis when configured (shared by replicas), else in
+    /// process.
+    pub limits: Arc<dyn RateLimitStore>,
 }
 
 /// Builds lazily connecting stores and the services over them. Nothing touches the
@@ -77,6 +83,17 @@ pub fn wire_with(
         ),
         None => Arc::new(MemoryCache::new(MEMORY_CACHE_ENTRIES)),
     };
+    let limits: Arc<dyn RateLimitStore> = match &config.redis.url {
+        Some(url) => Arc::new(
+            RedisRateLimits::new(
+                url.expose_secret(),
+                &config.redis.prefix,
+                config.redis.timeout,
+            )
+            .map_err(|e| StartError::Cache(e.to_string()))?,
+        ),
+        None => Arc::new(MemoryRateLimits::new(MEMORY_LIMIT_KEYS)),
+    };
     let tenancy = TenancySettings {
         base_domain: config.http.base_domain.clone(),
         allow_tenant_header: config.http.allow_tenant_header,
@@ -110,5 +127,6 @@ pub fn wire_with(
         cache,
         clock,
         mailer,
+        limits,
     })
 }

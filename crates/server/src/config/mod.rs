@@ -134,6 +134,21 @@ pub struct SimConfig {
     pub tick: Duration,
 }
 
+/// Rate limits on `/v1` (per minute).
+#[derive(Debug, Clone)]
+pub struct RateLimitConfig {
+    /// Limits on or off.
+    pub enabled: bool,
+    /// Per client IP.
+    pub ip_per_minute: u32,
+    /// Per credential on the free, standard and enterprise plans.
+    pub plan_per_minute: [u32; 3],
+    /// A tenant's budget in credentials' worth.
+    pub tenant_factor: u32,
+    /// Fall back to local limits (`true`) or refuse (`false`) when Redis is down.
+    pub local_on_redis_error: bool,
+}
+
 /// Which relational backend a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -218,6 +233,8 @@ pub struct Config {
     pub worker: WorkerConfig,
     /// Simulator.
     pub sim: SimConfig,
+    /// Rate limits.
+    pub ratelimit: RateLimitConfig,
     /// Prometheus listener address, if enabled.
     pub metrics_addr: Option<SocketAddr>,
     /// HTTP.

@@ -2,7 +2,7 @@
 
 use super::{
     Backend, Config, ConfigError, DatabaseConfig, DemoSeed, HttpConfig, LogFormat, MailConfig,
-    RedisConfig, Role, SimConfig, Source, WorkerConfig,
+    RateLimitConfig, RedisConfig, Role, SimConfig, Source, WorkerConfig,
 };
 use ipnet::IpNet;
 use secrecy::SecretString;
@@ -125,6 +125,27 @@ pub(super) fn build(raw: &Raw, unknown_env: Vec<String>) -> Result<Config, Confi
                     return Err("must be between 100ms and 60s".to_owned());
                 }
                 Ok(d)
+            })?,
+        },
+        ratelimit: RateLimitConfig {
+            enabled: p.with("ratelimit.enabled", parse_bool)?,
+            ip_per_minute: p.with("ratelimit.ip_per_minute", |v| parse_range(v, 1, 10_000_000))?,
+            plan_per_minute: [
+                p.with("ratelimit.free_per_minute", |v| {
+                    parse_range(v, 1, 10_000_000)
+                })?,
+                p.with("ratelimit.standard_per_minute", |v| {
+                    parse_range(v, 1, 10_000_000)
+                })?,
+                p.with("ratelimit.enterprise_per_minute", |v| {
+                    parse_range(v, 1, 10_000_000)
+                })?,
+            ],
+            tenant_factor: p.with("ratelimit.tenant_factor", |v| parse_range(v, 1, 10_000))?,
+            local_on_redis_error: p.with("ratelimit.on_redis_error", |v| match v {
+                "local" => Ok(true),
+                "closed" => Ok(false),
+                _ => Err("must be local or closed".to_owned()),
             })?,
         },
         metrics_addr: p.with("metrics.addr", |v| {

@@ -26,6 +26,7 @@ mod mfa;
 mod packages;
 mod prerequisites;
 mod quizzes;
+mod ratelimit;
 mod rewards;
 mod schema;
 mod sim;

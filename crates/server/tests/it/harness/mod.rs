@@ -257,6 +257,18 @@ impl TestAppBuilder {
             ("NEXUS_LOG_LEVEL".into(), "warn".into()),
             ("NEXUS_WORKER_POLL_INTERVAL".into(), "20ms".into()),
             ("NEXUS_SECURITY_LOGIN_DELAY".into(), "0ms".into()),
+            // Limits stay on (every test passes the middleware) but out of reach; the
+            // rate-limit tests set their own.
+            ("NEXUS_RATELIMIT_IP_PER_MINUTE".into(), "10000000".into()),
+            ("NEXUS_RATELIMIT_FREE_PER_MINUTE".into(), "10000000".into()),
+            (
+                "NEXUS_RATELIMIT_STANDARD_PER_MINUTE".into(),
+                "10000000".into(),
+            ),
+            (
+                "NEXUS_RATELIMIT_ENTERPRISE_PER_MINUTE".into(),
+                "10000000".into(),
+            ),
         ]);
         if let Ok(redis) = std::env::var("NEXUS_TEST_REDIS_URL") {
             env.insert("NEXUS_REDIS_URL".into(), redis);

@@ -1,0 +1,262 @@
+//! Rate limits on `/v1`: per client IP, per tenant (by plan) and per credential (an
+//! API key or a session token, by the tenant's plan), with route cost weights.
+//!
+//! Each request is charged its route's cost against three keys, most general first;
+//! the first refusal answers 429 with `Retry-After`. Admitted responses carry the IETF
+//! `RateLimit-Policy` and `RateLimit` fields for the tightest of the three. The client
+//! IP is the one the trusted-proxy rule produced (`ClientIp`), so a spoofed
+//! `X-Forwarded-For` from an untrusted peer changes nothing.
+//!
+//! The credential is keyed by a hash of the presented token without validating it
+//! (validation happens later, in the extractor): a made-up token only gets its own
+//! small bucket, and the IP limit still applies to it. A user with two sessions has
+//! two credential buckets; per-user limits would need the principal here (not yet).
+//!
+//! When the shared (Redis) limiter is unreachable, `on_outage` decides: `Local` falls
+//! back to this node's own limiter, `Closed` refuses with 503. Either way a warning is
+//! logged and [`Limiter::fallbacks`] counts it (exported as a metric with issue 7).
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::middleware::ClientIp;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use nexus_domain::ratelimit::{Decision, Quota};
+use nexus_domain::tenancy::Plan;
+use nexus_store::{MemoryRateLimits, RateLimitStore, StoreError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What to do when the shared limiter cannot be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnOutage {
+    /// Decide with this node's own limiter (the default): availability first.
+    Local,
+    /// Refuse with 503 until the shared limiter answers again.
+    Closed,
+}
+
+/// Limits, parsed from config.
+#[derive(Debug, Clone)]
+pub struct RateLimitSettings {
+    /// Off: no limits and no headers.
+    pub enabled: bool,
+    /// Per client IP.
+    pub per_ip: Quota,
+    /// Per credential, by plan: free, standard, enterprise.
+    pub per_credential: [Quota; 3],
+    /// A tenant's whole budget is this many credentials' worth.
+    pub tenant_factor: u32,
+    /// See [`OnOutage`].
+    pub on_outage: OnOutage,
+}
+
+impl RateLimitSettings {
+    fn credential_quota(&self, plan: Plan) -> Quota {
+        match plan {
+            Plan::Free => self.per_credential[0],
+            Plan::Standard => self.per_credential[1],
+            Plan::Enterprise => self.per_credential[2],
+        }
+    }
+}
+
+/// The limiter the middleware uses: the configured store and a local fallback.
+#[derive(Debug)]
+pub struct Limiter {
+    settings: RateLimitSettings,
+    shared: Arc<dyn RateLimitStore>,
+    local: MemoryRateLimits,
+    fallbacks: AtomicU64,
+}
+
+/// Keys the in-process limiter tracks at most.
+const LOCAL_KEYS: usize = 1_000_000;
+
+impl Limiter {
+    /// A limiter over `shared` (in process or Redis).
+    pub fn new(settings: RateLimitSettings, shared: Arc<dyn RateLimitStore>) -> Self {
+        Self {
+            settings,
+            shared,
+            local: MemoryRateLimits::new(LOCAL_KEYS),
+            fallbacks: AtomicU64::new(0),
+        }
+    }
+
+    /// Decisions taken by the local fallback because the shared limiter was down.
+    pub fn fallbacks(&self) -> u64 {
+        self.fallbacks.load(Ordering::Relaxed)
+    }
+
+    async fn acquire(&self, key: &str, quota: Quota, cost: u32) -> Result<Decision, ApiError> {
+        match self.shared.acquire(key, quota, cost).await {
+            Ok(d) => Ok(d),
+            Err(e @ StoreError::Unavailable(_)) => {
+                self.fallbacks.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error = %e, backend = self.shared.backend(), on_outage = ?self.settings.on_outage, "rate limiter unreachable");
+                match self.settings.on_outage {
+                    OnOutage::Local => self.local.acquire(key, quota, cost).await.map_err(|e| {
+                        ApiError::from(nexus_app::AppError::from_store("rate_limit", e))
+                    }),
+                    OnOutage::Closed => Err(ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "rate_limiter_unavailable",
+                        "Rate limiter unavailable",
+                    )
+                    .detail("requests are refused until the rate limiter answers again")),
+                }
+            }
+            Err(e) => Err(nexus_app::AppError::from_store("rate_limit", e).into()),
+        }
+    }
+}
+
+/// What a route costs. Expensive routes (bulk imports and exports, CSV uploads, order
+/// placement, which writes several tables) cost more than a read, the way Canvas
+/// weighs its API calls.
+pub(crate) fn route_cost(method: &Method, route: &str) -> u32 {
+    let route = route.strip_prefix("/v1").unwrap_or(route);
+    match (method.as_str(), route) {
+        (_, "/users/import" | "/courses/import" | "/audit/export" | "/platform/audit/export")
+        | ("PUT", "/sim/imports/{symbol}") => 10,
+        ("GET", "/courses/{id}/export") => 5,
+        ("POST", "/sim/orders") | ("PATCH", "/sim/orders/{id}") => 2,
+        _ => 1,
+    }
+}
+
+/// The hash of the presented credential (bearer token or session cookie), if any.
+fn credential(req: &Request) -> Option<String> {
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let cookie = || {
+        req.headers()
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == crate::extract::SESSION_COOKIE)
+            .map(|(_, v)| v)
+    };
+    bearer
+        .or_else(cookie)
+        .filter(|t| !t.is_empty())
+        .map(|t| nexus_domain::session::hash_token(t)[..32].to_owned())
+}
+
+/// The middleware (a route layer under `/v1`, so the matched route is known).
+pub(crate) async fn rate_limit(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Some(limiter) = state
+        .settings
+        .limiter
+        .clone()
+        .filter(|l| l.settings.enabled)
+    else {
+        return next.run(req).await;
+    };
+    let s = &limiter.settings;
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("", MatchedPath::as_str)
+        .to_owned();
+    let cost = route_cost(req.method(), &route);
+    let mut checks: Vec<(&'static str, String, Quota)> = Vec::with_capacity(3);
+    if let Some(ClientIp(ip)) = req.extensions().get::<ClientIp>() {
+        checks.push(("ip", format!("ip:{ip}"), s.per_ip));
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let x_tenant = req.headers().get("x-tenant").and_then(|v| v.to_str().ok());
+    // An unknown tenant is the handler's to report (404); only the IP limit applies.
+    if let Ok(tenant) = state.services.tenants.resolve(host, x_tenant).await {
+        let q = s.credential_quota(tenant.plan);
+        let whole = Quota {
+            limit: q.limit.saturating_mul(s.tenant_factor.max(1)),
+            window_us: q.window_us,
+        };
+        checks.push(("tenant", format!("tenant:{}", tenant.id), whole));
+        if let Some(c) = credential(&req) {
+            checks.push(("credential", format!("cred:{}:{c}", tenant.id), q));
+        }
+    }
+    let mut tightest: Option<(&'static str, Quota, Decision)> = None;
+    for (name, key, quota) in checks {
+        let d = match limiter.acquire(&key, quota, cost).await {
+            Ok(d) => d,
+            Err(e) => return e.into_response(),
+        };
+        if !d.allowed {
+            let mut resp = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Too many requests",
+            )
+            .detail(format!(
+                "the {name} limit of {} per {} s is used up; retry after {} s",
+                quota.limit,
+                quota.window_us / 1_000_000,
+                d.retry_after_secs()
+            ))
+            .into_response();
+            set_fields(&mut resp, name, quota, d);
+            if let Ok(v) = HeaderValue::from_str(&d.retry_after_secs().to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return resp;
+        }
+        if tightest.is_none_or(|(_, _, t)| d.remaining < t.remaining) {
+            tightest = Some((name, quota, d));
+        }
+    }
+    let mut resp = next.run(req).await;
+    if let Some((name, quota, d)) = tightest {
+        set_fields(&mut resp, name, quota, d);
+    }
+    resp
+}
+
+/// `RateLimit-Policy: "ip";q=600;w=60` and `RateLimit: "ip";r=599;t=1`
+/// (draft-ietf-httpapi-ratelimit-headers).
+fn set_fields(resp: &mut Response, name: &str, quota: Quota, d: Decision) {
+    let policy = format!(
+        "\"{name}\";q={};w={}",
+        quota.limit,
+        (quota.window_us / 1_000_000).max(1)
+    );
+    let current = format!("\"{name}\";r={};t={}", d.remaining, d.reset_secs());
+    for (field, value) in [("ratelimit-policy", policy), ("ratelimit", current)] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            resp.headers_mut().insert(field, v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expensive_routes_cost_more() {
+        assert_eq!(route_cost(&Method::GET, "/v1/courses"), 1);
+        assert_eq!(route_cost(&Method::POST, "/v1/users/import"), 10);
+        assert_eq!(route_cost(&Method::GET, "/v1/audit/export"), 10);
+        assert_eq!(route_cost(&Method::POST, "/v1/sim/orders"), 2);
+        assert_eq!(route_cost(&Method::GET, "/v1/sim/orders"), 1);
+    }
+}

@@ -1,0 +1,182 @@
+//! Rate limits over HTTP: per credential by plan, per client IP (a spoofed
+//! `X-Forwarded-For` from an untrusted peer resets nothing), cost weights, the
+//! `RateLimit` fields, 429 problem+json with `Retry-After`, and the Redis-outage
+//! fallback (Redis cut by a TCP proxy in front of the real server).
+
+use crate::auth::token_of;
+use crate::harness::proxy::{TcpProxy, via};
+use crate::harness::{TestApp, problem};
+use nexus_domain::user::Role;
+
+const PW: &str = "correct horse battery staple";
+
+fn field(r: &reqwest::Response, name: &str) -> String {
+    r.headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_credential_gets_its_plans_budget_then_429_with_retry_after() {
+    let app = TestApp::builder()
+        .env("NEXUS_RATELIMIT_STANDARD_PER_MINUTE", "5")
+        .env("NEXUS_RATELIMIT_FREE_PER_MINUTE", "5")
+        .spawn()
+        .await;
+    app.user("acme", "ana@acme.example", PW, Role::Admin).await;
+    let (token, _, _) = token_of(app.login("acme", "ana@acme.example", PW, None).await).await;
+    let get = || {
+        app.client
+            .get(app.url("/v1/auth/session"))
+            .header("host", "acme.localhost")
+            .bearer_auth(&token)
+    };
+    // The login above was anonymous (no credential yet): the session starts full.
+    for left in (0..5).rev() {
+        let r = get().send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(field(&r, "ratelimit-policy"), "\"credential\";q=5;w=60");
+        assert!(
+            field(&r, "ratelimit").starts_with(&format!("\"credential\";r={left};t=")),
+            "{}",
+            field(&r, "ratelimit")
+        );
+    }
+    let r = get().send().await.unwrap();
+    let retry: u64 = field(&r, "retry-after").parse().unwrap();
+    assert!((1..=12).contains(&retry), "{retry}");
+    assert!(field(&r, "ratelimit").starts_with("\"credential\";r=0;t="));
+    let body = problem(r, 429, "rate_limited").await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("credential"),
+        "{body}"
+    );
+
+    // Another session of the tenant has its own budget.
+    let (other, _, _) = token_of(app.login("acme", "ana@acme.example", PW, None).await).await;
+    let r = app
+        .client
+        .get(app.url("/v1/auth/session"))
+        .header("host", "acme.localhost")
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn a_spoofed_forwarded_for_does_not_reset_the_ip_limit() {
+    // No trusted proxies (the default): X-Forwarded-For is ignored. Creating the
+    // tenant (a platform call from the same address) takes one of the four.
+    let app = TestApp::builder()
+        .env("NEXUS_RATELIMIT_IP_PER_MINUTE", "4")
+        .spawn()
+        .await;
+    app.create_tenant("acme").await;
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        let r = app
+            .client
+            .get(app.url("/v1/tenant"))
+            .header("host", "acme.localhost")
+            .header("x-forwarded-for", format!("198.51.100.{i}"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+
+    // Behind a trusted proxy the forwarded address is the client: separate budgets.
+    let proxied = TestApp::builder()
+        .env("NEXUS_RATELIMIT_IP_PER_MINUTE", "3")
+        .env("NEXUS_HTTP_TRUSTED_PROXIES", "127.0.0.1/32")
+        .spawn()
+        .await;
+    proxied.create_tenant("acme").await;
+    for i in 0..5 {
+        let r = proxied
+            .client
+            .get(proxied.url("/v1/tenant"))
+            .header("host", "acme.localhost")
+            .header("x-forwarded-for", format!("198.51.100.{i}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "client {i}");
+    }
+}
+
+#[tokio::test]
+async fn expensive_routes_draw_their_cost() {
+    let app = TestApp::builder()
+        .env("NEXUS_RATELIMIT_STANDARD_PER_MINUTE", "30")
+        .env("NEXUS_RATELIMIT_FREE_PER_MINUTE", "30")
+        .spawn()
+        .await;
+    app.user("acme", "ana@acme.example", PW, Role::Admin).await;
+    let (token, _, _) = token_of(app.login("acme", "ana@acme.example", PW, None).await).await;
+    let remaining = |r: &reqwest::Response| -> u32 {
+        let v = field(r, "ratelimit");
+        v.split(";r=")
+            .nth(1)
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let call = |path: &str| {
+        app.client
+            .get(app.url(path))
+            .header("host", "acme.localhost")
+            .bearer_auth(&token)
+            .send()
+    };
+    let r = call("/v1/audit").await.unwrap();
+    assert_eq!(r.status(), 200);
+    let before = remaining(&r);
+    let r = call("/v1/audit/export").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(remaining(&r), before - 10, "an export costs 10");
+}
+
+#[tokio::test]
+async fn a_redis_outage_falls_back_to_local_limits_or_fails_closed() {
+    let Ok(redis) = std::env::var("NEXUS_TEST_REDIS_URL") else {
+        return eprintln!("skipped: NEXUS_TEST_REDIS_URL is not set");
+    };
+    let target = crate::harness::proxy::pg_socket(&redis);
+    for (mode, expect) in [("local", 429u16), ("closed", 503)] {
+        let proxy = TcpProxy::start(target, false).await;
+        let app = TestApp::builder()
+            .env("NEXUS_REDIS_URL", &via(&redis, proxy.addr))
+            .env("NEXUS_REDIS_TIMEOUT", "200ms")
+            .env("NEXUS_RATELIMIT_IP_PER_MINUTE", "2")
+            .env("NEXUS_RATELIMIT_ON_REDIS_ERROR", mode)
+            .spawn()
+            .await;
+        app.create_tenant("acme").await;
+        let get = || {
+            app.client
+                .get(app.url("/v1/tenant"))
+                .header("host", "acme.localhost")
+                .send()
+        };
+        assert_eq!(get().await.unwrap().status(), 200, "{mode}: Redis up");
+        proxy.cut();
+        let mut statuses = Vec::new();
+        for _ in 0..3 {
+            statuses.push(get().await.unwrap().status().as_u16());
+        }
+        match mode {
+            // The local limiter starts empty: two more, then refused.
+            "local" => assert_eq!(statuses, [200, 200, expect], "{mode}"),
+            _ => assert_eq!(statuses, [expect, expect, expect], "{mode}"),
+        }
+        proxy.restore();
+    }
+}
