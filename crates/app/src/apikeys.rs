@@ -4,8 +4,13 @@
 //! A key acts for the admin who created it (its owner), with the key's scopes as far
 //! as the owner still holds them: a key can never do more than its owner can today, so
 //! demoting the owner narrows their keys at once. Nobody can create a key with a scope
-//! they do not hold. Keys are looked up on every keyed request (no cache), so a
-//! revocation takes effect on the next request on every replica.
+//! they do not hold.
+//!
+//! Authentication is cached by key hash in the `CacheStore` for [`CACHE_TTL`], as
+//! sessions are: revoking or rotating a key deletes its entry, so with Redis (shared by
+//! every replica) or on one node a revocation takes effect on the next request; with
+//! in-process caches on several replicas, within the TTL. A change to the owner's roles
+//! reaches their keys within the TTL.
 
 use crate::AppError;
 use crate::audit::{AuditService, Caller, Record};
@@ -14,13 +19,19 @@ use nexus_domain::access::{Actor, Permission};
 use nexus_domain::apikey::{ApiKey, ApiKeyId, ApiKeySecret, MAX_OVERLAP, NewApiKey};
 use nexus_domain::paging::{Page, PageRequest};
 use nexus_domain::{Clock, TenantId, UserId};
-use nexus_store::{ApiKeyStore, Database, UserStore};
+use nexus_store::{ApiKeyStore, CacheStore, Database, UserStore};
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// How often a key's last use is written at most (the hot path does not write).
 const TOUCH_EVERY: time::Duration = time::Duration::MINUTE;
+/// How long an authenticated key is cached.
+pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+fn cache_key(hash: &str) -> String {
+    format!("apikey:{hash}")
+}
 
 /// A key as shown to admins: never the secret.
 fn shown(k: &ApiKey) -> serde_json::Value {
@@ -46,8 +57,10 @@ pub struct Issued {
 }
 
 /// A request authenticated by an API key.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct KeyAuthenticated {
+    /// The key's tenant.
+    pub tenant: TenantId,
     /// The key.
     pub key: ApiKey,
     /// What it may do now: its scopes, as far as its owner holds them.
@@ -72,6 +85,7 @@ pub struct ApiKeyService {
     pub(crate) keys: Arc<dyn ApiKeyStore>,
     pub(crate) users: Arc<dyn UserStore>,
     pub(crate) roles: RoleService,
+    pub(crate) cache: Arc<dyn CacheStore>,
     pub(crate) audit: AuditService,
     pub(crate) clock: Arc<dyn Clock>,
 }
@@ -211,6 +225,7 @@ impl ApiKeyService {
         };
         self.audit.record_in(tx.as_mut(), caller, r).await?;
         tx.commit().await.map_err(store_err)?;
+        self.forget(&old.hash).await;
         Ok(Issued { key, secret })
     }
 
@@ -245,6 +260,7 @@ impl ApiKeyService {
         };
         self.audit.record_in(tx.as_mut(), caller, r).await?;
         tx.commit().await.map_err(store_err)?;
+        self.forget(&before.hash).await;
         // As stored (the backend's precision), so a repeated revoke answers the same.
         self.keys.get(tenant, id).await.map_err(store_err)
     }
@@ -259,16 +275,40 @@ impl ApiKeyService {
         ip: Option<&str>,
     ) -> Result<KeyAuthenticated, AppError> {
         let secret = ApiKeySecret::parse(presented).map_err(|_| AppError::Unauthenticated)?;
+        let hash = secret.hash();
+        let now = self.clock.now();
+        let mut auth = match self.cached(&hash).await {
+            Some(a) => a,
+            None => self.load(tenant, &hash).await?,
+        };
+        // The cache is keyed by hash alone: a key of another tenant is unknown here.
+        if !auth.key.is_live(now) || auth.tenant != tenant {
+            return Err(AppError::Unauthenticated);
+        }
+        if auth.key.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
+            // Best effort: a failed write must not fail the request it describes.
+            match self.keys.touch(tenant, auth.key.id, now, ip).await {
+                Ok(()) => {
+                    auth.key.last_used_at = Some(now);
+                    auth.key.last_used_ip = ip.map(str::to_owned);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, api_key = %auth.key.id, "could not record an API key's use");
+                }
+            }
+        }
+        self.remember(&hash, &auth).await;
+        Ok(auth)
+    }
+
+    /// Reads a key and its owner's permissions from the database.
+    async fn load(&self, tenant: TenantId, hash: &str) -> Result<KeyAuthenticated, AppError> {
         let key = self
             .keys
-            .find_by_hash(tenant, &secret.hash())
+            .find_by_hash(tenant, hash)
             .await
             .map_err(store_err)?
             .ok_or(AppError::Unauthenticated)?;
-        let now = self.clock.now();
-        if !key.is_live(now) {
-            return Err(AppError::Unauthenticated);
-        }
         let owner = self
             .users
             .get(tenant, key.owner)
@@ -282,13 +322,37 @@ impl ApiKeyService {
             .effective_permissions(tenant, owner.id, owner.role)
             .await?;
         let permissions = key.scopes.intersection(&held).copied().collect();
-        if key.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
-            // Best effort: a failed write must not fail the request it describes.
-            if let Err(e) = self.keys.touch(tenant, key.id, now, ip).await {
-                tracing::warn!(error = %e, api_key = %key.id, "could not record an API key's use");
+        Ok(KeyAuthenticated {
+            tenant,
+            key,
+            permissions,
+        })
+    }
+
+    async fn cached(&self, hash: &str) -> Option<KeyAuthenticated> {
+        match self.cache.get(&cache_key(hash)).await {
+            Ok(Some(bytes)) => serde_json::from_slice(&bytes).ok(),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "API key cache read failed; using the database");
+                None
             }
         }
-        Ok(KeyAuthenticated { key, permissions })
+    }
+
+    async fn remember(&self, hash: &str, auth: &KeyAuthenticated) {
+        let Ok(bytes) = serde_json::to_vec(auth) else {
+            return;
+        };
+        if let Err(e) = self.cache.set(&cache_key(hash), &bytes, CACHE_TTL).await {
+            tracing::warn!(error = %e, "API key cache write failed");
+        }
+    }
+
+    async fn forget(&self, hash: &str) {
+        if let Err(e) = self.cache.delete(&cache_key(hash)).await {
+            tracing::error!(error = %e, "API key cache invalidation failed; the entry expires with its TTL");
+        }
     }
 
     fn mint(

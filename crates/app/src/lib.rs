@@ -172,6 +172,7 @@ impl Services {
                 keys: db.api_keys(),
                 users: db.users(),
                 roles: roles.clone(),
+                cache: cache.clone(),
                 audit: audit.clone(),
                 clock: clock.clone(),
             },

@@ -90,7 +90,7 @@ impl ApiKeySecret {
 }
 
 /// A stored key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ApiKey {
     /// Identity.
     pub id: ApiKeyId,

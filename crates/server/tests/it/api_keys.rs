@@ -348,3 +348,47 @@ async fn bad_requests_and_escalation_are_refused() {
         "the audit trail never holds the key"
     );
 }
+
+/// Two replicas sharing the database and Redis: a key revoked on one stops on the
+/// other at the next request, although the other had it cached.
+#[tokio::test]
+async fn a_revocation_reaches_every_replica_through_the_shared_cache() {
+    if std::env::var("NEXUS_TEST_REDIS_URL").is_err() {
+        return eprintln!("skipped: NEXUS_TEST_REDIS_URL is not set");
+    }
+    let prefix = format!("shared-{}", uuid::Uuid::new_v4().simple());
+    let one = TestApp::builder()
+        .env("NEXUS_REDIS_PREFIX", &prefix)
+        .spawn()
+        .await;
+    let url = one.db.as_ref().unwrap().url().to_owned();
+    let two = TestApp::builder()
+        .env("NEXUS_REDIS_PREFIX", &prefix)
+        .env("NEXUS_DATABASE_URL", &url)
+        .spawn()
+        .await;
+    let a = admin(&one).await;
+    let made = create(&a, json!({ "name": "Replicated", "scopes": ["user:read"] })).await;
+    let key = made["key"].as_str().unwrap();
+    for _ in 0..2 {
+        let r = with_key(&two, reqwest::Method::GET, "/v1/users", key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "cached on the second replica");
+    }
+    let r = a
+        .req(
+            reqwest::Method::DELETE,
+            &format!("/v1/api-keys/{}", made["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = with_key(&two, reqwest::Method::GET, "/v1/users", key)
+        .send()
+        .await
+        .unwrap();
+    problem(r, 401, "unauthenticated").await;
+}
