@@ -6,10 +6,14 @@
 //! demoting the owner narrows their keys at once. Nobody can create a key with a scope
 //! they do not hold.
 //!
-//! Authentication is cached by key hash in the `CacheStore` for [`CACHE_TTL`], as
-//! sessions are: revoking or rotating a key deletes its entry, so with Redis (shared by
-//! every replica) or on one node a revocation takes effect on the next request; with
-//! in-process caches on several replicas, within the TTL. A change to the owner's roles
+//! Authentication is cached by key hash in the `CacheStore`, as sessions are. An entry
+//! carries when it was read from the database and is ignored once older than
+//! [`CACHE_TTL`], however often it is used or rewritten, so nothing cached is staler
+//! than that. Revoking or rotating a key deletes its entry: with Redis (shared by every
+//! replica) or on one node the next request reads the database and fails; with
+//! in-process caches on several replicas, within the TTL. A request racing the
+//! revocation may rewrite the entry (only when it records the key's use, at most once
+//! a minute), which then lives out the rest of its TTL. A change to the owner's roles
 //! reaches their keys within the TTL.
 
 use crate::AppError;
@@ -61,6 +65,9 @@ pub struct Issued {
 pub struct KeyAuthenticated {
     /// The key's tenant.
     pub tenant: TenantId,
+    /// When this was read from the database (the cache's freshness).
+    #[serde(with = "time::serde::rfc3339")]
+    pub loaded_at: time::OffsetDateTime,
     /// The key.
     pub key: ApiKey,
     /// What it may do now: its scopes, as far as its owner holds them.
@@ -162,8 +169,8 @@ impl ApiKeyService {
 
     /// Replaces a live key with a new one (same name, owner, scopes and expiry); the
     /// old one keeps working for `overlap` (at most [`MAX_OVERLAP`]) so clients can
-    /// switch without downtime. The new key's owner is the caller, who must hold every
-    /// scope.
+    /// switch without downtime. The caller must hold every scope; the new key acts for
+    /// the old one's owner, as before (rotating must not change whom a key acts for).
     pub async fn rotate(
         &self,
         caller: &Caller,
@@ -172,7 +179,7 @@ impl ApiKeyService {
         overlap: time::Duration,
     ) -> Result<Issued, AppError> {
         caller.require(tenant, Permission::ApiKeyManage)?;
-        let owner = owner_of(caller, tenant)?;
+        owner_of(caller, tenant)?;
         if overlap.is_negative() || overlap > MAX_OVERLAP {
             return Err(AppError::invalid_field(
                 "overlap_seconds",
@@ -196,7 +203,7 @@ impl ApiKeyService {
             ));
         }
         let (key, secret) = self.mint(
-            owner,
+            old.owner,
             old.name.clone(),
             old.scopes.clone(),
             old.expires_at,
@@ -213,7 +220,14 @@ impl ApiKeyService {
         self.keys
             .set_expiry(tx.as_mut(), tenant, old.id, Some(old_end))
             .await
-            .map_err(store_err)?;
+            .map_err(|e| match e {
+                // Revoked since it was read: nothing is created (the transaction rolls back).
+                nexus_store::StoreError::NotFound => AppError::Conflict {
+                    code: "api_key_not_live",
+                    message: "only a live key can be rotated: this one is revoked or expired",
+                },
+                e => store_err(e),
+            })?;
         let r = Record {
             tenant: Some(tenant),
             action: "api_key.rotate",
@@ -277,32 +291,43 @@ impl ApiKeyService {
         let secret = ApiKeySecret::parse(presented).map_err(|_| AppError::Unauthenticated)?;
         let hash = secret.hash();
         let now = self.clock.now();
-        let mut auth = match self.cached(&hash).await {
-            Some(a) => a,
-            None => self.load(tenant, &hash).await?,
+        let (mut auth, fresh) = match self.cached(&hash, now).await {
+            Some(a) => (a, false),
+            None => (self.load(tenant, &hash, now).await?, true),
         };
         // The cache is keyed by hash alone: a key of another tenant is unknown here.
         if !auth.key.is_live(now) || auth.tenant != tenant {
             return Err(AppError::Unauthenticated);
         }
+        let mut touched = false;
         if auth.key.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
             // Best effort: a failed write must not fail the request it describes.
             match self.keys.touch(tenant, auth.key.id, now, ip).await {
                 Ok(()) => {
                     auth.key.last_used_at = Some(now);
                     auth.key.last_used_ip = ip.map(str::to_owned);
+                    touched = true;
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, api_key = %auth.key.id, "could not record an API key's use");
                 }
             }
         }
-        self.remember(&hash, &auth).await;
+        // Written after a database read, or when the last use changed; a plain hit
+        // leaves the entry alone (its freshness is `loaded_at`, not the write).
+        if fresh || touched {
+            self.remember(&hash, &auth).await;
+        }
         Ok(auth)
     }
 
     /// Reads a key and its owner's permissions from the database.
-    async fn load(&self, tenant: TenantId, hash: &str) -> Result<KeyAuthenticated, AppError> {
+    async fn load(
+        &self,
+        tenant: TenantId,
+        hash: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<KeyAuthenticated, AppError> {
         let key = self
             .keys
             .find_by_hash(tenant, hash)
@@ -324,14 +349,18 @@ impl ApiKeyService {
         let permissions = key.scopes.intersection(&held).copied().collect();
         Ok(KeyAuthenticated {
             tenant,
+            loaded_at: now,
             key,
             permissions,
         })
     }
 
-    async fn cached(&self, hash: &str) -> Option<KeyAuthenticated> {
+    async fn cached(&self, hash: &str, now: time::OffsetDateTime) -> Option<KeyAuthenticated> {
+        let ttl = time::Duration::try_from(CACHE_TTL).unwrap_or(time::Duration::ZERO);
         match self.cache.get(&cache_key(hash)).await {
-            Ok(Some(bytes)) => serde_json::from_slice(&bytes).ok(),
+            Ok(Some(bytes)) => serde_json::from_slice::<KeyAuthenticated>(&bytes)
+                .ok()
+                .filter(|a| now - a.loaded_at < ttl),
             Ok(None) => None,
             Err(e) => {
                 tracing::warn!(error = %e, "API key cache read failed; using the database");

@@ -189,12 +189,7 @@ impl FromRequestParts<AppState> for PlatformAdmin {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let presented = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
+        let presented = bearer(&parts.headers);
         match (&state.settings.platform_token, presented) {
             (Some(expected), Some(got))
                 if constant_time_eq(expected.as_bytes(), got.as_bytes()) =>
@@ -205,7 +200,7 @@ impl FromRequestParts<AppState> for PlatformAdmin {
                     meta: request_meta(parts),
                 }))
             }
-            _ if presented.is_some() || cookie(parts, SESSION_COOKIE).is_some() => {
+            _ if presented.is_some() || cookie(&parts.headers, SESSION_COOKIE).is_some() => {
                 let signed = match SessionUser::from_request_parts(parts, state).await {
                     Ok(s) => s,
                     // No tenant to look the session up in: not a credential we know.
@@ -268,9 +263,9 @@ pub(crate) const SESSION_COOKIE: &str = "nexus_session";
 /// The CSRF cookie's name (readable by the page, echoed in `X-CSRF-Token`).
 pub(crate) const CSRF_COOKIE: &str = "nexus_csrf";
 
-fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
+/// A cookie's value.
+pub(crate) fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -278,6 +273,15 @@ fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
+}
+
+/// The `Authorization: Bearer` token, trimmed.
+pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
 }
 
 /// A signed-in user of the addressed tenant, by session (never by API key): for the
@@ -325,13 +329,10 @@ impl SessionUser {
     /// Authenticates without requiring a completed second factor.
     async fn any(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let CurrentTenant(tenant) = CurrentTenant::from_request_parts(parts, state).await?;
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
-        let (token, via_cookie) = match (bearer, cookie(parts, SESSION_COOKIE)) {
+        let (token, via_cookie) = match (
+            bearer(&parts.headers),
+            cookie(&parts.headers, SESSION_COOKIE),
+        ) {
             (Some(t), _) => (t.to_owned(), false),
             (None, Some(c)) => (c.to_owned(), true),
             (None, None) => return Err(nexus_app::AppError::Unauthenticated.into()),
@@ -390,12 +391,7 @@ impl FromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let presented = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
+        let presented = bearer(&parts.headers)
             .filter(|t| nexus_domain::apikey::ApiKeySecret::is_key(t))
             .map(str::to_owned);
         let Some(presented) = presented else {

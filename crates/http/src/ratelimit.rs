@@ -1,20 +1,24 @@
-//! Rate limits on `/v1`: per client IP, per tenant (by plan) and per credential (an
-//! API key or a session token, by the tenant's plan), with route cost weights.
+//! Rate limits on `/v1`: per API key or per user (by the tenant's plan), per tenant
+//! (by plan) and per client IP, with route cost weights.
 //!
-//! Each request is charged its route's cost against three keys, most general first;
-//! the first refusal answers 429 with `Retry-After`. Admitted responses carry the IETF
-//! `RateLimit-Policy` and `RateLimit` fields for the tightest of the three. The client
-//! IP is the one the trusted-proxy rule produced (`ClientIp`), so a spoofed
-//! `X-Forwarded-For` from an untrusted peer changes nothing.
+//! Each request is charged its route's cost against its buckets, most specific first
+//! (key or user, then tenant, then IP), so a client that ignores a 429 on its own
+//! budget drains nobody else's; the first refusal answers 429 with `Retry-After`.
+//! Admitted responses carry the IETF `RateLimit-Policy` and `RateLimit` fields for the
+//! tightest bucket.
 //!
-//! The credential is keyed by a hash of the presented token without validating it
-//! (validation happens later, in the extractor): a made-up token only gets its own
-//! small bucket, and the IP limit still applies to it. A user with two sessions has
-//! two credential buckets; per-user limits would need the principal here (not yet).
+//! Only an authenticated caller is charged to a tenant: the credential is checked here
+//! (through the same caches the extractors use, so the extractor's own check is a cache
+//! hit), and a request without a valid one is charged to its IP alone. Otherwise anyone
+//! could spend a tenant's budget by naming it. The client IP is the one the
+//! trusted-proxy rule produced (`ClientIp`), so a spoofed `X-Forwarded-For` from an
+//! untrusted peer changes nothing; IPv6 clients are limited per /64, the block one
+//! subscriber usually holds.
 //!
-//! When the shared (Redis) limiter is unreachable, `on_outage` decides: `Local` falls
-//! back to this node's own limiter, `Closed` refuses with 503. Either way a warning is
-//! logged and [`Limiter::fallbacks`] counts it (exported as a metric with issue 7).
+//! When the limiter's store fails (Redis unreachable, or refusing commands during a
+//! failover), `on_outage` decides: `Local` falls back to this node's own limiter,
+//! `Closed` refuses with 503. Either way a warning is logged and
+//! [`Limiter::fallbacks`] counts it (exported as a metric with issue 7).
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -25,7 +29,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use nexus_domain::ratelimit::{Decision, Quota};
 use nexus_domain::tenancy::Plan;
-use nexus_store::{MemoryRateLimits, RateLimitStore, StoreError};
+use nexus_store::{MemoryRateLimits, RateLimitStore};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -94,7 +98,9 @@ impl Limiter {
     async fn acquire(&self, key: &str, quota: Quota, cost: u32) -> Result<Decision, ApiError> {
         match self.shared.acquire(key, quota, cost).await {
             Ok(d) => Ok(d),
-            Err(e @ StoreError::Unavailable(_)) => {
+            // Any failure, not only an unreachable Redis: a failover's READONLY or an
+            // OOM refusal must not turn every request into a 500.
+            Err(e) => {
                 self.fallbacks.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(error = %e, backend = self.shared.backend(), on_outage = ?self.settings.on_outage, "rate limiter unreachable");
                 match self.settings.on_outage {
@@ -109,7 +115,6 @@ impl Limiter {
                     .detail("requests are refused until the rate limiter answers again")),
                 }
             }
-            Err(e) => Err(nexus_app::AppError::from_store("rate_limit", e).into()),
         }
     }
 }
@@ -128,28 +133,39 @@ pub(crate) fn route_cost(method: &Method, route: &str) -> u32 {
     }
 }
 
-/// The hash of the presented credential (bearer token or session cookie), if any.
-fn credential(req: &Request) -> Option<String> {
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let cookie = || {
-        req.headers()
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, _)| *k == crate::extract::SESSION_COOKIE)
-            .map(|(_, v)| v)
-    };
-    bearer
-        .or_else(cookie)
-        .filter(|t| !t.is_empty())
-        .map(|t| nexus_domain::session::hash_token(t)[..32].to_owned())
+/// The authenticated caller's bucket (`key:<id>` or `user:<id>`), or `None` when the
+/// request carries no valid credential for `tenant`.
+async fn principal(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    ip: Option<String>,
+    tenant: nexus_domain::TenantId,
+) -> Option<String> {
+    use crate::extract::{SESSION_COOKIE, bearer, cookie};
+    let token = bearer(headers).or_else(|| cookie(headers, SESSION_COOKIE))?;
+    if nexus_domain::apikey::ApiKeySecret::is_key(token) {
+        let auth = state
+            .services
+            .api_keys
+            .authenticate(tenant, token, ip.as_deref())
+            .await
+            .ok()?;
+        Some(format!("key:{}", auth.key.id))
+    } else {
+        let auth = state.services.auth.validate(tenant, token).await.ok()?;
+        Some(format!("user:{}", auth.session.user))
+    }
+}
+
+/// The IP bucket: the address, or its /64 for IPv6.
+fn ip_bucket(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => format!("ip:{v4}"),
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("ip:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
 }
 
 /// The middleware (a route layer under `/v1`, so the matched route is known).
@@ -173,10 +189,9 @@ pub(crate) async fn rate_limit(
         .map_or("", MatchedPath::as_str)
         .to_owned();
     let cost = route_cost(req.method(), &route);
+    let ip = req.extensions().get::<ClientIp>().map(|c| c.0);
+    // Most specific first.
     let mut checks: Vec<(&'static str, String, Quota)> = Vec::with_capacity(3);
-    if let Some(ClientIp(ip)) = req.extensions().get::<ClientIp>() {
-        checks.push(("ip", format!("ip:{ip}"), s.per_ip));
-    }
     let host = req
         .headers()
         .get(header::HOST)
@@ -184,16 +199,25 @@ pub(crate) async fn rate_limit(
         .unwrap_or_default();
     let x_tenant = req.headers().get("x-tenant").and_then(|v| v.to_str().ok());
     // An unknown tenant is the handler's to report (404); only the IP limit applies.
-    if let Ok(tenant) = state.services.tenants.resolve(host, x_tenant).await {
+    if let Ok(tenant) = state.services.tenants.resolve(host, x_tenant).await
+        && let Some(who) =
+            principal(&state, req.headers(), ip.map(|i| i.to_string()), tenant.id).await
+    {
         let q = s.credential_quota(tenant.plan);
         let whole = Quota {
             limit: q.limit.saturating_mul(s.tenant_factor.max(1)),
             window_us: q.window_us,
         };
+        let name = if who.starts_with("key:") {
+            "key"
+        } else {
+            "user"
+        };
+        checks.push((name, format!("{name}:{}:{who}", tenant.id), q));
         checks.push(("tenant", format!("tenant:{}", tenant.id), whole));
-        if let Some(c) = credential(&req) {
-            checks.push(("credential", format!("cred:{}:{c}", tenant.id), q));
-        }
+    }
+    if let Some(ip) = ip {
+        checks.push(("ip", ip_bucket(ip), s.per_ip));
     }
     let mut tightest: Option<(&'static str, Quota, Decision)> = None;
     for (name, key, quota) in checks {
@@ -250,6 +274,16 @@ fn set_fields(resp: &mut Response, name: &str, quota: Quota, d: Decision) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_clients_share_their_64() {
+        let a: std::net::IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: std::net::IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let c: std::net::IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(ip_bucket(a), ip_bucket(b));
+        assert_ne!(ip_bucket(a), ip_bucket(c));
+        assert_eq!(ip_bucket("203.0.113.7".parse().unwrap()), "ip:203.0.113.7");
+    }
 
     #[test]
     fn expensive_routes_cost_more() {

@@ -153,7 +153,8 @@ impl ApiKeyStore for PgApiKeys {
     ) -> Result<(), StoreError> {
         let conn = &mut *downcast::<PgTx>(tx)?.0;
         let done = sqlx::query(
-            "update api_key set expires_at = $3 where tenant_id = $1 and api_key_id = $2",
+            "update api_key set expires_at = $3 \
+             where tenant_id = $1 and api_key_id = $2 and revoked_at is null",
         )
         .bind(tenant.as_uuid())
         .bind(id.as_uuid())

@@ -162,7 +162,8 @@ impl ApiKeyStore for SqliteApiKeys {
     ) -> Result<(), StoreError> {
         let conn = &mut *downcast::<SqliteTx>(tx)?.0;
         let done = sqlx::query(
-            "update api_key set expires_at = ?3 where tenant_id = ?1 and api_key_id = ?2",
+            "update api_key set expires_at = ?3 \
+             where tenant_id = ?1 and api_key_id = ?2 and revoked_at is null",
         )
         .bind(tenant.as_uuid())
         .bind(id.as_uuid())

@@ -28,7 +28,9 @@ pub trait ApiKeyStore: Send + Sync {
     ) -> Result<Option<ApiKey>, StoreError>;
     /// The tenant's keys, newest first, with the tenant's total.
     async fn list(&self, tenant: TenantId, page: PageRequest) -> Result<Page<ApiKey>, StoreError>;
-    /// Sets when a key stops working (`None`: never).
+    /// Sets when a live (unrevoked) key stops working (`None`: never). `NotFound` if
+    /// the key is missing or revoked, so a rotation cannot revive a key revoked
+    /// meanwhile.
     async fn set_expiry(
         &self,
         tx: &mut dyn Tx,

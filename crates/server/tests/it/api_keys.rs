@@ -15,6 +15,16 @@ struct Admin<'a> {
 }
 
 impl Admin<'_> {
+    async fn get_json(&self, path: &str) -> Value {
+        self.req(reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.app
             .client
@@ -110,14 +120,7 @@ async fn keys_authenticate_within_their_scopes_and_stop_at_once_when_revoked() {
     problem(r, 401, "unauthenticated").await;
 
     // Its use is recorded.
-    let shown: Value = a
-        .req(reqwest::Method::GET, &format!("/v1/api-keys/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown: Value = a.get_json(&format!("/v1/api-keys/{id}")).await;
     assert!(shown["last_used_at"].is_string(), "{shown}");
     assert!(shown["last_used_ip"].is_string(), "{shown}");
 
@@ -169,14 +172,7 @@ async fn keys_authenticate_within_their_scopes_and_stop_at_once_when_revoked() {
         .unwrap();
     assert_eq!(again["revoked_at"], body["revoked_at"]);
 
-    let audit: Value = a
-        .req(reqwest::Method::GET, "/v1/audit?action=api_key.revoke")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit: Value = a.get_json("/v1/audit?action=api_key.revoke").await;
     assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
 }
 
@@ -213,14 +209,7 @@ async fn rotation_overlaps_then_the_old_key_stops() {
         let status = r.status();
         assert_eq!(status, 200, "{k}: {}", r.text().await.unwrap());
     }
-    let old: Value = a
-        .req(reqwest::Method::GET, &format!("/v1/api-keys/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let old: Value = a.get_json(&format!("/v1/api-keys/{id}")).await;
     assert!(old["expires_at"].is_string(), "{old}");
     assert_eq!(old["status"], "active");
 
@@ -261,14 +250,7 @@ async fn rotation_overlaps_then_the_old_key_stops() {
     let body = problem(r, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["field"], "overlap_seconds", "{body}");
 
-    let audit: Value = a
-        .req(reqwest::Method::GET, "/v1/audit?action=api_key.rotate")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit: Value = a.get_json("/v1/audit?action=api_key.rotate").await;
     assert_eq!(audit["items"].as_array().unwrap().len(), 2, "{audit}");
 }
 
@@ -323,24 +305,10 @@ async fn bad_requests_and_escalation_are_refused() {
     problem(r, 404, "not_found").await;
 
     let made = create(&a, json!({ "name": "Paged", "scopes": ["tenant:read"] })).await;
-    let list: Value = a
-        .req(reqwest::Method::GET, "/v1/api-keys?limit=1")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = a.get_json("/v1/api-keys?limit=1").await;
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["id"], made["id"]);
-    let audit: Value = a
-        .req(reqwest::Method::GET, "/v1/audit?action=api_key.create")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit: Value = a.get_json("/v1/audit?action=api_key.create").await;
     let items = audit["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{audit}");
     assert!(

@@ -18,13 +18,29 @@ fn field(r: &reqwest::Response, name: &str) -> String {
 }
 
 #[tokio::test]
-async fn a_credential_gets_its_plans_budget_then_429_with_retry_after() {
+async fn a_user_gets_their_plans_budget_then_429_with_retry_after() {
+    // The tenant's whole budget is two users' worth (factor 2), so anything wrongly
+    // charged to the tenant shows.
     let app = TestApp::builder()
         .env("NEXUS_RATELIMIT_STANDARD_PER_MINUTE", "5")
         .env("NEXUS_RATELIMIT_FREE_PER_MINUTE", "5")
+        .env("NEXUS_RATELIMIT_TENANT_FACTOR", "2")
         .spawn()
         .await;
     app.user("acme", "ana@acme.example", PW, Role::Admin).await;
+    app.user("acme", "bo@acme.example", PW, Role::Learner).await;
+    // Anonymous requests are charged to their IP only: naming a tenant spends nothing
+    // of its budget.
+    for _ in 0..12 {
+        let r = app
+            .client
+            .get(app.url("/v1/tenant"))
+            .header("host", "acme.localhost")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
     let (token, _, _) = token_of(app.login("acme", "ana@acme.example", PW, None).await).await;
     let get = || {
         app.client
@@ -36,9 +52,9 @@ async fn a_credential_gets_its_plans_budget_then_429_with_retry_after() {
     for left in (0..5).rev() {
         let r = get().send().await.unwrap();
         assert_eq!(r.status(), 200);
-        assert_eq!(field(&r, "ratelimit-policy"), "\"credential\";q=5;w=60");
+        assert_eq!(field(&r, "ratelimit-policy"), "\"user\";q=5;w=60");
         assert!(
-            field(&r, "ratelimit").starts_with(&format!("\"credential\";r={left};t=")),
+            field(&r, "ratelimit").starts_with(&format!("\"user\";r={left};t=")),
             "{}",
             field(&r, "ratelimit")
         );
@@ -46,24 +62,34 @@ async fn a_credential_gets_its_plans_budget_then_429_with_retry_after() {
     let r = get().send().await.unwrap();
     let retry: u64 = field(&r, "retry-after").parse().unwrap();
     assert!((1..=12).contains(&retry), "{retry}");
-    assert!(field(&r, "ratelimit").starts_with("\"credential\";r=0;t="));
+    assert!(field(&r, "ratelimit").starts_with("\"user\";r=0;t="));
     let body = problem(r, 429, "rate_limited").await;
-    assert!(
-        body["detail"].as_str().unwrap().contains("credential"),
-        "{body}"
-    );
+    assert!(body["detail"].as_str().unwrap().contains("user"), "{body}");
 
-    // Another session of the tenant has its own budget.
-    let (other, _, _) = token_of(app.login("acme", "ana@acme.example", PW, None).await).await;
-    let r = app
-        .client
-        .get(app.url("/v1/auth/session"))
-        .header("host", "acme.localhost")
-        .bearer_auth(&other)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    // A second session of the same user shares the user's budget.
+    let (again, _, _) = token_of(app.login("acme", "ana@acme.example", PW, None).await).await;
+    let session = |t: String| {
+        app.client
+            .get(app.url("/v1/auth/session"))
+            .header("host", "acme.localhost")
+            .bearer_auth(t)
+            .send()
+    };
+    problem(session(again).await.unwrap(), 429, "rate_limited").await;
+    // Another user has their own budget. Ana's refused requests spent nothing of the
+    // tenant's (two users' worth: ten), so Bo gets all five of his; had they been
+    // charged, the tenant would have run out first.
+    let (bo, _, _) = token_of(app.login("acme", "bo@acme.example", PW, None).await).await;
+    for _ in 0..5 {
+        assert_eq!(session(bo.clone()).await.unwrap().status(), 200);
+    }
+    let r = session(bo).await.unwrap();
+    assert_eq!(
+        field(&r, "ratelimit-policy"),
+        "\"user\";q=5;w=60",
+        "bo's own budget is what ran out"
+    );
+    problem(r, 429, "rate_limited").await;
 }
 
 #[tokio::test]

@@ -120,6 +120,11 @@ pub(super) async fn api_keys_lifecycle(db: Arc<dyn Database>) {
         keys.get(t, second.id).await.unwrap().revoked_at,
         Some(revoked_at)
     );
+    let r = committed!(db, t, |tx| keys.set_expiry(tx, t, second.id, None));
+    assert!(
+        matches!(r, Err(StoreError::NotFound)),
+        "a revoked key cannot be given a new expiry: {r:?}"
+    );
     let ghost = ApiKeyId::generate(&c);
     assert!(matches!(
         keys.touch(t, ghost, used, None).await,
