@@ -5,13 +5,13 @@
 //! the database, to be what an order costs (docs/PERFORMANCE.md).
 
 use super::books::{PORTFOLIO, into_portfolio, into_position};
-use super::orders::{OPEN, ORDER, into_fill_total, into_order};
+use super::orders::{OPEN, ORDER, bind_order, into_fill_total, into_order};
 use crate::course::parent_missing;
 use crate::{PgTx, map_err};
 use futures_util::TryStreamExt;
 use nexus_domain::TenantId;
 use nexus_domain::sim::PortfolioId;
-use nexus_store::sim_codec::{FillRow, OrderRow};
+use nexus_store::sim_codec::FillRow;
 use nexus_store::{LockedBook, OrderWrite, StoreError, Tx, downcast};
 use rust_decimal::Decimal;
 use sqlx::postgres::PgRow;
@@ -142,35 +142,11 @@ pub(crate) async fn write_order(
     w: &OrderWrite<'_>,
 ) -> Result<(), StoreError> {
     let conn = &mut *downcast::<PgTx>(tx)?.0;
-    let r = OrderRow::from_record(w.order);
     let fills: Vec<FillRow> = w.fills.iter().map(FillRow::from_record).collect();
     let column = |f: fn(&FillRow) -> Decimal| fills.iter().map(f).collect::<Vec<_>>();
     let position = w.position;
     let totals = w.totals;
-    let row = sqlx::query(WRITE)
-        .bind(tenant.as_uuid())
-        .bind(r.id.as_uuid())
-        .bind(r.portfolio.as_uuid())
-        .bind(r.client_order_id)
-        .bind(r.symbol)
-        .bind(r.side)
-        .bind(r.order_type)
-        .bind(r.limit_price)
-        .bind(r.stop_price)
-        .bind(r.time_in_force)
-        .bind(r.qty)
-        .bind(r.notional)
-        .bind(r.status)
-        .bind(r.reason)
-        .bind(r.filled_qty)
-        .bind(r.filled_value)
-        .bind(r.fees)
-        .bind(r.triggered)
-        .bind(r.queue_ahead)
-        .bind(r.replaces.map(|o| o.as_uuid()))
-        .bind(r.trading_day)
-        .bind(r.created_at)
-        .bind(r.updated_at)
+    let row = bind_order(sqlx::query(WRITE), tenant, w.order)
         .bind(w.new)
         .bind(fills.iter().map(|f| f.id.as_uuid()).collect::<Vec<_>>())
         .bind(column(|f| f.qty))

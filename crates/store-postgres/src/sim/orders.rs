@@ -102,43 +102,56 @@ fn into_competition(row: &PgRow) -> Result<Competition, StoreError> {
     parse().map_err(|e| StoreError::other("decoding a competition", e))
 }
 
+/// Binds an order's columns as `$1` (the tenant) to `$23`, in the column order of
+/// `sim_order`: shared by the single insert and the order path's one statement.
+pub(crate) fn bind_order<'q>(
+    q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    tenant: TenantId,
+    o: &OrderRecord,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    let r = OrderRow::from_record(o);
+    q.bind(tenant.as_uuid())
+        .bind(r.id.as_uuid())
+        .bind(r.portfolio.as_uuid())
+        .bind(r.client_order_id)
+        .bind(r.symbol)
+        .bind(r.side)
+        .bind(r.order_type)
+        .bind(r.limit_price)
+        .bind(r.stop_price)
+        .bind(r.time_in_force)
+        .bind(r.qty)
+        .bind(r.notional)
+        .bind(r.status)
+        .bind(r.reason)
+        .bind(r.filled_qty)
+        .bind(r.filled_value)
+        .bind(r.fees)
+        .bind(r.triggered)
+        .bind(r.queue_ahead)
+        .bind(r.replaces.map(|o| o.as_uuid()))
+        .bind(r.trading_day)
+        .bind(r.created_at)
+        .bind(r.updated_at)
+}
+
 pub(crate) async fn insert_order(
     tx: &mut dyn Tx,
     tenant: TenantId,
     o: &OrderRecord,
 ) -> Result<(), StoreError> {
     let conn = &mut *downcast::<PgTx>(tx)?.0;
-    let r = OrderRow::from_record(o);
-    sqlx::query(
+    bind_order(
+        sqlx::query(
         "insert into sim_order (tenant_id, order_id, portfolio_id, client_order_id, symbol, side, \
          order_type, limit_price, stop_price, time_in_force, qty, notional, status, reason, \
          filled_qty, filled_value, fees, triggered, queue_ahead, replaces, trading_day, \
          created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
          $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
+        ),
+        tenant,
+        o,
     )
-    .bind(tenant.as_uuid())
-    .bind(r.id.as_uuid())
-    .bind(r.portfolio.as_uuid())
-    .bind(r.client_order_id)
-    .bind(r.symbol)
-    .bind(r.side)
-    .bind(r.order_type)
-    .bind(r.limit_price)
-    .bind(r.stop_price)
-    .bind(r.time_in_force)
-    .bind(r.qty)
-    .bind(r.notional)
-    .bind(r.status)
-    .bind(r.reason)
-    .bind(r.filled_qty)
-    .bind(r.filled_value)
-    .bind(r.fees)
-    .bind(r.triggered)
-    .bind(r.queue_ahead)
-    .bind(r.replaces.map(|o| o.as_uuid()))
-    .bind(r.trading_day)
-    .bind(r.created_at)
-    .bind(r.updated_at)
     .execute(conn)
     .await
     .map_err(|e| parent_missing("placing an order", e))?;
