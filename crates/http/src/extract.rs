@@ -143,6 +143,10 @@ impl FromRequestParts<AppState> for CurrentTenant {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // Resolved already by the rate limiter on this request.
+        if let Some(c) = parts.extensions.get::<crate::ratelimit::Checked>() {
+            return Ok(Self(c.tenant.clone()));
+        }
         let host = parts
             .headers
             .get(header::HOST)
@@ -337,7 +341,16 @@ impl SessionUser {
             (None, Some(c)) => (c.to_owned(), true),
             (None, None) => return Err(nexus_app::AppError::Unauthenticated.into()),
         };
-        let auth = state.services.auth.validate(tenant.id, &token).await?;
+        // Validated already by the rate limiter on this request (same token: bearer
+        // first, then the cookie).
+        let checked = parts
+            .extensions
+            .get::<crate::ratelimit::Checked>()
+            .and_then(|c| c.verified.clone());
+        let auth = match checked {
+            Some(crate::ratelimit::Verified::Session(a)) => *a,
+            _ => state.services.auth.validate(tenant.id, &token).await?,
+        };
         if via_cookie && !parts.method.is_safe() {
             let presented = parts
                 .headers
@@ -405,11 +418,21 @@ impl FromRequestParts<AppState> for SignedIn {
         };
         let CurrentTenant(tenant) = CurrentTenant::from_request_parts(parts, state).await?;
         let meta = request_meta(parts);
-        let auth = state
-            .services
-            .api_keys
-            .authenticate(tenant.id, &presented, meta.ip.as_deref())
-            .await?;
+        // Authenticated already by the rate limiter on this request.
+        let checked = parts
+            .extensions
+            .get::<crate::ratelimit::Checked>()
+            .and_then(|c| c.verified.clone());
+        let auth = match checked {
+            Some(crate::ratelimit::Verified::Key(k)) => *k,
+            _ => {
+                state
+                    .services
+                    .api_keys
+                    .authenticate(tenant.id, &presented, meta.ip.as_deref())
+                    .await?
+            }
+        };
         Ok(Self {
             tenant: tenant.id,
             user: auth.key.owner,

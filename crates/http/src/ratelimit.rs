@@ -7,9 +7,10 @@
 //! Admitted responses carry the IETF `RateLimit-Policy` and `RateLimit` fields for the
 //! tightest bucket.
 //!
-//! Only an authenticated caller is charged to a tenant: the credential is checked here
-//! (through the same caches the extractors use, so the extractor's own check is a cache
-//! hit), and a request without a valid one is charged to its IP alone. Otherwise anyone
+//! Only an authenticated caller is charged to a tenant: the credential is checked here,
+//! and a request without a valid one is charged to its IP alone. What was found (the
+//! tenant, the caller) is left in the request's extensions ([`Checked`]) for the
+//! extractors, so neither is resolved twice. Otherwise anyone
 //! could spend a tenant's budget by naming it. The client IP is the one the
 //! trusted-proxy rule produced (`ClientIp`), so a spoofed `X-Forwarded-For` from an
 //! untrusted peer changes nothing; IPv6 clients are limited per /64, the block one
@@ -133,14 +134,41 @@ pub(crate) fn route_cost(method: &Method, route: &str) -> u32 {
     }
 }
 
-/// The authenticated caller's bucket (`key:<id>` or `user:<id>`), or `None` when the
-/// request carries no valid credential for `tenant`.
+/// What the limiter established about a request (its tenant, and its caller when the
+/// credential is valid), left in the request's extensions so the extractors reuse it
+/// instead of resolving and authenticating a second time.
+#[derive(Clone)]
+pub(crate) struct Checked {
+    pub(crate) tenant: nexus_domain::tenancy::Tenant,
+    pub(crate) verified: Option<Verified>,
+}
+
+/// A credential the limiter found valid.
+#[derive(Clone)]
+pub(crate) enum Verified {
+    /// A session token (bearer or cookie).
+    Session(Box<nexus_app::auth::Authenticated>),
+    /// An API key.
+    Key(Box<nexus_app::apikeys::KeyAuthenticated>),
+}
+
+impl Verified {
+    /// The bucket's name and the caller in it.
+    fn bucket(&self) -> (&'static str, String) {
+        match self {
+            Self::Session(a) => ("user", a.session.user.to_string()),
+            Self::Key(k) => ("key", k.key.id.to_string()),
+        }
+    }
+}
+
+/// The request's caller, or `None` when it carries no valid credential for `tenant`.
 async fn principal(
     state: &AppState,
     headers: &axum::http::HeaderMap,
     ip: Option<String>,
     tenant: nexus_domain::TenantId,
-) -> Option<String> {
+) -> Option<Verified> {
     use crate::extract::{SESSION_COOKIE, bearer, cookie};
     let token = bearer(headers).or_else(|| cookie(headers, SESSION_COOKIE))?;
     if nexus_domain::apikey::ApiKeySecret::is_key(token) {
@@ -150,10 +178,10 @@ async fn principal(
             .authenticate(tenant, token, ip.as_deref())
             .await
             .ok()?;
-        Some(format!("key:{}", auth.key.id))
+        Some(Verified::Key(Box::new(auth)))
     } else {
         let auth = state.services.auth.validate(tenant, token).await.ok()?;
-        Some(format!("user:{}", auth.session.user))
+        Some(Verified::Session(Box::new(auth)))
     }
 }
 
@@ -171,7 +199,7 @@ fn ip_bucket(ip: std::net::IpAddr) -> String {
 /// The middleware (a route layer under `/v1`, so the matched route is known).
 pub(crate) async fn rate_limit(
     State(state): State<AppState>,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
     let Some(limiter) = state
@@ -199,20 +227,25 @@ pub(crate) async fn rate_limit(
         .unwrap_or_default();
     let x_tenant = req.headers().get("x-tenant").and_then(|v| v.to_str().ok());
     // An unknown tenant is the handler's to report (404); only the IP limit applies.
-    if let Ok(tenant) = state.services.tenants.resolve(host, x_tenant).await
-        && let Some(who) =
-            principal(&state, req.headers(), ip.map(|i| i.to_string()), tenant.id).await
+    let checked = match state.services.tenants.resolve(host, x_tenant).await {
+        Ok(tenant) => {
+            let ip = ip.map(|i| i.to_string());
+            let verified = principal(&state, req.headers(), ip, tenant.id).await;
+            Some(Checked { tenant, verified })
+        }
+        Err(_) => None,
+    };
+    if let Some(Checked {
+        tenant,
+        verified: Some(v),
+    }) = &checked
     {
         let q = s.credential_quota(tenant.plan);
         let whole = Quota {
             limit: q.limit.saturating_mul(s.tenant_factor.max(1)),
             window_us: q.window_us,
         };
-        let name = if who.starts_with("key:") {
-            "key"
-        } else {
-            "user"
-        };
+        let (name, who) = v.bucket();
         checks.push((name, format!("{name}:{}:{who}", tenant.id), q));
         checks.push(("tenant", format!("tenant:{}", tenant.id), whole));
     }
@@ -247,6 +280,9 @@ pub(crate) async fn rate_limit(
         if tightest.is_none_or(|(_, _, t)| d.remaining < t.remaining) {
             tightest = Some((name, quota, d));
         }
+    }
+    if let Some(c) = checked {
+        req.extensions_mut().insert(c);
     }
     let mut resp = next.run(req).await;
     if let Some((name, quota, d)) = tightest {
