@@ -347,6 +347,28 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
         purpose: "cheap session validation on every request",
         retention: Retention::EphemeralSeconds(60),
     },
+    PersonalDataStore {
+        store: "apikey:",
+        kind: StoreKind::Cache,
+        fields: &["owner user id", "last_used_ip"],
+        subject_key: "API key hash",
+        purpose: "cheap API key authentication on every keyed request",
+        // Fresh for 30 s from its database read (`nexus_app::apikeys::CACHE_TTL`).
+        retention: Retention::EphemeralSeconds(30),
+    },
+    PersonalDataStore {
+        store: "rl:",
+        kind: StoreKind::Cache,
+        // Keys are `ip:<address or /64>`, `user:<tenant>:<user id>`, `key:…`, `tenant:…`.
+        fields: &["client IP address", "user id"],
+        subject_key: "rate-limit key",
+        purpose: "rate limiting per client address and per user",
+        // On Redis a key expires once its budget has fully drained: at most one window
+        // (a minute with the default settings; `ratelimit.*`). The in-process limiter
+        // keeps drained keys in memory until it fills up and drops them (lost on
+        // restart); TODO: prune it on a timer so the minute holds there too.
+        retention: Retention::EphemeralSeconds(60),
+    },
 ];
 
 /// Tables that hold no personal data, with the reason. Every other table must be in
