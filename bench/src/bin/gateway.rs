@@ -1,25 +1,26 @@
-//! Gateway overhead (issue 6): what API-key authentication and rate limiting cost per
-//! request, measured over real HTTP against the real router on 127.0.0.1.
+//! Gateway overhead (issue 6): what API-key authentication, rate limiting and usage
+//! metering cost per request, measured over real HTTP against the real router on
+//! 127.0.0.1.
 //!
-//! Two servers share one set of services and one database: one with rate limits off,
-//! one with them on (in-process limiter, limits out of reach so nothing is refused).
+//! Two servers share one set of services and one database: one with rate limits and
+//! metering off, one with both on (in-process limiter, limits out of reach so nothing
+//! is refused; the meter counts in memory and is not flushed during the run, as it
+//! flushes off the request path).
 //! Four variants run in alternating one-second rounds, so drift on a noisy machine hits
 //! them alike:
 //!
 //! - **A** `GET /v1/tenant`, no credential, limits off: the baseline route;
-//! - **B** the same route with an API key presented and limits on. The limiter
-//!   authenticates the key (to charge the key's and the tenant's buckets; cached by key
-//!   hash) and takes three GCRA decisions (key, tenant, IP): key authentication and
-//!   rate limiting on the very same route;
-//! - **C** `GET /v1/courses?limit=1` with an API key, limits on: key authentication and
-//!   rate limiting together;
+//! - **B** the same route with an API key presented, limits and metering on. The
+//!   limiter authenticates the key (to charge the key's and the tenant's buckets;
+//!   cached by key hash), takes three GCRA decisions (key, tenant, IP), checks the
+//!   monthly quota and counts the request: the whole gateway on the very same route;
+//! - **C** `GET /v1/courses?limit=1` with an API key, limits and metering on;
 //! - **D** the same route with a session token, limits off: the cached-session path.
 //!
 //! B/A is the gateway overhead on one route (Kong's comparison: key-auth plus rate
-//! limiting against the bare route). C/A adds an authenticated handler (the extractor's
-//! key check, a cache hit, and the course list). D is reported beside C: it was
-//! expected to be the cheaper path and is not. Metering (issue 6, item 5) is not built
-//! yet, so it is not in these figures.
+//! limiting against the bare route; we add metering). C/A adds an authenticated
+//! handler (the extractor's key check, a cache hit, and the course list). D is
+//! reported beside C: it was expected to be the cheaper path and is not.
 //!
 //!   cargo run --release -p nexus-bench --bin gateway -- [postgres|sqlite] [seconds=10] [concurrency=16]
 //!
@@ -48,10 +49,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const VARIANTS: [&str; 4] = [
-    "A  /v1/tenant, anonymous, limits off",
-    "B  /v1/tenant, API key, limits on",
-    "C  /v1/courses, API key, limits on",
-    "D  /v1/courses, session, limits off",
+    "A  /v1/tenant, anonymous, limits + metering off",
+    "B  /v1/tenant, API key, limits + metering on",
+    "C  /v1/courses, API key, limits + metering on",
+    "D  /v1/courses, session, limits + metering off",
 ];
 
 fn settings(limits: bool) -> HttpSettings {
@@ -74,6 +75,8 @@ fn settings(limits: bool) -> HttpSettings {
             },
             Arc::new(MemoryRateLimits::new(100_000)),
         ))),
+        // Metering goes with the limits: the gateway's whole cost is measured together.
+        metering: limits,
     }
 }
 
@@ -124,7 +127,13 @@ async fn main() {
         scratch = Some(s);
         pg
     };
-    let services = nexus_bench::services(db.clone());
+    // Quotas set (out of reach), so the meter's quota check runs as in production.
+    let services = nexus_bench::services(db.clone()).with_quotas(
+        nexus_app::usage::QuotaSettings {
+            monthly_units: [Some(u64::MAX / 2); 3],
+        },
+        &db,
+    );
     let tenant = nexus_bench::bench_tenant(&services, Plan::Standard).await;
     let user = services
         .accounts
@@ -261,7 +270,7 @@ async fn main() {
     }
     let loss = |with: f64, without: f64| (1.0 - with / without) * 100.0;
     println!(
-        "key auth + limits, same route (B vs A):  throughput {:+.1} % ({:.3} of baseline)",
+        "key auth + limits + metering, same route (B vs A):  throughput {:+.1} % ({:.3} of baseline)",
         -loss(rps[1], rps[0]),
         rps[1] / rps[0]
     );
@@ -271,7 +280,7 @@ async fn main() {
         "NOT met"
     };
     println!(
-        "key auth + rate limiting (C vs A):       throughput {:+.1} % ({:.3} of the anonymous route)   bar: loss <= 10 %: {verdict}",
+        "key auth + limits + metering (C vs A):                throughput {:+.1} % ({:.3} of the anonymous route)   bar: loss <= 10 %: {verdict}",
         -loss(rps[2], rps[0]),
         rps[2] / rps[0],
     );

@@ -27,6 +27,7 @@ pub mod recovery;
 pub mod roles;
 pub mod sim;
 pub mod tenancy;
+pub mod usage;
 pub mod verification;
 
 pub use audit::{Caller, RequestMeta};
@@ -67,6 +68,8 @@ pub struct Services {
     pub sim: sim::SimService,
     /// API keys.
     pub api_keys: apikeys::ApiKeyService,
+    /// Usage metering and monthly quotas.
+    pub usage: Arc<usage::Meter>,
     /// The injected clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -176,10 +179,18 @@ impl Services {
                 audit: audit.clone(),
                 clock: clock.clone(),
             },
+            usage: Arc::new(usage::Meter::unlimited(db.usage(), clock.clone())),
             health: health::Health::new(db, cache),
             audit,
             clock,
         }
+    }
+
+    /// Replaces the meter's monthly quotas (from config).
+    #[must_use]
+    pub fn with_quotas(mut self, quotas: usage::QuotaSettings, db: &Arc<dyn Database>) -> Self {
+        self.usage = Arc::new(usage::Meter::new(db.usage(), self.clock.clone(), quotas));
+        self
     }
 
     /// Replaces the simulated market (a configured seed).

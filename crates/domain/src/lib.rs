@@ -22,6 +22,7 @@ pub mod schedule;
 pub mod session;
 pub mod sim;
 pub mod tenancy;
+pub mod usage;
 pub mod user;
 pub mod validation;
 

@@ -104,6 +104,18 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
         retention: Retention::LifetimeOfAccount,
     },
     PersonalDataStore {
+        store: "api_usage",
+        kind: StoreKind::Table,
+        // Counts only, but a `key:<id>` caller leads to the key's owner while the key
+        // exists (sessions are counted as `session`, never per user).
+        fields: &["caller"],
+        subject_key: "caller",
+        purpose: "metering API use per key for usage reports, quotas and invoices",
+        // Kept 13 months for invoices and year-on-year reports, then deleted by
+        // `system.purge_usage`.
+        retention: Retention::Days(400),
+    },
+    PersonalDataStore {
         store: "auth_throttle",
         kind: StoreKind::Table,
         // Keys are `acct:<email>` and `acct_ip:<email>|<ip>`.

@@ -43,6 +43,8 @@ pub struct HttpSettings {
     pub version: &'static str,
     /// Rate limits on `/v1`; `None`: none.
     pub limiter: Option<Arc<ratelimit::Limiter>>,
+    /// Meter `/v1` requests and enforce monthly quotas.
+    pub metering: bool,
 }
 
 impl std::fmt::Debug for HttpSettings {
@@ -58,6 +60,7 @@ impl std::fmt::Debug for HttpSettings {
                 &self.platform_token.as_ref().map(|_| "[redacted]"),
             )
             .field("limiter", &self.limiter)
+            .field("metering", &self.metering)
             .finish_non_exhaustive()
     }
 }

@@ -18,8 +18,8 @@
 //!
 //! When the limiter's store fails (Redis unreachable, or refusing commands during a
 //! failover), `on_outage` decides: `Local` falls back to this node's own limiter,
-//! `Closed` refuses with 503. Either way a warning is logged and
-//! [`Limiter::fallbacks`] counts it (exported as a metric with issue 7).
+//! `Closed` refuses with 503. Either way a warning is logged, and
+//! [`Limiter::fallbacks`] and the `nexus_ratelimit_fallbacks_total` metric count it.
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -28,8 +28,10 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use nexus_app::usage::Metered;
 use nexus_domain::ratelimit::{Decision, Quota};
 use nexus_domain::tenancy::Plan;
+use nexus_domain::usage::Caller;
 use nexus_store::{MemoryRateLimits, RateLimitStore};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -103,6 +105,11 @@ impl Limiter {
             // OOM refusal must not turn every request into a 500.
             Err(e) => {
                 self.fallbacks.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!("nexus_ratelimit_fallbacks_total", "on_outage" => match self.settings.on_outage {
+                    OnOutage::Local => "local",
+                    OnOutage::Closed => "closed",
+                })
+                .increment(1);
                 tracing::warn!(error = %e, backend = self.shared.backend(), on_outage = ?self.settings.on_outage, "rate limiter unreachable");
                 match self.settings.on_outage {
                     OnOutage::Local => self.local.acquire(key, quota, cost).await.map_err(|e| {
@@ -128,7 +135,7 @@ pub(crate) fn route_cost(method: &Method, route: &str) -> u32 {
     match (method.as_str(), route) {
         (_, "/users/import" | "/courses/import" | "/audit/export" | "/platform/audit/export")
         | ("PUT", "/sim/imports/{symbol}") => 10,
-        ("GET", "/courses/{id}/export") => 5,
+        ("GET", "/courses/{id}/export" | "/usage/export") => 5,
         ("POST", "/sim/orders") | ("PATCH", "/sim/orders/{id}") => 2,
         _ => 1,
     }
@@ -196,30 +203,31 @@ fn ip_bucket(ip: std::net::IpAddr) -> String {
     }
 }
 
-/// The middleware (a route layer under `/v1`, so the matched route is known).
+/// The middleware (a route layer under `/v1`, so the matched route is known): rate
+/// limits, the monthly quota, then metering of whatever the response was.
 pub(crate) async fn rate_limit(
     State(state): State<AppState>,
     mut req: Request,
     next: Next,
 ) -> Response {
-    let Some(limiter) = state
+    let started = std::time::Instant::now();
+    let limiter = state
         .settings
         .limiter
         .clone()
-        .filter(|l| l.settings.enabled)
-    else {
+        .filter(|l| l.settings.enabled);
+    let metering = state.settings.metering;
+    if limiter.is_none() && !metering {
         return next.run(req).await;
-    };
-    let s = &limiter.settings;
+    }
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map_or("", MatchedPath::as_str)
         .to_owned();
-    let cost = route_cost(req.method(), &route);
+    let route = format!("{} {route}", req.method());
+    let cost = route_cost(req.method(), route.split_once(' ').map_or("", |r| r.1));
     let ip = req.extensions().get::<ClientIp>().map(|c| c.0);
-    // Most specific first.
-    let mut checks: Vec<(&'static str, String, Quota)> = Vec::with_capacity(3);
     let host = req
         .headers()
         .get(header::HOST)
@@ -235,10 +243,77 @@ pub(crate) async fn rate_limit(
         }
         Err(_) => None,
     };
+    let meter = |status: u16, units: u32| {
+        if !metering {
+            return;
+        }
+        let Some(c) = &checked else {
+            metrics::counter!("nexus_usage_unattributed_total").increment(1);
+            return;
+        };
+        let caller = match &c.verified {
+            Some(Verified::Key(k)) => Caller::Key(k.key.id),
+            Some(Verified::Session(_)) => Caller::Session,
+            None => Caller::Anonymous,
+        };
+        // Only an authenticated request is charged units (see `nexus_domain::usage`).
+        let units = if c.verified.is_some() { units } else { 0 };
+        state.services.usage.record(Metered {
+            tenant: c.tenant.id,
+            caller,
+            route: route.clone(),
+            status,
+            micros: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            units: u64::from(units),
+        });
+    };
+    let mut tightest = None;
+    if let Some(limiter) = &limiter {
+        match limit(limiter, checked.as_ref(), ip, cost).await {
+            Ok(t) => tightest = t,
+            Err(resp) => {
+                meter(resp.status().as_u16(), 0);
+                return resp;
+            }
+        }
+    }
+    if metering
+        && let Some(Checked {
+            tenant,
+            verified: Some(_),
+        }) = &checked
+        && let Err(resp) = quota(&state, tenant, cost).await
+    {
+        meter(resp.status().as_u16(), 0);
+        return resp;
+    }
+    if let Some(c) = checked.clone() {
+        req.extensions_mut().insert(c);
+    }
+    let mut resp = next.run(req).await;
+    if let Some((name, quota, d)) = tightest {
+        set_fields(&mut resp, name, quota, d);
+    }
+    meter(resp.status().as_u16(), cost);
+    resp
+}
+
+/// The tightest admitting bucket, or the refusal.
+type Tightest = Option<(&'static str, Quota, Decision)>;
+
+/// Charges `cost` to each of the request's buckets, most specific first.
+async fn limit(
+    limiter: &Limiter,
+    checked: Option<&Checked>,
+    ip: Option<std::net::IpAddr>,
+    cost: u32,
+) -> Result<Tightest, Response> {
+    let s = &limiter.settings;
+    let mut checks: Vec<(&'static str, String, Quota)> = Vec::with_capacity(3);
     if let Some(Checked {
         tenant,
         verified: Some(v),
-    }) = &checked
+    }) = checked
     {
         let q = s.credential_quota(tenant.plan);
         let whole = Quota {
@@ -252,12 +327,14 @@ pub(crate) async fn rate_limit(
     if let Some(ip) = ip {
         checks.push(("ip", ip_bucket(ip), s.per_ip));
     }
-    let mut tightest: Option<(&'static str, Quota, Decision)> = None;
+    let mut tightest: Tightest = None;
     for (name, key, quota) in checks {
-        let d = match limiter.acquire(&key, quota, cost).await {
-            Ok(d) => d,
-            Err(e) => return e.into_response(),
-        };
+        let d = limiter
+            .acquire(&key, quota, cost)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        metrics::counter!("nexus_ratelimit_decisions_total", "bucket" => name, "allowed" => if d.allowed { "true" } else { "false" })
+            .increment(1);
         if !d.allowed {
             let mut resp = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -275,20 +352,54 @@ pub(crate) async fn rate_limit(
             if let Ok(v) = HeaderValue::from_str(&d.retry_after_secs().to_string()) {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);
             }
-            return resp;
+            return Err(resp);
         }
         if tightest.is_none_or(|(_, _, t)| d.remaining < t.remaining) {
             tightest = Some((name, quota, d));
         }
     }
-    if let Some(c) = checked {
-        req.extensions_mut().insert(c);
+    Ok(tightest)
+}
+
+/// Refuses with 429 `quota_exhausted` when the tenant's plan has a monthly quota and it
+/// is spent. If the count cannot be read the request goes through: the database being
+/// down is reported by whatever the request does next, not blamed on the quota.
+async fn quota(
+    state: &AppState,
+    tenant: &nexus_domain::tenancy::Tenant,
+    cost: u32,
+) -> Result<(), Response> {
+    match state
+        .services
+        .usage
+        .check_quota(tenant.id, tenant.plan, u64::from(cost))
+        .await
+    {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(q)) => {
+            let now = state.services.clock.now();
+            let wait = (q.resets_at - now).whole_seconds().max(1);
+            let mut resp = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "quota_exhausted",
+                "Monthly request quota used up",
+            )
+            .detail(format!(
+                "this tenant's plan includes {} request units a month and {} are used; \
+                 the quota starts over at the start of next month (UTC)",
+                q.limit, q.used
+            ))
+            .into_response();
+            if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            Err(resp)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, tenant = %tenant.id, "monthly quota unreadable; admitting");
+            Ok(())
+        }
     }
-    let mut resp = next.run(req).await;
-    if let Some((name, quota, d)) = tightest {
-        set_fields(&mut resp, name, quota, d);
-    }
-    resp
 }
 
 /// `RateLimit-Policy: "ip";q=600;w=60` and `RateLimit: "ip";r=599;t=1`

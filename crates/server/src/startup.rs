@@ -7,7 +7,8 @@
 //! answers 503 with `Retry-After`.
 //!
 //! On the shutdown signal: stop accepting, let in-flight requests finish within the
-//! grace period, cancel background tasks through one token, close the pool, return.
+//! grace period, flush the usage meter, cancel background tasks through one token, close
+//! the pool, return.
 
 use crate::background::{self, Background};
 use crate::config::{Backend, Config, DemoSeed};
@@ -147,6 +148,13 @@ impl Application {
             .with_graceful_shutdown(serve_token.cancelled_owned())
             .await
         });
+        let flusher = (config.role.serves_api() && config.metering.enabled).then(|| {
+            crate::metering::spawn(
+                wired.services.usage.clone(),
+                config.metering.flush_interval,
+                token.clone(),
+            )
+        });
         let signal_token = token.clone();
         tokio::spawn(async move {
             tokio::select! {
@@ -203,6 +211,9 @@ impl Application {
                 server.abort();
             }
         }
+        if let Some(flusher) = flusher {
+            crate::metering::finish(flusher, &wired.services.usage).await;
+        }
         if let Some(jobs) = jobs {
             jobs.join().await;
         }
@@ -235,6 +246,7 @@ fn http_settings(
             .map(|t| Arc::from(t.expose_secret())),
         version: env!("CARGO_PKG_VERSION"),
         limiter: Some(Arc::new(rate_limiter(config, limits))),
+        metering: config.metering.enabled,
     }
 }
 

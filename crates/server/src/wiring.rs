@@ -120,7 +120,13 @@ pub fn wire_with(
     )
     .with_market(Arc::new(nexus_app::sim::hub::MarketHub::new(
         config.sim.seed,
-    )));
+    )))
+    .with_quotas(
+        nexus_app::usage::QuotaSettings {
+            monthly_units: config.metering.monthly_units,
+        },
+        &db,
+    );
     Ok(Wired {
         services,
         db,

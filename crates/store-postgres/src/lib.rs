@@ -21,6 +21,7 @@ mod role;
 mod session;
 mod sim;
 mod tenant;
+mod usage;
 mod user;
 
 use async_trait::async_trait;
@@ -149,6 +150,11 @@ fn migrator() -> Migrator {
             23,
             "api_keys",
             include_str!("../migrations/0023_api_keys.sql"),
+        ),
+        m(
+            24,
+            "api_usage",
+            include_str!("../migrations/0024_api_usage.sql"),
         ),
     ])
 }
@@ -361,6 +367,12 @@ impl Database for PgDatabase {
 
     fn api_keys(&self) -> Arc<dyn nexus_store::ApiKeyStore> {
         Arc::new(apikey::PgApiKeys {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn usage(&self) -> Arc<dyn nexus_store::UsageStore> {
+        Arc::new(usage::PgUsage {
             pool: self.pool.clone(),
         })
     }

@@ -20,6 +20,7 @@ mod role;
 mod session;
 mod sim;
 mod tenant;
+mod usage;
 mod user;
 
 use async_trait::async_trait;
@@ -148,6 +149,11 @@ fn migrator() -> Migrator {
             23,
             "api_keys",
             include_str!("../migrations/0023_api_keys.sql"),
+        ),
+        m(
+            24,
+            "api_usage",
+            include_str!("../migrations/0024_api_usage.sql"),
         ),
     ])
 }
@@ -339,6 +345,12 @@ impl Database for SqliteDatabase {
 
     fn api_keys(&self) -> Arc<dyn nexus_store::ApiKeyStore> {
         Arc::new(apikey::SqliteApiKeys {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn usage(&self) -> Arc<dyn nexus_store::UsageStore> {
+        Arc::new(usage::SqliteUsage {
             pool: self.pool.clone(),
         })
     }

@@ -32,6 +32,7 @@ pub mod sim_codec;
 pub mod sql;
 mod tenant;
 mod tx;
+pub mod usage;
 mod user;
 
 #[cfg(feature = "contract")]
@@ -58,6 +59,7 @@ pub use sim::{
 };
 pub use tenant::TenantStore;
 pub use tx::{Tx, downcast};
+pub use usage::UsageStore;
 pub use user::UserStore;
 
 use async_trait::async_trait;
@@ -102,6 +104,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     fn sim(&self) -> Arc<dyn SimStore>;
     /// API keys.
     fn api_keys(&self) -> Arc<dyn ApiKeyStore>;
+    /// Metered API usage.
+    fn usage(&self) -> Arc<dyn UsageStore>;
     /// Opens a transaction. With a tenant, tenant-owned writes inside it pass row-level
     /// security for that tenant (PostgreSQL).
     async fn begin(

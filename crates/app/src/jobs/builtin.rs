@@ -36,6 +36,18 @@ impl JobPayload for PurgeAuthState {
 /// Days an ended session is kept.
 pub const ENDED_SESSION_RETENTION_DAYS: i64 = 30;
 
+/// Deletes one tenant's metered usage past its retention (run per tenant).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PurgeUsage {}
+
+impl JobPayload for PurgeUsage {
+    const KIND: &'static str = "system.purge_usage";
+}
+
+/// Days metered usage is kept (the personal-data registry's retention for
+/// `api_usage`): thirteen months of invoices and year-on-year reports.
+pub const USAGE_RETENTION_DAYS: i64 = 400;
+
 /// Does nothing; for smoke tests, benchmarks and checking a worker end to end.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Noop {}
@@ -54,6 +66,7 @@ pub fn register(
     crate::recovery::register(registry, db, clock.clone(), mailer);
     let jobs = db.jobs();
     let (db2, clock2) = (db.clone(), clock.clone());
+    let (usage, clock3) = (db.usage(), clock.clone());
     registry.register::<PurgeAuthState, _, _>(KindOptions::default(), move |_ctx, _p| {
         let (db, clock) = (db2.clone(), clock2.clone());
         async move {
@@ -71,6 +84,23 @@ pub fn register(
                 .await
                 .map_err(|e| JobFailure::Retry(e.to_string()))?;
             tracing::info!(purged = n, "finished jobs past retention purged");
+            Ok(())
+        }
+    });
+    registry.register::<PurgeUsage, _, _>(KindOptions::default(), move |ctx, _p| {
+        let (usage, clock) = (usage.clone(), clock3.clone());
+        async move {
+            let Some(tenant) = ctx.tenant else {
+                return Err(JobFailure::Permanent(
+                    "a usage purge needs a tenant".to_owned(),
+                ));
+            };
+            let before = clock.now() - time::Duration::days(USAGE_RETENTION_DAYS);
+            let n = usage
+                .purge_before(tenant, before)
+                .await
+                .map_err(|e| JobFailure::Retry(e.to_string()))?;
+            tracing::info!(purged = n, "metered usage past retention purged");
             Ok(())
         }
     });
@@ -101,6 +131,16 @@ pub fn schedules() -> Vec<Schedule> {
                 minute: 30,
             },
             per_tenant: false,
+            payload: serde_json::json!({}),
+        },
+        Schedule {
+            name: "purge-usage",
+            kind: PurgeUsage::KIND,
+            cadence: Cadence::DailyAt {
+                hour: 3,
+                minute: 45,
+            },
+            per_tenant: true,
             payload: serde_json::json!({}),
         },
     ]

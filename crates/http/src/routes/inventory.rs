@@ -108,6 +108,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/cohorts/{id}/progress"),
     ("GET", "/v1/audit"),
     ("GET", "/v1/audit/export"),
+    ("GET", "/v1/usage"),
+    ("GET", "/v1/usage/export"),
     ("GET", "/v1/platform/tenants"),
     ("POST", "/v1/platform/tenants"),
     ("GET", "/v1/platform/tenants/{id}"),
@@ -123,6 +125,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/v1/platform/library/{slug}"),
     ("GET", "/v1/platform/audit"),
     ("GET", "/v1/platform/audit/export"),
+    ("GET", "/v1/platform/tenants/{id}/usage"),
     ("GET", "/v1/sim/instruments"),
     ("GET", "/v1/sim/instruments/{symbol}"),
     ("GET", "/v1/sim/instruments/{symbol}/bars"),
@@ -188,10 +191,12 @@ mod tests {
         ("/v1", include_str!("sim/competitions.rs")),
         ("/v1", include_str!("sim/admin.rs")),
         ("/v1", include_str!("sim/stream.rs")),
+        ("/v1", include_str!("usage.rs")),
         ("/v1/platform", include_str!("platform_tenants.rs")),
         ("/v1/platform", include_str!("platform_jobs.rs")),
         ("/v1/platform", include_str!("platform_library.rs")),
         ("/v1/platform", include_str!("platform_audit.rs")),
+        ("/v1/platform", include_str!("platform_usage.rs")),
     ];
 
     /// `(METHOD, path)` of every `.route("path", verb(..).verb(..))` in `src`.

@@ -18,6 +18,7 @@ pub(crate) mod platform_audit;
 mod platform_jobs;
 mod platform_library;
 mod platform_tenants;
+mod platform_usage;
 mod prerequisites;
 mod probes;
 mod progress;
@@ -28,6 +29,7 @@ mod rewards;
 mod roles;
 mod sim;
 mod tenant;
+pub(crate) mod usage;
 mod users;
 mod verification;
 
@@ -63,12 +65,14 @@ pub(crate) fn v1() -> Router<AppState> {
         .merge(progress::router())
         .merge(cohorts::router())
         .merge(sim::router())
+        .merge(usage::router())
         .nest(
             "/platform",
             platform_tenants::router()
                 .merge(platform_jobs::router())
                 .merge(platform_library::router())
-                .merge(platform_audit::router()),
+                .merge(platform_audit::router())
+                .merge(platform_usage::router()),
         )
 }
 

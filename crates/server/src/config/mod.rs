@@ -149,6 +149,18 @@ pub struct RateLimitConfig {
     pub local_on_redis_error: bool,
 }
 
+/// Usage metering and monthly quotas.
+#[derive(Debug, Clone)]
+pub struct MeteringConfig {
+    /// Meter `/v1` requests and enforce quotas.
+    pub enabled: bool,
+    /// How often each node writes its counts.
+    pub flush_interval: Duration,
+    /// Monthly request units on the free, standard and enterprise plans (`None`:
+    /// unlimited).
+    pub monthly_units: [Option<u64>; 3],
+}
+
 /// Which relational backend a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -235,6 +247,8 @@ pub struct Config {
     pub sim: SimConfig,
     /// Rate limits.
     pub ratelimit: RateLimitConfig,
+    /// Metering and quotas.
+    pub metering: MeteringConfig,
     /// Prometheus listener address, if enabled.
     pub metrics_addr: Option<SocketAddr>,
     /// HTTP.

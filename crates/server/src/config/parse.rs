@@ -2,7 +2,7 @@
 
 use super::{
     Backend, Config, ConfigError, DatabaseConfig, DemoSeed, HttpConfig, LogFormat, MailConfig,
-    RateLimitConfig, RedisConfig, Role, SimConfig, Source, WorkerConfig,
+    MeteringConfig, RateLimitConfig, RedisConfig, Role, SimConfig, Source, WorkerConfig,
 };
 use ipnet::IpNet;
 use secrecy::SecretString;
@@ -147,6 +147,21 @@ pub(super) fn build(raw: &Raw, unknown_env: Vec<String>) -> Result<Config, Confi
                 "closed" => Ok(false),
                 _ => Err("must be local or closed".to_owned()),
             })?,
+        },
+        metering: MeteringConfig {
+            enabled: p.with("metering.enabled", parse_bool)?,
+            flush_interval: p.with("metering.flush_interval", |v| {
+                let d = parse_duration(v)?;
+                if d < Duration::from_secs(1) || d > Duration::from_mins(10) {
+                    return Err("must be between 1s and 10m".to_owned());
+                }
+                Ok(d)
+            })?,
+            monthly_units: [
+                p.with("quota.free_per_month", parse_quota)?,
+                p.with("quota.standard_per_month", parse_quota)?,
+                p.with("quota.enterprise_per_month", parse_quota)?,
+            ],
         },
         metrics_addr: p.with("metrics.addr", |v| {
             if v.is_empty() {
@@ -298,6 +313,15 @@ fn parse_bool(v: &str) -> Result<bool, String> {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" => Ok(false),
         _ => Err("must be true or false".to_owned()),
+    }
+}
+
+/// Monthly units; `0` means unlimited.
+fn parse_quota(v: &str) -> Result<Option<u64>, String> {
+    match v.parse::<u64>() {
+        Ok(0) => Ok(None),
+        Ok(n) => Ok(Some(n)),
+        Err(_) => Err("must be a whole number of units (0: unlimited)".to_owned()),
     }
 }
 

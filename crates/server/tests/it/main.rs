@@ -34,3 +34,4 @@ mod sim_class;
 mod sim_pool;
 mod sim_rules;
 mod sim_ticks;
+mod usage;

@@ -68,6 +68,7 @@ mod ratelimit;
 mod recovery;
 mod sim;
 mod tenancy;
+mod usage;
 
 use achievement::{certificates_issue_verify_revoke, xp_badges_and_standings};
 use apikey::api_keys_lifecycle;
@@ -99,6 +100,7 @@ use tenancy::{
     user_email_unique_per_tenant, user_list_filter_page, user_requires_existing_tenant,
     user_tenant_isolation,
 };
+use usage::usage_counts_add_and_summarise;
 
 /// A boxed async case.
 pub type DbCase = fn(Arc<dyn Database>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -240,6 +242,9 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
         Box::pin(sim_order_path_reads_and_writes_as_a_unit(db))
     }),
     ("api_keys_lifecycle", |db| Box::pin(api_keys_lifecycle(db))),
+    ("usage_counts_add_and_summarise", |db| {
+        Box::pin(usage_counts_add_and_summarise(db))
+    }),
 ];
 
 pub use ratelimit::{LIMITER_CASES, LimiterCase, LimiterFactory};

@@ -269,6 +269,9 @@ impl TestAppBuilder {
                 "NEXUS_RATELIMIT_ENTERPRISE_PER_MINUTE".into(),
                 "10000000".into(),
             ),
+            // Metering stays on, quotas off; the usage tests set their own.
+            ("NEXUS_QUOTA_FREE_PER_MONTH".into(), "0".into()),
+            ("NEXUS_QUOTA_STANDARD_PER_MONTH".into(), "0".into()),
         ]);
         if let Ok(redis) = std::env::var("NEXUS_TEST_REDIS_URL") {
             env.insert("NEXUS_REDIS_URL".into(), redis);
