@@ -3,11 +3,13 @@
 //! A request passes, outermost first: client IP → request ID and trace span → security
 //! headers → compression → problem fallback → timeout → body limit → router. Under
 //! `/v1` a readiness gate answers 503 until start-up finished, then each matched route
-//! passes the rate limits ([`ratelimit`]). Handlers are thin: they
-//! extract (tenant, body), parse into domain commands, call one service, and map the
-//! result to a wire DTO. Every error leaves through [`ApiError`], the only place that
+//! passes the rate limits, the monthly quota and the meter ([`ratelimit`]), and a
+//! deprecated one gains its `Deprecation`/`Sunset`/`Link` fields ([`deprecation`]).
+//! Handlers are thin: they extract (tenant, body), parse into domain commands, call one
+//! service, and map the result to a wire DTO. Every error leaves through [`ApiError`], the only place that
 //! chooses an HTTP status.
 
+pub mod deprecation;
 mod error;
 mod extract;
 mod middleware;
@@ -88,10 +90,15 @@ pub fn router(services: Services, settings: HttpSettings, serve_api: bool) -> Ro
         let api = Router::new()
             .nest(
                 "/v1",
-                routes::v1().route_layer(axum::middleware::from_fn_with_state(
-                    state.clone(),
-                    ratelimit::rate_limit,
-                )),
+                routes::v1()
+                    .route_layer(axum::middleware::from_fn_with_state(
+                        state.clone(),
+                        ratelimit::rate_limit,
+                    ))
+                    .route_layer(axum::middleware::from_fn_with_state(
+                        Arc::from(deprecation::DEPRECATIONS),
+                        deprecation::deprecation_fields,
+                    )),
             )
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
