@@ -7,8 +7,9 @@
 //! whose write fails goes back into memory and is retried with the next flush.
 //!
 //! The monthly quota counts a tenant's units this month: what the store holds (read at
-//! most every [`PERSISTED_FRESH`] per tenant), plus what this node is flushing, plus
-//! what it still holds. Other replicas' unflushed counts are not seen, so with `n`
+//! most every [`PERSISTED_FRESH`] per tenant, never while a flush runs), plus what this
+//! node is flushing, plus what it still holds, plus what requests admitted but not yet
+//! finished have reserved. Other replicas' unflushed counts are not seen, so with `n`
 //! replicas a tenant can overrun its quota by up to `n` flush intervals' worth of
 //! traffic (plus [`PERSISTED_FRESH`]): a soft limit, documented as such.
 
@@ -31,8 +32,11 @@ pub const PERSISTED_FRESH: time::Duration = time::Duration::seconds(30);
 /// The widest range a summary or export may cover.
 pub const MAX_RANGE_DAYS: i64 = 93;
 
-/// Rows an export returns at most.
+/// Rows an export returns at most; a range holding more is refused, not cut short.
 pub const MAX_EXPORT_ROWS: u32 = 100_000;
+
+/// How long the quota waits for the stored monthly units.
+const RELOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Monthly unit quotas by plan (`None`: unlimited).
 #[derive(Debug, Clone, Copy, Default)]
@@ -107,6 +111,8 @@ pub struct FlushReport {
     pub rows: usize,
     /// Tenants whose batch failed (kept for the next flush).
     pub failed: usize,
+    /// Requests in the failed batches.
+    pub failed_requests: u64,
 }
 
 /// The in-memory meter.
@@ -140,8 +146,10 @@ pub struct Metered {
     pub status: u16,
     /// Time to the response, in microseconds.
     pub micros: u64,
-    /// Units charged (0 for an anonymous request or a refused one).
+    /// Units charged (0 unless an API key made it and it did not fail on our side).
     pub units: u64,
+    /// Units [`Meter::check_quota`] reserved for it at admission (released here).
+    pub reserved: u64,
 }
 
 impl Meter {
@@ -189,10 +197,10 @@ impl Meter {
             .entry(key)
             .or_default()
             .add(count);
-        if m.units > 0 {
+        if m.units > 0 || m.reserved > 0 {
             let t = p.tallies.entry(m.tenant).or_default();
             t.roll(month_of(now));
-            t.pending = t.pending.saturating_add(m.units);
+            t.pending = t.pending.saturating_add(m.units).saturating_sub(m.reserved);
         }
     }
 
@@ -250,6 +258,7 @@ impl Meter {
                 }
                 Err(e) => {
                     report.failed += 1;
+                    report.failed_requests += counts.values().map(|c| c.requests).sum::<u64>();
                     if same_month {
                         t.pending = t.pending.saturating_add(units);
                     }
@@ -269,15 +278,21 @@ impl Meter {
     }
 
     /// Refuses a request of `cost` units when the tenant's plan has a monthly quota and
-    /// it is spent. Reads the store at most every [`PERSISTED_FRESH`] per tenant.
+    /// it is spent; otherwise reserves `cost` until the request is recorded (pass it as
+    /// [`Metered::reserved`]), so concurrent requests cannot all pass on one last unit.
+    /// Reads the store at most every [`PERSISTED_FRESH`] per tenant, by one caller at a
+    /// time and never while a flush runs (either could make a read that races a
+    /// flush's commit count those units twice or not at all). When the read fails, the
+    /// last figure stands and the next read waits [`PERSISTED_FRESH`]: a database
+    /// outage does not stall every request on the quota.
     pub async fn check_quota(
         &self,
         tenant: TenantId,
         plan: Plan,
         cost: u64,
-    ) -> Result<Result<(), QuotaExhausted>, AppError> {
+    ) -> Result<(), QuotaExhausted> {
         let Some(limit) = self.quotas.for_plan(plan) else {
-            return Ok(Ok(()));
+            return Ok(());
         };
         let now = self.clock.now();
         let month = month_of(now);
@@ -287,29 +302,44 @@ impl Meter {
             t.roll(month);
             t.loaded_at.is_none_or(|at| now - at >= PERSISTED_FRESH)
         };
-        if stale {
-            let stored = self
-                .store
-                .units(tenant, month, next_month(now))
-                .await
-                .map_err(|e| AppError::from_store("usage", e))?;
-            // What the store holds now includes whatever this node flushed so far, so
-            // it replaces the running figure rather than adding to it.
-            let mut p = self.lock();
-            let t = p.tallies.entry(tenant).or_default();
-            t.roll(month);
-            t.persisted = stored;
-            t.loaded_at = Some(now);
+        if stale && let Ok(_no_flush) = self.flushing.try_lock() {
+            // Claim the reload first, so concurrent requests do not all read.
+            self.lock().tallies.entry(tenant).or_default().loaded_at = Some(now);
+            let read = tokio::time::timeout(
+                RELOAD_TIMEOUT,
+                self.store.units(tenant, month, next_month(now)),
+            )
+            .await;
+            match read {
+                Ok(Ok(stored)) => {
+                    let mut p = self.lock();
+                    let t = p.tallies.entry(tenant).or_default();
+                    t.roll(month);
+                    // No flush ran since the read began (we hold its lock), so the
+                    // store's figure replaces everything this node already flushed.
+                    t.persisted = stored;
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(tenant = %tenant, error = %e, "monthly units unreadable; keeping the last figure");
+                }
+                Err(_) => {
+                    tracing::warn!(tenant = %tenant, "monthly units read timed out; keeping the last figure");
+                }
+            }
         }
-        let used = self.lock().tallies.get(&tenant).map_or(0, Tally::total);
+        let mut p = self.lock();
+        let t = p.tallies.entry(tenant).or_default();
+        t.roll(month);
+        let used = t.total();
         if used.saturating_add(cost) > limit {
-            return Ok(Err(QuotaExhausted {
+            return Err(QuotaExhausted {
                 limit,
                 used,
                 resets_at: next_month(now),
-            }));
+            });
         }
-        Ok(Ok(()))
+        t.pending = t.pending.saturating_add(cost);
+        Ok(())
     }
 
     /// The tenant's usage in `[from, to)`, grouped; latency groups in bucket order.
@@ -343,7 +373,8 @@ impl Meter {
             .map_err(|e| AppError::from_store("usage", e))
     }
 
-    /// Units charged this month so far, as the quota sees them.
+    /// Units charged this month and already flushed, on every node (what the store
+    /// holds; the quota also counts what nodes still hold in memory).
     pub async fn month_units(&self, tenant: TenantId) -> Result<u64, AppError> {
         let now = self.clock.now();
         self.store
@@ -355,6 +386,15 @@ impl Meter {
     /// The monthly quota of `plan`.
     pub fn quota(&self, plan: Plan) -> Option<u64> {
         self.quotas.for_plan(plan)
+    }
+}
+
+fn ceil_hour(at: OffsetDateTime) -> OffsetDateTime {
+    let down = hour_of(at);
+    if down == at {
+        down
+    } else {
+        down + time::Duration::hours(1)
     }
 }
 
@@ -382,8 +422,10 @@ impl UsageRange {
         to: Option<OffsetDateTime>,
         now: OffsetDateTime,
     ) -> Result<Self, AppError> {
-        let to = to.unwrap_or_else(|| hour_of(now) + time::Duration::hours(1));
-        let from = from.unwrap_or_else(|| month_of(now).min(to - time::Duration::hours(1)));
+        // Rows are whole hours: `from` rounds down and `to` up, so an hour is in a range
+        // exactly when part of it is.
+        let to = to.map_or_else(|| hour_of(now) + time::Duration::hours(1), ceil_hour);
+        let from = from.map_or_else(|| month_of(now).min(to - time::Duration::hours(1)), hour_of);
         let mut errors = nexus_domain::FieldErrors::default();
         if from >= to {
             errors.push("from", "before_to", "from must be before to");
@@ -418,7 +460,16 @@ mod tests {
                 datetime!(2026-11-01 1:00 UTC)
             )
         );
-        assert!(UsageRange::parse(Some(now), Some(now), now).is_err());
+        let hour = datetime!(2026-11-27 10:00 UTC);
+        assert!(UsageRange::parse(Some(hour), Some(hour), now).is_err());
+        let r = UsageRange::parse(Some(now), Some(now + time::Duration::minutes(1)), now).unwrap();
+        assert_eq!(
+            (r.from, r.to),
+            (
+                datetime!(2026-11-27 10:00 UTC),
+                datetime!(2026-11-27 11:00 UTC)
+            )
+        );
         assert!(UsageRange::parse(Some(datetime!(2026-01-01 0:00 UTC)), Some(now), now).is_err());
     }
 }

@@ -106,10 +106,20 @@ mod tests {
     async fn call(path: &str) -> Response {
         let table: Arc<[Deprecation]> = Arc::from(vec![entry()]);
         let app = Router::new()
-            .route("/v1/things/{id}", get(|| async { "thing" }).post(|| async { "made" }))
+            .route(
+                "/v1/things/{id}",
+                get(|| async { "thing" }).post(|| async { "made" }),
+            )
             .route("/v1/other", get(|| async { "other" }))
-            .route_layer(axum::middleware::from_fn_with_state(table, deprecation_fields));
-        let method = if path.starts_with("POST ") { "POST" } else { "GET" };
+            .route_layer(axum::middleware::from_fn_with_state(
+                table,
+                deprecation_fields,
+            ));
+        let method = if path.starts_with("POST ") {
+            "POST"
+        } else {
+            "GET"
+        };
         let uri = path.trim_start_matches("POST ");
         app.oneshot(
             Request::builder()

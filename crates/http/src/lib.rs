@@ -12,6 +12,7 @@
 pub mod deprecation;
 mod error;
 mod extract;
+mod metering;
 mod middleware;
 pub mod ratelimit;
 mod routes;

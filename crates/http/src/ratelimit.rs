@@ -23,15 +23,15 @@
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::metering::Metering;
 use crate::middleware::ClientIp;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use nexus_app::usage::Metered;
+use nexus_app::usage::QuotaExhausted;
 use nexus_domain::ratelimit::{Decision, Quota};
 use nexus_domain::tenancy::Plan;
-use nexus_domain::usage::Caller;
 use nexus_store::{MemoryRateLimits, RateLimitStore};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -204,7 +204,8 @@ fn ip_bucket(ip: std::net::IpAddr) -> String {
 }
 
 /// The middleware (a route layer under `/v1`, so the matched route is known): rate
-/// limits, the monthly quota, then metering of whatever the response was.
+/// limits, the monthly quota (API keys only), then metering of whatever came of the
+/// request ([`crate::metering`]).
 pub(crate) async fn rate_limit(
     State(state): State<AppState>,
     mut req: Request,
@@ -243,58 +244,49 @@ pub(crate) async fn rate_limit(
         }
         Err(_) => None,
     };
-    let meter = |status: u16, units: u32| {
-        if !metering {
-            return;
-        }
-        let Some(c) = &checked else {
-            metrics::counter!("nexus_usage_unattributed_total").increment(1);
-            return;
-        };
-        let caller = match &c.verified {
-            Some(Verified::Key(k)) => Caller::Key(k.key.id),
-            Some(Verified::Session(_)) => Caller::Session,
-            None => Caller::Anonymous,
-        };
-        // Only an authenticated request is charged units (see `nexus_domain::usage`).
-        let units = if c.verified.is_some() { units } else { 0 };
-        state.services.usage.record(Metered {
-            tenant: c.tenant.id,
-            caller,
-            route: route.clone(),
-            status,
-            micros: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-            units: u64::from(units),
-        });
+    let mut metered = if metering {
+        Metering::start(
+            state.services.usage.clone(),
+            checked.as_ref(),
+            route,
+            started,
+            state.settings.request_timeout,
+            cost,
+        )
+    } else {
+        None
     };
     let mut tightest = None;
     if let Some(limiter) = &limiter {
         match limit(limiter, checked.as_ref(), ip, cost).await {
             Ok(t) => tightest = t,
             Err(resp) => {
-                meter(resp.status().as_u16(), 0);
+                if let Some(m) = metered {
+                    m.finish(resp.status().as_u16(), false);
+                }
                 return resp;
             }
         }
     }
-    if metering
-        && let Some(Checked {
-            tenant,
-            verified: Some(_),
-        }) = &checked
-        && let Err(resp) = quota(&state, tenant, cost).await
+    if let Some(m) = metered.as_mut()
+        && let Err(q) = m.admit().await
     {
-        meter(resp.status().as_u16(), 0);
+        let resp = quota_exhausted(&state, q);
+        if let Some(m) = metered {
+            m.finish(resp.status().as_u16(), false);
+        }
         return resp;
     }
-    if let Some(c) = checked.clone() {
+    if let Some(c) = checked {
         req.extensions_mut().insert(c);
     }
     let mut resp = next.run(req).await;
     if let Some((name, quota, d)) = tightest {
         set_fields(&mut resp, name, quota, d);
     }
-    meter(resp.status().as_u16(), cost);
+    if let Some(m) = metered {
+        m.finish(resp.status().as_u16(), true);
+    }
     resp
 }
 
@@ -361,45 +353,26 @@ async fn limit(
     Ok(tightest)
 }
 
-/// Refuses with 429 `quota_exhausted` when the tenant's plan has a monthly quota and it
-/// is spent. If the count cannot be read the request goes through: the database being
-/// down is reported by whatever the request does next, not blamed on the quota.
-async fn quota(
-    state: &AppState,
-    tenant: &nexus_domain::tenancy::Tenant,
-    cost: u32,
-) -> Result<(), Response> {
-    match state
-        .services
-        .usage
-        .check_quota(tenant.id, tenant.plan, u64::from(cost))
-        .await
-    {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(q)) => {
-            let now = state.services.clock.now();
-            let wait = (q.resets_at - now).whole_seconds().max(1);
-            let mut resp = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "quota_exhausted",
-                "Monthly request quota used up",
-            )
-            .detail(format!(
-                "this tenant's plan includes {} request units a month and {} are used; \
-                 the quota starts over at the start of next month (UTC)",
-                q.limit, q.used
-            ))
-            .into_response();
-            if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            Err(resp)
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, tenant = %tenant.id, "monthly quota unreadable; admitting");
-            Ok(())
-        }
+/// 429 `quota_exhausted`, with `Retry-After` until the quota starts over.
+fn quota_exhausted(state: &AppState, q: QuotaExhausted) -> Response {
+    let wait = (q.resets_at - state.services.clock.now())
+        .whole_seconds()
+        .max(1);
+    let mut resp = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "quota_exhausted",
+        "Monthly request quota used up",
+    )
+    .detail(format!(
+        "this tenant's plan includes {} API request units a month and {} are used; \
+         the quota starts over at the start of next month (UTC)",
+        q.limit, q.used
+    ))
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
+    resp
 }
 
 /// `RateLimit-Policy: "ip";q=600;w=60` and `RateLimit: "ip";r=599;t=1`

@@ -1,5 +1,7 @@
-//! The usage meter's flushes: on an interval while serving, and once more after the
-//! HTTP server has drained, so a graceful stop loses no counted request.
+//! The usage meter's flushes: on an interval while serving, once more after the HTTP
+//! server has drained, so a graceful stop loses no counted request, and a last time
+//! before the pool closes for requests that outlived a forced close (axum runs each
+//! connection in its own task, so aborting the server does not stop them at once).
 
 use nexus_app::usage::Meter;
 use std::sync::Arc;
@@ -27,24 +29,35 @@ pub(crate) fn spawn(
 }
 
 /// Waits for the interval flusher to stop, then writes whatever is left. Call after
-/// the drain: no request can be counted any more.
+/// the drain.
 pub(crate) async fn finish(flusher: JoinHandle<()>, meter: &Meter) {
     if let Err(e) = flusher.await {
         tracing::error!(error = %e, "usage flusher failed");
     }
-    let left = meter.pending_requests();
-    let report = meter.flush().await;
+    last_flush(meter, "usage flushed at shutdown").await;
+}
+
+/// Writes what requests finishing after [`finish`] counted; call just before the pool
+/// closes.
+pub(crate) async fn stragglers(meter: &Meter) {
+    if meter.pending_requests() > 0 {
+        last_flush(meter, "late usage flushed before the pool closed").await;
+    }
+}
+
+async fn last_flush(meter: &Meter, done: &'static str) {
+    // One retry: a transient error at shutdown would otherwise lose the batch.
+    let mut report = meter.flush().await;
+    if report.failed > 0 {
+        report = meter.flush().await;
+    }
     if report.failed > 0 {
         tracing::error!(
-            requests = left,
+            requests = report.failed_requests,
             tenants = report.failed,
             "usage could not be written at shutdown; it is lost"
         );
     } else {
-        tracing::info!(
-            requests = left,
-            rows = report.rows,
-            "usage flushed at shutdown"
-        );
+        tracing::info!(rows = report.rows, "{done}");
     }
 }

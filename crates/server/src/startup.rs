@@ -198,28 +198,43 @@ impl Application {
             () = token.cancelled() => startup.abort(),
         }
 
-        let grace = config.http.shutdown_grace;
-        match tokio::time::timeout(grace, &mut server).await {
-            Ok(Ok(Ok(()))) => tracing::info!("drained; all in-flight requests finished"),
-            Ok(Ok(Err(e))) => fatal = fatal.or(Some(StartError::Serve(e.to_string()))),
-            Ok(Err(e)) => fatal = fatal.or(Some(StartError::Serve(e.to_string()))),
-            Err(_) => {
-                tracing::warn!(
-                    grace_secs = grace.as_secs_f64(),
-                    "grace period elapsed; closing remaining connections"
-                );
-                server.abort();
-            }
-        }
+        fatal = fatal.or(drain(&mut server, config.http.shutdown_grace).await);
+        let metered = flusher.is_some();
         if let Some(flusher) = flusher {
             crate::metering::finish(flusher, &wired.services.usage).await;
         }
         if let Some(jobs) = jobs {
             jobs.join().await;
         }
+        if metered {
+            crate::metering::stragglers(&wired.services.usage).await;
+        }
         wired.db.close().await;
         tracing::info!("stopped");
         fatal.map_or(Ok(()), Err)
+    }
+}
+
+/// Waits up to `grace` for in-flight requests, then closes what remains.
+async fn drain(
+    server: &mut tokio::task::JoinHandle<std::io::Result<()>>,
+    grace: std::time::Duration,
+) -> Option<StartError> {
+    match tokio::time::timeout(grace, &mut *server).await {
+        Ok(Ok(Ok(()))) => {
+            tracing::info!("drained; all in-flight requests finished");
+            None
+        }
+        Ok(Ok(Err(e))) => Some(StartError::Serve(e.to_string())),
+        Ok(Err(e)) => Some(StartError::Serve(e.to_string())),
+        Err(_) => {
+            tracing::warn!(
+                grace_secs = grace.as_secs_f64(),
+                "grace period elapsed; closing remaining connections"
+            );
+            server.abort();
+            None
+        }
     }
 }
 

@@ -97,15 +97,23 @@ async fn requests_are_metered_by_caller_route_and_status_and_reported() {
         .unwrap();
     assert_eq!(by_route["group_by"], "route");
     let courses = item(&by_route, "GET /v1/courses");
-    // 3 by session + 2 by key charged; the anonymous one counted at 0 units.
+    // 3 by session, 2 by key, 1 anonymous; only the key's are charged units.
     assert_eq!(
         (courses["requests"].as_u64(), courses["units"].as_u64()),
-        (Some(6), Some(5))
+        (Some(6), Some(2))
     );
     let one = item(&by_route, "GET /v1/courses/{id}");
     assert_eq!(one["requests"], 1);
     assert_eq!(item(&by_route, "POST /v1/auth/login")["units"], 0);
-    assert_eq!(item(&by_route, "POST /v1/api-keys")["units"], 1);
+    assert_eq!(item(&by_route, "POST /v1/api-keys")["units"], 0);
+    let charged: u64 = by_route["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["units"].as_u64().unwrap())
+        .sum();
+    assert_eq!(charged, 3);
+    assert_eq!(by_route["month"]["units"], charged);
 
     let by_caller: Value = get(&app, "/v1/usage?group_by=caller", Some(&token))
         .send()
@@ -114,7 +122,12 @@ async fn requests_are_metered_by_caller_route_and_status_and_reported() {
         .json()
         .await
         .unwrap();
-    assert_eq!(item(&by_caller, &format!("key:{key_id}"))["requests"], 3);
+    let by_key = item(&by_caller, &format!("key:{key_id}"));
+    assert_eq!(
+        (by_key["requests"].as_u64(), by_key["units"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert_eq!(item(&by_caller, "session")["units"], 0);
     assert_eq!(item(&by_caller, "session")["requests"], 4);
     assert_eq!(item(&by_caller, "anonymous")["units"], 0);
     let by_status: Value = get(&app, "/v1/usage?group_by=status", Some(&token))
@@ -125,7 +138,6 @@ async fn requests_are_metered_by_caller_route_and_status_and_reported() {
         .await
         .unwrap();
     assert_eq!(item(&by_status, "4xx")["requests"], 2);
-    assert_eq!(by_status["month"]["units"], by_route["month"]["units"]);
     assert!(by_status["month"]["quota"].is_null(), "{by_status}");
 
     // The platform sees the same figures for this tenant.
@@ -260,7 +272,8 @@ async fn a_graceful_stop_flushes_every_counted_request() {
         .find(|t| t.group == "GET /v1/courses")
         .unwrap_or_else(|| panic!("{totals:?}"));
     assert_eq!(courses.count.requests, 25);
-    assert_eq!(courses.count.units, 25);
+    // A session's requests are counted, not charged.
+    assert_eq!(courses.count.units, 0);
 }
 
 /// The real store, made to fail on demand: a database outage cannot be produced for one
@@ -313,8 +326,24 @@ impl UsageStore for Flaky {
     }
 }
 
+fn request(tenant: TenantId, status: u16, units: u64, reserved: u64) -> Metered {
+    Metered {
+        tenant,
+        caller: Caller::Key(nexus_domain::apikey::ApiKeyId::from_uuid(uuid::Uuid::nil())),
+        route: "GET /v1/courses".into(),
+        status,
+        micros: 1_200,
+        units,
+        reserved,
+    }
+}
+
+const TEN: QuotaSettings = QuotaSettings {
+    monthly_units: [Some(10), Some(10), Some(10)],
+};
+
 #[tokio::test]
-async fn a_failed_flush_keeps_its_counts_and_the_quota_still_sees_them() {
+async fn a_failed_flush_keeps_its_counts_and_the_quota_counts_reservations() {
     let db = TestDb::fresh().await;
     let database = db.database().await;
     let app = manual_flush().db(db).spawn().await;
@@ -328,62 +357,125 @@ async fn a_failed_flush_keeps_its_counts_and_the_quota_still_sees_them() {
         failing: AtomicBool::new(true),
     });
     let clock: Arc<dyn nexus_domain::Clock> = Arc::new(nexus_domain::SystemClock);
-    let meter = Meter::new(
-        flaky.clone(),
-        clock.clone(),
-        QuotaSettings {
-            monthly_units: [Some(10), Some(10), Some(10)],
-        },
-    );
+    let meter = Meter::new(flaky.clone(), clock.clone(), TEN);
     let plan = nexus_domain::tenancy::Plan::Standard;
     for _ in 0..4 {
-        meter.record(Metered {
-            tenant,
-            caller: Caller::Session,
-            route: "GET /v1/courses".into(),
-            status: 200,
-            micros: 1_200,
-            units: 2,
-        });
+        meter.record(request(tenant, 200, 2, 0));
     }
-    assert_eq!(meter.check_quota(tenant, plan, 2).await.unwrap(), Ok(()));
     let failed = meter.flush().await;
-    assert_eq!((failed.rows, failed.failed), (0, 1));
+    assert_eq!(
+        (failed.rows, failed.failed, failed.failed_requests),
+        (0, 1, 4)
+    );
     assert_eq!(meter.pending_requests(), 4);
-    // 8 units held, not lost: 2 more fit, 3 do not.
-    assert_eq!(meter.check_quota(tenant, plan, 2).await.unwrap(), Ok(()));
-    assert!(meter.check_quota(tenant, plan, 3).await.unwrap().is_err());
+    // 8 units held, not lost: 3 more do not fit.
+    assert_eq!(
+        meter.check_quota(tenant, plan, 3).await.unwrap_err().used,
+        8
+    );
+    // 2 do, and are reserved: a concurrent request cannot take the same last units.
+    meter.check_quota(tenant, plan, 2).await.unwrap();
+    assert_eq!(
+        meter.check_quota(tenant, plan, 1).await.unwrap_err().used,
+        10
+    );
+    // The reserved request failed on our side: charged nothing, its units released.
+    meter.record(request(tenant, 503, 0, 2));
+    meter.check_quota(tenant, plan, 2).await.unwrap();
+    meter.record(request(tenant, 200, 2, 2));
 
     flaky.failing.store(false, Ordering::SeqCst);
     let ok = meter.flush().await;
-    assert_eq!((ok.rows, ok.failed), (1, 0));
+    assert_eq!((ok.rows, ok.failed), (2, 0));
     assert_eq!(meter.pending_requests(), 0);
     let range = UsageRange::parse(None, None, clock.now()).unwrap();
     let totals = meter
-        .totals(tenant, range, UsageGroup::Route)
+        .totals(tenant, range, UsageGroup::Status)
         .await
         .unwrap();
-    assert_eq!(totals.len(), 1);
-    assert_eq!((totals[0].count.requests, totals[0].count.units), (4, 8));
-    // Flushed units still count against the quota, on this node and on a fresh one.
-    assert!(meter.check_quota(tenant, plan, 3).await.unwrap().is_err());
-    let fresh = Meter::new(
-        database.usage(),
-        clock,
-        QuotaSettings {
-            monthly_units: [Some(10), Some(10), Some(10)],
-        },
-    );
-    let refused = fresh
-        .check_quota(tenant, plan, 3)
-        .await
-        .unwrap()
-        .unwrap_err();
-    assert_eq!((refused.limit, refused.used), (10, 8));
+    assert_eq!(totals.len(), 2, "{totals:?}");
+    assert_eq!((totals[0].count.requests, totals[0].count.units), (5, 10));
+    assert_eq!((totals[1].count.requests, totals[1].count.units), (1, 0));
+    // Flushed units still count, on this node and on a fresh one that reads the store.
+    assert!(meter.check_quota(tenant, plan, 1).await.is_err());
+    let fresh = Meter::new(database.usage(), clock, TEN);
+    let refused = fresh.check_quota(tenant, plan, 1).await.unwrap_err();
+    assert_eq!((refused.limit, refused.used), (10, 10));
 }
 
 #[tokio::test]
-async fn the_monthly_quota_refuses_with_its_own_code_on_every_node() {
+async fn the_quota_starts_over_when_the_month_turns() {
+    let db = TestDb::fresh().await;
+    let database = db.database().await;
+    let app = manual_flush().db(db).spawn().await;
+    let tenant: TenantId = app.create_tenant("months").await["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // 2026-11-30 23:59:00 UTC.
+    let clock = Arc::new(nexus_domain::ManualClock::at_unix(1_796_083_140));
+    let meter = Meter::new(database.usage(), clock.clone(), TEN);
+    let plan = nexus_domain::tenancy::Plan::Free;
+    meter.record(request(tenant, 200, 6, 0));
+    meter.flush().await;
+    meter.record(request(tenant, 200, 3, 0));
+    let refused = meter.check_quota(tenant, plan, 2).await.unwrap_err();
+    assert_eq!(refused.used, 9);
+    assert_eq!(refused.resets_at.unix_timestamp(), 1_796_083_200);
+    clock.advance(time::Duration::minutes(2));
+    // December: nothing stored or held for it yet (the 3 held units are November's).
+    meter.check_quota(tenant, plan, 10).await.unwrap();
+    assert!(meter.check_quota(tenant, plan, 1).await.is_err());
+}
+
+#[tokio::test]
+async fn refused_requests_are_counted_but_never_charged() {
+    let app = manual_flush()
+        .env("NEXUS_RATELIMIT_STANDARD_PER_MINUTE", "2")
+        .env("NEXUS_RATELIMIT_FREE_PER_MINUTE", "2")
+        .spawn()
+        .await;
+    let (tenant, token) = signed_in(&app).await;
+    let made: Value = app
+        .client
+        .post(app.url("/v1/api-keys"))
+        .header("host", HOST)
+        .bearer_auth(&token)
+        .json(&json!({ "name": "burst", "scopes": ["course:read"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = made["key"].as_str().unwrap().to_owned();
+    assert_eq!(status(get(&app, "/v1/courses", Some(&key))).await, 200);
+    assert_eq!(status(get(&app, "/v1/courses", Some(&key))).await, 200);
+    assert_eq!(status(get(&app, "/v1/courses", Some(&key))).await, 429);
+    app.wired.services.usage.flush().await;
+    let now = app.wired.clock.now();
+    let range = UsageRange::parse(None, None, now).unwrap();
+    let by_status = app
+        .wired
+        .services
+        .usage
+        .totals(tenant, range, UsageGroup::Status)
+        .await
+        .unwrap();
+    let class = |g: &str| {
+        by_status
+            .iter()
+            .find(|t| t.group == g)
+            .map(|t| (t.count.requests, t.count.units))
+    };
+    // The session's key creation (2xx, uncharged) and the key's two reads (charged).
+    assert_eq!(class("2xx"), Some((4, 2)), "{by_status:?}");
+    assert_eq!(class("4xx"), Some((1, 0)), "{by_status:?}");
+}
+
+#[tokio::test]
+async fn the_monthly_quota_refuses_api_keys_with_its_own_code_on_every_node() {
     let quota = |b: crate::harness::TestAppBuilder| {
         b.env("NEXUS_QUOTA_FREE_PER_MONTH", "5")
             .env("NEXUS_QUOTA_STANDARD_PER_MONTH", "5")
@@ -391,15 +483,27 @@ async fn the_monthly_quota_refuses_with_its_own_code_on_every_node() {
     };
     let app = quota(manual_flush()).spawn().await;
     let (_, token) = signed_in(&app).await;
-    // The login itself was anonymous, so it charged nothing.
+    let made: Value = app
+        .client
+        .post(app.url("/v1/api-keys"))
+        .header("host", HOST)
+        .bearer_auth(&token)
+        .json(&json!({ "name": "sync", "scopes": ["course:read"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = made["key"].as_str().unwrap().to_owned();
     for i in 0..5 {
         assert_eq!(
-            status(get(&app, "/v1/courses", Some(&token))).await,
+            status(get(&app, "/v1/courses", Some(&key))).await,
             200,
             "request {i}"
         );
     }
-    let refused = get(&app, "/v1/courses", Some(&token)).send().await.unwrap();
+    let refused = get(&app, "/v1/courses", Some(&key)).send().await.unwrap();
     let retry: i64 = refused.headers()["retry-after"]
         .to_str()
         .unwrap()
@@ -408,20 +512,23 @@ async fn the_monthly_quota_refuses_with_its_own_code_on_every_node() {
     assert!((1..=31 * 86_400).contains(&retry), "{retry}");
     let body = problem(refused, 429, "quota_exhausted").await;
     assert!(
-        body["detail"].as_str().unwrap().contains("5 request units"),
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("5 API request units"),
         "{body}"
     );
-    // Anonymous requests are not charged, so they are not refused by the quota.
-    assert_eq!(status(get(&app, "/v1/courses", None)).await, 401);
+    // The quota is the API's: the tenant's own people, signed in, are not locked out,
+    // and its admins can still see why their integration stopped.
+    assert_eq!(status(get(&app, "/v1/courses", Some(&token))).await, 200);
+    assert_eq!(status(get(&app, "/v1/usage", Some(&token))).await, 200);
 
-    // A second node on the same database sees the spent quota once this one flushed.
-    app.wired.services.usage.flush().await;
+    // A second node on the same database sees the spent quota (the first wrote its
+    // counts when it stopped).
     let db = app.stop_keep_db().await;
     let second = quota(manual_flush()).db(db).spawn().await;
-    let (token, _, _) =
-        token_of(second.login("meter", "admin@meter.example", PW, None).await).await;
     problem(
-        get(&second, "/v1/courses", Some(&token))
+        get(&second, "/v1/courses", Some(&key))
             .send()
             .await
             .unwrap(),
