@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 
 /// One fine-grained permission, written `resource:verb` on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Permission {
     /// See the tenant's settings and branding.
     #[serde(rename = "tenant:read")]
@@ -144,6 +145,7 @@ impl Permission {
 
 /// A role defined by the platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BuiltinRole {
     /// Operates the platform across tenants, signed in as a person (so every action is

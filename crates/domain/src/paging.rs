@@ -87,6 +87,7 @@ impl Order {
 
 /// One page of results plus the total matching count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     /// The rows on this page.
     pub items: Vec<T>,

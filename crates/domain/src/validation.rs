@@ -8,6 +8,7 @@ use serde::Serialize;
 
 /// One invalid field: a JSON-pointer-like path, a stable code and a human message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// Path of the offending field, e.g. `branding.primary_colour`.
     pub field: String,
@@ -19,6 +20,7 @@ pub struct FieldError {
 
 /// An accumulator of field errors.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct FieldErrors(Vec<FieldError>);
 

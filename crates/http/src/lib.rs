@@ -14,6 +14,7 @@ mod error;
 mod extract;
 mod metering;
 mod middleware;
+pub mod openapi;
 pub mod ratelimit;
 mod routes;
 

@@ -19,6 +19,15 @@ use nexus_domain::paging::Page;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
+use utoipa::{OpenApi as _, ToSchema};
+
+/// This module's operations.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(list, create, show, revoke, rotate))]
+    struct Api;
+    Api::openapi()
+}
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -27,7 +36,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api-keys/{id}/rotate", post(rotate))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ApiKeyCreate)]
 #[serde(deny_unknown_fields)]
 struct CreateIn {
     name: String,
@@ -36,20 +46,24 @@ struct CreateIn {
     expires_at: Option<OffsetDateTime>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ApiKeyRotate)]
 #[serde(deny_unknown_fields)]
 struct RotateIn {
     /// How long the old key keeps working; default one day.
     overlap_seconds: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = ApiKey)]
 struct KeyOut {
     id: ApiKeyId,
     name: String,
     owner: UserId,
     scopes: BTreeSet<Permission>,
+    /// The key's first characters, to recognise it by.
     hint: String,
+    /// `active`, `expired` or `revoked`.
     status: &'static str,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
@@ -83,8 +97,10 @@ impl KeyOut {
 }
 
 /// A new key with its secret: the only response that ever carries it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = ApiKeyIssued)]
 struct IssuedOut {
+    /// The secret: shown this once, never again.
     key: String,
     #[serde(flatten)]
     api_key: KeyOut,
@@ -102,6 +118,10 @@ fn key_id(raw: &str) -> Result<ApiKeyId, ApiError> {
 }
 
 /// `GET /v1/api-keys` — newest first, paged.
+#[utoipa::path(get, path = "/api-keys", operation_id = "api_keys_list", tag = "API keys",
+    params(PageIn),
+    responses((status = 200, description = "The tenant's keys", body = Page<KeyOut>)),
+    security(("session" = []), ("session_cookie" = [])))]
 async fn list(
     State(s): State<AppState>,
     signed: SessionUser,
@@ -117,6 +137,10 @@ async fn list(
 }
 
 /// `POST /v1/api-keys` — 201 with the key, shown this once.
+#[utoipa::path(post, path = "/api-keys", operation_id = "api_keys_create", tag = "API keys",
+    request_body = CreateIn,
+    responses((status = 201, description = "The new key, with its secret", body = IssuedOut)),
+    security(("session" = []), ("session_cookie" = [])))]
 async fn create(
     State(s): State<AppState>,
     signed: SessionUser,
@@ -134,6 +158,10 @@ async fn create(
 }
 
 /// `GET /v1/api-keys/{id}`
+#[utoipa::path(get, path = "/api-keys/{id}", operation_id = "api_keys_show", tag = "API keys",
+    params(("id" = String, Path, description = "The key's ID")),
+    responses((status = 200, description = "The key", body = KeyOut)),
+    security(("session" = []), ("session_cookie" = [])))]
 async fn show(
     State(s): State<AppState>,
     signed: SessionUser,
@@ -148,6 +176,10 @@ async fn show(
 }
 
 /// `DELETE /v1/api-keys/{id}` — revokes at once; the key stays listed as revoked.
+#[utoipa::path(delete, path = "/api-keys/{id}", operation_id = "api_keys_revoke", tag = "API keys",
+    params(("id" = String, Path, description = "The key's ID")),
+    responses((status = 200, description = "The revoked key", body = KeyOut)),
+    security(("session" = []), ("session_cookie" = [])))]
 async fn revoke(
     State(s): State<AppState>,
     signed: SessionUser,
@@ -164,6 +196,11 @@ async fn revoke(
 /// `POST /v1/api-keys/{id}/rotate` with `{}` or `{"overlap_seconds": n}` — 201 with the
 /// replacement, shown this once; the old key works for `overlap_seconds` more (default
 /// a day, at most seven).
+#[utoipa::path(post, path = "/api-keys/{id}/rotate", operation_id = "api_keys_rotate", tag = "API keys",
+    params(("id" = String, Path, description = "The key to replace")),
+    request_body = RotateIn,
+    responses((status = 201, description = "The replacement, with its secret", body = IssuedOut)),
+    security(("session" = []), ("session_cookie" = [])))]
 async fn rotate(
     State(s): State<AppState>,
     signed: SessionUser,

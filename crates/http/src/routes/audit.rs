@@ -10,6 +10,14 @@ use axum::routing::get;
 use axum::{Json, Router};
 use nexus_domain::access::Permission;
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/audit", get(list))

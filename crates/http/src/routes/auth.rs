@@ -11,6 +11,14 @@ use nexus_domain::session::{Session, SessionId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/login", post(login))

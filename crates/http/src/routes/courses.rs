@@ -15,6 +15,14 @@ use nexus_domain::learning::{
 use nexus_domain::paging::{Order, Page, PageRequest};
 use serde::{Deserialize, Serialize};
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/courses", get(list).post(create))

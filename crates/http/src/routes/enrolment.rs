@@ -18,6 +18,14 @@ use nexus_domain::{FieldErrors, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route(
@@ -30,10 +38,13 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// `?limit=&offset=` for plain paged lists.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PageIn {
+    /// Rows per page (1 to 200; default 50).
     limit: Option<u32>,
+    /// Rows to skip.
     offset: Option<u64>,
 }
 

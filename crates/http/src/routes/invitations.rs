@@ -14,6 +14,14 @@ use nexus_domain::user::{Email, Role};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/users/invitations", post(invite))

@@ -76,6 +76,43 @@ pub(crate) fn v1() -> Router<AppState> {
         )
 }
 
+/// Every module's operations and where it is mounted, for the OpenAPI document.
+pub(crate) fn apis() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
+    let mut all = vec![
+        ("", probes::api()),
+        ("/v1", tenant::api()),
+        ("/v1", auth::api()),
+        ("/v1", mfa::api()),
+        ("/v1", recovery::api()),
+        ("/v1", invitations::api()),
+        ("/v1", roles::api()),
+        ("/v1", api_keys::api()),
+        ("/v1", users::api()),
+        ("/v1", verification::api()),
+        ("/v1", audit::api()),
+        ("/v1", courses::api()),
+        ("/v1", packages::api()),
+        ("/v1", library::api()),
+        ("/v1", outline::api()),
+        ("/v1", prerequisites::api()),
+        ("/v1", publishing::api()),
+        ("/v1", quizzes::api()),
+        ("/v1", attempts::api()),
+        ("/v1", rewards::api()),
+        ("/v1", enrolment::api()),
+        ("/v1", progress::api()),
+        ("/v1", cohorts::api()),
+        ("/v1", usage::api()),
+        ("/v1/platform", platform_tenants::api()),
+        ("/v1/platform", platform_jobs::api()),
+        ("/v1/platform", platform_library::api()),
+        ("/v1/platform", platform_audit::api()),
+        ("/v1/platform", platform_usage::api()),
+    ];
+    all.extend(sim::apis().into_iter().map(|a| ("/v1", a)));
+    all
+}
+
 /// `scheme://host[:port]` for links mailed on behalf of `tenant`: the tenant's own host
 /// (see `TenantService::public_host`) and the configured port, never anything from the
 /// request, whose `Host` the caller controls: a link built from it could carry a reset

@@ -12,6 +12,14 @@ use nexus_domain::FieldErrors;
 use nexus_domain::learning::{CourseId, LessonDraft, LessonId, ModuleId};
 use serde::{Deserialize, Serialize};
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/courses/{id}/outline", get(preview))

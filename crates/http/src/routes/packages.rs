@@ -19,6 +19,14 @@ use axum::{Json, Router};
 use nexus_domain::learning::CourseId;
 use nexus_domain::learning::package::{CoursePackage, check_header, file_stem};
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/courses/import", post(import))

@@ -12,6 +12,14 @@ use nexus_domain::paging::{Page, PageRequest};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/jobs", get(list))

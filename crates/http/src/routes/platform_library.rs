@@ -13,6 +13,14 @@ use nexus_app::learning::library::PutOutcome;
 use nexus_domain::learning::library::LibrarySlug;
 use nexus_domain::learning::package::{CoursePackage, check_header};
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/library/{slug}", put(upsert).delete(remove))
 }

@@ -9,6 +9,14 @@ use axum::routing::get;
 use axum::{Json, Router};
 use nexus_domain::TenantId;
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/tenants/{id}/usage", get(summary))
 }

@@ -12,6 +12,14 @@ use axum::{Json, Router};
 use nexus_domain::learning::CourseId;
 use serde::{Deserialize, Serialize};
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/courses/{id}/prerequisites", get(show).put(replace))
 }

@@ -9,6 +9,14 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn probes() -> Router<AppState> {
     Router::new()
         .route("/livez", get(livez))

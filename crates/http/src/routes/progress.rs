@@ -18,6 +18,14 @@ use serde::{Deserialize, Serialize};
 /// refused rather than silently capped (the service caps what it credits anyway).
 const MAX_SECONDS: i64 = 86_400;
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/courses/{id}/lessons/{lesson}/progress", post(report))

@@ -11,6 +11,14 @@ use nexus_app::learning::publish::{PublishedCourse, PublishedLesson};
 use nexus_domain::learning::{CourseId, LessonId};
 use serde_json::{Value, json};
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/courses/{id}/publish", post(publish))

@@ -14,6 +14,14 @@ use nexus_domain::learning::quiz::{Bank, BankId, BankSpec, Quiz, QuizId, QuizSet
 use nexus_domain::learning::{CourseId, ModuleId};
 use serde::Serialize;
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/courses/{id}/banks", get(list_banks).post(create_bank))

@@ -13,6 +13,14 @@ use nexus_domain::access::{CustomRole, CustomRoleId, Permission};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/roles", get(list).post(create))

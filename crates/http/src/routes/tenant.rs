@@ -8,6 +8,14 @@ use axum::{Json, Router};
 use nexus_domain::tenancy::Tenant;
 use serde::Serialize;
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/tenant", get(show))
 }

@@ -16,6 +16,14 @@ use nexus_domain::tenancy::parse_name;
 use nexus_domain::user::{Email, Password, Role, User, UserQuery};
 use serde::{Deserialize, Serialize};
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/users", get(list).post(create))

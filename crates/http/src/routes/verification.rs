@@ -12,6 +12,14 @@ use nexus_domain::UserId;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/email-verification", post(request_own))

@@ -46,6 +46,9 @@ pub enum Command {
     /// Inspect the tamper-evident audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Print the OpenAPI 3.1 document (as served at `/openapi.json`; commit it as
+    /// `docs/openapi.json`).
+    Openapi,
 }
 
 /// `nexus audit …`
@@ -204,5 +207,9 @@ pub async fn run(command: Command, config: Config) -> Result<(), CliError> {
         Command::User(cmd) => admin::user(cmd, &config).await,
         Command::Jobs(cmd) => jobs::run(cmd, &config).await,
         Command::Audit(cmd) => audit::run(cmd, &config).await,
+        Command::Openapi => {
+            print!("{}", nexus_http::openapi::document_json());
+            Ok(())
+        }
     }
 }

@@ -235,3 +235,11 @@ async fn leaderboard(
         .await?;
     Ok(items(rows.iter().map(StandingOut::from).collect()))
 }
+
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}

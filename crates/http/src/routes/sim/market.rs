@@ -161,3 +161,11 @@ async fn scenario(
     let v = s.services.sim.scenario(&caller, tenant, &name, &symbol)?;
     Ok(sim(ScenarioOut::new(&v, Some(symbol))))
 }
+
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}

@@ -27,6 +27,18 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+/// The simulator modules' operations (all under `/v1`).
+pub(crate) fn apis() -> Vec<utoipa::openapi::OpenApi> {
+    vec![
+        market::api(),
+        orders::api(),
+        portfolios::api(),
+        competitions::api(),
+        admin::api(),
+        stream::api(),
+    ]
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .merge(market::router())

@@ -267,3 +267,11 @@ async fn fills(
         .await?;
     Ok(items(fills.iter().map(FillOut::from).collect()))
 }
+
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}

@@ -224,3 +224,11 @@ async fn analytics(
         .await?;
     Ok(sim(AnalysisOut::from(&analysis)))
 }
+
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}

@@ -234,3 +234,11 @@ async fn orders(
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
+
+/// This module's operations, for the OpenAPI document.
+pub(crate) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi()]
+    struct Api;
+    <Api as utoipa::OpenApi>::openapi()
+}
