@@ -12,6 +12,7 @@ use std::time::Duration;
 
 /// One dependency's state.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = HealthCheck))]
 pub struct Check {
     /// `startup`, `database` or `redis`.
     pub name: &'static str,

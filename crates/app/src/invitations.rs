@@ -27,6 +27,7 @@ pub const MAX_IMPORT_ROWS: usize = 1000;
 
 /// One row's outcome in a bulk import.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = UserImportRow))]
 pub struct ImportRow {
     /// 1-based line number in the file (the header is line 1).
     pub line: usize,

@@ -48,6 +48,7 @@ pub struct NewAuditEvent {
 
 /// A chained, stored event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AuditEvent))]
 pub struct AuditEvent {
     /// Chain (tenant id or `platform`).
     pub chain: String,

@@ -27,6 +27,7 @@ define_id!(
 
 /// Lifecycle of a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = JobState))]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
     /// Waiting for `run_at`.

@@ -12,6 +12,7 @@ pub const STEP_SECS: i64 = 30;
 
 /// Where a session stands with its second factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = MfaState))]
 #[serde(rename_all = "snake_case")]
 pub enum MfaState {
     /// No second factor needed for this user.

@@ -69,6 +69,7 @@ pub fn parse_name(raw: &str) -> Result<String, FieldError> {
 
 /// Whether a tenant may be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TenantStatus))]
 #[serde(rename_all = "snake_case")]
 pub enum TenantStatus {
     /// Serving requests.
@@ -100,6 +101,7 @@ impl TenantStatus {
 
 /// The commercial plan; quotas hang off it in later issues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TenantPlan))]
 #[serde(rename_all = "snake_case")]
 pub enum Plan {
     /// Small classes, community support.
@@ -135,6 +137,7 @@ impl Plan {
 
 /// A `#rrggbb` colour, stored lowercase.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = HexColour))]
 #[serde(transparent)]
 pub struct HexColour(String);
 
@@ -181,6 +184,7 @@ pub fn parse_url(raw: &str) -> Result<String, FieldError> {
 
 /// How the tenant presents itself to learners.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TenantBranding))]
 pub struct Branding {
     /// Name shown in the UI header; defaults to the tenant name.
     pub display_name: String,
@@ -192,6 +196,7 @@ pub struct Branding {
 
 /// Tenant-wide settings that shape behaviour.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TenantSettings))]
 pub struct TenantSettings {
     /// BCP 47 language tag for the UI, e.g. `en` or `pt-BR`.
     pub locale: String,

@@ -91,6 +91,7 @@ impl std::fmt::Debug for PasswordHash {
 
 /// What a user may do inside their tenant (coarse; fine-grained RBAC comes with identity).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = UserRole))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Manages the tenant: users, branding, courses.

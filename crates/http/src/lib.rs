@@ -89,6 +89,9 @@ pub fn router(services: Services, settings: HttpSettings, serve_api: bool) -> Ro
     };
     let mut app = Router::new().merge(routes::probes());
     if serve_api {
+        app = app.merge(routes::developers());
+    }
+    if serve_api {
         let api = Router::new()
             .nest(
                 "/v1",

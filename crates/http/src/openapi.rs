@@ -57,9 +57,17 @@ struct Root;
 /// The whole document.
 pub fn document() -> OpenApi {
     let mut doc = Root::openapi();
-    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    for (mount, api) in routes::apis() {
-        doc = doc.nest(mount, api);
+    env!("CARGO_PKG_VERSION").clone_into(&mut doc.info.version);
+    for (mount, mut api) in routes::apis() {
+        // Prefix by hand and merge: `OpenApi::nest` replaces a path another module
+        // already declared, dropping its operations; merging keeps both (two modules
+        // serve different methods of one path).
+        let paths = std::mem::take(&mut api.paths.paths);
+        api.paths.paths = paths
+            .into_iter()
+            .map(|(path, item)| (format!("{mount}{path}"), item))
+            .collect();
+        doc.merge(api);
     }
     decorate(&mut doc);
     doc
@@ -143,7 +151,7 @@ fn decorate(doc: &mut OpenApi) {
             "The platform operator token (`http.platform_token`) or a platform admin's session.",
         ),
     );
-    for (path, item) in doc.paths.paths.iter_mut() {
+    for (path, item) in &mut doc.paths.paths {
         let tenant_route = path.starts_with("/v1/") && !path.starts_with("/v1/platform/");
         for op in operations(item) {
             let mut responses = std::mem::take(&mut op.responses);
@@ -157,12 +165,15 @@ fn decorate(doc: &mut OpenApi) {
                 responses.responses.entry(status).or_insert(r);
             }
             if path.starts_with("/v1/") {
-                responses.responses.entry("429".to_owned()).or_insert_with(|| {
-                    problem_response(
-                        "`rate_limited` (with `Retry-After` and `RateLimit` fields) or \
+                responses
+                    .responses
+                    .entry("429".to_owned())
+                    .or_insert_with(|| {
+                        problem_response(
+                            "`rate_limited` (with `Retry-After` and `RateLimit` fields) or \
                          `quota_exhausted` (an API key's tenant spent its monthly units).",
-                    )
-                });
+                        )
+                    });
             }
             op.responses = responses;
             if tenant_route {
@@ -213,14 +224,19 @@ mod tests {
 
     #[test]
     fn the_document_covers_exactly_the_served_routes() {
+        // The portal's pages are HTML for people, not API.
         let served: BTreeSet<(String, String)> = crate::ROUTES
             .iter()
+            .filter(|(_, p)| !p.starts_with("/developers"))
             .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
             .collect();
         let documented = documented();
         let missing: Vec<_> = served.difference(&documented).collect();
         let extra: Vec<_> = documented.difference(&served).collect();
-        assert!(missing.is_empty(), "routes without an operation: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "routes without an operation: {missing:?}"
+        );
         assert!(extra.is_empty(), "operations without a route: {extra:?}");
     }
 
@@ -234,9 +250,15 @@ mod tests {
                 .flatten()
             {
                 let id = op.operation_id.clone().unwrap_or_default();
-                assert!(ids.insert(id.clone()), "{path}: operation id {id:?} repeats");
                 assert!(
-                    op.responses.responses.keys().any(|s| s.starts_with('2') || s.starts_with('3')),
+                    ids.insert(id.clone()),
+                    "{path}: operation id {id:?} repeats"
+                );
+                assert!(
+                    op.responses
+                        .responses
+                        .keys()
+                        .any(|s| s.starts_with('2') || s.starts_with('3')),
                     "{path}: no success response"
                 );
                 assert!(op.responses.responses.contains_key("default"), "{path}");
@@ -248,7 +270,7 @@ mod tests {
     /// of them described by the other's schema.
     #[test]
     fn no_two_types_share_a_schema_name() {
-        let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+        let mut seen = std::collections::BTreeMap::<String, String>::new();
         let mut clashes = Vec::new();
         for (_, api) in crate::routes::apis() {
             for (name, schema) in api.components.map(|c| c.schemas).unwrap_or_default() {
@@ -261,13 +283,20 @@ mod tests {
                 }
             }
         }
-        assert!(clashes.is_empty(), "schema names used by different types: {clashes:?}");
+        assert!(
+            clashes.is_empty(),
+            "schema names used by different types: {clashes:?}"
+        );
     }
 
     #[test]
     fn the_document_is_openapi_3_1_and_names_its_security_schemes() {
         let json: serde_json::Value = serde_json::from_str(&document_json()).unwrap();
-        assert!(json["openapi"].as_str().unwrap().starts_with("3.1"), "{}", json["openapi"]);
+        assert!(
+            json["openapi"].as_str().unwrap().starts_with("3.1"),
+            "{}",
+            json["openapi"]
+        );
         for scheme in ["session", "session_cookie", "api_key", "platform"] {
             assert!(
                 json["components"]["securitySchemes"][scheme].is_object(),

@@ -36,6 +36,11 @@ fn content_key(tenant: TenantId, course: CourseId) -> String {
 
 /// What learners read: one published version of a course.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(as = CourseContent)
+)]
 pub struct PublishedCourse {
     /// The course.
     pub course: CourseId,
@@ -55,6 +60,11 @@ pub struct PublishedCourse {
 
 /// A module of a published version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(as = CourseContentModule)
+)]
 pub struct PublishedModule {
     /// Identity (stable across versions).
     pub id: ModuleId,
@@ -64,6 +74,7 @@ pub struct PublishedModule {
     pub lessons: Vec<PublishedLesson>,
     /// Quizzes closing the module, in order. (Versions published before quizzes
     /// existed have none.)
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     #[serde(default)]
     pub quizzes: Vec<PublishedQuiz>,
 }
@@ -71,6 +82,11 @@ pub struct PublishedModule {
 /// A quiz of a published version: its settings as published, never its questions.
 /// Attempts draw from the bank as it is when they start.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(as = CourseContentQuiz)
+)]
 pub struct PublishedQuiz {
     /// Identity (stable across versions).
     pub id: QuizId,
@@ -82,6 +98,11 @@ pub struct PublishedQuiz {
 
 /// A lesson of a published version, rendered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(as = CourseContentLesson)
+)]
 pub struct PublishedLesson {
     /// Identity (stable across versions).
     pub id: LessonId,

@@ -22,6 +22,11 @@ crate::define_id!(
 
 /// How much a learner is expected to know already.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(as = CourseLevel)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     /// No prior knowledge.
@@ -61,6 +66,7 @@ impl Level {
 
 /// A catalogue tag: 1–32 characters of lower-case letters, digits and `-`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CourseTag))]
 #[serde(transparent)]
 pub struct Tag(String);
 

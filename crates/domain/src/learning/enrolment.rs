@@ -18,6 +18,7 @@ crate::define_id!(
 /// How a learner came to be enrolled. Kept so an admin can tell a learner's own choice
 /// from an assignment, and so removing a cohort's assignment can leave self-enrolments be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = EnrolmentSource))]
 #[serde(rename_all = "snake_case")]
 pub enum EnrolmentSource {
     /// The learner enrolled themselves (the course allows it).
@@ -81,6 +82,7 @@ pub struct Cohort {
 
 /// What a member does in a cohort.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CohortRole))]
 #[serde(rename_all = "snake_case")]
 pub enum CohortRole {
     /// Teaches the class and follows its progress.

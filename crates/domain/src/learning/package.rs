@@ -52,27 +52,45 @@ pub const MAX_BANKS: usize = 50;
 
 /// A course package as written. See the [module docs](self) for the JSON shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(
+        as = CoursePackage,
+        description = "A course package (docs/COURSE_PACKAGE.md): a whole course as one JSON \
+                       document, with its metadata, outline, question banks and quizzes. \
+                       Schema `finai-nexus/course-package`, version 1."
+    )
+)]
 #[serde(deny_unknown_fields)]
 pub struct CoursePackage {
-    /// Always [`SCHEMA`].
+    /// Always [`SCHEMA`] (`finai-nexus/course-package`).
+    #[cfg_attr(feature = "openapi", schema(example = "finai-nexus/course-package"))]
     #[serde(default)]
     pub schema: String,
-    /// Always [`SCHEMA_VERSION`] for this build.
+    /// Always [`SCHEMA_VERSION`] (1) for this build.
+    #[cfg_attr(feature = "openapi", schema(example = 1))]
     #[serde(default)]
     pub schema_version: i64,
     /// The course's metadata.
     #[serde(default)]
     pub course: PackageCourse,
-    /// Modules in order.
+    /// Modules in order, at most [`MAX_MODULES`] (100).
     #[serde(default)]
     pub modules: Vec<PackageModule>,
-    /// Question banks, named by key from the modules' quizzes.
+    /// Question banks, named by key from the modules' quizzes, at most [`MAX_BANKS`]
+    /// (50).
     #[serde(default)]
     pub banks: Vec<BankSpec>,
 }
 
 /// A package's course metadata, as [`CourseInput`] takes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(as = CoursePackageCourse)
+)]
 #[serde(deny_unknown_fields)]
 pub struct PackageCourse {
     /// 1–200 characters.
@@ -97,21 +115,32 @@ pub struct PackageCourse {
 
 /// A module of a package.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(as = CoursePackageModule)
+)]
 #[serde(deny_unknown_fields)]
 pub struct PackageModule {
     /// 1–200 characters.
     #[serde(default)]
     pub title: String,
-    /// Lessons in order, at most [`MAX_LESSONS_PER_MODULE`].
+    /// Lessons in order, at most [`MAX_LESSONS_PER_MODULE`] (200).
     #[serde(default)]
     pub lessons: Vec<PackageLesson>,
-    /// Quizzes closing the module, in order, at most [`MAX_QUIZZES_PER_MODULE`].
+    /// Quizzes closing the module, in order, at most [`MAX_QUIZZES_PER_MODULE`] (20);
+    /// each names its bank by key.
     #[serde(default)]
     pub quizzes: Vec<QuizSettingsSpec>,
 }
 
 /// A lesson of a package.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(as = CoursePackageLesson)
+)]
 #[serde(deny_unknown_fields)]
 pub struct PackageLesson {
     /// 1–200 characters.

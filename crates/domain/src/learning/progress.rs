@@ -87,6 +87,7 @@ pub fn apply_visit(
 
 /// A learner's standing in one course.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CourseProgress))]
 pub struct CourseProgress {
     /// Lessons in the published course.
     pub lessons_total: u32,
@@ -96,7 +97,7 @@ pub struct CourseProgress {
     pub percent: u8,
     /// Credited time over the course's lessons.
     pub seconds_spent: u64,
-    /// Where to carry on: `None` once every lesson is complete.
+    /// Where to carry on: `null` once every lesson is complete.
     pub resume: Option<LessonId>,
 }
 

@@ -9,6 +9,11 @@ use serde::{Deserialize, Serialize};
 
 /// Where a course stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(as = CourseStatus)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ContentStatus {
     /// Never published, or unpublished: learners do not see it.

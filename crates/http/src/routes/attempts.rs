@@ -22,11 +22,14 @@ use nexus_domain::learning::quiz::{
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 
-/// This module's operations, for the OpenAPI document.
+/// This module's operations, for the OpenAPI document. `/courses/{id}/quizzes/{quiz}`
+/// is shared with `quizzes.rs` (PUT and DELETE there, GET here); the document merges
+/// the two.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(quiz, start, attempt, submit, mastery))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -44,72 +47,102 @@ fn html(markdown: &str) -> String {
     nexus_content::render(markdown).into_string()
 }
 
-#[derive(Serialize)]
+/// A quiz as a learner sees it before starting: its settings and their attempts.
+#[derive(Serialize, ToSchema)]
+#[schema(as = QuizForLearner)]
 struct QuizOut {
     id: QuizId,
     title: String,
     /// Questions per attempt (`null`: the whole bank).
     questions: Option<i64>,
+    /// Score needed to pass, 0–100.
     pass_mark_percent: i64,
+    /// Attempts allowed (`null`: unlimited).
     max_attempts: Option<i64>,
+    /// Time allowed per attempt (`null`: untimed).
     time_limit_minutes: Option<i64>,
+    /// The caller's attempts, by number.
     attempts: Vec<AttemptSummary>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = QuizAttemptSummary)]
 struct AttemptSummary {
     id: AttemptId,
+    /// The learner's attempt number at this quiz, from 1.
     number: u32,
     status: AttemptStatus,
     #[serde(with = "time::serde::rfc3339")]
     started_at: OffsetDateTime,
+    /// When the time limit runs out (`null`: untimed).
     #[serde(with = "time::serde::rfc3339::option")]
     deadline: Option<OffsetDateTime>,
+    /// Present once the attempt is finished.
     #[serde(skip_serializing_if = "Option::is_none")]
     score: Option<ScoreOut>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = QuizScore)]
 struct ScoreOut {
+    /// Earned over possible, rounded down, 0–100.
     percent: u8,
+    /// Whether `percent` reaches the pass mark.
     passed: bool,
-    /// Points earned and available, in thousandths of a point.
+    /// Points earned, in thousandths of a point.
     earned_milli: u64,
+    /// Points available, in thousandths of a point.
     possible_milli: u64,
 }
 
-#[derive(Serialize)]
+/// A question as presented: nothing from which its answer could be derived.
+#[derive(Serialize, ToSchema)]
+#[schema(as = QuizPresentedQuestion)]
 struct QuestionOut {
     id: QuestionId,
     #[serde(rename = "type")]
     kind: nexus_domain::learning::quiz::QuestionKind,
+    /// Topic slug.
     topic: String,
+    /// The prompt, rendered from Markdown.
     prompt_html: String,
+    /// What the question is worth, 1–10.
     points: u32,
+    /// Options (single choice, multiple select) or items (ordering) in presented
+    /// order; responses refer to them by index. Empty for other types.
     options: Vec<String>,
 }
 
-#[derive(Serialize)]
+/// How one question of a finished attempt was graded.
+#[derive(Serialize, ToSchema)]
+#[schema(as = QuizQuestionResult)]
 struct ResultOut {
     question: QuestionId,
+    /// Credit earned, 0–1000.
     credit_permille: u16,
+    /// The learner's response; absent if unanswered.
     #[serde(skip_serializing_if = "Option::is_none")]
     response: Option<Response>,
     /// Only once answers may be shown: after a pass or the last allowed attempt.
     #[serde(skip_serializing_if = "Option::is_none")]
     correct: Option<RevealedAnswer>,
+    /// The explanation, rendered from Markdown; shown when `correct` is.
     #[serde(skip_serializing_if = "Option::is_none")]
     explanation_html: Option<String>,
 }
 
-#[derive(Serialize)]
+/// One attempt as its learner sees it.
+#[derive(Serialize, ToSchema)]
+#[schema(as = QuizAttempt)]
 struct AttemptOut {
     #[serde(flatten)]
     summary: AttemptSummary,
     quiz: QuizId,
     course: CourseId,
+    /// When it was submitted or expired (`null`: still open).
     #[serde(with = "time::serde::rfc3339::option")]
     finished_at: Option<OffsetDateTime>,
+    /// The drawn questions, in presented order.
     questions: Vec<QuestionOut>,
     /// Present once the attempt is finished, never before.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -175,6 +208,10 @@ fn attempt_out(a: &Attempt, reveal: bool) -> AttemptOut {
 }
 
 /// `GET /v1/courses/{id}/quizzes/{quiz}` — settings and the learner's attempts.
+#[utoipa::path(get, path = "/courses/{id}/quizzes/{quiz}", operation_id = "quizzes_show", tag = "Quizzes",
+    params(("id" = String, Path, description = "The course's ID"), ("quiz" = String, Path, description = "The quiz's ID")),
+    responses((status = 200, description = "The quiz's settings and the caller's attempts", body = QuizOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn quiz(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -203,6 +240,10 @@ async fn quiz(
 
 /// `POST /v1/courses/{id}/quizzes/{quiz}/attempts` — starts an attempt (201), or
 /// returns the open one (200).
+#[utoipa::path(post, path = "/courses/{id}/quizzes/{quiz}/attempts", operation_id = "quiz_attempts_start", tag = "Quiz attempts",
+    params(("id" = String, Path, description = "The course's ID"), ("quiz" = String, Path, description = "The quiz's ID")),
+    responses((status = 201, description = "A new attempt", body = AttemptOut), (status = 200, description = "The attempt already open", body = AttemptOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn start(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -227,6 +268,10 @@ async fn start(
 }
 
 /// `GET /v1/quiz-attempts/{attempt}` — one of the caller's attempts.
+#[utoipa::path(get, path = "/quiz-attempts/{attempt}", operation_id = "quiz_attempts_show", tag = "Quiz attempts",
+    params(("attempt" = String, Path, description = "The attempt's ID")),
+    responses((status = 200, description = "The attempt; results once it is finished", body = AttemptOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn attempt(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -240,7 +285,8 @@ async fn attempt(
     Ok(Json(attempt_out(&a, reveal)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = QuizSubmission)]
 #[serde(deny_unknown_fields)]
 struct SubmissionIn {
     /// Responses by question ID; unanswered questions are simply absent.
@@ -249,6 +295,11 @@ struct SubmissionIn {
 }
 
 /// `POST /v1/quiz-attempts/{attempt}/submission` — grades the attempt.
+#[utoipa::path(post, path = "/quiz-attempts/{attempt}/submission", operation_id = "quiz_attempts_submit", tag = "Quiz attempts",
+    params(("attempt" = String, Path, description = "The attempt's ID")),
+    request_body = SubmissionIn,
+    responses((status = 200, description = "The graded attempt, with what it earned", body = AttemptOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn submit(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -270,12 +321,18 @@ async fn submit(
     Ok(Json(out))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = QuizMastery)]
 struct MasteryOut {
+    /// Each topic the caller has answered in the course's finished attempts, by topic.
     topics: Vec<TopicMastery>,
 }
 
 /// `GET /v1/courses/{id}/mastery` — the learner's mastery per topic.
+#[utoipa::path(get, path = "/courses/{id}/mastery", operation_id = "quizzes_mastery", tag = "Quizzes",
+    params(("id" = String, Path, description = "The course's ID")),
+    responses((status = 200, description = "The caller's mastery per topic", body = MasteryOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn mastery(
     State(s): State<AppState>,
     signed: SignedIn,

@@ -10,11 +10,12 @@ use axum::{Json, Router};
 use nexus_domain::session::{Session, SessionId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(login, logout, current, list, revoke))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -28,24 +29,33 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/auth/sessions/{id}", delete(revoke))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = AuthLogin)]
 #[serde(deny_unknown_fields)]
 struct LoginIn {
     email: String,
     password: String,
 }
 
-#[derive(Serialize)]
+/// The signed-in user.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AuthUser)]
 struct UserOut {
     id: nexus_domain::UserId,
     email: String,
     display_name: String,
+    /// The account's built-in role: `tenant_admin`, `instructor` or `learner`.
+    #[schema(value_type = nexus_domain::access::BuiltinRole)]
     role: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = AuthLoginResult)]
 struct LoginOut {
+    /// The session token, for `Authorization: Bearer` (also set as the session cookie).
     token: String,
+    /// Echo in `X-CSRF-Token` on unsafe requests authenticated by the cookie (also set
+    /// as the readable CSRF cookie).
     csrf_token: String,
     session_id: SessionId,
     #[serde(with = "time::serde::rfc3339")]
@@ -55,7 +65,8 @@ struct LoginOut {
     user: UserOut,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = AuthSession)]
 struct SessionOut {
     id: SessionId,
     #[serde(with = "time::serde::rfc3339")]
@@ -66,7 +77,23 @@ struct SessionOut {
     expires_at: OffsetDateTime,
     ip: Option<String>,
     user_agent: Option<String>,
+    /// Whether this is the session making the request.
     current: bool,
+}
+
+/// `GET /v1/auth/session`'s body.
+#[derive(ToSchema)]
+#[schema(as = AuthCurrentSession)]
+#[allow(dead_code)]
+struct CurrentDoc {
+    session_id: SessionId,
+    user_id: nexus_domain::UserId,
+    tenant_id: nexus_domain::TenantId,
+    /// The user's built-in role.
+    role: nexus_domain::access::BuiltinRole,
+    /// The user's effective permissions, sorted.
+    permissions: Vec<nexus_domain::access::Permission>,
+    expires_at: OffsetDateTime,
 }
 
 fn session_out(s: Session, current: SessionId) -> SessionOut {
@@ -102,6 +129,11 @@ fn cookies(s: &AppState, token: &str, csrf: &str, max_age: i64) -> HeaderMap {
 }
 
 /// `POST /v1/auth/login`
+#[utoipa::path(post, path = "/auth/login", operation_id = "auth_login", tag = "Auth",
+    request_body = LoginIn,
+    responses((status = 200, description = "Signed in; `mfa` says whether a second factor is still owed", body = LoginOut,
+        headers(("Set-Cookie" = String, description = "The session cookie (`nexus_session`, HttpOnly) and the CSRF cookie (`nexus_csrf`)")))),
+    security(()))]
 async fn login(
     State(s): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
@@ -135,6 +167,10 @@ async fn login(
 }
 
 /// `POST /v1/auth/logout`
+#[utoipa::path(post, path = "/auth/logout", operation_id = "auth_logout", tag = "Auth",
+    responses((status = 204, description = "Signed out; both cookies are cleared",
+        headers(("Set-Cookie" = String, description = "Expires the session and CSRF cookies")))),
+    security(("session" = []), ("session_cookie" = [])))]
 async fn logout(
     State(s): State<AppState>,
     signed: SessionUser,
@@ -147,6 +183,9 @@ async fn logout(
 }
 
 /// `GET /v1/auth/session`
+#[utoipa::path(get, path = "/auth/session", operation_id = "auth_session_show", tag = "Auth",
+    responses((status = 200, description = "The current session and what it may do", body = CurrentDoc)),
+    security(("session" = []), ("session_cookie" = [])))]
 async fn current(signed: SessionUser) -> Json<serde_json::Value> {
     let a = &signed.auth;
     Json(serde_json::json!({
@@ -160,6 +199,9 @@ async fn current(signed: SessionUser) -> Json<serde_json::Value> {
 }
 
 /// `GET /v1/auth/sessions`
+#[utoipa::path(get, path = "/auth/sessions", operation_id = "auth_sessions_list", tag = "Auth",
+    responses((status = 200, description = "The signed-in user's sessions", body = Vec<SessionOut>)),
+    security(("session" = []), ("session_cookie" = [])))]
 async fn list(
     State(s): State<AppState>,
     signed: SessionUser,
@@ -175,6 +217,10 @@ async fn list(
 }
 
 /// `DELETE /v1/auth/sessions/{id}`
+#[utoipa::path(delete, path = "/auth/sessions/{id}", operation_id = "auth_sessions_revoke", tag = "Auth",
+    params(("id" = String, Path, description = "The ID of one of the user's sessions")),
+    responses((status = 204, description = "The session is revoked")),
+    security(("session" = []), ("session_cookie" = [])))]
 async fn revoke(
     State(s): State<AppState>,
     signed: SessionUser,

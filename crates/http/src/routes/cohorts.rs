@@ -19,11 +19,22 @@ use nexus_domain::learning::progress::CourseProgress;
 use nexus_domain::paging::{Page, PageRequest};
 use nexus_domain::{FieldErrors, UserId};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(
+        list,
+        create,
+        show,
+        rename,
+        remove,
+        members,
+        put_member,
+        remove_member,
+        report
+    ))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -40,35 +51,49 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/cohorts/{id}/progress", get(report))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CohortInput)]
 #[serde(deny_unknown_fields)]
 struct CohortIn {
+    /// Trimmed, 1 to 200 characters.
     name: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CohortMemberInput)]
 #[serde(deny_unknown_fields)]
 struct MemberIn {
+    /// `instructor` or `learner`.
     role: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct MembersIn {
+    /// Only members with this role: `instructor` or `learner`.
     role: Option<String>,
+    /// Rows per page (1 to 200; default 50).
     limit: Option<u32>,
+    /// Rows to skip.
     offset: Option<u64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ReportIn {
+    /// The course's ID (required; a 422 names it when missing).
     course: Option<String>,
+    /// Rows per page (1 to 200; default 50).
     limit: Option<u32>,
+    /// Rows to skip.
     offset: Option<u64>,
 }
 
-#[derive(Serialize)]
+/// A class of learners with their instructors.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Cohort)]
 struct CohortOut {
     id: CohortId,
     name: String,
@@ -86,7 +111,8 @@ impl From<Cohort> for CohortOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = CohortMember)]
 struct MemberOut {
     user: UserId,
     role: CohortRole,
@@ -104,10 +130,13 @@ impl From<CohortMember> for MemberOut {
     }
 }
 
-#[derive(Serialize)]
+/// One learner member's standing in the course.
+#[derive(Serialize, ToSchema)]
+#[schema(as = CohortLearnerProgress)]
 struct LearnerProgressOut {
     user: UserId,
     display_name: String,
+    /// Whether they are enrolled in the course.
     enrolled: bool,
     progress: CourseProgress,
 }
@@ -157,6 +186,10 @@ fn parse_report(raw: &ReportIn) -> Result<(CourseId, PageRequest), FieldErrors> 
 }
 
 /// `GET /v1/cohorts` — by name, paged.
+#[utoipa::path(get, path = "/cohorts", operation_id = "cohorts_list", tag = "Cohorts",
+    params(PageIn),
+    responses((status = 200, description = "The tenant's cohorts by name", body = Page<CohortOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn list(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -171,6 +204,10 @@ async fn list(
 }
 
 /// `POST /v1/cohorts` — a new, empty cohort.
+#[utoipa::path(post, path = "/cohorts", operation_id = "cohorts_create", tag = "Cohorts",
+    request_body = CohortIn,
+    responses((status = 201, description = "The new cohort", body = CohortOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn create(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -186,6 +223,10 @@ async fn create(
 }
 
 /// `GET /v1/cohorts/{id}`
+#[utoipa::path(get, path = "/cohorts/{id}", operation_id = "cohorts_show", tag = "Cohorts",
+    params(("id" = String, Path, description = "The cohort's ID")),
+    responses((status = 200, description = "The cohort", body = CohortOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn show(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -200,6 +241,11 @@ async fn show(
 }
 
 /// `PATCH /v1/cohorts/{id}` — renames.
+#[utoipa::path(patch, path = "/cohorts/{id}", operation_id = "cohorts_rename", tag = "Cohorts",
+    params(("id" = String, Path, description = "The cohort's ID")),
+    request_body = CohortIn,
+    responses((status = 200, description = "The renamed cohort", body = CohortOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn rename(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -217,6 +263,10 @@ async fn rename(
 }
 
 /// `DELETE /v1/cohorts/{id}` — with its memberships; enrolments it made stay.
+#[utoipa::path(delete, path = "/cohorts/{id}", operation_id = "cohorts_delete", tag = "Cohorts",
+    params(("id" = String, Path, description = "The cohort's ID")),
+    responses((status = 204, description = "The cohort and its memberships are gone")),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn remove(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -230,6 +280,10 @@ async fn remove(
 }
 
 /// `GET /v1/cohorts/{id}/members?role=` — in order of joining, paged.
+#[utoipa::path(get, path = "/cohorts/{id}/members", operation_id = "cohorts_members_list", tag = "Cohorts",
+    params(("id" = String, Path, description = "The cohort's ID"), MembersIn),
+    responses((status = 200, description = "Members in order of joining", body = Page<MemberOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn members(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -246,9 +300,23 @@ async fn members(
     Ok(Json(members.map(MemberOut::from)))
 }
 
+/// The member's user and role, as `PUT` answers.
+#[derive(ToSchema)]
+#[schema(as = CohortMembership)]
+#[allow(dead_code)]
+struct MembershipDoc {
+    user: UserId,
+    role: CohortRole,
+}
+
 /// `PUT /v1/cohorts/{id}/members/{user}` — adds a member or changes their role. Answers
 /// with the user and role only: an existing member keeps when they joined, which the
 /// members list shows.
+#[utoipa::path(put, path = "/cohorts/{id}/members/{user}", operation_id = "cohorts_members_put", tag = "Cohorts",
+    params(("id" = String, Path, description = "The cohort's ID"), ("user" = String, Path, description = "The member's user ID")),
+    request_body = MemberIn,
+    responses((status = 200, description = "The member's user and role", body = MembershipDoc)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn put_member(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -266,6 +334,10 @@ async fn put_member(
 }
 
 /// `DELETE /v1/cohorts/{id}/members/{user}`
+#[utoipa::path(delete, path = "/cohorts/{id}/members/{user}", operation_id = "cohorts_members_remove", tag = "Cohorts",
+    params(("id" = String, Path, description = "The cohort's ID"), ("user" = String, Path, description = "The member's user ID")),
+    responses((status = 204, description = "No longer a member")),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn remove_member(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -280,6 +352,10 @@ async fn remove_member(
 }
 
 /// `GET /v1/cohorts/{id}/progress?course=` — each learner member's standing, paged.
+#[utoipa::path(get, path = "/cohorts/{id}/progress", operation_id = "cohorts_progress", tag = "Cohorts",
+    params(("id" = String, Path, description = "The cohort's ID"), ReportIn),
+    responses((status = 200, description = "Each learner member's standing in the course", body = Page<LearnerProgressOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn report(
     State(s): State<AppState>,
     signed: SignedIn,

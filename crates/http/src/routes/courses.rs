@@ -14,11 +14,12 @@ use nexus_domain::learning::{
 };
 use nexus_domain::paging::{Order, Page, PageRequest};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(list, create, show, update, archive))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -30,43 +31,66 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/courses/{id}/archive", post(archive))
 }
 
-#[derive(Deserialize)]
+/// A course's metadata, as created or (every field) replaced.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CourseInput)]
 #[serde(deny_unknown_fields)]
 struct CourseIn {
+    /// 1 to 200 characters (trimmed).
     title: String,
+    /// Up to 2,000 characters (trimmed); default empty.
     #[serde(default)]
     summary: String,
+    /// `beginner`, `intermediate` or `advanced`.
     level: String,
+    /// Expected effort, 1 to 10,000 minutes.
     estimated_minutes: i64,
+    /// Up to 20 tags, each 1 to 32 characters of a-z, 0-9 and inner hyphens
+    /// (lower-cased, sorted and deduplicated).
     #[serde(default)]
     tags: Vec<String>,
+    /// Whether learners may enrol themselves; default false.
     #[serde(default)]
     self_enrol: bool,
 }
 
-#[derive(Deserialize)]
+/// Filter, order and window for the catalogue.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListIn {
+    /// Only courses in this state: `draft`, `published` or `archived`.
     status: Option<String>,
+    /// Only courses at this level: `beginner`, `intermediate` or `advanced`.
     level: Option<String>,
+    /// Only courses carrying this tag.
     tag: Option<String>,
+    /// Case-insensitive substring of the title or summary.
     q: Option<String>,
+    /// Direction over the title: `asc` (default) or `desc`.
     order: Option<String>,
+    /// Rows per page (1 to 200; default 50).
     limit: Option<u32>,
+    /// Rows to skip.
     offset: Option<u64>,
 }
 
 /// A course as authors see it; also what an import or adoption answers.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Course)]
 pub(crate) struct CourseOut {
     id: CourseId,
+    /// The draft's title.
     title: String,
     summary: String,
     level: Level,
+    /// Expected effort in minutes.
     estimated_minutes: u32,
     tags: Vec<Tag>,
+    /// Whether learners may enrol themselves.
     self_enrol: bool,
     status: ContentStatus,
+    /// Latest published version (0: never published).
     published_version: u32,
     #[serde(with = "time::serde::rfc3339")]
     created_at: time::OffsetDateTime,
@@ -138,6 +162,10 @@ fn course_id(raw: &str) -> Result<CourseId, ApiError> {
 }
 
 /// `GET /v1/courses` — learners see published courses only.
+#[utoipa::path(get, path = "/courses", operation_id = "courses_list", tag = "Courses",
+    params(ListIn),
+    responses((status = 200, description = "One page of the catalogue, by title", body = Page<CourseOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn list(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -153,6 +181,10 @@ async fn list(
 }
 
 /// `POST /v1/courses` — a new draft.
+#[utoipa::path(post, path = "/courses", operation_id = "courses_create", tag = "Courses",
+    request_body = CourseIn,
+    responses((status = 201, description = "The new draft course", body = CourseOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn create(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -168,6 +200,10 @@ async fn create(
 }
 
 /// `GET /v1/courses/{id}`
+#[utoipa::path(get, path = "/courses/{id}", operation_id = "courses_show", tag = "Courses",
+    params(("id" = String, Path, description = "The course's ID")),
+    responses((status = 200, description = "The course", body = CourseOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn show(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -182,6 +218,11 @@ async fn show(
 }
 
 /// `PATCH /v1/courses/{id}` — replaces the metadata (send every field).
+#[utoipa::path(patch, path = "/courses/{id}", operation_id = "courses_update", tag = "Courses",
+    params(("id" = String, Path, description = "The course's ID")),
+    request_body = CourseIn,
+    responses((status = 200, description = "The course with its new metadata", body = CourseOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn update(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -198,7 +239,12 @@ async fn update(
     Ok(Json(course.into()))
 }
 
-/// `POST /v1/courses/{id}/archive`
+/// `POST /v1/courses/{id}/archive` — retires the course for good: hidden from
+/// learners and closed to edits.
+#[utoipa::path(post, path = "/courses/{id}/archive", operation_id = "courses_archive", tag = "Courses",
+    params(("id" = String, Path, description = "The course's ID")),
+    responses((status = 200, description = "The archived course", body = CourseOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn archive(
     State(s): State<AppState>,
     signed: SignedIn,

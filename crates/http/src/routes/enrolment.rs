@@ -17,11 +17,12 @@ use nexus_domain::paging::{Page, PageRequest};
 use nexus_domain::{FieldErrors, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(enrol_self, withdraw_self, roster, assign, unassign, mine))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -55,20 +56,28 @@ impl PageIn {
     }
 }
 
-#[derive(Deserialize)]
+/// Whom to enrol: users, a cohort's learners, or both (at least one).
+#[derive(Deserialize, ToSchema)]
+#[schema(as = EnrolmentAssign)]
 #[serde(deny_unknown_fields)]
 struct AssignIn {
+    /// Users' IDs, at most 500 per request.
     #[serde(default)]
     user_ids: Vec<String>,
+    /// A cohort's ID: enrols its learner members.
     cohort_id: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A learner's enrolment in a course.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Enrolment)]
 pub(super) struct EnrolmentOut {
     course: CourseId,
     user: UserId,
     source: EnrolmentSource,
+    /// Who assigned it (`null` for a self-enrolment).
     assigned_by: Option<UserId>,
+    /// The cohort whose assignment enrolled them, if any.
     cohort: Option<CohortId>,
     #[serde(with = "time::serde::rfc3339")]
     enrolled_at: time::OffsetDateTime,
@@ -87,11 +96,15 @@ impl From<Enrolment> for EnrolmentOut {
     }
 }
 
-#[derive(Serialize)]
+/// One of the caller's courses, with their standing in it.
+#[derive(Serialize, ToSchema)]
+#[schema(as = EnrolmentMyCourse)]
 struct MyCourseOut {
     #[serde(flatten)]
     enrolment: EnrolmentOut,
+    /// The course title learners see (as published, or the draft's if never published).
     title: String,
+    /// Whether the course is published now, so its lessons can be opened.
     available: bool,
     progress: CourseProgress,
 }
@@ -138,6 +151,10 @@ fn parse_assignment(raw: &AssignIn) -> Result<Assignment, FieldErrors> {
 }
 
 /// `POST /v1/courses/{id}/enrolment` — enrol yourself: 201 new, 200 already enrolled.
+#[utoipa::path(post, path = "/courses/{id}/enrolment", operation_id = "enrolments_enrol_self", tag = "Enrolments",
+    params(("id" = String, Path, description = "The course's ID")),
+    responses((status = 201, description = "The caller is now enrolled", body = EnrolmentOut), (status = 200, description = "The caller was already enrolled", body = EnrolmentOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn enrol_self(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -157,6 +174,10 @@ async fn enrol_self(
 }
 
 /// `DELETE /v1/courses/{id}/enrolment` — withdraw from a self-enrolment.
+#[utoipa::path(delete, path = "/courses/{id}/enrolment", operation_id = "enrolments_withdraw_self", tag = "Enrolments",
+    params(("id" = String, Path, description = "The course's ID")),
+    responses((status = 204, description = "The caller is no longer enrolled")),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn withdraw_self(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -169,7 +190,23 @@ async fn withdraw_self(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// How many learners an assignment enrolled.
+#[derive(ToSchema)]
+#[schema(as = EnrolmentAssigned)]
+#[allow(dead_code)]
+struct AssignedDoc {
+    /// Learners this request enrolled.
+    enrolled: u64,
+    /// Learners who were enrolled already (their enrolment is left as it was).
+    already_enrolled: u64,
+}
+
 /// `POST /v1/courses/{id}/enrolments` — assign users and/or a cohort's learners.
+#[utoipa::path(post, path = "/courses/{id}/enrolments", operation_id = "enrolments_assign", tag = "Enrolments",
+    params(("id" = String, Path, description = "The course's ID")),
+    request_body = AssignIn,
+    responses((status = 200, description = "How many learners were enrolled", body = AssignedDoc)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn assign(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -189,6 +226,10 @@ async fn assign(
 }
 
 /// `GET /v1/courses/{id}/enrolments` — the course's learners, oldest enrolment first.
+#[utoipa::path(get, path = "/courses/{id}/enrolments", operation_id = "enrolments_list", tag = "Enrolments",
+    params(("id" = String, Path, description = "The course's ID"), PageIn),
+    responses((status = 200, description = "The course's learners, oldest enrolment first", body = Page<EnrolmentOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn roster(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -205,6 +246,10 @@ async fn roster(
 }
 
 /// `DELETE /v1/courses/{id}/enrolments/{user}` — remove a learner, with their progress.
+#[utoipa::path(delete, path = "/courses/{id}/enrolments/{user}", operation_id = "enrolments_remove", tag = "Enrolments",
+    params(("id" = String, Path, description = "The course's ID"), ("user" = String, Path, description = "The learner's user ID")),
+    responses((status = 204, description = "The learner and their progress in the course are removed")),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn unassign(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -219,6 +264,10 @@ async fn unassign(
 }
 
 /// `GET /v1/me/enrolments` — my courses, newest first, each with my progress.
+#[utoipa::path(get, path = "/me/enrolments", operation_id = "enrolments_mine", tag = "Enrolments",
+    params(PageIn),
+    responses((status = 200, description = "The caller's courses, newest first, each with their progress", body = Page<MyCourseOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn mine(
     State(s): State<AppState>,
     signed: SignedIn,

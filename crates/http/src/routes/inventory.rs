@@ -9,6 +9,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/livez"),
     ("GET", "/readyz"),
     ("GET", "/version"),
+    ("GET", "/openapi.json"),
+    ("GET", "/developers"),
+    ("GET", "/developers/keys"),
+    ("GET", "/developers/changelog"),
+    ("GET", "/developers/assets/{file}"),
+    ("GET", "/developers/reference/"),
+    ("GET", "/developers/reference/{file}"),
     ("GET", "/v1/tenant"),
     ("POST", "/v1/auth/login"),
     ("POST", "/v1/auth/logout"),
@@ -163,6 +170,7 @@ mod tests {
     /// Router sources and where each is mounted.
     const SOURCES: &[(&str, &str)] = &[
         ("", include_str!("probes.rs")),
+        ("", include_str!("developers.rs")),
         ("/v1", include_str!("tenant.rs")),
         ("/v1", include_str!("auth.rs")),
         ("/v1", include_str!("mfa.rs")),
@@ -270,7 +278,19 @@ mod tests {
     }
 
     /// Operational endpoints outside the versioned API: probes for the orchestrator.
-    const UNVERSIONED: &[&str] = &["/livez", "/readyz", "/version"];
+    /// Operational probes, and the portal and document that describe the API.
+    const UNVERSIONED: &[&str] = &[
+        "/livez",
+        "/readyz",
+        "/version",
+        "/openapi.json",
+        "/developers",
+        "/developers/keys",
+        "/developers/changelog",
+        "/developers/assets/{file}",
+        "/developers/reference/",
+        "/developers/reference/{file}",
+    ];
 
     #[test]
     fn every_public_route_lives_under_a_version_prefix() {
@@ -282,9 +302,9 @@ mod tests {
             stray.is_empty(),
             "routes outside /v1 (version them, or list them as operational): {stray:?}"
         );
-        // Every router source is mounted under /v1, except the probes.
+        // Every router source is mounted under /v1, except the probes and the portal.
         for (mount, src) in SOURCES {
-            let probes = src.contains("\"/livez\"");
+            let probes = src.contains("\"/livez\"") || src.contains("\"/developers\"");
             assert!(
                 mount.starts_with("/v1") || probes,
                 "a router mounted at `{mount}` is outside the versioned API"

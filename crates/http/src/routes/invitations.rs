@@ -13,11 +13,12 @@ use nexus_domain::access::Permission;
 use nexus_domain::user::{Email, Role};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(invite, import, accept))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -29,29 +30,63 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/auth/invitations/accept", post(accept))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = InvitationCreate)]
 #[serde(deny_unknown_fields)]
 struct InviteIn {
+    /// The address to invite.
     email: String,
+    /// `admin`, `instructor` or `learner` (default `learner`).
     role: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = InvitationAccept)]
 #[serde(deny_unknown_fields)]
 struct AcceptIn {
+    /// The token from the invitation link.
     token: String,
     display_name: String,
     password: String,
 }
 
-#[derive(Serialize)]
+/// Every row's outcome.
+#[derive(Serialize, ToSchema)]
+#[schema(as = InvitationImportResult)]
 struct ImportOut {
+    /// Rows invited.
     invited: usize,
+    /// Rows rejected.
     rejected: usize,
     rows: Vec<ImportRow>,
 }
 
+/// `POST /v1/users/invitations`'s body.
+#[derive(ToSchema)]
+#[schema(as = InvitationSent)]
+#[allow(dead_code)]
+struct InvitedDoc {
+    /// Always `invited`.
+    status: String,
+    /// The invited address, normalised.
+    email: String,
+}
+
+/// `POST /v1/auth/invitations/accept`'s body: the new account.
+#[derive(ToSchema)]
+#[schema(as = InvitationAccepted)]
+#[allow(dead_code)]
+struct AcceptedDoc {
+    id: nexus_domain::UserId,
+    email: String,
+    role: Role,
+}
+
 /// `POST /v1/users/invitations`
+#[utoipa::path(post, path = "/users/invitations", operation_id = "invitations_create", tag = "Invitations",
+    request_body = InviteIn,
+    responses((status = 202, description = "The invitation is queued for mailing", body = InvitedDoc)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn invite(
     State(s): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
@@ -86,6 +121,11 @@ async fn invite(
 
 /// `POST /v1/users/import` — `text/csv` with a header naming `email` (and optionally
 /// `role`); answers with every row's outcome.
+#[utoipa::path(post, path = "/users/import", operation_id = "invitations_import", tag = "Invitations",
+    request_body(content = String, content_type = "text/csv",
+        description = "A header row naming `email` (and optionally `role`), then one invitation per row (at most 1000 rows)"),
+    responses((status = 200, description = "Every row's outcome", body = ImportOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn import(
     State(s): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
@@ -127,6 +167,10 @@ async fn import(
 }
 
 /// `POST /v1/auth/invitations/accept`
+#[utoipa::path(post, path = "/auth/invitations/accept", operation_id = "invitations_accept", tag = "Invitations",
+    request_body = AcceptIn,
+    responses((status = 201, description = "The account is created; sign in next", body = AcceptedDoc)),
+    security(()))]
 async fn accept(
     State(s): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,

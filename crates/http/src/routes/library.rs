@@ -17,11 +17,12 @@ use nexus_domain::learning::library::{LibraryEntry, LibraryId, LibraryQuery};
 use nexus_domain::learning::package::CoursePackage;
 use nexus_domain::paging::{Page, PageRequest};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(list, show, adopt))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -33,25 +34,39 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/library/{id}/adopt", post(adopt))
 }
 
-#[derive(Deserialize)]
+/// Filter and window for browsing the library.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListIn {
+    /// Only entries at this level: `beginner`, `intermediate` or `advanced`.
     level: Option<String>,
+    /// Case-insensitive substring of the title or summary.
     q: Option<String>,
+    /// Rows per page (1 to 200; default 50).
     limit: Option<u32>,
+    /// Rows to skip.
     offset: Option<u64>,
 }
 
 /// A library entry as listed.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = LibraryEntry)]
 pub(crate) struct EntryOut {
+    /// Identity; kept when the entry's package is replaced.
     id: LibraryId,
+    /// Stable name, unique in the library, e.g. `financial-literacy-101`.
     slug: String,
+    /// The package's course title.
     title: String,
+    /// The package's course summary.
     summary: String,
+    /// The package's course level.
     level: Level,
+    /// When the entry first appeared.
     #[serde(with = "time::serde::rfc3339")]
     published_at: time::OffsetDateTime,
+    /// When its package last changed.
     #[serde(with = "time::serde::rfc3339")]
     updated_at: time::OffsetDateTime,
 }
@@ -72,27 +87,40 @@ impl From<LibraryEntry> for EntryOut {
 
 /// One entry with what an author weighs before adopting: the outline's titles and the
 /// size of its banks. Lesson bodies and answers come with the adopted copy.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = LibraryEntryDetail)]
 struct DetailOut {
     #[serde(flatten)]
     entry: EntryOut,
+    /// The course's expected effort in minutes.
     estimated_minutes: i64,
+    /// The course's tags.
     tags: Vec<String>,
+    /// The outline, modules in order.
     modules: Vec<ModuleOut>,
+    /// How many question banks the package holds.
     banks: usize,
+    /// How many questions its banks hold in all.
     questions: usize,
 }
 
-#[derive(Serialize)]
+/// A module of a library entry's outline.
+#[derive(Serialize, ToSchema)]
+#[schema(as = LibraryEntryModule)]
 struct ModuleOut {
     title: String,
+    /// Lessons in order.
     lessons: Vec<LessonOut>,
+    /// The titles of the quizzes closing the module, in order.
     quizzes: Vec<String>,
 }
 
-#[derive(Serialize)]
+/// A lesson of a library entry's outline (its body comes with the adopted copy).
+#[derive(Serialize, ToSchema)]
+#[schema(as = LibraryEntryLesson)]
 struct LessonOut {
     title: String,
+    /// Expected effort in minutes.
     estimated_minutes: i64,
 }
 
@@ -143,6 +171,10 @@ fn library_id(raw: &str) -> Result<LibraryId, ApiError> {
 }
 
 /// `GET /v1/library` — entries by title (`level`, `q`, `limit`, `offset`).
+#[utoipa::path(get, path = "/library", operation_id = "library_list", tag = "Library",
+    params(ListIn),
+    responses((status = 200, description = "One page of library entries, by title", body = Page<EntryOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn list(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -158,6 +190,10 @@ async fn list(
 }
 
 /// `GET /v1/library/{id}` — one entry with its outline.
+#[utoipa::path(get, path = "/library/{id}", operation_id = "library_show", tag = "Library",
+    params(("id" = String, Path, description = "The library entry's ID")),
+    responses((status = 200, description = "The entry with its outline's titles and the size of its banks", body = DetailOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn show(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -172,6 +208,10 @@ async fn show(
 }
 
 /// `POST /v1/library/{id}/adopt` — a new draft course of the caller's tenant.
+#[utoipa::path(post, path = "/library/{id}/adopt", operation_id = "library_adopt", tag = "Library",
+    params(("id" = String, Path, description = "The library entry's ID")),
+    responses((status = 201, description = "The new draft course, a copy of the entry's package", body = CourseOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn adopt(
     State(s): State<AppState>,
     signed: SignedIn,

@@ -10,11 +10,12 @@ use axum::routing::post;
 use axum::{Json, Router};
 use nexus_app::mfa::SecondFactor;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(verify, enroll, confirm, regenerate))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -27,32 +28,49 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/auth/mfa/recovery-codes", post(regenerate))
 }
 
-#[derive(Deserialize)]
+/// Exactly one of `code` and `recovery_code`.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = MfaVerify)]
 #[serde(deny_unknown_fields)]
 struct VerifyIn {
+    /// A 6-digit TOTP code.
     code: Option<String>,
+    /// One of the user's unused recovery codes.
     recovery_code: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = MfaTotpConfirm)]
 #[serde(deny_unknown_fields)]
 struct ConfirmIn {
+    /// A 6-digit code from the newly enrolled authenticator.
     code: String,
 }
 
-#[derive(Serialize)]
+/// A new TOTP secret, to add to an authenticator app; confirm it with a code.
+#[derive(Serialize, ToSchema)]
+#[schema(as = MfaTotpEnrollment)]
 struct EnrollOut {
+    /// The base32 secret, for manual entry.
     secret: String,
+    /// The `otpauth://totp/...` URI.
     otpauth_uri: String,
+    /// The URI as a QR code, an SVG document.
     qr_svg: String,
 }
 
-#[derive(Serialize)]
+/// Recovery codes, shown this once.
+#[derive(Serialize, ToSchema)]
+#[schema(as = MfaRecoveryCodes)]
 struct CodesOut {
     recovery_codes: Vec<String>,
 }
 
 /// `POST /v1/auth/mfa/verify` — `{ "code": "123456" }` or `{ "recovery_code": "…" }`.
+#[utoipa::path(post, path = "/auth/mfa/verify", operation_id = "mfa_verify", tag = "MFA",
+    request_body = VerifyIn,
+    responses((status = 204, description = "The second factor is passed; the session is complete")),
+    security(("session" = []), ("session_cookie" = [])))]
 async fn verify(
     State(s): State<AppState>,
     PartialSession(signed): PartialSession,
@@ -79,6 +97,9 @@ async fn verify(
 }
 
 /// `POST /v1/auth/mfa/totp/enroll`
+#[utoipa::path(post, path = "/auth/mfa/totp/enroll", operation_id = "mfa_totp_enroll", tag = "MFA",
+    responses((status = 200, description = "A new, unconfirmed TOTP secret", body = EnrollOut)),
+    security(("session" = []), ("session_cookie" = [])))]
 async fn enroll(
     State(s): State<AppState>,
     PartialSession(signed): PartialSession,
@@ -96,6 +117,10 @@ async fn enroll(
 }
 
 /// `POST /v1/auth/mfa/totp/confirm` — returns the recovery codes, shown once.
+#[utoipa::path(post, path = "/auth/mfa/totp/confirm", operation_id = "mfa_totp_confirm", tag = "MFA",
+    request_body = ConfirmIn,
+    responses((status = 200, description = "TOTP is enabled; the recovery codes, shown once", body = CodesOut)),
+    security(("session" = []), ("session_cookie" = [])))]
 async fn confirm(
     State(s): State<AppState>,
     PartialSession(signed): PartialSession,
@@ -112,6 +137,9 @@ async fn confirm(
 }
 
 /// `POST /v1/auth/mfa/recovery-codes` — new codes; the old ones stop working.
+#[utoipa::path(post, path = "/auth/mfa/recovery-codes", operation_id = "mfa_recovery_codes_regenerate", tag = "MFA",
+    responses((status = 200, description = "New recovery codes, shown once", body = CodesOut)),
+    security(("session" = []), ("session_cookie" = [])))]
 async fn regenerate(
     State(s): State<AppState>,
     signed: SessionUser,

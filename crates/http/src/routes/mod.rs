@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod cohorts;
 mod courses;
+mod developers;
 mod enrolment;
 pub mod inventory;
 mod invitations;
@@ -38,6 +39,11 @@ use crate::error::ApiError;
 use axum::Router;
 
 pub(crate) use probes::probes;
+
+/// The developer portal and `/openapi.json` (outside `/v1`).
+pub(crate) fn developers() -> Router<AppState> {
+    developers::router()
+}
 
 /// Everything under `/v1`.
 pub(crate) fn v1() -> Router<AppState> {
@@ -80,6 +86,7 @@ pub(crate) fn v1() -> Router<AppState> {
 pub(crate) fn apis() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
     let mut all = vec![
         ("", probes::api()),
+        ("", developers::api()),
         ("/v1", tenant::api()),
         ("/v1", auth::api()),
         ("/v1", mfa::api()),

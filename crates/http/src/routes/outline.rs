@@ -11,11 +11,22 @@ use axum::{Json, Router};
 use nexus_domain::FieldErrors;
 use nexus_domain::learning::{CourseId, LessonDraft, LessonId, ModuleId};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(
+        preview,
+        add_module,
+        reorder_modules,
+        rename_module,
+        delete_module,
+        add_lesson,
+        reorder,
+        update_lesson,
+        delete_lesson
+    ))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -37,48 +48,72 @@ pub(crate) fn router() -> Router<AppState> {
         )
 }
 
-#[derive(Deserialize)]
+/// A module's title.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CourseModuleInput)]
 #[serde(deny_unknown_fields)]
 struct ModuleIn {
+    /// 1 to 200 characters (trimmed).
     title: String,
 }
 
-#[derive(Deserialize)]
+/// A lesson's content, as created or (every field) replaced.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CourseLessonInput)]
 #[serde(deny_unknown_fields)]
 struct LessonIn {
+    /// 1 to 200 characters (trimmed).
     title: String,
+    /// Markdown, up to 100,000 characters; default empty.
     #[serde(default)]
     body: String,
+    /// Expected effort, 1 to 600 minutes.
     estimated_minutes: i64,
 }
 
-#[derive(Deserialize)]
+/// A module's lessons in their new order.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CourseLessonOrder)]
 #[serde(deny_unknown_fields)]
 struct OrderIn {
+    /// The ID of every lesson of the module, each exactly once.
     lessons: Vec<String>,
 }
 
-#[derive(Deserialize)]
+/// A course's modules in their new order.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CourseModuleOrder)]
 #[serde(deny_unknown_fields)]
 struct ModuleOrderIn {
+    /// The ID of every module of the course, each exactly once.
     modules: Vec<String>,
 }
 
-#[derive(Serialize)]
+/// A module of a course's draft.
+#[derive(Serialize, ToSchema)]
+#[schema(as = CourseModule)]
 struct ModuleOut {
     id: ModuleId,
+    /// Place in the course, from 0.
     position: u32,
     title: String,
 }
 
-#[derive(Serialize)]
+/// A lesson of a course's draft.
+#[derive(Serialize, ToSchema)]
+#[schema(as = CourseLesson)]
 struct LessonOut {
     id: LessonId,
+    /// The module it belongs to.
     module: ModuleId,
+    /// Place in the module, from 0.
     position: u32,
     title: String,
+    /// The Markdown as authored.
     body: String,
+    /// Expected effort in minutes.
     estimated_minutes: u32,
+    /// The body rendered to sanitized HTML: in the outline preview only.
     #[serde(skip_serializing_if = "Option::is_none")]
     html: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
@@ -100,18 +135,42 @@ impl LessonOut {
     }
 }
 
-#[derive(Serialize)]
+/// A module of the outline preview, with its lessons.
+#[derive(Serialize, ToSchema)]
+#[schema(as = CourseOutlineModule)]
 struct OutlineModuleOut {
     #[serde(flatten)]
     module: ModuleOut,
+    /// Lessons in order, each with its `html`.
     lessons: Vec<LessonOut>,
 }
 
-#[derive(Serialize)]
+/// A course's draft outline, every lesson rendered.
+#[derive(Serialize, ToSchema)]
+#[schema(as = CourseOutline)]
 struct OutlineOut {
     course: CourseId,
     status: nexus_domain::learning::ContentStatus,
+    /// Modules in order.
     modules: Vec<OutlineModuleOut>,
+}
+
+/// What `PUT /v1/courses/{id}/modules/{module}/lesson-order` answers.
+#[derive(ToSchema)]
+#[schema(as = CourseLessonOrderResult)]
+#[allow(dead_code)]
+struct LessonOrderDoc {
+    /// The module's lesson IDs in their new order.
+    lessons: Vec<LessonId>,
+}
+
+/// What `PUT /v1/courses/{id}/module-order` answers.
+#[derive(ToSchema)]
+#[schema(as = CourseModuleOrderResult)]
+#[allow(dead_code)]
+struct ModuleOrderDoc {
+    /// The course's module IDs in their new order.
+    modules: Vec<ModuleId>,
 }
 
 fn lesson_draft(raw: &LessonIn) -> Result<LessonDraft, ApiError> {
@@ -119,6 +178,10 @@ fn lesson_draft(raw: &LessonIn) -> Result<LessonDraft, ApiError> {
 }
 
 /// `GET /v1/courses/{id}/outline` — the draft with every lesson rendered (authors).
+#[utoipa::path(get, path = "/courses/{id}/outline", operation_id = "course_outline_show", tag = "Course outline",
+    params(("id" = String, Path, description = "The course's ID")),
+    responses((status = 200, description = "The draft outline, every lesson with its rendered `html`", body = OutlineOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn preview(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -151,6 +214,11 @@ async fn preview(
 }
 
 /// `POST /v1/courses/{id}/modules` — appended at the end.
+#[utoipa::path(post, path = "/courses/{id}/modules", operation_id = "course_modules_create", tag = "Course outline",
+    params(("id" = String, Path, description = "The course's ID")),
+    request_body = ModuleIn,
+    responses((status = 201, description = "The new module", body = ModuleOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn add_module(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -174,6 +242,11 @@ async fn add_module(
 }
 
 /// `POST /v1/courses/{id}/modules/{module}/lessons` — appended to the module.
+#[utoipa::path(post, path = "/courses/{id}/modules/{module}/lessons", operation_id = "course_lessons_create", tag = "Course outline",
+    params(("id" = String, Path, description = "The course's ID"), ("module" = String, Path, description = "The module's ID")),
+    request_body = LessonIn,
+    responses((status = 201, description = "The new lesson (without `html`)", body = LessonOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn add_lesson(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -191,6 +264,11 @@ async fn add_lesson(
 }
 
 /// `PUT /v1/courses/{id}/lessons/{lesson}` — replaces the lesson's content.
+#[utoipa::path(put, path = "/courses/{id}/lessons/{lesson}", operation_id = "course_lessons_update", tag = "Course outline",
+    params(("id" = String, Path, description = "The course's ID"), ("lesson" = String, Path, description = "The lesson's ID")),
+    request_body = LessonIn,
+    responses((status = 200, description = "The lesson with its new content (without `html`)", body = LessonOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn update_lesson(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -208,6 +286,11 @@ async fn update_lesson(
 }
 
 /// `PUT /v1/courses/{id}/modules/{module}/lesson-order` — every lesson, once, in order.
+#[utoipa::path(put, path = "/courses/{id}/modules/{module}/lesson-order", operation_id = "course_lessons_reorder", tag = "Course outline",
+    params(("id" = String, Path, description = "The course's ID"), ("module" = String, Path, description = "The module's ID")),
+    request_body = OrderIn,
+    responses((status = 200, description = "The module's lessons in their new order", body = LessonOrderDoc)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn reorder(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -233,6 +316,11 @@ async fn reorder(
 }
 
 /// `PUT /v1/courses/{id}/module-order` — every module of the course, once, in order.
+#[utoipa::path(put, path = "/courses/{id}/module-order", operation_id = "course_modules_reorder", tag = "Course outline",
+    params(("id" = String, Path, description = "The course's ID")),
+    request_body = ModuleOrderIn,
+    responses((status = 200, description = "The course's modules in their new order", body = ModuleOrderDoc)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn reorder_modules(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -267,6 +355,11 @@ pub(super) fn parse_ids<T: std::str::FromStr>(
 }
 
 /// `PATCH /v1/courses/{id}/modules/{module}` — renames the module.
+#[utoipa::path(patch, path = "/courses/{id}/modules/{module}", operation_id = "course_modules_rename", tag = "Course outline",
+    params(("id" = String, Path, description = "The course's ID"), ("module" = String, Path, description = "The module's ID")),
+    request_body = ModuleIn,
+    responses((status = 200, description = "The renamed module", body = ModuleOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn rename_module(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -287,6 +380,10 @@ async fn rename_module(
 }
 
 /// `DELETE /v1/courses/{id}/modules/{module}` — with its lessons.
+#[utoipa::path(delete, path = "/courses/{id}/modules/{module}", operation_id = "course_modules_delete", tag = "Course outline",
+    params(("id" = String, Path, description = "The course's ID"), ("module" = String, Path, description = "The module's ID")),
+    responses((status = 204, description = "The module and its lessons are gone")),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn delete_module(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -301,6 +398,10 @@ async fn delete_module(
 }
 
 /// `DELETE /v1/courses/{id}/lessons/{lesson}`
+#[utoipa::path(delete, path = "/courses/{id}/lessons/{lesson}", operation_id = "course_lessons_delete", tag = "Course outline",
+    params(("id" = String, Path, description = "The course's ID"), ("lesson" = String, Path, description = "The lesson's ID")),
+    responses((status = 204, description = "The lesson is gone")),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn delete_lesson(
     State(s): State<AppState>,
     signed: SignedIn,

@@ -22,7 +22,7 @@ use nexus_domain::learning::package::{CoursePackage, check_header, file_stem};
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(import, export))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -34,6 +34,14 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// `GET /v1/courses/{id}/export` — the draft as a package, as a download.
+#[utoipa::path(get, path = "/courses/{id}/export", operation_id = "courses_export", tag = "Course packages",
+    params(("id" = String, Path, description = "The course's ID")),
+    responses((status = 200,
+        description = "The draft course as a course package (with answer keys), pretty-printed, as an attachment",
+        content_type = "application/json", body = CoursePackage,
+        headers(("Content-Disposition" = String,
+            description = "`attachment; filename=\"<title-stem>.json\"`, the stem being the title in a-z, 0-9 and `-`")))),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn export(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -60,6 +68,11 @@ async fn export(
 }
 
 /// `POST /v1/courses/import` — a new draft course from a package.
+#[utoipa::path(post, path = "/courses/import", operation_id = "courses_import", tag = "Course packages",
+    request_body(content = CoursePackage, content_type = "application/json",
+        description = "A course package (docs/COURSE_PACKAGE.md), schema version 1"),
+    responses((status = 201, description = "The new draft course", body = CourseOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn import(
     State(s): State<AppState>,
     signed: SignedIn,

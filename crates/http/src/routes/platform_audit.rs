@@ -16,11 +16,12 @@ use nexus_domain::paging::{MAX_LIMIT, Order};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
 
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(list, export))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -31,19 +32,30 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/audit/export", get(export))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListIn {
+    /// The tenant whose chain to read (its ID); default: the platform's own chain.
     tenant: Option<String>,
+    /// Only this actor, e.g. `user:<id>`, `platform`, `system`, `anonymous`.
     actor: Option<String>,
+    /// Only this action (exact), or a family: a prefix ending in `.` (e.g. `auth.`).
     action: Option<String>,
+    /// Only events at or after this time (RFC 3339).
     from: Option<String>,
+    /// Only events before this time (RFC 3339).
     to: Option<String>,
+    /// Only events beyond this `seq` in the listing's order: pass the previous page's
+    /// `next_cursor`.
     cursor: Option<i64>,
+    /// Page size, 1 to 200 (default 50). The export ignores it.
     limit: Option<u32>,
 }
 
-#[derive(Serialize)]
+/// One page of an audit chain, newest first.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AuditPage)]
 pub(crate) struct ListOut {
     items: Vec<AuditEvent>,
     /// Pass as `cursor` for the next (older) page; absent on the last page.
@@ -149,6 +161,10 @@ pub(crate) async fn export_ndjson(
 }
 
 /// `GET /v1/platform/audit` — newest first.
+#[utoipa::path(get, path = "/audit", operation_id = "platform_audit_list", tag = "Platform: audit",
+    params(ListIn),
+    responses((status = 200, description = "One page of the chain, newest first", body = ListOut)),
+    security(("platform" = [])))]
 async fn list(
     _: PlatformAdmin,
     State(s): State<AppState>,
@@ -158,6 +174,12 @@ async fn list(
 }
 
 /// `GET /v1/platform/audit/export` — NDJSON, oldest first, one event per line.
+#[utoipa::path(get, path = "/audit/export", operation_id = "platform_audit_export", tag = "Platform: audit",
+    params(ListIn),
+    responses((status = 200, description = "One `AuditEvent` JSON object per line, oldest first; at most \
+        20,000 events per request (continue with `cursor` from the last `seq`)",
+        content_type = "application/x-ndjson", body = String)),
+    security(("platform" = [])))]
 async fn export(
     _: PlatformAdmin,
     State(s): State<AppState>,

@@ -11,11 +11,12 @@ use nexus_domain::jobs::{Job, JobId, JobQuery, JobState, parse_kind};
 use nexus_domain::paging::{Page, PageRequest};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(list, purge_dead, show, retry, cancel))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -29,39 +30,65 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/jobs/{id}/cancel", post(cancel))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListIn {
+    /// Only jobs in this state: `queued`, `running`, `succeeded`, `dead` or `cancelled`.
     state: Option<String>,
+    /// Only jobs of this kind (dotted lowercase words, e.g. `mail.send`).
     kind: Option<String>,
+    /// Only jobs acting for this tenant (its ID).
     tenant: Option<String>,
+    /// Page size, 1 to 200 (default 50).
     limit: Option<u32>,
+    /// Rows to skip (default 0).
     offset: Option<u64>,
 }
 
 /// A job as operators see it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = PlatformJob)]
 struct JobOut {
     id: JobId,
+    /// The handler kind, e.g. `mail.send`.
     kind: String,
+    /// The tenant it acts for.
     tenant: Option<nexus_domain::TenantId>,
     state: JobState,
+    /// The handler's input.
     payload: serde_json::Value,
     priority: i16,
+    /// Earliest next run.
     #[serde(with = "time::serde::rfc3339")]
     run_at: time::OffsetDateTime,
+    /// Claims so far.
     attempts: u32,
+    /// The claim budget.
     max_attempts: u32,
+    /// The last failure's message.
     last_error: Option<String>,
+    /// Deduplication key.
     idempotency_key: Option<String>,
+    /// When a running claim expires.
     #[serde(with = "time::serde::rfc3339::option")]
     locked_until: Option<time::OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     created_at: time::OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     updated_at: time::OffsetDateTime,
+    /// When it reached a final state.
     #[serde(with = "time::serde::rfc3339::option")]
     finished_at: Option<time::OffsetDateTime>,
+}
+
+/// `POST /v1/platform/jobs/purge-dead`'s body.
+#[derive(ToSchema)]
+#[schema(as = PlatformJobsPurged)]
+#[allow(dead_code)]
+struct PurgedDoc {
+    /// How many dead jobs were deleted.
+    purged: u64,
 }
 
 impl From<Job> for JobOut {
@@ -111,6 +138,10 @@ fn job_id(raw: &str) -> Result<JobId, ApiError> {
 }
 
 /// `GET /v1/platform/jobs`
+#[utoipa::path(get, path = "/jobs", operation_id = "platform_jobs_list", tag = "Platform: jobs",
+    params(ListIn),
+    responses((status = 200, description = "One page of jobs, newest first", body = Page<JobOut>)),
+    security(("platform" = [])))]
 async fn list(
     _: PlatformAdmin,
     State(s): State<AppState>,
@@ -121,6 +152,10 @@ async fn list(
 }
 
 /// `GET /v1/platform/jobs/{id}`
+#[utoipa::path(get, path = "/jobs/{id}", operation_id = "platform_jobs_show", tag = "Platform: jobs",
+    params(("id" = String, Path, description = "The job's ID")),
+    responses((status = 200, description = "The job", body = JobOut)),
+    security(("platform" = [])))]
 async fn show(
     _: PlatformAdmin,
     State(s): State<AppState>,
@@ -129,7 +164,12 @@ async fn show(
     Ok(Json(s.services.jobs.get(job_id(&id)?).await?.into()))
 }
 
-/// `POST /v1/platform/jobs/{id}/retry`
+/// `POST /v1/platform/jobs/{id}/retry` — requeues a dead or cancelled job with a fresh
+/// attempt budget.
+#[utoipa::path(post, path = "/jobs/{id}/retry", operation_id = "platform_jobs_retry", tag = "Platform: jobs",
+    params(("id" = String, Path, description = "The job's ID")),
+    responses((status = 200, description = "The job, queued again with a fresh attempt budget", body = JobOut)),
+    security(("platform" = [])))]
 async fn retry(
     PlatformAdmin(caller): PlatformAdmin,
     State(s): State<AppState>,
@@ -140,7 +180,11 @@ async fn retry(
     ))
 }
 
-/// `POST /v1/platform/jobs/{id}/cancel`
+/// `POST /v1/platform/jobs/{id}/cancel` — cancels a queued job.
+#[utoipa::path(post, path = "/jobs/{id}/cancel", operation_id = "platform_jobs_cancel", tag = "Platform: jobs",
+    params(("id" = String, Path, description = "The job's ID")),
+    responses((status = 200, description = "The cancelled job", body = JobOut)),
+    security(("platform" = [])))]
 async fn cancel(
     PlatformAdmin(caller): PlatformAdmin,
     State(s): State<AppState>,
@@ -151,7 +195,10 @@ async fn cancel(
     ))
 }
 
-/// `POST /v1/platform/jobs/purge-dead`
+/// `POST /v1/platform/jobs/purge-dead` — deletes every dead job.
+#[utoipa::path(post, path = "/jobs/purge-dead", operation_id = "platform_jobs_purge_dead", tag = "Platform: jobs",
+    responses((status = 200, description = "How many dead jobs were deleted", body = PurgedDoc)),
+    security(("platform" = [])))]
 async fn purge_dead(
     PlatformAdmin(caller): PlatformAdmin,
     State(s): State<AppState>,

@@ -16,7 +16,7 @@ use nexus_domain::learning::package::{CoursePackage, check_header};
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(upsert, remove))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -26,6 +26,14 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// `PUT /v1/platform/library/{slug}` — 201 when new, 200 when replaced (or unchanged).
+#[utoipa::path(put, path = "/library/{slug}", operation_id = "platform_library_put", tag = "Platform: library",
+    params(("slug" = String, Path, description = "The entry's slug: 1 to 64 characters of a-z, 0-9 and inner hyphens")),
+    request_body(content = CoursePackage, content_type = "application/json",
+        description = "The course package (docs/COURSE_PACKAGE.md), schema version 1"),
+    responses(
+        (status = 200, description = "An existing entry, replaced or unchanged", body = EntryOut),
+        (status = 201, description = "A new entry", body = EntryOut)),
+    security(("platform" = [])))]
 async fn upsert(
     State(s): State<AppState>,
     PlatformAdmin(caller): PlatformAdmin,
@@ -46,6 +54,10 @@ async fn upsert(
 }
 
 /// `DELETE /v1/platform/library/{slug}` — adopted copies are unaffected.
+#[utoipa::path(delete, path = "/library/{slug}", operation_id = "platform_library_delete", tag = "Platform: library",
+    params(("slug" = String, Path, description = "The entry's slug: 1 to 64 characters of a-z, 0-9 and inner hyphens")),
+    responses((status = 204, description = "The entry is gone")),
+    security(("platform" = [])))]
 async fn remove(
     State(s): State<AppState>,
     PlatformAdmin(caller): PlatformAdmin,

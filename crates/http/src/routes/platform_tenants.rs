@@ -19,11 +19,12 @@ use nexus_domain::tenancy::{
     parse_time_zone, parse_url,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(list, create, show, update, add_domain, remove_domain))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -36,63 +37,95 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/tenants/{id}/domains/{domain}", delete(remove_domain))
 }
 
-#[derive(Deserialize)]
+/// Branding; omitted fields keep their value (on create: the defaults).
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PlatformTenantBrandingInput)]
 #[serde(deny_unknown_fields)]
 struct BrandingIn {
+    /// Name shown in the UI header (default: the tenant's name).
     display_name: Option<String>,
+    /// Absolute http(s) URL of the logo image; `""` removes it.
     logo_url: Option<String>,
+    /// Primary UI colour, `#rrggbb` (default `#1f6feb`).
     primary_colour: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// Settings; omitted fields keep their value (on create: the defaults).
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PlatformTenantSettingsInput)]
 #[serde(deny_unknown_fields)]
 struct SettingsIn {
+    /// BCP 47 language tag for the UI, e.g. `en` or `pt-BR`.
     locale: Option<String>,
+    /// IANA time zone, e.g. `Europe/London`.
     time_zone: Option<String>,
+    /// 1 to 1440 (default 30).
     session_idle_minutes: Option<u32>,
+    /// 1 to 720 (default 12).
     session_absolute_hours: Option<u32>,
+    /// Built-in roles whose accounts must use a second factor.
+    #[schema(value_type = Option<Vec<nexus_domain::access::BuiltinRole>>)]
     mfa_required_roles: Option<Vec<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PlatformTenantCreate)]
 #[serde(deny_unknown_fields)]
 struct CreateIn {
+    /// The tenant's slug (2 to 40 of `a-z`, `0-9`, `-`): its host name label, unique.
     slug: String,
     name: String,
+    /// Default `free`.
+    #[schema(value_type = Option<Plan>)]
     plan: Option<String>,
     branding: Option<BrandingIn>,
     settings: Option<SettingsIn>,
 }
 
-#[derive(Deserialize)]
+/// Changes; omitted fields stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PlatformTenantUpdate)]
 #[serde(deny_unknown_fields)]
 struct UpdateIn {
     name: Option<String>,
+    #[schema(value_type = Option<Plan>)]
     plan: Option<String>,
+    /// `suspended` refuses every request to the tenant with 403.
+    #[schema(value_type = Option<TenantStatus>)]
     status: Option<String>,
     branding: Option<BrandingIn>,
     settings: Option<SettingsIn>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PlatformTenantDomainAdd)]
 #[serde(deny_unknown_fields)]
 struct DomainIn {
+    /// A host name that will address the tenant, e.g. `learn.example.com`.
     domain: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListIn {
+    /// Only tenants in this status: `active` or `suspended`.
     status: Option<String>,
+    /// A case-insensitive substring of the slug or name.
     q: Option<String>,
+    /// `slug` (default), `name` or `created_at`.
     sort: Option<String>,
+    /// `asc` (default) or `desc`.
     order: Option<String>,
+    /// Page size, 1 to 200 (default 50).
     limit: Option<u32>,
+    /// Rows to skip (default 0).
     offset: Option<u64>,
 }
 
 /// The operator's view of a tenant.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = PlatformTenant)]
 struct TenantOut {
     id: TenantId,
     slug: String,
@@ -101,6 +134,7 @@ struct TenantOut {
     plan: Plan,
     settings: TenantSettings,
     branding: Branding,
+    /// Custom domains that address the tenant.
     domains: Vec<String>,
     #[serde(with = "time::serde::rfc3339")]
     created_at: time::OffsetDateTime,
@@ -274,6 +308,10 @@ fn tenant_id(raw: &str) -> Result<TenantId, ApiError> {
 }
 
 /// `GET /v1/platform/tenants`
+#[utoipa::path(get, path = "/tenants", operation_id = "platform_tenants_list", tag = "Platform: tenants",
+    params(ListIn),
+    responses((status = 200, description = "One page of tenants", body = Page<TenantOut>)),
+    security(("platform" = [])))]
 async fn list(
     _: PlatformAdmin,
     State(s): State<AppState>,
@@ -286,6 +324,10 @@ async fn list(
 }
 
 /// `POST /v1/platform/tenants`
+#[utoipa::path(post, path = "/tenants", operation_id = "platform_tenants_create", tag = "Platform: tenants",
+    request_body = CreateIn,
+    responses((status = 201, description = "The new tenant", body = TenantOut)),
+    security(("platform" = [])))]
 async fn create(
     PlatformAdmin(caller): PlatformAdmin,
     State(s): State<AppState>,
@@ -297,6 +339,10 @@ async fn create(
 }
 
 /// `GET /v1/platform/tenants/{id}`
+#[utoipa::path(get, path = "/tenants/{id}", operation_id = "platform_tenants_show", tag = "Platform: tenants",
+    params(("id" = String, Path, description = "The tenant's ID")),
+    responses((status = 200, description = "The tenant", body = TenantOut)),
+    security(("platform" = [])))]
 async fn show(
     _: PlatformAdmin,
     State(s): State<AppState>,
@@ -306,6 +352,11 @@ async fn show(
 }
 
 /// `PATCH /v1/platform/tenants/{id}`
+#[utoipa::path(patch, path = "/tenants/{id}", operation_id = "platform_tenants_update", tag = "Platform: tenants",
+    params(("id" = String, Path, description = "The tenant's ID")),
+    request_body = UpdateIn,
+    responses((status = 200, description = "The updated tenant", body = TenantOut)),
+    security(("platform" = [])))]
 async fn update(
     PlatformAdmin(caller): PlatformAdmin,
     State(s): State<AppState>,
@@ -321,6 +372,11 @@ async fn update(
 }
 
 /// `POST /v1/platform/tenants/{id}/domains`
+#[utoipa::path(post, path = "/tenants/{id}/domains", operation_id = "platform_tenants_domains_add", tag = "Platform: tenants",
+    params(("id" = String, Path, description = "The tenant's ID")),
+    request_body = DomainIn,
+    responses((status = 201, description = "The tenant, with the domain added", body = TenantOut)),
+    security(("platform" = [])))]
 async fn add_domain(
     PlatformAdmin(caller): PlatformAdmin,
     State(s): State<AppState>,
@@ -339,6 +395,11 @@ async fn add_domain(
 }
 
 /// `DELETE /v1/platform/tenants/{id}/domains/{domain}`
+#[utoipa::path(delete, path = "/tenants/{id}/domains/{domain}", operation_id = "platform_tenants_domains_remove", tag = "Platform: tenants",
+    params(("id" = String, Path, description = "The tenant's ID"),
+        ("domain" = String, Path, description = "The custom domain to remove")),
+    responses((status = 200, description = "The tenant, without the domain", body = TenantOut)),
+    security(("platform" = [])))]
 async fn remove_domain(
     PlatformAdmin(caller): PlatformAdmin,
     State(s): State<AppState>,

@@ -12,7 +12,7 @@ use nexus_domain::TenantId;
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(summary))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -22,6 +22,10 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// `GET /v1/platform/tenants/{id}/usage` — as `GET /v1/usage`, for any tenant.
+#[utoipa::path(get, path = "/tenants/{id}/usage", operation_id = "platform_tenants_usage", tag = "Platform: usage",
+    params(("id" = String, Path, description = "The tenant's ID"), SummaryIn),
+    responses((status = 200, description = "The tenant's usage over the range, grouped", body = SummaryOut)),
+    security(("platform" = [])))]
 async fn summary(
     _: PlatformAdmin,
     State(s): State<AppState>,

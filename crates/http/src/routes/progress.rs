@@ -13,6 +13,7 @@ use nexus_domain::FieldErrors;
 use nexus_domain::learning::progress::{CourseProgress, LessonProgress, Visit};
 use nexus_domain::learning::{CourseId, LessonId};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Longest a single report may say was spent: a day. Anything above is a client bug,
 /// refused rather than silently capped (the service caps what it credits anyway).
@@ -21,7 +22,7 @@ const MAX_SECONDS: i64 = 86_400;
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(report, show))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -32,18 +33,25 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/courses/{id}/progress", get(show))
 }
 
-#[derive(Deserialize)]
+/// Time spent on a lesson since the last report, and whether it is now complete.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ProgressVisit)]
 #[serde(deny_unknown_fields)]
 struct VisitIn {
+    /// Seconds spent, 0 to 86,400.
     seconds: i64,
+    /// Marks the lesson complete; default `false` (completion is never undone).
     #[serde(default)]
     completed: bool,
 }
 
-#[derive(Serialize)]
+/// A learner's record of one lesson.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ProgressLesson)]
 struct LessonProgressOut {
     lesson: LessonId,
     course: CourseId,
+    /// Credited time on the lesson.
     seconds_spent: u32,
     completed: bool,
     #[serde(with = "time::serde::rfc3339")]
@@ -68,12 +76,15 @@ impl From<LessonProgress> for LessonProgressOut {
     }
 }
 
-#[derive(Serialize)]
+/// The lesson and course after a report, and what it earned.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ProgressVisitResult)]
 struct VisitOut {
     lesson: LessonProgressOut,
     course: CourseProgress,
+    /// True only for the report that first completed the lesson.
     newly_completed: bool,
-    /// What completing the lesson earned.
+    /// What completing the lesson earned (nothing unless `newly_completed`).
     awards: super::rewards::AwardsOut,
 }
 
@@ -88,10 +99,15 @@ impl From<VisitOutcome> for VisitOut {
     }
 }
 
-#[derive(Serialize)]
+/// The caller's standing in a course.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ProgressMine)]
 struct MyProgressOut {
     course: CourseProgress,
+    /// Whether the course is published now, so its lessons can be opened.
     available: bool,
+    /// The caller's records for the course's lessons, in course order (lessons not yet
+    /// opened have none).
     lessons: Vec<LessonProgressOut>,
 }
 
@@ -126,6 +142,11 @@ fn parse_visit(raw: &VisitIn) -> Result<Visit, FieldErrors> {
 }
 
 /// `POST /v1/courses/{id}/lessons/{lesson}/progress` — time on a lesson, and completion.
+#[utoipa::path(post, path = "/courses/{id}/lessons/{lesson}/progress", operation_id = "progress_report", tag = "Progress",
+    params(("id" = String, Path, description = "The course's ID"), ("lesson" = String, Path, description = "The lesson's ID")),
+    request_body = VisitIn,
+    responses((status = 200, description = "The lesson and course progress after the report", body = VisitOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn report(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -143,6 +164,10 @@ async fn report(
 }
 
 /// `GET /v1/courses/{id}/progress` — my standing in a course I am enrolled in.
+#[utoipa::path(get, path = "/courses/{id}/progress", operation_id = "progress_show", tag = "Progress",
+    params(("id" = String, Path, description = "The course's ID")),
+    responses((status = 200, description = "The caller's standing in the course", body = MyProgressOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn show(
     State(s): State<AppState>,
     signed: SignedIn,

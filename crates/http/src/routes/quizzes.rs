@@ -13,11 +13,22 @@ use axum::{Json, Router};
 use nexus_domain::learning::quiz::{Bank, BankId, BankSpec, Quiz, QuizId, QuizSettingsSpec};
 use nexus_domain::learning::{CourseId, ModuleId};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(
+        list_banks,
+        create_bank,
+        get_bank,
+        replace_bank,
+        delete_bank,
+        list_quizzes,
+        create_quiz,
+        update_quiz,
+        delete_quiz
+    ))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -37,7 +48,9 @@ pub(crate) fn router() -> Router<AppState> {
         )
 }
 
-#[derive(Serialize)]
+/// A question bank as its authors see it: the authoring shape, answers included.
+#[derive(Serialize, ToSchema)]
+#[schema(as = QuizBank)]
 struct BankOut {
     id: BankId,
     #[serde(flatten)]
@@ -56,11 +69,16 @@ impl From<Bank> for BankOut {
     }
 }
 
-#[derive(Serialize)]
+/// A quiz as its authors see it: where it sits in the outline, and its settings.
+#[derive(Serialize, ToSchema)]
+#[schema(as = QuizAuthored)]
 struct QuizOut {
     id: QuizId,
+    /// The module it closes.
     module: ModuleId,
+    /// Its place among the module's quizzes, from 0.
     position: u32,
+    /// The bank it draws from (`bank` is that bank's key).
     bank_id: BankId,
     #[serde(flatten)]
     settings: QuizSettingsSpec,
@@ -81,12 +99,18 @@ impl QuizOut {
     }
 }
 
-#[derive(Serialize)]
+/// A whole list, unpaged.
+#[derive(Serialize, ToSchema)]
+#[schema(as = QuizItems)]
 struct Items<T> {
     items: Vec<T>,
 }
 
 /// `GET /v1/courses/{id}/banks` — the course's banks, answers included (authors).
+#[utoipa::path(get, path = "/courses/{id}/banks", operation_id = "quiz_banks_list", tag = "Question banks",
+    params(("id" = String, Path, description = "The course's ID")),
+    responses((status = 200, description = "The course's banks, answers included", body = Items<BankOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn list_banks(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -103,6 +127,11 @@ async fn list_banks(
 }
 
 /// `POST /v1/courses/{id}/banks` — adds a bank.
+#[utoipa::path(post, path = "/courses/{id}/banks", operation_id = "quiz_banks_create", tag = "Question banks",
+    params(("id" = String, Path, description = "The course's ID")),
+    request_body = BankSpec,
+    responses((status = 201, description = "The new bank", body = BankOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn create_bank(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -123,6 +152,10 @@ async fn create_bank(
 }
 
 /// `GET /v1/courses/{id}/banks/{bank}` — one bank (authors).
+#[utoipa::path(get, path = "/courses/{id}/banks/{bank}", operation_id = "quiz_banks_show", tag = "Question banks",
+    params(("id" = String, Path, description = "The course's ID"), ("bank" = String, Path, description = "The question bank's ID")),
+    responses((status = 200, description = "The bank, answers included", body = BankOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn get_bank(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -142,6 +175,11 @@ async fn get_bank(
 }
 
 /// `PUT /v1/courses/{id}/banks/{bank}` — replaces title and questions.
+#[utoipa::path(put, path = "/courses/{id}/banks/{bank}", operation_id = "quiz_banks_replace", tag = "Question banks",
+    params(("id" = String, Path, description = "The course's ID"), ("bank" = String, Path, description = "The question bank's ID")),
+    request_body = BankSpec,
+    responses((status = 200, description = "The bank as replaced", body = BankOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn replace_bank(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -163,6 +201,10 @@ async fn replace_bank(
 }
 
 /// `DELETE /v1/courses/{id}/banks/{bank}` — 409 `bank_in_use` while a quiz uses it.
+#[utoipa::path(delete, path = "/courses/{id}/banks/{bank}", operation_id = "quiz_banks_delete", tag = "Question banks",
+    params(("id" = String, Path, description = "The course's ID"), ("bank" = String, Path, description = "The question bank's ID")),
+    responses((status = 204, description = "The bank is gone")),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn delete_bank(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -201,6 +243,10 @@ fn key_of(keys: &[(BankId, String)], bank: BankId) -> &str {
 }
 
 /// `GET /v1/courses/{id}/quizzes` — the draft's quizzes in outline order (authors).
+#[utoipa::path(get, path = "/courses/{id}/quizzes", operation_id = "quizzes_list", tag = "Quizzes",
+    params(("id" = String, Path, description = "The course's ID")),
+    responses((status = 200, description = "The draft's quizzes in outline order", body = Items<QuizOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn list_quizzes(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -225,6 +271,11 @@ async fn list_quizzes(
 }
 
 /// `POST /v1/courses/{id}/modules/{module}/quizzes` — places a quiz in a module.
+#[utoipa::path(post, path = "/courses/{id}/modules/{module}/quizzes", operation_id = "quizzes_create", tag = "Quizzes",
+    params(("id" = String, Path, description = "The course's ID"), ("module" = String, Path, description = "The ID of the module to place the quiz in")),
+    request_body = QuizSettingsSpec,
+    responses((status = 201, description = "The new quiz", body = QuizOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn create_quiz(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -247,6 +298,11 @@ async fn create_quiz(
 }
 
 /// `PUT /v1/courses/{id}/quizzes/{quiz}` — replaces a quiz's settings.
+#[utoipa::path(put, path = "/courses/{id}/quizzes/{quiz}", operation_id = "quizzes_update", tag = "Quizzes",
+    params(("id" = String, Path, description = "The course's ID"), ("quiz" = String, Path, description = "The quiz's ID")),
+    request_body = QuizSettingsSpec,
+    responses((status = 200, description = "The quiz with its new settings", body = QuizOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn update_quiz(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -269,6 +325,10 @@ async fn update_quiz(
 }
 
 /// `DELETE /v1/courses/{id}/quizzes/{quiz}` — removes a quiz and its attempts.
+#[utoipa::path(delete, path = "/courses/{id}/quizzes/{quiz}", operation_id = "quizzes_delete", tag = "Quizzes",
+    params(("id" = String, Path, description = "The course's ID"), ("quiz" = String, Path, description = "The quiz's ID")),
+    responses((status = 204, description = "The quiz and its attempts are gone")),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn delete_quiz(
     State(s): State<AppState>,
     signed: SignedIn,

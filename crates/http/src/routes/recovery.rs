@@ -10,11 +10,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(forgot, reset, outbox))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -26,26 +27,44 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/outbox", get(outbox))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PasswordForgot)]
 #[serde(deny_unknown_fields)]
 struct ForgotIn {
+    /// The account's e-mail address.
     email: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PasswordReset)]
 #[serde(deny_unknown_fields)]
 struct ResetIn {
+    /// The token from the reset link.
     token: String,
+    /// The new password.
     password: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct OutboxIn {
+    /// How many mails, newest first (default 50, clamped to 1..=200).
     limit: Option<u32>,
 }
 
-#[derive(Serialize)]
+/// `POST /v1/auth/password/forgot`'s body.
+#[derive(ToSchema)]
+#[schema(as = PasswordForgotAccepted)]
+#[allow(dead_code)]
+struct ForgotDoc {
+    /// Always `if an account uses this address, a reset link is on its way`.
+    status: String,
+}
+
+/// A mail in the development outbox.
+#[derive(Serialize, ToSchema)]
+#[schema(as = OutboxMail)]
 struct MailOut {
     to: String,
     subject: String,
@@ -55,6 +74,10 @@ struct MailOut {
 }
 
 /// `POST /v1/auth/password/forgot` — always 202, whether or not the account exists.
+#[utoipa::path(post, path = "/auth/password/forgot", operation_id = "password_forgot", tag = "Password reset",
+    request_body = ForgotIn,
+    responses((status = 202, description = "Accepted, whether or not an account uses the address", body = ForgotDoc)),
+    security(()))]
 async fn forgot(
     State(s): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
@@ -78,6 +101,10 @@ async fn forgot(
 }
 
 /// `POST /v1/auth/password/reset`
+#[utoipa::path(post, path = "/auth/password/reset", operation_id = "password_reset", tag = "Password reset",
+    request_body = ResetIn,
+    responses((status = 204, description = "The password is changed")),
+    security(()))]
 async fn reset(
     State(s): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
@@ -92,6 +119,10 @@ async fn reset(
 }
 
 /// `GET /v1/outbox` — mail "sent" by this tenant, newest first.
+#[utoipa::path(get, path = "/outbox", operation_id = "outbox_list", tag = "Outbox",
+    params(OutboxIn),
+    responses((status = 200, description = "The tenant's mail, newest first", body = Vec<MailOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn outbox(
     State(s): State<AppState>,
     signed: SignedIn,

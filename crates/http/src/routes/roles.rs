@@ -12,11 +12,12 @@ use nexus_domain::FieldErrors;
 use nexus_domain::access::{CustomRole, CustomRoleId, Permission};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+use utoipa::ToSchema;
 
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(list, create, update, remove))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -27,20 +28,28 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/roles/{id}", patch(update).delete(remove))
 }
 
-#[derive(Deserialize)]
+/// A custom role: all of it (an update replaces every field).
+#[derive(Deserialize, ToSchema)]
+#[schema(as = RoleWrite)]
 #[serde(deny_unknown_fields)]
 struct RoleIn {
     name: String,
+    /// At most 500 characters.
     #[serde(default)]
     description: String,
+    /// Permissions, written `resource:verb`.
+    #[schema(value_type = Vec<Permission>)]
     permissions: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Role)]
 struct RoleOut {
+    /// A built-in role's name (e.g. `tenant_admin`) or `custom:<id>`.
     key: String,
     name: String,
     description: String,
+    /// Whether the platform defines it (built-in roles cannot be changed).
     builtin: bool,
     permissions: BTreeSet<Permission>,
 }
@@ -84,6 +93,9 @@ fn role_id(raw: &str) -> Result<CustomRoleId, ApiError> {
 }
 
 /// `GET /v1/roles`
+#[utoipa::path(get, path = "/roles", operation_id = "roles_list", tag = "Roles",
+    responses((status = 200, description = "The built-in roles, then the tenant's custom roles", body = Vec<RoleOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn list(State(s): State<AppState>, signed: SignedIn) -> Result<Json<Vec<RoleOut>>, ApiError> {
     let (builtin, custom) = s
         .services
@@ -105,6 +117,10 @@ async fn list(State(s): State<AppState>, signed: SignedIn) -> Result<Json<Vec<Ro
 }
 
 /// `POST /v1/roles`
+#[utoipa::path(post, path = "/roles", operation_id = "roles_create", tag = "Roles",
+    request_body = RoleIn,
+    responses((status = 201, description = "The new custom role", body = RoleOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn create(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -120,6 +136,11 @@ async fn create(
 }
 
 /// `PATCH /v1/roles/{id}` (replaces name, description and permissions)
+#[utoipa::path(patch, path = "/roles/{id}", operation_id = "roles_update", tag = "Roles",
+    params(("id" = String, Path, description = "The custom role's key (`custom:<id>`) or ID")),
+    request_body = RoleIn,
+    responses((status = 200, description = "The updated role", body = RoleOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn update(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -137,6 +158,10 @@ async fn update(
 }
 
 /// `DELETE /v1/roles/{id}`
+#[utoipa::path(delete, path = "/roles/{id}", operation_id = "roles_delete", tag = "Roles",
+    params(("id" = String, Path, description = "The custom role's key (`custom:<id>`) or ID")),
+    responses((status = 204, description = "The role is deleted")),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn remove(
     State(s): State<AppState>,
     signed: SignedIn,

@@ -7,11 +7,12 @@ use axum::routing::get;
 use axum::{Json, Router};
 use nexus_domain::tenancy::Tenant;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(show))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -21,13 +22,20 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// What anyone may learn about a tenant: no plan, status or internal IDs.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = TenantPublic)]
 struct PublicTenant {
+    /// The tenant's slug, as in its host name.
     slug: String,
+    /// The name to show in the UI header.
     display_name: String,
+    /// Absolute URL of the logo image, if any.
     logo_url: Option<String>,
+    /// Primary UI colour, `#rrggbb`.
     primary_colour: String,
+    /// BCP 47 language tag for the UI, e.g. `en` or `pt-BR`.
     locale: String,
+    /// IANA time zone, e.g. `Europe/London`.
     time_zone: String,
 }
 
@@ -45,6 +53,9 @@ impl From<Tenant> for PublicTenant {
 }
 
 /// `GET /v1/tenant`
+#[utoipa::path(get, path = "/tenant", operation_id = "tenant_show", tag = "Tenant",
+    responses((status = 200, description = "The addressed tenant's public profile", body = PublicTenant)),
+    security(()))]
 async fn show(CurrentTenant(tenant): CurrentTenant) -> Json<PublicTenant> {
     Json(tenant.into())
 }

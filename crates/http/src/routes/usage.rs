@@ -21,11 +21,12 @@ use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
 
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(summary, export))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -36,25 +37,41 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/usage/export", get(export))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SummaryIn {
+    /// Start (RFC 3339; rounded down to the hour). Default: the start of this month.
     from: Option<String>,
+    /// End (RFC 3339; rounded up to the hour). Default: the end of the current hour. A
+    /// range covers at most 93 days.
     to: Option<String>,
+    /// `day` (default), `route`, `caller`, `status` or `latency`.
     group_by: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ExportIn {
+    /// Start (RFC 3339; rounded down to the hour). Default: the start of this month.
     from: Option<String>,
+    /// End (RFC 3339; rounded up to the hour). Default: the end of the current hour. A
+    /// range covers at most 93 days.
     to: Option<String>,
 }
 
-#[derive(Serialize)]
+/// One group's totals.
+#[derive(Serialize, ToSchema)]
+#[schema(as = UsageTotal)]
 struct TotalOut {
+    /// The group's value: a UTC day (`YYYY-MM-DD`), a route template, a caller
+    /// (`key:<id>`, `session` or `anonymous`), a status class (`2xx` …) or a latency
+    /// bucket (`lt_<n>ms`, `ge_<n>ms`).
     group: String,
+    /// Requests counted.
     requests: u64,
+    /// Units charged.
     units: u64,
 }
 
@@ -68,22 +85,30 @@ impl From<UsageTotal> for TotalOut {
     }
 }
 
-#[derive(Serialize)]
+/// The current month against the plan's quota.
+#[derive(Serialize, ToSchema)]
+#[schema(as = UsageMonth)]
 struct MonthOut {
     /// Units charged this month (flushed so far).
     units: u64,
     /// The plan's monthly units; `null`: unlimited.
     quota: Option<u64>,
+    /// When the month's units start again from zero.
     #[serde(with = "time::serde::rfc3339")]
     resets_at: OffsetDateTime,
 }
 
-#[derive(Serialize)]
+/// Metered usage over a range, grouped.
+#[derive(Serialize, ToSchema)]
+#[schema(as = UsageSummary)]
 pub(crate) struct SummaryOut {
+    /// The range's start, as applied (whole hours).
     #[serde(with = "time::serde::rfc3339")]
     from: OffsetDateTime,
+    /// The range's end (exclusive), as applied.
     #[serde(with = "time::serde::rfc3339")]
     to: OffsetDateTime,
+    /// `day`, `route`, `caller`, `status` or `latency`.
     group_by: &'static str,
     month: MonthOut,
     items: Vec<TotalOut>,
@@ -171,6 +196,10 @@ pub(crate) async fn summarise(
 
 /// `GET /v1/usage` — `group_by` day (default), route, caller, status or latency;
 /// `from`/`to` (RFC 3339; default: this month to date; at most 93 days).
+#[utoipa::path(get, path = "/usage", operation_id = "usage_summary", tag = "Usage",
+    params(SummaryIn),
+    responses((status = 200, description = "The tenant's usage over the range, grouped", body = SummaryOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn summary(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -182,6 +211,14 @@ async fn summary(
 }
 
 /// `GET /v1/usage/export` — the hourly rows as CSV, oldest first.
+#[utoipa::path(get, path = "/usage/export", operation_id = "usage_export", tag = "Usage",
+    params(ExportIn),
+    responses((status = 200, description = "`usage.csv`: a header \
+        `hour,caller,route,status_class,latency_bucket,requests,units`, then one row per \
+        hour, caller, route, status class and latency bucket, oldest first",
+        content_type = "text/csv", body = String,
+        headers(("Content-Disposition" = String, description = "`attachment; filename=\"usage.csv\"`")))),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn export(
     State(s): State<AppState>,
     signed: SignedIn,

@@ -15,11 +15,12 @@ use nexus_domain::paging::{Order, Page, PageRequest};
 use nexus_domain::tenancy::parse_name;
 use nexus_domain::user::{Email, Password, Role, User, UserQuery};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(list, create, show, roles, set_roles, revoke_sessions, unlock))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -33,36 +34,50 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/users/{id}/lock", delete(unlock))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListIn {
+    /// Only users with this role: `admin`, `instructor` or `learner`.
     role: Option<String>,
+    /// A case-insensitive substring of the e-mail address or display name.
     q: Option<String>,
+    /// `asc` (default) or `desc`, by e-mail address.
     order: Option<String>,
+    /// Page size, 1 to 200 (default 50).
     limit: Option<u32>,
+    /// Rows to skip (default 0).
     offset: Option<u64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = UserCreate)]
 #[serde(deny_unknown_fields)]
 struct CreateIn {
     email: String,
     display_name: String,
+    /// `admin`, `instructor` or `learner`.
+    #[schema(value_type = Role)]
     role: String,
     password: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = UserRolesSet)]
 #[serde(deny_unknown_fields)]
 struct RolesIn {
+    /// The complete set to grant: built-in role names (e.g. `auditor`) or `custom:<id>`.
     roles: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = User)]
 struct UserOut {
     id: UserId,
     email: String,
     display_name: String,
+    /// The account role.
+    #[schema(value_type = Role)]
     role: &'static str,
     email_verified: bool,
     #[serde(with = "time::serde::rfc3339::option")]
@@ -121,6 +136,10 @@ fn parse_create(raw: &CreateIn) -> Result<CreateAccount, FieldErrors> {
 }
 
 /// `GET /v1/users`
+#[utoipa::path(get, path = "/users", operation_id = "users_list", tag = "Users",
+    params(ListIn),
+    responses((status = 200, description = "One page of the tenant's users", body = Page<UserOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn list(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -136,6 +155,10 @@ async fn list(
 }
 
 /// `POST /v1/users`
+#[utoipa::path(post, path = "/users", operation_id = "users_create", tag = "Users",
+    request_body = CreateIn,
+    responses((status = 201, description = "The new account; a verification link is mailed", body = UserOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn create(
     State(s): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
@@ -155,6 +178,10 @@ async fn create(
 }
 
 /// `GET /v1/users/{id}`
+#[utoipa::path(get, path = "/users/{id}", operation_id = "users_show", tag = "Users",
+    params(("id" = String, Path, description = "The user's ID")),
+    responses((status = 200, description = "The user", body = UserOut)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn show(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -170,6 +197,10 @@ async fn show(
 }
 
 /// `GET /v1/users/{id}/roles`
+#[utoipa::path(get, path = "/users/{id}/roles", operation_id = "users_roles_list", tag = "Users",
+    params(("id" = String, Path, description = "The user's ID")),
+    responses((status = 200, description = "The role keys granted to the user (built-in names or `custom:<id>`)", body = Vec<String>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn roles(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -184,6 +215,11 @@ async fn roles(
 }
 
 /// `PUT /v1/users/{id}/roles`
+#[utoipa::path(put, path = "/users/{id}/roles", operation_id = "users_roles_set", tag = "Users",
+    params(("id" = String, Path, description = "The user's ID")),
+    request_body = RolesIn,
+    responses((status = 200, description = "The role keys now granted", body = Vec<String>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn set_roles(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -208,6 +244,10 @@ async fn set_roles(
 }
 
 /// `DELETE /v1/users/{id}/sessions` — sign a user out everywhere.
+#[utoipa::path(delete, path = "/users/{id}/sessions", operation_id = "users_sessions_revoke", tag = "Users",
+    params(("id" = String, Path, description = "The user's ID")),
+    responses((status = 204, description = "Every session of the user is revoked")),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn revoke_sessions(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -221,6 +261,10 @@ async fn revoke_sessions(
 }
 
 /// `DELETE /v1/users/{id}/lock` — end the user's login locks now.
+#[utoipa::path(delete, path = "/users/{id}/lock", operation_id = "users_unlock", tag = "Users",
+    params(("id" = String, Path, description = "The user's ID")),
+    responses((status = 204, description = "The user's login locks are lifted")),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn unlock(
     State(s): State<AppState>,
     signed: SignedIn,

@@ -11,11 +11,12 @@ use axum::{Json, Router};
 use nexus_domain::UserId;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(request_own, verify, request_for))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -27,10 +28,21 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/users/{id}/email-verification", post(request_for))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = EmailVerify)]
 #[serde(deny_unknown_fields)]
 struct VerifyIn {
+    /// The token from the verification link.
     token: String,
+}
+
+/// A queued verification mail.
+#[derive(ToSchema)]
+#[schema(as = EmailVerificationQueued)]
+#[allow(dead_code)]
+struct QueuedDoc {
+    /// Always `a verification link is on its way`.
+    status: String,
 }
 
 fn queued() -> (StatusCode, Json<Value>) {
@@ -41,6 +53,9 @@ fn queued() -> (StatusCode, Json<Value>) {
 }
 
 /// `POST /v1/auth/email-verification` — mail the signed-in user a link.
+#[utoipa::path(post, path = "/auth/email-verification", operation_id = "email_verification_request", tag = "E-mail verification",
+    responses((status = 202, description = "A link is queued for mailing", body = QueuedDoc)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn request_own(
     State(s): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
@@ -61,6 +76,10 @@ async fn request_own(
 }
 
 /// `POST /v1/users/{id}/email-verification` — an admin resends a user's link.
+#[utoipa::path(post, path = "/users/{id}/email-verification", operation_id = "email_verification_request_for_user", tag = "E-mail verification",
+    params(("id" = String, Path, description = "The user's ID")),
+    responses((status = 202, description = "A link is queued for mailing", body = QueuedDoc)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn request_for(
     State(s): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
@@ -77,6 +96,10 @@ async fn request_for(
 }
 
 /// `POST /v1/auth/verify-email` — spend a link's token.
+#[utoipa::path(post, path = "/auth/verify-email", operation_id = "email_verification_verify", tag = "E-mail verification",
+    request_body = VerifyIn,
+    responses((status = 204, description = "The address is verified")),
+    security(()))]
 async fn verify(
     State(s): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,

@@ -23,6 +23,7 @@ mod learning;
 mod library;
 mod lifecycle;
 mod mfa;
+mod openapi;
 mod packages;
 mod prerequisites;
 mod quizzes;

@@ -38,12 +38,13 @@ pub enum Visibility {
 
 /// One line of a leaderboard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = LeaderboardRow))]
 pub struct Row {
     /// Standard competition rank ("1224"): 1 + the number of learners with more XP.
     pub rank: u32,
     /// The learner, when they opted in or are the viewer.
     pub user: Option<UserId>,
-    /// Their display name, or [`ANONYMOUS`].
+    /// Their display name, or `Anonymous`.
     pub display_name: String,
     /// Their total XP.
     pub xp: u64,

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 /// What an award was for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AchievementsXpSource))]
 #[serde(rename_all = "snake_case")]
 pub enum XpSource {
     /// A lesson completed; the reference is the lesson ID.
@@ -38,6 +39,7 @@ impl XpSource {
 
 /// One award.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AchievementsXpEntry))]
 pub struct XpEntry {
     /// The learner.
     pub user: UserId,

@@ -89,6 +89,7 @@ fn streak_xp(length: u32) -> u32 {
 
 /// Where a total XP puts a learner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AchievementsLevel))]
 pub struct LevelInfo {
     /// Current level, from 1.
     pub level: u32,

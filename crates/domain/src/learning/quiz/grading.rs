@@ -39,6 +39,7 @@ const NUMERIC_EPSILON: f64 = 1e-9;
 ///
 /// An unanswered question has no response at all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = QuizResponse))]
 #[serde(
     tag = "type",
     content = "answer",
@@ -171,6 +172,16 @@ fn permille(part: usize, whole: usize) -> u16 {
 /// presented indices in the correct order; for multiple select: sorted) and numeric
 /// questions add `"tolerance": <number>`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(
+        as = QuizRevealedAnswer,
+        description = "The correct answer in presented indices, with the explanation, shown after \
+            submission. `answer` is as in a response (for ordering: presented indices in the correct \
+            order; for multiple select: sorted); numeric questions add `tolerance`."
+    )
+)]
 pub struct RevealedAnswer {
     /// The question.
     pub question: QuestionId,
@@ -183,6 +194,7 @@ pub struct RevealedAnswer {
 
 /// A correct answer in presented indices.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = QuizCorrectAnswer))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CorrectAnswer {
     /// The presented index of the correct option.

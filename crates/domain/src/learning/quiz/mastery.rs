@@ -36,6 +36,7 @@ pub struct TopicAnswer {
 
 /// How well a learner knows a topic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = QuizMasteryLevel))]
 #[serde(rename_all = "snake_case")]
 pub enum MasteryLevel {
     /// No answers yet.
@@ -62,6 +63,7 @@ impl MasteryLevel {
 
 /// A learner's standing in one topic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = QuizTopicMastery))]
 pub struct TopicMastery {
     /// The topic.
     pub topic: Topic,

@@ -20,6 +20,7 @@ pub const POINTS: std::ops::RangeInclusive<u32> = 1..=10;
 /// What a question is about, e.g. `compound-interest`: 1–64 characters of lower-case
 /// letters, digits and inner hyphens. Mastery is reported per topic.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = QuizTopic))]
 #[serde(transparent)]
 pub struct Topic(String);
 
@@ -137,6 +138,7 @@ impl AnswerKey {
 
 /// The kinds of question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = QuizQuestionKind))]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionKind {
     /// Pick exactly one option.

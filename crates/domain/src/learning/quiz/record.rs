@@ -41,6 +41,14 @@ pub struct Bank {
 /// A bank as authored: `{"key": "basics", "title": "Basics", "questions": [...]}` with
 /// questions in the [`QuestionSpec`] format. Course packages use the same shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(
+        as = QuizBankSpec,
+        description = "A question bank as authored. Course packages use the same shape."
+    )
+)]
 #[serde(deny_unknown_fields)]
 pub struct BankSpec {
     /// Slug, unique in the course.
@@ -49,7 +57,7 @@ pub struct BankSpec {
     /// 1–200 characters.
     #[serde(default)]
     pub title: String,
-    /// Up to [`MAX_BANK_QUESTIONS`] questions.
+    /// Up to 500 questions.
     #[serde(default)]
     pub questions: Vec<QuestionSpec>,
 }
@@ -142,6 +150,7 @@ pub struct Quiz {
 
 /// Where an attempt stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = QuizAttemptStatus))]
 #[serde(rename_all = "snake_case")]
 pub enum AttemptStatus {
     /// Started, not yet submitted.

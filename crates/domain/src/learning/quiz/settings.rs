@@ -48,30 +48,40 @@ pub struct QuizSettings {
 
 /// A quiz's settings as authored. See the [module docs](self) for the JSON shape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(
+        as = QuizSettings,
+        description = "A quiz's settings as authored. `draw`, `max_attempts` and `time_limit_minutes` \
+            are optional (absent: the whole bank, unlimited attempts, no time limit); \
+            `pass_mark_percent` defaults to 70 and the shuffles to `false`."
+    )
+)]
 #[serde(deny_unknown_fields)]
 pub struct QuizSettingsSpec {
-    /// Title.
+    /// Title, 1–200 characters.
     #[serde(default)]
     pub title: String,
-    /// The key of the bank to draw from.
+    /// The key of the course's bank to draw from.
     #[serde(default)]
     pub bank: String,
-    /// Questions per attempt.
+    /// Questions drawn per attempt, 1–1000; more than the bank holds draws it all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draw: Option<i64>,
-    /// Pass mark; default 70.
+    /// Score needed to pass, 0–100; default 70.
     #[serde(default = "default_pass_mark")]
     pub pass_mark_percent: i64,
-    /// Attempts allowed.
+    /// Attempts allowed per learner, 1–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_attempts: Option<i64>,
-    /// Time limit in minutes.
+    /// Time allowed per attempt, in whole minutes from 1 to 600.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_limit_minutes: Option<i64>,
     /// Shuffle question order.
     #[serde(default)]
     pub shuffle_questions: bool,
-    /// Shuffle option order.
+    /// Shuffle single- and multiple-choice options (ordering items are always shuffled).
     #[serde(default)]
     pub shuffle_options: bool,
 }

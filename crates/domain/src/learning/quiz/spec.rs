@@ -32,15 +32,33 @@ use std::collections::BTreeMap;
 
 /// One question as authored. See the [module docs](self) for the JSON shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(
+        as = QuizQuestionSpec,
+        description = "One question as authored. `type` says which members it carries:\n\n\
+            | `type` | members |\n\
+            |---|---|\n\
+            | `single_choice` | `options`, `answer`: index of the correct option |\n\
+            | `multiple_select` | `options`, `answer`: array of indices of correct options |\n\
+            | `true_false` | `answer`: boolean |\n\
+            | `numeric` | `answer`: number, `tolerance`: number (default 0) |\n\
+            | `ordering` | `items`: in the correct order |\n\n\
+            An unknown `type`, a member the type does not use or an answer of the wrong JSON type \
+            is a field error with its path (`options[2]`, `answer`)."
+    )
+)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionSpec {
-    /// Stable key, unique within the bank.
+    /// Stable key, unique within the bank: 1–64 lower-case letters, digits and inner
+    /// hyphens.
     #[serde(default)]
     pub key: String,
-    /// Topic slug.
+    /// Topic slug, e.g. `compound-interest`: mastery is reported per topic.
     #[serde(default)]
     pub topic: String,
-    /// Markdown prompt.
+    /// Markdown prompt, up to 4,000 characters.
     #[serde(default)]
     pub prompt: String,
     /// Markdown explanation shown after submission; default empty.
@@ -49,13 +67,16 @@ pub struct QuestionSpec {
     /// Worth, 1–10; default 1.
     #[serde(default = "one")]
     pub points: i64,
-    /// The question kind's wire name, e.g. `single_choice`.
+    /// The question type: `single_choice`, `multiple_select`, `true_false`, `numeric` or
+    /// `ordering`.
     #[serde(default, rename = "type")]
     pub kind: String,
-    /// Options of single-choice and multiple-select questions.
+    /// Options of single-choice and multiple-select questions: 2–10, each 1–500
+    /// characters, all distinct.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<String>>,
-    /// Items of ordering questions, in the correct order.
+    /// Items of ordering questions, in the correct order: 3–10, each 1–500 characters,
+    /// all distinct.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<String>>,
     /// The correct answer; its JSON type depends on `type`.

@@ -1,7 +1,7 @@
 //! `/v1/sim/competitions`: class competitions, entries and leaderboards.
 
 use super::dto::PortfolioOut;
-use super::{decimal, items, sim};
+use super::{DecimalIn, Items, Sim, decimal, items, sim};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams, SignedIn};
@@ -17,6 +17,7 @@ use nexus_domain::paging::PageRequest;
 use nexus_domain::sim::CompetitionDraft;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -26,41 +27,71 @@ pub(super) fn router() -> Router<AppState> {
         .route("/sim/competitions/{id}/leaderboard", get(leaderboard))
 }
 
-#[derive(Deserialize)]
+/// A new class competition.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = SimCompetitionCreate)]
 #[serde(deny_unknown_fields)]
 struct CompetitionIn {
+    /// The cohort (class) that competes.
+    #[schema(value_type = String, required = true)]
     cohort_id: Option<String>,
+    /// Title, 1 to 120 characters.
+    #[schema(value_type = String, required = true)]
     name: Option<String>,
+    /// When trading opens (RFC 3339).
     #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = String, format = DateTime, required = true)]
     starts_at: Option<OffsetDateTime>,
+    /// When trading closes and the ranking is final (RFC 3339); after `starts_at`.
     #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = String, format = DateTime, required = true)]
     ends_at: Option<OffsetDateTime>,
+    /// Every entrant's starting cash: more than 0, at most 1,000,000,000, at most 2
+    /// decimal places.
+    #[schema(value_type = DecimalIn, required = true)]
     starting_cash: Option<serde_json::Value>,
+    /// Tickers that may be traded; empty or absent: all.
     #[serde(default)]
     allowed_symbols: Vec<String>,
+    /// Ranking metric: `return` (default) or `sharpe`.
     metric: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListIn {
+    /// Only the competitions of this cohort (ID).
     cohort: Option<String>,
+    /// Page size, 1 to 200 (default 50).
     limit: Option<u32>,
+    /// Rows to skip (default 0).
     offset: Option<u64>,
 }
 
-#[derive(Serialize)]
+/// A class competition.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SimCompetition)]
 struct CompetitionOut {
+    /// The competition's ID.
     id: String,
+    /// The cohort (class) that competes.
     cohort_id: String,
+    /// Title.
     name: String,
+    /// When trading opens.
     #[serde(with = "time::serde::rfc3339")]
     starts_at: OffsetDateTime,
+    /// When trading closes and the ranking is final.
     #[serde(with = "time::serde::rfc3339")]
     ends_at: OffsetDateTime,
+    /// Every entrant's starting cash (decimal string).
     starting_cash: String,
+    /// Tickers that may be traded; empty: all.
     allowed_symbols: Vec<String>,
+    /// Ranking metric: `return` or `sharpe`.
     metric: &'static str,
+    /// `scheduled`, `running` or `finished`.
     phase: &'static str,
 }
 
@@ -81,13 +112,22 @@ impl From<&CompetitionView> for CompetitionOut {
     }
 }
 
-#[derive(Serialize)]
+/// One leaderboard row.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SimStanding)]
 struct StandingOut {
+    /// Rank from 1; equal scores share it.
     rank: u32,
+    /// The entrant's portfolio, when they opted in to leaderboards or it is the
+    /// caller's own.
     portfolio_id: Option<String>,
+    /// The entrant's name, or "Anonymous".
     display_name: String,
+    /// The metric's value; `null` when undefined (e.g. Sharpe with too little history).
     score: Option<f64>,
+    /// Total return as a fraction, on rows that show who they are.
     total_return: Option<f64>,
+    /// Whether it is the caller's row.
     is_you: bool,
 }
 
@@ -151,6 +191,11 @@ fn parse(body: &CompetitionIn) -> Result<CompetitionDraft, FieldErrors> {
 }
 
 /// `POST /v1/sim/competitions` — needs `competition:write`.
+#[utoipa::path(post, path = "/sim/competitions", operation_id = "sim_competitions_create",
+    tag = "Simulator: competitions",
+    request_body = CompetitionIn,
+    responses((status = 201, description = "The new competition", body = Sim<CompetitionOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn create(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -169,6 +214,12 @@ async fn create(
 }
 
 /// `GET /v1/sim/competitions?cohort=` — newest first; learners see their cohorts'.
+#[utoipa::path(get, path = "/sim/competitions", operation_id = "sim_competitions_list",
+    tag = "Simulator: competitions",
+    params(ListIn),
+    responses((status = 200, description = "Competitions, newest first",
+        body = Sim<Items<CompetitionOut>>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn list(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -190,6 +241,11 @@ async fn list(
 }
 
 /// `GET /v1/sim/competitions/{id}`
+#[utoipa::path(get, path = "/sim/competitions/{id}", operation_id = "sim_competitions_show",
+    tag = "Simulator: competitions",
+    params(("id" = String, Path, description = "The competition's ID")),
+    responses((status = 200, description = "The competition", body = Sim<CompetitionOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn show(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -206,6 +262,12 @@ async fn show(
 
 /// `POST /v1/sim/competitions/{id}/entries` — joins with a fresh portfolio; joining
 /// again returns the same one.
+#[utoipa::path(post, path = "/sim/competitions/{id}/entries", operation_id = "sim_competitions_join",
+    tag = "Simulator: competitions",
+    params(("id" = String, Path, description = "The competition's ID")),
+    responses((status = 201, description = "The caller's portfolio in the competition (the same \
+        one, still 201, when they had joined already)", body = Sim<PortfolioOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn join(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -222,6 +284,12 @@ async fn join(
 
 /// `GET /v1/sim/competitions/{id}/leaderboard` — ranked by the competition's metric;
 /// entrants who did not opt in to leaderboards appear as "Anonymous".
+#[utoipa::path(get, path = "/sim/competitions/{id}/leaderboard", operation_id = "sim_competitions_leaderboard",
+    tag = "Simulator: competitions",
+    params(("id" = String, Path, description = "The competition's ID")),
+    responses((status = 200, description = "The standings, best first",
+        body = Sim<Items<StandingOut>>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn leaderboard(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -239,7 +307,7 @@ async fn leaderboard(
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(create, list, show, join, leaderboard))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }

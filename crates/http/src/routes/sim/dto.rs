@@ -6,32 +6,59 @@ use nexus_domain::sim::{FillRecord, OrderRecord, PortfolioRecord};
 use nexus_market::{Quote, TimedBar};
 use serde::Serialize;
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 
 fn s(d: rust_decimal::Decimal) -> String {
     d.normalize().to_string()
 }
 
-#[derive(Serialize)]
+/// An order of the simulator (virtual money).
+#[derive(Serialize, ToSchema)]
+#[schema(as = SimOrder)]
 pub(crate) struct OrderOut {
+    /// The order's ID.
     id: String,
+    /// The portfolio it trades for.
     portfolio_id: String,
+    /// The caller's idempotency key, if one was given.
     client_order_id: Option<String>,
+    /// The instrument's ticker.
     symbol: String,
+    /// `buy` or `sell`.
     side: &'static str,
+    /// `market`, `limit`, `stop` or `stop_limit`.
     #[serde(rename = "type")]
     order_type: &'static str,
+    /// `day`, `gtc`, `ioc` or `fok`.
     time_in_force: &'static str,
+    /// Total quantity (decimal string); for a notional order, fixed at submission.
     qty: String,
+    /// The amount of money to trade (decimal string), on notional orders only.
     notional: Option<String>,
+    /// Limit price (decimal string), on `limit` and `stop_limit` orders.
     limit_price: Option<String>,
+    /// Stop price (decimal string), on `stop` and `stop_limit` orders.
     stop_price: Option<String>,
+    /// `new`, `accepted`, `partially_filled`, `filled`, `canceled`, `expired` or
+    /// `rejected`.
     status: &'static str,
+    /// Why it was rejected, canceled or expired: `insufficient_buying_power`,
+    /// `insufficient_position`, `short_selling_disabled`, `market_closed`,
+    /// `pattern_day_trader`, `fok_not_fillable`, `ioc_unfilled_remainder`,
+    /// `day_order_expired`, `canceled_by_user`, `replaced`, `instrument_not_allowed`,
+    /// `no_liquidity`, `notional_too_small` or `competition_ended`.
     reason: Option<&'static str>,
+    /// The reason explained in plain English for the learner.
     reason_message: Option<&'static str>,
+    /// Quantity filled so far (decimal string).
     filled_qty: String,
+    /// Average fill price (decimal string), once something filled.
     filled_avg_price: Option<String>,
+    /// Fees charged so far (decimal string).
     fees: String,
+    /// Whether a stop order's stop price has been reached.
     triggered: bool,
+    /// The order this one replaced (cancel and replace).
     replaces: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
@@ -71,18 +98,31 @@ impl From<&OrderRecord> for OrderOut {
     }
 }
 
-#[derive(Serialize)]
+/// One execution of an order. Amounts are decimal strings.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SimFill)]
 pub(crate) struct FillOut {
+    /// The fill's ID.
     id: String,
+    /// The order it executes.
     order_id: String,
+    /// The instrument's ticker.
     symbol: String,
+    /// `buy` or `sell`.
     side: &'static str,
+    /// Quantity filled.
     qty: String,
+    /// Price per unit.
     price: String,
+    /// Quantity times price.
     gross: String,
+    /// Commission charged.
     fee: String,
+    /// What crossing the bid/ask spread cost.
     spread_cost: String,
+    /// What the price moved against the order while it filled.
     slippage: String,
+    /// How the fill came about, in plain English.
     explanation: String,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
@@ -107,13 +147,22 @@ impl From<&FillRecord> for FillOut {
     }
 }
 
-#[derive(Serialize)]
+/// A portfolio (a paper-trading account in virtual money). Amounts are decimal
+/// strings.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SimPortfolio)]
 pub(crate) struct PortfolioOut {
+    /// The portfolio's ID.
     id: String,
+    /// The competition it was entered in; absent for the practice portfolio.
     competition_id: Option<String>,
+    /// Cash now.
     cash: String,
+    /// Cash it started with.
     starting_cash: String,
+    /// Profit or loss of closed positions.
     realized_pnl: String,
+    /// Fees paid in all.
     fees_paid: String,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
@@ -133,13 +182,21 @@ impl From<&PortfolioRecord> for PortfolioOut {
     }
 }
 
-#[derive(Serialize)]
+/// A holding, valued at the current quote. Amounts are decimal strings.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SimPosition)]
 pub(crate) struct PositionOut {
+    /// The instrument's ticker.
     symbol: String,
+    /// Quantity held (negative when short).
     qty: String,
+    /// What the holding cost.
     cost_basis: String,
+    /// The current price, when the instrument has a quote.
     price: Option<String>,
+    /// Quantity times price (the cost basis when there is no price).
     market_value: String,
+    /// Market value minus cost basis.
     unrealized_pnl: String,
 }
 
@@ -156,14 +213,21 @@ impl From<&PositionView> for PositionOut {
     }
 }
 
-#[derive(Serialize)]
+/// A portfolio valued at current quotes. Amounts are decimal strings.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SimPortfolioValued)]
 pub(crate) struct ValuedOut {
     #[serde(flatten)]
     portfolio: PortfolioOut,
+    /// The holdings.
     positions: Vec<PositionOut>,
+    /// The holdings' total market value.
     market_value: String,
+    /// Cash plus market value.
     equity: String,
+    /// The holdings' total unrealized profit or loss.
     unrealized_pnl: String,
+    /// What new orders may still spend (before open orders' reservations).
     buying_power: String,
 }
 
@@ -180,12 +244,19 @@ impl From<&PortfolioView> for ValuedOut {
     }
 }
 
-#[derive(Serialize)]
+/// A simulated quote. Prices are decimal strings.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SimQuote)]
 pub(crate) struct QuoteOut {
+    /// Best bid.
     bid: String,
+    /// Best ask.
     ask: String,
+    /// Last traded price.
     last: String,
+    /// Whether the instrument's market is in session.
     market_open: bool,
+    /// When the quote holds.
     #[serde(with = "time::serde::rfc3339")]
     as_of: OffsetDateTime,
 }
@@ -202,19 +273,28 @@ impl From<&Quote> for QuoteOut {
     }
 }
 
-#[derive(Serialize)]
+/// An OHLCV bar. Prices are decimal strings.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SimBar)]
 pub(crate) struct BarOut {
+    /// When the bar starts (on `/sim/instruments/{symbol}/bars`; absent elsewhere).
     #[serde(
         with = "time::serde::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
     start: Option<OffsetDateTime>,
+    /// The session's date, `YYYY-MM-DD` (on imported bars only).
     #[serde(skip_serializing_if = "Option::is_none")]
     date: Option<String>,
+    /// Opening price.
     open: String,
+    /// Highest price.
     high: String,
+    /// Lowest price.
     low: String,
+    /// Closing price.
     close: String,
+    /// Units traded.
     volume: u64,
 }
 

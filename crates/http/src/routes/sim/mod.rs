@@ -56,8 +56,13 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// A simulator response body: the payload with the disclaimer beside it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct Sim<T> {
+    /// Always the same notice: "Simulated market for education only: virtual money,
+    /// fictional instruments, no real broker and no investment advice."
+    #[schema(
+        example = "Simulated market for education only: virtual money, fictional instruments, no real broker and no investment advice."
+    )]
     disclaimer: &'static str,
     #[serde(flatten)]
     data: T,
@@ -72,8 +77,10 @@ pub(crate) fn sim<T>(data: T) -> axum::Json<Sim<T>> {
 }
 
 /// A list payload.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = SimItems)]
 pub(crate) struct Items<T> {
+    /// The rows.
     items: Vec<T>,
 }
 
@@ -110,6 +117,29 @@ pub(crate) fn decimal(
         );
     }
     parsed
+}
+
+/// The schema of a money or quantity field of a request body (read by [`decimal`]): a
+/// decimal string (preferred: exact) or a JSON number. Documentation only.
+pub(crate) struct DecimalIn;
+
+impl utoipa::PartialSchema for DecimalIn {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+        ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::String, Type::Number]))
+            .description(Some(
+                "A decimal: a string such as \"10.5\" (preferred: exact) or a JSON number.",
+            ))
+            .examples([serde_json::json!("10.5")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for DecimalIn {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("SimDecimal")
+    }
 }
 
 /// A portfolio named in a path or query: `practice` (the learner's own) or an ID.

@@ -2,7 +2,7 @@
 //! orders, and the fills with their explanations.
 
 use super::dto::{FillOut, OrderOut};
-use super::{decimal, items, portfolio_ref, sim};
+use super::{DecimalIn, Items, Sim, decimal, items, portfolio_ref, sim};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams, SignedIn};
@@ -17,6 +17,7 @@ use nexus_domain::paging::PageRequest;
 use nexus_store::OrderStatusFilter;
 use nexus_trading::order::{RawOrder, RawReplace};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -25,54 +26,106 @@ pub(super) fn router() -> Router<AppState> {
         .route("/sim/fills", get(fills))
 }
 
-#[derive(Deserialize)]
+/// A new order. Give exactly one of `qty` and `notional`; `limit_price` on `limit` and
+/// `stop_limit` orders only, `stop_price` on `stop` and `stop_limit` orders only.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = SimOrderPlace)]
 #[serde(deny_unknown_fields)]
 struct OrderIn {
+    /// `practice` (default: the learner's own practice portfolio) or a competition
+    /// portfolio's ID.
     portfolio_id: Option<String>,
+    /// The instrument's ticker.
+    #[schema(value_type = String, required = true)]
     symbol: Option<String>,
+    /// `buy` or `sell`.
+    #[schema(value_type = String, required = true)]
     side: Option<String>,
+    /// `market`, `limit`, `stop` or `stop_limit`.
     #[serde(rename = "type")]
+    #[schema(value_type = String, required = true)]
     order_type: Option<String>,
+    /// `day`, `gtc`, `ioc` or `fok`.
+    #[schema(value_type = String, required = true)]
     time_in_force: Option<String>,
+    /// Quantity to trade.
+    #[schema(value_type = Option<DecimalIn>)]
     qty: Option<serde_json::Value>,
+    /// Amount of money to trade instead of a quantity.
+    #[schema(value_type = Option<DecimalIn>)]
     notional: Option<serde_json::Value>,
+    /// Limit price.
+    #[schema(value_type = Option<DecimalIn>)]
     limit_price: Option<serde_json::Value>,
+    /// Stop price.
+    #[schema(value_type = Option<DecimalIn>)]
     stop_price: Option<serde_json::Value>,
+    /// Idempotency key, 1 to 64 printable ASCII characters without spaces: placing
+    /// again with the same key in the same portfolio answers 200 with the original
+    /// order instead of placing a new one.
     client_order_id: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// Changes to an open order; absent fields keep their value.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = SimOrderReplace)]
 #[serde(deny_unknown_fields)]
 struct ReplaceIn {
+    /// The new total quantity, including what has already filled.
+    #[schema(value_type = Option<DecimalIn>)]
     qty: Option<serde_json::Value>,
+    /// The new limit price.
+    #[schema(value_type = Option<DecimalIn>)]
     limit_price: Option<serde_json::Value>,
+    /// The new stop price.
+    #[schema(value_type = Option<DecimalIn>)]
     stop_price: Option<serde_json::Value>,
+    /// `day`, `gtc`, `ioc` or `fok`.
     time_in_force: Option<String>,
+    /// Idempotency key of the replacement, 1 to 64 printable ASCII characters without
+    /// spaces: a retry with the same key answers with the replacement already made.
     client_order_id: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListIn {
+    /// `practice` (default: the learner's practice portfolio) or a portfolio ID.
     portfolio: Option<String>,
+    /// `open` (new, accepted, partially filled), `closed` (filled, canceled, expired,
+    /// rejected) or `all` (default).
     status: Option<String>,
+    /// Only orders of this ticker.
     symbol: Option<String>,
+    /// Page size, 1 to 200 (default 50).
     limit: Option<u32>,
+    /// Rows to skip (default 0).
     offset: Option<u64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct FillsIn {
+    /// `practice` (default: the learner's practice portfolio) or a portfolio ID;
+    /// ignored when `order` is given.
     portfolio: Option<String>,
+    /// Only the fills of this order (ID).
     order: Option<String>,
+    /// Page size, 1 to 200 (default 50).
     limit: Option<u32>,
+    /// Rows to skip (default 0).
     offset: Option<u64>,
 }
 
-#[derive(Serialize)]
+/// An order with its fills.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SimOrderWithFills)]
 struct PlacedOut {
+    /// The order.
     order: OrderOut,
+    /// Its fills.
     fills: Vec<FillOut>,
 }
 
@@ -115,6 +168,15 @@ fn parse_order(body: OrderIn) -> Result<PlaceOrder, ApiError> {
 
 /// `POST /v1/sim/orders` — 201 with the order and its immediate fills; a repeated
 /// `client_order_id` answers 200 with the original order.
+#[utoipa::path(post, path = "/sim/orders", operation_id = "sim_orders_place",
+    tag = "Simulator: orders",
+    request_body = OrderIn,
+    responses(
+        (status = 201, description = "Placed: the order and its immediate fills",
+            body = Sim<PlacedOut>),
+        (status = 200, description = "A repeated `client_order_id`: the original order and its \
+            fills, nothing placed", body = Sim<PlacedOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn place(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -150,6 +212,12 @@ fn parse_list(q: &ListIn) -> Result<(OrderStatusFilter, PageRequest), ApiError> 
 }
 
 /// `GET /v1/sim/orders?portfolio=&status=open|closed|all&symbol=` — newest first.
+#[utoipa::path(get, path = "/sim/orders", operation_id = "sim_orders_list",
+    tag = "Simulator: orders",
+    params(ListIn),
+    responses((status = 200, description = "The portfolio's orders, newest first",
+        body = Sim<Items<OrderOut>>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn list(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -173,6 +241,11 @@ async fn list(
 }
 
 /// `GET /v1/sim/orders/{id}` — with its fills.
+#[utoipa::path(get, path = "/sim/orders/{id}", operation_id = "sim_orders_show",
+    tag = "Simulator: orders",
+    params(("id" = String, Path, description = "The order's ID")),
+    responses((status = 200, description = "The order with its fills", body = Sim<PlacedOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn show(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -200,6 +273,11 @@ async fn show(
 }
 
 /// `DELETE /v1/sim/orders/{id}` — cancels an open order; 409 `order_not_open` otherwise.
+#[utoipa::path(delete, path = "/sim/orders/{id}", operation_id = "sim_orders_cancel",
+    tag = "Simulator: orders",
+    params(("id" = String, Path, description = "The order's ID")),
+    responses((status = 200, description = "The canceled order", body = Sim<OrderOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn cancel(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -217,6 +295,14 @@ async fn cancel(
 /// `PATCH /v1/sim/orders/{id}` — cancel and replace: the order is canceled (`replaced`)
 /// and a new one placed with the changes; `qty` is the new total including what filled.
 /// 409 `order_not_open` when the order is no longer open.
+#[utoipa::path(patch, path = "/sim/orders/{id}", operation_id = "sim_orders_replace",
+    tag = "Simulator: orders",
+    params(("id" = String, Path, description = "The open order to replace")),
+    request_body = ReplaceIn,
+    responses((status = 201, description = "The replacement order and its immediate fills (also \
+        on a retry with the same `client_order_id`, which answers with the replacement \
+        already made)", body = Sim<PlacedOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn replace(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -247,6 +333,11 @@ async fn replace(
 }
 
 /// `GET /v1/sim/fills?portfolio=&order=` — newest first, each with its explanation.
+#[utoipa::path(get, path = "/sim/fills", operation_id = "sim_fills_list",
+    tag = "Simulator: orders",
+    params(FillsIn),
+    responses((status = 200, description = "The fills, newest first", body = Sim<Items<FillOut>>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn fills(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -271,7 +362,7 @@ async fn fills(
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(place, list, show, cancel, replace, fills))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }

@@ -2,7 +2,7 @@
 //! analytics and "explain my portfolio".
 
 use super::dto::{PortfolioOut, ValuedOut};
-use super::{items, portfolio_ref, sim};
+use super::{Items, Sim, items, portfolio_ref, sim};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::SignedIn;
@@ -13,6 +13,7 @@ use axum::routing::get;
 use nexus_app::sim::{Analysis, HistoryPoint};
 use nexus_trading::explain::Insight;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -22,12 +23,19 @@ pub(super) fn router() -> Router<AppState> {
         .route("/sim/portfolios/{id}/analytics", get(analytics))
 }
 
-#[derive(Serialize)]
+/// Equity at one session's close. Amounts are decimal strings.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SimHistoryPoint)]
 struct PointOut {
+    /// Session number.
     day: u32,
+    /// The session's date, `YYYY-MM-DD`.
     date: String,
+    /// Cash plus positions at the close (or now, for the session in progress).
     equity: String,
+    /// Cash at the close.
     cash: String,
+    /// Fees paid that session.
     fees: String,
 }
 
@@ -43,54 +51,99 @@ impl From<&HistoryPoint> for PointOut {
     }
 }
 
-#[derive(Serialize)]
+/// Risk and return measures; each is `null` while the history is too short for it.
+/// Fractions are JSON numbers (0.05 is 5%).
+#[derive(Serialize, ToSchema)]
+#[schema(as = SimMeasures)]
 struct MeasuresOut {
+    /// Daily returns the measures were computed from.
     daily_returns: usize,
+    /// Chain-linked return net of deposits, as a fraction.
     time_weighted_return: Option<f64>,
+    /// Annualised volatility of daily returns, as a fraction.
     volatility: Option<f64>,
+    /// Sharpe ratio (annualised excess return over volatility).
     sharpe: Option<f64>,
+    /// Sortino ratio (like Sharpe, over the downside deviation).
     sortino: Option<f64>,
+    /// The deepest fall from a peak, as a fraction of the peak.
     max_drawdown: Option<f64>,
+    /// Sensitivity to the broad-market index fund.
     beta: Option<f64>,
+    /// Historical one-day Value at Risk at 95%: the loss on the 5th-percentile day as a
+    /// positive fraction.
     value_at_risk_95: Option<f64>,
+    /// That loss in money at the latest equity (decimal string).
     value_at_risk_95_amount: Option<String>,
+    /// Fees over average equity, as a fraction.
     fee_drag: Option<f64>,
 }
 
-#[derive(Serialize)]
+/// A share of equity.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SimWeight)]
 struct WeightOut {
+    /// The ticker (in `positions`) or the sector (in `sectors`).
     name: String,
+    /// Fraction of equity.
     weight: f64,
 }
 
-#[derive(Serialize)]
+/// What the portfolio holds, as fractions of equity.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SimComposition)]
 struct CompositionOut {
+    /// Cash as a fraction of equity.
     cash_weight: f64,
+    /// Crypto positions together, as a fraction of equity.
     crypto_weight: f64,
+    /// Herfindahl–Hirschman index of the invested part, from 1/n (equal weights) to 1
+    /// (one position); `null` with no positions.
     hhi: Option<f64>,
+    /// Each position with a positive value, largest first.
     positions: Vec<WeightOut>,
+    /// Positions grouped by sector, largest first.
     sectors: Vec<WeightOut>,
 }
 
-#[derive(Serialize)]
+/// Something about the portfolio that deserves attention.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SimWarning)]
 struct WarningOut {
+    /// `concentrated_position`, `concentrated_sector`, `undiversified`, `high_cash`,
+    /// `high_crypto`, `fee_drag`, `deep_drawdown` or `high_turnover`.
     code: &'static str,
+    /// What was found, in one sentence.
     message: String,
 }
 
-#[derive(Serialize)]
+/// One piece of plain-language feedback ("explain my portfolio").
+#[derive(Serialize, ToSchema)]
+#[schema(as = SimInsight)]
 struct InsightOut {
+    /// A warning's code, or one of `return`, `risk`, `market_sensitivity`,
+    /// `value_at_risk`, `drawdown`, `fees`, `diversification`, `early_days`,
+    /// `disclaimer`.
     code: &'static str,
+    /// `info`, `caution` or `warning`.
     severity: &'static str,
+    /// A short heading.
     title: String,
+    /// What was found and why it matters.
     message: String,
+    /// The lesson that teaches the concept, if any.
     lesson: Option<LessonOut>,
 }
 
-#[derive(Serialize)]
+/// A lesson of the financial literacy course.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SimLesson)]
 struct LessonOut {
+    /// The course's title ("Financial Literacy 101").
     course: &'static str,
+    /// The module's place in the course, from 0.
     module: u32,
+    /// The lesson's exact title.
     title: &'static str,
 }
 
@@ -110,11 +163,18 @@ impl From<&Insight> for InsightOut {
     }
 }
 
-#[derive(Serialize)]
+/// A portfolio's analytics and its plain-language explanation.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SimAnalysis)]
 struct AnalysisOut {
+    /// Risk and return measures.
     measures: MeasuresOut,
+    /// Holdings as fractions of equity; `null` when equity is not positive.
     composition: Option<CompositionOut>,
+    /// What deserves attention.
     warnings: Vec<WarningOut>,
+    /// The feedback: warnings first (most severe first), then explanations of each
+    /// measure, then the disclaimer.
     explanation: Vec<InsightOut>,
 }
 
@@ -170,6 +230,11 @@ impl From<&Analysis> for AnalysisOut {
 
 /// `GET /v1/sim/portfolios` — the practice portfolio (opened on first use) and
 /// competition entries.
+#[utoipa::path(get, path = "/sim/portfolios", operation_id = "sim_portfolios_list",
+    tag = "Simulator: portfolios",
+    responses((status = 200, description = "The caller's portfolios",
+        body = Sim<Items<PortfolioOut>>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn list(State(s): State<AppState>, signed: SignedIn) -> Result<impl IntoResponse, ApiError> {
     let list = s
         .services
@@ -180,6 +245,12 @@ async fn list(State(s): State<AppState>, signed: SignedIn) -> Result<impl IntoRe
 }
 
 /// `GET /v1/sim/portfolios/{id|practice}` — valued at current quotes.
+#[utoipa::path(get, path = "/sim/portfolios/{id}", operation_id = "sim_portfolios_show",
+    tag = "Simulator: portfolios",
+    params(("id" = String, Path, description = "`practice` (the caller's practice portfolio) or a portfolio ID")),
+    responses((status = 200, description = "The portfolio valued at current quotes",
+        body = Sim<ValuedOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn show(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -195,6 +266,12 @@ async fn show(
 }
 
 /// `GET /v1/sim/portfolios/{id|practice}/history` — equity at each session's close.
+#[utoipa::path(get, path = "/sim/portfolios/{id}/history", operation_id = "sim_portfolios_history",
+    tag = "Simulator: portfolios",
+    params(("id" = String, Path, description = "`practice` (the caller's practice portfolio) or a portfolio ID")),
+    responses((status = 200, description = "Equity at each session's close, oldest first",
+        body = Sim<Items<PointOut>>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn history(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -211,6 +288,12 @@ async fn history(
 
 /// `GET /v1/sim/portfolios/{id|practice}/analytics` — measures, composition, warnings
 /// and the plain-language explanation with links to lessons.
+#[utoipa::path(get, path = "/sim/portfolios/{id}/analytics", operation_id = "sim_portfolios_analytics",
+    tag = "Simulator: portfolios",
+    params(("id" = String, Path, description = "`practice` (the caller's practice portfolio) or a portfolio ID")),
+    responses((status = 200, description = "Measures, composition, warnings and explanation",
+        body = Sim<AnalysisOut>)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn analytics(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -228,7 +311,7 @@ async fn analytics(
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(paths(list, show, history, analytics))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }

@@ -42,11 +42,77 @@ pub(super) fn router() -> Router<AppState> {
         .route("/sim/stream/orders", get(orders))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct QuotesIn {
-    /// Comma-separated symbols; all instruments when absent.
+    /// Comma-separated symbols, at most 50, each a simulated instrument; all instruments
+    /// when absent.
     symbols: Option<String>,
+}
+
+/// The `data` of a `quotes` event (JSON); the event's `id` is `at`.
+#[derive(utoipa::ToSchema)]
+#[schema(as = SimQuotesEvent)]
+#[allow(dead_code)]
+struct QuotesEventDoc {
+    /// The instant quoted (Unix seconds, a multiple of 2).
+    at: i64,
+    /// One quote per followed symbol.
+    quotes: Vec<QuoteEventDoc>,
+    /// The simulator's educational disclaimer.
+    disclaimer: String,
+}
+
+/// One instrument's quote in a `quotes` event. Prices are decimal strings.
+#[derive(utoipa::ToSchema)]
+#[schema(as = SimQuotesEventQuote)]
+#[allow(dead_code)]
+struct QuoteEventDoc {
+    /// The ticker.
+    symbol: String,
+    /// Best bid.
+    bid: String,
+    /// Best ask.
+    ask: String,
+    /// Last traded price.
+    last: String,
+    /// Whether the instrument's market is in session.
+    market_open: bool,
+}
+
+/// The `data` of an `order` event (JSON): an order's status changed or it filled.
+#[derive(utoipa::ToSchema)]
+#[schema(as = SimOrderEvent)]
+#[allow(dead_code)]
+struct OrderEventDoc {
+    /// The order's ID.
+    order_id: String,
+    /// The instrument's ticker.
+    symbol: String,
+    /// The order's status now (as `SimOrder.status`).
+    status: String,
+    /// Why it was rejected, canceled or expired (as `SimOrder.reason`).
+    reason: Option<String>,
+    /// Quantity filled so far (decimal string).
+    filled_qty: String,
+    /// The fills of this change.
+    fills: Vec<OrderEventFillDoc>,
+}
+
+/// A fill in an `order` event. Amounts are decimal strings.
+#[derive(utoipa::ToSchema)]
+#[schema(as = SimOrderEventFill)]
+#[allow(dead_code)]
+struct OrderEventFillDoc {
+    /// The fill's ID.
+    fill_id: String,
+    /// Quantity filled.
+    qty: String,
+    /// Price per unit.
+    price: String,
+    /// How the fill came about, in plain English.
+    explanation: String,
 }
 
 fn last_event_id(headers: &HeaderMap) -> Option<i64> {
@@ -130,6 +196,19 @@ fn parse_symbols(
 }
 
 /// `GET /v1/sim/stream/quotes?symbols=A,B` — a `quotes` event every 2 s.
+///
+/// Each event is named `quotes`, its `id` is the quoted instant (Unix seconds) and its
+/// `data` a JSON `SimQuotesEvent`. After a reconnect with `Last-Event-ID`, the missed
+/// ticks (at most 150) are sent first. The stream ends after 5 minutes; reconnect with
+/// `Last-Event-ID` to lose nothing.
+#[utoipa::path(get, path = "/sim/stream/quotes", operation_id = "sim_stream_quotes",
+    tag = "Simulator: streams",
+    params(QuotesIn,
+        ("Last-Event-ID" = Option<String>, Header,
+            description = "The last event's `id` (Unix seconds) seen, to resume after it")),
+    responses((status = 200, description = "Server-Sent Events: `quotes` events whose `data` is \
+        a JSON `SimQuotesEvent`", content_type = "text/event-stream", body = String)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn quotes(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -182,6 +261,18 @@ struct OrderState {
 }
 
 /// `GET /v1/sim/stream/orders` — the caller's `order` events (status changes and fills).
+///
+/// Each event is named `order`, its `id` is a database sequence number and its `data` a
+/// JSON `SimOrderEvent`. A fresh stream starts after the latest event; a reconnect with
+/// `Last-Event-ID` first reads back the missed ones. The stream ends after 5 minutes;
+/// reconnect with `Last-Event-ID` to lose nothing.
+#[utoipa::path(get, path = "/sim/stream/orders", operation_id = "sim_stream_orders",
+    tag = "Simulator: streams",
+    params(("Last-Event-ID" = Option<String>, Header,
+        description = "The last event's `id` seen, to resume after it")),
+    responses((status = 200, description = "Server-Sent Events: `order` events whose `data` is a \
+        JSON `SimOrderEvent`", content_type = "text/event-stream", body = String)),
+    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn orders(
     State(s): State<AppState>,
     signed: SignedIn,
@@ -238,7 +329,10 @@ async fn orders(
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi()]
+    #[openapi(
+        paths(quotes, orders),
+        components(schemas(QuotesEventDoc, QuoteEventDoc, OrderEventDoc, OrderEventFillDoc))
+    )]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
