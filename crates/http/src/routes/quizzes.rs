@@ -53,17 +53,27 @@ pub(crate) fn router() -> Router<AppState> {
 #[schema(as = QuizBank)]
 struct BankOut {
     id: BankId,
-    #[serde(flatten)]
-    spec: BankSpec,
+    // The authoring shape's fields, spelled out rather than flattened: the spec denies
+    // unknown fields as a request body, and a flattened copy of its schema would then
+    // deny this response's own `id` and `updated_at`.
+    /// Slug, unique in the course.
+    key: String,
+    /// 1–200 characters.
+    title: String,
+    /// Up to 500 questions, answers included.
+    questions: Vec<nexus_domain::learning::quiz::QuestionSpec>,
     #[serde(with = "time::serde::rfc3339")]
     updated_at: time::OffsetDateTime,
 }
 
 impl From<Bank> for BankOut {
     fn from(b: Bank) -> Self {
+        let spec = BankSpec::from_bank(&b);
         Self {
             id: b.id,
-            spec: BankSpec::from_bank(&b),
+            key: spec.key,
+            title: spec.title,
+            questions: spec.questions,
             updated_at: b.updated_at,
         }
     }
@@ -80,20 +90,46 @@ struct QuizOut {
     position: u32,
     /// The bank it draws from (`bank` is that bank's key).
     bank_id: BankId,
-    #[serde(flatten)]
-    settings: QuizSettingsSpec,
+    // The settings' fields, spelled out for the same reason as `BankOut`'s.
+    /// Title, 1–200 characters.
+    title: String,
+    /// The key of the bank it draws from.
+    bank: String,
+    /// Questions drawn per attempt; absent: the whole bank.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    draw: Option<i64>,
+    /// Score needed to pass, 0–100.
+    pass_mark_percent: i64,
+    /// Attempts allowed per learner; absent: unlimited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_attempts: Option<i64>,
+    /// Minutes per attempt; absent: no limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time_limit_minutes: Option<i64>,
+    /// Question order is shuffled.
+    shuffle_questions: bool,
+    /// Options are shuffled.
+    shuffle_options: bool,
     #[serde(with = "time::serde::rfc3339")]
     updated_at: time::OffsetDateTime,
 }
 
 impl QuizOut {
     fn new(q: &Quiz, bank_key: &str) -> Self {
+        let s = QuizSettingsSpec::from_settings(&q.settings, bank_key);
         Self {
-            settings: QuizSettingsSpec::from_settings(&q.settings, bank_key),
             id: q.id,
             module: q.module,
             position: q.position,
             bank_id: q.bank,
+            title: s.title,
+            bank: s.bank,
+            draw: s.draw,
+            pass_mark_percent: s.pass_mark_percent,
+            max_attempts: s.max_attempts,
+            time_limit_minutes: s.time_limit_minutes,
+            shuffle_questions: s.shuffle_questions,
+            shuffle_options: s.shuffle_options,
             updated_at: q.updated_at,
         }
     }
