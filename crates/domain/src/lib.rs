@@ -10,6 +10,7 @@
 pub mod access;
 pub mod apikey;
 pub mod audit;
+pub mod billing;
 pub mod clock;
 pub mod id;
 pub mod jobs;

@@ -443,6 +443,12 @@ pub const NON_PERSONAL: &[(&str, &str)] = &[
         "cohort",
         "names of classes (who is in them lives in cohort_member)",
     ),
+    ("billing_plan", "the platform's plan names and prices"),
+    ("tenant_billing", "which plan an organisation is on"),
+    (
+        "invoice",
+        "an organisation's invoices and credit notes: seat counts, API unit totals and money; no person is named",
+    ),
 ];
 
 /// Looks up a table's registry entry.

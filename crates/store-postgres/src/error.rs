@@ -4,6 +4,8 @@ use nexus_store::StoreError;
 
 /// Constraint names the app may see, as `'static` so callers can match on them.
 const KNOWN: &[&str] = &[
+    "invoice_period_key",
+    "invoice_number_key",
     "tenant_slug_key",
     "tenant_pkey",
     "tenant_domain_domain_key",

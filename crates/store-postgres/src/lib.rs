@@ -9,6 +9,7 @@
 mod achievement;
 mod apikey;
 mod audit;
+mod billing;
 mod course;
 mod enrolment;
 mod error;
@@ -155,6 +156,11 @@ fn migrator() -> Migrator {
             24,
             "api_usage",
             include_str!("../migrations/0024_api_usage.sql"),
+        ),
+        m(
+            25,
+            "billing",
+            include_str!("../migrations/0025_billing.sql"),
         ),
     ])
 }
@@ -373,6 +379,12 @@ impl Database for PgDatabase {
 
     fn usage(&self) -> Arc<dyn nexus_store::UsageStore> {
         Arc::new(usage::PgUsage {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn billing(&self) -> Arc<dyn nexus_store::BillingStore> {
+        Arc::new(billing::PgBilling {
             pool: self.pool.clone(),
         })
     }

@@ -9,6 +9,11 @@ use nexus_store::StoreError;
 /// `(message fragment, stable constraint name)`.
 const UNIQUE: &[(&str, &str)] = &[
     (
+        "invoice.tenant_id, invoice.period_start",
+        "invoice_period_key",
+    ),
+    ("invoice.number", "invoice_number_key"),
+    (
         "course_version.tenant_id, course_version.course_id, course_version.version",
         "course_version_pkey",
     ),

@@ -8,6 +8,7 @@
 mod achievement;
 mod apikey;
 mod audit;
+mod billing;
 mod course;
 mod enrolment;
 mod error;
@@ -154,6 +155,11 @@ fn migrator() -> Migrator {
             24,
             "api_usage",
             include_str!("../migrations/0024_api_usage.sql"),
+        ),
+        m(
+            25,
+            "billing",
+            include_str!("../migrations/0025_billing.sql"),
         ),
     ])
 }
@@ -351,6 +357,12 @@ impl Database for SqliteDatabase {
 
     fn usage(&self) -> Arc<dyn nexus_store::UsageStore> {
         Arc::new(usage::SqliteUsage {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn billing(&self) -> Arc<dyn nexus_store::BillingStore> {
+        Arc::new(billing::SqliteBilling {
             pool: self.pool.clone(),
         })
     }

@@ -14,6 +14,8 @@ mod achievement;
 mod apikey;
 pub mod apikey_codec;
 mod audit;
+pub mod billing;
+pub mod billing_codec;
 mod cache;
 pub mod course;
 mod enrolment;
@@ -41,6 +43,7 @@ pub mod contract;
 pub use achievement::{AchievementStore, Standing};
 pub use apikey::ApiKeyStore;
 pub use audit::AuditStore;
+pub use billing::BillingStore;
 pub use cache::{CacheStore, MemoryCache};
 pub use course::CourseStore;
 pub use enrolment::EnrolmentStore;
@@ -106,6 +109,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     fn api_keys(&self) -> Arc<dyn ApiKeyStore>;
     /// Metered API usage.
     fn usage(&self) -> Arc<dyn UsageStore>;
+    /// Plans, invoices and credit notes.
+    fn billing(&self) -> Arc<dyn BillingStore>;
     /// Opens a transaction. With a tenant, tenant-owned writes inside it pass row-level
     /// security for that tenant (PostgreSQL).
     async fn begin(

@@ -144,6 +144,7 @@ db_cases!(
     sim_order_path_reads_and_writes_as_a_unit,
     api_keys_lifecycle,
     usage_counts_add_and_summarise,
+    billing_documents_plans_and_isolation,
 );
 
 cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);

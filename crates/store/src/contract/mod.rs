@@ -57,6 +57,7 @@ macro_rules! committed {
 
 mod achievement;
 mod apikey;
+mod billing;
 mod cache;
 mod enrolment;
 mod identity;
@@ -72,6 +73,7 @@ mod usage;
 
 use achievement::{certificates_issue_verify_revoke, xp_badges_and_standings};
 use apikey::api_keys_lifecycle;
+use billing::billing_documents_plans_and_isolation;
 use cache::{cache_expiry, cache_ping, cache_set_get_delete};
 use enrolment::{cohorts_and_members, enrolment_and_progress};
 use identity::{
@@ -244,6 +246,9 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
     ("api_keys_lifecycle", |db| Box::pin(api_keys_lifecycle(db))),
     ("usage_counts_add_and_summarise", |db| {
         Box::pin(usage_counts_add_and_summarise(db))
+    }),
+    ("billing_documents_plans_and_isolation", |db| {
+        Box::pin(billing_documents_plans_and_isolation(db))
     }),
 ];
 
