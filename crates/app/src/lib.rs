@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod apikeys;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod demo;
 mod error;
 pub mod health;
@@ -70,6 +71,8 @@ pub struct Services {
     pub api_keys: apikeys::ApiKeyService,
     /// Usage metering and monthly quotas.
     pub usage: Arc<usage::Meter>,
+    /// Plans, invoices and credit notes.
+    pub billing: billing::BillingService,
     /// The injected clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -180,6 +183,7 @@ impl Services {
                 clock: clock.clone(),
             },
             usage: Arc::new(usage::Meter::unlimited(db.usage(), clock.clone())),
+            billing: billing::BillingService::manual(db.clone(), audit.clone(), clock.clone()),
             health: health::Health::new(db, cache),
             audit,
             clock,

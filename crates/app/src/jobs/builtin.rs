@@ -48,6 +48,15 @@ impl JobPayload for PurgeUsage {
 /// `api_usage`): thirteen months of invoices and year-on-year reports.
 pub const USAGE_RETENTION_DAYS: i64 = 400;
 
+/// Closes last month into an invoice for one tenant, if not closed yet (run per tenant,
+/// daily, so a missed day is caught up the next).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CloseBillingPeriod {}
+
+impl JobPayload for CloseBillingPeriod {
+    const KIND: &'static str = "billing.close_period";
+}
+
 /// Does nothing; for smoke tests, benchmarks and checking a worker end to end.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Noop {}
@@ -67,6 +76,11 @@ pub fn register(
     let jobs = db.jobs();
     let (db2, clock2) = (db.clone(), clock.clone());
     let (usage, clock3) = (db.usage(), clock.clone());
+    let billing = crate::billing::BillingService::manual(
+        db.clone(),
+        crate::audit::AuditService::new(db.audit(), clock.clone()),
+        clock.clone(),
+    );
     registry.register::<PurgeAuthState, _, _>(KindOptions::default(), move |_ctx, _p| {
         let (db, clock) = (db2.clone(), clock2.clone());
         async move {
@@ -104,6 +118,24 @@ pub fn register(
             Ok(())
         }
     });
+    registry.register::<CloseBillingPeriod, _, _>(KindOptions::default(), move |ctx, _p| {
+        let billing = billing.clone();
+        async move {
+            let Some(tenant) = ctx.tenant else {
+                return Err(JobFailure::Permanent(
+                    "a period close needs a tenant".to_owned(),
+                ));
+            };
+            let created = billing
+                .close_last_month(tenant)
+                .await
+                .map_err(|e| JobFailure::Retry(e.to_string()))?;
+            if created {
+                tracing::info!(tenant = %tenant, "billing period closed");
+            }
+            Ok(())
+        }
+    });
     registry.register::<Noop, _, _>(
         KindOptions {
             timeout: Duration::from_secs(5),
@@ -131,6 +163,13 @@ pub fn schedules() -> Vec<Schedule> {
                 minute: 30,
             },
             per_tenant: false,
+            payload: serde_json::json!({}),
+        },
+        Schedule {
+            name: "close-billing-period",
+            kind: CloseBillingPeriod::KIND,
+            cadence: Cadence::DailyAt { hour: 2, minute: 0 },
+            per_tenant: true,
             payload: serde_json::json!({}),
         },
         Schedule {

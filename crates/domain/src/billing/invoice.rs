@@ -120,9 +120,12 @@ pub struct Totals {
     pub total: Decimal,
 }
 
-/// Rounds money to cents, half away from zero.
+/// Rounds money to cents, half away from zero, always written with two decimals
+/// (`24.00`, not `24`).
 pub fn round_cents(d: Decimal) -> Decimal {
-    d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    let mut r = d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(2);
+    r
 }
 
 /// The lines of a period's invoice under `plan`: seats, the allowance used, and the
@@ -145,7 +148,7 @@ pub fn close_period(plan: &BillingPlan, usage: PeriodUsage) -> Totals {
         ),
         quantity: Decimal::from(included),
         unit_price: Decimal::ZERO,
-        amount: Decimal::ZERO.round_dp(2),
+        amount: round_cents(Decimal::ZERO),
     });
     let over = usage.units.saturating_sub(plan.included_units);
     if over > 0 {

@@ -5,6 +5,8 @@ mod api_keys;
 mod attempts;
 mod audit;
 mod auth;
+mod billing;
+mod billing_dto;
 mod cohorts;
 mod courses;
 mod developers;
@@ -16,6 +18,7 @@ mod mfa;
 mod outline;
 mod packages;
 pub(crate) mod platform_audit;
+mod platform_billing;
 mod platform_jobs;
 mod platform_library;
 mod platform_tenants;
@@ -72,13 +75,15 @@ pub(crate) fn v1() -> Router<AppState> {
         .merge(cohorts::router())
         .merge(sim::router())
         .merge(usage::router())
+        .merge(billing::router())
         .nest(
             "/platform",
             platform_tenants::router()
                 .merge(platform_jobs::router())
                 .merge(platform_library::router())
                 .merge(platform_audit::router())
-                .merge(platform_usage::router()),
+                .merge(platform_usage::router())
+                .merge(platform_billing::router()),
         )
 }
 
@@ -110,11 +115,13 @@ pub(crate) fn apis() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ("/v1", progress::api()),
         ("/v1", cohorts::api()),
         ("/v1", usage::api()),
+        ("/v1", billing::api()),
         ("/v1/platform", platform_tenants::api()),
         ("/v1/platform", platform_jobs::api()),
         ("/v1/platform", platform_library::api()),
         ("/v1/platform", platform_audit::api()),
         ("/v1/platform", platform_usage::api()),
+        ("/v1/platform", platform_billing::api()),
     ];
     all.extend(sim::apis().into_iter().map(|a| ("/v1", a)));
     all

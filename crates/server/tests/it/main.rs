@@ -11,6 +11,7 @@ mod api_keys;
 mod audit;
 mod auth;
 mod authz;
+mod billing;
 mod cli;
 mod config;
 mod contract;
