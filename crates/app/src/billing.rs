@@ -29,6 +29,14 @@ pub use provider::{
     ManualInvoiceProvider, PaymentInstructions, PaymentProvider, verify_signed_webhook,
 };
 
+/// How long after a month ends it may be closed: the nodes' meters flush every few
+/// seconds (and retry a failed flush), so an hour leaves the month's last units time to
+/// reach the database.
+pub const CLOSE_GRACE: time::Duration = time::Duration::hours(1);
+
+/// How many months back the daily job catches up when it missed some.
+pub const CATCH_UP_MONTHS: u32 = 12;
+
 /// A tenant with no plan set is billed on this one.
 pub const DEFAULT_PLAN: PlanCode = PlanCode::Free;
 
@@ -83,6 +91,13 @@ impl BillingService {
                 payee: "the account on your contract".to_owned(),
             }),
         )
+    }
+
+    /// The same service paying through `provider`.
+    #[must_use]
+    pub fn with_provider(mut self, provider: Arc<dyn PaymentProvider>) -> Self {
+        self.provider = provider;
+        self
     }
 
     /// Every plan.
@@ -184,8 +199,12 @@ impl BillingService {
         }
         // Stored to the microsecond; a document reads back exactly as it was closed.
         let now = micros(self.clock.now());
-        if now < end {
-            return Err(field("period", "not_ended", "the period has not ended yet"));
+        if now < end + CLOSE_GRACE {
+            return Err(field(
+                "period",
+                "not_ended",
+                "the period has not ended yet (it can be closed an hour after its end)",
+            ));
         }
         if let Some(done) = self
             .billing
@@ -367,22 +386,44 @@ impl BillingService {
             caller.require(tenant, Permission::BillingRead)?;
         }
         let doc = self.billing.document(tenant, id).await.map_err(store_err)?;
-        let pay = if doc.kind == DocumentKind::Invoice && doc.total > Decimal::ZERO {
-            Some(self.provider.instructions(&doc))
-        } else {
-            None
-        };
+        if doc.kind != DocumentKind::Invoice {
+            return Ok((doc, None));
+        }
+        // What is left after credit notes; nothing to pay, no instructions.
+        let credits = self.billing.credits(tenant, id).await.map_err(store_err)?;
+        let due = doc.total - credited(&credits);
+        let pay = (due > Decimal::ZERO).then(|| self.provider.instructions(&doc, due));
         Ok((doc, pay))
     }
 
-    /// Closes last month for `tenant` if it has no invoice for it yet (the daily job;
-    /// idempotent). Returns whether it created one.
-    pub async fn close_last_month(&self, tenant: TenantId) -> Result<bool, AppError> {
+    /// Closes every month of the last [`CATCH_UP_MONTHS`] that `tenant` existed in
+    /// and has no invoice for yet (the daily job; idempotent, so a job that failed for
+    /// a while catches up). A tenant created after a month ended has nothing to bill
+    /// for it (a platform admin can still close any period by hand). Returns how many
+    /// invoices it created.
+    pub async fn close_missed_months(&self, tenant: TenantId) -> Result<u32, AppError> {
+        use nexus_domain::usage::{month_of, next_month};
         let now = self.clock.now();
-        let this_month = nexus_domain::usage::month_of(now);
-        let last = nexus_domain::usage::month_of(this_month - time::Duration::days(1));
-        let (_, created) = self.close_period(&Caller::system(), tenant, last).await?;
-        Ok(created)
+        let created = self
+            .db
+            .tenants()
+            .get(tenant)
+            .await
+            .map_err(|e| AppError::from_store("tenant", e))?
+            .created_at;
+        let mut start = month_of(now);
+        for _ in 0..CATCH_UP_MONTHS {
+            start = month_of(start - time::Duration::days(1));
+        }
+        let mut made = 0;
+        while next_month(start) + CLOSE_GRACE <= now {
+            if created < next_month(start) {
+                let (_, new) = self.close_period(&Caller::system(), tenant, start).await?;
+                made += u32::from(new);
+            }
+            start = next_month(start);
+        }
+        Ok(made)
     }
 }
 

@@ -26,6 +26,7 @@ pub mod tenancy;
 pub mod usage;
 pub mod user;
 pub mod validation;
+pub mod webhook;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use id::{TenantId, UserId};

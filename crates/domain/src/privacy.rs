@@ -447,7 +447,7 @@ pub const NON_PERSONAL: &[(&str, &str)] = &[
     ("tenant_billing", "which plan an organisation is on"),
     (
         "invoice",
-        "an organisation's invoices and credit notes: seat counts, API unit totals and money; no person is named",
+        "an organisation's invoices and credit notes: seat counts, API unit totals and money; a credit note's reason is written by platform staff, who must not name people in it",
     ),
 ];
 

@@ -109,7 +109,7 @@ pub fn wire_with(
     let mut registry = Registry::new();
     builtin::register(&mut registry, &db, clock.clone(), mailer.clone());
     extra_jobs(&mut registry, &db);
-    let services = Services::new(
+    let mut services = Services::new(
         db.clone(),
         cache.clone(),
         clock.clone(),
@@ -127,6 +127,12 @@ pub fn wire_with(
         },
         &db,
     );
+    services.billing =
+        services
+            .billing
+            .with_provider(Arc::new(nexus_app::billing::ManualInvoiceProvider {
+                payee: config.billing_payee.clone(),
+            }));
     Ok(Wired {
         services,
         db,

@@ -64,3 +64,5 @@ begin
 end $$;
 create trigger invoice_no_update before update or delete on invoice
     for each row execute function invoice_immutable();
+create trigger invoice_no_truncate before truncate on invoice
+    for each statement execute function invoice_immutable();

@@ -42,6 +42,7 @@ create table invoice (
 );
 create unique index invoice_period_key on invoice (tenant_id, period_start) where kind = 'invoice';
 create index invoice_newest_idx on invoice (tenant_id, issued_at desc);
+create index invoice_credit_for_idx on invoice (tenant_id, credit_for) where credit_for is not null;
 
 -- Closed is closed: the database itself refuses to change or remove a document.
 create trigger invoice_no_update before update on invoice

@@ -4,6 +4,7 @@
 //! transfer quoting the invoice number; a platform admin reconciles it.
 
 use nexus_domain::billing::Invoice;
+use rust_decimal::Decimal;
 
 /// How to pay one invoice.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,8 +19,8 @@ pub struct PaymentInstructions {
 pub trait PaymentProvider: Send + Sync {
     /// The provider's name.
     fn name(&self) -> &'static str;
-    /// How to pay `invoice`.
-    fn instructions(&self, invoice: &Invoice) -> PaymentInstructions;
+    /// How to pay what is left of `invoice` (`due`: its total less its credit notes).
+    fn instructions(&self, invoice: &Invoice, due: Decimal) -> PaymentInstructions;
     /// Checks a webhook from the provider: `signature` is its signature header. The
     /// manual provider receives none and refuses every one.
     fn verify_webhook(&self, signature: &str, body: &[u8], now: i64) -> Result<(), String>;
@@ -28,7 +29,7 @@ pub trait PaymentProvider: Send + Sync {
 /// Pay by bank transfer, quoting the invoice number.
 #[derive(Debug, Clone)]
 pub struct ManualInvoiceProvider {
-    /// Where to send the money (from config), shown on every invoice.
+    /// Where to send the money (`billing.payee`), shown on every invoice.
     pub payee: String,
 }
 
@@ -37,12 +38,12 @@ impl PaymentProvider for ManualInvoiceProvider {
         "manual"
     }
 
-    fn instructions(&self, invoice: &Invoice) -> PaymentInstructions {
+    fn instructions(&self, invoice: &Invoice, due: Decimal) -> PaymentInstructions {
         PaymentInstructions {
             provider: self.name(),
             instructions: format!(
-                "Pay {} {} by bank transfer to {} within 30 days, quoting {}.",
-                invoice.total, invoice.currency, self.payee, invoice.number
+                "Pay {due} {} by bank transfer to {} within 30 days, quoting {}.",
+                invoice.currency, self.payee, invoice.number
             ),
         }
     }

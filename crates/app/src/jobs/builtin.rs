@@ -48,8 +48,8 @@ impl JobPayload for PurgeUsage {
 /// `api_usage`): thirteen months of invoices and year-on-year reports.
 pub const USAGE_RETENTION_DAYS: i64 = 400;
 
-/// Closes last month into an invoice for one tenant, if not closed yet (run per tenant,
-/// daily, so a missed day is caught up the next).
+/// Closes the months one tenant has no invoice for yet (run per tenant, daily, so a
+/// missed day is caught up the next).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CloseBillingPeriod {}
 
@@ -126,12 +126,12 @@ pub fn register(
                     "a period close needs a tenant".to_owned(),
                 ));
             };
-            let created = billing
-                .close_last_month(tenant)
+            let made = billing
+                .close_missed_months(tenant)
                 .await
                 .map_err(|e| JobFailure::Retry(e.to_string()))?;
-            if created {
-                tracing::info!(tenant = %tenant, "billing period closed");
+            if made > 0 {
+                tracing::info!(tenant = %tenant, invoices = made, "billing periods closed");
             }
             Ok(())
         }

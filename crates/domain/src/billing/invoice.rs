@@ -80,7 +80,7 @@ pub struct Invoice {
     pub tenant: TenantId,
     /// Invoice or credit note.
     pub kind: DocumentKind,
-    /// Human number: `INV-2026-11-1a2b3c4d`, `CN-2026-11-1a2b3c4d-1`.
+    /// Human number: `INV-2026-11-<12 hex>`, `CN-2026-11-<12 hex>-1`.
     pub number: String,
     /// The billed month's first instant (UTC).
     pub period_start: OffsetDateTime,
@@ -223,7 +223,8 @@ pub fn credit_note(
 /// Parses `YYYY-MM` into that month's first instant (UTC).
 pub fn parse_month(raw: &str) -> Option<OffsetDateTime> {
     let (y, m) = raw.split_once('-')?;
-    if y.len() != 4 || m.len() != 2 {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(y, 4) || !digits(m, 2) {
         return None;
     }
     let year: i32 = y.parse().ok()?;

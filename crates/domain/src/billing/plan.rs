@@ -104,6 +104,12 @@ impl BillingPlan {
                 errs.check::<()>(field, Err(invalid("range", "at most 1000000")));
             }
         };
+        if input.included_units > 1_000_000_000_000 {
+            errs.check::<()>(
+                "included_units",
+                Err(invalid("range", "at most 1000000000000")),
+            );
+        }
         price(&mut errs, "seat_price", input.seat_price, 2);
         price(&mut errs, "overage_per_1000", input.overage_per_1000, 4);
         errs.finish(|| {

@@ -33,7 +33,9 @@ pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
 }
 
 /// Checks `header` (`t=<unix>,v1=<hex>[,v1=<hex>…]`) against `body` at `now`, allowing
-/// `tolerance_secs` of age either way. Any one `v1` may match (secrets rotate).
+/// `tolerance_secs` of age either way. Any one `v1` may match (secrets rotate). Within
+/// the tolerance a captured message can be replayed: adapters must also de-duplicate
+/// by the processor's event ID.
 pub fn verify(
     secret: &[u8],
     header: &str,
@@ -54,16 +56,26 @@ pub fn verify(
     let (Some(t), false) = (timestamp, candidates.is_empty()) else {
         return Err(SignatureError::Malformed);
     };
-    if (now - t).abs() > tolerance_secs {
+    if secret.is_empty() {
+        // Anyone could compute a signature under an empty key.
+        return Err(SignatureError::Mismatch);
+    }
+    if now.abs_diff(t) > tolerance_secs.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
-    let expected = sign(secret, t, body);
+    // Decode each candidate and let the MAC compare in constant time (hex case and
+    // length no longer matter to the comparison).
     let matches = candidates.iter().any(|c| {
-        c.len() == expected.len()
-            && c.bytes()
-                .zip(expected.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        let (Ok(sig), Ok(mut mac)) = (
+            hex::decode(c),
+            <Hmac<Sha256> as KeyInit>::new_from_slice(secret),
+        ) else {
+            return false;
+        };
+        mac.update(t.to_string().as_bytes());
+        mac.update(b".");
+        mac.update(body);
+        mac.verify_slice(&sig).is_ok()
     });
     if matches {
         Ok(())

@@ -172,7 +172,9 @@ fn credit_notes_follow_their_rules() {
 fn months_parse_and_print() {
     assert_eq!(parse_month("2026-11"), Some(datetime!(2026-11-01 0:00 UTC)));
     assert_eq!(month_label(datetime!(2027-01-01 0:00 UTC)), "2027-01");
-    for bad in ["2026-13", "2026-1", "26-11", "2026/11", "", "2026-00"] {
+    for bad in [
+        "2026-13", "2026-1", "26-11", "2026/11", "", "2026-00", "+202-11", "2026-+1",
+    ] {
         assert_eq!(parse_month(bad), None, "{bad}");
     }
 }

@@ -112,7 +112,8 @@ async fn show_csv(
 }
 
 /// No scripts and nothing fetched: only the page's own inline styles may apply.
-const PRINT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
+const PRINT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; \
+     base-uri 'none'; form-action 'none'";
 
 /// `GET /v1/invoices/{id}/html` — a printable page.
 #[utoipa::path(get, path = "/invoices/{id}/html", operation_id = "invoices_html", tag = "Billing",

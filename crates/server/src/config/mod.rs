@@ -249,6 +249,8 @@ pub struct Config {
     pub ratelimit: RateLimitConfig,
     /// Metering and quotas.
     pub metering: MeteringConfig,
+    /// Where invoices ask customers to pay (the manual provider's payee).
+    pub billing_payee: String,
     /// Prometheus listener address, if enabled.
     pub metrics_addr: Option<SocketAddr>,
     /// HTTP.

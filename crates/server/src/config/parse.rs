@@ -163,6 +163,13 @@ pub(super) fn build(raw: &Raw, unknown_env: Vec<String>) -> Result<Config, Confi
                 p.with("quota.enterprise_per_month", parse_quota)?,
             ],
         },
+        billing_payee: p.with("billing.payee", |v| {
+            let v = v.trim();
+            if v.is_empty() || v.chars().count() > 300 {
+                return Err("must be 1 to 300 characters".to_owned());
+            }
+            Ok(v.to_owned())
+        })?,
         metrics_addr: p.with("metrics.addr", |v| {
             if v.is_empty() {
                 Ok(None)

@@ -5,9 +5,9 @@
 
 use crate::auth::token_of;
 use crate::harness::{TestApp, problem};
+use nexus_domain::TenantId;
 use nexus_domain::usage::{Caller, LatencyBucket, UsageCount, UsageKey, UsageRow};
 use nexus_domain::user::Role;
-use nexus_domain::TenantId;
 use serde_json::{Value, json};
 use sqlx::Connection;
 
@@ -19,6 +19,11 @@ fn last_month(now: time::OffsetDateTime) -> time::OffsetDateTime {
     nexus_domain::usage::month_of(this - time::Duration::days(1))
 }
 
+/// Mid-November 2026: last month (October) is long over, whatever day the suite runs.
+fn mid_month() -> std::sync::Arc<nexus_domain::ManualClock> {
+    std::sync::Arc::new(nexus_domain::ManualClock::at_unix(1_794_744_000))
+}
+
 async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
     let r = req.send().await.unwrap();
     let status = r.status().as_u16();
@@ -27,7 +32,7 @@ async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
 
 #[tokio::test]
 async fn a_month_closes_into_an_invoice_that_credit_notes_correct() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().clock(mid_month()).spawn().await;
     let tenant: TenantId = app
         .user("bill", "admin@bill.example", PW, Role::Admin)
         .await;
@@ -150,12 +155,9 @@ async fn a_month_closes_into_an_invoice_that_credit_notes_correct() {
     let (status, list) = send(get("/v1/invoices", &admin)).await;
     assert_eq!((status, list["total"].as_u64()), (200, Some(1)));
     let (_, shown) = send(get(&format!("/v1/invoices/{id}"), &admin)).await;
-    assert!(
-        shown["payment"]["instructions"]
-            .as_str()
-            .unwrap()
-            .contains(invoice["number"].as_str().unwrap())
-    );
+    let pay = shown["payment"]["instructions"].as_str().unwrap();
+    assert!(pay.contains(invoice["number"].as_str().unwrap()), "{pay}");
+    assert!(pay.starts_with("Pay 24.60 USD"), "{pay}");
     problem(
         get("/v1/invoices", &learner).send().await.unwrap(),
         403,
@@ -224,9 +226,26 @@ async fn a_month_closes_into_an_invoice_that_credit_notes_correct() {
     assert!(page.contains("&lt;b&gt;two&lt;/b&gt;"), "{page}");
     assert!(!page.contains("<b>two</b>"));
 
-    // The invoice itself never changed, even after the plan's prices did.
+    // Fully credited: nothing left to pay, so no payment instructions.
+    let (_, paid) = send(get(&format!("/v1/invoices/{id}"), &admin)).await;
+    assert!(paid["payment"].is_null(), "{paid}");
+
+    // The plan's prices change after the close; the closed invoice does not, and
+    // closing the period again returns it unchanged.
+    let (status, _) = send(
+        app.platform(reqwest::Method::PUT, "/billing/plans/advanced")
+            .json(
+                &json!({ "name": "Advanced", "currency": "USD", "seat_price": "12.00",
+                "included_units": 10, "overage_per_1000": "9.00" }),
+            ),
+    )
+    .await;
+    assert_eq!(status, 200);
     let (_, now) = send(get(&format!("/v1/invoices/{id}"), &admin)).await;
     assert_eq!(now["total"], "24.60");
+    assert_eq!(now["lines"][0]["unit_price"], "8");
+    let (status, again) = send(close()).await;
+    assert_eq!((status, again["total"].as_str()), (200, Some("24.60")));
 
     // Every admin action is in the audit trail.
     let (_, audit) = send(app.platform(
@@ -252,7 +271,7 @@ async fn a_month_closes_into_an_invoice_that_credit_notes_correct() {
 /// The database itself refuses to change or delete a closed document, whoever asks.
 #[tokio::test]
 async fn closed_documents_cannot_be_changed_in_the_database() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().clock(mid_month()).spawn().await;
     let tenant: TenantId = app
         .user("bill", "admin@bill.example", PW, Role::Admin)
         .await;
@@ -307,4 +326,44 @@ async fn closed_documents_cannot_be_changed_in_the_database() {
         .await
         .unwrap();
     assert_eq!(kept, invoice);
+}
+
+/// The daily job bills only months the tenant existed in, once each, and catches up.
+#[tokio::test]
+async fn the_daily_close_bills_each_month_the_tenant_existed_in_once() {
+    let clock = mid_month();
+    let app = TestApp::builder().clock(clock.clone()).spawn().await;
+    let tenant: TenantId = app
+        .user("bill", "admin@bill.example", PW, Role::Admin)
+        .await;
+    let billing = &app.wired.services.billing;
+    // Created in November: October is not its to pay.
+    assert_eq!(billing.close_missed_months(tenant).await.unwrap(), 0);
+    // 1 December, 00:30: November ended, but within the grace hour.
+    clock.advance(
+        time::Duration::days(15) + time::Duration::hours(12) + time::Duration::minutes(30),
+    );
+    assert_eq!(billing.close_missed_months(tenant).await.unwrap(), 0);
+    clock.advance(time::Duration::hours(1));
+    assert_eq!(billing.close_missed_months(tenant).await.unwrap(), 1);
+    assert_eq!(billing.close_missed_months(tenant).await.unwrap(), 0);
+    // A missed January: February's run closes December and January.
+    clock.advance(time::Duration::days(62));
+    assert_eq!(billing.close_missed_months(tenant).await.unwrap(), 2);
+    let docs = app
+        .wired
+        .db
+        .billing()
+        .documents(tenant, nexus_domain::paging::PageRequest::default())
+        .await
+        .unwrap();
+    let periods: Vec<String> = docs
+        .items
+        .iter()
+        .map(|d| nexus_domain::billing::month_label(d.period_start))
+        .collect();
+    assert_eq!(periods.len(), 3);
+    for m in ["2026-11", "2026-12", "2027-01"] {
+        assert!(periods.contains(&m.to_owned()), "{periods:?}");
+    }
 }

@@ -1,0 +1,202 @@
+//! Webhook endpoints: where messages go, and which events they want.
+
+use crate::FieldErrors;
+use crate::validation::invalid;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+crate::define_id!(
+    /// Identifies a webhook endpoint.
+    WebhookId
+);
+
+/// An event a tenant can subscribe to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = WebhookEventType))]
+pub enum EventType {
+    /// A user account was created.
+    #[serde(rename = "user.created")]
+    UserCreated,
+    /// A learner completed a course.
+    #[serde(rename = "enrollment.completed")]
+    EnrollmentCompleted,
+    /// A learner passed a quiz.
+    #[serde(rename = "quiz.passed")]
+    QuizPassed,
+    /// A simulator order filled (completely).
+    #[serde(rename = "order.filled")]
+    OrderFilled,
+    /// A month was closed into an invoice.
+    #[serde(rename = "invoice.closed")]
+    InvoiceClosed,
+}
+
+impl EventType {
+    /// Every event.
+    pub const ALL: [Self; 5] = [
+        Self::UserCreated,
+        Self::EnrollmentCompleted,
+        Self::QuizPassed,
+        Self::OrderFilled,
+        Self::InvoiceClosed,
+    ];
+
+    /// The wire name, e.g. `user.created`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UserCreated => "user.created",
+            Self::EnrollmentCompleted => "enrollment.completed",
+            Self::QuizPassed => "quiz.passed",
+            Self::OrderFilled => "order.filled",
+            Self::InvoiceClosed => "invoice.closed",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == raw)
+    }
+}
+
+/// Which targets an endpoint may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlPolicy {
+    /// Public `https` hosts only: no IP literals in loopback, private, link-local or
+    /// other internal ranges, no `localhost` (a tenant must not make us call our own
+    /// network).
+    PublicHttps,
+    /// Anything `http` or `https` (development and tests, by configuration).
+    AllowPrivate,
+}
+
+/// A checked endpoint URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointUrl(String);
+
+impl EndpointUrl {
+    /// Checks `raw` under `policy`. A name that resolves to an internal address is
+    /// caught again when delivering (the name's addresses can change after this check).
+    pub fn parse(raw: &str, policy: UrlPolicy) -> Result<Self, crate::FieldError> {
+        let url = url::Url::parse(raw.trim())
+            .map_err(|_| invalid("format", "must be an absolute http(s) URL"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(invalid("scheme", "must be http or https"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(invalid(
+                "credentials",
+                "must not carry a user name or password",
+            ));
+        }
+        if url.fragment().is_some() || raw.len() > 2_000 {
+            return Err(invalid("format", "no fragment, at most 2000 characters"));
+        }
+        let Some(host) = url.host() else {
+            return Err(invalid("format", "must name a host"));
+        };
+        if policy == UrlPolicy::PublicHttps {
+            if url.scheme() != "https" {
+                return Err(invalid("scheme", "must be https"));
+            }
+            let internal = match host {
+                url::Host::Domain(d) => {
+                    let d = d.to_ascii_lowercase();
+                    d == "localhost" || d.ends_with(".localhost") || d.ends_with(".internal")
+                }
+                url::Host::Ipv4(ip) => is_internal(IpAddr::V4(ip)),
+                url::Host::Ipv6(ip) => is_internal(IpAddr::V6(ip)),
+            };
+            if internal {
+                return Err(invalid("host", "must be a public host"));
+            }
+        }
+        Ok(Self(url.to_string()))
+    }
+
+    /// The URL.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Loopback, private, link-local, shared, documentation, multicast or unspecified:
+/// never a tenant's public receiver.
+pub fn is_internal(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+                || o[0] == 0
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| is_internal(IpAddr::V4(v4)))
+        }
+    }
+}
+
+/// A new endpoint, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEndpoint {
+    /// Where to send.
+    pub url: EndpointUrl,
+    /// What to send (at least one).
+    pub events: BTreeSet<EventType>,
+    /// A label for admins.
+    pub description: String,
+}
+
+impl NewEndpoint {
+    /// Parses a URL, event names and a description, reporting every bad field.
+    pub fn parse(
+        url: &str,
+        events: &[String],
+        description: &str,
+        policy: UrlPolicy,
+    ) -> Result<Self, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let url = errs.check("url", EndpointUrl::parse(url, policy));
+        let mut set = BTreeSet::new();
+        for (i, e) in events.iter().enumerate() {
+            match EventType::parse(e) {
+                Some(t) => {
+                    set.insert(t);
+                }
+                None => errs.push(
+                    format!("events[{i}]"),
+                    "unknown_value",
+                    format!("{e} is not an event"),
+                ),
+            }
+        }
+        if events.is_empty() {
+            errs.push("events", "required", "subscribe to at least one event");
+        }
+        let description = description.trim().to_owned();
+        if description.chars().count() > 200 {
+            errs.push("description", "too_long", "at most 200 characters");
+        }
+        errs.finish(|| {
+            Some(Self {
+                url: url?,
+                events: set,
+                description,
+            })
+        })
+    }
+}

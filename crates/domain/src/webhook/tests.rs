@@ -1,0 +1,130 @@
+use super::*;
+
+fn secret() -> WebhookSecret {
+    // The Standard Webhooks specification's example secret.
+    WebhookSecret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap()
+}
+
+#[test]
+fn signatures_match_the_standard_webhooks_example() {
+    // From the specification's reference test vectors.
+    let body = br#"{"test": 2432232314}"#;
+    let sig = sign(
+        &secret(),
+        "msg_p5jXN8AQM9LWM0D4loKWxJek",
+        1_614_265_330,
+        body,
+    );
+    assert_eq!(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    assert_eq!(
+        verify(
+            &secret(),
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            "1614265330",
+            &sig,
+            body,
+            1_614_265_330,
+            300
+        ),
+        Ok(())
+    );
+}
+
+#[test]
+fn verification_refuses_tampering_replays_and_junk() {
+    let body = b"{\"type\":\"user.created\"}";
+    let sig = sign(&secret(), "msg_1", 1_800_000_000, body);
+    let v = |id: &str, ts: &str, sigs: &str, body: &[u8], now: i64| {
+        verify(&secret(), id, ts, sigs, body, now, 300)
+    };
+    assert_eq!(v("msg_1", "1800000000", &sig, body, 1_800_000_200), Ok(()));
+    assert_eq!(
+        v("msg_2", "1800000000", &sig, body, 1_800_000_000),
+        Err(SignatureError::Mismatch)
+    );
+    assert_eq!(
+        v("msg_1", "1800000000", &sig, b"{}", 1_800_000_000),
+        Err(SignatureError::Mismatch)
+    );
+    assert_eq!(
+        v("msg_1", "1800000000", &sig, body, 1_800_000_301),
+        Err(SignatureError::Stale)
+    );
+    assert_eq!(
+        v("msg_1", "soon", &sig, body, 1_800_000_000),
+        Err(SignatureError::Malformed)
+    );
+    // Rotation: any one of several signatures may match.
+    let rotated = format!("v1,AAAA {sig}");
+    assert_eq!(
+        v("msg_1", "1800000000", &rotated, body, 1_800_000_000),
+        Ok(())
+    );
+    assert!(WebhookSecret::parse("whsec_short").is_none());
+    assert!(WebhookSecret::parse("nope").is_none());
+    let s = WebhookSecret::from_random([7; 32]);
+    assert_eq!(WebhookSecret::parse(&s.expose()), Some(s.clone()));
+    assert_eq!(format!("{s:?}"), "WebhookSecret([redacted])");
+}
+
+#[test]
+fn retries_back_off_then_stop() {
+    assert_eq!(retry_after(0), None);
+    assert_eq!(retry_after(1), Some(std::time::Duration::from_secs(5)));
+    assert_eq!(retry_after(8), Some(std::time::Duration::from_hours(4)));
+    assert_eq!(retry_after(MAX_ATTEMPTS), None);
+    let mut last = std::time::Duration::ZERO;
+    for n in 1..MAX_ATTEMPTS {
+        let d = retry_after(n).unwrap();
+        assert!(d > last);
+        last = d;
+    }
+}
+
+#[test]
+fn endpoints_refuse_internal_targets_unless_allowed() {
+    let public =
+        |u: &str| EndpointUrl::parse(u, UrlPolicy::PublicHttps).map(|e| e.as_str().to_owned());
+    assert_eq!(
+        public("https://hooks.example.com/in").unwrap(),
+        "https://hooks.example.com/in"
+    );
+    for bad in [
+        "http://hooks.example.com/in",
+        "https://localhost/in",
+        "https://127.0.0.1/in",
+        "https://10.1.2.3/",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/",
+        "https://[fd00::1]/",
+        "https://[::ffff:192.168.0.1]/",
+        "https://100.64.0.1/",
+        "https://user:pw@hooks.example.com/",
+        "ftp://hooks.example.com/",
+        "not a url",
+        "https://hooks.example.com/#frag",
+    ] {
+        assert!(public(bad).is_err(), "{bad}");
+    }
+    assert!(EndpointUrl::parse("http://127.0.0.1:9000/in", UrlPolicy::AllowPrivate).is_ok());
+    let made = NewEndpoint::parse(
+        "https://hooks.example.com/in",
+        &[
+            "user.created".into(),
+            "invoice.closed".into(),
+            "user.created".into(),
+        ],
+        " HR sync ",
+        UrlPolicy::PublicHttps,
+    )
+    .unwrap();
+    assert_eq!(made.events.len(), 2);
+    assert_eq!(made.description, "HR sync");
+    let errs = NewEndpoint::parse("nope", &["user.deleted".into()], "", UrlPolicy::PublicHttps)
+        .unwrap_err();
+    let fields: Vec<&str> = errs.as_slice().iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["url", "events[0]"]);
+    for e in EventType::ALL {
+        assert_eq!(EventType::parse(e.as_str()), Some(e));
+    }
+}
