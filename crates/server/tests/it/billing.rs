@@ -367,3 +367,57 @@ async fn the_daily_close_bills_each_month_the_tenant_existed_in_once() {
         assert!(periods.contains(&m.to_owned()), "{periods:?}");
     }
 }
+
+/// Two credit notes raced against one invoice can never credit more than it: whatever
+/// the timing, exactly one of two 20.00 credits against 24.60 is issued.
+#[tokio::test]
+async fn racing_credit_notes_never_exceed_the_invoice() {
+    let app = TestApp::builder().clock(mid_month()).spawn().await;
+    let tenant: TenantId = app
+        .user("bill", "admin@bill.example", PW, Role::Admin)
+        .await;
+    app.user("bill", "a@bill.example", PW, Role::Learner).await;
+    app.user("bill", "b@bill.example", PW, Role::Learner).await;
+    let (status, _) = send(
+        app.platform(
+            reqwest::Method::PUT,
+            &format!("/tenants/{tenant}/billing-plan"),
+        )
+        .json(&json!({ "plan": "advanced" })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let start = last_month(app.wired.clock.now());
+    let (status, invoice) = send(
+        app.platform(
+            reqwest::Method::POST,
+            &format!("/tenants/{tenant}/invoices"),
+        )
+        .json(&json!({ "period": nexus_domain::billing::month_label(start) })),
+    )
+    .await;
+    assert_eq!((status, invoice["total"].as_str()), (201, Some("24.00")));
+    let id = invoice["id"].as_str().unwrap();
+    let credit = || {
+        send(
+            app.platform(
+                reqwest::Method::POST,
+                &format!("/tenants/{tenant}/invoices/{id}/credit-notes"),
+            )
+            .json(&json!({ "amount": "20.00", "reason": "race" })),
+        )
+    };
+    let (a, b) = tokio::join!(credit(), credit());
+    let mut statuses = [a.0, b.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses[0], 201, "{a:?} {b:?}");
+    assert!(matches!(statuses[1], 409 | 422), "{a:?} {b:?}");
+    let credits = app
+        .wired
+        .db
+        .billing()
+        .credits(tenant, id.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(credits.len(), 1);
+}
