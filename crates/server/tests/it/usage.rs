@@ -32,6 +32,26 @@ async fn signed_in(app: &TestApp) -> (TenantId, String) {
     (tenant, token)
 }
 
+/// Creates an API key with `course:read` as the signed-in admin: `(secret, id)`.
+async fn new_key(app: &TestApp, token: &str, name: &str) -> (String, String) {
+    let made: Value = app
+        .client
+        .post(app.url("/v1/api-keys"))
+        .header("host", HOST)
+        .bearer_auth(token)
+        .json(&json!({ "name": name, "scopes": ["course:read"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        made["key"].as_str().unwrap().to_owned(),
+        made["id"].as_str().unwrap().to_owned(),
+    )
+}
+
 fn get(app: &TestApp, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
     let req = app.client.get(app.url(path)).header("host", HOST);
     match token {
@@ -57,20 +77,7 @@ fn item<'a>(summary: &'a Value, group: &str) -> &'a Value {
 async fn requests_are_metered_by_caller_route_and_status_and_reported() {
     let app = manual_flush().spawn().await;
     let (tenant, token) = signed_in(&app).await;
-    let made: Value = app
-        .client
-        .post(app.url("/v1/api-keys"))
-        .header("host", HOST)
-        .bearer_auth(&token)
-        .json(&json!({ "name": "reports", "scopes": ["course:read"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = made["key"].as_str().unwrap().to_owned();
-    let key_id = made["id"].as_str().unwrap().to_owned();
+    let (key, key_id) = new_key(&app, &token, "reports").await;
 
     for _ in 0..3 {
         assert_eq!(status(get(&app, "/v1/courses", Some(&token))).await, 200);
@@ -437,19 +444,7 @@ async fn refused_requests_are_counted_but_never_charged() {
         .spawn()
         .await;
     let (tenant, token) = signed_in(&app).await;
-    let made: Value = app
-        .client
-        .post(app.url("/v1/api-keys"))
-        .header("host", HOST)
-        .bearer_auth(&token)
-        .json(&json!({ "name": "burst", "scopes": ["course:read"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = made["key"].as_str().unwrap().to_owned();
+    let (key, _) = new_key(&app, &token, "burst").await;
     assert_eq!(status(get(&app, "/v1/courses", Some(&key))).await, 200);
     assert_eq!(status(get(&app, "/v1/courses", Some(&key))).await, 200);
     assert_eq!(status(get(&app, "/v1/courses", Some(&key))).await, 429);
@@ -483,19 +478,7 @@ async fn the_monthly_quota_refuses_api_keys_with_its_own_code_on_every_node() {
     };
     let app = quota(manual_flush()).spawn().await;
     let (_, token) = signed_in(&app).await;
-    let made: Value = app
-        .client
-        .post(app.url("/v1/api-keys"))
-        .header("host", HOST)
-        .bearer_auth(&token)
-        .json(&json!({ "name": "sync", "scopes": ["course:read"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = made["key"].as_str().unwrap().to_owned();
+    let (key, _) = new_key(&app, &token, "sync").await;
     for i in 0..5 {
         assert_eq!(
             status(get(&app, "/v1/courses", Some(&key))).await,
