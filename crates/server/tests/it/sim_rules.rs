@@ -256,6 +256,32 @@ async fn concurrent_duplicates_create_exactly_one_order() {
     );
 }
 
+/// A retried replace (same `client_order_id`) answers 200 with the replacement the
+/// first attempt made, as a retried placement does; it never replaces twice.
+#[tokio::test]
+async fn a_retried_replace_returns_the_first_replacement() {
+    let d = desk().await;
+    let q = d.quote(INDEX).await;
+    let low = cents_down(q.bid, 80, 100);
+    let placed = d
+        .placed(&d.trader, limit(INDEX, "buy", "2", low, "gtc"))
+        .await;
+    let old = status_of(&placed, "accepted")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/v1/sim/orders/{old}");
+    let body = json!({"qty": "3", "client_order_id": "replace-once"});
+    let first = d
+        .call(Method::PATCH, &path, &d.trader, Some(body.clone()))
+        .await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let again = d.call(Method::PATCH, &path, &d.trader, Some(body)).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.body["order"]["id"], first.body["order"]["id"]);
+    assert_eq!(again.body["order"]["qty"], "3");
+}
+
 #[tokio::test]
 async fn open_orders_can_be_replaced_and_cancelled_but_not_filled_ones() {
     let d = desk().await;

@@ -299,9 +299,10 @@ async fn cancel(
     tag = "Simulator: orders",
     params(("id" = String, Path, description = "The open order to replace")),
     request_body = ReplaceIn,
-    responses((status = 201, description = "The replacement order and its immediate fills (also \
-        on a retry with the same `client_order_id`, which answers with the replacement \
-        already made)", body = Sim<PlacedOut>)),
+    responses(
+        (status = 201, description = "The replacement order and its immediate fills", body = Sim<PlacedOut>),
+        (status = 200, description = "A retry with the same `client_order_id`: the replacement \
+            already made", body = Sim<PlacedOut>)),
     security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
 async fn replace(
     State(s): State<AppState>,
@@ -329,7 +330,13 @@ async fn replace(
         .sim
         .replace(&signed.caller(), signed.tenant, id, req)
         .await?;
-    Ok((StatusCode::CREATED, sim(PlacedOut::from(&placed))))
+    // As for placing: a retry answers 200 with what the first attempt made.
+    let status = if placed.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, sim(PlacedOut::from(&placed))))
 }
 
 /// `GET /v1/sim/fills?portfolio=&order=` — newest first, each with its explanation.
