@@ -316,8 +316,9 @@ async fn the_quote_stream_replays_missed_ticks_deterministically() {
             let want = sim.quote_at(symbol, instant).unwrap();
             assert_eq!(
                 q,
-                &json!({"symbol": symbol, "bid": want.bid.to_string(),
-                        "ask": want.ask.to_string(), "last": want.last.to_string(),
+                // Decimals as the REST quote writes them (normalised: 109.3, not 109.30).
+                &json!({"symbol": symbol, "bid": want.bid.normalize().to_string(),
+                        "ask": want.ask.normalize().to_string(), "last": want.last.normalize().to_string(),
                         "market_open": true})
             );
         }
@@ -387,6 +388,12 @@ async fn the_order_stream_resumes_after_the_last_event_id() {
     assert_eq!(orders, placed, "only my events, oldest first");
     for e in &first {
         assert_eq!(e.kind, "order");
+        // Every simulator body carries the educational disclaimer, stream events too.
+        assert!(
+            e.data["disclaimer"].as_str().is_some_and(|d| !d.is_empty()),
+            "{:?}",
+            e.data
+        );
         assert_eq!(e.data["status"], "filled");
         assert_eq!(e.data["fills"].as_array().unwrap().len(), 1);
     }

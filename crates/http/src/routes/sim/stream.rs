@@ -98,6 +98,8 @@ struct OrderEventDoc {
     filled_qty: String,
     /// The fills of this change.
     fills: Vec<OrderEventFillDoc>,
+    /// The simulator's educational disclaimer.
+    disclaimer: String,
 }
 
 /// A fill in an `order` event. Amounts are decimal strings.
@@ -138,9 +140,9 @@ fn quote_event(s: &AppState, symbols: &[String], at: i64) -> Option<Event> {
             let q = s.services.sim.quote_at(sym, instant)?;
             Some(json!({
                 "symbol": sym,
-                "bid": q.bid.to_string(),
-                "ask": q.ask.to_string(),
-                "last": q.last.to_string(),
+                "bid": q.bid.normalize().to_string(),
+                "ask": q.ask.normalize().to_string(),
+                "last": q.last.normalize().to_string(),
                 "market_open": q.open,
             }))
         })
@@ -301,7 +303,7 @@ async fn orders(
                 let ev = Event::default()
                     .event(e.kind)
                     .id(e.id.to_string())
-                    .data(e.payload);
+                    .data(with_disclaimer(&e.payload));
                 return Some((Ok(ev), st));
             }
             if tokio::time::Instant::now() >= st.deadline {
@@ -335,4 +337,16 @@ pub(crate) fn api() -> utoipa::openapi::OpenApi {
     )]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
+}
+
+/// An order event's stored payload with the educational disclaimer added, as every
+/// simulator body carries it. A payload that is not a JSON object goes out as stored.
+fn with_disclaimer(payload: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(payload) {
+        Ok(serde_json::Value::Object(mut m)) => {
+            m.insert("disclaimer".to_owned(), DISCLAIMER.into());
+            serde_json::Value::Object(m).to_string()
+        }
+        _ => payload.to_owned(),
+    }
 }
