@@ -40,7 +40,11 @@ token=$(curl -sf -H 'X-Tenant: demo' -H 'content-type: application/json' \
 common=(--checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance
   --max-examples "${SCHEMATHESIS_EXAMPLES:-15}" --workers 2 --seed 20261127 --no-color
   --request-timeout 20 --max-time "${SCHEMATHESIS_MAX_TIME:-420}"
-  --generation-with-security-parameters false)
+  --generation-with-security-parameters false
+  # Schemathesis' own health checks judge its data generator, not the API (one run
+  # stopped on "generated examples exceed size limits" for a GET with two path IDs).
+  # The API checks above still decide the run.
+  --suppress-health-check all)
 status=0
 echo "schemathesis: tenant API as the demo admin"
 # Left out: what would end or demote the run's own session (logout, revoking sessions,
