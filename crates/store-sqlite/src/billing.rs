@@ -2,6 +2,7 @@
 //! `tenant_id` (the whole of tenant isolation on this backend).
 
 use crate::jobs::micros;
+use crate::sim::limit_offset;
 use crate::{SqliteTx, map_err};
 use async_trait::async_trait;
 use nexus_domain::TenantId;
@@ -23,13 +24,6 @@ fn time_of(us: i64) -> Decode<OffsetDateTime> {
     Ok(OffsetDateTime::from_unix_timestamp_nanos(
         i128::from(us) * 1000,
     )?)
-}
-
-fn limit_offset(page: PageRequest) -> (i64, i64) {
-    (
-        i64::from(page.limit()),
-        i64::try_from(page.offset()).unwrap_or(i64::MAX),
-    )
 }
 
 fn into_plan(row: &SqliteRow) -> Result<BillingPlan, StoreError> {

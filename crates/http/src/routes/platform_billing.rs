@@ -83,10 +83,6 @@ struct CreditIn {
     reason: String,
 }
 
-fn tenant_id(raw: &str) -> Result<TenantId, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found("tenant"))
-}
-
 fn plan_code(raw: &str) -> Option<PlanCode> {
     PlanCode::parse(raw)
 }
@@ -150,7 +146,7 @@ async fn set_tenant_plan(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<TenantPlanIn>,
 ) -> Result<Json<PlanOut>, ApiError> {
-    let tenant = tenant_id(&id)?;
+    let tenant: TenantId = crate::routes::id(&id, "tenant")?;
     s.services.tenants.get(tenant).await?;
     let Some(code) = plan_code(&body.plan) else {
         let mut errs = FieldErrors::new();
@@ -180,7 +176,7 @@ async fn list(
     Path(id): Path<String>,
     QueryParams(q): QueryParams<PageIn>,
 ) -> Result<Json<Page<InvoiceOut>>, ApiError> {
-    let tenant = tenant_id(&id)?;
+    let tenant: TenantId = crate::routes::id(&id, "tenant")?;
     s.services.tenants.get(tenant).await?;
     let page = s
         .services
@@ -205,7 +201,7 @@ async fn close(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<CloseIn>,
 ) -> Result<(StatusCode, Json<InvoiceOut>), ApiError> {
-    let tenant = tenant_id(&id)?;
+    let tenant: TenantId = crate::routes::id(&id, "tenant")?;
     s.services.tenants.get(tenant).await?;
     let Some(start) = parse_month(body.period.trim()) else {
         let mut errs = FieldErrors::new();
@@ -235,7 +231,7 @@ async fn show(
     State(s): State<AppState>,
     Path((id, invoice)): Path<(String, String)>,
 ) -> Result<Json<InvoiceOut>, ApiError> {
-    let tenant = tenant_id(&id)?;
+    let tenant: TenantId = crate::routes::id(&id, "tenant")?;
     let (doc, pay) = s
         .services
         .billing
@@ -257,7 +253,7 @@ async fn credit(
     Path((id, invoice)): Path<(String, String)>,
     JsonBody(body): JsonBody<CreditIn>,
 ) -> Result<(StatusCode, Json<InvoiceOut>), ApiError> {
-    let tenant = tenant_id(&id)?;
+    let tenant: TenantId = crate::routes::id(&id, "tenant")?;
     let invoice = invoice_id(&invoice)?;
     let mut errs = FieldErrors::new();
     let amount = decimal(&mut errs, "amount", &body.amount);
