@@ -185,6 +185,7 @@ async fn main() {
     services.health.mark_started();
     let off = serve(router(services.clone(), settings(false), true)).await;
     let on = serve(router(services.clone(), settings(true), true)).await;
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()

@@ -11,6 +11,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use nexus_domain::access::Permission;
 use nexus_domain::paging::Page;
 use nexus_domain::user::{Email, NewUser, Password, PasswordHash, Role, User, UserQuery};
+use nexus_domain::webhook::EventType;
 use nexus_domain::{Clock, TenantId, UserId};
 use nexus_store::{Database, UserStore};
 use std::sync::Arc;
@@ -101,6 +102,7 @@ pub struct AccountService {
     params: HashParams,
     dummy: Arc<tokio::sync::OnceCell<PasswordHash>>,
     audit: AuditService,
+    outbox: crate::webhooks::Outbox,
 }
 
 impl AccountService {
@@ -114,6 +116,7 @@ impl AccountService {
     ) -> Self {
         Self {
             store: db.users(),
+            outbox: crate::webhooks::Outbox::new(&db, clock.clone()),
             db,
             jobs,
             clock,
@@ -232,6 +235,11 @@ impl AccountService {
             diff: Some(diff),
         };
         self.audit.record_in(tx, caller, r).await?;
+        // IDs only: a receiver that needs more asks the API, under its own access rules.
+        let data = serde_json::json!({ "user_id": user.id, "role": user.role.as_str() });
+        self.outbox
+            .emit_in(tx, tenant, EventType::UserCreated, Some(user.id), data)
+            .await?;
         Ok(user)
     }
 

@@ -16,6 +16,7 @@ use nexus_domain::billing::{
 };
 use nexus_domain::paging::{Page, PageRequest};
 use nexus_domain::user::UserQuery;
+use nexus_domain::webhook::EventType;
 use nexus_domain::{Clock, FieldErrors, TenantId};
 use nexus_store::billing::credited;
 use nexus_store::{BillingStore, Database, StoreError, UsageStore, UserStore};
@@ -50,6 +51,7 @@ pub struct BillingService {
     audit: AuditService,
     clock: Arc<dyn Clock>,
     provider: Arc<dyn PaymentProvider>,
+    outbox: crate::webhooks::Outbox,
 }
 
 fn store_err(e: StoreError) -> AppError {
@@ -74,6 +76,7 @@ impl BillingService {
             billing: db.billing(),
             usage: db.usage(),
             users: db.users(),
+            outbox: crate::webhooks::Outbox::new(&db, clock.clone()),
             db,
             audit,
             clock,
@@ -271,21 +274,45 @@ impl BillingService {
             }
             Err(e) => return Err(store_err(e)),
         }
+        let diff = json!({
+            "number": invoice.number,
+            "period": billing::month_label(start),
+            "seats": seats,
+            "units": units,
+            "total": invoice.total.to_string(),
+        });
+        self.announce_close(tx.as_mut(), caller, tenant, &invoice, diff)
+            .await?;
+        tx.commit().await.map_err(store_err)?;
+        Ok((invoice, true))
+    }
+
+    /// Audits a closed invoice and raises `invoice.closed`, in the closing transaction.
+    async fn announce_close(
+        &self,
+        tx: &mut dyn nexus_store::Tx,
+        caller: &Caller,
+        tenant: TenantId,
+        invoice: &Invoice,
+        diff: serde_json::Value,
+    ) -> Result<(), AppError> {
+        let data = json!({
+            "invoice_id": invoice.id,
+            "number": invoice.number,
+            "period": diff["period"],
+            "total": invoice.total.to_string(),
+        });
         let r = Record {
             tenant: Some(tenant),
             action: "billing.invoice_close",
             target: format!("invoice:{}", invoice.id),
-            diff: Some(json!({
-                "number": invoice.number,
-                "period": billing::month_label(start),
-                "seats": seats,
-                "units": units,
-                "total": invoice.total.to_string(),
-            })),
+            diff: Some(diff),
         };
-        self.audit.record_in(tx.as_mut(), caller, r).await?;
-        tx.commit().await.map_err(store_err)?;
-        Ok((invoice, true))
+        self.audit.record_in(tx, caller, r).await?;
+        self.outbox
+            .emit_in(tx, tenant, EventType::InvoiceClosed, None, data)
+            .await?;
+        Ok(())
     }
 
     /// Issues a credit note of `amount` against an invoice (platform admins).

@@ -30,6 +30,7 @@ pub mod sim;
 pub mod tenancy;
 pub mod usage;
 pub mod verification;
+pub mod webhooks;
 
 pub use audit::{Caller, RequestMeta};
 pub use error::{AppError, error_chain};
@@ -73,6 +74,8 @@ pub struct Services {
     pub usage: Arc<usage::Meter>,
     /// Plans, invoices and credit notes.
     pub billing: billing::BillingService,
+    /// Webhook endpoints, the delivery log and replay.
+    pub webhooks: webhooks::WebhookService,
     /// The injected clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -184,6 +187,7 @@ impl Services {
             },
             usage: Arc::new(usage::Meter::unlimited(db.usage(), clock.clone())),
             billing: billing::BillingService::manual(db.clone(), audit.clone(), clock.clone()),
+            webhooks: webhooks::WebhookService::new(db.clone(), audit.clone(), clock.clone()),
             health: health::Health::new(db, cache),
             audit,
             clock,

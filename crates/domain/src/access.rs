@@ -75,6 +75,9 @@ pub enum Permission {
     /// Create, rotate and revoke the tenant's API keys.
     #[serde(rename = "apikey:manage")]
     ApiKeyManage,
+    /// Register webhook endpoints, read their delivery log, replay messages.
+    #[serde(rename = "webhook:manage")]
+    WebhookManage,
     /// Operate the platform across tenants (`/v1/platform/*`). Only the platform_admin
     /// role holds it, and only a platform operator can grant it.
     #[serde(rename = "platform:operate")]
@@ -83,7 +86,7 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 21] = [
+    pub const ALL: [Permission; 22] = [
         Self::TenantRead,
         Self::TenantWrite,
         Self::UserRead,
@@ -104,6 +107,7 @@ impl Permission {
         Self::BillingRead,
         Self::BillingWrite,
         Self::ApiKeyManage,
+        Self::WebhookManage,
         Self::PlatformOperate,
     ];
 
@@ -130,6 +134,7 @@ impl Permission {
             Self::BillingRead => "billing:read",
             Self::BillingWrite => "billing:write",
             Self::ApiKeyManage => "apikey:manage",
+            Self::WebhookManage => "webhook:manage",
             Self::PlatformOperate => "platform:operate",
         }
     }

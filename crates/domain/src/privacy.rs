@@ -352,6 +352,17 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
         retention: Retention::LifetimeOfAccount,
     },
     PersonalDataStore {
+        store: "webhook_message",
+        kind: StoreKind::Table,
+        // The exact body sent to the tenant's receiver; it names the user the event is
+        // about by ID (no e-mail addresses or names), kept in `subject_user_id` too.
+        fields: &["body", "subject_user_id"],
+        subject_key: "subject_user_id",
+        purpose: "delivering domain events to the tenant's own registered endpoints (the body names the user the event is about by ID)",
+        // Purged 30 days after creation (attempts go with their message).
+        retention: Retention::Days(30),
+    },
+    PersonalDataStore {
         store: "session:",
         kind: StoreKind::Cache,
         fields: &["user id", "permissions"],
@@ -448,6 +459,14 @@ pub const NON_PERSONAL: &[(&str, &str)] = &[
     (
         "invoice",
         "an organisation's invoices and credit notes: seat counts, API unit totals and money; a credit note's reason is written by platform staff, who must not name people in it",
+    ),
+    (
+        "webhook_endpoint",
+        "a tenant's webhook receivers: URL, subscribed events, signing secret and health",
+    ),
+    (
+        "webhook_attempt",
+        "the delivery log: status codes, timings and response excerpts from the tenant's own receiver",
     ),
 ];
 

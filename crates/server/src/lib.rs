@@ -10,6 +10,7 @@ pub mod config;
 mod metering;
 pub mod startup;
 pub mod telemetry;
+pub mod webhook_client;
 mod wiring;
 
 pub use startup::{Application, StartError};

@@ -46,6 +46,9 @@ pub enum StartError {
     /// The mail relay is misconfigured.
     #[error("mail: {0}")]
     Mail(String),
+    /// The webhook client could not be built.
+    #[error("webhooks: {0}")]
+    Webhooks(String),
     /// The HTTP server failed.
     #[error("http server: {0}")]
     Serve(String),

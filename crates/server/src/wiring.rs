@@ -7,6 +7,7 @@ use nexus_app::jobs::{Registry, builtin};
 use nexus_app::mail::{Mailer, OutboxMailer};
 use nexus_app::tenancy::TenancySettings;
 use nexus_domain::Clock;
+use nexus_domain::webhook::UrlPolicy;
 use nexus_mail::SmtpMailer;
 use nexus_store::{CacheStore, Database, MemoryCache, MemoryRateLimits, RateLimitStore};
 use nexus_store_postgres::{PgDatabase, PgSettings};
@@ -37,6 +38,25 @@ pub struct Wired {
     /// The rate limiter's store: Redis when configured (shared by replicas), else in
     /// process.
     pub limits: Arc<dyn RateLimitStore>,
+}
+
+/// Registers webhook delivery over the real HTTP(S) client.
+fn register_webhooks(
+    config: &Config,
+    registry: &mut Registry,
+    db: &Arc<dyn Database>,
+    clock: &Arc<dyn Clock>,
+) -> Result<(), StartError> {
+    let transport = crate::webhook_client::HttpTransport::new(
+        config.webhooks.allow_private_targets,
+        config.webhooks.timeout,
+    )
+    .map_err(StartError::Webhooks)?;
+    nexus_app::webhooks::register(
+        registry,
+        nexus_app::webhooks::Delivery::new(db.clone(), Arc::new(transport), clock.clone()),
+    );
+    Ok(())
 }
 
 /// Builds lazily connecting stores and the services over them. Nothing touches the
@@ -108,6 +128,7 @@ pub fn wire_with(
     };
     let mut registry = Registry::new();
     builtin::register(&mut registry, &db, clock.clone(), mailer.clone());
+    register_webhooks(config, &mut registry, &db, &clock)?;
     extra_jobs(&mut registry, &db);
     let mut services = Services::new(
         db.clone(),
@@ -127,6 +148,13 @@ pub fn wire_with(
         },
         &db,
     );
+    services.webhooks = services
+        .webhooks
+        .with_policy(if config.webhooks.allow_private_targets {
+            UrlPolicy::AllowPrivate
+        } else {
+            UrlPolicy::PublicHttps
+        });
     services.billing =
         services
             .billing

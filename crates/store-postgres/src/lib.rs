@@ -24,6 +24,7 @@ mod sim;
 mod tenant;
 mod usage;
 mod user;
+mod webhook;
 
 use async_trait::async_trait;
 use nexus_domain::TenantId;
@@ -161,6 +162,11 @@ fn migrator() -> Migrator {
             25,
             "billing",
             include_str!("../migrations/0025_billing.sql"),
+        ),
+        m(
+            26,
+            "webhooks",
+            include_str!("../migrations/0026_webhooks.sql"),
         ),
     ])
 }
@@ -385,6 +391,12 @@ impl Database for PgDatabase {
 
     fn billing(&self) -> Arc<dyn nexus_store::BillingStore> {
         Arc::new(billing::PgBilling {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn webhooks(&self) -> Arc<dyn nexus_store::WebhookStore> {
+        Arc::new(webhook::PgWebhooks {
             pool: self.pool.clone(),
         })
     }

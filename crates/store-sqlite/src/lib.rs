@@ -23,6 +23,7 @@ mod sim;
 mod tenant;
 mod usage;
 mod user;
+mod webhook;
 
 use async_trait::async_trait;
 use nexus_store::{
@@ -160,6 +161,11 @@ fn migrator() -> Migrator {
             25,
             "billing",
             include_str!("../migrations/0025_billing.sql"),
+        ),
+        m(
+            26,
+            "webhooks",
+            include_str!("../migrations/0026_webhooks.sql"),
         ),
     ])
 }
@@ -363,6 +369,12 @@ impl Database for SqliteDatabase {
 
     fn billing(&self) -> Arc<dyn nexus_store::BillingStore> {
         Arc::new(billing::SqliteBilling {
+            pool: self.pool.clone(),
+        })
+    }
+
+    fn webhooks(&self) -> Arc<dyn nexus_store::WebhookStore> {
+        Arc::new(webhook::SqliteWebhooks {
             pool: self.pool.clone(),
         })
     }

@@ -36,6 +36,7 @@ mod tenant;
 mod tx;
 pub mod usage;
 mod user;
+pub mod webhook;
 
 #[cfg(feature = "contract")]
 pub mod contract;
@@ -64,6 +65,7 @@ pub use tenant::TenantStore;
 pub use tx::{Tx, downcast};
 pub use usage::UsageStore;
 pub use user::UserStore;
+pub use webhook::WebhookStore;
 
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -111,6 +113,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     fn usage(&self) -> Arc<dyn UsageStore>;
     /// Plans, invoices and credit notes.
     fn billing(&self) -> Arc<dyn BillingStore>;
+    /// Webhook endpoints, messages and the delivery log.
+    fn webhooks(&self) -> Arc<dyn WebhookStore>;
     /// Opens a transaction. With a tenant, tenant-owned writes inside it pass row-level
     /// security for that tenant (PostgreSQL).
     async fn begin(

@@ -57,6 +57,19 @@ impl JobPayload for CloseBillingPeriod {
     const KIND: &'static str = "billing.close_period";
 }
 
+/// Deletes one tenant's webhook messages (and their attempts) past their retention.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PurgeWebhookMessages {}
+
+impl JobPayload for PurgeWebhookMessages {
+    const KIND: &'static str = "system.purge_webhook_messages";
+}
+
+/// Days a webhook message and its delivery log are kept (the personal-data
+/// registry's retention for `webhook_message`): long enough to replay after a
+/// receiver's month-end outage, short enough that payloads do not pile up.
+pub const WEBHOOK_MESSAGE_RETENTION_DAYS: i64 = 30;
+
 /// Does nothing; for smoke tests, benchmarks and checking a worker end to end.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Noop {}
@@ -76,6 +89,7 @@ pub fn register(
     let jobs = db.jobs();
     let (db2, clock2) = (db.clone(), clock.clone());
     let (usage, clock3) = (db.usage(), clock.clone());
+    let (hooks, clock4) = (db.webhooks(), clock.clone());
     let billing = crate::billing::BillingService::manual(
         db.clone(),
         crate::audit::AuditService::new(db.audit(), clock.clone()),
@@ -115,6 +129,23 @@ pub fn register(
                 .await
                 .map_err(|e| JobFailure::Retry(e.to_string()))?;
             tracing::info!(purged = n, "metered usage past retention purged");
+            Ok(())
+        }
+    });
+    registry.register::<PurgeWebhookMessages, _, _>(KindOptions::default(), move |ctx, _p| {
+        let (hooks, clock) = (hooks.clone(), clock4.clone());
+        async move {
+            let Some(tenant) = ctx.tenant else {
+                return Err(JobFailure::Permanent(
+                    "a webhook purge needs a tenant".to_owned(),
+                ));
+            };
+            let before = clock.now() - time::Duration::days(WEBHOOK_MESSAGE_RETENTION_DAYS);
+            let n = hooks
+                .purge_messages(tenant, before)
+                .await
+                .map_err(|e| JobFailure::Retry(e.to_string()))?;
+            tracing::info!(purged = n, "webhook messages past retention purged");
             Ok(())
         }
     });
@@ -169,6 +200,13 @@ pub fn schedules() -> Vec<Schedule> {
             name: "close-billing-period",
             kind: CloseBillingPeriod::KIND,
             cadence: Cadence::DailyAt { hour: 2, minute: 0 },
+            per_tenant: true,
+            payload: serde_json::json!({}),
+        },
+        Schedule {
+            name: "purge-webhook-messages",
+            kind: PurgeWebhookMessages::KIND,
+            cadence: Cadence::DailyAt { hour: 4, minute: 0 },
             per_tenant: true,
             payload: serde_json::json!({}),
         },

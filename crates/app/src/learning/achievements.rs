@@ -20,6 +20,7 @@ use nexus_domain::learning::gamification::{
 };
 use nexus_domain::learning::quiz::{Attempt, AttemptStatus, QuizId, mastery};
 use nexus_domain::learning::{CourseId, LessonId};
+use nexus_domain::webhook::EventType;
 use nexus_domain::{Clock, TenantId, UserId};
 use nexus_store::{Database, StoreError, Tx};
 use std::collections::BTreeSet;
@@ -34,6 +35,7 @@ pub struct AchievementService {
     pub(super) audit: crate::audit::AuditService,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) badges: Arc<Vec<BadgeRule>>,
+    pub(super) outbox: crate::webhooks::Outbox,
 }
 
 /// What one activity earned.
@@ -86,6 +88,7 @@ impl AchievementService {
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
+            outbox: crate::webhooks::Outbox::new(&db, clock.clone()),
             db,
             courses,
             audit,
@@ -236,7 +239,26 @@ impl AchievementService {
                 awards.streak = Some(length);
             }
         }
+        if let Activity::Quiz(a) = &activity
+            && let Some(score) = a.score().filter(|s| s.passed)
+        {
+            let data = serde_json::json!({
+                "user_id": user, "course_id": a.course, "quiz_id": a.quiz,
+                "attempt_id": a.id, "percent": score.percent,
+            });
+            self.outbox
+                .emit_in(tx, tenant, EventType::QuizPassed, Some(user), data)
+                .await?;
+        }
         awards.certificate = self.certify(tx, tenant, &ctx).await?;
+        if let Some(cert) = &awards.certificate {
+            let data = serde_json::json!({
+                "user_id": user, "course_id": cert.course, "certificate_id": cert.id,
+            });
+            self.outbox
+                .emit_in(tx, tenant, EventType::EnrollmentCompleted, Some(user), data)
+                .await?;
+        }
         ctx.certificates += usize::from(awards.certificate.is_some());
         awards.badges = self.new_badges(tx, tenant, &ctx).await?;
         Ok(awards)

@@ -192,6 +192,32 @@ impl SimService {
                 },
                 e => AppError::from_store("order", e),
             })?;
+        // Only the fill that completes an order is an `order.filled` event.
+        if !records.is_empty() && order.state.status == nexus_trading::order::Status::Filled {
+            let data = serde_json::json!({
+                "user_id": book.record.user,
+                "portfolio_id": order.portfolio,
+                "order_id": order.id,
+                "symbol": order.symbol,
+                "side": order.spec.side().as_str(),
+                "filled_qty": order.state.filled_qty.normalize().to_string(),
+                "avg_price": (order.state.filled_value / order.state.filled_qty)
+                    .round_dp(6)
+                    .normalize()
+                    .to_string(),
+                "fees": order.state.fees.normalize().to_string(),
+            });
+            let user = Some(book.record.user);
+            self.outbox
+                .emit_in(
+                    tx,
+                    tenant,
+                    nexus_domain::webhook::EventType::OrderFilled,
+                    user,
+                    data,
+                )
+                .await?;
+        }
         book.recent.extend(records.iter().map(|r| FillTotal {
             trading_day: r.trading_day,
             symbol: r.symbol.clone(),

@@ -49,6 +49,7 @@ pub struct SimService {
     audit: AuditService,
     clock: Arc<dyn Clock>,
     caches: Arc<Caches>,
+    outbox: crate::webhooks::Outbox,
 }
 
 /// Small in-process caches that take round trips off every order.
@@ -76,6 +77,7 @@ impl SimService {
     ) -> Self {
         Self {
             store: db.sim(),
+            outbox: crate::webhooks::Outbox::new(&db, clock.clone()),
             db,
             hub,
             audit,

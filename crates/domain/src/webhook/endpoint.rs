@@ -114,6 +114,12 @@ impl EndpointUrl {
         Ok(Self(url.to_string()))
     }
 
+    /// A URL read back from storage (checked under the policy in force when it was
+    /// registered; delivery checks the addresses it resolves to again).
+    pub fn from_stored(raw: &str) -> Option<Self> {
+        Self::parse(raw, UrlPolicy::AllowPrivate).ok()
+    }
+
     /// The URL.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -150,6 +156,37 @@ pub fn is_internal(ip: IpAddr) -> bool {
     }
 }
 
+/// Parses event names into `errs`' field errors (`events[i]`, or `events` when empty).
+pub fn parse_events(errs: &mut FieldErrors, events: &[String]) -> Option<BTreeSet<EventType>> {
+    let mut set = BTreeSet::new();
+    let mut ok = !events.is_empty();
+    for (i, e) in events.iter().enumerate() {
+        if let Some(t) = EventType::parse(e) {
+            set.insert(t);
+        } else {
+            ok = false;
+            errs.push(
+                format!("events[{i}]"),
+                "unknown_value",
+                format!("{e} is not an event"),
+            );
+        }
+    }
+    if events.is_empty() {
+        errs.push("events", "required", "subscribe to at least one event");
+    }
+    ok.then_some(set)
+}
+
+/// Checks a description (trimmed, at most 200 characters).
+pub fn parse_description(errs: &mut FieldErrors, raw: &str) -> String {
+    let description = raw.trim().to_owned();
+    if description.chars().count() > 200 {
+        errs.push("description", "too_long", "at most 200 characters");
+    }
+    description
+}
+
 /// A new endpoint, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEndpoint {
@@ -171,30 +208,12 @@ impl NewEndpoint {
     ) -> Result<Self, FieldErrors> {
         let mut errs = FieldErrors::new();
         let url = errs.check("url", EndpointUrl::parse(url, policy));
-        let mut set = BTreeSet::new();
-        for (i, e) in events.iter().enumerate() {
-            match EventType::parse(e) {
-                Some(t) => {
-                    set.insert(t);
-                }
-                None => errs.push(
-                    format!("events[{i}]"),
-                    "unknown_value",
-                    format!("{e} is not an event"),
-                ),
-            }
-        }
-        if events.is_empty() {
-            errs.push("events", "required", "subscribe to at least one event");
-        }
-        let description = description.trim().to_owned();
-        if description.chars().count() > 200 {
-            errs.push("description", "too_long", "at most 200 characters");
-        }
+        let events = parse_events(&mut errs, events);
+        let description = parse_description(&mut errs, description);
         errs.finish(|| {
             Some(Self {
                 url: url?,
-                events: set,
+                events: events?,
                 description,
             })
         })

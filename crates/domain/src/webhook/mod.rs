@@ -6,10 +6,18 @@
 //! `webhook-signature: v1,<base64>` beside `webhook-id` and `webhook-timestamp`, so a
 //! receiver can use any Standard Webhooks library and reject replays by timestamp.
 
+mod delivery;
 mod endpoint;
 mod signing;
 
-pub use endpoint::{EndpointUrl, EventType, NewEndpoint, UrlPolicy, WebhookId};
+pub use delivery::{
+    AfterAttempt, Attempt, Endpoint, MAX_ENDPOINTS, Message, MessageId, MessageQuery,
+    MessageStatus, RESPONSE_EXCERPT, after_attempt, envelope,
+};
+pub use endpoint::{
+    EndpointUrl, EventType, NewEndpoint, UrlPolicy, WebhookId, is_internal, parse_description,
+    parse_events,
+};
 pub use signing::{SECRET_PREFIX, SignatureError, WebhookSecret, sign, verify};
 
 /// Delay before attempt `n + 1` after `n` failed attempts (1-based): 5 s, 30 s, 2 min,

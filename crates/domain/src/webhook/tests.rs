@@ -128,3 +128,73 @@ fn endpoints_refuse_internal_targets_unless_allowed() {
         assert_eq!(EventType::parse(e.as_str()), Some(e));
     }
 }
+
+fn pending() -> Message {
+    let at = time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+    Message {
+        id: MessageId::from_uuid(uuid::Uuid::nil()),
+        endpoint: WebhookId::from_uuid(uuid::Uuid::nil()),
+        event: EventType::UserCreated,
+        body: "{}".to_owned(),
+        subject: None,
+        status: MessageStatus::Pending,
+        attempts: 0,
+        total_attempts: 0,
+        created_at: at,
+        next_attempt_at: Some(at),
+        delivered_at: None,
+    }
+}
+
+fn attempt(m: &Message, seq: u32, status: Option<u16>) -> Attempt {
+    Attempt {
+        message: m.id,
+        seq,
+        at: m.created_at + time::Duration::minutes(i64::from(seq)),
+        status_code: status,
+        error: status.is_none().then(|| "refused".to_owned()),
+        duration_ms: 3,
+        response: String::new(),
+    }
+}
+
+#[test]
+fn a_2xx_delivers_and_anything_else_is_retried_on_the_schedule() {
+    let m = pending();
+    let ok = after_attempt(m.clone(), &attempt(&m, 1, Some(204)));
+    assert_eq!(ok.message.status, MessageStatus::Delivered);
+    assert_eq!(ok.message.total_attempts, 1);
+    assert!(ok.retry_at.is_none() && !ok.exhausted);
+    for status in [None, Some(500), Some(301), Some(404)] {
+        let a = attempt(&m, 1, status);
+        let failed = after_attempt(m.clone(), &a);
+        assert_eq!(failed.message.status, MessageStatus::Pending, "{status:?}");
+        assert_eq!(failed.retry_at, Some(a.at + time::Duration::seconds(5)));
+        assert!(!failed.exhausted);
+    }
+}
+
+#[test]
+fn a_message_fails_after_nine_attempts_and_replay_counts_afresh() {
+    let mut m = pending();
+    let mut delays = Vec::new();
+    for seq in 1..=MAX_ATTEMPTS {
+        let a = attempt(&m, seq, Some(503));
+        let after = after_attempt(m, &a);
+        if let Some(at) = after.retry_at {
+            delays.push((at - a.at).whole_seconds());
+        }
+        assert_eq!(after.exhausted, seq == MAX_ATTEMPTS, "attempt {seq}");
+        m = after.message;
+    }
+    assert_eq!(m.status, MessageStatus::Failed);
+    assert_eq!(m.total_attempts, MAX_ATTEMPTS);
+    assert_eq!(delays, [5, 30, 120, 600, 1_800, 3_600, 7_200, 14_400]);
+    // A replay resets the round but the attempt numbers keep counting.
+    m.status = MessageStatus::Pending;
+    m.attempts = 0;
+    let after = after_attempt(m, &attempt(&pending(), MAX_ATTEMPTS + 1, None));
+    assert_eq!(after.message.total_attempts, MAX_ATTEMPTS + 1);
+    assert_eq!(after.message.attempts, 1);
+    assert!(after.retry_at.is_some());
+}

@@ -36,6 +36,7 @@ mod tenant;
 pub(crate) mod usage;
 mod users;
 mod verification;
+mod webhooks;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -76,6 +77,7 @@ pub(crate) fn v1() -> Router<AppState> {
         .merge(sim::router())
         .merge(usage::router())
         .merge(billing::router())
+        .merge(webhooks::router())
         .nest(
             "/platform",
             platform_tenants::router()
@@ -99,6 +101,7 @@ pub(crate) fn apis() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ("/v1", invitations::api()),
         ("/v1", roles::api()),
         ("/v1", api_keys::api()),
+        ("/v1", webhooks::api()),
         ("/v1", users::api()),
         ("/v1", verification::api()),
         ("/v1", audit::api()),

@@ -237,6 +237,15 @@ pub struct MailConfig {
 }
 
 /// The whole, validated configuration.
+/// Outgoing webhooks.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookConfig {
+    /// Accept `http` and internal targets (development and tests only).
+    pub allow_private_targets: bool,
+    /// How long one delivery attempt may take.
+    pub timeout: Duration,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// What `serve` does.
@@ -251,6 +260,8 @@ pub struct Config {
     pub metering: MeteringConfig,
     /// Where invoices ask customers to pay (the manual provider's payee).
     pub billing_payee: String,
+    /// Outgoing webhooks.
+    pub webhooks: WebhookConfig,
     /// Prometheus listener address, if enabled.
     pub metrics_addr: Option<SocketAddr>,
     /// HTTP.

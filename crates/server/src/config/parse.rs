@@ -2,7 +2,8 @@
 
 use super::{
     Backend, Config, ConfigError, DatabaseConfig, DemoSeed, HttpConfig, LogFormat, MailConfig,
-    MeteringConfig, RateLimitConfig, RedisConfig, Role, SimConfig, Source, WorkerConfig,
+    MeteringConfig, RateLimitConfig, RedisConfig, Role, SimConfig, Source, WebhookConfig,
+    WorkerConfig,
 };
 use ipnet::IpNet;
 use secrecy::SecretString;
@@ -162,6 +163,16 @@ pub(super) fn build(raw: &Raw, unknown_env: Vec<String>) -> Result<Config, Confi
                 p.with("quota.standard_per_month", parse_quota)?,
                 p.with("quota.enterprise_per_month", parse_quota)?,
             ],
+        },
+        webhooks: WebhookConfig {
+            allow_private_targets: p.with("webhooks.allow_private_targets", parse_bool)?,
+            timeout: p.with("webhooks.timeout", |v| {
+                let d = parse_duration(v)?;
+                if d < Duration::from_secs(1) || d > Duration::from_secs(15) {
+                    return Err("must be between 1s and 15s".to_owned());
+                }
+                Ok(d)
+            })?,
         },
         billing_payee: p.with("billing.payee", |v| {
             let v = v.trim();

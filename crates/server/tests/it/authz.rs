@@ -117,6 +117,32 @@ fn rules() -> Vec<(&'static str, &'static str, Access)> {
         ("GET", "/v1/api-keys/{id}", Perm(P::ApiKeyManage)),
         ("DELETE", "/v1/api-keys/{id}", Perm(P::ApiKeyManage)),
         ("POST", "/v1/api-keys/{id}/rotate", Perm(P::ApiKeyManage)),
+        ("GET", "/v1/webhooks/event-types", Perm(P::WebhookManage)),
+        ("GET", "/v1/webhooks/endpoints", Perm(P::WebhookManage)),
+        ("POST", "/v1/webhooks/endpoints", Perm(P::WebhookManage)),
+        ("GET", "/v1/webhooks/endpoints/{id}", Perm(P::WebhookManage)),
+        (
+            "PATCH",
+            "/v1/webhooks/endpoints/{id}",
+            Perm(P::WebhookManage),
+        ),
+        (
+            "DELETE",
+            "/v1/webhooks/endpoints/{id}",
+            Perm(P::WebhookManage),
+        ),
+        (
+            "POST",
+            "/v1/webhooks/endpoints/{id}/rotate-secret",
+            Perm(P::WebhookManage),
+        ),
+        ("GET", "/v1/webhooks/messages", Perm(P::WebhookManage)),
+        ("GET", "/v1/webhooks/messages/{id}", Perm(P::WebhookManage)),
+        (
+            "POST",
+            "/v1/webhooks/messages/{id}/replay",
+            Perm(P::WebhookManage),
+        ),
         ("GET", "/v1/users", Perm(P::UserRead)),
         ("POST", "/v1/users", Perm(P::UserWrite)),
         ("GET", "/v1/users/{id}", Perm(P::UserRead)),
@@ -577,6 +603,10 @@ fn body_for(method: &str, path: &str, caller: &Caller, n: u32) -> Option<Value> 
             Some(json!({ "name": format!("Key {n}"), "scopes": ["tenant:read"] }))
         }
         ("POST", "/v1/api-keys/{id}/rotate") => Some(json!({})),
+        ("POST", "/v1/webhooks/endpoints") => Some(
+            json!({ "url": format!("https://hooks{n}.example.com/in"), "events": ["user.created"] }),
+        ),
+        ("PATCH", "/v1/webhooks/endpoints/{id}") => Some(json!({ "description": "Renamed" })),
         ("POST", "/v1/courses/{id}/modules") | ("PATCH", "/v1/courses/{id}/modules/{module}") => {
             Some(json!({ "title": "M" }))
         }

@@ -145,6 +145,7 @@ db_cases!(
     api_keys_lifecycle,
     usage_counts_add_and_summarise,
     billing_documents_plans_and_isolation,
+    webhooks_endpoints_messages_and_isolation,
 );
 
 cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);

@@ -188,6 +188,7 @@ fn spawn_binary(
 }
 
 async fn wait_ready(addr: std::net::SocketAddr) {
+    nexus_server::webhook_client::install_crypto_provider();
     let client = reqwest::Client::new();
     for _ in 0..200 {
         if client

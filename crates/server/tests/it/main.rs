@@ -37,3 +37,4 @@ mod sim_pool;
 mod sim_rules;
 mod sim_ticks;
 mod usage;
+mod webhooks;

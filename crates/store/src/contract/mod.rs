@@ -70,6 +70,7 @@ mod recovery;
 mod sim;
 mod tenancy;
 mod usage;
+mod webhook;
 
 use achievement::{certificates_issue_verify_revoke, xp_badges_and_standings};
 use apikey::api_keys_lifecycle;
@@ -103,6 +104,7 @@ use tenancy::{
     user_tenant_isolation,
 };
 use usage::usage_counts_add_and_summarise;
+use webhook::webhooks_endpoints_messages_and_isolation;
 
 /// A boxed async case.
 pub type DbCase = fn(Arc<dyn Database>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -249,6 +251,9 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
     }),
     ("billing_documents_plans_and_isolation", |db| {
         Box::pin(billing_documents_plans_and_isolation(db))
+    }),
+    ("webhooks_endpoints_messages_and_isolation", |db| {
+        Box::pin(webhooks_endpoints_messages_and_isolation(db))
     }),
 ];
 

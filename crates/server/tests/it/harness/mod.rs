@@ -239,6 +239,7 @@ impl TestAppBuilder {
     }
 
     pub async fn spawn(self) -> TestApp {
+        nexus_server::webhook_client::install_crypto_provider();
         // Errors (5xx causes, failed jobs) go to the captured test output, shown on failure.
         let _ = tracing_subscriber::fmt()
             .with_env_filter(std::env::var("NEXUS_TEST_LOG").unwrap_or_else(|_| "error".into()))
