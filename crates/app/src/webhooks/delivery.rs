@@ -117,7 +117,7 @@ impl Delivery {
             Err(e) => return Err(store_err(e)),
         };
         if !endpoint.enabled() {
-            return self.give_up(tenant, message).await;
+            return self.give_up(tenant, message, job.seq).await;
         }
         let started = self.clock.now();
         let ts = started.unix_timestamp();
@@ -240,9 +240,17 @@ impl Delivery {
         Ok(())
     }
 
-    /// Fails a message whose endpoint is disabled, without an attempt.
-    async fn give_up(&self, tenant: TenantId, mut message: Message) -> Result<(), AppError> {
+    /// Fails a message whose endpoint is disabled, without an attempt. The attempt
+    /// number is used up all the same, so a later replay's job gets a fresh one (job
+    /// idempotency keys name the attempt).
+    async fn give_up(
+        &self,
+        tenant: TenantId,
+        mut message: Message,
+        seq: u32,
+    ) -> Result<(), AppError> {
         let expected = message.total_attempts;
+        message.total_attempts = seq;
         message.status = MessageStatus::Failed;
         message.next_attempt_at = None;
         let mut tx = self.db.begin(Some(tenant)).await.map_err(store_err)?;

@@ -728,3 +728,71 @@ async fn targets_inside_our_network_are_refused() {
     );
     assert_eq!(rx.seen()[0].id, "msg_1");
 }
+
+#[tokio::test]
+async fn a_message_pending_when_its_endpoint_is_disabled_fails_then_replays() {
+    let (app, clock, tenant, admin) = app_with_admin().await;
+    let rx = Receiver::start().await;
+    rx.status.store(502, Ordering::SeqCst);
+    let (_, made) = send(
+        &app,
+        &admin,
+        Method::POST,
+        "/v1/webhooks/endpoints",
+        Some(json!({"url": rx.url, "events": ["user.created"]})),
+    )
+    .await;
+    let endpoint = made["id"].as_str().unwrap().to_owned();
+    app.user("school", "one@hooks.example", PW, Role::Learner)
+        .await;
+    rx.wait_for(1).await;
+    eventually("the retry is scheduled", || async {
+        messages(&app, tenant).await[0].total_attempts == 1
+    })
+    .await;
+    // Disabled by hand while the retry waits: the retry gives up without a request.
+    let path = format!("/v1/webhooks/endpoints/{endpoint}");
+    let (status, e) = send(
+        &app,
+        &admin,
+        Method::PATCH,
+        &path,
+        Some(json!({"enabled": false})),
+    )
+    .await;
+    assert_eq!(
+        (status, e["disabled_reason"].as_str()),
+        (200, Some("admin"))
+    );
+    clock.advance(time::Duration::seconds(5));
+    eventually("the message fails", || async {
+        messages(&app, tenant).await[0].status == MessageStatus::Failed
+    })
+    .await;
+    assert_eq!(rx.seen().len(), 1);
+    // Enabled again, a replay is a fresh attempt that is really made.
+    rx.status.store(200, Ordering::SeqCst);
+    send(
+        &app,
+        &admin,
+        Method::PATCH,
+        &path,
+        Some(json!({"enabled": true})),
+    )
+    .await;
+    let id = messages(&app, tenant).await[0].id;
+    let (status, _) = send(
+        &app,
+        &admin,
+        Method::POST,
+        &format!("/v1/webhooks/messages/{id}/replay"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 202);
+    rx.wait_for(2).await;
+    eventually("the replay is delivered", || async {
+        messages(&app, tenant).await[0].status == MessageStatus::Delivered
+    })
+    .await;
+}
