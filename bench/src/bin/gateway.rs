@@ -69,7 +69,7 @@ fn settings(limits: bool) -> HttpSettings {
             RateLimitSettings {
                 enabled: limits,
                 per_ip: huge,
-                per_credential: [huge; 3],
+                per_credential: [huge; 4],
                 tenant_factor: 1,
                 on_outage: OnOutage::Local,
             },
@@ -130,11 +130,11 @@ async fn main() {
     // Quotas set (out of reach), so the meter's quota check runs as in production.
     let services = nexus_bench::services(db.clone()).with_quotas(
         nexus_app::usage::QuotaSettings {
-            monthly_units: [Some(u64::MAX / 2); 3],
+            monthly_units: [Some(u64::MAX / 2); 4],
         },
         &db,
     );
-    let tenant = nexus_bench::bench_tenant(&services, Plan::Standard).await;
+    let tenant = nexus_bench::bench_tenant(&services, Plan::Basic).await;
     let user = services
         .accounts
         .create(

@@ -72,7 +72,7 @@ async fn main() {
     let db: Arc<dyn Database> = pg.clone();
     let services = nexus_bench::services(db.clone());
     let system = Caller::system();
-    let tenant = nexus_bench::bench_tenant(&services, Plan::Enterprise).await;
+    let tenant = nexus_bench::bench_tenant(&services, Plan::Professional).await;
     let t = tenant.id;
     let mut users = Vec::new();
     for i in 0..=learners {

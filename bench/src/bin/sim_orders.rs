@@ -323,7 +323,7 @@ async fn main() {
     };
     let services = nexus_bench::services(db.clone());
     let system = Caller::system();
-    let t = nexus_bench::bench_tenant(&services, Plan::Enterprise)
+    let t = nexus_bench::bench_tenant(&services, Plan::Professional)
         .await
         .id;
     // Learner 0 is the profile's; then `per_worker` for each worker. Created a few at

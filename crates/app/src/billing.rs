@@ -11,8 +11,7 @@ use crate::AppError;
 use crate::audit::{AuditService, Caller, Record};
 use nexus_domain::access::Permission;
 use nexus_domain::billing::{
-    self, BillingPlan, CreditError, DocumentKind, Invoice, InvoiceId, PeriodUsage, PlanCode,
-    PlanInput,
+    self, BillingPlan, CreditError, DocumentKind, Invoice, InvoiceId, PeriodUsage, Plan, PlanInput,
 };
 use nexus_domain::paging::{Page, PageRequest};
 use nexus_domain::user::UserQuery;
@@ -37,9 +36,6 @@ pub const CLOSE_GRACE: time::Duration = time::Duration::hours(1);
 
 /// How many months back the daily job catches up when it missed some.
 pub const CATCH_UP_MONTHS: u32 = 12;
-
-/// A tenant with no plan set is billed on this one.
-pub const DEFAULT_PLAN: PlanCode = PlanCode::Free;
 
 /// Billing use cases.
 #[derive(Clone)]
@@ -113,7 +109,7 @@ impl BillingService {
     pub async fn put_plan(
         &self,
         caller: &Caller,
-        code: PlanCode,
+        code: Plan,
         input: PlanInput,
     ) -> Result<BillingPlan, AppError> {
         caller.require_platform()?;
@@ -135,14 +131,16 @@ impl BillingService {
         Ok(plan)
     }
 
-    /// The tenant's plan (the default when none was set).
+    /// The prices of the tenant's plan (the plan itself is the tenant's `plan`, set by
+    /// platform admins with the tenant's other settings).
     pub async fn tenant_plan(&self, tenant: TenantId) -> Result<BillingPlan, AppError> {
         let code = self
-            .billing
-            .tenant_plan(tenant)
+            .db
+            .tenants()
+            .get(tenant)
             .await
-            .map_err(store_err)?
-            .unwrap_or(DEFAULT_PLAN);
+            .map_err(|e| AppError::from_store("tenant", e))?
+            .plan;
         self.billing.plan(code).await.map_err(store_err)
     }
 
@@ -154,31 +152,6 @@ impl BillingService {
     ) -> Result<BillingPlan, AppError> {
         caller.require(tenant, Permission::BillingRead)?;
         self.tenant_plan(tenant).await
-    }
-
-    /// Puts a tenant on a plan (platform admins); it applies from the next close.
-    pub async fn set_tenant_plan(
-        &self,
-        caller: &Caller,
-        tenant: TenantId,
-        code: PlanCode,
-    ) -> Result<BillingPlan, AppError> {
-        caller.require_platform()?;
-        let before = self.tenant_plan(tenant).await?;
-        let mut tx = self.db.begin(Some(tenant)).await.map_err(store_err)?;
-        self.billing
-            .set_tenant_plan(tx.as_mut(), tenant, code, self.clock.now())
-            .await
-            .map_err(store_err)?;
-        let r = Record {
-            tenant: Some(tenant),
-            action: "billing.tenant_plan",
-            target: format!("tenant:{tenant}"),
-            diff: Some(json!({ "before": before.code.as_str(), "after": code.as_str() })),
-        };
-        self.audit.record_in(tx.as_mut(), caller, r).await?;
-        tx.commit().await.map_err(store_err)?;
-        self.billing.plan(code).await.map_err(store_err)
     }
 
     /// Closes the month starting at `start` into an invoice: seats (the tenant's user

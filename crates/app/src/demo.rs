@@ -37,7 +37,7 @@ pub async fn seed_if_empty(services: &Services) -> Result<Option<DemoLogins>, Ap
             NewTenant {
                 slug,
                 name: "Demo Academy".to_owned(),
-                plan: Plan::Enterprise,
+                plan: Plan::Professional,
                 branding: Branding {
                     display_name: "Demo Academy".to_owned(),
                     logo_url: None,

@@ -41,18 +41,14 @@ const RELOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 /// Monthly unit quotas by plan (`None`: unlimited).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QuotaSettings {
-    /// Free, standard, enterprise.
-    pub monthly_units: [Option<u64>; 3],
+    /// In [`Plan::ALL`] order: free, basic, advanced, professional.
+    pub monthly_units: [Option<u64>; 4],
 }
 
 impl QuotaSettings {
     /// The quota of `plan`.
     pub fn for_plan(&self, plan: Plan) -> Option<u64> {
-        match plan {
-            Plan::Free => self.monthly_units[0],
-            Plan::Standard => self.monthly_units[1],
-            Plan::Enterprise => self.monthly_units[2],
-        }
+        self.monthly_units[plan.index()]
     }
 }
 

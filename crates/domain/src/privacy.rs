@@ -455,7 +455,6 @@ pub const NON_PERSONAL: &[(&str, &str)] = &[
         "names of classes (who is in them lives in cohort_member)",
     ),
     ("billing_plan", "the platform's plan names and prices"),
-    ("tenant_billing", "which plan an organisation is on"),
     (
         "invoice",
         "an organisation's invoices and credit notes: seat counts, API unit totals and money; a credit note's reason is written by platform staff, who must not name people in it",

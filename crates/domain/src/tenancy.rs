@@ -99,39 +99,53 @@ impl TenantStatus {
     }
 }
 
-/// The commercial plan; quotas hang off it in later issues.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TenantPlan))]
+/// The tenant's plan: the one commercial plan, which sets its prices and API allowance
+/// (the `billing_plan` row of the same code, data changed by platform admins) and its
+/// rate limits and monthly quota (configuration, per plan).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Plan))]
 #[serde(rename_all = "snake_case")]
 pub enum Plan {
-    /// Small classes, community support.
+    /// No seat price; a small API allowance and no overage (the quota stops it).
     Free,
-    /// Schools and small employers.
-    Standard,
-    /// Banks and large employers: SSO, custom domains, higher quotas.
-    Enterprise,
+    /// Small schools.
+    Basic,
+    /// Schools and employers.
+    Advanced,
+    /// Banks and large employers.
+    Professional,
 }
 
 impl Plan {
+    /// Every plan, cheapest first.
+    pub const ALL: [Self; 4] = [Self::Free, Self::Basic, Self::Advanced, Self::Professional];
+
     /// Stable storage and wire name.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Free => "free",
-            Self::Standard => "standard",
-            Self::Enterprise => "enterprise",
+            Self::Basic => "basic",
+            Self::Advanced => "advanced",
+            Self::Professional => "professional",
         }
     }
+
     /// Parses the storage and wire name.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        match raw {
-            "free" => Ok(Self::Free),
-            "standard" => Ok(Self::Standard),
-            "enterprise" => Ok(Self::Enterprise),
-            _ => Err(invalid(
-                "unknown_value",
-                "must be one of: free, standard, enterprise",
-            )),
-        }
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str() == raw)
+            .ok_or_else(|| {
+                invalid(
+                    "unknown_value",
+                    "must be one of: free, basic, advanced, professional",
+                )
+            })
+    }
+
+    /// Position in [`Plan::ALL`], for per-plan settings.
+    pub fn index(self) -> usize {
+        self as usize
     }
 }
 

@@ -52,8 +52,8 @@ pub struct RateLimitSettings {
     pub enabled: bool,
     /// Per client IP.
     pub per_ip: Quota,
-    /// Per credential, by plan: free, standard, enterprise.
-    pub per_credential: [Quota; 3],
+    /// Per credential, by plan, in [`Plan::ALL`] order.
+    pub per_credential: [Quota; 4],
     /// A tenant's whole budget is this many credentials' worth.
     pub tenant_factor: u32,
     /// See [`OnOutage`].
@@ -62,11 +62,7 @@ pub struct RateLimitSettings {
 
 impl RateLimitSettings {
     fn credential_quota(&self, plan: Plan) -> Quota {
-        match plan {
-            Plan::Free => self.per_credential[0],
-            Plan::Standard => self.per_credential[1],
-            Plan::Enterprise => self.per_credential[2],
-        }
+        self.per_credential[plan.index()]
     }
 }
 

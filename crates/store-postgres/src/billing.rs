@@ -5,7 +5,7 @@ use crate::sim::{end_read, limit_offset};
 use crate::{PgTx, begin_tenant_tx, map_err};
 use async_trait::async_trait;
 use nexus_domain::TenantId;
-use nexus_domain::billing::{BillingPlan, DocumentKind, Invoice, InvoiceId, PlanCode};
+use nexus_domain::billing::{BillingPlan, DocumentKind, Invoice, InvoiceId, Plan};
 use nexus_domain::paging::{Page, PageRequest};
 use nexus_store::billing_codec::{lines_from, lines_json, money_from, money_text};
 use nexus_store::{BillingStore, StoreError, Tx, downcast};
@@ -23,7 +23,7 @@ fn into_plan(row: &PgRow) -> Result<BillingPlan, StoreError> {
     let parse = || -> Decode<BillingPlan> {
         let code: String = row.try_get("code")?;
         Ok(BillingPlan {
-            code: PlanCode::parse(&code).ok_or("unknown plan code")?,
+            code: Plan::parse(&code).map_err(|_| "unknown plan code")?,
             name: row.try_get("name")?,
             currency: row.try_get("currency")?,
             seat_price: money_from(&row.try_get::<String, _>("seat_price")?)?,
@@ -48,7 +48,7 @@ fn into_doc(tenant: TenantId, row: &PgRow) -> Result<Invoice, StoreError> {
             number: row.try_get("number")?,
             period_start: row.try_get("period_start")?,
             period_end: row.try_get("period_end")?,
-            plan: PlanCode::parse(&plan).ok_or("unknown plan code")?,
+            plan: Plan::parse(&plan).map_err(|_| "unknown plan code")?,
             currency: row.try_get("currency")?,
             lines: lines_from(&row.try_get::<String, _>("lines")?)?,
             total: money_from(&row.try_get::<String, _>("total")?)?,
@@ -72,7 +72,7 @@ impl BillingStore for PgBilling {
         rows.iter().map(into_plan).collect()
     }
 
-    async fn plan(&self, code: PlanCode) -> Result<BillingPlan, StoreError> {
+    async fn plan(&self, code: Plan) -> Result<BillingPlan, StoreError> {
         let row = sqlx::query("select * from billing_plan where code = $1")
             .bind(code.as_str())
             .fetch_optional(&self.pool)
@@ -108,40 +108,6 @@ impl BillingStore for PgBilling {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        Ok(())
-    }
-
-    async fn tenant_plan(&self, tenant: TenantId) -> Result<Option<PlanCode>, StoreError> {
-        let mut tx = begin_tenant_tx(&self.pool, tenant).await?;
-        let code: Option<String> =
-            sqlx::query_scalar("select plan_code from tenant_billing where tenant_id = $1")
-                .bind(tenant.as_uuid())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(|e| map_err("reading a tenant's plan", e))?;
-        end_read(tx).await?;
-        Ok(code.as_deref().and_then(PlanCode::parse))
-    }
-
-    async fn set_tenant_plan(
-        &self,
-        tx: &mut dyn Tx,
-        tenant: TenantId,
-        code: PlanCode,
-        at: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        let conn = &mut *downcast::<PgTx>(tx)?.0;
-        sqlx::query(
-            "insert into tenant_billing (tenant_id, plan_code, updated_at) values ($1, $2, $3) \
-             on conflict (tenant_id) do update set plan_code = excluded.plan_code, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(tenant.as_uuid())
-        .bind(code.as_str())
-        .bind(at)
-        .execute(conn)
-        .await
-        .map_err(|e| map_err("setting a tenant's plan", e))?;
         Ok(())
     }
 

@@ -168,6 +168,11 @@ fn migrator() -> Migrator {
             "webhooks",
             include_str!("../migrations/0026_webhooks.sql"),
         ),
+        m(
+            27,
+            "one_plan",
+            include_str!("../migrations/0027_one_plan.sql"),
+        ),
     ])
 }
 

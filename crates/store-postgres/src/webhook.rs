@@ -199,7 +199,7 @@ impl WebhookStore for PgWebhooks {
     ) -> Result<Endpoint, StoreError> {
         let conn = &mut *downcast::<PgTx>(tx)?.0;
         let row = sqlx::query(AssertSqlSafe(format!(
-            "{ENDPOINT} where tenant_id = $1 and webhook_id = $2 for update"
+            "{ENDPOINT} where tenant_id = $1 and webhook_id = $2 for no key update"
         )))
         .bind(tenant.as_uuid())
         .bind(id.as_uuid())
@@ -265,9 +265,12 @@ impl WebhookStore for PgWebhooks {
         event: EventType,
     ) -> Result<Vec<Endpoint>, StoreError> {
         let conn = &mut *downcast::<PgTx>(tx)?.0;
+        // `for key share`: an endpoint deleted meanwhile waits for this transaction, so
+        // the messages it writes next never miss their parent (which would fail the
+        // change that raised the event).
         let rows = sqlx::query(AssertSqlSafe(format!(
             "{ENDPOINT} where tenant_id = $1 and disabled_at is null \
-             and events like '%,' || $2 || ',%' order by created_at, webhook_id"
+             and events like '%,' || $2 || ',%' order by created_at, webhook_id for key share"
         )))
         .bind(tenant.as_uuid())
         .bind(event.as_str())

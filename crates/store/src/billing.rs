@@ -5,7 +5,7 @@
 use crate::{StoreError, Tx};
 use async_trait::async_trait;
 use nexus_domain::TenantId;
-use nexus_domain::billing::{BillingPlan, Invoice, InvoiceId, PlanCode};
+use nexus_domain::billing::{BillingPlan, Invoice, InvoiceId, Plan};
 use nexus_domain::paging::{Page, PageRequest};
 use rust_decimal::Decimal;
 use time::OffsetDateTime;
@@ -16,22 +16,12 @@ pub trait BillingStore: Send + Sync {
     /// Every plan, in plan order.
     async fn plans(&self) -> Result<Vec<BillingPlan>, StoreError>;
     /// One plan.
-    async fn plan(&self, code: PlanCode) -> Result<BillingPlan, StoreError>;
+    async fn plan(&self, code: Plan) -> Result<BillingPlan, StoreError>;
     /// Replaces a plan's prices (platform-level).
     async fn put_plan(
         &self,
         tx: &mut dyn Tx,
         plan: &BillingPlan,
-        at: OffsetDateTime,
-    ) -> Result<(), StoreError>;
-    /// The tenant's plan, if one was set.
-    async fn tenant_plan(&self, tenant: TenantId) -> Result<Option<PlanCode>, StoreError>;
-    /// Sets the tenant's plan.
-    async fn set_tenant_plan(
-        &self,
-        tx: &mut dyn Tx,
-        tenant: TenantId,
-        code: PlanCode,
         at: OffsetDateTime,
     ) -> Result<(), StoreError>;
     /// Records a closed document. `Conflict { "invoice_period_key" }` when the tenant

@@ -27,8 +27,9 @@ pub trait WebhookStore: Send + Sync {
     /// One endpoint.
     async fn endpoint(&self, tenant: TenantId, id: WebhookId) -> Result<Endpoint, StoreError>;
     /// One endpoint, locked for the rest of the caller's transaction, so a
-    /// read-modify-write of its failure count or settings cannot lose a concurrent one.
-    /// `NotFound` if absent.
+    /// read-modify-write of its failure count or settings cannot lose a concurrent one
+    /// (the lock does not block writers of its messages). Take it before touching the
+    /// endpoint's messages: deletion locks in that order too. `NotFound` if absent.
     async fn lock_endpoint(
         &self,
         tx: &mut dyn Tx,
@@ -56,7 +57,8 @@ pub trait WebhookStore: Send + Sync {
         tenant: TenantId,
         id: WebhookId,
     ) -> Result<(), StoreError>;
-    /// The enabled endpoints subscribed to `event`, read in the caller's transaction.
+    /// The enabled endpoints subscribed to `event`, read in the caller's transaction and
+    /// kept from being deleted until it ends.
     async fn subscribers_in(
         &self,
         tx: &mut dyn Tx,

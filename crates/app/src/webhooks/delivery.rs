@@ -1,7 +1,7 @@
 //! Delivering messages: one HTTP attempt per job, the retry schedule, and disabling an
 //! endpoint that keeps failing.
 
-use super::outbox::{JOB_ATTEMPTS, enqueue_attempt};
+use super::outbox::{JOB_ATTEMPTS, Queued, enqueue_attempt};
 use crate::AppError;
 use crate::audit::{AuditService, Caller, Record};
 use crate::jobs::{JobFailure, JobPayload, KindOptions, Registry};
@@ -117,7 +117,7 @@ impl Delivery {
             Err(e) => return Err(store_err(e)),
         };
         if !endpoint.enabled() {
-            return self.give_up(tenant, message, job.seq).await;
+            return self.give_up(tenant, message).await;
         }
         let started = self.clock.now();
         let ts = started.unix_timestamp();
@@ -180,6 +180,18 @@ impl Delivery {
             Vec::new()
         };
         let mut tx = self.db.begin(Some(tenant)).await.map_err(store_err)?;
+        // The endpoint first, then its message: the order deletion locks them in, so the
+        // two cannot deadlock; and under this lock messages finishing at once each count.
+        let mut endpoint = match self
+            .store
+            .lock_endpoint(tx.as_mut(), tenant, after.message.endpoint)
+            .await
+        {
+            Ok(e) => e,
+            // Deleted meanwhile, with its messages: nothing to record.
+            Err(StoreError::NotFound) => return Ok(()),
+            Err(e) => return Err(store_err(e)),
+        };
         if !self
             .store
             .save_message(tx.as_mut(), tenant, &after.message, expected)
@@ -202,20 +214,11 @@ impl Delivery {
                 after.message.id,
                 attempt.seq + 1,
                 at,
+                Queued::Scheduled,
             )
             .await?;
         }
         if attempt.succeeded() || after.exhausted {
-            // Under the row lock: messages finishing at once must each count.
-            let mut endpoint = match self
-                .store
-                .lock_endpoint(tx.as_mut(), tenant, after.message.endpoint)
-                .await
-            {
-                Ok(e) => e,
-                Err(StoreError::NotFound) => return tx.commit().await.map_err(store_err),
-                Err(e) => return Err(store_err(e)),
-            };
             let before = endpoint.failed_messages;
             endpoint.failed_messages = if attempt.succeeded() { 0 } else { before + 1 };
             let disabling =
@@ -240,17 +243,9 @@ impl Delivery {
         Ok(())
     }
 
-    /// Fails a message whose endpoint is disabled, without an attempt. The attempt
-    /// number is used up all the same, so a later replay's job gets a fresh one (job
-    /// idempotency keys name the attempt).
-    async fn give_up(
-        &self,
-        tenant: TenantId,
-        mut message: Message,
-        seq: u32,
-    ) -> Result<(), AppError> {
+    /// Fails a message whose endpoint is disabled, without an attempt.
+    async fn give_up(&self, tenant: TenantId, mut message: Message) -> Result<(), AppError> {
         let expected = message.total_attempts;
-        message.total_attempts = seq;
         message.status = MessageStatus::Failed;
         message.next_attempt_at = None;
         let mut tx = self.db.begin(Some(tenant)).await.map_err(store_err)?;

@@ -27,6 +27,11 @@ use serde_json::json;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+/// How long past its due time a pending message must be before replay treats it as
+/// stuck. Attempts run within seconds of being due, and a job retries database trouble
+/// for a few minutes at most.
+const STUCK_AFTER: time::Duration = time::Duration::hours(1);
+
 /// A change to an endpoint; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct EndpointPatch {
@@ -341,7 +346,9 @@ impl WebhookService {
     }
 
     /// Sends a delivered or failed message again, with a fresh attempt budget and the
-    /// same `webhook-id` (so a receiver that had it can tell). Audited.
+    /// same `webhook-id` (so a receiver that had it can tell). Audited. A message still
+    /// pending an hour after its attempt was due is stuck (its job died on database
+    /// trouble) and may be replayed too.
     pub async fn replay(
         &self,
         caller: &Caller,
@@ -349,7 +356,11 @@ impl WebhookService {
         id: MessageId,
     ) -> Result<Message, AppError> {
         let (mut message, _) = self.message(caller, tenant, id).await?;
-        if message.status == MessageStatus::Pending {
+        let now = self.clock.now();
+        let stuck = message
+            .next_attempt_at
+            .is_none_or(|due| due < now - STUCK_AFTER);
+        if message.status == MessageStatus::Pending && !stuck {
             return Err(AppError::Conflict {
                 code: "webhook_message_pending",
                 message: "the message is still being delivered",
@@ -362,7 +373,6 @@ impl WebhookService {
                 message: "enable the endpoint before replaying its messages",
             });
         }
-        let now = self.clock.now();
         let expected = message.total_attempts;
         message.status = MessageStatus::Pending;
         message.attempts = 0;
@@ -400,6 +410,7 @@ impl WebhookService {
                         m.id,
                         expected + 1,
                         now,
+                        outbox::Queued::Replay,
                     )
                     .await
                 })

@@ -82,6 +82,7 @@ impl Outbox {
                 message.id,
                 1,
                 now,
+                Queued::Scheduled,
             )
             .await?;
         }
@@ -89,8 +90,19 @@ impl Outbox {
     }
 }
 
-/// Queues attempt `seq` of a message at `run_at`, in `tx`. The idempotency key names
-/// the attempt, so queueing the same attempt twice (a retried job) makes one job.
+/// How an attempt came to be queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Queued {
+    /// By the schedule: the idempotency key names the attempt, so queueing the same
+    /// attempt twice (a retried job) makes one job.
+    Scheduled,
+    /// By an admin's replay: a key of its own, since a job for this attempt number may
+    /// exist already (one that died before recording, which is why the replay).
+    Replay,
+}
+
+/// Queues attempt `seq` of a message at `run_at`, in `tx`.
+#[allow(clippy::too_many_arguments)] // one call shape for the outbox, retries and replay
 pub(super) async fn enqueue_attempt(
     jobs: &dyn JobStore,
     clock: &dyn Clock,
@@ -99,7 +111,13 @@ pub(super) async fn enqueue_attempt(
     message: MessageId,
     seq: u32,
     run_at: time::OffsetDateTime,
+    how: Queued,
 ) -> Result<(), AppError> {
+    let id = JobId::generate(clock);
+    let key = match how {
+        Queued::Scheduled => format!("{message}:{seq}"),
+        Queued::Replay => format!("{message}:{seq}:replay:{id}"),
+    };
     let payload = serde_json::to_value(Deliver { message, seq })
         .map_err(|e| AppError::Internal(Box::new(e)))?;
     let job = NewJob {
@@ -109,9 +127,9 @@ pub(super) async fn enqueue_attempt(
         priority: 0,
         run_at,
         max_attempts: JOB_ATTEMPTS,
-        idempotency_key: Some(format!("{message}:{seq}")),
+        idempotency_key: Some(key),
     };
-    jobs.enqueue_in(tx, JobId::generate(clock), &job, clock.now())
+    jobs.enqueue_in(tx, id, &job, clock.now())
         .await
         .map_err(|e| AppError::from_store("job", e))?;
     Ok(())

@@ -1,8 +1,9 @@
 //! Invoices and credit notes: computing a period's lines, and the rules a correction
 //! must follow.
 
-use super::plan::{BillingPlan, PlanCode};
+use super::plan::BillingPlan;
 use crate::TenantId;
+use crate::tenancy::Plan;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -87,7 +88,7 @@ pub struct Invoice {
     /// The next month's first instant (exclusive).
     pub period_end: OffsetDateTime,
     /// The plan it was priced on.
-    pub plan: PlanCode,
+    pub plan: Plan,
     /// ISO 4217.
     pub currency: String,
     /// The lines, in order.

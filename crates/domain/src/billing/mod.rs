@@ -10,11 +10,12 @@ mod invoice;
 mod plan;
 pub mod signature;
 
+pub use crate::tenancy::Plan;
 pub use invoice::{
     CreditError, DocumentKind, Invoice, InvoiceId, InvoiceLine, LineKind, PeriodUsage, Totals,
     close_period, credit_note, month_label, parse_month, round_cents,
 };
-pub use plan::{BillingPlan, PlanCode, PlanInput};
+pub use plan::{BillingPlan, PlanInput};
 
 #[cfg(test)]
 mod tests;

@@ -2,50 +2,15 @@
 //! database (seeded by a migration, changed by platform admins), not in code; this is
 //! only their shape and its rules.
 
+use crate::tenancy::Plan;
 use crate::{FieldErrors, validation::invalid};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
-
-/// Which plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = BillingPlanCode))]
-#[serde(rename_all = "snake_case")]
-pub enum PlanCode {
-    /// No seat price; a small API allowance and no overage (the quota stops it).
-    Free,
-    /// Small schools.
-    Basic,
-    /// Schools and employers.
-    Advanced,
-    /// Banks and large employers.
-    Professional,
-}
-
-impl PlanCode {
-    /// Every plan.
-    pub const ALL: [Self; 4] = [Self::Free, Self::Basic, Self::Advanced, Self::Professional];
-
-    /// Stable storage and wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Free => "free",
-            Self::Basic => "basic",
-            Self::Advanced => "advanced",
-            Self::Professional => "professional",
-        }
-    }
-
-    /// Parses the storage and wire name.
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.as_str() == raw)
-    }
-}
 
 /// A plan's prices and allowance, per tenant per month.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BillingPlan {
     /// Which plan.
-    pub code: PlanCode,
+    pub code: Plan,
     /// Display name.
     pub name: String,
     /// ISO 4217 code, e.g. `USD`.
@@ -77,7 +42,7 @@ impl BillingPlan {
     /// Validates a plan: a name, a three-letter upper-case currency, prices that are not
     /// negative, a seat price in whole cents and an overage price of at most four decimal
     /// places (a fraction of a cent per thousand units is a real price).
-    pub fn parse(code: PlanCode, input: PlanInput) -> Result<Self, FieldErrors> {
+    pub fn parse(code: Plan, input: PlanInput) -> Result<Self, FieldErrors> {
         let mut errs = FieldErrors::new();
         let name = input.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 100 {

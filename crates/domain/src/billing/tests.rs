@@ -12,7 +12,7 @@ fn d(s: &str) -> Decimal {
 
 fn plan(seat: &str, included: u64, overage: &str) -> BillingPlan {
     BillingPlan::parse(
-        PlanCode::Advanced,
+        Plan::Advanced,
         PlanInput {
             name: "Advanced".into(),
             currency: "USD".into(),
@@ -32,7 +32,7 @@ fn invoice(total_of: &Totals) -> Invoice {
         number: "INV-2026-11-00000000".into(),
         period_start: datetime!(2026-11-01 0:00 UTC),
         period_end: datetime!(2026-12-01 0:00 UTC),
-        plan: PlanCode::Advanced,
+        plan: Plan::Advanced,
         currency: "USD".into(),
         lines: total_of.lines.clone(),
         total: total_of.total,
@@ -101,7 +101,7 @@ fn cents_round_half_away_from_zero_once_per_line() {
 fn plans_refuse_bad_prices_and_currencies() {
     let bad = |seat: &str, overage: &str, currency: &str| {
         BillingPlan::parse(
-            PlanCode::Basic,
+            Plan::Basic,
             PlanInput {
                 name: "Basic".into(),
                 currency: currency.into(),
@@ -123,8 +123,8 @@ fn plans_refuse_bad_prices_and_currencies() {
     );
     let ok = plan("4.50", 100, "0.5000");
     assert_eq!(ok.seat_price.to_string(), "4.5");
-    for code in PlanCode::ALL {
-        assert_eq!(PlanCode::parse(code.as_str()), Some(code));
+    for code in Plan::ALL {
+        assert_eq!(Plan::parse(code.as_str()), Ok(code));
     }
 }
 
@@ -237,7 +237,7 @@ proptest! {
         units in 0u64..1_000_000_000,
     ) {
         let p = BillingPlan {
-            code: PlanCode::Professional,
+            code: Plan::Professional,
             name: "P".into(),
             currency: "USD".into(),
             seat_price: seat,
@@ -264,7 +264,7 @@ proptest! {
         b in 0u64..100_000_000,
     ) {
         let p = BillingPlan {
-            code: PlanCode::Basic,
+            code: Plan::Basic,
             name: "B".into(),
             currency: "USD".into(),
             seat_price: Decimal::ZERO,

@@ -89,7 +89,9 @@ impl EndpointUrl {
                 "must not carry a user name or password",
             ));
         }
-        if url.fragment().is_some() || raw.len() > 2_000 {
+        // The stored (normalised, percent-encoded) form is what must fit: it can be
+        // much longer than what was typed.
+        if url.fragment().is_some() || url.as_str().len() > 2_000 {
             return Err(invalid("format", "no fragment, at most 2000 characters"));
         }
         let Some(host) = url.host() else {
@@ -114,10 +116,11 @@ impl EndpointUrl {
         Ok(Self(url.to_string()))
     }
 
-    /// A URL read back from storage (checked under the policy in force when it was
-    /// registered; delivery checks the addresses it resolves to again).
+    /// A URL read back from storage, as stored: it was checked when it was registered,
+    /// and delivery checks the addresses it resolves to again. No rule is applied here,
+    /// so a rule tightened later cannot make a stored endpoint unreadable.
     pub fn from_stored(raw: &str) -> Option<Self> {
-        Self::parse(raw, UrlPolicy::AllowPrivate).ok()
+        url::Url::parse(raw).ok().map(|_| Self(raw.to_owned()))
     }
 
     /// The URL.
@@ -126,8 +129,9 @@ impl EndpointUrl {
     }
 }
 
-/// Loopback, private, link-local, shared, documentation, multicast or unspecified:
-/// never a tenant's public receiver.
+/// Loopback, private, link-local, shared, benchmarking, documentation, reserved,
+/// multicast or unspecified: never a tenant's public receiver. IPv6 forms that carry an
+/// IPv4 address (mapped, compatible, NAT64, 6to4) are judged by that address.
 pub fn is_internal(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
@@ -140,18 +144,30 @@ pub fn is_internal(ip: IpAddr) -> bool {
                 || v4.is_multicast()
                 || v4.is_documentation()
                 || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 198 && (o[1] == 18 || o[1] == 19))
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
                 || o[0] == 0
+                || o[0] >= 240
         }
         IpAddr::V6(v6) => {
             let s = v6.segments();
+            let embedded = |hi: u16, lo: u16| {
+                let bits = (u32::from(hi) << 16) | u32::from(lo);
+                is_internal(IpAddr::V4(std::net::Ipv4Addr::from(bits)))
+            };
             v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_internal(IpAddr::V4(v4)))
+                || (s[0] & 0xffc0) == 0xfec0
+                || (s[0] == 0x2001 && s[1] == 0x0db8)
+                // IPv4-mapped and IPv4-compatible.
+                || v6.to_ipv4().is_some_and(|v4| is_internal(IpAddr::V4(v4)))
+                // NAT64 (64:ff9b::/96).
+                || (s[0] == 0x0064 && s[1] == 0xff9b && s[2..6] == [0; 4] && embedded(s[6], s[7]))
+                // 6to4 (2002::/16) names an IPv4 address in its next 32 bits.
+                || (s[0] == 0x2002 && embedded(s[1], s[2]))
         }
     }
 }
@@ -183,6 +199,10 @@ pub fn parse_description(errs: &mut FieldErrors, raw: &str) -> String {
     let description = raw.trim().to_owned();
     if description.chars().count() > 200 {
         errs.push("description", "too_long", "at most 200 characters");
+    }
+    // PostgreSQL text refuses NUL; no control character belongs in a label.
+    if description.chars().any(char::is_control) {
+        errs.push("description", "format", "no control characters");
     }
     description
 }

@@ -198,3 +198,52 @@ fn a_message_fails_after_nine_attempts_and_replay_counts_afresh() {
     assert_eq!(after.message.attempts, 1);
     assert!(after.retry_at.is_some());
 }
+
+#[test]
+fn addresses_that_lead_inside_are_internal_however_they_are_written() {
+    for ip in [
+        "127.0.0.1",
+        "10.0.0.1",
+        "172.16.5.4",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "198.18.0.1",
+        "192.0.0.8",
+        "240.0.0.1",
+        "0.0.0.0",
+        "::1",
+        "fd00::1",
+        "fe80::1",
+        "fec0::1",
+        "2001:db8::1",
+        "::ffff:10.0.0.1",
+        "::10.0.0.1",
+        "64:ff9b::a00:1",
+        "2002:a00:1::1",
+        "2002:7f00:1::",
+    ] {
+        let parsed: std::net::IpAddr = ip.parse().unwrap();
+        assert!(is_internal(parsed), "{ip} must be internal");
+    }
+    for ip in [
+        "93.184.216.34",
+        "2606:4700::1111",
+        "64:ff9b::5db8:d822",
+        "2002:5db8:d822::1",
+    ] {
+        let parsed: std::net::IpAddr = ip.parse().unwrap();
+        assert!(!is_internal(parsed), "{ip} is public");
+    }
+}
+
+#[test]
+fn the_length_limit_applies_to_the_stored_form() {
+    // 1,998 characters typed, nearly 6,000 once percent-encoded.
+    let typed = format!("https://a.example/{}", "é".repeat(990));
+    assert!(typed.chars().count() < 2_000);
+    assert!(EndpointUrl::parse(&typed, UrlPolicy::PublicHttps).is_err());
+    // Whatever is stored reads back, even under rules tightened later.
+    let stored = format!("http://127.0.0.1/{}", "a".repeat(3_000));
+    assert_eq!(EndpointUrl::from_stored(&stored).unwrap().as_str(), stored);
+}

@@ -4,7 +4,7 @@
 use nexus_app::billing::PaymentInstructions;
 use nexus_domain::TenantId;
 use nexus_domain::billing::{
-    BillingPlan, DocumentKind, Invoice, InvoiceId, InvoiceLine, LineKind, PlanCode, month_label,
+    BillingPlan, DocumentKind, Invoice, InvoiceId, InvoiceLine, LineKind, Plan, month_label,
 };
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 #[derive(Serialize, ToSchema)]
 #[schema(as = BillingPlan)]
 pub(crate) struct PlanOut {
-    code: PlanCode,
+    code: Plan,
     name: String,
     /// ISO 4217.
     currency: String,
@@ -91,7 +91,7 @@ pub(crate) struct InvoiceOut {
     /// Exclusive.
     #[serde(with = "time::serde::rfc3339")]
     period_end: OffsetDateTime,
-    plan: PlanCode,
+    plan: Plan,
     currency: String,
     lines: Vec<LineOut>,
     /// The sum of the lines (negative for a credit note); decimal text.

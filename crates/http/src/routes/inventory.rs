@@ -150,7 +150,6 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/platform/tenants/{id}/usage"),
     ("GET", "/v1/platform/billing/plans"),
     ("PUT", "/v1/platform/billing/plans/{code}"),
-    ("PUT", "/v1/platform/tenants/{id}/billing-plan"),
     ("GET", "/v1/platform/tenants/{id}/invoices"),
     ("POST", "/v1/platform/tenants/{id}/invoices"),
     ("GET", "/v1/platform/tenants/{id}/invoices/{invoice}"),

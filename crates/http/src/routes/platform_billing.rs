@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use nexus_domain::billing::{PlanCode, PlanInput, parse_month};
+use nexus_domain::billing::{Plan, PlanInput, parse_month};
 use nexus_domain::paging::Page;
 use nexus_domain::{FieldErrors, TenantId};
 use rust_decimal::Decimal;
@@ -23,7 +23,7 @@ use utoipa::ToSchema;
 /// This module's operations, for the OpenAPI document.
 pub(crate) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(plans, put_plan, set_tenant_plan, list, close, show, credit))]
+    #[openapi(paths(plans, put_plan, list, close, show, credit))]
     struct Api;
     <Api as utoipa::OpenApi>::openapi()
 }
@@ -32,7 +32,6 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/billing/plans", get(plans))
         .route("/billing/plans/{code}", put(put_plan))
-        .route("/tenants/{id}/billing-plan", put(set_tenant_plan))
         .route("/tenants/{id}/invoices", get(list).post(close))
         .route("/tenants/{id}/invoices/{invoice}", get(show))
         .route(
@@ -58,14 +57,6 @@ struct PlanIn {
 }
 
 #[derive(Deserialize, ToSchema)]
-#[schema(as = BillingTenantPlan)]
-#[serde(deny_unknown_fields)]
-struct TenantPlanIn {
-    /// `free`, `basic`, `advanced` or `professional`.
-    plan: String,
-}
-
-#[derive(Deserialize, ToSchema)]
 #[schema(as = BillingClose)]
 #[serde(deny_unknown_fields)]
 struct CloseIn {
@@ -83,8 +74,8 @@ struct CreditIn {
     reason: String,
 }
 
-fn plan_code(raw: &str) -> Option<PlanCode> {
-    PlanCode::parse(raw)
+fn plan_code(raw: &str) -> Option<Plan> {
+    Plan::parse(raw).ok()
 }
 
 fn decimal(errs: &mut FieldErrors, field: &str, raw: &str) -> Decimal {
@@ -131,37 +122,6 @@ async fn put_plan(
         return Err(ApiError::validation(errs));
     }
     let plan = s.services.billing.put_plan(&caller, code, input).await?;
-    Ok(Json(plan.into()))
-}
-
-/// `PUT /v1/platform/tenants/{id}/billing-plan` — puts a tenant on a plan.
-#[utoipa::path(put, path = "/tenants/{id}/billing-plan", operation_id = "platform_billing_tenant_plan", tag = "Platform: billing",
-    params(("id" = String, Path, description = "The tenant")),
-    request_body = TenantPlanIn,
-    responses((status = 200, description = "The tenant's plan now", body = PlanOut)),
-    security(("platform" = [])))]
-async fn set_tenant_plan(
-    PlatformAdmin(caller): PlatformAdmin,
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody<TenantPlanIn>,
-) -> Result<Json<PlanOut>, ApiError> {
-    let tenant: TenantId = crate::routes::id(&id, "tenant")?;
-    s.services.tenants.get(tenant).await?;
-    let Some(code) = plan_code(&body.plan) else {
-        let mut errs = FieldErrors::new();
-        errs.push(
-            "plan",
-            "unknown_value",
-            "must be free, basic, advanced or professional",
-        );
-        return Err(ApiError::validation(errs));
-    };
-    let plan = s
-        .services
-        .billing
-        .set_tenant_plan(&caller, tenant, code)
-        .await?;
     Ok(Json(plan.into()))
 }
 

@@ -114,7 +114,7 @@ pub enum TenantCommand {
         /// Organisation name.
         #[arg(long)]
         name: String,
-        /// free, standard or enterprise.
+        /// free, basic, advanced or professional.
         #[arg(long, default_value = "free")]
         plan: String,
     },

@@ -141,8 +141,8 @@ pub struct RateLimitConfig {
     pub enabled: bool,
     /// Per client IP.
     pub ip_per_minute: u32,
-    /// Per credential on the free, standard and enterprise plans.
-    pub plan_per_minute: [u32; 3],
+    /// Per credential, by plan in `Plan::ALL` order (free, basic, advanced, professional).
+    pub plan_per_minute: [u32; 4],
     /// A tenant's budget in credentials' worth.
     pub tenant_factor: u32,
     /// Fall back to local limits (`true`) or refuse (`false`) when Redis is down.
@@ -158,7 +158,7 @@ pub struct MeteringConfig {
     pub flush_interval: Duration,
     /// Monthly request units on the free, standard and enterprise plans (`None`:
     /// unlimited).
-    pub monthly_units: [Option<u64>; 3],
+    pub monthly_units: [Option<u64>; 4],
 }
 
 /// Which relational backend a URL selects.

@@ -135,10 +135,13 @@ pub(super) fn build(raw: &Raw, unknown_env: Vec<String>) -> Result<Config, Confi
                 p.with("ratelimit.free_per_minute", |v| {
                     parse_range(v, 1, 10_000_000)
                 })?,
-                p.with("ratelimit.standard_per_minute", |v| {
+                p.with("ratelimit.basic_per_minute", |v| {
                     parse_range(v, 1, 10_000_000)
                 })?,
-                p.with("ratelimit.enterprise_per_minute", |v| {
+                p.with("ratelimit.advanced_per_minute", |v| {
+                    parse_range(v, 1, 10_000_000)
+                })?,
+                p.with("ratelimit.professional_per_minute", |v| {
                     parse_range(v, 1, 10_000_000)
                 })?,
             ],
@@ -160,8 +163,9 @@ pub(super) fn build(raw: &Raw, unknown_env: Vec<String>) -> Result<Config, Confi
             })?,
             monthly_units: [
                 p.with("quota.free_per_month", parse_quota)?,
-                p.with("quota.standard_per_month", parse_quota)?,
-                p.with("quota.enterprise_per_month", parse_quota)?,
+                p.with("quota.basic_per_month", parse_quota)?,
+                p.with("quota.advanced_per_month", parse_quota)?,
+                p.with("quota.professional_per_month", parse_quota)?,
             ],
         },
         webhooks: WebhookConfig {

@@ -309,7 +309,6 @@ fn rules() -> Vec<(&'static str, &'static str, Access)> {
         ("GET", "/v1/invoices/{id}/html", Perm(P::BillingRead)),
         ("GET", "/v1/platform/billing/plans", Platform),
         ("PUT", "/v1/platform/billing/plans/{code}", Platform),
-        ("PUT", "/v1/platform/tenants/{id}/billing-plan", Platform),
         ("GET", "/v1/platform/tenants/{id}/invoices", Platform),
         ("POST", "/v1/platform/tenants/{id}/invoices", Platform),
         (

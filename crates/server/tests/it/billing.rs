@@ -80,15 +80,17 @@ async fn a_month_closes_into_an_invoice_that_credit_notes_correct() {
     // The tenant starts on the free plan, and is moved to advanced.
     let (_, plan) = send(get("/v1/billing/plan", &admin)).await;
     assert_eq!(plan["code"], "free");
-    let (status, plan) = send(
-        app.platform(
-            reqwest::Method::PUT,
-            &format!("/tenants/{tenant}/billing-plan"),
-        )
-        .json(&json!({ "plan": "advanced" })),
+    let (status, t) = send(
+        app.platform(reqwest::Method::PATCH, &format!("/tenants/{tenant}"))
+            .json(&json!({ "plan": "advanced" })),
     )
     .await;
-    assert_eq!((status, plan["seat_price"].as_str()), (200, Some("8")));
+    assert_eq!((status, t["plan"].as_str()), (200, Some("advanced")));
+    let (_, plan) = send(get("/v1/billing/plan", &admin)).await;
+    assert_eq!(
+        (plan["code"].as_str(), plan["seat_price"].as_str()),
+        (Some("advanced"), Some("8"))
+    );
 
     // Last month: 1,001,500 API units metered (1,500 over the allowance).
     let start = last_month(app.wired.clock.now());
@@ -250,7 +252,7 @@ async fn a_month_closes_into_an_invoice_that_credit_notes_correct() {
     // Every admin action is in the audit trail.
     let (_, audit) = send(app.platform(
         reqwest::Method::GET,
-        &format!("/audit?tenant={tenant}&action=billing."),
+        &format!("/audit?tenant={tenant}&limit=200"),
     ))
     .await;
     let actions: Vec<&str> = audit["items"]
@@ -260,7 +262,7 @@ async fn a_month_closes_into_an_invoice_that_credit_notes_correct() {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     for a in [
-        "billing.tenant_plan",
+        "tenant.update",
         "billing.invoice_close",
         "billing.credit_note",
     ] {
@@ -367,11 +369,8 @@ async fn racing_credit_notes_never_exceed_the_invoice() {
     app.user("bill", "a@bill.example", PW, Role::Learner).await;
     app.user("bill", "b@bill.example", PW, Role::Learner).await;
     let (status, _) = send(
-        app.platform(
-            reqwest::Method::PUT,
-            &format!("/tenants/{tenant}/billing-plan"),
-        )
-        .json(&json!({ "plan": "advanced" })),
+        app.platform(reqwest::Method::PATCH, &format!("/tenants/{tenant}"))
+            .json(&json!({ "plan": "advanced" })),
     )
     .await;
     assert_eq!(status, 200);

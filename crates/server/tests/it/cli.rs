@@ -44,7 +44,7 @@ async fn tenant_and_user_lifecycle_from_the_command_line() {
             "--name",
             "River School",
             "--plan",
-            "standard",
+            "basic",
         ],
     ));
     assert!(out.contains("✓ tenant river-school created"), "{out}");

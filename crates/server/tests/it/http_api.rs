@@ -217,7 +217,7 @@ async fn platform_tenant_crud_and_conflicts() {
     let created = app
         .platform(Method::POST, "/tenants")
         .json(&json!({
-            "slug": "big-bank", "name": "Big Bank", "plan": "enterprise",
+            "slug": "big-bank", "name": "Big Bank", "plan": "professional",
             "branding": { "primary_colour": "#AA3300", "logo_url": "https://cdn.example.com/b.png" },
             "settings": { "locale": "en-GB", "time_zone": "Europe/London" }
         }))
@@ -228,7 +228,7 @@ async fn platform_tenant_crud_and_conflicts() {
     let t: Value = created.json().await.unwrap();
     assert_eq!(
         (t["plan"].as_str(), t["status"].as_str()),
-        (Some("enterprise"), Some("active"))
+        (Some("professional"), Some("active"))
     );
     assert_eq!(t["branding"]["primary_colour"], "#aa3300");
     assert_eq!(t["branding"]["display_name"], "Big Bank");

@@ -22,7 +22,7 @@ async fn a_user_gets_their_plans_budget_then_429_with_retry_after() {
     // The tenant's whole budget is two users' worth (factor 2), so anything wrongly
     // charged to the tenant shows.
     let app = TestApp::builder()
-        .env("NEXUS_RATELIMIT_STANDARD_PER_MINUTE", "5")
+        .env("NEXUS_RATELIMIT_BASIC_PER_MINUTE", "5")
         .env("NEXUS_RATELIMIT_FREE_PER_MINUTE", "5")
         .env("NEXUS_RATELIMIT_TENANT_FACTOR", "2")
         .spawn()
@@ -138,7 +138,7 @@ async fn a_spoofed_forwarded_for_does_not_reset_the_ip_limit() {
 #[tokio::test]
 async fn expensive_routes_draw_their_cost() {
     let app = TestApp::builder()
-        .env("NEXUS_RATELIMIT_STANDARD_PER_MINUTE", "30")
+        .env("NEXUS_RATELIMIT_BASIC_PER_MINUTE", "30")
         .env("NEXUS_RATELIMIT_FREE_PER_MINUTE", "30")
         .spawn()
         .await;

@@ -346,7 +346,7 @@ fn request(tenant: TenantId, status: u16, units: u64, reserved: u64) -> Metered 
 }
 
 const TEN: QuotaSettings = QuotaSettings {
-    monthly_units: [Some(10), Some(10), Some(10)],
+    monthly_units: [Some(10); 4],
 };
 
 #[tokio::test]
@@ -365,7 +365,7 @@ async fn a_failed_flush_keeps_its_counts_and_the_quota_counts_reservations() {
     });
     let clock: Arc<dyn nexus_domain::Clock> = Arc::new(nexus_domain::SystemClock);
     let meter = Meter::new(flaky.clone(), clock.clone(), TEN);
-    let plan = nexus_domain::tenancy::Plan::Standard;
+    let plan = nexus_domain::tenancy::Plan::Basic;
     for _ in 0..4 {
         meter.record(request(tenant, 200, 2, 0));
     }
@@ -439,7 +439,7 @@ async fn the_quota_starts_over_when_the_month_turns() {
 #[tokio::test]
 async fn refused_requests_are_counted_but_never_charged() {
     let app = manual_flush()
-        .env("NEXUS_RATELIMIT_STANDARD_PER_MINUTE", "2")
+        .env("NEXUS_RATELIMIT_BASIC_PER_MINUTE", "2")
         .env("NEXUS_RATELIMIT_FREE_PER_MINUTE", "2")
         .spawn()
         .await;
@@ -473,8 +473,9 @@ async fn refused_requests_are_counted_but_never_charged() {
 async fn the_monthly_quota_refuses_api_keys_with_its_own_code_on_every_node() {
     let quota = |b: crate::harness::TestAppBuilder| {
         b.env("NEXUS_QUOTA_FREE_PER_MONTH", "5")
-            .env("NEXUS_QUOTA_STANDARD_PER_MONTH", "5")
-            .env("NEXUS_QUOTA_ENTERPRISE_PER_MONTH", "5")
+            .env("NEXUS_QUOTA_BASIC_PER_MONTH", "5")
+            .env("NEXUS_QUOTA_ADVANCED_PER_MONTH", "5")
+            .env("NEXUS_QUOTA_PROFESSIONAL_PER_MONTH", "5")
     };
     let app = quota(manual_flush()).spawn().await;
     let (_, token) = signed_in(&app).await;

@@ -796,3 +796,111 @@ async fn a_message_pending_when_its_endpoint_is_disabled_fails_then_replays() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_delivery_run_twice_records_one_attempt_and_a_stuck_message_can_be_replayed() {
+    // No worker (`api` role): the test runs deliveries itself.
+    let clock = Arc::new(ManualClock::new(SystemClock.now()));
+    let app = TestApp::builder()
+        .clock(clock.clone())
+        .env(PRIVATE.0, PRIVATE.1)
+        .env("NEXUS_SERVER_ROLE", "api")
+        .spawn()
+        .await;
+    let tenant = app
+        .user("school", "admin@hooks.example", PW, Role::Admin)
+        .await;
+    let (admin, _, _) = token_of(app.login("school", "admin@hooks.example", PW, None).await).await;
+    let rx = Receiver::start().await;
+    rx.status.store(500, Ordering::SeqCst);
+    subscribe(&app, tenant, &rx.url, &["user.created"]).await;
+    app.user("school", "one@hooks.example", PW, Role::Learner)
+        .await;
+    let id = messages(&app, tenant).await[0].id;
+
+    // Two runs of the first attempt's job at once (a worker died after sending, and
+    // the job ran again): the receiver may see two requests, the log records one.
+    let transport =
+        nexus_server::webhook_client::HttpTransport::new(true, std::time::Duration::from_secs(5))
+            .unwrap();
+    let delivery = nexus_app::webhooks::Delivery::new(
+        app.wired.db.clone(),
+        Arc::new(transport),
+        app.wired.clock.clone(),
+    );
+    let job = nexus_app::webhooks::Deliver {
+        message: id,
+        seq: 1,
+    };
+    let (a, b) = tokio::join!(delivery.run(tenant, &job), delivery.run(tenant, &job));
+    a.unwrap();
+    b.unwrap();
+    delivery.run(tenant, &job).await.unwrap();
+    let (message, attempts) = app
+        .wired
+        .services
+        .webhooks
+        .message(&Caller::system(), tenant, id)
+        .await
+        .unwrap();
+    assert_eq!((message.total_attempts, attempts.len()), (1, 1));
+    assert!(rx.seen().len() <= 2);
+    assert_eq!(message.status, MessageStatus::Pending);
+
+    // Its retry is due in 5 s; replay refuses while it is merely waiting...
+    let replay = format!("/v1/webhooks/messages/{id}/replay");
+    let r = signed(&app, Method::POST, &replay, "school", &admin)
+        .send()
+        .await
+        .unwrap();
+    problem(r, 409, "webhook_message_pending").await;
+    // ...but an hour past due, with nobody delivering it, it is stuck: replay sends it
+    // even though a job for that attempt number already exists.
+    clock.advance(time::Duration::hours(2));
+    let (admin, _, _) = token_of(app.login("school", "admin@hooks.example", PW, None).await).await;
+    let (status, _) = send(&app, &admin, Method::POST, &replay, None).await;
+    assert_eq!(status, 202);
+    rx.status.store(200, Ordering::SeqCst);
+    let before = rx.seen().len();
+    let second = nexus_app::webhooks::Deliver {
+        message: id,
+        seq: 2,
+    };
+    delivery.run(tenant, &second).await.unwrap();
+    assert_eq!(rx.seen().len(), before + 1);
+    let (message, attempts) = app
+        .wired
+        .services
+        .webhooks
+        .message(&Caller::system(), tenant, id)
+        .await
+        .unwrap();
+    assert_eq!(message.status, MessageStatus::Delivered);
+    assert_eq!(attempts.iter().map(|a| a.seq).collect::<Vec<_>>(), [1, 2]);
+    // The replay queued its own job (beside the scheduled one for attempt 2).
+    let jobs = app
+        .wired
+        .services
+        .jobs
+        .list(&nexus_domain::jobs::JobQuery {
+            kind: Some("webhook.deliver".to_owned()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(jobs.total, 3, "first attempt, scheduled retry, replay");
+
+    // A label with a control character is refused (PostgreSQL text cannot hold NUL).
+    let (status, body) = send(
+        &app,
+        &admin,
+        Method::POST,
+        "/v1/webhooks/endpoints",
+        Some(json!({"url": rx.url, "events": ["user.created"], "description": "a\u{0}b"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["field"].as_str()),
+        (422, Some("description"))
+    );
+}

@@ -276,7 +276,7 @@ fn new_tenant(slug: &str, name: &str) -> NewTenant {
     NewTenant {
         slug: TenantSlug::parse(slug).unwrap(),
         name: name.to_owned(),
-        plan: Plan::Standard,
+        plan: Plan::Basic,
         branding: Branding {
             display_name: name.to_owned(),
             logo_url: None,

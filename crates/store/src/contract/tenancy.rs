@@ -80,7 +80,7 @@ pub(super) async fn tenant_update(db: Arc<dyn Database>) {
     let mut t = db.tenants().get(id).await.unwrap();
     t.name = "Renamed School".to_owned();
     t.status = TenantStatus::Suspended;
-    t.plan = Plan::Enterprise;
+    t.plan = Plan::Professional;
     t.branding.primary_colour = HexColour::parse("#ff0000").unwrap();
     t.settings.locale = "pt-BR".to_owned();
     t.updated_at = c.now();

@@ -262,17 +262,19 @@ impl TestAppBuilder {
             // rate-limit tests set their own.
             ("NEXUS_RATELIMIT_IP_PER_MINUTE".into(), "10000000".into()),
             ("NEXUS_RATELIMIT_FREE_PER_MINUTE".into(), "10000000".into()),
+            ("NEXUS_RATELIMIT_BASIC_PER_MINUTE".into(), "10000000".into()),
             (
-                "NEXUS_RATELIMIT_STANDARD_PER_MINUTE".into(),
+                "NEXUS_RATELIMIT_ADVANCED_PER_MINUTE".into(),
                 "10000000".into(),
             ),
             (
-                "NEXUS_RATELIMIT_ENTERPRISE_PER_MINUTE".into(),
+                "NEXUS_RATELIMIT_PROFESSIONAL_PER_MINUTE".into(),
                 "10000000".into(),
             ),
             // Metering stays on, quotas off; the usage tests set their own.
             ("NEXUS_QUOTA_FREE_PER_MONTH".into(), "0".into()),
-            ("NEXUS_QUOTA_STANDARD_PER_MONTH".into(), "0".into()),
+            ("NEXUS_QUOTA_BASIC_PER_MONTH".into(), "0".into()),
+            ("NEXUS_QUOTA_ADVANCED_PER_MONTH".into(), "0".into()),
         ]);
         if let Ok(redis) = std::env::var("NEXUS_TEST_REDIS_URL") {
             env.insert("NEXUS_REDIS_URL".into(), redis);
