@@ -146,6 +146,22 @@ async fn app_with_admin() -> (TestApp, Arc<ManualClock>, TenantId, String) {
     (app, clock, tenant, token)
 }
 
+/// A receiver answering `status`, and an endpoint for `user.created` pointing at it.
+async fn receiving(app: &TestApp, admin: &str, status: u16) -> (Receiver, String) {
+    let rx = Receiver::start().await;
+    rx.status.store(status, Ordering::SeqCst);
+    let (code, made) = send(
+        app,
+        admin,
+        Method::POST,
+        "/v1/webhooks/endpoints",
+        Some(json!({"url": rx.url, "events": ["user.created"]})),
+    )
+    .await;
+    assert_eq!(code, 201, "{made}");
+    (rx, made["id"].as_str().unwrap().to_owned())
+}
+
 async fn messages(app: &TestApp, tenant: TenantId) -> Vec<nexus_domain::webhook::Message> {
     app.wired
         .services
@@ -420,17 +436,7 @@ async fn deliveries_are_signed_retried_on_failure_logged_and_replayable() {
 #[tokio::test]
 async fn an_endpoint_that_keeps_failing_is_disabled_and_its_admins_are_told() {
     let (app, clock, tenant, admin) = app_with_admin().await;
-    let rx = Receiver::start().await;
-    rx.status.store(503, Ordering::SeqCst);
-    let (_, made) = send(
-        &app,
-        &admin,
-        Method::POST,
-        "/v1/webhooks/endpoints",
-        Some(json!({"url": rx.url, "events": ["user.created"]})),
-    )
-    .await;
-    let endpoint = made["id"].as_str().unwrap().to_owned();
+    let (rx, endpoint) = receiving(&app, &admin, 503).await;
     for i in 0..nexus_domain::webhook::DISABLE_AFTER_FAILED_MESSAGES {
         app.user("school", &format!("l{i}@hooks.example"), PW, Role::Learner)
             .await;
@@ -732,17 +738,7 @@ async fn targets_inside_our_network_are_refused() {
 #[tokio::test]
 async fn a_message_pending_when_its_endpoint_is_disabled_fails_then_replays() {
     let (app, clock, tenant, admin) = app_with_admin().await;
-    let rx = Receiver::start().await;
-    rx.status.store(502, Ordering::SeqCst);
-    let (_, made) = send(
-        &app,
-        &admin,
-        Method::POST,
-        "/v1/webhooks/endpoints",
-        Some(json!({"url": rx.url, "events": ["user.created"]})),
-    )
-    .await;
-    let endpoint = made["id"].as_str().unwrap().to_owned();
+    let (rx, endpoint) = receiving(&app, &admin, 502).await;
     app.user("school", "one@hooks.example", PW, Role::Learner)
         .await;
     rx.wait_for(1).await;
