@@ -16,6 +16,7 @@ mod metering;
 mod middleware;
 pub mod openapi;
 pub mod ratelimit;
+pub mod red;
 mod routes;
 
 pub use error::ApiError;

@@ -140,7 +140,7 @@ impl Application {
             config.role.serves_api(),
         );
         if let Some(metrics) = metrics_listener {
-            crate::telemetry::serve_metrics(metrics, token.clone());
+            crate::telemetry::serve_metrics(metrics, wired.db.clone(), token.clone());
         }
         let serve_token = token.clone();
         let mut server = tokio::spawn(async move {

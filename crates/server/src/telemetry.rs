@@ -37,7 +37,20 @@ static PROMETHEUS: std::sync::OnceLock<Option<metrics_exporter_prometheus::Prome
 pub fn prometheus() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
     PROMETHEUS
         .get_or_init(|| {
-            let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+            // Request durations are histograms (not summaries): an SLO is a bucket ratio,
+            // and buckets aggregate across replicas where quantiles do not.
+            let builder = metrics_exporter_prometheus::PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    metrics_exporter_prometheus::Matcher::Full(nexus_http::red::DURATION.into()),
+                    &nexus_http::red::DURATION_BUCKETS,
+                );
+            let recorder = match builder {
+                Ok(b) => b.build_recorder(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "histogram buckets refused; using summaries");
+                    metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder()
+                }
+            };
             let handle = recorder.handle();
             match metrics::set_global_recorder(recorder) {
                 Ok(()) => Some(handle),
@@ -50,9 +63,21 @@ pub fn prometheus() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
         .clone()
 }
 
+/// Publishes the pool's state as gauges (at each scrape, so it is current).
+fn publish_pool(db: &dyn nexus_store::Database) {
+    let p = db.pool_stats();
+    let backend = db.backend();
+    metrics::gauge!("nexus_db_pool_connections", "backend" => backend, "state" => "idle")
+        .set(f64::from(p.idle));
+    metrics::gauge!("nexus_db_pool_connections", "backend" => backend, "state" => "in_use")
+        .set(f64::from(p.open.saturating_sub(p.idle)));
+    metrics::gauge!("nexus_db_pool_max_connections", "backend" => backend).set(f64::from(p.max));
+}
+
 /// Serves `/metrics` on its own listener until `token` is cancelled.
 pub(crate) fn serve_metrics(
     listener: tokio::net::TcpListener,
+    db: std::sync::Arc<dyn nexus_store::Database>,
     token: tokio_util::sync::CancellationToken,
 ) {
     let Some(handle) = prometheus() else { return };
@@ -71,6 +96,7 @@ pub(crate) fn serve_metrics(
         "/metrics",
         axum::routing::get(move || {
             let handle = handle.clone();
+            publish_pool(db.as_ref());
             async move {
                 (
                     [(

@@ -286,6 +286,14 @@ impl Database for PgDatabase {
         "postgres"
     }
 
+    fn pool_stats(&self) -> nexus_store::PoolStats {
+        nexus_store::PoolStats {
+            open: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
     fn tenants(&self) -> Arc<dyn TenantStore> {
         Arc::new(tenant::PgTenants {
             pool: self.pool.clone(),

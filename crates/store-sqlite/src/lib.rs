@@ -264,6 +264,14 @@ impl Database for SqliteDatabase {
         "sqlite"
     }
 
+    fn pool_stats(&self) -> nexus_store::PoolStats {
+        nexus_store::PoolStats {
+            open: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
     fn tenants(&self) -> Arc<dyn TenantStore> {
         Arc::new(tenant::SqliteTenants {
             pool: self.pool.clone(),

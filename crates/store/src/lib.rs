@@ -70,11 +70,24 @@ pub use webhook::WebhookStore;
 use async_trait::async_trait;
 use std::sync::Arc;
 
+/// A connection pool's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open.
+    pub open: u32,
+    /// Of those, idle.
+    pub idle: u32,
+    /// The most it may open.
+    pub max: u32,
+}
+
 /// One relational backend: its stores plus lifecycle hooks.
 #[async_trait]
 pub trait Database: Send + Sync + std::fmt::Debug {
     /// `"sqlite"` or `"postgres"`, for logs and `/version`.
     fn backend(&self) -> &'static str;
+    /// The connection pool's state now, for metrics.
+    fn pool_stats(&self) -> PoolStats;
     /// The tenant registry.
     fn tenants(&self) -> Arc<dyn TenantStore>;
     /// User accounts.

@@ -160,6 +160,12 @@ impl Delivery {
         };
         tracing::info!(tenant = %tenant, message = %message.id, seq = job.seq,
             status = ?attempt.status_code, error = ?attempt.error, "webhook attempt");
+        let outcome = match attempt.status_code {
+            _ if attempt.succeeded() => "delivered",
+            Some(_) => "refused",
+            None => "no_answer",
+        };
+        metrics::counter!("nexus_webhook_attempts_total", "outcome" => outcome).increment(1);
         self.record(tenant, message, &attempt).await
     }
 
@@ -295,6 +301,7 @@ impl Delivery {
             })),
         };
         self.audit.record_in(tx, &Caller::system(), r).await?;
+        metrics::counter!("nexus_webhook_endpoints_disabled_total").increment(1);
         let now = self.clock.now();
         for address in to {
             let mail = crate::recovery::SendMail {

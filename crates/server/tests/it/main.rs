@@ -24,6 +24,7 @@ mod learning;
 mod library;
 mod lifecycle;
 mod mfa;
+mod observability;
 mod openapi;
 mod packages;
 mod prerequisites;
