@@ -108,6 +108,19 @@ pub struct AuditService {
     clock: Arc<dyn Clock>,
 }
 
+/// Logs an appended event. The object is logged only when it is an opaque ID
+/// (`user:<uuid>`): some name a person (`login:<e-mail>` for a failed login), and logs,
+/// unlike the audit chain, must hold no personal data.
+fn log_event(e: &AuditEvent) {
+    let object = match e.target.split_once(':') {
+        Some((kind, id)) if uuid::Uuid::parse_str(id).is_ok() => format!("{kind}:{id}"),
+        Some((kind, _)) => format!("{kind}:[redacted]"),
+        None if uuid::Uuid::parse_str(&e.target).is_ok() => e.target.clone(),
+        None => "[redacted]".to_owned(),
+    };
+    tracing::info!(target: "audit", chain = %e.chain, seq = e.seq, actor = %e.actor, action = %e.action, object = %object, "audit");
+}
+
 impl AuditService {
     /// Wires the service.
     pub fn new(store: Arc<dyn AuditStore>, clock: Arc<dyn Clock>) -> Self {
@@ -135,7 +148,7 @@ impl AuditService {
             .append(Self::event(caller, r), id, self.clock.now())
             .await
             .map_err(|e| AppError::from_store("audit chain", e))?;
-        tracing::info!(target: "audit", chain = %e.chain, seq = e.seq, actor = %e.actor, action = %e.action, object = %e.target, "audit");
+        log_event(&e);
         Ok(e)
     }
 
@@ -154,7 +167,7 @@ impl AuditService {
             .map_err(|e| AppError::from_store("audit chain", e))?;
         // Logged when appended; should the transaction then roll back, the chain (which
         // `nexus audit verify` checks) is the record of what happened, not this line.
-        tracing::info!(target: "audit", chain = %e.chain, seq = e.seq, actor = %e.actor, action = %e.action, object = %e.target, "audit");
+        log_event(&e);
         Ok(e)
     }
 

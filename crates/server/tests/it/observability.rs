@@ -100,3 +100,267 @@ async fn requests_are_counted_per_route_template_with_latency_buckets() {
         "{text}"
     );
 }
+
+/// The real binary with JSON logs at `info`, its stderr collected on a thread.
+struct Binary {
+    child: std::process::Child,
+    addr: std::net::SocketAddr,
+    logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Binary {
+    fn start(db: &crate::harness::TestDb) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nexus"))
+            .env_clear()
+            .env("NEXUS_HTTP_ADDR", "127.0.0.1:0")
+            .env("NEXUS_DATABASE_URL", db.url())
+            .env("NEXUS_DEMO_SEED", "false")
+            .env("NEXUS_HTTP_PLATFORM_TOKEN", crate::harness::PLATFORM_TOKEN)
+            .env("NEXUS_LOG_FORMAT", "json")
+            .env("NEXUS_LOG_LEVEL", "info")
+            .env("NEXUS_WORKER_POLL_INTERVAL", "20ms")
+            .env("NEXUS_SECURITY_LOGIN_DELAY", "0ms")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .expect("the binary prints its address")
+                .unwrap();
+            if let Some(a) = line.strip_prefix("FinAI Nexus listening on http://") {
+                break a.split_whitespace().next().unwrap().parse().unwrap();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        let logs: std::sync::Arc<std::sync::Mutex<Vec<String>>> = std::sync::Arc::default();
+        let (sink, stderr) = (logs.clone(), child.stderr.take().unwrap());
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                sink.lock().unwrap().push(line.unwrap_or_default());
+            }
+        });
+        Self {
+            child,
+            addr,
+            logs,
+            reader: Some(reader),
+        }
+    }
+
+    /// Stops the binary (SIGTERM, a graceful drain) and returns every log line.
+    fn stop(mut self) -> Vec<String> {
+        let pid = self.child.id().to_string();
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        self.child.wait().unwrap();
+        self.reader.take().unwrap().join().unwrap();
+        self.logs.lock().unwrap().clone()
+    }
+}
+
+/// Creates an account with the CLI (as an operator would) and returns its password.
+fn cli_user(db: &crate::harness::TestDb, email: &str, role: &str) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nexus"))
+        .env_clear()
+        .env("NEXUS_DATABASE_URL", db.url())
+        .args([
+            "user", "create", "--tenant", "school", "--email", email, "--name", "Kim", "--role",
+            role,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.split("password:")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// Signup (an account created), login, MFA enrolment and verification, API key
+/// creation and use, and a password reset, through the real binary with JSON logs:
+/// no password, token, key, cookie, secret, code or e-mail address is in any line.
+#[tokio::test]
+async fn no_secret_or_personal_data_reaches_the_logs() {
+    use nexus_domain::mfa::{base32_decode, code_at};
+    use serde_json::{Value, json};
+    nexus_server::webhook_client::install_crypto_provider();
+    let db = crate::harness::TestDb::fresh().await;
+    let bin = Binary::start(&db);
+    let base = format!("http://{}", bin.addr);
+    let client = reqwest::Client::new();
+    let mut secrets: Vec<(String, String)> = Vec::new();
+    crate::harness::eventually("the binary is ready", || async {
+        client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+    let r = client
+        .post(format!("{base}/v1/platform/tenants"))
+        .bearer_auth(crate::harness::PLATFORM_TOKEN)
+        .json(&json!({ "slug": "school", "name": "School" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let email = "kim.secret-person@school.example";
+    let password = cli_user(&db, email, "admin");
+    secrets.push(("e-mail".into(), email.into()));
+    secrets.push(("e-mail local part".into(), "kim.secret-person".into()));
+    secrets.push(("password".into(), password.clone()));
+    let call = |method: Method, path: &str, token: Option<&str>| {
+        let mut req = client
+            .request(method, format!("{base}{path}"))
+            .header("x-tenant", "school");
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req
+    };
+    let login = |pw: String| {
+        call(Method::POST, "/v1/auth/login", None)
+            .json(&json!({ "email": email, "password": pw }))
+            .send()
+    };
+    // A failed login first (the wrong password must not be logged either).
+    let wrong = "Wrong-Horse-Battery-9";
+    secrets.push(("wrong password".into(), wrong.into()));
+    assert_eq!(login(wrong.into()).await.unwrap().status(), 401);
+    let r = login(password.clone()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    for c in r.headers().get_all("set-cookie") {
+        let v = c.to_str().unwrap().split(';').next().unwrap();
+        secrets.push(("session cookie".into(), v.split('=').nth(1).unwrap().into()));
+    }
+    let b: Value = r.json().await.unwrap();
+    let token = b["token"].as_str().unwrap().to_owned();
+    secrets.push(("session token".into(), token.clone()));
+
+    // MFA: enrol, confirm, then a new login verified with a code.
+    let e: Value = call(Method::POST, "/v1/auth/mfa/totp/enroll", Some(&token))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret_text = e["secret"].as_str().unwrap().to_owned();
+    let secret = base32_decode(&secret_text).unwrap();
+    secrets.push(("TOTP secret".into(), secret_text));
+    let now = || nexus_domain::Clock::now(&nexus_domain::SystemClock).unix_timestamp();
+    let code = code_at(&secret, now());
+    let r = call(Method::POST, "/v1/auth/mfa/totp/confirm", Some(&token))
+        .json(&json!({ "code": code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let codes: Value = r.json().await.unwrap();
+    for c in codes["recovery_codes"].as_array().unwrap() {
+        secrets.push(("recovery code".into(), c.as_str().unwrap().into()));
+    }
+    let b: Value = login(password.clone()).await.unwrap().json().await.unwrap();
+    let pending = b["token"].as_str().unwrap().to_owned();
+    secrets.push(("pending session token".into(), pending.clone()));
+    let next = code_at(&secret, now() + 30);
+    secrets.push(("TOTP code".into(), next.clone()));
+    let r = call(Method::POST, "/v1/auth/mfa/verify", Some(&pending))
+        .json(&json!({ "code": next }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+
+    // An API key: made, used, and used wrongly.
+    let k: Value = call(Method::POST, "/v1/api-keys", Some(&pending))
+        .json(&json!({ "name": "sync", "scopes": ["tenant:read"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = k["key"].as_str().unwrap().to_owned();
+    secrets.push(("API key".into(), key.clone()));
+    let r = call(Method::GET, "/v1/tenant", Some(&key))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let forged = format!("{}x", &key[..key.len() - 1]);
+    secrets.push(("forged API key".into(), forged.clone()));
+    let r = call(Method::GET, "/v1/users", Some(&forged))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
+    // A password reset by mail (the development outbox), with the new password.
+    let r = call(Method::POST, "/v1/auth/password/forgot", None)
+        .json(&json!({ "email": email }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let mut reset = None;
+    for _ in 0..250 {
+        let mails: Value = call(Method::GET, "/v1/outbox", Some(&pending))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(body) = mails
+            .as_array()
+            .and_then(|m| m.first())
+            .and_then(|m| m["body"].as_str())
+        {
+            reset = Some(crate::auth::link_token(body));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let reset = reset.expect("the reset mail arrives");
+    secrets.push(("reset token".into(), reset.clone()));
+    let new_password = "A-whole-new-passphrase-2026";
+    secrets.push(("new password".into(), new_password.into()));
+    let r = call(Method::POST, "/v1/auth/password/reset", None)
+        .json(&json!({ "token": reset, "password": new_password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(login(new_password.into()).await.unwrap().status(), 200);
+
+    let lines = bin.stop();
+    assert!(lines.len() > 20, "the flow was logged: {lines:?}");
+    for line in &lines {
+        let parsed: Result<Value, _> = serde_json::from_str(line);
+        assert!(parsed.is_ok(), "not a JSON line: {line}");
+        for (what, value) in &secrets {
+            assert!(
+                value.len() >= 6 && !line.contains(value.as_str()),
+                "the {what} appears in a log line: {line}"
+            );
+        }
+    }
+}
