@@ -186,6 +186,7 @@ impl AccountService {
             .insert_in(tx.as_mut(), caller, tenant, account, proof)
             .await?;
         tx.commit().await.map_err(store_err)?;
+        metrics::counter!("nexus_users_registered_total").increment(1);
         tracing::info!(tenant_id = %tenant, user_id = %user.id, role = user.role.as_str(), "account created");
         Ok(user)
     }

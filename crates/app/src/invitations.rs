@@ -191,6 +191,7 @@ impl AuthService {
         };
         self.audit.record_in(tx.as_mut(), &caller, r).await?;
         crate::auth::commit(tx).await?;
+        metrics::counter!("nexus_users_registered_total").increment(1);
         Ok(user)
     }
 

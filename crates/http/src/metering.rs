@@ -87,6 +87,9 @@ impl Metering {
             return;
         }
         self.recorded = true;
+        if matches!(self.caller, Caller::Key(_)) {
+            metrics::counter!("nexus_api_calls_total", "plan" => self.plan.as_str()).increment(1);
+        }
         self.meter.record(Metered {
             tenant: self.tenant,
             caller: self.caller,

@@ -240,6 +240,12 @@ impl QuizService {
             None => super::achievements::Awards::default(),
         };
         tx.commit().await.map_err(store_err("attempt"))?;
+        let result = match attempt.score() {
+            Some(s) if s.passed => "passed",
+            Some(_) => "failed",
+            None => "expired",
+        };
+        metrics::counter!("nexus_quiz_attempts_total", "result" => result).increment(1);
         outcome.map_err(|e| attempt_error(&e))?;
         let reveal = self.reveal(caller, tenant, &attempt).await?;
         Ok((attempt, awards, reveal))

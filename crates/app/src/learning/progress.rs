@@ -109,6 +109,9 @@ impl EnrolmentService {
             _ => super::achievements::Awards::default(),
         };
         commit(tx).await?;
+        if newly_completed {
+            metrics::counter!("nexus_lessons_completed_total").increment(1);
+        }
         let records = self
             .store
             .course_progress(tenant, course, user)

@@ -214,6 +214,10 @@ impl SimService {
         {
             Ok(placed) => {
                 commit(tx).await?;
+                if !placed.replayed {
+                    metrics::counter!("nexus_sim_orders_placed_total", "status" => placed.order.state.status.as_str())
+                        .increment(1);
+                }
                 Ok(placed)
             }
             Err(AppError::Conflict {
@@ -615,6 +619,9 @@ impl SimService {
         self.book(tx.as_mut(), tenant, &mut book, &order, false, &outcome, now)
             .await?;
         commit(tx).await?;
+        if order.state.status == nexus_trading::order::Status::Filled {
+            metrics::counter!("nexus_sim_orders_filled_on_tick_total").increment(1);
+        }
         Ok(true)
     }
 }

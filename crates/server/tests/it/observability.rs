@@ -30,6 +30,26 @@ async fn requests_are_counted_per_route_template_with_latency_buckets() {
             .unwrap();
         assert_eq!(r.status(), 200);
     }
+    // An API key call, counted per plan.
+    let k: serde_json::Value = signed(&app, Method::POST, "/v1/api-keys", "school", &admin)
+        .json(&serde_json::json!({ "name": "kpi", "scopes": ["tenant:read"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = signed(
+        &app,
+        Method::GET,
+        "/v1/tenant",
+        "school",
+        k["key"].as_str().unwrap(),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
     // A concrete ID is reported under its template, an unknown path as `unmatched`.
     let r = signed(
         &app,
@@ -87,6 +107,15 @@ async fn requests_are_counted_per_route_template_with_latency_buckets() {
         assert!(text.contains(&bucket), "{bucket} missing:\n{text}");
     }
     assert!(text.contains("nexus_http_requests_in_flight"), "{text}");
+    // Business counters, with bounded labels.
+    assert!(
+        sample(&text, "nexus_users_registered_total").is_some_and(|n| n >= 1.0),
+        "{text}"
+    );
+    assert!(
+        sample(&text, r#"nexus_api_calls_total{plan="free"}"#).is_some_and(|n| n >= 1.0),
+        "{text}"
+    );
     let backend = app.wired.db.backend();
     let max = sample(
         &text,
