@@ -195,6 +195,14 @@ impl Binary {
     }
 }
 
+impl Drop for Binary {
+    // A failed assertion must not leave the server running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Creates an account with the CLI (as an operator would) and returns its password.
 fn cli_user(db: &crate::harness::TestDb, email: &str, role: &str) -> String {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_nexus"))
