@@ -57,3 +57,12 @@ if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
   python3 -m pip install -q --disable-pip-version-check 'aiosmtpd==1.4.6' >/dev/null 2>&1
 fi
 python3 -c 'import aiosmtpd' && log "aiosmtpd is available"
+
+# A real OTLP receiver for the trace test: rotel (PyPI; it bundles the `rotel-agent`
+# binary, which accepts OTLP over HTTP and logs every span it receives). The test starts
+# it on free ports.
+if ! python3 -c 'import rotel' >/dev/null 2>&1; then
+  log "installing rotel (OTLP receiver) from PyPI"
+  python3 -m pip install -q --disable-pip-version-check 'rotel==0.0.1a15' >/dev/null 2>&1
+fi
+python3 -c 'import rotel' && log "rotel is available"

@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod ratelimit;
 pub mod red;
 mod routes;
+mod trace;
 
 pub use error::ApiError;
 pub use middleware::ClientIp;

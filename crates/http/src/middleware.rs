@@ -43,10 +43,11 @@ impl RequestContext {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
-/// Accepts a sane incoming `X-Request-Id` or mints one, scopes the request's span and
-/// context to it, and returns it on the response.
+/// Accepts a sane incoming `X-Request-Id` or uses the trace ID (or mints one), scopes
+/// the request's span and context to it, and returns it on the response with the
+/// request's `traceparent`.
 async fn request_id(req: Request, next: Next) -> Response {
-    let id = req
+    let incoming = req
         .headers()
         .get(&X_REQUEST_ID)
         .and_then(|v| v.to_str().ok())
@@ -56,7 +57,7 @@ async fn request_id(req: Request, next: Next) -> Response {
                 && v.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
         })
-        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+        .map(str::to_owned);
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -66,16 +67,43 @@ async fn request_id(req: Request, next: Next) -> Response {
         .get::<ClientIp>()
         .map(|c| c.0.to_string())
         .unwrap_or_default();
-    let span = tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id, client_ip = %client);
+    let span = tracing::info_span!(
+        "request",
+        otel.name = %format!("{} {route}", req.method()),
+        otel.kind = "server",
+        method = %req.method(),
+        route = %route,
+        request_id = tracing::field::Empty,
+        client_ip = %client,
+        http.response.status_code = tracing::field::Empty,
+    );
+    // Continue the caller's trace (W3C `traceparent`) when it sent one. With tracing
+    // off the context stays empty and nothing below changes.
+    let trace = crate::trace::continue_from(&span, req.headers());
+    // Without an X-Request-Id of the caller's, the trace ID is the request ID, so one
+    // ID finds the logs, the trace and the problem body.
+    let id = match (incoming, &trace) {
+        (Some(id), _) => id,
+        (None, Some(t)) => t.trace_id.clone(),
+        (None, None) => uuid::Uuid::new_v4().to_string(),
+    };
+    span.record("request_id", id.as_str());
     let ctx = RequestContext {
         request_id: id.clone(),
         path: Some(req.uri().path().to_owned()),
     };
     let mut resp =
         tracing::Instrument::instrument(CONTEXT.scope(ctx, next.run(req)), span.clone()).await;
-    span.in_scope(|| tracing::info!(status = resp.status().as_u16(), "served"));
+    let status = resp.status().as_u16();
+    span.record("http.response.status_code", status);
+    span.in_scope(|| tracing::info!(status, "served"));
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert(X_REQUEST_ID, v);
+    }
+    if let Some(t) = trace
+        && let Ok(v) = HeaderValue::from_str(&t.traceparent)
+    {
+        resp.headers_mut().insert("traceparent", v);
     }
     resp
 }

@@ -1,31 +1,104 @@
-//! Logging setup: one `init()` returning a guard held for the process's life.
+//! Logs and traces: one `init()` returning a guard held for the process's life.
 //!
-//! OpenTelemetry export and metrics arrive with the observability issue; the guard is
-//! where their flush-on-drop will live.
+//! Traces are exported over OTLP (HTTP/protobuf) when `OTEL_EXPORTER_OTLP_ENDPOINT` or
+//! `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set, honouring the standard `OTEL_*`
+//! variables (service name, resource attributes, sampler, headers, timeout); W3C
+//! `traceparent` is accepted and propagated. Dropping the guard flushes the last spans.
 
 use crate::config::LogFormat;
-use tracing_subscriber::EnvFilter;
+use opentelemetry::trace::TracerProvider as _;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
-/// Keeps telemetry alive; dropping it flushes (nothing to flush yet).
+/// Keeps telemetry alive; dropping it flushes spans not yet exported.
 #[derive(Debug)]
-pub struct TelemetryGuard;
+pub struct TelemetryGuard {
+    provider: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+}
 
-/// Installs the global subscriber. A second call (as in tests) is a no-op.
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        if let Some(p) = self.provider.take()
+            && let Err(e) = p.shutdown()
+        {
+            eprintln!("nexus: flushing traces failed: {e}");
+        }
+    }
+}
+
+/// Whether the environment asks for trace export.
+pub fn traces_requested(env: &dyn Fn(&str) -> Option<String>) -> bool {
+    let set = |k: &str| env(k).is_some_and(|v| !v.trim().is_empty());
+    let disabled = env("OTEL_SDK_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    !disabled && (set("OTEL_EXPORTER_OTLP_ENDPOINT") || set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
+}
+
+fn tracer_provider() -> Result<opentelemetry_sdk::trace::SdkTracerProvider, String> {
+    crate::webhook_client::install_crypto_provider();
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .build()
+        .map_err(|e| format!("OTLP exporter: {e}"))?;
+    let service = std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| "finai-nexus".into());
+    let resource = opentelemetry_sdk::Resource::builder()
+        .with_service_name(service)
+        .with_attribute(opentelemetry::KeyValue::new(
+            "service.version",
+            env!("CARGO_PKG_VERSION"),
+        ))
+        .build();
+    Ok(opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(resource)
+        .build())
+}
+
+/// Installs the global subscriber: logs to stderr at `level`, and spans to OTLP when
+/// configured. A second call (as in tests) is a no-op.
 pub fn init(format: LogFormat, level: &str) -> TelemetryGuard {
     let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let logs = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    let _ = match format {
-        LogFormat::Json => builder
+    let logs = match format {
+        LogFormat::Json => logs
             .json()
             .flatten_event(true)
             .with_current_span(true)
-            .try_init(),
-        LogFormat::Text => builder.compact().try_init(),
+            .with_filter(filter)
+            .boxed(),
+        LogFormat::Text => logs.compact().with_filter(filter).boxed(),
     };
-    TelemetryGuard
+    let mut provider = None;
+    let traces = if traces_requested(&|k| std::env::var(k).ok()) {
+        match tracer_provider() {
+            Ok(p) => {
+                let tracer = p.tracer("finai-nexus");
+                provider = Some(p);
+                opentelemetry::global::set_text_map_propagator(
+                    opentelemetry_sdk::propagation::TraceContextPropagator::new(),
+                );
+                // Spans at info and above: requests, jobs, deliveries (not per-row noise).
+                Some(
+                    tracing_opentelemetry::layer()
+                        .with_tracer(tracer)
+                        .with_filter(tracing_subscriber::filter::LevelFilter::INFO),
+                )
+            }
+            Err(e) => {
+                eprintln!("nexus: traces are off: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let _ = tracing_subscriber::registry()
+        .with(logs)
+        .with(traces)
+        .try_init();
+    TelemetryGuard { provider }
 }
 
 /// The process's Prometheus recorder. The `metrics` facade is process-global by design,

@@ -81,6 +81,7 @@ impl HttpTransport {
 
 #[async_trait]
 impl Transport for HttpTransport {
+    #[tracing::instrument(name = "POST", skip_all, fields(otel.kind = "client", http.request.method = "POST", server.address = tracing::field::Empty, http.response.status_code = tracing::field::Empty))]
     async fn post(
         &self,
         url: &EndpointUrl,
@@ -104,6 +105,12 @@ impl Transport for HttpTransport {
         }
         let response = request.send().await.map_err(|e| describe(&e))?;
         let status = response.status().as_u16();
+        let span = tracing::Span::current();
+        span.record(
+            "server.address",
+            response.url().host_str().unwrap_or_default(),
+        );
+        span.record("http.response.status_code", status);
         // Read at most the excerpt kept: a receiver must not make us buffer a large body.
         let mut kept = Vec::new();
         let mut response = response;

@@ -241,54 +241,66 @@ impl Worker {
             self.registry.clone(),
             self.clock.clone(),
         );
-        async move {
-            let ctx = JobContext {
-                job_id: job.id,
-                tenant: job.tenant,
-                attempt: job.attempts,
-                clock: clock.clone(),
-                shutdown,
-            };
-            let started = Instant::now();
-            let kind = job.kind.clone();
-            let outcome = match registry.dispatch(&kind, ctx, job.payload.clone()) {
-                None => {
-                    tracing::error!(job_id = %job.id, kind = %kind, "no handler registered for this job kind");
-                    metrics::counter!("nexus_jobs_unknown_kind_total", "kind" => kind.clone())
-                        .increment(1);
-                    Err(JobFailure::Retry(format!(
-                        "no handler registered for kind {kind}"
-                    )))
+        let span = tracing::info_span!(
+            "job",
+            otel.name = %format!("job {}", job.kind),
+            job_id = %job.id,
+            kind = %job.kind,
+            tenant_id = job.tenant.map(|t| t.to_string()).unwrap_or_default(),
+            attempt = job.attempts,
+        );
+        tracing::Instrument::instrument(
+            async move {
+                let ctx = JobContext {
+                    job_id: job.id,
+                    tenant: job.tenant,
+                    attempt: job.attempts,
+                    clock: clock.clone(),
+                    shutdown,
+                };
+                let started = Instant::now();
+                let kind = job.kind.clone();
+                let outcome = match registry.dispatch(&kind, ctx, job.payload.clone()) {
+                    None => {
+                        tracing::error!(job_id = %job.id, kind = %kind, "no handler registered for this job kind");
+                        metrics::counter!("nexus_jobs_unknown_kind_total", "kind" => kind.clone())
+                            .increment(1);
+                        Err(JobFailure::Retry(format!(
+                            "no handler registered for kind {kind}"
+                        )))
+                    }
+                    Some((fut, opts)) => match tokio::time::timeout(opts.timeout, fut).await {
+                        Ok(r) => r,
+                        Err(_) => Err(JobFailure::Retry(format!(
+                            "timed out after {:?}",
+                            opts.timeout
+                        ))),
+                    },
+                };
+                metrics::histogram!("nexus_job_run_seconds", "kind" => kind.clone())
+                    .record(started.elapsed().as_secs_f64());
+                match outcome {
+                    Ok(()) => {
+                        metrics::counter!("nexus_jobs_succeeded_total", "kind" => kind)
+                            .increment(1);
+                        // The flusher outlives every task; a send can only fail after a panic.
+                        let _ = done.send((job.id, lock));
+                    }
+                    Err(failure) => {
+                        record_failure(
+                            store.as_ref(),
+                            &registry,
+                            clock.as_ref(),
+                            &job,
+                            lock,
+                            &failure,
+                        )
+                        .await;
+                    }
                 }
-                Some((fut, opts)) => match tokio::time::timeout(opts.timeout, fut).await {
-                    Ok(r) => r,
-                    Err(_) => Err(JobFailure::Retry(format!(
-                        "timed out after {:?}",
-                        opts.timeout
-                    ))),
-                },
-            };
-            metrics::histogram!("nexus_job_run_seconds", "kind" => kind.clone())
-                .record(started.elapsed().as_secs_f64());
-            match outcome {
-                Ok(()) => {
-                    metrics::counter!("nexus_jobs_succeeded_total", "kind" => kind).increment(1);
-                    // The flusher outlives every task; a send can only fail after a panic.
-                    let _ = done.send((job.id, lock));
-                }
-                Err(failure) => {
-                    record_failure(
-                        store.as_ref(),
-                        &registry,
-                        clock.as_ref(),
-                        &job,
-                        lock,
-                        &failure,
-                    )
-                    .await;
-                }
-            }
-        }
+            },
+            span,
+        )
     }
 }
 

@@ -101,6 +101,7 @@ impl Delivery {
 
     /// Makes the attempt a job names, records it, and schedules the next one or gives
     /// up. Idempotent: a duplicate run finds the attempt made and does nothing.
+    #[tracing::instrument(name = "webhook.deliver", skip_all, fields(tenant_id = %tenant, message = %job.message, seq = job.seq))]
     pub async fn run(&self, tenant: TenantId, job: &Deliver) -> Result<(), AppError> {
         let message = match self.store.message(tenant, job.message).await {
             Ok(m) => m,

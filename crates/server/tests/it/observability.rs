@@ -140,9 +140,13 @@ struct Binary {
 
 impl Binary {
     fn start(db: &crate::harness::TestDb) -> Self {
+        Self::start_with(db, &[])
+    }
+
+    fn start_with(db: &crate::harness::TestDb, extra: &[(&str, &str)]) -> Self {
         use std::io::BufRead;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nexus"))
-            .env_clear()
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_nexus"));
+        cmd.env_clear()
             .env("NEXUS_HTTP_ADDR", "127.0.0.1:0")
             .env("NEXUS_DATABASE_URL", db.url())
             .env("NEXUS_DEMO_SEED", "false")
@@ -152,9 +156,11 @@ impl Binary {
             .env("NEXUS_WORKER_POLL_INTERVAL", "20ms")
             .env("NEXUS_SECURITY_LOGIN_DELAY", "0ms")
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let mut lines = std::io::BufReader::new(stdout).lines();
         let addr = loop {
@@ -400,4 +406,256 @@ async fn no_secret_or_personal_data_reaches_the_logs() {
             );
         }
     }
+}
+
+/// A real OTLP receiver: rotel (PyPI), on free loopback ports, logging every span.
+struct Rotel {
+    child: std::process::Child,
+    log: std::path::PathBuf,
+    /// `http://127.0.0.1:<port>`, the OTLP/HTTP endpoint.
+    http: String,
+}
+
+impl Rotel {
+    /// Starts rotel, or `None` (with a note) when it is not installed, unless
+    /// `NEXUS_TEST_REQUIRE_OTLP=1` (CI sets it), which makes that a failure.
+    fn start() -> Option<Self> {
+        let found = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import os, rotel; print(os.path.join(os.path.dirname(rotel.__file__), 'rotel-agent'))",
+            ])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+        let Some(agent) = found else {
+            assert!(
+                std::env::var("NEXUS_TEST_REQUIRE_OTLP").is_err(),
+                "NEXUS_TEST_REQUIRE_OTLP is set but rotel is not installed (pip install rotel)"
+            );
+            eprintln!("skipping: rotel is not installed (pip install rotel)");
+            return None;
+        };
+        let port = || {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        };
+        let (grpc, http) = (port(), port());
+        let log = std::env::temp_dir().join(format!("rotel-{}.log", uuid::Uuid::new_v4().simple()));
+        let child = std::process::Command::new(agent)
+            .args(["start", "--otlp-grpc-endpoint"])
+            .arg(format!("127.0.0.1:{grpc}"))
+            .arg("--otlp-http-endpoint")
+            .arg(format!("127.0.0.1:{http}"))
+            .args(["--exporter", "blackhole", "--debug-log", "traces"])
+            .args(["--debug-log-verbosity", "detailed"])
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Owned from here, so the receiver is stopped whatever happens next.
+        let rotel = Self {
+            child,
+            log,
+            http: format!("http://127.0.0.1:{http}"),
+        };
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", http)).is_ok() {
+                return Some(rotel);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("rotel did not start listening");
+    }
+
+    /// Every span received so far.
+    fn spans(&self) -> Vec<ReceivedSpan> {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let mut out = Vec::new();
+        for block in text.split("Span #").skip(1) {
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        (k.trim() == name).then(|| v.trim().to_owned())
+                    })
+                    .unwrap_or_default()
+            };
+            out.push(ReceivedSpan {
+                trace: field("Trace ID"),
+                parent: field("Parent ID"),
+                id: field("ID"),
+                name: field("Name"),
+                kind: field("Kind"),
+                block: block.to_owned(),
+            });
+        }
+        out
+    }
+}
+
+impl Drop for Rotel {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+#[derive(Debug, Clone)]
+struct ReceivedSpan {
+    trace: String,
+    parent: String,
+    id: String,
+    name: String,
+    kind: String,
+    block: String,
+}
+
+/// Traces go to a real OTLP receiver: an incoming `traceparent` is continued (same
+/// trace, our server span its child), the trace ID is the request ID and the problem
+/// body's `trace_id`, and a background job's span has the outbound webhook call as its
+/// descendant, a client span.
+#[tokio::test]
+async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
+    use serde_json::{Value, json};
+    let Some(rx) = Rotel::start() else { return };
+    nexus_server::webhook_client::install_crypto_provider();
+    let db = crate::harness::TestDb::fresh().await;
+    let bin = Binary::start_with(
+        &db,
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", rx.http.as_str()),
+            ("OTEL_SERVICE_NAME", "nexus-trace-test"),
+            ("NEXUS_WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true"),
+        ],
+    );
+    let base = format!("http://{}", bin.addr);
+    let client = reqwest::Client::new();
+    crate::harness::eventually("the binary is ready", || async {
+        client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+
+    // A request that continues the caller's trace, answered with a problem.
+    let (trace, parent) = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
+    let r = client
+        .get(format!("{base}/v1/no-such-thing"))
+        .header("traceparent", format!("00-{trace}-{parent}-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let header = |n: &str| r.headers().get(n).unwrap().to_str().unwrap().to_owned();
+    let (traceparent, request_id) = (header("traceparent"), header("x-request-id"));
+    assert!(
+        traceparent.starts_with(&format!("00-{trace}-")),
+        "{traceparent}"
+    );
+    let server_span = traceparent.split('-').nth(2).unwrap().to_owned();
+    assert_eq!(request_id, trace);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["trace_id"], trace);
+
+    // A job with an outbound call: an account created raises a webhook, delivered to
+    // the receiver's own HTTP port (it answers; what it answers does not matter).
+    let r = client
+        .post(format!("{base}/v1/platform/tenants"))
+        .bearer_auth(crate::harness::PLATFORM_TOKEN)
+        .json(&json!({ "slug": "school", "name": "School" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let password = cli_user(&db, "admin@school.example", "admin");
+    let call = |method: Method, path: &str, token: &str| {
+        client
+            .request(method, format!("{base}{path}"))
+            .header("x-tenant", "school")
+            .bearer_auth(token)
+    };
+    let login: Value = client
+        .post(format!("{base}/v1/auth/login"))
+        .header("x-tenant", "school")
+        .json(&json!({ "email": "admin@school.example", "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    let r = call(Method::POST, "/v1/webhooks/endpoints", &token)
+        .json(&json!({ "url": format!("{}/v1/traces", rx.http), "events": ["user.created"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = call(Method::POST, "/v1/users", &token)
+        .json(
+            &json!({ "email": "new@school.example", "display_name": "New", "role": "learner",
+            "password": "correct horse battery staple" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    crate::harness::eventually("the webhook attempt is made", || async {
+        let log: Value = call(Method::GET, "/v1/webhooks/messages", &token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        log["items"][0]["attempts"].as_u64().unwrap_or(0) >= 1
+    })
+    .await;
+    // Stopping flushes the spans not yet exported.
+    bin.stop();
+    let mut spans = Vec::new();
+    crate::harness::eventually("the spans arrive", || {
+        spans = rx.spans();
+        let done = spans.iter().any(|s| s.kind.contains("CLIENT"));
+        async move { done }
+    })
+    .await;
+    let spans = rx.spans();
+    let server = spans
+        .iter()
+        .find(|s| s.trace == trace)
+        .unwrap_or_else(|| panic!("no span of the caller's trace: {spans:#?}"));
+    assert_eq!(
+        (
+            server.parent.as_str(),
+            server.id.as_str(),
+            server.name.as_str()
+        ),
+        (parent, server_span.as_str(), "GET unmatched")
+    );
+    assert!(server.kind.contains("SERVER"), "{server:?}");
+    // OTEL_SERVICE_NAME is honoured.
+    let log = std::fs::read_to_string(&rx.log).unwrap();
+    assert!(log.contains("service.name: Str(nexus-trace-test)"), "{log}");
+    // The outbound call's ancestors: the delivery, then its job.
+    let post = spans.iter().find(|s| s.kind.contains("CLIENT")).unwrap();
+    let by_id = |id: &str| spans.iter().find(|s| s.id == id).cloned();
+    let delivery = by_id(&post.parent).unwrap_or_else(|| panic!("{spans:#?}"));
+    assert_eq!(delivery.name, "webhook.deliver");
+    let job = by_id(&delivery.parent).unwrap_or_else(|| panic!("{spans:#?}"));
+    assert_eq!(job.name, "job webhook.deliver");
+    assert_eq!(
+        (post.trace.as_str(), delivery.trace.as_str()),
+        (job.trace.as_str(), job.trace.as_str())
+    );
+    assert!(post.block.contains("http.response.status_code"), "{post:?}");
 }
