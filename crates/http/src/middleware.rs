@@ -75,6 +75,10 @@ async fn request_id(req: Request, next: Next) -> Response {
         route = %route,
         request_id = tracing::field::Empty,
         client_ip = %client,
+        trace_id = tracing::field::Empty,
+        span_id = tracing::field::Empty,
+        tenant_id = tracing::field::Empty,
+        user_id = tracing::field::Empty,
         http.response.status_code = tracing::field::Empty,
     );
     // Continue the caller's trace (W3C `traceparent`) when it sent one. With tracing
@@ -88,6 +92,10 @@ async fn request_id(req: Request, next: Next) -> Response {
         (None, None) => uuid::Uuid::new_v4().to_string(),
     };
     span.record("request_id", id.as_str());
+    if let Some(t) = &trace {
+        span.record("trace_id", t.trace_id.as_str());
+        span.record("span_id", t.span_id.as_str());
+    }
     let ctx = RequestContext {
         request_id: id.clone(),
         path: Some(req.uri().path().to_owned()),

@@ -236,6 +236,19 @@ pub(crate) async fn rate_limit(
         Ok(tenant) => {
             let ip = ip.map(|i| i.to_string());
             let verified = principal(&state, req.headers(), ip, tenant.id).await;
+            // For the request's logs and span: the tenant, and the user by their opaque
+            // ID (a pseudonym; never the e-mail).
+            let span = tracing::Span::current();
+            span.record("tenant_id", tracing::field::display(tenant.id));
+            match &verified {
+                Some(Verified::Session(a)) => {
+                    span.record("user_id", tracing::field::display(a.session.user));
+                }
+                Some(Verified::Key(k)) => {
+                    span.record("user_id", tracing::field::display(k.key.owner));
+                }
+                None => {}
+            }
             Some(Checked { tenant, verified })
         }
         Err(_) => None,

@@ -8,9 +8,11 @@ use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 /// This request's place in a trace.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Trace {
+pub(crate) struct TraceIds {
     /// 32 hex digits.
     pub trace_id: String,
+    /// This request's span: 16 hex digits.
+    pub span_id: String,
     /// `00-<trace>-<span>-<flags>` for the response.
     pub traceparent: String,
 }
@@ -29,7 +31,7 @@ impl Extractor for Headers<'_> {
 
 /// Makes `span` a child of the caller's `traceparent`, if valid, and returns the
 /// span's trace context; `None` when tracing is off (the span has no trace).
-pub(crate) fn continue_from(span: &tracing::Span, headers: &HeaderMap) -> Option<Trace> {
+pub(crate) fn continue_from(span: &tracing::Span, headers: &HeaderMap) -> Option<TraceIds> {
     // W3C is the one format we accept, so its propagator is used directly.
     let parent = TraceContextPropagator::new().extract(&Headers(headers));
     if parent.span().span_context().is_valid() {
@@ -38,8 +40,9 @@ pub(crate) fn continue_from(span: &tracing::Span, headers: &HeaderMap) -> Option
     }
     let cx = span.context();
     let sc = cx.span().span_context().clone();
-    sc.is_valid().then(|| Trace {
+    sc.is_valid().then(|| TraceIds {
         trace_id: sc.trace_id().to_string(),
+        span_id: sc.span_id().to_string(),
         traceparent: format!(
             "00-{}-{}-{:02x}",
             sc.trace_id(),

@@ -7,6 +7,7 @@
 mod background;
 pub mod cli;
 pub mod config;
+mod ecs;
 mod metering;
 pub mod startup;
 pub mod telemetry;

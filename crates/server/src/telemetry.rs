@@ -63,9 +63,8 @@ pub fn init(format: LogFormat, level: &str) -> TelemetryGuard {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let logs = match format {
         LogFormat::Json => logs
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
+            .fmt_fields(tracing_subscriber::fmt::format::JsonFields::new())
+            .event_format(crate::ecs::Ecs)
             .with_filter(filter)
             .boxed(),
         LogFormat::Text => logs.compact().with_filter(filter).boxed(),

@@ -396,6 +396,36 @@ async fn no_secret_or_personal_data_reaches_the_logs() {
 
     let lines = bin.stop();
     assert!(lines.len() > 20, "the flow was logged: {lines:?}");
+    // ECS field names; a signed-in request's line names the tenant and the user by ID.
+    let parsed: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or(Value::Null))
+        .collect();
+    for (line, v) in lines.iter().zip(&parsed) {
+        for f in [
+            "@timestamp",
+            "log.level",
+            "log.logger",
+            "message",
+            "ecs.version",
+        ] {
+            assert!(v.get(f).is_some(), "{f} missing: {line}");
+        }
+    }
+    let served = parsed
+        .iter()
+        .find(|v| v["message"] == "served" && v["http.route"] == "/v1/api-keys")
+        .unwrap_or_else(|| panic!("no served line for the key creation: {lines:#?}"));
+    for f in [
+        "http.request.method",
+        "http.response.status_code",
+        "http.request.id",
+        "client.ip",
+        "tenant.id",
+        "user.id",
+    ] {
+        assert!(served.get(f).is_some(), "{f} missing: {served}");
+    }
     for line in &lines {
         let parsed: Result<Value, _> = serde_json::from_str(line);
         assert!(parsed.is_ok(), "not a JSON line: {line}");
@@ -621,7 +651,14 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
     })
     .await;
     // Stopping flushes the spans not yet exported.
-    bin.stop();
+    let lines = bin.stop();
+    // The request's log lines carry its trace and span IDs (ECS names).
+    let traced = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["message"] == "served" && v["trace.id"] == trace)
+        .unwrap_or_else(|| panic!("no log line with the trace ID: {lines:#?}"));
+    assert_eq!(traced["span.id"], server_span);
     let mut spans = Vec::new();
     crate::harness::eventually("the spans arrive", || {
         spans = rx.spans();

@@ -1,0 +1,308 @@
+//! Metrics and tracing overhead (issue 7): the same release binary twice, side by side,
+//! one with observability on (the Prometheus recorder on a metrics listener, every
+//! request span exported over OTLP to a real receiver) and one with it off, loaded in
+//! alternating one-second rounds so drift on a noisy machine hits both alike.
+//!
+//!   cargo build --release --bin nexus -p nexus-bench --bin telemetry_overhead
+//!   ./target/release/telemetry_overhead [seconds=10] [concurrency=16]
+//!
+//! The OTLP receiver is rotel (`pip install rotel`) with its blackhole exporter, so
+//! spans cross a real HTTP hop and are dropped there. Both servers run on their own
+//! SQLite file, log at `warn` alike, and answer `GET /v1/tenant` (the tenant lookup,
+//! cached) and `GET /v1/courses?limit=1` with a session (a database read). Targets
+//! 127.0.0.1 only; bounded by duration.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_precision_loss,
+    clippy::too_many_lines
+)]
+
+use nexus_bench::quantile;
+use serde_json::{Value, json};
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "bench-platform-token-0123456789abcdef";
+
+struct Server {
+    child: Child,
+    base: String,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start(binary: &str, extra: &[(&str, String)]) -> Server {
+    let dir = std::env::temp_dir().join(format!("nexus-otel-bench-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cmd = Command::new(binary);
+    cmd.env_clear()
+        .env("NEXUS_HTTP_ADDR", "127.0.0.1:0")
+        .env(
+            "NEXUS_DATABASE_URL",
+            format!("sqlite://{}/nexus.db", dir.display()),
+        )
+        .env("NEXUS_DEMO_SEED", "false")
+        .env("NEXUS_HTTP_PLATFORM_TOKEN", TOKEN)
+        .env("NEXUS_LOG_LEVEL", "warn")
+        .env("NEXUS_RATELIMIT_ENABLED", "false")
+        .env("NEXUS_SECURITY_LOGIN_DELAY", "0ms")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("run the release nexus binary");
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the binary prints its address")
+            .unwrap();
+        if let Some(a) = line.strip_prefix("FinAI Nexus listening on http://") {
+            break a.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Server {
+        child,
+        base: format!("http://{addr}"),
+        dir,
+    }
+}
+
+/// A tenant, an admin made with the CLI, and a session token.
+async fn prepare(client: &reqwest::Client, binary: &str, s: &Server) -> String {
+    for _ in 0..400 {
+        if client
+            .get(format!("{}/readyz", s.base))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let r = client
+        .post(format!("{}/v1/platform/tenants", s.base))
+        .bearer_auth(TOKEN)
+        .json(&json!({ "slug": "bench", "name": "Bench" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let out = Command::new(binary)
+        .env_clear()
+        .env(
+            "NEXUS_DATABASE_URL",
+            format!("sqlite://{}/nexus.db", s.dir.display()),
+        )
+        .args([
+            "user",
+            "create",
+            "--tenant",
+            "bench",
+            "--email",
+            "a@bench.example",
+            "--name",
+            "A",
+            "--role",
+            "admin",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let password = text
+        .split("password:")
+        .nth(1)
+        .expect("the CLI prints the password")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let login: Value = client
+        .post(format!("{}/v1/auth/login", s.base))
+        .header("x-tenant", "bench")
+        .json(&json!({ "email": "a@bench.example", "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let secs: u32 = args.get(1).map_or(10, |s| s.parse().unwrap());
+    let concurrency: usize = args.get(2).map_or(16, |s| s.parse().unwrap());
+    let binary =
+        std::env::var("NEXUS_BENCH_BINARY").unwrap_or_else(|_| "target/release/nexus".into());
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let agent = Command::new("python3")
+        .args([
+            "-c",
+            "import os, rotel; print(os.path.join(os.path.dirname(rotel.__file__), 'rotel-agent'))",
+        ])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .expect("rotel is needed as the OTLP receiver: pip install rotel");
+    let (grpc, http) = (free_port(), free_port());
+    let mut rotel = Command::new(agent)
+        .args(["start", "--otlp-grpc-endpoint"])
+        .arg(format!("127.0.0.1:{grpc}"))
+        .arg("--otlp-http-endpoint")
+        .arg(format!("127.0.0.1:{http}"))
+        .args(["--exporter", "blackhole"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let off = start(&binary, &[]);
+    let metrics = format!("127.0.0.1:{}", free_port());
+    let on = start(
+        &binary,
+        &[
+            ("NEXUS_METRICS_ADDR", metrics.clone()),
+            (
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                format!("http://127.0.0.1:{http}"),
+            ),
+        ],
+    );
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
+    let tokens = [
+        prepare(&client, &binary, &off).await,
+        prepare(&client, &binary, &on).await,
+    ];
+    let servers = [&off, &on];
+    // Variants: (server, path, with session).
+    let variants: [(usize, &str, bool); 4] = [
+        (0, "/v1/tenant", false),
+        (1, "/v1/tenant", false),
+        (0, "/v1/courses?limit=1", true),
+        (1, "/v1/courses?limit=1", true),
+    ];
+    let names = [
+        "/v1/tenant          observability off",
+        "/v1/tenant          observability on ",
+        "/v1/courses session observability off",
+        "/v1/courses session observability on ",
+    ];
+    let mut counts = [0u64; 4];
+    let mut errors = [0u64; 4];
+    let mut latencies: [Vec<f64>; 4] = Default::default();
+    let mut elapsed = [0f64; 4];
+    for round in 0..=secs {
+        for i in 0..4 {
+            let v = if round % 2 == 0 { i } else { 3 - i };
+            let (server, path, session) = variants[v];
+            let url = format!("{}{path}", servers[server].base);
+            let token = session.then(|| tokens[server].clone());
+            let until = Instant::now() + Duration::from_secs(1);
+            let began = Instant::now();
+            let tasks: Vec<_> = (0..concurrency)
+                .map(|_| {
+                    let (client, url, token) = (client.clone(), url.clone(), token.clone());
+                    tokio::spawn(async move {
+                        let (mut ok, mut bad, mut lat) = (0u64, 0u64, Vec::new());
+                        while Instant::now() < until {
+                            let at = Instant::now();
+                            let mut r = client.get(&url).header("x-tenant", "bench");
+                            if let Some(t) = &token {
+                                r = r.bearer_auth(t);
+                            }
+                            match r.send().await {
+                                Ok(resp) if resp.status() == 200 => {
+                                    let _ = resp.bytes().await;
+                                    ok += 1;
+                                    lat.push(at.elapsed().as_secs_f64() * 1000.0);
+                                }
+                                _ => bad += 1,
+                            }
+                        }
+                        (ok, bad, lat)
+                    })
+                })
+                .collect();
+            for t in tasks {
+                let (ok, bad, lat) = t.await.unwrap();
+                // Round 0 warms both servers up and is not counted.
+                if round > 0 {
+                    counts[v] += ok;
+                    errors[v] += bad;
+                    latencies[v].extend(lat);
+                }
+            }
+            if round > 0 {
+                elapsed[v] += began.elapsed().as_secs_f64();
+            }
+        }
+    }
+    println!(
+        "cores={} rounds={secs} x 1 s per variant, concurrency={concurrency}",
+        std::thread::available_parallelism().map_or(0, usize::from)
+    );
+    let mut rps = [0f64; 4];
+    for v in 0..4 {
+        rps[v] = counts[v] as f64 / elapsed[v];
+        println!(
+            "{}  {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}",
+            names[v],
+            rps[v],
+            quantile(&mut latencies[v], 0.5),
+            quantile(&mut latencies[v], 0.99),
+            errors[v]
+        );
+    }
+    for (label, off_i, on_i) in [("/v1/tenant", 0, 1), ("/v1/courses", 2, 3)] {
+        let ratio = rps[on_i] / rps[off_i];
+        let verdict = if ratio >= 0.95 { "met" } else { "NOT met" };
+        println!(
+            "{label}: on/off throughput {ratio:.3} ({:+.1} %)   bar: loss <= 5 %: {verdict}",
+            (ratio - 1.0) * 100.0
+        );
+    }
+    // The "on" server really recorded: its metrics listener counts the requests.
+    let text = client
+        .get(format!("http://{metrics}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let served: f64 = text
+        .lines()
+        .filter(|l| l.starts_with("nexus_http_requests_total{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    println!("the observed server counted {served:.0} requests in nexus_http_requests_total");
+    let _ = rotel.kill();
+    let _ = rotel.wait();
+}
