@@ -6,6 +6,9 @@
 //!   cargo build --release --bin nexus -p nexus-bench --bin telemetry_overhead
 //!   ./target/release/telemetry_overhead [seconds=10] [concurrency=16]
 //!
+//! A third server, also off, is the A/A control: the on server is compared with the
+//! mean of the two off ones, and the off/off ratio shows the noise between processes.
+//!
 //! The OTLP receiver is rotel (`pip install rotel`) with its blackhole exporter, so
 //! spans cross a real HTTP hop and are dropped there. Both servers run on their own
 //! SQLite file, log at `warn` alike, and answer `GET /v1/tenant` (the tenant lookup,
@@ -151,6 +154,9 @@ async fn prepare(client: &reqwest::Client, binary: &str, s: &Server) -> String {
     login["token"].as_str().unwrap().to_owned()
 }
 
+/// Variants: three servers × two routes.
+const N: usize = 6;
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -182,45 +188,64 @@ async fn main() {
         .unwrap();
     let off = start(&binary, &[]);
     let metrics = format!("127.0.0.1:{}", free_port());
-    let on = start(
-        &binary,
-        &[
-            ("NEXUS_METRICS_ADDR", metrics.clone()),
-            (
-                "OTEL_EXPORTER_OTLP_ENDPOINT",
-                format!("http://127.0.0.1:{http}"),
-            ),
-        ],
-    );
+    // `NEXUS_BENCH_ON=metrics` or `traces` turns on one half only (to find a cost).
+    let which = std::env::var("NEXUS_BENCH_ON").unwrap_or_else(|_| "both".into());
+    let mut on_env = vec![("NEXUS_METRICS_ADDR", metrics.clone())];
+    if which != "metrics" {
+        on_env.push((
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://127.0.0.1:{http}"),
+        ));
+    }
+    if which == "traces" {
+        on_env.remove(0);
+    }
+    // A sampler set for the benchmark is passed on (e.g. 10 % head sampling).
+    for k in ["OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"] {
+        if let Ok(v) = std::env::var(k) {
+            on_env.push((k, v));
+        }
+    }
+    println!("observability on: {which}");
+    let on = start(&binary, &on_env);
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()
         .unwrap();
+    // A second server with observability off: the A/A control. Two identical processes
+    // differ by a few per cent on this machine (scheduling, cache placement), so the
+    // on/off ratio means something only beside the off/off one.
+    let control = start(&binary, &[]);
     let tokens = [
         prepare(&client, &binary, &off).await,
         prepare(&client, &binary, &on).await,
+        prepare(&client, &binary, &control).await,
     ];
-    let servers = [&off, &on];
+    let servers = [&off, &on, &control];
     // Variants: (server, path, with session).
-    let variants: [(usize, &str, bool); 4] = [
+    let variants: [(usize, &str, bool); 6] = [
         (0, "/v1/tenant", false),
         (1, "/v1/tenant", false),
+        (2, "/v1/tenant", false),
         (0, "/v1/courses?limit=1", true),
         (1, "/v1/courses?limit=1", true),
+        (2, "/v1/courses?limit=1", true),
     ];
     let names = [
-        "/v1/tenant          observability off",
-        "/v1/tenant          observability on ",
-        "/v1/courses session observability off",
-        "/v1/courses session observability on ",
+        "/v1/tenant          observability off    ",
+        "/v1/tenant          observability on     ",
+        "/v1/tenant          off (control server) ",
+        "/v1/courses session observability off    ",
+        "/v1/courses session observability on     ",
+        "/v1/courses session off (control server) ",
     ];
-    let mut counts = [0u64; 4];
-    let mut errors = [0u64; 4];
-    let mut latencies: [Vec<f64>; 4] = Default::default();
-    let mut elapsed = [0f64; 4];
+    let mut counts = [0u64; N];
+    let mut errors = [0u64; N];
+    let mut latencies: [Vec<f64>; N] = Default::default();
+    let mut elapsed = [0f64; N];
     for round in 0..=secs {
-        for i in 0..4 {
-            let v = if round % 2 == 0 { i } else { 3 - i };
+        for i in 0..N {
+            let v = if round % 2 == 0 { i } else { N - 1 - i };
             let (server, path, session) = variants[v];
             let url = format!("{}{path}", servers[server].base);
             let token = session.then(|| tokens[server].clone());
@@ -268,8 +293,8 @@ async fn main() {
         "cores={} rounds={secs} x 1 s per variant, concurrency={concurrency}",
         std::thread::available_parallelism().map_or(0, usize::from)
     );
-    let mut rps = [0f64; 4];
-    for v in 0..4 {
+    let mut rps = [0f64; N];
+    for v in 0..N {
         rps[v] = counts[v] as f64 / elapsed[v];
         println!(
             "{}  {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}",
@@ -280,23 +305,30 @@ async fn main() {
             errors[v]
         );
     }
-    for (label, off_i, on_i) in [("/v1/tenant", 0, 1), ("/v1/courses", 2, 3)] {
-        let ratio = rps[on_i] / rps[off_i];
+    for (label, off_i, on_i, ctl_i) in [("/v1/tenant", 0, 1, 2), ("/v1/courses", 3, 4, 5)] {
+        // On against the mean of the two identical off servers.
+        let base = f64::midpoint(rps[off_i], rps[ctl_i]);
+        let ratio = rps[on_i] / base;
         let verdict = if ratio >= 0.95 { "met" } else { "NOT met" };
         println!(
-            "{label}: on/off throughput {ratio:.3} ({:+.1} %)   bar: loss <= 5 %: {verdict}",
-            (ratio - 1.0) * 100.0
+            "{label}: on/off throughput {ratio:.3} ({:+.1} %), off/off control {:.3}   bar: loss <= 5 %: {verdict}",
+            (ratio - 1.0) * 100.0,
+            rps[ctl_i] / rps[off_i]
         );
     }
     // The "on" server really recorded: its metrics listener counts the requests.
-    let text = client
-        .get(format!("http://{metrics}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = if which == "traces" {
+        String::new()
+    } else {
+        client
+            .get(format!("http://{metrics}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
     let served: f64 = text
         .lines()
         .filter(|l| l.starts_with("nexus_http_requests_total{"))

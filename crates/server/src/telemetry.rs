@@ -78,11 +78,18 @@ pub fn init(format: LogFormat, level: &str) -> TelemetryGuard {
                 opentelemetry::global::set_text_map_propagator(
                     opentelemetry_sdk::propagation::TraceContextPropagator::new(),
                 );
-                // Spans at info and above: requests, jobs, deliveries (not per-row noise).
+                // Spans and events at info and above: requests, jobs, deliveries; not
+                // sqlx's per-statement info events (every SQL text as a span event).
+                // No busy/idle tracking: it takes the time and a span lock on every poll,
+                // which a request awaiting the database does many times. No thread or
+                // source location attributes either: they only add bytes to export.
                 Some(
                     tracing_opentelemetry::layer()
                         .with_tracer(tracer)
-                        .with_filter(tracing_subscriber::filter::LevelFilter::INFO),
+                        .with_tracked_inactivity(false)
+                        .with_threads(false)
+                        .with_location(false)
+                        .with_filter(EnvFilter::new("info,sqlx=warn")),
                 )
             }
             Err(e) => {
