@@ -63,6 +63,6 @@ python3 -c 'import aiosmtpd' && log "aiosmtpd is available"
 # it on free ports.
 if ! python3 -c 'import rotel' >/dev/null 2>&1; then
   log "installing rotel (OTLP receiver) from PyPI"
-  python3 -m pip install -q --disable-pip-version-check 'rotel==0.0.1a15' >/dev/null 2>&1
+  python3 -m pip install -q --disable-pip-version-check 'rotel==0.0.1a15' >/dev/null
 fi
 python3 -c 'import rotel' && log "rotel is available"

@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 dir=deploy/observability
 if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null; then
   echo "[observability] installing prometheus and prometheus-alertmanager from Debian"
-  apt-get install -y --no-install-recommends prometheus prometheus-alertmanager >/dev/null
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    prometheus prometheus-alertmanager >/dev/null
 fi
 promtool check rules "$dir/prometheus/rules.yml"
 (cd "$dir/prometheus" && promtool test rules rules_test.yml)
@@ -40,10 +42,11 @@ for path in sorted((root / "grafana").glob("*.json")):
                 if name not in exported | recorded | external and base not in exported:
                     problems.append(f"{path.name} '{p['title']}': unknown metric {name}")
     print(f"[observability] {path.name}: {len(d['panels'])} panels")
-for name in re.findall(r"expr: .*?\b(nexus_[a-z_]+)", (root / "prometheus/rules.yml").read_text()):
-    base = re.sub(r"_(bucket|count|sum)$", "", name)
-    if base not in exported:
-        problems.append(f"rules.yml: unknown metric {name}")
+for expr in re.findall(r"expr: (.*)", (root / "prometheus/rules.yml").read_text()):
+    for name in re.findall(r"\b(nexus_[a-z_]+)", expr):
+        base = re.sub(r"_(bucket|count|sum)$", "", name)
+        if base not in exported:
+            problems.append(f"rules.yml: unknown metric {name}")
 if problems:
     sys.exit("\n".join(problems))
 with open(out, "w") as f:

@@ -74,7 +74,6 @@ async fn request_id(req: Request, next: Next) -> Response {
         method = %req.method(),
         route = %route,
         request_id = tracing::field::Empty,
-        client_ip = %client,
         trace_id = tracing::field::Empty,
         span_id = tracing::field::Empty,
         tenant_id = tracing::field::Empty,
@@ -84,12 +83,13 @@ async fn request_id(req: Request, next: Next) -> Response {
     // Continue the caller's trace (W3C `traceparent`) when it sent one. With tracing
     // off the context stays empty and nothing below changes.
     let trace = crate::trace::continue_from(&span, req.headers());
-    // Without an X-Request-Id of the caller's, the trace ID is the request ID, so one
-    // ID finds the logs, the trace and the problem body.
+    // Without an X-Request-Id of the caller's, a trace we start has its trace ID as the
+    // request ID, so one ID finds the logs, the trace and the problem body. A trace the
+    // caller started spans many requests, so each of those gets its own ID.
     let id = match (incoming, &trace) {
         (Some(id), _) => id,
-        (None, Some(t)) => t.trace_id.clone(),
-        (None, None) => uuid::Uuid::new_v4().to_string(),
+        (None, Some(t)) if !t.continued => t.trace_id.clone(),
+        _ => uuid::Uuid::new_v4().to_string(),
     };
     span.record("request_id", id.as_str());
     if let Some(t) = &trace {
@@ -104,7 +104,12 @@ async fn request_id(req: Request, next: Next) -> Response {
         tracing::Instrument::instrument(CONTEXT.scope(ctx, next.run(req)), span.clone()).await;
     let status = resp.status().as_u16();
     span.record("http.response.status_code", status);
-    span.in_scope(|| tracing::info!(status, "served"));
+    // The client's address is on this access line only, never on the span: spans (and
+    // events, except this target's) go to the trace backend, and an IP address is
+    // personal data.
+    span.in_scope(
+        || tracing::info!(target: "nexus_http::access", status, client_ip = %client, "served"),
+    );
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert(X_REQUEST_ID, v);
     }

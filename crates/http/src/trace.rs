@@ -11,6 +11,8 @@ use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 pub(crate) struct TraceIds {
     /// 32 hex digits.
     pub trace_id: String,
+    /// Whether the caller's trace was continued (not one we started).
+    pub continued: bool,
     /// This request's span: 16 hex digits.
     pub span_id: String,
     /// `00-<trace>-<span>-<flags>` for the response.
@@ -34,7 +36,8 @@ impl Extractor for Headers<'_> {
 pub(crate) fn continue_from(span: &tracing::Span, headers: &HeaderMap) -> Option<TraceIds> {
     // W3C is the one format we accept, so its propagator is used directly.
     let parent = TraceContextPropagator::new().extract(&Headers(headers));
-    if parent.span().span_context().is_valid() {
+    let continued = parent.span().span_context().is_valid();
+    if continued {
         // Fails only when no OpenTelemetry layer is installed: then there is no trace.
         let _ = span.set_parent(parent);
     }
@@ -42,6 +45,7 @@ pub(crate) fn continue_from(span: &tracing::Span, headers: &HeaderMap) -> Option
     let sc = cx.span().span_context().clone();
     sc.is_valid().then(|| TraceIds {
         trace_id: sc.trace_id().to_string(),
+        continued,
         span_id: sc.span_id().to_string(),
         traceparent: format!(
             "00-{}-{}-{:02x}",

@@ -77,9 +77,20 @@ impl Mailer for SmtpMailer {
                 tracing::debug!(tenant_id = %tenant, code = %reply.code(), "mail relayed");
                 Ok(())
             }
-            Err(e) if e.is_permanent() => Err(MailError::Permanent(e.to_string())),
-            Err(e) => Err(MailError::Transient(e.to_string())),
+            Err(e) if e.is_permanent() => Err(MailError::Permanent(describe(&e))),
+            Err(e) => Err(MailError::Transient(describe(&e))),
         }
+    }
+}
+
+/// A relay failure without the relay's own words: replies often quote the recipient
+/// (`550 <kim@example.com> unknown`), and this text is logged and kept on the job.
+fn describe(e: &lettre::transport::smtp::Error) -> String {
+    match e.status() {
+        Some(code) => format!("the relay answered {code}"),
+        None if e.is_timeout() => "the relay timed out".to_owned(),
+        None if e.is_tls() => "TLS with the relay failed".to_owned(),
+        None => "the relay could not be reached or the connection failed".to_owned(),
     }
 }
 

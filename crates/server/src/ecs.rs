@@ -4,7 +4,8 @@
 //! `ecs.version`, the fields of every enclosing span (innermost wins) and the event's
 //! own, with the request span's names mapped to ECS: `trace.id`, `span.id`,
 //! `http.request.id`, `http.request.method`, `http.route`, `client.ip`, `tenant.id`,
-//! `user.id` (the opaque account ID, a pseudonym) and `http.response.status_code`.
+//! `user.id` (the opaque account ID, a pseudonym), `http.response.status_code` and
+//! `error.message`.
 
 use serde_json::{Map, Value};
 use std::fmt;
@@ -29,6 +30,7 @@ fn ecs_name(field: &str) -> &str {
         "tenant_id" => "tenant.id",
         "user_id" => "user.id",
         "status" => "http.response.status_code",
+        "error" => "error.message",
         other => other,
     }
 }

@@ -40,9 +40,18 @@ fn tracer_provider() -> Result<opentelemetry_sdk::trace::SdkTracerProvider, Stri
         .with_http()
         .build()
         .map_err(|e| format!("OTLP exporter: {e}"))?;
-    let service = std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| "finai-nexus".into());
-    let resource = opentelemetry_sdk::Resource::builder()
-        .with_service_name(service)
+    // The builder reads OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES; our default name
+    // applies only when neither names the service.
+    let named = std::env::var("OTEL_SERVICE_NAME").is_ok()
+        || std::env::var("OTEL_RESOURCE_ATTRIBUTES").is_ok_and(|a| {
+            a.split(',')
+                .any(|kv| kv.trim().starts_with("service.name="))
+        });
+    let mut resource = opentelemetry_sdk::Resource::builder();
+    if !named {
+        resource = resource.with_service_name("finai-nexus");
+    }
+    let resource = resource
         .with_attribute(opentelemetry::KeyValue::new(
             "service.version",
             env!("CARGO_PKG_VERSION"),
@@ -89,7 +98,7 @@ pub fn init(format: LogFormat, level: &str) -> TelemetryGuard {
                         .with_tracked_inactivity(false)
                         .with_threads(false)
                         .with_location(false)
-                        .with_filter(EnvFilter::new("info,sqlx=warn")),
+                        .with_filter(EnvFilter::new("info,sqlx=warn,nexus_http::access=off")),
                 )
             }
             Err(e) => {

@@ -159,8 +159,9 @@ impl Delivery {
                 response: String::new(),
             },
         };
-        tracing::info!(tenant = %tenant, message = %message.id, seq = job.seq,
-            status = ?attempt.status_code, error = ?attempt.error, "webhook attempt");
+        tracing::info!(tenant_id = %tenant, webhook.message_id = %message.id, webhook.seq = job.seq,
+            webhook.answer = attempt.status_code.map_or(0, u64::from), webhook.error = attempt.error.as_deref().unwrap_or(""),
+            "webhook attempt");
         let outcome = match attempt.status_code {
             _ if attempt.succeeded() => "delivered",
             Some(_) => "refused",

@@ -592,9 +592,32 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
         "{traceparent}"
     );
     let server_span = traceparent.split('-').nth(2).unwrap().to_owned();
-    assert_eq!(request_id, trace);
+    // The caller's trace spans many requests, so this one has an ID of its own, which
+    // the problem body quotes.
+    assert_ne!(request_id, trace);
     let body: Value = r.json().await.unwrap();
-    assert_eq!(body["trace_id"], trace);
+    assert_eq!(body["trace_id"], request_id.as_str());
+    // A trace we start: its trace ID is the request ID and the problem's `trace_id`.
+    let r = client
+        .get(format!("{base}/v1/no-such-thing"))
+        .send()
+        .await
+        .unwrap();
+    let own = r.headers()["traceparent"].to_str().unwrap().to_owned();
+    let own_trace = own.split('-').nth(1).unwrap().to_owned();
+    assert_eq!(r.headers()["x-request-id"].to_str().unwrap(), own_trace);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["trace_id"], own_trace.as_str());
+    // A malformed traceparent is ignored: a new trace starts.
+    let r = client
+        .get(format!("{base}/readyz"))
+        .header("traceparent", "00-zz-not-a-trace-01")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let fresh = r.headers()["traceparent"].to_str().unwrap().to_owned();
+    assert!(fresh.starts_with("00-") && !fresh.contains("zz"), "{fresh}");
 
     // A job with an outbound call: an account created raises a webhook, delivered to
     // the receiver's own HTTP port (it answers; what it answers does not matter).
@@ -683,6 +706,16 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
     // OTEL_SERVICE_NAME is honoured.
     let log = std::fs::read_to_string(&rx.log).unwrap();
     assert!(log.contains("service.name: Str(nexus-trace-test)"), "{log}");
+    // No personal data or secret in any exported span: addresses, password, token, IP.
+    for secret in [
+        "admin@school.example",
+        "new@school.example",
+        password.as_str(),
+        token.as_str(),
+        "client_ip",
+    ] {
+        assert!(!log.contains(secret), "{secret} was exported in a span");
+    }
     // The outbound call's ancestors: the delivery, then its job.
     let post = spans.iter().find(|s| s.kind.contains("CLIENT")).unwrap();
     let by_id = |id: &str| spans.iter().find(|s| s.id == id).cloned();
