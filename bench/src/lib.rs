@@ -126,3 +126,62 @@ pub async fn bench_tenant(
         .await
         .unwrap()
 }
+
+/// What one timed round of GETs gave.
+#[derive(Debug, Default)]
+pub struct Round {
+    /// 200 answers.
+    pub ok: u64,
+    /// Anything else, or no answer.
+    pub failed: u64,
+    /// Milliseconds per 200 answer.
+    pub latencies_ms: Vec<f64>,
+}
+
+/// `concurrency` tasks GET `url` with `headers` (and a bearer token) back to back until
+/// `until`; 127.0.0.1 targets only, bounded by time.
+pub async fn get_round(
+    client: &reqwest::Client,
+    url: &str,
+    headers: &[(&'static str, String)],
+    bearer: Option<&str>,
+    concurrency: usize,
+    until: std::time::Instant,
+) -> Round {
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, url) = (client.clone(), url.to_owned());
+            let (headers, bearer) = (headers.to_vec(), bearer.map(str::to_owned));
+            tokio::spawn(async move {
+                let mut round = Round::default();
+                while std::time::Instant::now() < until {
+                    let at = std::time::Instant::now();
+                    let mut r = client.get(&url);
+                    for (k, v) in &headers {
+                        r = r.header(*k, v);
+                    }
+                    if let Some(t) = &bearer {
+                        r = r.bearer_auth(t);
+                    }
+                    match r.send().await {
+                        Ok(resp) if resp.status() == 200 => {
+                            let _ = resp.bytes().await;
+                            round.ok += 1;
+                            round.latencies_ms.push(at.elapsed().as_secs_f64() * 1000.0);
+                        }
+                        _ => round.failed += 1,
+                    }
+                }
+                round
+            })
+        })
+        .collect();
+    let mut all = Round::default();
+    for t in tasks {
+        let r = t.await.unwrap();
+        all.ok += r.ok;
+        all.failed += r.failed;
+        all.latencies_ms.extend(r.latencies_ms);
+    }
+    all
+}

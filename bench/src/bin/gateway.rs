@@ -36,7 +36,7 @@
 
 use nexus_app::Caller;
 use nexus_app::accounts::CreateAccount;
-use nexus_bench::{Scratch, quantile};
+use nexus_bench::{Scratch, get_round, quantile};
 use nexus_domain::access::Actor;
 use nexus_domain::apikey::NewApiKey;
 use nexus_domain::ratelimit::Quota;
@@ -220,36 +220,11 @@ async fn main() {
             let (url, token) = requests[v].clone();
             let until = Instant::now() + Duration::from_secs(1);
             let began = Instant::now();
-            let tasks: Vec<_> = (0..concurrency)
-                .map(|_| {
-                    let (client, url, token) = (client.clone(), url.clone(), token.clone());
-                    tokio::spawn(async move {
-                        let (mut ok, mut bad, mut lat) = (0u64, 0u64, Vec::new());
-                        while Instant::now() < until {
-                            let at = Instant::now();
-                            let mut r = client.get(&url).header("host", "bench.localhost");
-                            if let Some(t) = &token {
-                                r = r.bearer_auth(t);
-                            }
-                            match r.send().await {
-                                Ok(resp) if resp.status() == 200 => {
-                                    let _ = resp.bytes().await;
-                                    ok += 1;
-                                    lat.push(at.elapsed().as_secs_f64() * 1000.0);
-                                }
-                                _ => bad += 1,
-                            }
-                        }
-                        (ok, bad, lat)
-                    })
-                })
-                .collect();
-            for t in tasks {
-                let (ok, bad, lat) = t.await.unwrap();
-                counts[v] += ok;
-                errors[v] += bad;
-                latencies[v].extend(lat);
-            }
+            let host = [("host", "bench.localhost".to_owned())];
+            let r = get_round(&client, &url, &host, token.as_deref(), concurrency, until).await;
+            counts[v] += r.ok;
+            errors[v] += r.failed;
+            latencies[v].extend(r.latencies_ms);
             elapsed[v] += began.elapsed().as_secs_f64();
         }
     }

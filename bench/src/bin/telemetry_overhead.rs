@@ -22,7 +22,7 @@
     clippy::too_many_lines
 )]
 
-use nexus_bench::quantile;
+use nexus_bench::{get_round, quantile};
 use serde_json::{Value, json};
 use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
@@ -251,38 +251,13 @@ async fn main() {
             let token = session.then(|| tokens[server].clone());
             let until = Instant::now() + Duration::from_secs(1);
             let began = Instant::now();
-            let tasks: Vec<_> = (0..concurrency)
-                .map(|_| {
-                    let (client, url, token) = (client.clone(), url.clone(), token.clone());
-                    tokio::spawn(async move {
-                        let (mut ok, mut bad, mut lat) = (0u64, 0u64, Vec::new());
-                        while Instant::now() < until {
-                            let at = Instant::now();
-                            let mut r = client.get(&url).header("x-tenant", "bench");
-                            if let Some(t) = &token {
-                                r = r.bearer_auth(t);
-                            }
-                            match r.send().await {
-                                Ok(resp) if resp.status() == 200 => {
-                                    let _ = resp.bytes().await;
-                                    ok += 1;
-                                    lat.push(at.elapsed().as_secs_f64() * 1000.0);
-                                }
-                                _ => bad += 1,
-                            }
-                        }
-                        (ok, bad, lat)
-                    })
-                })
-                .collect();
-            for t in tasks {
-                let (ok, bad, lat) = t.await.unwrap();
-                // Round 0 warms both servers up and is not counted.
-                if round > 0 {
-                    counts[v] += ok;
-                    errors[v] += bad;
-                    latencies[v].extend(lat);
-                }
+            let tenant = [("x-tenant", "bench".to_owned())];
+            let r = get_round(&client, &url, &tenant, token.as_deref(), concurrency, until).await;
+            // Round 0 warms every server up and is not counted.
+            if round > 0 {
+                counts[v] += r.ok;
+                errors[v] += r.failed;
+                latencies[v].extend(r.latencies_ms);
             }
             if round > 0 {
                 elapsed[v] += began.elapsed().as_secs_f64();
