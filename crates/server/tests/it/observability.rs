@@ -188,6 +188,20 @@ impl Binary {
         }
     }
 
+    /// Waits until it is ready; returns its base URL.
+    async fn ready(&self, client: &reqwest::Client) -> String {
+        let base = format!("http://{}", self.addr);
+        crate::harness::eventually("the binary is ready", || async {
+            client
+                .get(format!("{base}/readyz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+        })
+        .await;
+        base
+    }
+
     /// Stops the binary (SIGTERM, a graceful drain) and returns every log line.
     fn stop(mut self) -> Vec<String> {
         let pid = self.child.id().to_string();
@@ -245,17 +259,9 @@ async fn no_secret_or_personal_data_reaches_the_logs() {
     nexus_server::webhook_client::install_crypto_provider();
     let db = crate::harness::TestDb::fresh().await;
     let bin = Binary::start(&db);
-    let base = format!("http://{}", bin.addr);
     let client = reqwest::Client::new();
+    let base = bin.ready(&client).await;
     let mut secrets: Vec<(String, String)> = Vec::new();
-    crate::harness::eventually("the binary is ready", || async {
-        client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-    })
-    .await;
     let r = client
         .post(format!("{base}/v1/platform/tenants"))
         .bearer_auth(crate::harness::PLATFORM_TOKEN)
@@ -565,16 +571,8 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
             ("NEXUS_WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true"),
         ],
     );
-    let base = format!("http://{}", bin.addr);
     let client = reqwest::Client::new();
-    crate::harness::eventually("the binary is ready", || async {
-        client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-    })
-    .await;
+    let base = bin.ready(&client).await;
 
     // A request that continues the caller's trace, answered with a problem.
     let (trace, parent) = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");

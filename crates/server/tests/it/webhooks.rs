@@ -146,6 +146,19 @@ async fn app_with_admin() -> (TestApp, Arc<ManualClock>, TenantId, String) {
     (app, clock, tenant, token)
 }
 
+/// `GET /v1/webhooks/messages/{id}`.
+async fn message_of(app: &TestApp, admin: &str, id: &str) -> Value {
+    send(
+        app,
+        admin,
+        Method::GET,
+        &format!("/v1/webhooks/messages/{id}"),
+        None,
+    )
+    .await
+    .1
+}
+
 /// A receiver answering `status`, and an endpoint for `user.created` pointing at it.
 async fn receiving(app: &TestApp, admin: &str, status: u16) -> (Receiver, String) {
     let rx = Receiver::start().await;
@@ -240,14 +253,7 @@ async fn deliveries_are_signed_retried_on_failure_logged_and_replayable() {
         "webhook-id is the message ID"
     );
     let id = first[0].id.clone();
-    let (_, detail) = send(
-        &app,
-        &admin,
-        Method::GET,
-        &format!("/v1/webhooks/messages/{id}"),
-        None,
-    )
-    .await;
+    let detail = message_of(&app, &admin, &id).await;
     assert_eq!(detail["attempts"][0]["status_code"], 500);
     assert_eq!(detail["attempts"][0]["response"], "receiver says hello");
     // Nothing is retried before its time.
@@ -265,14 +271,7 @@ async fn deliveries_are_signed_retried_on_failure_logged_and_replayable() {
     );
     verified(&second[1], &secret, clock.now().unix_timestamp());
     eventually("the message is delivered", || async {
-        let (_, d) = send(
-            &app,
-            &admin,
-            Method::GET,
-            &format!("/v1/webhooks/messages/{id}"),
-            None,
-        )
-        .await;
+        let d = message_of(&app, &admin, &id).await;
         d["status"] == "delivered"
     })
     .await;
@@ -291,25 +290,11 @@ async fn deliveries_are_signed_retried_on_failure_logged_and_replayable() {
     let third = rx.wait_for(3).await;
     assert_eq!(third[2].id, id);
     eventually("the replay is delivered", || async {
-        let (_, d) = send(
-            &app,
-            &admin,
-            Method::GET,
-            &format!("/v1/webhooks/messages/{id}"),
-            None,
-        )
-        .await;
+        let d = message_of(&app, &admin, &id).await;
         d["status"] == "delivered" && d["attempts"].as_array().map(Vec::len) == Some(3)
     })
     .await;
-    let (_, d) = send(
-        &app,
-        &admin,
-        Method::GET,
-        &format!("/v1/webhooks/messages/{id}"),
-        None,
-    )
-    .await;
+    let d = message_of(&app, &admin, &id).await;
     let seqs: Vec<u64> = d["attempts"]
         .as_array()
         .unwrap()
