@@ -41,14 +41,6 @@ fn into_key(row: &PgRow) -> Result<ApiKey, StoreError> {
     parse().map_err(|e| StoreError::other("decoding an API key", e))
 }
 
-fn not_found_if_none(done: &sqlx::postgres::PgQueryResult) -> Result<(), StoreError> {
-    if done.rows_affected() == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
-}
-
 #[async_trait]
 impl ApiKeyStore for PgApiKeys {
     async fn create(
@@ -162,7 +154,7 @@ impl ApiKeyStore for PgApiKeys {
         .execute(conn)
         .await
         .map_err(|e| map_err("setting an API key's expiry", e))?;
-        not_found_if_none(&done)
+        crate::error::not_found_if_none(&done)
     }
 
     async fn revoke(
@@ -183,7 +175,7 @@ impl ApiKeyStore for PgApiKeys {
         .execute(conn)
         .await
         .map_err(|e| map_err("revoking an API key", e))?;
-        not_found_if_none(&done)
+        crate::error::not_found_if_none(&done)
     }
 
     async fn touch(
@@ -208,6 +200,6 @@ impl ApiKeyStore for PgApiKeys {
         tx.commit()
             .await
             .map_err(|e| map_err("recording an API key's use", e))?;
-        not_found_if_none(&done)
+        crate::error::not_found_if_none(&done)
     }
 }

@@ -26,6 +26,15 @@ const KNOWN: &[&str] = &[
     "api_key_pkey",
 ];
 
+/// `NotFound` when a write touched no row (the addressed row is absent).
+pub(crate) fn not_found_if_none(done: &sqlx::postgres::PgQueryResult) -> Result<(), StoreError> {
+    if done.rows_affected() == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
 /// Translates a driver error, naming what was being done for `Other`.
 pub(crate) fn map_err(context: &'static str, e: sqlx::Error) -> StoreError {
     match e {

@@ -103,14 +103,6 @@ fn into_attempt(row: &PgRow) -> Result<Attempt, StoreError> {
     parse().map_err(|e| StoreError::other("decoding a webhook attempt", e))
 }
 
-fn not_found_if_none(done: &sqlx::postgres::PgQueryResult) -> Result<(), StoreError> {
-    if done.rows_affected() == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
-}
-
 #[async_trait]
 impl WebhookStore for PgWebhooks {
     async fn create_endpoint(
@@ -237,7 +229,7 @@ impl WebhookStore for PgWebhooks {
         .execute(conn)
         .await
         .map_err(|e| map_err("updating a webhook endpoint", e))?;
-        not_found_if_none(&done)
+        crate::error::not_found_if_none(&done)
     }
 
     async fn delete_endpoint(
@@ -255,7 +247,7 @@ impl WebhookStore for PgWebhooks {
                 .execute(conn)
                 .await
                 .map_err(|e| map_err("deleting a webhook endpoint", e))?;
-        not_found_if_none(&done)
+        crate::error::not_found_if_none(&done)
     }
 
     async fn subscribers_in(

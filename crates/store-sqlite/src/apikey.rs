@@ -1,7 +1,7 @@
 //! SQLite API keys. Times are Unix microseconds; every statement filters by
 //! `tenant_id` (the whole of tenant isolation on this backend).
 
-use crate::jobs::micros;
+use crate::jobs::{micros, opt_time, time_of};
 use crate::{SqliteTx, map_err};
 use async_trait::async_trait;
 use nexus_domain::apikey::{ApiKey, ApiKeyId};
@@ -21,18 +21,6 @@ const SELECT: &str = "select api_key_id, name, owner_user_id, scopes, key_hash, 
      expires_at, revoked_at, last_used_at, last_used_ip, rotated_from from api_key";
 
 type Decode<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
-
-fn time_of(us: i64) -> Decode<OffsetDateTime> {
-    Ok(OffsetDateTime::from_unix_timestamp_nanos(
-        i128::from(us) * 1000,
-    )?)
-}
-
-fn opt_time(row: &SqliteRow, column: &str) -> Decode<Option<OffsetDateTime>> {
-    row.try_get::<Option<i64>, _>(column)?
-        .map(time_of)
-        .transpose()
-}
 
 fn into_key(row: &SqliteRow) -> Result<ApiKey, StoreError> {
     let parse = || -> Decode<ApiKey> {
@@ -54,14 +42,6 @@ fn into_key(row: &SqliteRow) -> Result<ApiKey, StoreError> {
         })
     };
     parse().map_err(|e| StoreError::other("decoding an API key", e))
-}
-
-fn not_found_if_none(done: &sqlx::sqlite::SqliteQueryResult) -> Result<(), StoreError> {
-    if done.rows_affected() == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
 }
 
 #[async_trait]
@@ -171,7 +151,7 @@ impl ApiKeyStore for SqliteApiKeys {
         .execute(conn)
         .await
         .map_err(|e| map_err("setting an API key's expiry", e))?;
-        not_found_if_none(&done)
+        crate::error::not_found_if_none(&done)
     }
 
     async fn revoke(
@@ -192,7 +172,7 @@ impl ApiKeyStore for SqliteApiKeys {
         .execute(conn)
         .await
         .map_err(|e| map_err("revoking an API key", e))?;
-        not_found_if_none(&done)
+        crate::error::not_found_if_none(&done)
     }
 
     async fn touch(
@@ -213,6 +193,6 @@ impl ApiKeyStore for SqliteApiKeys {
         .execute(&self.pool)
         .await
         .map_err(|e| map_err("recording an API key's use", e))?;
-        not_found_if_none(&done)
+        crate::error::not_found_if_none(&done)
     }
 }

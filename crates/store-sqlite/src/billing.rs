@@ -1,7 +1,7 @@
 //! SQLite billing. Times are Unix microseconds; every tenant-owned statement filters by
 //! `tenant_id` (the whole of tenant isolation on this backend).
 
-use crate::jobs::micros;
+use crate::jobs::{micros, time_of};
 use crate::sim::limit_offset;
 use crate::{SqliteTx, map_err};
 use async_trait::async_trait;
@@ -19,12 +19,6 @@ pub(crate) struct SqliteBilling {
 }
 
 type Decode<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
-
-fn time_of(us: i64) -> Decode<OffsetDateTime> {
-    Ok(OffsetDateTime::from_unix_timestamp_nanos(
-        i128::from(us) * 1000,
-    )?)
-}
 
 fn into_plan(row: &SqliteRow) -> Result<BillingPlan, StoreError> {
     let parse = || -> Decode<BillingPlan> {

@@ -56,6 +56,15 @@ const UNIQUE: &[(&str, &str)] = &[
     ("index 'cohort_name_key'", "cohort_name_key"),
 ];
 
+/// `NotFound` when a write touched no row (the addressed row is absent).
+pub(crate) fn not_found_if_none(done: &sqlx::sqlite::SqliteQueryResult) -> Result<(), StoreError> {
+    if done.rows_affected() == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
 /// Translates a driver error, naming what was being done for `Other`.
 pub(crate) fn map_err(context: &'static str, e: sqlx::Error) -> StoreError {
     match e {

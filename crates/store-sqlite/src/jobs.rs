@@ -31,9 +31,25 @@ pub(crate) fn micros(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
 }
 
-fn from_micros(us: i64) -> Result<OffsetDateTime, StoreError> {
+/// Reads [`micros`] back.
+pub(crate) fn time_of(us: i64) -> Result<OffsetDateTime, time::error::ComponentRange> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000)
-        .map_err(|e| StoreError::other("decoding a time", e))
+}
+
+/// A nullable [`micros`] column.
+pub(crate) fn opt_time(
+    row: &sqlx::sqlite::SqliteRow,
+    column: &str,
+) -> Result<Option<OffsetDateTime>, Box<dyn std::error::Error + Send + Sync>> {
+    use sqlx::Row as _;
+    Ok(row
+        .try_get::<Option<i64>, _>(column)?
+        .map(time_of)
+        .transpose()?)
+}
+
+fn from_micros(us: i64) -> Result<OffsetDateTime, StoreError> {
+    time_of(us).map_err(|e| StoreError::other("decoding a time", e))
 }
 
 fn after(now: OffsetDateTime, d: Duration) -> i64 {

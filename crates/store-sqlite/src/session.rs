@@ -1,7 +1,7 @@
 //! SQLite sessions and login throttles. Times are Unix microseconds; every statement
 //! filters by `tenant_id` (the whole of tenant isolation on this backend).
 
-use crate::jobs::micros;
+use crate::jobs::{micros, time_of};
 use crate::{SqliteTx, map_err};
 use async_trait::async_trait;
 use nexus_domain::session::{NewSession, Session, SessionId, ThrottleRule, ThrottleState};
@@ -22,10 +22,6 @@ pub(crate) struct SqliteThrottles {
 
 const COLUMNS: &str = "tenant_id, app_session_id, app_user_id, csrf_hash, created_at, last_seen_at, expires_at, \
      idle_timeout_secs, ip, user_agent, revoked_at, mfa_state";
-
-fn time_of(us: i64) -> Result<OffsetDateTime, time::error::ComponentRange> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000)
-}
 
 fn into_domain(row: &SqliteRow) -> Result<Session, StoreError> {
     let parse = || -> Result<Session, Box<dyn std::error::Error + Send + Sync>> {

@@ -26,8 +26,7 @@ fn count(requests: i64, units: i64) -> Result<UsageCount, StoreError> {
 }
 
 fn time_of(us: i64) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000)
-        .map_err(|e| StoreError::other("decoding an hour", e))
+    crate::jobs::time_of(us).map_err(|e| StoreError::other("decoding an hour", e))
 }
 
 #[async_trait]

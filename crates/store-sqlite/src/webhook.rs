@@ -3,7 +3,7 @@
 //! on this backend). Deletes rely on the foreign keys' cascades (enforced: the pool
 //! turns `foreign_keys` on).
 
-use crate::jobs::micros;
+use crate::jobs::{micros, opt_time, time_of};
 use crate::{SqliteTx, map_err};
 use async_trait::async_trait;
 use nexus_domain::paging::{Page, PageRequest};
@@ -33,18 +33,6 @@ const MESSAGE_FILTER: &str = "where tenant_id = ?1 and (?2 is null or webhook_id
      and (?3 is null or status = ?3) and (?4 is null or event = ?4)";
 
 type Decode<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
-
-fn time_of(us: i64) -> Decode<OffsetDateTime> {
-    Ok(OffsetDateTime::from_unix_timestamp_nanos(
-        i128::from(us) * 1000,
-    )?)
-}
-
-fn opt_time(row: &SqliteRow, column: &str) -> Decode<Option<OffsetDateTime>> {
-    row.try_get::<Option<i64>, _>(column)?
-        .map(time_of)
-        .transpose()
-}
 
 fn count(row: &SqliteRow, column: &str) -> Decode<u32> {
     Ok(u32::try_from(row.try_get::<i64, _>(column)?)?)
@@ -110,14 +98,6 @@ fn into_attempt(row: &SqliteRow) -> Result<Attempt, StoreError> {
         })
     };
     parse().map_err(|e| StoreError::other("decoding a webhook attempt", e))
-}
-
-fn not_found_if_none(done: &sqlx::sqlite::SqliteQueryResult) -> Result<(), StoreError> {
-    if done.rows_affected() == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
 }
 
 #[async_trait]
@@ -246,7 +226,7 @@ impl WebhookStore for SqliteWebhooks {
         .execute(conn)
         .await
         .map_err(|e| map_err("updating a webhook endpoint", e))?;
-        not_found_if_none(&done)
+        crate::error::not_found_if_none(&done)
     }
 
     async fn delete_endpoint(
@@ -264,7 +244,7 @@ impl WebhookStore for SqliteWebhooks {
                 .execute(conn)
                 .await
                 .map_err(|e| map_err("deleting a webhook endpoint", e))?;
-        not_found_if_none(&done)
+        crate::error::not_found_if_none(&done)
     }
 
     async fn subscribers_in(

@@ -223,6 +223,25 @@ impl Drop for Binary {
     }
 }
 
+/// Creates the tenant `school` through the platform API and an admin `email` in it;
+/// returns the admin's password.
+async fn school_admin(
+    client: &reqwest::Client,
+    base: &str,
+    db: &crate::harness::TestDb,
+    email: &str,
+) -> String {
+    let r = client
+        .post(format!("{base}/v1/platform/tenants"))
+        .bearer_auth(crate::harness::PLATFORM_TOKEN)
+        .json(&serde_json::json!({ "slug": "school", "name": "School" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    cli_user(db, email, "admin")
+}
+
 /// Creates an account with the CLI (as an operator would) and returns its password.
 fn cli_user(db: &crate::harness::TestDb, email: &str, role: &str) -> String {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_nexus"))
@@ -262,16 +281,8 @@ async fn no_secret_or_personal_data_reaches_the_logs() {
     let client = reqwest::Client::new();
     let base = bin.ready(&client).await;
     let mut secrets: Vec<(String, String)> = Vec::new();
-    let r = client
-        .post(format!("{base}/v1/platform/tenants"))
-        .bearer_auth(crate::harness::PLATFORM_TOKEN)
-        .json(&json!({ "slug": "school", "name": "School" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
     let email = "kim.secret-person@school.example";
-    let password = cli_user(&db, email, "admin");
+    let password = school_admin(&client, &base, &db, email).await;
     secrets.push(("e-mail".into(), email.into()));
     secrets.push(("e-mail local part".into(), "kim.secret-person".into()));
     secrets.push(("password".into(), password.clone()));
@@ -619,15 +630,7 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
 
     // A job with an outbound call: an account created raises a webhook, delivered to
     // the receiver's own HTTP port (it answers; what it answers does not matter).
-    let r = client
-        .post(format!("{base}/v1/platform/tenants"))
-        .bearer_auth(crate::harness::PLATFORM_TOKEN)
-        .json(&json!({ "slug": "school", "name": "School" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let password = cli_user(&db, "admin@school.example", "admin");
+    let password = school_admin(&client, &base, &db, "admin@school.example").await;
     let call = |method: Method, path: &str, token: &str| {
         client
             .request(method, format!("{base}{path}"))
