@@ -106,9 +106,7 @@ impl AuditStore for SqliteAudit {
         id: AuditEventId,
         at: OffsetDateTime,
     ) -> Result<AuditEvent, StoreError> {
-        let mut tx = self
-            .pool
-            .begin()
+        let mut tx = crate::begin_write(&self.pool)
             .await
             .map_err(|e| map_err("appending an audit event", e))?;
         let e = append_on(&mut tx, event, id, at).await?;

@@ -143,7 +143,9 @@ async fn update_held(
     at: i64,
     held: &[(JobId, LockToken)],
 ) -> Result<u64, StoreError> {
-    let mut tx = pool.begin().await.map_err(|e| map_err(context, e))?;
+    let mut tx = crate::begin_write(pool)
+        .await
+        .map_err(|e| map_err(context, e))?;
     let mut n = 0;
     for (id, lock) in held {
         n += sqlx::query(sql)
@@ -265,9 +267,7 @@ impl JobStore for SqliteJobs {
     }
 
     async fn reap_expired(&self, now: OffsetDateTime) -> Result<(u64, u64), StoreError> {
-        let mut tx = self
-            .pool
-            .begin()
+        let mut tx = crate::begin_write(&self.pool)
             .await
             .map_err(|e| map_err("reaping jobs", e))?;
         let dead = sqlx::query(

@@ -244,6 +244,16 @@ impl SqliteDatabase {
     }
 }
 
+/// Starts a write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so a busy
+/// database waits out `busy_timeout`. A deferred `BEGIN` that reads and then writes gets
+/// `SQLITE_BUSY` at once when another connection committed in between (SQLite skips the
+/// busy handler there to avoid deadlock), which surfaced as an occasional 503 under load.
+pub(crate) async fn begin_write(
+    pool: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
+
 fn create_parent_dir(url: &str) -> Result<(), StoreError> {
     let path = url
         .trim_start_matches("sqlite://")
@@ -397,9 +407,7 @@ impl Database for SqliteDatabase {
         _tenant: Option<nexus_domain::TenantId>,
     ) -> Result<Box<dyn Tx>, StoreError> {
         // No row-level security on SQLite: the tenant only matters on PostgreSQL.
-        let tx = self
-            .pool
-            .begin()
+        let tx = crate::begin_write(&self.pool)
             .await
             .map_err(|e| map_err("beginning a transaction", e))?;
         Ok(Box::new(SqliteTx(tx)))

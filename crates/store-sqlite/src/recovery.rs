@@ -29,7 +29,9 @@ impl RecoveryStore for SqliteRecovery {
         at: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err("beginning"))?;
+        let mut tx = crate::begin_write(&self.pool)
+            .await
+            .map_err(err("beginning"))?;
         sqlx::query(
             "insert into email_token (tenant_id, token_hash, purpose, app_user_id, created_at, expires_at) \
              values (?1, ?2, ?6, ?3, ?4, ?5)",
@@ -183,7 +185,9 @@ impl RecoveryStore for SqliteRecovery {
         id: uuid::Uuid,
         m: &OutboxMail,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err("beginning"))?;
+        let mut tx = crate::begin_write(&self.pool)
+            .await
+            .map_err(err("beginning"))?;
         sqlx::query("insert into mail_outbox (tenant_id, mail_id, to_address, subject, body, created_at) values (?1, ?2, ?3, ?4, ?5, ?6)")
             .bind(tenant.as_uuid())
             .bind(id)
@@ -228,7 +232,9 @@ impl RecoveryStore for SqliteRecovery {
     }
 
     async fn outbox(&self, tenant: TenantId, limit: u32) -> Result<Vec<OutboxMail>, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err("beginning"))?;
+        let mut tx = crate::begin_write(&self.pool)
+            .await
+            .map_err(err("beginning"))?;
         let rows = sqlx::query("select to_address, subject, body, created_at from mail_outbox where tenant_id = ?1 order by created_at desc, mail_id desc limit ?2")
             .bind(tenant.as_uuid())
             .bind(i64::from(limit))

@@ -115,7 +115,9 @@ impl RoleStore for SqliteRoles {
     }
 
     async fn get(&self, tenant: TenantId, id: CustomRoleId) -> Result<CustomRole, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err("beginning"))?;
+        let mut tx = crate::begin_write(&self.pool)
+            .await
+            .map_err(err("beginning"))?;
         let row = sqlx::query("select tenant_role_id, name, description, permissions from tenant_role where tenant_id = ?1 and tenant_role_id = ?2")
             .bind(tenant.as_uuid())
             .bind(id.as_uuid())
@@ -127,7 +129,9 @@ impl RoleStore for SqliteRoles {
     }
 
     async fn list(&self, tenant: TenantId) -> Result<Vec<CustomRole>, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err("beginning"))?;
+        let mut tx = crate::begin_write(&self.pool)
+            .await
+            .map_err(err("beginning"))?;
         let rows = sqlx::query("select tenant_role_id, name, description, permissions from tenant_role where tenant_id = ?1 order by name")
             .bind(tenant.as_uuid())
             .fetch_all(&mut *tx)
@@ -166,7 +170,9 @@ impl RoleStore for SqliteRoles {
     }
 
     async fn grants(&self, tenant: TenantId, user: UserId) -> Result<Vec<String>, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err("beginning"))?;
+        let mut tx = crate::begin_write(&self.pool)
+            .await
+            .map_err(err("beginning"))?;
         let roles = sqlx::query_scalar(
             "select role from user_role where tenant_id = ?1 and app_user_id = ?2 order by role",
         )
@@ -180,7 +186,9 @@ impl RoleStore for SqliteRoles {
     }
 
     async fn holders(&self, tenant: TenantId, key: &str) -> Result<Vec<UserId>, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err("beginning"))?;
+        let mut tx = crate::begin_write(&self.pool)
+            .await
+            .map_err(err("beginning"))?;
         let users: Vec<uuid::Uuid> = sqlx::query_scalar(
             "select app_user_id from user_role where tenant_id = ?1 and role = ?2 order by app_user_id",
         )

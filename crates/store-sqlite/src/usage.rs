@@ -37,9 +37,7 @@ impl UsageStore for SqliteUsage {
             return Ok(());
         }
         let saturate = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-        let mut tx = self
-            .pool
-            .begin()
+        let mut tx = crate::begin_write(&self.pool)
             .await
             .map_err(|e| map_err("adding usage", e))?;
         for r in &rows {
