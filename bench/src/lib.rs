@@ -7,6 +7,11 @@
     clippy::missing_panics_doc
 )]
 
+pub mod load;
+mod process;
+
+pub use process::{Server, free_port, spawn_server};
+
 use nexus_store::Database;
 use nexus_store_postgres::{PgDatabase, PgSettings};
 use sqlx::Connection;
@@ -184,4 +189,54 @@ pub async fn get_round(
         all.latencies_ms.extend(r.latencies_ms);
     }
     all
+}
+
+/// `pgbench -N` TPS on a scratch database next to `admin`, or `None` if pgbench fails.
+pub async fn pgbench(admin: &str, clients: u32, secs: u64) -> Option<f64> {
+    let name = format!(
+        "nexus_pgbench_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    let mut c = sqlx::PgConnection::connect(admin).await.ok()?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+        .execute(&mut c)
+        .await
+        .ok()?;
+    let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+    let url = format!("{base}/{name}");
+    let init = std::process::Command::new("pgbench")
+        .args(["-i", "-q", "-s", "10", &url])
+        .output()
+        .ok()?;
+    let run = if init.status.success() {
+        std::process::Command::new("pgbench")
+            .args([
+                "-N",
+                "-c",
+                &clients.to_string(),
+                "-j",
+                "2",
+                "-T",
+                &secs.to_string(),
+                &url,
+            ])
+            .output()
+            .ok()
+    } else {
+        eprintln!(
+            "pgbench -i failed: {}",
+            String::from_utf8_lossy(&init.stderr)
+        );
+        None
+    };
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "drop database {name} with (force)"
+    )))
+    .execute(&mut c)
+    .await;
+    let out = String::from_utf8_lossy(&run?.stdout).into_owned();
+    out.lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
+        .and_then(|v| v.parse().ok())
 }

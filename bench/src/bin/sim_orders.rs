@@ -37,7 +37,7 @@
 
 use nexus_app::sim::PlaceOrder;
 use nexus_app::{Caller, RequestMeta};
-use nexus_bench::{Scratch, quantile};
+use nexus_bench::{Scratch, pgbench, quantile};
 use nexus_domain::access::{Actor, BuiltinRole};
 use nexus_domain::tenancy::Plan;
 use nexus_domain::user::{Email, Password, Role};
@@ -216,58 +216,6 @@ fn machine_cpu_secs() -> (f64, f64) {
     let total: f64 = v.iter().sum();
     let idle = v.get(3).copied().unwrap_or(0.0) + v.get(4).copied().unwrap_or(0.0);
     ((total - idle) / 100.0, total / 100.0)
-}
-
-// ---- pgbench ----------------------------------------------------------------------------
-
-/// `pgbench -N` TPS on a scratch database next to `admin`, or `None` if pgbench fails.
-async fn pgbench(admin: &str, clients: u32, secs: u64) -> Option<f64> {
-    let name = format!(
-        "nexus_pgbench_{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    );
-    let mut c = sqlx::PgConnection::connect(admin).await.ok()?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
-        .execute(&mut c)
-        .await
-        .ok()?;
-    let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
-    let url = format!("{base}/{name}");
-    let init = std::process::Command::new("pgbench")
-        .args(["-i", "-q", "-s", "10", &url])
-        .output()
-        .ok()?;
-    let run = if init.status.success() {
-        std::process::Command::new("pgbench")
-            .args([
-                "-N",
-                "-c",
-                &clients.to_string(),
-                "-j",
-                "2",
-                "-T",
-                &secs.to_string(),
-                &url,
-            ])
-            .output()
-            .ok()
-    } else {
-        eprintln!(
-            "pgbench -i failed: {}",
-            String::from_utf8_lossy(&init.stderr)
-        );
-        None
-    };
-    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "drop database {name} with (force)"
-    )))
-    .execute(&mut c)
-    .await;
-    let out = String::from_utf8_lossy(&run?.stdout).into_owned();
-    out.lines()
-        .find(|l| l.starts_with("tps = "))
-        .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
-        .and_then(|v| v.parse().ok())
 }
 
 fn profile_line(label: &str, v: &mut [f64], stmts: u64) {

@@ -22,35 +22,12 @@
     clippy::too_many_lines
 )]
 
-use nexus_bench::{get_round, quantile};
+use nexus_bench::{Server, free_port, get_round, quantile, spawn_server};
 use serde_json::{Value, json};
-use std::io::BufRead;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "bench-platform-token-0123456789abcdef";
-
-struct Server {
-    child: Child,
-    base: String,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn start(binary: &str, extra: &[(&str, String)]) -> Server {
     let dir = std::env::temp_dir().join(format!("nexus-otel-bench-{}", uuid::Uuid::new_v4()));
@@ -67,28 +44,11 @@ fn start(binary: &str, extra: &[(&str, String)]) -> Server {
         .env("NEXUS_LOG_LEVEL", "warn")
         .env("NEXUS_RATELIMIT_ENABLED", "false")
         .env("NEXUS_SECURITY_LOGIN_DELAY", "0ms")
-        .stdout(Stdio::piped())
         .stderr(Stdio::null());
     for (k, v) in extra {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().expect("run the release nexus binary");
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("the binary prints its address")
-            .unwrap();
-        if let Some(a) = line.strip_prefix("FinAI Nexus listening on http://") {
-            break a.split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Server {
-        child,
-        base: format!("http://{addr}"),
-        dir,
-    }
+    spawn_server(cmd, "FinAI Nexus listening on http://", dir)
 }
 
 /// A tenant, an admin made with the CLI, and a session token.
