@@ -7,12 +7,14 @@
 //!
 //!   --users 10000[,20000,…]   learner counts to run in turn            [10000]
 //!   --backends sqlite,postgres                                         [sqlite,postgres]
-//!   --ramp 60  --hold 60      seconds of ramp-up, then at full count   [60, 60]
-//!   --think 5-15              think time range, seconds                [5-15]
-//!   --loops 2                 lesson-and-trade rounds per session      [2]
+//!   --ramp 60  --hold 240     seconds of ramp-up, then at full count   [60, 240]
+//!   --think 20-40             think time range, seconds                [20-40]
+//!   --loops 1                 lesson-and-trade rounds per session      [1]
 //!   --max-requests 3000000    the bounded total per run                [3000000]
+//!   --connections N           most connections, shared past that       [open-file limit − 2000]
 //!   --pg postgres://postgres@127.0.0.1:5432/test
 //!   --redis redis://127.0.0.1:6379   (PostgreSQL runs; `none` for in-process)
+//!   --server-env K=V          an extra server setting (repeatable)
 //!   --no-build                use the binaries already built
 //!
 //! Targets 127.0.0.1 only and stops on its own. See docs/PERFORMANCE.md.
@@ -25,14 +27,16 @@ fn main() {
     let mut opts = Options {
         backends: vec![Backend::Sqlite, Backend::Postgres],
         users: vec![10_000],
-        ramp: Duration::from_secs(60),
-        hold: Duration::from_secs(60),
-        think: (5.0, 15.0),
-        loops: 2,
+        ramp: Duration::from_mins(1),
+        hold: Duration::from_mins(4),
+        think: (20.0, 40.0),
+        loops: 1,
         max_requests: 3_000_000,
         pg_admin: "postgres://postgres@127.0.0.1:5432/test".into(),
         redis: Some("redis://127.0.0.1:6379".into()),
         build: true,
+        max_connections: usize::MAX,
+        server_env: Vec::new(),
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -48,7 +52,7 @@ fn main() {
                 opts.users = value()
                     .split(',')
                     .map(|u| u.parse().expect("a learner count"))
-                    .collect()
+                    .collect();
             }
             "--backends" => {
                 opts.backends = value()
@@ -70,6 +74,12 @@ fn main() {
             "--loops" => opts.loops = value().parse().unwrap(),
             "--max-requests" => opts.max_requests = value().parse().unwrap(),
             "--pg" => opts.pg_admin = value(),
+            "--connections" => opts.max_connections = value().parse().unwrap(),
+            "--server-env" => {
+                let v = value();
+                let (k, val) = v.split_once('=').expect("--server-env NEXUS_KEY=value");
+                opts.server_env.push((k.to_owned(), val.to_owned()));
+            }
             "--redis" => opts.redis = Some(value()).filter(|v| v != "none"),
             "--no-build" => {
                 opts.build = false;

@@ -58,6 +58,10 @@ pub struct Options {
     pub redis: Option<String>,
     /// Build the binaries first.
     pub build: bool,
+    /// Extra server settings, `NEXUS_*=value` (e.g. a pool size to compare).
+    pub server_env: Vec<(String, String)>,
+    /// Most connections the learners open (each process may hold only so many files).
+    pub max_connections: usize,
 }
 
 /// Raises this process's open-file limit (children inherit it) to `want` with
@@ -157,6 +161,9 @@ fn start_nexus(backend: Backend, store: &Store, dir: std::path::PathBuf, opts: &
     if let (Backend::Postgres, Some(r)) = (backend, &opts.redis) {
         cmd.env("NEXUS_REDIS_URL", r);
     }
+    for (k, v) in &opts.server_env {
+        cmd.env(k, v);
+    }
     spawn_server(cmd, "FinAI Nexus listening on http://", dir)
 }
 
@@ -245,7 +252,6 @@ async fn run_level(
 ) -> Report {
     let started = tokio::time::Instant::now() + Duration::from_millis(100);
     let plan = Arc::new(Plan {
-        port,
         tenant: tenant.to_owned(),
         password: seed::PASSWORD.to_owned(),
         run_id: uuid::Uuid::new_v4().simple().to_string()[..8].to_owned(),
@@ -258,6 +264,9 @@ async fn run_level(
         until: started + opts.ramp + opts.hold,
         sent: AtomicU64::new(0),
         max_requests: opts.max_requests,
+        conns: (0..users.min(opts.max_connections).max(1))
+            .map(|i| Arc::new(tokio::sync::Mutex::new(client::Conn::new(port, i))))
+            .collect(),
     });
     eprintln!(
         "{label}: {users} learners, ramp-up {:?}, hold {:?}, think {}–{} s, at most {} requests",
@@ -289,7 +298,12 @@ async fn run_level(
     progress.abort();
     stop.store(true, Ordering::Relaxed);
     let usage = sampler.join().unwrap();
-    let report = Report::new(label, users, outcomes, secs, usage);
+    let mut report = Report::new(label, users, outcomes, secs, usage);
+    let mut opened = 0;
+    for c in &plan.conns {
+        opened += u64::from(c.lock().await.opened);
+    }
+    report.connections = (plan.conns.len(), opened);
     report.print();
     report
 }
@@ -299,6 +313,14 @@ pub async fn run(opts: Options) -> Vec<Report> {
     let max_users = opts.users.iter().copied().max().unwrap_or(0);
     let limit = raise_fd_limit(u64::try_from(max_users).unwrap_or(0) * 2 + 4_096);
     eprintln!("open-file limit {limit}");
+    // Past the limit, learners share connections (see `Plan::conns`); the server needs
+    // one file per connection too, and inherits the same limit.
+    let opts = Options {
+        max_connections: opts
+            .max_connections
+            .min(usize::try_from(limit.saturating_sub(2_000)).unwrap_or(usize::MAX)),
+        ..opts
+    };
     if opts.build {
         build();
     }

@@ -85,7 +85,7 @@ pub fn sample(pid: u32, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<Usage>
             if let Some(r) = rss_mib(pid) {
                 usage.peak_rss_mib = usage.peak_rss_mib.max(r);
             }
-            std::thread::sleep(Duration::from_millis(1000));
+            std::thread::sleep(Duration::from_secs(1));
         }
         let secs = begin.elapsed().as_secs_f64();
         #[allow(clippy::cast_precision_loss)]

@@ -36,8 +36,8 @@ pub struct Report {
     pub throughput: f64,
     /// Sessions completed through log-out.
     pub sessions: u64,
-    /// Connections opened by all learners.
-    pub connections: u64,
+    /// Connections the learners used, and how many times they were opened.
+    pub connections: (usize, u64),
     /// The first failures seen.
     pub errors: Vec<String>,
     /// Server (and PostgreSQL, and generator) resource use.
@@ -83,7 +83,6 @@ impl Report {
                 }
             }
             report.sessions += u64::from(o.sessions);
-            report.connections += u64::from(o.connections);
             if report.errors.len() < 8 {
                 report.errors.extend(o.errors);
             }
@@ -138,11 +137,12 @@ impl Report {
             t.count, t.errors, t.p50, t.p95, t.p99, t.max
         );
         println!(
-            "throughput {:.0} req/s, error rate {:.4} %, sessions {}, connections {}; server peak RSS {:.0} MiB, CPU {:.2} cores; postgres CPU {:.2} cores; generator CPU {:.2} cores; targets (p99 < 100 ms every type, errors < 0.01 %): {}",
+            "throughput {:.0} req/s, error rate {:.4} %, sessions {}, connections {} (opened {} times); server peak RSS {:.0} MiB, CPU {:.2} cores; postgres CPU {:.2} cores; generator CPU {:.2} cores; targets (p99 < 100 ms every type, errors < 0.01 %): {}",
             self.throughput,
             self.error_rate() * 100.0,
             self.sessions,
-            self.connections,
+            self.connections.0,
+            self.connections.1,
             self.usage.peak_rss_mib,
             self.usage.cpu_cores,
             self.usage.postgres_cores,

@@ -87,8 +87,6 @@ pub struct Course {
 
 /// The run every learner follows.
 pub struct Plan {
-    /// The server's port on 127.0.0.1.
-    pub port: u16,
     /// Sent as `X-Tenant`.
     pub tenant: String,
     /// Every learner's password.
@@ -113,6 +111,10 @@ pub struct Plan {
     pub sent: AtomicU64,
     /// The bounded total: no learner sends more once this many were sent.
     pub max_requests: u64,
+    /// The connections learners use: one each, or (past the machine's open-file limit)
+    /// learner `n` shares `conns[n % len]`, as browsers behind an ingress share its
+    /// keep-alive upstream connections. Waiting for a shared one counts as latency.
+    pub conns: Vec<Arc<tokio::sync::Mutex<Conn>>>,
 }
 
 /// One request's result: kind, latency in microseconds, and whether it succeeded.
@@ -127,8 +129,6 @@ pub struct Outcome {
     pub errors: Vec<String>,
     /// Sessions completed through log-out.
     pub sessions: u32,
-    /// Connections opened.
-    pub connections: u32,
 }
 
 /// SplitMix64: a per-learner deterministic stream, so runs are repeatable.
@@ -157,7 +157,7 @@ impl Rng {
 struct Learner {
     n: usize,
     plan: Arc<Plan>,
-    conn: Conn,
+    conn: Arc<tokio::sync::Mutex<Conn>>,
     ip: String,
     rng: Rng,
     out: Outcome,
@@ -192,7 +192,12 @@ impl Learner {
         }
         let body = body.map(|b| serde_json::to_vec(&b).unwrap_or_default());
         let at = std::time::Instant::now();
-        let result = self.conn.send(method, path, &headers, body).await;
+        let result = self
+            .conn
+            .lock()
+            .await
+            .send(method, path, &headers, body)
+            .await;
         let micros = u32::try_from(at.elapsed().as_micros()).unwrap_or(u32::MAX);
         let ok = matches!(&result, Ok(a) if (200..300).contains(&a.status));
         self.out.samples.push((kind, micros, ok));
@@ -261,9 +266,9 @@ impl Learner {
         tokio::time::sleep_until(wake).await;
     }
 
-    async fn session(&mut self, s: u32) {
+    async fn session(&mut self, nth: u32) {
         let plan = self.plan.clone();
-        let c = &plan.course;
+        let course = &plan.course;
         let email = format!("learner{}@load.example", self.n);
         let login = json!({ "email": email, "password": plan.password });
         let Some(a) = self
@@ -287,12 +292,12 @@ impl Learner {
             .await;
         for l in 0..plan.loops {
             self.think().await;
-            let i = (s * plan.loops + l) as usize % c.lessons.len().max(1);
-            let lesson = c.lessons.get(i).map_or("", String::as_str);
-            let path = format!("/v1/courses/{}/content/lessons/{lesson}", c.id);
+            let i = (nth * plan.loops + l) as usize % course.lessons.len().max(1);
+            let lesson = course.lessons.get(i).map_or("", String::as_str);
+            let path = format!("/v1/courses/{}/content/lessons/{lesson}", course.id);
             self.step(Kind::Lesson, Method::GET, &path, t, None).await;
             self.think().await;
-            let path = format!("/v1/courses/{}/lessons/{lesson}/progress", c.id);
+            let path = format!("/v1/courses/{}/lessons/{lesson}/progress", course.id);
             let progress = json!({ "seconds": 60, "completed": true });
             self.step(Kind::Progress, Method::POST, &path, t, Some(progress))
                 .await;
@@ -303,7 +308,7 @@ impl Learner {
             self.think().await;
             let order = self.order_for(
                 board.as_ref(),
-                &format!("load-{}-{}-{s}-{l}", plan.run_id, self.n),
+                &format!("load-{}-{}-{nth}-{l}", plan.run_id, self.n),
             );
             self.step(Kind::Order, Method::POST, "/v1/sim/orders", t, Some(order))
                 .await;
@@ -314,10 +319,12 @@ impl Learner {
         self.think().await;
         // Quizzes in turn: three attempts each are allowed, so a learner can sit 15
         // sessions before running out.
-        let quiz = c.quizzes.get(s as usize % c.quizzes.len().max(1));
+        let quiz = course
+            .quizzes
+            .get(nth as usize % course.quizzes.len().max(1));
         let path = format!(
             "/v1/courses/{}/quizzes/{}/attempts",
-            c.id,
+            course.id,
             quiz.map_or("", String::as_str)
         );
         if let Some(a) = self
@@ -383,7 +390,7 @@ pub async fn learner(n: usize, plan: Arc<Plan>) -> Outcome {
     let k = u32::try_from(n).unwrap_or(u32::MAX);
     let mut me = Learner {
         n,
-        conn: Conn::new(plan.port, n),
+        conn: plan.conns[n % plan.conns.len()].clone(),
         // A client address per learner, believed because 127.0.0.0/8 is a trusted
         // proxy: each learner has its own per-IP rate limit, as behind an ingress.
         ip: format!("10.{}.{}.{}", (k >> 16) & 255, (k >> 8) & 255, k & 255),
@@ -396,6 +403,5 @@ pub async fn learner(n: usize, plan: Arc<Plan>) -> Outcome {
         me.session(s).await;
         s += 1;
     }
-    me.out.connections = me.conn.opened;
     me.out
 }

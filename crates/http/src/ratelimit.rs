@@ -243,9 +243,12 @@ pub(crate) async fn rate_limit(
             match &verified {
                 Some(Verified::Session(a)) => {
                     span.record("user_id", tracing::field::display(a.session.user));
+                    state.active.users.saw(a.session.user.as_uuid().as_u128());
+                    state.active.sessions.saw(a.session.id.as_uuid().as_u128());
                 }
                 Some(Verified::Key(k)) => {
                     span.record("user_id", tracing::field::display(k.key.owner));
+                    state.active.users.saw(k.key.owner.as_uuid().as_u128());
                 }
                 None => {}
             }

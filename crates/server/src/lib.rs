@@ -5,6 +5,7 @@
 //! HTTP adapter ([`startup::Application`]) or to a CLI command ([`cli`]).
 
 mod background;
+mod cache_metrics;
 pub mod cli;
 pub mod config;
 mod ecs;

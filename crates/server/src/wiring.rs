@@ -103,6 +103,7 @@ pub fn wire_with(
         ),
         None => Arc::new(MemoryCache::new(MEMORY_CACHE_ENTRIES)),
     };
+    let cache: Arc<dyn CacheStore> = Arc::new(crate::cache_metrics::CountedCache::new(cache));
     let limits: Arc<dyn RateLimitStore> = match &config.redis.url {
         Some(url) => Arc::new(
             RedisRateLimits::new(

@@ -116,6 +116,21 @@ async fn requests_are_counted_per_route_template_with_latency_buckets() {
         sample(&text, r#"nexus_api_calls_total{plan="free"}"#).is_some_and(|n| n >= 1.0),
         "{text}"
     );
+    // Callers seen lately: the admin's session and the key's owner.
+    for gauge in ["nexus_active_users", "nexus_active_sessions"] {
+        assert!(
+            sample(&text, gauge).is_some_and(|n| n >= 1.0),
+            "{gauge}: {text}"
+        );
+    }
+    // The tenant was looked up more than once, so the cache answered at least once.
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("nexus_cache_lookups_total{")
+                && l.contains(r#"keyspace="tenant""#)
+                && l.contains(r#"result="hit""#)),
+        "{text}"
+    );
     let backend = app.wired.db.backend();
     let max = sample(
         &text,
