@@ -72,6 +72,7 @@ pub fn raise_fd_limit(want: u64) -> u64 {
     let set = |spec: String| {
         Command::new("prlimit")
             .args(["--pid", &pid, &format!("--nofile={spec}")])
+            .stderr(std::process::Stdio::null())
             .status()
             .is_ok_and(|s| s.success())
     };

@@ -8,6 +8,7 @@ mod background;
 mod cache_metrics;
 pub mod cli;
 pub mod config;
+mod db_statements;
 mod ecs;
 mod metering;
 pub mod startup;

@@ -25,7 +25,16 @@ fn main() -> ExitCode {
         config.database.run_migrations &= !args.skip_migrations;
         config.role = args.role.unwrap_or(config.role);
     }
-    let _telemetry = telemetry::init(config.log_format, &config.log_level);
+    let backend = match config.database.backend {
+        nexus_server::config::Backend::Sqlite => "sqlite",
+        nexus_server::config::Backend::Postgres => "postgres",
+    };
+    let _telemetry = telemetry::init(
+        config.log_format,
+        &config.log_level,
+        backend,
+        config.metrics_addr.is_some(),
+    );
     for var in &config.unknown_env {
         tracing::warn!(variable = %var, "ignoring unknown NEXUS_ variable; see docs/CONFIGURATION.md");
     }

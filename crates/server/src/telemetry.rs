@@ -63,9 +63,16 @@ fn tracer_provider() -> Result<opentelemetry_sdk::trace::SdkTracerProvider, Stri
         .build())
 }
 
-/// Installs the global subscriber: logs to stderr at `level`, and spans to OTLP when
-/// configured. A second call (as in tests) is a no-op.
-pub fn init(format: LogFormat, level: &str) -> TelemetryGuard {
+/// Installs the global subscriber: logs to stderr at `level`, spans to OTLP when
+/// configured, and database statements as metrics (with `metrics`) and spans (with
+/// traces) on `db_backend` (`sqlite` or `postgres`). A second call (as in tests) is a
+/// no-op.
+pub fn init(
+    format: LogFormat,
+    level: &str,
+    db_backend: &'static str,
+    metrics: bool,
+) -> TelemetryGuard {
     let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
     let logs = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
@@ -79,10 +86,12 @@ pub fn init(format: LogFormat, level: &str) -> TelemetryGuard {
         LogFormat::Text => logs.compact().with_filter(filter).boxed(),
     };
     let mut provider = None;
+    let mut db_tracer = None;
     let traces = if traces_requested(&|k| std::env::var(k).ok()) {
         match tracer_provider() {
             Ok(p) => {
                 let tracer = p.tracer("finai-nexus");
+                db_tracer = Some(tracer.clone());
                 provider = Some(p);
                 opentelemetry::global::set_text_map_propagator(
                     opentelemetry_sdk::propagation::TraceContextPropagator::new(),
@@ -109,9 +118,19 @@ pub fn init(format: LogFormat, level: &str) -> TelemetryGuard {
     } else {
         None
     };
+    // sqlx's statement events (target `sqlx::query`, debug) reach this layer only, and
+    // only when something consumes them: enabling them makes sqlx format every
+    // statement's summary, which a process without metrics or traces need not pay.
+    let statements = (metrics || db_tracer.is_some()).then(|| {
+        crate::db_statements::DbStatements::new(db_backend, db_tracer).with_filter(
+            tracing_subscriber::filter::Targets::new()
+                .with_target("sqlx::query", tracing::Level::DEBUG),
+        )
+    });
     let _ = tracing_subscriber::registry()
         .with(logs)
         .with(traces)
+        .with(statements)
         .try_init();
     TelemetryGuard { provider }
 }
@@ -131,7 +150,15 @@ pub fn prometheus() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
                 .set_buckets_for_metric(
                     metrics_exporter_prometheus::Matcher::Full(nexus_http::red::DURATION.into()),
                     &nexus_http::red::DURATION_BUCKETS,
-                );
+                )
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        metrics_exporter_prometheus::Matcher::Full(
+                            crate::db_statements::DURATION.into(),
+                        ),
+                        &crate::db_statements::BUCKETS,
+                    )
+                });
             let recorder = match builder {
                 Ok(b) => b.build_recorder(),
                 Err(e) => {

@@ -589,12 +589,21 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
     let Some(rx) = Rotel::start() else { return };
     nexus_server::webhook_client::install_crypto_provider();
     let db = crate::harness::TestDb::fresh().await;
+    let metrics = format!(
+        "127.0.0.1:{}",
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    );
     let bin = Binary::start_with(
         &db,
         &[
             ("OTEL_EXPORTER_OTLP_ENDPOINT", rx.http.as_str()),
             ("OTEL_SERVICE_NAME", "nexus-trace-test"),
             ("NEXUS_WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true"),
+            ("NEXUS_METRICS_ADDR", metrics.as_str()),
         ],
     );
     let client = reqwest::Client::new();
@@ -689,6 +698,25 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
         log["items"][0]["attempts"].as_u64().unwrap_or(0) >= 1
     })
     .await;
+    // Every statement is timed per operation (verb and table), never by its SQL text.
+    let scraped = client
+        .get(format!("http://{metrics}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let backend = if db.url().starts_with("postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let bucket = format!(
+        r#"nexus_db_query_duration_seconds_bucket{{backend="{backend}",operation="insert app_user",le="0.001"}}"#
+    );
+    assert!(scraped.contains(&bucket), "{bucket} missing:\n{scraped}");
+    assert!(!scraped.contains("values ("), "no SQL text in labels");
     // Stopping flushes the spans not yet exported.
     let lines = bin.stop();
     // The request's log lines carry its trace and span IDs (ECS names).
@@ -701,7 +729,9 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
     let mut spans = Vec::new();
     crate::harness::eventually("the spans arrive", || {
         spans = rx.spans();
-        let done = spans.iter().any(|s| s.kind.contains("CLIENT"));
+        let done = spans
+            .iter()
+            .any(|s| s.kind.contains("CLIENT") && s.name == "POST");
         async move { done }
     })
     .await;
@@ -733,7 +763,10 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
         assert!(!log.contains(secret), "{secret} was exported in a span");
     }
     // The outbound call's ancestors: the delivery, then its job.
-    let post = spans.iter().find(|s| s.kind.contains("CLIENT")).unwrap();
+    let post = spans
+        .iter()
+        .find(|s| s.kind.contains("CLIENT") && s.name == "POST")
+        .unwrap();
     let by_id = |id: &str| spans.iter().find(|s| s.id == id).cloned();
     let delivery = by_id(&post.parent).unwrap_or_else(|| panic!("{spans:#?}"));
     assert_eq!(delivery.name, "webhook.deliver");
@@ -744,4 +777,18 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
         (job.trace.as_str(), job.trace.as_str())
     );
     assert!(post.block.contains("http.response.status_code"), "{post:?}");
+    // Database calls are client spans under the request that made them, named by verb
+    // and table, timed by sqlx, without the SQL.
+    let create = spans
+        .iter()
+        .find(|s| s.name == "POST /v1/users")
+        .unwrap_or_else(|| panic!("{spans:#?}"));
+    let insert = spans
+        .iter()
+        .find(|s| s.name == "insert app_user" && s.parent == create.id)
+        .unwrap_or_else(|| panic!("no database span under the request: {spans:#?}"));
+    assert!(insert.kind.contains("CLIENT"), "{insert:?}");
+    assert_eq!(insert.trace, create.trace);
+    assert!(insert.block.contains("db.collection.name"), "{insert:?}");
+    assert!(!log.contains("values ($"), "SQL text was exported");
 }
