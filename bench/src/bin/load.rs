@@ -90,6 +90,9 @@ fn main() {
         }
         i += 2;
     }
+    // Built with the server in one cargo call, reqwest carries its provider-less rustls
+    // feature; the setup client needs ring installed (as in `telemetry_overhead`).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     // Learners and their connections are many small tasks: two workers, as many as the
     // machine has cores.
     let rt = tokio::runtime::Builder::new_multi_thread()

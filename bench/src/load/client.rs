@@ -59,6 +59,12 @@ impl Conn {
         Ok(())
     }
 
+    /// Forgets the connection (after a timeout, its state is unknown); the next request
+    /// opens a new one.
+    pub fn drop_connection(&mut self) {
+        self.sender = None;
+    }
+
     /// Sends one request and reads the whole answer. A connection the server closed
     /// while idle is reopened first, as a browser would; a request that was sent and
     /// got no answer is an error.

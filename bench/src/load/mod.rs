@@ -316,12 +316,22 @@ pub async fn run(opts: Options) -> Vec<Report> {
     eprintln!("open-file limit {limit}");
     // Past the limit, learners share connections (see `Plan::conns`); the server needs
     // one file per connection too, and inherits the same limit.
+    // An unknown limit (no prlimit) leaves the cap alone; a tiny one still keeps a
+    // floor, since one connection for everyone would measure the generator's queue.
+    let cap = match usize::try_from(limit).unwrap_or(usize::MAX) {
+        0 => usize::MAX,
+        l => l.saturating_sub(2_000).max(256),
+    };
     let opts = Options {
-        max_connections: opts
-            .max_connections
-            .min(usize::try_from(limit.saturating_sub(2_000)).unwrap_or(usize::MAX)),
+        max_connections: opts.max_connections.min(cap),
         ..opts
     };
+    if opts.max_connections < max_users {
+        eprintln!(
+            "learners share {} connections past that many (open-file limit {limit})",
+            opts.max_connections
+        );
+    }
     if opts.build {
         build();
     }

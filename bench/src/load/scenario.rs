@@ -163,9 +163,14 @@ struct Learner {
     out: Outcome,
 }
 
+/// Longest wait for an answer before the request counts as failed.
+const ANSWER_TIMEOUT: Duration = Duration::from_mins(1);
+
 impl Learner {
-    fn stopped(&self) -> bool {
+    /// The run is over, or its request budget spent.
+    fn done(&self) -> bool {
         Instant::now() >= self.plan.until
+            || self.plan.sent.load(Ordering::Relaxed) >= self.plan.max_requests
     }
 
     /// Sends one request (unless the run is over or its budget spent) and records it.
@@ -177,9 +182,7 @@ impl Learner {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Option<Answer> {
-        if self.stopped()
-            || self.plan.sent.fetch_add(1, Ordering::Relaxed) >= self.plan.max_requests
-        {
+        if self.done() {
             return None;
         }
         let bearer = token.map(|t| format!("Bearer {t}"));
@@ -191,13 +194,26 @@ impl Learner {
             headers.push(("authorization", b.as_str()));
         }
         let body = body.map(|b| serde_json::to_vec(&b).unwrap_or_default());
+        // A shared connection is waited for before the clock starts: the figure is the
+        // server's answer time (and a reconnect's), not the generator's own queue. The
+        // run may have ended meanwhile.
+        let conn = self.conn.clone();
+        let mut conn = conn.lock().await;
+        if Instant::now() >= self.plan.until
+            || self.plan.sent.fetch_add(1, Ordering::Relaxed) >= self.plan.max_requests
+        {
+            return None;
+        }
         let at = std::time::Instant::now();
-        let result = self
-            .conn
-            .lock()
-            .await
-            .send(method, path, &headers, body)
-            .await;
+        // No answer within this long is a failure, and the run still ends on time.
+        let sent = tokio::time::timeout(ANSWER_TIMEOUT, conn.send(method, path, &headers, body));
+        let result = if let Ok(r) = sent.await {
+            r
+        } else {
+            conn.drop_connection();
+            Err(format!("no answer within {ANSWER_TIMEOUT:?}"))
+        };
+        drop(conn);
         let micros = u32::try_from(at.elapsed().as_micros()).unwrap_or(u32::MAX);
         let ok = matches!(&result, Ok(a) if (200..300).contains(&a.status));
         self.out.samples.push((kind, micros, ok));
@@ -262,6 +278,10 @@ impl Learner {
     async fn think(&mut self) {
         let (lo, hi) = self.plan.think;
         let secs = lo + (hi - lo) * self.rng.unit();
+        // Nothing to wait for once the budget is spent: the learner just stops.
+        if self.done() {
+            return;
+        }
         let wake = (Instant::now() + Duration::from_secs_f64(secs)).min(self.plan.until);
         tokio::time::sleep_until(wake).await;
     }
@@ -399,7 +419,7 @@ pub async fn learner(n: usize, plan: Arc<Plan>) -> Outcome {
         out: Outcome::default(),
     };
     let mut s = 0;
-    while !me.stopped() && me.plan.sent.load(Ordering::Relaxed) < me.plan.max_requests {
+    while !me.done() {
         me.session(s).await;
         s += 1;
     }

@@ -6,7 +6,9 @@
 //! so the gauge moves as callers come and go without a per-request scan. Memory is one
 //! entry per active caller, capped. Per node: behind a load balancer the sum over nodes
 //! is an upper bound (a user served by two nodes counts twice). Windows use the
-//! monotonic clock: they measure recent traffic, not business time.
+//! monotonic clock: they measure recent traffic, not business time. Fed by the
+//! rate-limit middleware, so a node with both rate limits and metering off (a benchmark
+//! set-up) does not count.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -54,24 +56,34 @@ impl Recent {
     }
 
     fn saw_at(&self, id: u128, now: Instant) {
-        let count = {
-            let mut w = self
-                .inner
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if now.duration_since(w.started) >= WINDOW {
-                // Two windows gone by: nothing from before is recent any more.
-                let stale = now.duration_since(w.started) >= 2 * WINDOW;
-                let current = std::mem::take(&mut w.current);
-                w.previous = if stale { HashSet::new() } else { current };
-                w.count = w.previous.len();
-                w.started = now;
-            }
-            if w.current.len() < CAP && w.current.insert(id) && !w.previous.contains(&id) {
-                w.count += 1;
-            }
-            w.count
-        };
+        let mut w = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        w.advance(now);
+        if w.current.len() < CAP && w.current.insert(id) && !w.previous.contains(&id) {
+            w.count += 1;
+        }
+        // Set under the lock, so two threads cannot publish their counts out of order.
+        self.set(w.count);
+    }
+
+    /// Rotates the windows to now and publishes the count: called at every scrape, so
+    /// the gauge falls when traffic stops.
+    pub fn publish(&self) {
+        self.publish_at(Instant::now());
+    }
+
+    fn publish_at(&self, now: Instant) {
+        let mut w = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        w.advance(now);
+        self.set(w.count);
+    }
+
+    fn set(&self, count: usize) {
         #[allow(clippy::cast_precision_loss)]
         metrics::gauge!(self.gauge).set(count as f64);
     }
@@ -85,6 +97,26 @@ impl Recent {
     }
 }
 
+impl Windows {
+    /// Moves the windows on by whole windows, so each lasts exactly [`WINDOW`].
+    fn advance(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.started);
+        if elapsed < WINDOW {
+            return;
+        }
+        let windows = u32::try_from(elapsed.as_secs() / WINDOW.as_secs()).unwrap_or(u32::MAX);
+        let current = std::mem::take(&mut self.current);
+        // Two windows gone by: nothing from before is recent any more.
+        self.previous = if windows >= 2 {
+            HashSet::new()
+        } else {
+            current
+        };
+        self.count = self.previous.len();
+        self.started += WINDOW * windows;
+    }
+}
+
 /// The node's active users and sessions.
 #[derive(Debug)]
 pub struct Active {
@@ -92,6 +124,14 @@ pub struct Active {
     pub users: Recent,
     /// Sign-in sessions.
     pub sessions: Recent,
+}
+
+impl Active {
+    /// Publishes both gauges (see [`Recent::publish`]).
+    pub fn publish(&self) {
+        self.users.publish();
+        self.sessions.publish();
+    }
 }
 
 impl Default for Active {
@@ -125,5 +165,10 @@ mod tests {
         // After a long quiet spell, only the newcomer counts.
         r.saw_at(5, t0 + 10 * WINDOW);
         assert_eq!(r.count(), 1);
+        // With no traffic at all, a scrape still moves the windows on.
+        r.publish_at(t0 + 11 * WINDOW);
+        assert_eq!(r.count(), 1, "5 is in the previous window");
+        r.publish_at(t0 + 12 * WINDOW);
+        assert_eq!(r.count(), 0);
     }
 }

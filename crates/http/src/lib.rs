@@ -52,6 +52,9 @@ pub struct HttpSettings {
     pub limiter: Option<Arc<ratelimit::Limiter>>,
     /// Meter `/v1` requests and enforce monthly quotas.
     pub metering: bool,
+    /// Active users and sessions on this node, fed by the rate-limit middleware and
+    /// published at each metrics scrape.
+    pub active: Arc<active::Active>,
 }
 
 impl std::fmt::Debug for HttpSettings {
@@ -81,8 +84,6 @@ pub struct AppState {
     pub services: Arc<Services>,
     /// HTTP settings.
     pub settings: Arc<HttpSettings>,
-    /// Active users and sessions on this node, for their gauges.
-    pub active: Arc<active::Active>,
 }
 
 /// Builds the whole application router.
@@ -93,7 +94,6 @@ pub fn router(services: Services, settings: HttpSettings, serve_api: bool) -> Ro
     let state = AppState {
         services: Arc::new(services),
         settings: Arc::new(settings),
-        active: Arc::default(),
     };
     let mut app = Router::new().merge(routes::probes());
     if serve_api {

@@ -199,6 +199,37 @@ fn ip_bucket(ip: std::net::IpAddr) -> String {
     }
 }
 
+/// For the request's logs and span: the tenant, and the user by their opaque ID (a
+/// pseudonym; never the e-mail). And the caller counts as active on this node.
+fn note_caller(state: &AppState, tenant: nexus_domain::TenantId, verified: Option<&Verified>) {
+    let span = tracing::Span::current();
+    span.record("tenant_id", tracing::field::display(tenant));
+    match verified {
+        Some(Verified::Session(a)) => {
+            span.record("user_id", tracing::field::display(a.session.user));
+            state
+                .settings
+                .active
+                .users
+                .saw(a.session.user.as_uuid().as_u128());
+            state
+                .settings
+                .active
+                .sessions
+                .saw(a.session.id.as_uuid().as_u128());
+        }
+        Some(Verified::Key(k)) => {
+            span.record("user_id", tracing::field::display(k.key.owner));
+            state
+                .settings
+                .active
+                .users
+                .saw(k.key.owner.as_uuid().as_u128());
+        }
+        None => {}
+    }
+}
+
 /// The middleware (a route layer under `/v1`, so the matched route is known): rate
 /// limits, the monthly quota (API keys only), then metering of whatever came of the
 /// request ([`crate::metering`]).
@@ -236,22 +267,7 @@ pub(crate) async fn rate_limit(
         Ok(tenant) => {
             let ip = ip.map(|i| i.to_string());
             let verified = principal(&state, req.headers(), ip, tenant.id).await;
-            // For the request's logs and span: the tenant, and the user by their opaque
-            // ID (a pseudonym; never the e-mail).
-            let span = tracing::Span::current();
-            span.record("tenant_id", tracing::field::display(tenant.id));
-            match &verified {
-                Some(Verified::Session(a)) => {
-                    span.record("user_id", tracing::field::display(a.session.user));
-                    state.active.users.saw(a.session.user.as_uuid().as_u128());
-                    state.active.sessions.saw(a.session.id.as_uuid().as_u128());
-                }
-                Some(Verified::Key(k)) => {
-                    span.record("user_id", tracing::field::display(k.key.owner));
-                    state.active.users.saw(k.key.owner.as_uuid().as_u128());
-                }
-                None => {}
-            }
+            note_caller(&state, tenant.id, verified.as_ref());
             Some(Checked { tenant, verified })
         }
         Err(_) => None,

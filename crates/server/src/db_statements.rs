@@ -134,6 +134,9 @@ where
         metrics::histogram!(DURATION, "backend" => self.backend, "operation" => name.clone())
             .record(secs);
         let Some(tracer) = &self.tracer else { return };
+        // The span the statement ran in. `Span::current` re-enters the dispatcher, which
+        // is the process's one global subscriber here (no scoped dispatchers in the
+        // server), and is the simplest way to the parent's OpenTelemetry context.
         let parent = tracing::Span::current().context();
         if !parent.span().span_context().is_valid() {
             return;

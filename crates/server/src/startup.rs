@@ -134,13 +134,11 @@ impl Application {
             .local_addr()
             .map_err(|e| StartError::Serve(e.to_string()))?;
         let token = CancellationToken::new();
-        let router = nexus_http::router(
-            wired.services.clone(),
-            http_settings(&config, addr.port(), wired.limits.clone()),
-            config.role.serves_api(),
-        );
+        let settings = http_settings(&config, addr.port(), wired.limits.clone());
+        let active = settings.active.clone();
+        let router = nexus_http::router(wired.services.clone(), settings, config.role.serves_api());
         if let Some(metrics) = metrics_listener {
-            crate::telemetry::serve_metrics(metrics, wired.db.clone(), token.clone());
+            crate::telemetry::serve_metrics(metrics, wired.db.clone(), active, token.clone());
         }
         let serve_token = token.clone();
         let mut server = tokio::spawn(async move {
@@ -265,6 +263,7 @@ fn http_settings(
         version: env!("CARGO_PKG_VERSION"),
         limiter: Some(Arc::new(rate_limiter(config, limits))),
         metering: config.metering.enabled,
+        active: Arc::default(),
     }
 }
 

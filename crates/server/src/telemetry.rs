@@ -107,7 +107,12 @@ pub fn init(
                         .with_tracked_inactivity(false)
                         .with_threads(false)
                         .with_location(false)
-                        .with_filter(EnvFilter::new("info,sqlx=warn,nexus_http::access=off")),
+                        // `sqlx::query` off entirely: its slow-statement warnings carry the
+                        // SQL text, which must not leave the process (statements become
+                        // spans through `db_statements`, without it).
+                        .with_filter(EnvFilter::new(
+                            "info,sqlx=warn,sqlx::query=off,nexus_http::access=off",
+                        )),
                 )
             }
             Err(e) => {
@@ -193,6 +198,7 @@ fn publish_pool(db: &dyn nexus_store::Database) {
 pub(crate) fn serve_metrics(
     listener: tokio::net::TcpListener,
     db: std::sync::Arc<dyn nexus_store::Database>,
+    active: std::sync::Arc<nexus_http::active::Active>,
     token: tokio_util::sync::CancellationToken,
 ) {
     let Some(handle) = prometheus() else { return };
@@ -212,6 +218,8 @@ pub(crate) fn serve_metrics(
         axum::routing::get(move || {
             let handle = handle.clone();
             publish_pool(db.as_ref());
+            // So the gauges fall when traffic stops, not only move when it comes.
+            active.publish();
             async move {
                 (
                     [(

@@ -254,6 +254,14 @@ pub(crate) async fn begin_write(
     pool.begin_with("BEGIN IMMEDIATE").await
 }
 
+/// Starts a read-only transaction: a deferred `BEGIN`, so reads share the database with
+/// a writer (WAL) instead of queueing behind it as [`begin_write`] would.
+pub(crate) async fn begin_read(
+    pool: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    pool.begin().await
+}
+
 fn create_parent_dir(url: &str) -> Result<(), StoreError> {
     let path = url
         .trim_start_matches("sqlite://")

@@ -44,7 +44,7 @@ impl MfaStore for SqliteMfa {
     }
 
     async fn totp(&self, tenant: TenantId, user: UserId) -> Result<Option<TotpRecord>, StoreError> {
-        let mut tx = crate::begin_write(&self.pool)
+        let mut tx = crate::begin_read(&self.pool)
             .await
             .map_err(err("beginning"))?;
         let row = sqlx::query("select secret, confirmed_at, last_used_step from mfa_totp where tenant_id = ?1 and app_user_id = ?2")
@@ -167,7 +167,7 @@ impl MfaStore for SqliteMfa {
     }
 
     async fn recovery_codes_left(&self, tenant: TenantId, user: UserId) -> Result<u32, StoreError> {
-        let mut tx = crate::begin_write(&self.pool)
+        let mut tx = crate::begin_read(&self.pool)
             .await
             .map_err(err("beginning"))?;
         let n: i64 = sqlx::query_scalar("select count(*) from mfa_recovery_code where tenant_id = ?1 and app_user_id = ?2 and used_at is null")

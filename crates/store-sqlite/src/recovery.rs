@@ -232,7 +232,7 @@ impl RecoveryStore for SqliteRecovery {
     }
 
     async fn outbox(&self, tenant: TenantId, limit: u32) -> Result<Vec<OutboxMail>, StoreError> {
-        let mut tx = crate::begin_write(&self.pool)
+        let mut tx = crate::begin_read(&self.pool)
             .await
             .map_err(err("beginning"))?;
         let rows = sqlx::query("select to_address, subject, body, created_at from mail_outbox where tenant_id = ?1 order by created_at desc, mail_id desc limit ?2")

@@ -115,7 +115,7 @@ impl RoleStore for SqliteRoles {
     }
 
     async fn get(&self, tenant: TenantId, id: CustomRoleId) -> Result<CustomRole, StoreError> {
-        let mut tx = crate::begin_write(&self.pool)
+        let mut tx = crate::begin_read(&self.pool)
             .await
             .map_err(err("beginning"))?;
         let row = sqlx::query("select tenant_role_id, name, description, permissions from tenant_role where tenant_id = ?1 and tenant_role_id = ?2")
@@ -129,7 +129,7 @@ impl RoleStore for SqliteRoles {
     }
 
     async fn list(&self, tenant: TenantId) -> Result<Vec<CustomRole>, StoreError> {
-        let mut tx = crate::begin_write(&self.pool)
+        let mut tx = crate::begin_read(&self.pool)
             .await
             .map_err(err("beginning"))?;
         let rows = sqlx::query("select tenant_role_id, name, description, permissions from tenant_role where tenant_id = ?1 order by name")
@@ -170,7 +170,7 @@ impl RoleStore for SqliteRoles {
     }
 
     async fn grants(&self, tenant: TenantId, user: UserId) -> Result<Vec<String>, StoreError> {
-        let mut tx = crate::begin_write(&self.pool)
+        let mut tx = crate::begin_read(&self.pool)
             .await
             .map_err(err("beginning"))?;
         let roles = sqlx::query_scalar(
@@ -186,7 +186,7 @@ impl RoleStore for SqliteRoles {
     }
 
     async fn holders(&self, tenant: TenantId, key: &str) -> Result<Vec<UserId>, StoreError> {
-        let mut tx = crate::begin_write(&self.pool)
+        let mut tx = crate::begin_read(&self.pool)
             .await
             .map_err(err("beginning"))?;
         let users: Vec<uuid::Uuid> = sqlx::query_scalar(
