@@ -15,6 +15,7 @@
 //!   --pg postgres://postgres@127.0.0.1:5432/test
 //!   --redis redis://127.0.0.1:6379   (PostgreSQL runs; `none` for in-process)
 //!   --server-env K=V          an extra server setting (repeatable)
+//!   --no-baselines            skip hello-world and pgbench (to compare settings only)
 //!   --no-build                use the binaries already built
 //!
 //! Targets 127.0.0.1 only and stops on its own. See docs/PERFORMANCE.md.
@@ -35,6 +36,7 @@ fn main() {
         pg_admin: "postgres://postgres@127.0.0.1:5432/test".into(),
         redis: Some("redis://127.0.0.1:6379".into()),
         build: true,
+        baselines: true,
         max_connections: usize::MAX,
         server_env: Vec::new(),
     };
@@ -81,6 +83,11 @@ fn main() {
                 opts.server_env.push((k.to_owned(), val.to_owned()));
             }
             "--redis" => opts.redis = Some(value()).filter(|v| v != "none"),
+            "--no-baselines" => {
+                opts.baselines = false;
+                i += 1;
+                continue;
+            }
             "--no-build" => {
                 opts.build = false;
                 i += 1;

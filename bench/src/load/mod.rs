@@ -58,6 +58,8 @@ pub struct Options {
     pub redis: Option<String>,
     /// Build the binaries first.
     pub build: bool,
+    /// Run the hello-world and pgbench baselines (off only to compare settings quickly).
+    pub baselines: bool,
     /// Extra server settings, `NEXUS_*=value` (e.g. a pool size to compare).
     pub server_env: Vec<(String, String)>,
     /// Most connections the learners open (each process may hold only so many files).
@@ -337,7 +339,7 @@ pub async fn run(opts: Options) -> Vec<Report> {
     }
     let mut reports = Vec::new();
     // The ceiling: the same learners, a server that does nothing.
-    {
+    if opts.baselines {
         let dir = std::env::temp_dir().join(format!("nexus-load-hello-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let hello = spawn_server(
@@ -365,7 +367,7 @@ pub async fn run(opts: Options) -> Vec<Report> {
             .await,
         );
     }
-    if opts.backends.contains(&Backend::Postgres) {
+    if opts.baselines && opts.backends.contains(&Backend::Postgres) {
         let tps = crate::pgbench(&opts.pg_admin, 10, 10).await;
         match tps {
             Some(t) => println!("\npgbench -N -c 10 -j 2 -T 10 on the same PostgreSQL: {t:.0} TPS"),

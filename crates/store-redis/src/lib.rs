@@ -60,13 +60,21 @@ impl RedisCache {
         }
     }
 
-    async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, StoreError> {
-        let mut conn = self.conn().await?;
-        match tokio::time::timeout(self.timeout, cmd.query_async::<T>(&mut conn)).await {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(classify(e)),
-            Err(e) => Err(StoreError::Unavailable(Box::new(e))),
-        }
+    /// Runs `cmd` (named `op` in its span) within the timeout.
+    async fn run<T: redis::FromRedisValue>(
+        &self,
+        op: &'static str,
+        cmd: &redis::Cmd,
+    ) -> Result<T, StoreError> {
+        let work = async {
+            let mut conn = self.conn().await?;
+            match tokio::time::timeout(self.timeout, cmd.query_async::<T>(&mut conn)).await {
+                Ok(Ok(v)) => Ok(v),
+                Ok(Err(e)) => Err(classify(e)),
+                Err(e) => Err(StoreError::Unavailable(Box::new(e))),
+            }
+        };
+        tracing::Instrument::instrument(work, span(op)).await
     }
 
     /// The timeout every operation is bounded by.
@@ -79,6 +87,17 @@ impl RedisCache {
     }
 }
 
+/// A client span for one Redis command, named by the command only: keys can hold
+/// session-token hashes and must not be exported.
+pub(crate) fn span(op: &'static str) -> tracing::Span {
+    tracing::info_span!(
+        "redis",
+        otel.name = op,
+        otel.kind = "client",
+        db.system.name = "redis",
+    )
+}
+
 #[async_trait]
 impl CacheStore for RedisCache {
     fn backend(&self) -> &'static str {
@@ -86,12 +105,14 @@ impl CacheStore for RedisCache {
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.run(redis::cmd("GET").arg(self.key(key))).await
+        self.run("redis GET", redis::cmd("GET").arg(self.key(key)))
+            .await
     }
 
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError> {
         let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
         self.run(
+            "redis SET",
             redis::cmd("SET")
                 .arg(self.key(key))
                 .arg(value)
@@ -102,13 +123,15 @@ impl CacheStore for RedisCache {
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.run::<i64>(redis::cmd("DEL").arg(self.key(key)))
+        self.run::<i64>("redis DEL", redis::cmd("DEL").arg(self.key(key)))
             .await
             .map(|_| ())
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        self.run::<String>(&redis::cmd("PING")).await.map(|_| ())
+        self.run::<String>("redis PING", &redis::cmd("PING"))
+            .await
+            .map(|_| ())
     }
 }
 

@@ -54,15 +54,18 @@ impl RateLimitStore for RedisRateLimits {
     }
 
     async fn acquire(&self, key: &str, quota: Quota, cost: u32) -> Result<Decision, StoreError> {
-        let mut conn = self.redis.conn().await?;
-        let mut call = self.script.key(self.redis.key(&format!("rl:{key}")));
-        call.arg(quota.window_us).arg(quota.limit).arg(cost);
-        let out: Vec<i64> =
+        let decide = async {
+            let mut conn = self.redis.conn().await?;
+            let mut call = self.script.key(self.redis.key(&format!("rl:{key}")));
+            call.arg(quota.window_us).arg(quota.limit).arg(cost);
             match tokio::time::timeout(self.redis.timeout(), call.invoke_async(&mut conn)).await {
-                Ok(Ok(v)) => v,
-                Ok(Err(e)) => return Err(classify(e)),
-                Err(e) => return Err(StoreError::Unavailable(Box::new(e))),
-            };
+                Ok(Ok(v)) => Ok(v),
+                Ok(Err(e)) => Err(classify(e)),
+                Err(e) => Err(StoreError::Unavailable(Box::new(e))),
+            }
+        };
+        let out: Vec<i64> =
+            tracing::Instrument::instrument(decide, crate::span("redis EVALSHA")).await?;
         let [allowed, remaining, reset_us, retry_after_us] = out[..] else {
             return Err(StoreError::other(
                 "deciding a rate limit",

@@ -597,15 +597,18 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
             .unwrap()
             .port()
     );
-    let bin = Binary::start_with(
-        &db,
-        &[
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", rx.http.as_str()),
-            ("OTEL_SERVICE_NAME", "nexus-trace-test"),
-            ("NEXUS_WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true"),
-            ("NEXUS_METRICS_ADDR", metrics.as_str()),
-        ],
-    );
+    // With Redis configured (the PostgreSQL and Redis suite), its commands are spans too.
+    let redis = std::env::var("NEXUS_TEST_REDIS_URL").ok();
+    let mut env = vec![
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", rx.http.as_str()),
+        ("OTEL_SERVICE_NAME", "nexus-trace-test"),
+        ("NEXUS_WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true"),
+        ("NEXUS_METRICS_ADDR", metrics.as_str()),
+    ];
+    if let Some(url) = &redis {
+        env.push(("NEXUS_REDIS_URL", url.as_str()));
+    }
+    let bin = Binary::start_with(&db, &env);
     let client = reqwest::Client::new();
     let base = bin.ready(&client).await;
 
@@ -783,6 +786,9 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
         .iter()
         .find(|s| s.name == "POST /v1/users")
         .unwrap_or_else(|| panic!("{spans:#?}"));
+    // Request spans name their tenant and route (attributes).
+    assert!(create.block.contains("tenant_id"), "{create:?}");
+    assert!(create.block.contains("route"), "{create:?}");
     let insert = spans
         .iter()
         .find(|s| s.name == "insert app_user" && s.parent == create.id)
@@ -790,6 +796,17 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
     assert!(insert.kind.contains("CLIENT"), "{insert:?}");
     assert_eq!(insert.trace, create.trace);
     assert!(insert.block.contains("db.collection.name"), "{insert:?}");
+    if redis.is_some() {
+        let cached = spans
+            .iter()
+            .find(|s| s.name.starts_with("redis ") && s.parent == create.id)
+            .unwrap_or_else(|| panic!("no Redis span under the request: {spans:#?}"));
+        assert!(cached.kind.contains("CLIENT"), "{cached:?}");
+        assert!(
+            !cached.block.contains("nexus:"),
+            "no Redis key exported: {cached:?}"
+        );
+    }
     for sql in ["db.statement", "insert into", "values ("] {
         assert!(!log.contains(sql), "SQL text was exported: {sql}");
     }
