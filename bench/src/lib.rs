@@ -73,6 +73,30 @@ impl Scratch {
     }
 }
 
+/// Logs in over HTTP (`X-Tenant: tenant`) and answers the session token.
+pub async fn login(
+    client: &reqwest::Client,
+    base: &str,
+    tenant: &str,
+    email: &str,
+    password: &str,
+) -> String {
+    let login: serde_json::Value = client
+        .post(format!("{base}/v1/auth/login"))
+        .header("x-tenant", tenant)
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{email} logs in: {login}"))
+        .to_owned()
+}
+
 /// The `q`-quantile (0..=1) of samples, in the samples' unit.
 pub fn quantile(samples: &mut [f64], q: f64) -> f64 {
     if samples.is_empty() {

@@ -23,7 +23,7 @@
 )]
 
 use nexus_bench::{Server, free_port, get_round, quantile, spawn_server};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -101,17 +101,7 @@ async fn prepare(client: &reqwest::Client, binary: &str, s: &Server) -> String {
         .next()
         .unwrap()
         .to_owned();
-    let login: Value = client
-        .post(format!("{}/v1/auth/login", s.base))
-        .header("x-tenant", "bench")
-        .json(&json!({ "email": "a@bench.example", "password": password }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    login["token"].as_str().unwrap().to_owned()
+    nexus_bench::login(client, &s.base, "bench", "a@bench.example", &password).await
 }
 
 /// Variants: three servers × two routes.

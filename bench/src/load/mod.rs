@@ -20,7 +20,7 @@ pub use scenario::Course;
 
 use crate::{Scratch, Server, free_port, spawn_server};
 use scenario::{Plan, learner};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -184,20 +184,7 @@ async fn discover(base: &str, tenant: &str, course: &str, admin: &str) -> Course
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let login: Value = client
-        .post(format!("{base}/v1/auth/login"))
-        .header("x-tenant", tenant)
-        .json(&json!({ "email": admin, "password": seed::PASSWORD }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"]
-        .as_str()
-        .expect("the admin logs in")
-        .to_owned();
+    let token = crate::login(&client, base, tenant, admin, seed::PASSWORD).await;
     let get = |path: String| {
         let req = client
             .get(format!("{base}{path}"))
