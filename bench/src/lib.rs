@@ -73,6 +73,21 @@ impl Scratch {
     }
 }
 
+/// Waits (up to 10 s) until the server at `base` answers `/readyz` with 200.
+pub async fn wait_ready(client: &reqwest::Client, base: &str) {
+    for _ in 0..400 {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
 /// Logs in over HTTP (`X-Tenant: tenant`) and answers the session token.
 pub async fn login(
     client: &reqwest::Client,
@@ -115,6 +130,15 @@ pub fn quantile(samples: &mut [f64], q: f64) -> f64 {
 /// The app's services over `db` as a benchmark runs them: in-process cache, system
 /// clock, no jobs registered.
 pub fn services(db: Arc<dyn Database>) -> nexus_app::Services {
+    services_with(db, nexus_app::accounts::HashParams::default())
+}
+
+/// [`services`] hashing new passwords with `hash` (light parameters to seed many
+/// accounts quickly; a hash is verified with the parameters stored in it).
+pub fn services_with(
+    db: Arc<dyn Database>,
+    hash: nexus_app::accounts::HashParams,
+) -> nexus_app::Services {
     nexus_app::Services::new(
         db,
         Arc::new(nexus_store::MemoryCache::new(100_000)),
@@ -124,7 +148,7 @@ pub fn services(db: Arc<dyn Database>) -> nexus_app::Services {
             allow_tenant_header: true,
             cache_ttl: Duration::from_secs(30),
         },
-        nexus_app::accounts::HashParams::default(),
+        hash,
         Arc::new(nexus_app::jobs::Registry::new()),
         nexus_app::auth::AuthSettings::default(),
     )

@@ -53,17 +53,7 @@ fn start(binary: &str, extra: &[(&str, String)]) -> Server {
 
 /// A tenant, an admin made with the CLI, and a session token.
 async fn prepare(client: &reqwest::Client, binary: &str, s: &Server) -> String {
-    for _ in 0..400 {
-        if client
-            .get(format!("{}/readyz", s.base))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    nexus_bench::wait_ready(client, &s.base).await;
     let r = client
         .post(format!("{}/v1/platform/tenants", s.base))
         .bearer_auth(TOKEN)

@@ -173,17 +173,7 @@ fn start_nexus(backend: Backend, store: &Store, dir: std::path::PathBuf, opts: &
 /// Finds the course's lessons and quizzes and the instrument symbols, as the admin.
 async fn discover(base: &str, tenant: &str, course: &str, admin: &str) -> Course {
     let client = reqwest::Client::new();
-    for _ in 0..400 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::wait_ready(&client, base).await;
     let token = crate::login(&client, base, tenant, admin, seed::PASSWORD).await;
     let get = |path: String| {
         let req = client

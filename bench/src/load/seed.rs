@@ -9,15 +9,14 @@
 //! core here) is measured by `login_throughput` and bounds the login *rate*, not the
 //! number of learners online.
 
+use nexus_app::Caller;
 use nexus_app::accounts::{CreateAccount, HashParams};
 use nexus_app::learning::enrolment::Assignment;
 use nexus_app::learning::library::FINANCIAL_LITERACY_101;
-use nexus_app::{Caller, Services};
 use nexus_domain::tenancy::Plan;
 use nexus_domain::user::{Email, Password, Role};
 use nexus_store::Database;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The password every seeded account has.
 pub const PASSWORD: &str = "correct-horse-battery-staple-42";
@@ -32,26 +31,6 @@ pub struct Seeded {
     pub admin: String,
 }
 
-fn services(db: Arc<dyn Database>) -> Services {
-    Services::new(
-        db,
-        Arc::new(nexus_store::MemoryCache::new(1_000)),
-        Arc::new(nexus_domain::SystemClock),
-        nexus_app::tenancy::TenancySettings {
-            base_domain: "localhost".into(),
-            allow_tenant_header: true,
-            cache_ttl: Duration::from_secs(30),
-        },
-        HashParams {
-            memory_kib: 64,
-            iterations: 1,
-            parallelism: 1,
-        },
-        Arc::new(nexus_app::jobs::Registry::new()),
-        nexus_app::auth::AuthSettings::default(),
-    )
-}
-
 fn account(email: &str, role: Role) -> CreateAccount {
     CreateAccount {
         email: Email::parse(email).unwrap(),
@@ -64,7 +43,14 @@ fn account(email: &str, role: Role) -> CreateAccount {
 /// Seeds `learners` learners (numbered from 0) into a new tenant on `db`, which must be
 /// migrated and empty. Prints progress, since 50,000 accounts take a while.
 pub async fn seed(db: Arc<dyn Database>, learners: usize) -> Seeded {
-    let s = services(db);
+    let s = crate::services_with(
+        db,
+        HashParams {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        },
+    );
     let tenant = crate::bench_tenant(&s, Plan::Professional).await;
     let system = Caller::system();
     let library = s.library.seed_builtin().await.unwrap();

@@ -2,8 +2,8 @@
 //! distinct users (or API keys' owners) and sessions this node served in the last 5 to
 //! 10 minutes.
 //!
-//! Two fixed windows: IDs seen in the current one and the one before are counted once,
-//! so the gauge moves as callers come and go without a per-request scan. Memory is one
+//! Two fixed windows: IDs seen in the current one and the one before are counted once.
+//! A request only inserts its IDs; the count is taken at each metrics scrape. Memory is one
 //! entry per active caller, capped. Per node: behind a load balancer the sum over nodes
 //! is an upper bound (a user served by two nodes counts twice). Windows use the
 //! monotonic clock: they measure recent traffic, not business time. Fed by the
@@ -32,8 +32,6 @@ struct Windows {
     started: Instant,
     current: HashSet<u128>,
     previous: HashSet<u128>,
-    /// `|current ∪ previous|`, kept as IDs arrive.
-    count: usize,
 }
 
 impl Recent {
@@ -45,7 +43,6 @@ impl Recent {
                 started: Instant::now(),
                 current: HashSet::new(),
                 previous: HashSet::new(),
-                count: 0,
             }),
         }
     }
@@ -61,11 +58,9 @@ impl Recent {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         w.advance(now);
-        if w.current.len() < CAP && w.current.insert(id) && !w.previous.contains(&id) {
-            w.count += 1;
+        if w.current.len() < CAP {
+            w.current.insert(id);
         }
-        // Set under the lock, so two threads cannot publish their counts out of order.
-        self.set(w.count);
     }
 
     /// Rotates the windows to now and publishes the count: called at every scrape, so
@@ -75,15 +70,14 @@ impl Recent {
     }
 
     fn publish_at(&self, now: Instant) {
-        let mut w = self
-            .inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        w.advance(now);
-        self.set(w.count);
-    }
-
-    fn set(&self, count: usize) {
+        let count = {
+            let mut w = self
+                .inner
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            w.advance(now);
+            w.count()
+        };
         #[allow(clippy::cast_precision_loss)]
         metrics::gauge!(self.gauge).set(count as f64);
     }
@@ -93,7 +87,7 @@ impl Recent {
         self.inner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .count
+            .count()
     }
 }
 
@@ -112,8 +106,12 @@ impl Windows {
         } else {
             current
         };
-        self.count = self.previous.len();
         self.started += WINDOW * windows;
+    }
+
+    /// `|current ∪ previous|`.
+    fn count(&self) -> usize {
+        self.current.len() + self.previous.difference(&self.current).count()
     }
 }
 
