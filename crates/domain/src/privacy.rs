@@ -392,6 +392,16 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
         // restart); TODO: prune it on a timer so the minute holds there too.
         retention: Retention::EphemeralSeconds(60),
     },
+    PersonalDataStore {
+        // Process memory of each API node (`nexus_http::active`), not a cache key.
+        store: "active users and sessions (in process)",
+        kind: StoreKind::Cache,
+        fields: &["user id", "session id"],
+        subject_key: "user id",
+        purpose: "counting active users and sessions for the operations dashboards",
+        // Two five-minute windows, moved on by requests and by every metrics scrape.
+        retention: Retention::EphemeralSeconds(600),
+    },
 ];
 
 /// Tables that hold no personal data, with the reason. Every other table must be in
