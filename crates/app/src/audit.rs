@@ -13,6 +13,7 @@ use nexus_domain::paging::Order;
 use nexus_domain::{Clock, TenantId};
 use nexus_store::{AuditStore, Tx};
 use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 
 /// Where a request came from, for the audit record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -108,17 +109,18 @@ pub struct AuditService {
     clock: Arc<dyn Clock>,
 }
 
-/// Logs an appended event. The object is logged only when it is an opaque ID
+/// Logs a recorded event. The object is logged only when it is an opaque ID
 /// (`user:<uuid>`): some name a person (`login:<e-mail>` for a failed login), and logs,
 /// unlike the audit chain, must hold no personal data.
-fn log_event(e: &AuditEvent) {
+fn log_event(e: &NewAuditEvent, id: AuditEventId) {
     let object = match e.target.split_once(':') {
         Some((kind, id)) if uuid::Uuid::parse_str(id).is_ok() => format!("{kind}:{id}"),
         Some((kind, _)) => format!("{kind}:[redacted]"),
         None if uuid::Uuid::parse_str(&e.target).is_ok() => e.target.clone(),
         None => "[redacted]".to_owned(),
     };
-    tracing::info!(target: "audit", chain = %e.chain, seq = e.seq, actor = %e.actor, action = %e.action, object = %object, "audit");
+    let chain = chain_of(e.tenant);
+    tracing::info!(target: "audit", chain = %chain, event = %id, actor = %e.actor, action = %e.action, object = %object, "audit");
 }
 
 impl AuditService {
@@ -141,34 +143,61 @@ impl AuditService {
     }
 
     /// Records an action in its own transaction.
-    pub async fn record(&self, caller: &Caller, r: Record<'_>) -> Result<AuditEvent, AppError> {
+    pub async fn record(&self, caller: &Caller, r: Record<'_>) -> Result<(), AppError> {
         let id = AuditEventId::generate(self.clock.as_ref());
-        let e = self
-            .store
-            .append(Self::event(caller, r), id, self.clock.now())
+        let event = Self::event(caller, r);
+        log_event(&event, id);
+        self.store
+            .append(event, id, self.clock.now())
             .await
-            .map_err(|e| AppError::from_store("audit chain", e))?;
-        log_event(&e);
-        Ok(e)
+            .map_err(|e| AppError::from_store("audit chain", e))
     }
 
-    /// Records an action inside the caller's transaction: it commits with the change.
+    /// Records an action inside the caller's transaction: it commits with the change,
+    /// and is chained shortly after (see [`Self::seal_all`]).
     pub async fn record_in(
         &self,
         tx: &mut dyn Tx,
         caller: &Caller,
         r: Record<'_>,
-    ) -> Result<AuditEvent, AppError> {
+    ) -> Result<(), AppError> {
         let id = AuditEventId::generate(self.clock.as_ref());
-        let e = self
-            .store
-            .append_in(tx, Self::event(caller, r), id, self.clock.now())
-            .await
-            .map_err(|e| AppError::from_store("audit chain", e))?;
-        // Logged when appended; should the transaction then roll back, the chain (which
+        let event = Self::event(caller, r);
+        // Logged when recorded; should the transaction then roll back, the chain (which
         // `nexus audit verify` checks) is the record of what happened, not this line.
-        log_event(&e);
-        Ok(e)
+        log_event(&event, id);
+        self.store
+            .append_in(tx, event, id, self.clock.now())
+            .await
+            .map_err(|e| AppError::from_store("audit chain", e))
+    }
+
+    /// Chains every event recorded but not chained yet; returns how many. Every node
+    /// runs it about once a second ([`Self::seal_every`]); reads seal their chain first.
+    pub async fn seal_all(&self) -> Result<u64, AppError> {
+        self.store
+            .seal_all()
+            .await
+            .map_err(|e| AppError::from_store("audit chain", e))
+    }
+
+    /// Runs [`Self::seal_all`] every `every` until `token` is cancelled, then once more,
+    /// so a graceful stop leaves nothing waiting that this node recorded.
+    pub async fn seal_every(&self, every: std::time::Duration, token: CancellationToken) {
+        loop {
+            let stop = tokio::select! {
+                () = tokio::time::sleep(every) => false,
+                () = token.cancelled() => true,
+            };
+            match self.seal_all().await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(events = n, "audit events chained"),
+                Err(e) => tracing::warn!(error = %e, "chaining audit events failed; retrying"),
+            }
+            if stop {
+                return;
+            }
+        }
     }
 
     /// Reads a chain (`None` = platform) with filters and a cursor.

@@ -81,20 +81,39 @@ pub struct AuditEvent {
     pub hash: String,
 }
 
-impl AuditEvent {
-    /// Chains `new` after `(prev_seq, prev_hash)` at `at` (truncated to microseconds).
-    pub fn chain(
-        new: NewAuditEvent,
-        id: AuditEventId,
-        at: OffsetDateTime,
-        prev: Option<(i64, String)>,
-    ) -> Self {
+/// An event recorded but not yet chained: what a backend that chains later (see
+/// `AuditStore::seal`) stores first. Its time is fixed when it is recorded and its diff is
+/// already canonical, so chaining it later hashes exactly what was recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingAuditEvent {
+    /// Identity.
+    pub id: AuditEventId,
+    /// Tenant.
+    pub tenant: Option<TenantId>,
+    /// When, to the microsecond.
+    pub occurred_at: OffsetDateTime,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// To what.
+    pub target: String,
+    /// Client address.
+    pub ip: Option<String>,
+    /// Client software.
+    pub user_agent: Option<String>,
+    /// Request ID.
+    pub request_id: Option<String>,
+    /// Canonical JSON of the diff.
+    pub diff: Option<String>,
+}
+
+impl PendingAuditEvent {
+    /// `new` as recorded at `at` (truncated to microseconds, which every backend stores).
+    pub fn new(new: NewAuditEvent, id: AuditEventId, at: OffsetDateTime) -> Self {
         let micros = at.unix_timestamp_nanos() / 1000;
         let occurred_at = OffsetDateTime::from_unix_timestamp_nanos(micros * 1000).unwrap_or(at);
-        let (prev_seq, prev_hash) = prev.unwrap_or((0, GENESIS.to_owned()));
-        let mut e = Self {
-            chain: chain_of(new.tenant),
-            seq: prev_seq + 1,
+        Self {
             id,
             tenant: new.tenant,
             occurred_at,
@@ -105,6 +124,42 @@ impl AuditEvent {
             user_agent: new.user_agent,
             request_id: new.request_id,
             diff: new.diff.as_ref().map(canonical_json),
+        }
+    }
+
+    /// The chain it will join.
+    pub fn chain(&self) -> String {
+        chain_of(self.tenant)
+    }
+}
+
+impl AuditEvent {
+    /// Chains `new` after `(prev_seq, prev_hash)` at `at` (truncated to microseconds).
+    pub fn chain(
+        new: NewAuditEvent,
+        id: AuditEventId,
+        at: OffsetDateTime,
+        prev: Option<(i64, String)>,
+    ) -> Self {
+        Self::link(PendingAuditEvent::new(new, id, at), prev)
+    }
+
+    /// Chains a recorded event after `(prev_seq, prev_hash)`.
+    pub fn link(p: PendingAuditEvent, prev: Option<(i64, String)>) -> Self {
+        let (prev_seq, prev_hash) = prev.unwrap_or((0, GENESIS.to_owned()));
+        let mut e = Self {
+            chain: p.chain(),
+            seq: prev_seq + 1,
+            id: p.id,
+            tenant: p.tenant,
+            occurred_at: p.occurred_at,
+            actor: p.actor,
+            action: p.action,
+            target: p.target,
+            ip: p.ip,
+            user_agent: p.user_agent,
+            request_id: p.request_id,
+            diff: p.diff,
             prev_hash,
             hash: String::new(),
         };

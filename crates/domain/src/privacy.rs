@@ -84,6 +84,18 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
         retention: Retention::Days(400),
     },
     PersonalDataStore {
+        store: "audit_pending",
+        kind: StoreKind::Table,
+        // The same fields as audit_event, for the second or so between an audited
+        // change's commit and its chaining (PostgreSQL; always empty on SQLite).
+        fields: &["actor", "ip", "user_agent", "diff"],
+        subject_key: "actor",
+        purpose: "security and accountability: audit events recorded and about to be chained into the audit trail",
+        // Moved into audit_event by the sealer within about a second; a row is kept
+        // longer only while no worker runs, and never beyond audit_event's period.
+        retention: Retention::Days(400),
+    },
+    PersonalDataStore {
         store: "app_session",
         kind: StoreKind::Table,
         fields: &["ip", "user_agent"],

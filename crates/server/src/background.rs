@@ -1,5 +1,5 @@
-//! Background tasks of a `worker` or `all` process: the job worker, the scheduler, and
-//! singleton loops. Each is started after the database is ready, cancelled through one
+//! Background tasks of a `worker` or `all` process: the job worker, the scheduler, the
+//! audit sealer and singleton loops. Each is started after the database is ready, cancelled through one
 //! token on shutdown, and awaited by name.
 
 use crate::config::Config;
@@ -17,6 +17,10 @@ const STATS_EVERY: Duration = Duration::from_secs(5);
 const STATS_LEASE_TTL: Duration = Duration::from_secs(15);
 /// The lease electing the one node that runs the simulator's tick loop.
 const SIM_LEASE_TTL: Duration = Duration::from_secs(15);
+/// How often recorded audit events are chained. Every worker node seals (sealers of one
+/// chain queue on its head, so no lease is needed); reading a chain seals it first, so
+/// this only bounds how long an event waits unchained when nobody reads.
+const AUDIT_SEAL_EVERY: Duration = Duration::from_secs(1);
 
 /// Running background tasks.
 pub(crate) struct Background {
@@ -31,7 +35,7 @@ pub(crate) fn instance_name() -> String {
     format!("{host}-{}-{}", std::process::id(), &suffix[..8])
 }
 
-/// Starts the worker, the scheduler and the stats singleton.
+/// Starts the worker, the scheduler, the audit sealer and the singletons.
 pub(crate) fn spawn(wired: &Wired, config: &Config, token: CancellationToken) -> Background {
     let instance = instance_name();
     let jobs = wired.services.jobs.clone();
@@ -83,6 +87,8 @@ pub(crate) fn spawn(wired: &Wired, config: &Config, token: CancellationToken) ->
         &instance,
         STATS_LEASE_TTL,
     );
+    let (audit, t) = (wired.services.audit.clone(), token.clone());
+    let sealer = tokio::spawn(async move { audit.seal_every(AUDIT_SEAL_EVERY, t).await });
     let (store, clock) = (wired.db.jobs(), wired.clock.clone());
     let stats = tokio::spawn(async move {
         stats
@@ -97,6 +103,7 @@ pub(crate) fn spawn(wired: &Wired, config: &Config, token: CancellationToken) ->
             ("job worker", worker),
             ("scheduler", scheduler),
             ("job stats", stats),
+            ("audit sealer", sealer),
         ],
     }
 }

@@ -10,6 +10,10 @@
 //!   tick loop's) make no span, or every tick would be a trace of its own.
 //!
 //! Neither carries the SQL text or its parameters: only the verb and table.
+//!
+//! It also turns sqlx's pool events (target `sqlx::pool::acquire`, one per acquire,
+//! with the time waited) into `nexus_db_pool_acquire_duration_seconds{backend}`: the
+//! pool's queue, which the load harness found to be where writes wait.
 
 use opentelemetry::trace::{Span as _, SpanKind, TraceContextExt, Tracer};
 use std::time::Duration;
@@ -24,6 +28,20 @@ pub(crate) const DURATION: &str = "nexus_db_query_duration_seconds";
 pub(crate) const BUCKETS: [f64; 14] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
+
+/// The pool-wait histogram: how long each connection acquire waited (sqlx's
+/// `sqlx::pool::acquire` events, enabled by the stores' pool options).
+pub(crate) const ACQUIRE: &str = "nexus_db_pool_acquire_duration_seconds";
+
+/// Pool-wait buckets from 50 µs (an idle connection, pinged) to the 10 s acquire
+/// timeout's neighbourhood: a queue shows as seconds.
+pub(crate) const ACQUIRE_BUCKETS: [f64; 16] = [
+    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+    2.5, 10.0,
+];
+
+/// sqlx's target for acquire events.
+pub(crate) const ACQUIRE_TARGET: &str = "sqlx::pool::acquire";
 
 /// The layer; see the module docs.
 pub(crate) struct DbStatements {
@@ -45,12 +63,15 @@ struct Fields {
     summary: String,
     statement: String,
     elapsed_secs: Option<f64>,
+    acquired_after_secs: Option<f64>,
 }
 
 impl Visit for Fields {
     fn record_f64(&mut self, field: &Field, value: f64) {
-        if field.name() == "elapsed_secs" {
-            self.elapsed_secs = Some(value);
+        match field.name() {
+            "elapsed_secs" => self.elapsed_secs = Some(value),
+            "acquired_after_secs" => self.acquired_after_secs = Some(value),
+            _ => {}
         }
     }
 
@@ -119,6 +140,12 @@ where
     fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
         let mut f = Fields::default();
         event.record(&mut f);
+        if event.metadata().target() == ACQUIRE_TARGET {
+            if let Some(waited) = f.acquired_after_secs {
+                metrics::histogram!(ACQUIRE, "backend" => self.backend).record(waited);
+            }
+            return;
+        }
         let Some(secs) = f.elapsed_secs else { return };
         // The full statement when sqlx gave it (long ones), otherwise the summary.
         let sql = if f.statement.trim().is_empty() {

@@ -129,7 +129,8 @@ pub fn init(
     let statements = (metrics || db_tracer.is_some()).then(|| {
         crate::db_statements::DbStatements::new(db_backend, db_tracer).with_filter(
             tracing_subscriber::filter::Targets::new()
-                .with_target("sqlx::query", tracing::Level::DEBUG),
+                .with_target("sqlx::query", tracing::Level::DEBUG)
+                .with_target(crate::db_statements::ACQUIRE_TARGET, tracing::Level::DEBUG),
         )
     });
     let _ = tracing_subscriber::registry()
@@ -162,6 +163,14 @@ pub fn prometheus() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
                             crate::db_statements::DURATION.into(),
                         ),
                         &crate::db_statements::BUCKETS,
+                    )
+                })
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        metrics_exporter_prometheus::Matcher::Full(
+                            crate::db_statements::ACQUIRE.into(),
+                        ),
+                        &crate::db_statements::ACQUIRE_BUCKETS,
                     )
                 });
             let recorder = match builder {

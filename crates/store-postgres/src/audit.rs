@@ -1,11 +1,15 @@
-//! PostgreSQL audit trail. Appends lock the chain's head row (`FOR UPDATE`), which
-//! serialises writers per chain; the application role may insert but never update or
-//! delete events (see the migration's grants).
+//! PostgreSQL audit trail. Recording an event inserts it into `audit_pending`, with no
+//! lock; sealing chains waiting events in recording order under the chain head's row
+//! lock (`FOR UPDATE`), which serialises sealers per chain, not requests (see
+//! `nexus_store::audit`). The application role may insert but never update or delete
+//! chained events (see the migrations' grants).
 
 use crate::{PgTx, begin_tenant_tx, map_err};
 use async_trait::async_trait;
 use nexus_domain::TenantId;
-use nexus_domain::audit::{AuditEvent, AuditEventId, AuditQuery, GENESIS, NewAuditEvent, chain_of};
+use nexus_domain::audit::{
+    AuditEvent, AuditEventId, AuditQuery, GENESIS, NewAuditEvent, PendingAuditEvent, chain_of,
+};
 use nexus_domain::paging::Order;
 use nexus_store::{AuditStore, StoreError, Tx, downcast};
 use sqlx::postgres::PgRow;
@@ -43,54 +47,150 @@ fn into_domain(row: &PgRow) -> Result<AuditEvent, StoreError> {
     parse().map_err(|e| map_err("decoding an audit event", e))
 }
 
-async fn append_on(
+/// Records an event: one insert, no lock (see `nexus_store::audit`).
+async fn record_on(
     conn: &mut PgConnection,
     event: NewAuditEvent,
     id: AuditEventId,
     at: OffsetDateTime,
-) -> Result<AuditEvent, StoreError> {
-    let chain = chain_of(event.tenant);
+) -> Result<(), StoreError> {
+    let p = PendingAuditEvent::new(event, id, at);
+    sqlx::query(AssertSqlSafe(format!(
+        "insert into audit_pending ({PENDING}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    )))
+    .bind(p.chain())
+    .bind(p.id.as_uuid())
+    .bind(p.tenant.map(|t| t.as_uuid()))
+    .bind(p.occurred_at)
+    .bind(&p.actor)
+    .bind(&p.action)
+    .bind(&p.target)
+    .bind(&p.ip)
+    .bind(&p.user_agent)
+    .bind(&p.request_id)
+    .bind(&p.diff)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| map_err("recording an audit event", e))?;
+    Ok(())
+}
+
+const PENDING: &str = "chain, audit_event_id, tenant_id, occurred_at, actor, action, target, ip, \
+     user_agent, request_id, diff";
+
+/// How many waiting events one sealing transaction chains.
+const SEAL_BATCH: i64 = 500;
+
+fn into_pending(row: &PgRow) -> Result<(i64, PendingAuditEvent), StoreError> {
+    let parse = || -> Result<(i64, PendingAuditEvent), sqlx::Error> {
+        Ok((
+            row.try_get("pending_id")?,
+            PendingAuditEvent {
+                id: AuditEventId::from_uuid(row.try_get("audit_event_id")?),
+                tenant: row
+                    .try_get::<Option<uuid::Uuid>, _>("tenant_id")?
+                    .map(TenantId::from_uuid),
+                occurred_at: row.try_get("occurred_at")?,
+                actor: row.try_get("actor")?,
+                action: row.try_get("action")?,
+                target: row.try_get("target")?,
+                ip: row.try_get("ip")?,
+                user_agent: row.try_get("user_agent")?,
+                request_id: row.try_get("request_id")?,
+                diff: row.try_get("diff")?,
+            },
+        ))
+    };
+    parse().map_err(|e| map_err("decoding a recorded audit event", e))
+}
+
+/// Chains up to [`SEAL_BATCH`] waiting events of `tenant`'s chain in one transaction;
+/// returns how many. The head's row lock orders concurrent sealers, and each statement
+/// after it sees what the previous holder committed (read committed).
+async fn seal_batch(pool: &PgPool, tenant: Option<TenantId>) -> Result<u64, StoreError> {
+    let err = |e| map_err("sealing the audit trail", e);
+    let chain = chain_of(tenant);
+    let mut tx = match tenant {
+        Some(t) => begin_tenant_tx(pool, t).await?,
+        None => pool.begin().await.map_err(err)?,
+    };
+    // Nothing waiting (the common case for a read): no lock, no write.
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "select pending_id, {PENDING} from audit_pending where chain = $1 order by pending_id limit $2"
+    )))
+    .bind(&chain)
+    .bind(SEAL_BATCH)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(err)?;
+    if rows.is_empty() {
+        tx.commit().await.map_err(err)?;
+        return Ok(0);
+    }
     sqlx::query("insert into audit_head (chain, seq, hash) values ($1, 0, $2) on conflict (chain) do nothing")
         .bind(&chain)
         .bind(GENESIS)
-        .execute(&mut *conn)
+        .execute(&mut *tx)
         .await
-        .map_err(|e| map_err("appending an audit event", e))?;
-    let (seq, hash): (i64, String) =
+        .map_err(err)?;
+    let (mut seq, mut hash): (i64, String) =
         sqlx::query_as("select seq, hash from audit_head where chain = $1 for update")
             .bind(&chain)
-            .fetch_one(&mut *conn)
+            .fetch_one(&mut *tx)
             .await
-            .map_err(|e| map_err("appending an audit event", e))?;
-    let e = AuditEvent::chain(event, id, at, (seq > 0).then_some((seq, hash)));
-    sqlx::query(AssertSqlSafe(format!(
-        "insert into audit_event ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+            .map_err(err)?;
+    // Read again under the lock: a sealer that held it before may have chained some.
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "select pending_id, {PENDING} from audit_pending where chain = $1 order by pending_id limit $2"
     )))
-    .bind(&e.chain)
-    .bind(e.seq)
-    .bind(e.id.as_uuid())
-    .bind(e.tenant.map(|t| t.as_uuid()))
-    .bind(e.occurred_at)
-    .bind(&e.actor)
-    .bind(&e.action)
-    .bind(&e.target)
-    .bind(&e.ip)
-    .bind(&e.user_agent)
-    .bind(&e.request_id)
-    .bind(&e.diff)
-    .bind(&e.prev_hash)
-    .bind(&e.hash)
-    .execute(&mut *conn)
+    .bind(&chain)
+    .bind(SEAL_BATCH)
+    .fetch_all(&mut *tx)
     .await
-    .map_err(|e| map_err("appending an audit event", e))?;
-    sqlx::query("update audit_head set seq = $2, hash = $3 where chain = $1")
-        .bind(&chain)
-        .bind(e.seq)
-        .bind(&e.hash)
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| map_err("appending an audit event", e))?;
-    Ok(e)
+    .map_err(err)?;
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut events = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let (id, p) = into_pending(row)?;
+        let e = AuditEvent::link(p, (seq > 0).then(|| (seq, hash.clone())));
+        (seq, hash) = (e.seq, e.hash.clone());
+        ids.push(id);
+        events.push(e);
+    }
+    if !events.is_empty() {
+        let mut insert = sqlx::QueryBuilder::new(format!("insert into audit_event ({COLUMNS}) "));
+        insert.push_values(&events, |mut b, e| {
+            b.push_bind(&e.chain)
+                .push_bind(e.seq)
+                .push_bind(e.id.as_uuid())
+                .push_bind(e.tenant.map(|t| t.as_uuid()))
+                .push_bind(e.occurred_at)
+                .push_bind(&e.actor)
+                .push_bind(&e.action)
+                .push_bind(&e.target)
+                .push_bind(&e.ip)
+                .push_bind(&e.user_agent)
+                .push_bind(&e.request_id)
+                .push_bind(&e.diff)
+                .push_bind(&e.prev_hash)
+                .push_bind(&e.hash);
+        });
+        insert.build().execute(&mut *tx).await.map_err(err)?;
+        sqlx::query("delete from audit_pending where pending_id = any($1)")
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        sqlx::query("update audit_head set seq = $2, hash = $3 where chain = $1")
+            .bind(&chain)
+            .bind(seq)
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+    }
+    tx.commit().await.map_err(err)?;
+    Ok(u64::try_from(events.len()).unwrap_or(0))
 }
 
 #[async_trait]
@@ -100,20 +200,21 @@ impl AuditStore for PgAudit {
         event: NewAuditEvent,
         id: AuditEventId,
         at: OffsetDateTime,
-    ) -> Result<AuditEvent, StoreError> {
-        let mut tx = match event.tenant {
+    ) -> Result<(), StoreError> {
+        let tenant = event.tenant;
+        let mut tx = match tenant {
             Some(t) => begin_tenant_tx(&self.pool, t).await?,
             None => self
                 .pool
                 .begin()
                 .await
-                .map_err(|e| map_err("appending an audit event", e))?,
+                .map_err(|e| map_err("recording an audit event", e))?,
         };
-        let e = append_on(&mut tx, event, id, at).await?;
+        record_on(&mut tx, event, id, at).await?;
         tx.commit()
             .await
-            .map_err(|e| map_err("appending an audit event", e))?;
-        Ok(e)
+            .map_err(|e| map_err("recording an audit event", e))?;
+        self.seal(tenant).await.map(|_| ())
     }
 
     async fn append_in(
@@ -122,8 +223,27 @@ impl AuditStore for PgAudit {
         event: NewAuditEvent,
         id: AuditEventId,
         at: OffsetDateTime,
-    ) -> Result<AuditEvent, StoreError> {
-        append_on(&mut downcast::<PgTx>(tx)?.0, event, id, at).await
+    ) -> Result<(), StoreError> {
+        record_on(&mut downcast::<PgTx>(tx)?.0, event, id, at).await
+    }
+
+    async fn seal(&self, tenant: Option<TenantId>) -> Result<u64, StoreError> {
+        let mut sealed = 0;
+        loop {
+            let n = seal_batch(&self.pool, tenant).await?;
+            sealed += n;
+            if n < u64::try_from(SEAL_BATCH).unwrap_or(u64::MAX) {
+                return Ok(sealed);
+            }
+        }
+    }
+
+    async fn seal_all(&self) -> Result<u64, StoreError> {
+        let mut sealed = 0;
+        for chain in self.pending_chains().await? {
+            sealed += self.seal(chain).await?;
+        }
+        Ok(sealed)
     }
 
     async fn list(
@@ -131,6 +251,7 @@ impl AuditStore for PgAudit {
         tenant: Option<TenantId>,
         q: &AuditQuery,
     ) -> Result<Vec<AuditEvent>, StoreError> {
+        self.seal(tenant).await?;
         let mut tx = match tenant {
             Some(t) => begin_tenant_tx(&self.pool, t).await?,
             None => self
@@ -179,10 +300,30 @@ impl AuditStore for PgAudit {
     }
 
     async fn chains(&self) -> Result<Vec<Option<TenantId>>, StoreError> {
-        let chains: Vec<String> = sqlx::query_scalar("select chain from audit_head order by chain")
+        let mut chains: Vec<String> =
+            sqlx::query_scalar("select chain from audit_head order by chain")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| map_err("listing audit chains", e))?;
+        // A tenant whose first events still wait has no head yet.
+        let waiting: Vec<String> = sqlx::query_scalar("select audit_pending_chains()")
             .fetch_all(&self.pool)
             .await
             .map_err(|e| map_err("listing audit chains", e))?;
+        chains.extend(waiting);
+        chains.sort();
+        chains.dedup();
+        Ok(chains.iter().map(|c| c.parse().ok()).collect())
+    }
+}
+
+impl PgAudit {
+    /// The chains with events waiting to be sealed.
+    async fn pending_chains(&self) -> Result<Vec<Option<TenantId>>, StoreError> {
+        let chains: Vec<String> = sqlx::query_scalar("select audit_pending_chains()")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| map_err("listing audit chains to seal", e))?;
         Ok(chains.iter().map(|c| c.parse().ok()).collect())
     }
 }

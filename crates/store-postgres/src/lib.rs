@@ -173,6 +173,11 @@ fn migrator() -> Migrator {
             "one_plan",
             include_str!("../migrations/0027_one_plan.sql"),
         ),
+        m(
+            28,
+            "audit_pending",
+            include_str!("../migrations/0028_audit_pending.sql"),
+        ),
     ])
 }
 
@@ -229,6 +234,10 @@ impl PgDatabase {
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections.max(1))
             .acquire_timeout(settings.acquire_timeout)
+            // Every acquire reports its wait as a `debug` event on `sqlx::pool::acquire`,
+            // which the server turns into the pool-wait histogram. The event costs
+            // nothing unless a subscriber enables that target.
+            .acquire_time_level(log::LevelFilter::Debug)
             .after_connect(move |conn, _meta| {
                 let set_role = set_role.clone();
                 Box::pin(async move {

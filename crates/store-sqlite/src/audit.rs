@@ -1,6 +1,10 @@
 //! SQLite audit trail. Appends start with a write to the chain head, which takes
 //! the database write lock first, so two appends can never read the same head; triggers
 //! refuse any update or delete of an event (see the migration).
+//!
+//! Events are chained as they are recorded: the write lock is held for the whole
+//! transaction anyway, so chaining later would gain nothing here. `audit_pending`
+//! exists only so both backends have one schema; it stays empty.
 
 use crate::jobs::micros;
 use crate::{SqliteTx, map_err};
@@ -52,7 +56,7 @@ async fn append_on(
     event: NewAuditEvent,
     id: AuditEventId,
     at: OffsetDateTime,
-) -> Result<AuditEvent, StoreError> {
+) -> Result<(), StoreError> {
     let chain = chain_of(event.tenant);
     // Write first: the upsert takes SQLite's write lock before the head is read.
     sqlx::query("insert into audit_head (chain, seq, hash) values (?1, 0, ?2) on conflict (chain) do update set seq = seq")
@@ -95,7 +99,7 @@ async fn append_on(
         .execute(&mut *conn)
         .await
         .map_err(|e| map_err("appending an audit event", e))?;
-    Ok(e)
+    Ok(())
 }
 
 #[async_trait]
@@ -105,15 +109,14 @@ impl AuditStore for SqliteAudit {
         event: NewAuditEvent,
         id: AuditEventId,
         at: OffsetDateTime,
-    ) -> Result<AuditEvent, StoreError> {
+    ) -> Result<(), StoreError> {
         let mut tx = crate::begin_write(&self.pool)
             .await
             .map_err(|e| map_err("appending an audit event", e))?;
-        let e = append_on(&mut tx, event, id, at).await?;
+        append_on(&mut tx, event, id, at).await?;
         tx.commit()
             .await
-            .map_err(|e| map_err("appending an audit event", e))?;
-        Ok(e)
+            .map_err(|e| map_err("appending an audit event", e))
     }
 
     async fn append_in(
@@ -122,8 +125,16 @@ impl AuditStore for SqliteAudit {
         event: NewAuditEvent,
         id: AuditEventId,
         at: OffsetDateTime,
-    ) -> Result<AuditEvent, StoreError> {
+    ) -> Result<(), StoreError> {
         append_on(&mut downcast::<SqliteTx>(tx)?.0, event, id, at).await
+    }
+
+    async fn seal(&self, _tenant: Option<TenantId>) -> Result<u64, StoreError> {
+        Ok(0)
+    }
+
+    async fn seal_all(&self) -> Result<u64, StoreError> {
+        Ok(0)
     }
 
     async fn list(

@@ -172,6 +172,11 @@ fn migrator() -> Migrator {
             "one_plan",
             include_str!("../migrations/0027_one_plan.sql"),
         ),
+        m(
+            28,
+            "audit_pending",
+            include_str!("../migrations/0028_audit_pending.sql"),
+        ),
     ])
 }
 
@@ -234,6 +239,9 @@ impl SqliteDatabase {
         let pool = SqlitePoolOptions::new()
             .max_connections(max)
             .acquire_timeout(settings.acquire_timeout)
+            // Each acquire's wait, as a `debug` event the server's metrics may enable (see
+            // the PostgreSQL store).
+            .acquire_time_level(log::LevelFilter::Debug)
             .connect_lazy_with(opts);
         Ok(Self { pool })
     }

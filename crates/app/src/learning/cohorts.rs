@@ -320,6 +320,6 @@ impl EnrolmentService {
             target: format!("cohort:{}", cohort.id),
             diff: Some(diff),
         };
-        self.audit.record_in(tx, caller, r).await.map(|_| ())
+        self.audit.record_in(tx, caller, r).await
     }
 }

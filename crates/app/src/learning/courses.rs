@@ -279,7 +279,7 @@ impl CourseService {
             target: format!("course:{}", course.id),
             diff: Some(diff),
         };
-        self.audit.record_in(tx, caller, r).await.map(|_| ())
+        self.audit.record_in(tx, caller, r).await
     }
 
     /// Loads a course of this tenant.
@@ -305,7 +305,7 @@ impl CourseService {
             target: format!("course:{}", course.id),
             diff: Some(diff),
         };
-        self.audit.record_in(tx, caller, r).await.map(|_| ())
+        self.audit.record_in(tx, caller, r).await
     }
 
     pub(super) async fn begin(&self, tenant: TenantId) -> Result<Box<dyn Tx>, AppError> {

@@ -496,7 +496,7 @@ impl EnrolmentService {
             target: format!("course:{course}"),
             diff: Some(diff),
         };
-        self.audit.record_in(tx, caller, r).await.map(|_| ())
+        self.audit.record_in(tx, caller, r).await
     }
 
     /// The clock's time to the microsecond, as both backends store it (PostgreSQL's

@@ -243,6 +243,6 @@ impl LibraryService {
             target: format!("library:{slug}"),
             diff: Some(diff),
         };
-        self.audit.record_in(tx, caller, r).await.map(|_| ())
+        self.audit.record_in(tx, caller, r).await
     }
 }

@@ -295,8 +295,9 @@ async fn the_application_cannot_update_or_delete_audit_events() {
 /// heals it again.
 async fn audit_fault(db: &TestDb, on: bool) {
     let sql = match (db.is_postgres(), on) {
-        (true, true) => "revoke insert on audit_event from nexus_app",
-        (true, false) => "grant insert on audit_event to nexus_app",
+        // PostgreSQL records events in `audit_pending` first (chained later).
+        (true, true) => "revoke insert on audit_pending from nexus_app",
+        (true, false) => "grant insert on audit_pending to nexus_app",
         (false, true) => {
             "create trigger audit_event_fault before insert on audit_event \
              begin select raise(abort, 'injected audit fault'); end"
@@ -381,7 +382,7 @@ async fn admin_changes_do_not_happen_unaudited() {
         .await
         .unwrap();
     let body = problem(role, 500, "internal").await;
-    assert!(!body.to_string().contains("audit_event"), "{body}");
+    assert!(!body.to_string().contains("audit_"), "{body}");
     let grant = call(Method::PUT, &kim_roles)
         .json(&json!({ "roles": ["auditor"] }))
         .send()

@@ -118,6 +118,8 @@ db_cases!(
     audit_chains_are_per_tenant,
     audit_append_in_follows_the_transaction,
     audit_concurrent_appends_keep_the_chain,
+    audit_seal_all_chains_what_was_recorded,
+    audit_records_do_not_queue_on_the_chain,
     session_lifecycle,
     session_tenant_isolation,
     throttle_windows_and_locks,

@@ -720,6 +720,16 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
     );
     assert!(scraped.contains(&bucket), "{bucket} missing:\n{scraped}");
     assert!(!scraped.contains("values ("), "no SQL text in labels");
+    // Every connection acquire's wait is timed: the pool's queue.
+    let waits = format!(r#"nexus_db_pool_acquire_duration_seconds_count{{backend="{backend}"}} "#);
+    let acquires: u64 = scraped
+        .lines()
+        .find_map(|l| l.strip_prefix(&waits))
+        .unwrap_or_else(|| panic!("{waits} missing:\n{scraped}"))
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(acquires > 0, "no acquire was timed");
     // Stopping flushes the spans not yet exported.
     let lines = bin.stop();
     // The request's log lines carry its trace and span IDs (ECS names).

@@ -79,8 +79,10 @@ use cache::{cache_expiry, cache_ping, cache_set_get_delete};
 use enrolment::{cohorts_and_members, enrolment_and_progress};
 use identity::{
     audit_append_in_follows_the_transaction, audit_chain_append_list_verify,
-    audit_chains_are_per_tenant, audit_concurrent_appends_keep_the_chain, mfa_store_lifecycle,
-    role_store_lifecycle, session_lifecycle, session_tenant_isolation, throttle_windows_and_locks,
+    audit_chains_are_per_tenant, audit_concurrent_appends_keep_the_chain,
+    audit_records_do_not_queue_on_the_chain, audit_seal_all_chains_what_was_recorded,
+    mfa_store_lifecycle, role_store_lifecycle, session_lifecycle, session_tenant_isolation,
+    throttle_windows_and_locks,
 };
 use jobs::{
     job_admin_operations, job_claim_order_and_due_time, job_claims_never_overlap,
@@ -180,6 +182,12 @@ pub const DB_CASES: &[(&str, DbCase)] = &[
     }),
     ("audit_concurrent_appends_keep_the_chain", |db| {
         Box::pin(audit_concurrent_appends_keep_the_chain(db))
+    }),
+    ("audit_seal_all_chains_what_was_recorded", |db| {
+        Box::pin(audit_seal_all_chains_what_was_recorded(db))
+    }),
+    ("audit_records_do_not_queue_on_the_chain", |db| {
+        Box::pin(audit_records_do_not_queue_on_the_chain(db))
     }),
     ("session_lifecycle", |db| Box::pin(session_lifecycle(db))),
     ("session_tenant_isolation", |db| {

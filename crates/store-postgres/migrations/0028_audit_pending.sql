@@ -1,0 +1,44 @@
+-- Audit events recorded but not yet chained. Recording an event in a request's
+-- transaction is now one insert here, taking no lock; sealers (every node, about once a
+-- second, and every read of a chain) move them into audit_event in recording order,
+-- under the chain head's lock. Before, each audited request (every login and logout)
+-- locked its tenant's chain head until it committed, so one tenant's audited requests
+-- ran one at a time while holding pooled connections.
+create table audit_pending (
+    pending_id     bigserial primary key,
+    chain          text not null,
+    audit_event_id uuid not null unique,
+    tenant_id      uuid references tenant (tenant_id),
+    occurred_at    timestamptz not null,
+    actor          text not null,
+    action         text not null,
+    target         text not null,
+    ip             text,
+    user_agent     text,
+    request_id     text,
+    diff           text
+);
+create index audit_pending_chain_idx on audit_pending (chain, pending_id);
+
+-- The same isolation as audit_event for the application role. Not forced on the
+-- table's owner, so that the function below, which runs as the owner, can list chains.
+alter table audit_pending enable row level security;
+create policy audit_pending_tenant_isolation on audit_pending
+    using (tenant_id = nullif(current_setting('nexus.tenant_id', true), '')::uuid
+           or (tenant_id is null and nullif(current_setting('nexus.tenant_id', true), '') is null))
+    with check (tenant_id = nullif(current_setting('nexus.tenant_id', true), '')::uuid
+           or (tenant_id is null and nullif(current_setting('nexus.tenant_id', true), '') is null));
+-- Sealing deletes what it chained, in the same transaction.
+grant select, insert, delete on audit_pending to nexus_app;
+grant usage on sequence audit_pending_pending_id_seq to nexus_app;
+
+-- Which chains have events waiting, for the sealer that visits every chain: names only
+-- (a tenant ID or `platform`), never the events. Row-level security would hide every
+-- tenant's rows from the sealer's scope-less query, so this one function reads past it
+-- (it runs as the table's owner, to whom the policy does not apply).
+create function audit_pending_chains() returns setof text
+    language sql stable security definer
+    set search_path = pg_catalog, public
+    as $$ select distinct chain from audit_pending $$;
+revoke all on function audit_pending_chains() from public;
+grant execute on function audit_pending_chains() to nexus_app;
