@@ -116,7 +116,7 @@ impl AchievementService {
                 .iter()
                 .flat_map(|m| m.quizzes.iter().map(|q| q.id))
                 .collect();
-            (c.title, lessons, quizzes)
+            (c.title.clone(), lessons, quizzes)
         });
         let completed = self
             .db

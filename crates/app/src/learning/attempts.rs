@@ -303,13 +303,12 @@ impl QuizService {
         let content = self.courses.content(caller, tenant, course).await?;
         content
             .modules
-            .into_iter()
+            .iter()
             .find_map(|m| {
-                let id = m.id;
                 m.quizzes
-                    .into_iter()
+                    .iter()
                     .find(|q| q.id == quiz)
-                    .map(|q| (q, id))
+                    .map(|q| (q.clone(), m.id))
             })
             .ok_or(AppError::NotFound { resource: "quiz" })
     }

@@ -19,7 +19,13 @@ pub struct CourseService {
     pub(super) store: Arc<dyn CourseStore>,
     pub(super) audit: AuditService,
     pub(super) clock: Arc<dyn Clock>,
+    /// Published versions already decoded (see `decoded`).
+    pub(super) decoded: Arc<super::decoded::DecodedCourses>,
 }
+
+/// How many decoded published versions a process keeps: a tenant's active courses,
+/// times the tenants a node serves at once; about 100 KB each for a course like the demo.
+const DECODED_VERSIONS: usize = 256;
 
 pub(super) fn workflow_error(e: WorkflowError) -> AppError {
     match e {
@@ -74,6 +80,7 @@ impl CourseService {
             cache,
             audit,
             clock,
+            decoded: Arc::new(super::decoded::DecodedCourses::new(DECODED_VERSIONS)),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod attempts;
 pub mod banks;
 pub mod cohorts;
 pub mod courses;
+mod decoded;
 pub mod enrolment;
 pub mod library;
 pub mod outline;

@@ -7,7 +7,10 @@
 //! The latest published version is cached (per tenant and course) so reading a course
 //! or a lesson costs no database round trip; any status change (publish, unpublish,
 //! archive) drops the entry after its commit, and the entry expires on its own after
-//! [`CONTENT_TTL`] in case a drop is lost.
+//! [`CONTENT_TTL`] in case a drop is lost. Readers first check a small entry naming the
+//! current version number and use the copy this process already decoded for it (a
+//! version never changes once published), so the full text is fetched and parsed once
+//! per version and process, not on every read.
 
 use super::courses::{CourseService, commit, workflow_error};
 use crate::AppError;
@@ -19,6 +22,7 @@ use nexus_domain::learning::workflow::{self, WorkflowAction};
 use nexus_domain::learning::{ContentStatus, Course, CourseId, LessonId, Level, ModuleId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Longest a cached published version may be served without a re-read. A read that
@@ -32,6 +36,12 @@ fn generation_key(tenant: TenantId) -> String {
 
 fn content_key(tenant: TenantId, course: CourseId) -> String {
     format!("course-content:{tenant}:{course}")
+}
+
+/// The number of the current published version: what a reader checks before using the
+/// copy it decoded earlier (versions are frozen, so a number names one content).
+fn current_key(tenant: TenantId, course: CourseId) -> String {
+    format!("course-current:{tenant}:{course}")
 }
 
 /// What learners read: one published version of a course.
@@ -245,7 +255,7 @@ impl CourseService {
         caller: &Caller,
         tenant: TenantId,
         id: CourseId,
-    ) -> Result<PublishedCourse, AppError> {
+    ) -> Result<Arc<PublishedCourse>, AppError> {
         caller.require(tenant, Permission::CourseRead)?;
         self.published(tenant, id)
             .await?
@@ -259,12 +269,46 @@ impl CourseService {
         &self,
         tenant: TenantId,
         id: CourseId,
-    ) -> Result<Option<PublishedCourse>, AppError> {
+    ) -> Result<Option<Arc<PublishedCourse>>, AppError> {
+        // Which version is current (a few bytes), then that version decoded in process.
+        let current = current_key(tenant, id);
+        match self.cache.get(&current).await {
+            Ok(Some(bytes)) => {
+                let version = std::str::from_utf8(&bytes)
+                    .ok()
+                    .and_then(|v| v.parse().ok());
+                if let Some(c) = version.and_then(|v| self.decoded.get((tenant, id, v))) {
+                    return Ok(Some(c));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "course cache read failed; using the database"),
+        }
+        let published = self.published_uncached(tenant, id).await?;
+        if let Some(c) = &published {
+            self.decoded.put((tenant, id, c.version), c.clone());
+            if let Err(e) = self
+                .cache
+                .set(&current, c.version.to_string().as_bytes(), CONTENT_TTL)
+                .await
+            {
+                tracing::warn!(error = %e, "course cache write failed");
+            }
+        }
+        Ok(published)
+    }
+
+    /// The latest published version from the shared cache's full copy, or the database.
+    async fn published_uncached(
+        &self,
+        tenant: TenantId,
+        id: CourseId,
+    ) -> Result<Option<Arc<PublishedCourse>>, AppError> {
         let key = content_key(tenant, id);
         match self.cache.get(&key).await {
             Ok(Some(bytes)) => {
                 if let Ok(published) = serde_json::from_slice(&bytes) {
-                    return Ok(Some(published));
+                    return Ok(Some(Arc::new(published)));
                 }
             }
             Ok(None) => {}
@@ -285,7 +329,7 @@ impl CourseService {
         if let Err(e) = self.cache.set(&key, text.as_bytes(), CONTENT_TTL).await {
             tracing::warn!(error = %e, "course cache write failed");
         }
-        Ok(Some(published))
+        Ok(Some(Arc::new(published)))
     }
 
     /// The last version learners were shown, whatever the course's status now (an
@@ -314,8 +358,10 @@ impl CourseService {
     /// Drops the cached published version, and the tenant's cached learner catalogue
     /// with it, after a status change has committed.
     pub(super) async fn forget_content(&self, tenant: TenantId, id: CourseId) {
-        if let Err(e) = self.cache.delete(&content_key(tenant, id)).await {
-            tracing::error!(error = %e, "course cache invalidation failed; the entry expires with its TTL");
+        for key in [current_key(tenant, id), content_key(tenant, id)] {
+            if let Err(e) = self.cache.delete(&key).await {
+                tracing::error!(error = %e, "course cache invalidation failed; the entry expires with its TTL");
+            }
         }
         // Pages cached under the old generation are never read again and expire.
         if let Err(e) = self.cache.delete(&generation_key(tenant)).await {

@@ -115,12 +115,12 @@ async fn content(
     signed: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Json<PublishedCourse>, ApiError> {
-    Ok(Json(
-        s.services
-            .courses
-            .content(&signed.caller(), signed.tenant, course_id(&id)?)
-            .await?,
-    ))
+    let published = s
+        .services
+        .courses
+        .content(&signed.caller(), signed.tenant, course_id(&id)?)
+        .await?;
+    Ok(Json(PublishedCourse::clone(&published)))
 }
 
 /// `GET /v1/courses/{id}/content/lessons/{lesson}` — one published lesson.
@@ -142,9 +142,9 @@ async fn lesson(
         .await?;
     published
         .modules
-        .into_iter()
-        .flat_map(|m| m.lessons)
+        .iter()
+        .flat_map(|m| &m.lessons)
         .find(|l| l.id == lesson)
-        .map(Json)
+        .map(|l| Json(l.clone()))
         .ok_or_else(|| ApiError::not_found("lesson"))
 }
