@@ -20,6 +20,7 @@ mod error;
 pub mod health;
 pub mod invitations;
 pub mod jobs;
+pub mod kpi;
 pub mod learning;
 mod lockout;
 pub mod mail;

@@ -17,6 +17,9 @@ const STATS_EVERY: Duration = Duration::from_secs(5);
 const STATS_LEASE_TTL: Duration = Duration::from_secs(15);
 /// The lease electing the one node that runs the simulator's tick loop.
 const SIM_LEASE_TTL: Duration = Duration::from_secs(15);
+/// How often the registered-users gauge is recounted (a count over every account), by
+/// the one node holding its lease.
+const USERS_EVERY: Duration = Duration::from_secs(30);
 /// How often recorded audit events are chained. Every worker node seals (sealers of one
 /// chain queue on its head, so no lease is needed); reading a chain seals it first, so
 /// this only bounds how long an event waits unchained when nobody reads.
@@ -90,15 +93,32 @@ pub(crate) fn spawn(wired: &Wired, config: &Config, token: CancellationToken) ->
     let (audit, t) = (wired.services.audit.clone(), token.clone());
     let sealer = tokio::spawn(async move { audit.seal_every(AUDIT_SEAL_EVERY, t).await });
     let (store, clock) = (wired.db.jobs(), wired.clock.clone());
+    let t = token.clone();
     let stats = tokio::spawn(async move {
         stats
-            .run(token, move |lead| {
+            .run(t, move |lead| {
                 export_stats(store.clone(), clock.clone(), STATS_EVERY, lead)
+            })
+            .await;
+    });
+    let users = Singleton::new(
+        wired.db.leases(),
+        wired.clock.clone(),
+        "users.stats",
+        &instance,
+        STATS_LEASE_TTL,
+    );
+    let store = wired.db.users();
+    let users = tokio::spawn(async move {
+        users
+            .run(token, move |lead| {
+                nexus_app::kpi::export_registered(store.clone(), USERS_EVERY, lead)
             })
             .await;
     });
     Background {
         tasks: vec![
+            ("registered users", users),
             ("simulator ticks", ticker),
             ("job worker", worker),
             ("scheduler", scheduler),

@@ -51,7 +51,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match command {
             Command::Serve(_) => serve(config).await,
-            other => nexus_server::cli::run(other, config)
+            other => Box::pin(nexus_server::cli::run(other, config))
                 .await
                 .map_err(|e| e.to_string()),
         }

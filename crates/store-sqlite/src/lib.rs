@@ -177,6 +177,11 @@ fn migrator() -> Migrator {
             "audit_pending",
             include_str!("../migrations/0028_audit_pending.sql"),
         ),
+        m(
+            29,
+            "registered_users",
+            include_str!("../migrations/0029_registered_users.sql"),
+        ),
     ])
 }
 

@@ -175,4 +175,13 @@ impl UserStore for SqliteUsers {
             offset: q.page.offset(),
         })
     }
+
+    async fn count_all(&self) -> Result<u64, StoreError> {
+        // SQLite has no row-level security: every row is visible to the one application.
+        let n: i64 = sqlx::query_scalar("select count(*) from app_user")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| map_err("counting accounts", e))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
 }

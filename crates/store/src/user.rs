@@ -1,4 +1,5 @@
-//! The user-account port. Tenant-owned: every method takes the `TenantId`.
+//! The user-account port. Tenant-owned: every method takes the `TenantId`, except the
+//! platform-wide count behind the registered-users gauge.
 
 use crate::StoreError;
 use async_trait::async_trait;
@@ -46,4 +47,7 @@ pub trait UserStore: Send + Sync {
     ) -> Result<Option<(User, PasswordHash)>, StoreError>;
     /// Lists this tenant's accounts by filter and window, sorted by e-mail.
     async fn list(&self, tenant: TenantId, query: &UserQuery) -> Result<Page<User>, StoreError>;
+    /// How many accounts exist across every tenant: a count only, for the
+    /// registered-users gauge (no row crosses the tenant boundary).
+    async fn count_all(&self) -> Result<u64, StoreError>;
 }

@@ -116,6 +116,16 @@ async fn requests_are_counted_per_route_template_with_latency_buckets() {
         sample(&text, r#"nexus_api_calls_total{plan="free"}"#).is_some_and(|n| n >= 1.0),
         "{text}"
     );
+    // Accounts across every tenant, counted by the worker holding the lease (the
+    // recorder is the test process's, shared by concurrent apps: at least this app's).
+    crate::harness::eventually("the registered-users gauge is published", || {
+        let (client, url) = (app.client.clone(), url.clone());
+        async move {
+            let text = client.get(&url).send().await.unwrap().text().await.unwrap();
+            sample(&text, "nexus_users_registered ").is_some_and(|n| n >= 1.0)
+        }
+    })
+    .await;
     // Callers seen lately: the admin's session and the key's owner.
     for gauge in ["nexus_active_users", "nexus_active_sessions"] {
         assert!(

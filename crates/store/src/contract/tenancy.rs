@@ -366,6 +366,9 @@ pub(super) async fn user_tenant_isolation(db: Arc<dyn Database>) {
     let listed = db.users().list(b, &UserQuery::default()).await.unwrap();
     assert_eq!(listed.total, 1);
     assert!(listed.items.iter().all(|u| u.tenant_id == b));
+    // Only the platform-wide count crosses tenants (past row-level security on
+    // PostgreSQL, through a function that returns the number alone).
+    assert_eq!(db.users().count_all().await.unwrap(), 2);
 }
 
 pub(super) async fn user_requires_existing_tenant(db: Arc<dyn Database>) {
