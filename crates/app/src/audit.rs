@@ -213,7 +213,39 @@ impl AuditService {
     }
 
     /// Recomputes one chain from its first event and compares it with its recorded head.
+    /// The head is read first and events after it are left out: sealers keep chaining
+    /// while this reads, and an event chained after the head was read is not missing
+    /// from the chain, only newer than this check.
     pub async fn verify(&self, tenant: Option<TenantId>) -> Result<ChainReport, AppError> {
+        let err = |e| AppError::from_store("audit chain", e);
+        self.store.seal(tenant).await.map_err(err)?;
+        let (mut head, mut events) = (None, Vec::new());
+        // Twice at most: a chain's very first seal landing between reading its (absent)
+        // head and its events would otherwise look like a deleted head.
+        for _ in 0..2 {
+            head = self.store.head(tenant).await.map_err(err)?;
+            // No head: read every event, so a deleted head row is reported, not hidden.
+            let last = head.as_ref().map_or(i64::MAX, |(seq, _)| *seq);
+            events = self.events_up_to(tenant, last).await?;
+            if head.is_some() || events.is_empty() {
+                break;
+            }
+        }
+        let chain = chain_of(tenant);
+        let outcome = verify(
+            &chain,
+            &events,
+            head.as_ref().map(|(s, h)| (*s, h.as_str())),
+        );
+        Ok(ChainReport { chain, outcome })
+    }
+
+    /// A chain's events in order, up to and including `last`.
+    async fn events_up_to(
+        &self,
+        tenant: Option<TenantId>,
+        last: i64,
+    ) -> Result<Vec<AuditEvent>, AppError> {
         let mut events = Vec::new();
         let mut after = None;
         loop {
@@ -226,23 +258,11 @@ impl AuditService {
             let page = self.list(tenant, &q).await?;
             let n = page.len();
             after = page.last().map(|e| e.seq);
-            events.extend(page);
-            if n < 1000 {
-                break;
+            events.extend(page.into_iter().take_while(|e| e.seq <= last));
+            if n < 1000 || after.is_some_and(|s| s >= last) {
+                return Ok(events);
             }
         }
-        let head = self
-            .store
-            .head(tenant)
-            .await
-            .map_err(|e| AppError::from_store("audit chain", e))?;
-        let chain = chain_of(tenant);
-        let outcome = verify(
-            &chain,
-            &events,
-            head.as_ref().map(|(s, h)| (*s, h.as_str())),
-        );
-        Ok(ChainReport { chain, outcome })
     }
 
     /// Every chain that exists (`None` = platform).

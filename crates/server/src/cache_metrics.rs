@@ -28,12 +28,11 @@ fn keyspace(key: &str) -> &str {
 
 /// The keyspaces our code writes, so the label costs no allocation per lookup (this runs
 /// on every cached read); any other prefix is still labelled, as an owned string.
-const KNOWN: [&str; 8] = [
+const KNOWN: [&str; 7] = [
     "tenant",
     "session",
     "apikey",
     "course-current",
-    "course-content",
     "catalogue",
     "catalogue-gen",
     "other",

@@ -1,7 +1,7 @@
 -- Audit events recorded but not yet chained. Recording an event in a request's
 -- transaction is now one insert here, taking no lock; sealers (every node, about once a
--- second, and every read of a chain) move them into audit_event in recording order,
--- under the chain head's lock. Before, each audited request (every login and logout)
+-- second, and every read of a chain) move them into audit_event in the order they were
+-- inserted (not of commit), under the chain head's lock. Before, each audited request (every login and logout)
 -- locked its tenant's chain head until it committed, so one tenant's audited requests
 -- ran one at a time while holding pooled connections.
 create table audit_pending (
@@ -21,16 +21,39 @@ create table audit_pending (
 create index audit_pending_chain_idx on audit_pending (chain, pending_id);
 
 -- The same isolation as audit_event for the application role. Not forced on the
--- table's owner, so that the function below, which runs as the owner, can list chains.
+-- table's owner, so that the functions below, which run as the owner, can list chains
+-- whatever the owner's privileges (an application connected as the owner itself could
+-- lift any policy anyway, so forcing it would protect nothing more).
 alter table audit_pending enable row level security;
 create policy audit_pending_tenant_isolation on audit_pending
     using (tenant_id = nullif(current_setting('nexus.tenant_id', true), '')::uuid
            or (tenant_id is null and nullif(current_setting('nexus.tenant_id', true), '') is null))
     with check (tenant_id = nullif(current_setting('nexus.tenant_id', true), '')::uuid
            or (tenant_id is null and nullif(current_setting('nexus.tenant_id', true), '') is null));
--- Sealing deletes what it chained, in the same transaction.
-grant select, insert, delete on audit_pending to nexus_app;
+-- No delete for the application: a waiting event is evidence not yet chained, and a
+-- plain delete would remove it without a trace. Sealing removes what it has chained
+-- through audit_pending_release below, which refuses any row not in audit_event.
+grant select, insert on audit_pending to nexus_app;
 grant usage on sequence audit_pending_pending_id_seq to nexus_app;
+
+-- Lets release check "already chained" by ID (IDs are unique anyway).
+create unique index audit_event_id_key on audit_event (audit_event_id);
+
+-- Removes waiting rows whose event is now in audit_event; returns how many. Runs as
+-- the owner (no delete grant needed); audit_event's policy still applies to the check,
+-- so a sealer sees only its own chain's events there.
+create function audit_pending_release(ids bigint[]) returns bigint
+    language sql volatile security definer
+    set search_path = pg_catalog, public
+    as $$
+    with released as (
+        delete from audit_pending p
+        where p.pending_id = any(ids)
+          and exists (select 1 from audit_event e where e.audit_event_id = p.audit_event_id)
+        returning 1)
+    select count(*) from released $$;
+revoke all on function audit_pending_release(bigint[]) from public;
+grant execute on function audit_pending_release(bigint[]) to nexus_app;
 
 -- Which chains have events waiting, for the sealer that visits every chain: names only
 -- (a tenant ID or `platform`), never the events. Row-level security would hide every

@@ -1,5 +1,5 @@
 //! PostgreSQL audit trail. Recording an event inserts it into `audit_pending`, with no
-//! lock; sealing chains waiting events in recording order under the chain head's row
+//! lock; sealing chains waiting events in insertion order under the chain head's row
 //! lock (`FOR UPDATE`), which serialises sealers per chain, not requests (see
 //! `nexus_store::audit`). The application role may insert but never update or delete
 //! chained events (see the migrations' grants).
@@ -104,6 +104,18 @@ fn into_pending(row: &PgRow) -> Result<(i64, PendingAuditEvent), StoreError> {
     parse().map_err(|e| map_err("decoding a recorded audit event", e))
 }
 
+/// The oldest [`SEAL_BATCH`] events of `chain` waiting to be chained.
+async fn waiting(conn: &mut PgConnection, chain: &str) -> Result<Vec<PgRow>, StoreError> {
+    sqlx::query(AssertSqlSafe(format!(
+        "select pending_id, {PENDING} from audit_pending where chain = $1 order by pending_id limit $2"
+    )))
+    .bind(chain)
+    .bind(SEAL_BATCH)
+    .fetch_all(conn)
+    .await
+    .map_err(|e| map_err("sealing the audit trail", e))
+}
+
 /// Chains up to [`SEAL_BATCH`] waiting events of `tenant`'s chain in one transaction;
 /// returns how many. The head's row lock orders concurrent sealers, and each statement
 /// after it sees what the previous holder committed (read committed).
@@ -115,14 +127,7 @@ async fn seal_batch(pool: &PgPool, tenant: Option<TenantId>) -> Result<u64, Stor
         None => pool.begin().await.map_err(err)?,
     };
     // Nothing waiting (the common case for a read): no lock, no write.
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "select pending_id, {PENDING} from audit_pending where chain = $1 order by pending_id limit $2"
-    )))
-    .bind(&chain)
-    .bind(SEAL_BATCH)
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(err)?;
+    let rows = waiting(&mut tx, &chain).await?;
     if rows.is_empty() {
         tx.commit().await.map_err(err)?;
         return Ok(0);
@@ -140,14 +145,7 @@ async fn seal_batch(pool: &PgPool, tenant: Option<TenantId>) -> Result<u64, Stor
             .await
             .map_err(err)?;
     // Read again under the lock: a sealer that held it before may have chained some.
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "select pending_id, {PENDING} from audit_pending where chain = $1 order by pending_id limit $2"
-    )))
-    .bind(&chain)
-    .bind(SEAL_BATCH)
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(err)?;
+    let rows = waiting(&mut tx, &chain).await?;
     let mut ids = Vec::with_capacity(rows.len());
     let mut events = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -176,11 +174,19 @@ async fn seal_batch(pool: &PgPool, tenant: Option<TenantId>) -> Result<u64, Stor
                 .push_bind(&e.hash);
         });
         insert.build().execute(&mut *tx).await.map_err(err)?;
-        sqlx::query("delete from audit_pending where pending_id = any($1)")
+        // The application may not delete waiting events itself; this function removes
+        // only those now in audit_event (see the migration).
+        let released: i64 = sqlx::query_scalar("select audit_pending_release($1)")
             .bind(&ids)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await
             .map_err(err)?;
+        if usize::try_from(released).ok() != Some(ids.len()) {
+            return Err(StoreError::other(
+                "sealing the audit trail",
+                format!("released {released} of {} chained events", ids.len()),
+            ));
+        }
         sqlx::query("update audit_head set seq = $2, hash = $3 where chain = $1")
             .bind(&chain)
             .bind(seq)
@@ -201,8 +207,7 @@ impl AuditStore for PgAudit {
         id: AuditEventId,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let tenant = event.tenant;
-        let mut tx = match tenant {
+        let mut tx = match event.tenant {
             Some(t) => begin_tenant_tx(&self.pool, t).await?,
             None => self
                 .pool
@@ -211,10 +216,11 @@ impl AuditStore for PgAudit {
                 .map_err(|e| map_err("recording an audit event", e))?,
         };
         record_on(&mut tx, event, id, at).await?;
+        // Not sealed here: this records failed logins, and sealing takes the head lock,
+        // which a burst of them would queue on again (the sealers chain it shortly).
         tx.commit()
             .await
-            .map_err(|e| map_err("recording an audit event", e))?;
-        self.seal(tenant).await.map(|_| ())
+            .map_err(|e| map_err("recording an audit event", e))
     }
 
     async fn append_in(
@@ -239,11 +245,19 @@ impl AuditStore for PgAudit {
     }
 
     async fn seal_all(&self) -> Result<u64, StoreError> {
-        let mut sealed = 0;
+        // One chain failing (a lock timeout, say) must not hold back the others: seal
+        // every chain, then report the first failure.
+        let (mut sealed, mut failed) = (0, None);
         for chain in self.pending_chains().await? {
-            sealed += self.seal(chain).await?;
+            match self.seal(chain).await {
+                Ok(n) => sealed += n,
+                Err(e) => {
+                    tracing::warn!(chain = %chain_of(chain), error = %e, "sealing an audit chain failed");
+                    failed.get_or_insert(e);
+                }
+            }
         }
-        Ok(sealed)
+        failed.map_or(Ok(sealed), Err)
     }
 
     async fn list(
@@ -300,17 +314,17 @@ impl AuditStore for PgAudit {
     }
 
     async fn chains(&self) -> Result<Vec<Option<TenantId>>, StoreError> {
-        let mut chains: Vec<String> =
-            sqlx::query_scalar("select chain from audit_head order by chain")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(|e| map_err("listing audit chains", e))?;
-        // A tenant whose first events still wait has no head yet.
-        let waiting: Vec<String> = sqlx::query_scalar("select audit_pending_chains()")
+        // A tenant whose first events still wait has no head yet. Waiting chains first:
+        // one sealed in between then shows among the heads, not nowhere.
+        let mut chains: Vec<String> = sqlx::query_scalar("select audit_pending_chains()")
             .fetch_all(&self.pool)
             .await
             .map_err(|e| map_err("listing audit chains", e))?;
-        chains.extend(waiting);
+        let heads: Vec<String> = sqlx::query_scalar("select chain from audit_head")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| map_err("listing audit chains", e))?;
+        chains.extend(heads);
         chains.sort();
         chains.dedup();
         Ok(chains.iter().map(|c| c.parse().ok()).collect())

@@ -16,3 +16,6 @@ create table audit_pending (
     diff           text
 );
 create index audit_pending_chain_idx on audit_pending (chain, pending_id);
+
+-- As on PostgreSQL (where sealing checks "already chained" by it); IDs are unique anyway.
+create unique index audit_event_id_key on audit_event (audit_event_id);

@@ -17,8 +17,8 @@ use time::OffsetDateTime;
 /// Stores audit events. There is no update or delete.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
-    /// Records an event in its own transaction (scoped to its tenant), and chains it
-    /// before returning.
+    /// Records an event in its own transaction (scoped to its tenant). Like
+    /// [`AuditStore::append_in`], it may be chained only shortly after.
     async fn append(
         &self,
         event: NewAuditEvent,
@@ -37,7 +37,7 @@ pub trait AuditStore: Send + Sync {
         at: OffsetDateTime,
     ) -> Result<(), StoreError>;
     /// Chains the committed events of one chain that are recorded but not yet chained,
-    /// in the order they were recorded; returns how many. Safe to run concurrently (on
+    /// in the order they were recorded (inserted, not committed); returns how many. Safe to run concurrently (on
     /// any number of nodes): the chain head's lock orders sealers. Backends that chain
     /// on record have nothing to seal and return 0.
     async fn seal(&self, tenant: Option<TenantId>) -> Result<u64, StoreError>;

@@ -7,10 +7,10 @@
 //! The latest published version is cached (per tenant and course) so reading a course
 //! or a lesson costs no database round trip; any status change (publish, unpublish,
 //! archive) drops the entry after its commit, and the entry expires on its own after
-//! [`CONTENT_TTL`] in case a drop is lost. Readers first check a small entry naming the
-//! current version number and use the copy this process already decoded for it (a
-//! version never changes once published), so the full text is fetched and parsed once
-//! per version and process, not on every read.
+//! [`CONTENT_TTL`] in case a drop is lost. The cached entry is the current version's
+//! number, set only from a database read; the version itself is decoded once per
+//! process (a version never changes once published), so the full text is read and
+//! parsed once per version and process, not on every read.
 
 use super::courses::{CourseService, commit, workflow_error};
 use crate::AppError;
@@ -32,10 +32,6 @@ pub const CONTENT_TTL: Duration = Duration::from_mins(1);
 
 fn generation_key(tenant: TenantId) -> String {
     format!("catalogue-gen:{tenant}")
-}
-
-fn content_key(tenant: TenantId, course: CourseId) -> String {
-    format!("course-content:{tenant}:{course}")
 }
 
 /// The number of the current published version: what a reader checks before using the
@@ -272,64 +268,71 @@ impl CourseService {
     ) -> Result<Option<Arc<PublishedCourse>>, AppError> {
         // Which version is current (a few bytes), then that version decoded in process.
         let current = current_key(tenant, id);
-        match self.cache.get(&current).await {
-            Ok(Some(bytes)) => {
-                let version = std::str::from_utf8(&bytes)
-                    .ok()
-                    .and_then(|v| v.parse().ok());
-                if let Some(c) = version.and_then(|v| self.decoded.get((tenant, id, v))) {
-                    return Ok(Some(c));
-                }
+        let known = match self.cache.get(&current).await {
+            Ok(Some(bytes)) => std::str::from_utf8(&bytes)
+                .ok()
+                .and_then(|v| v.parse().ok()),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "course cache read failed; using the database");
+                None
             }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "course cache read failed; using the database"),
-        }
-        let published = self.published_uncached(tenant, id).await?;
-        if let Some(c) = &published {
-            self.decoded.put((tenant, id, c.version), c.clone());
-            if let Err(e) = self
-                .cache
-                .set(&current, c.version.to_string().as_bytes(), CONTENT_TTL)
+        };
+        if let Some(v) = known {
+            if let Some(c) = self.decoded.get((tenant, id, v)) {
+                return Ok(Some(c));
+            }
+            // Not decoded here yet: a version never changes, so read that one.
+            let text = self
+                .store
+                .version(tenant, id, v)
                 .await
-            {
-                tracing::warn!(error = %e, "course cache write failed");
+                .map_err(|e| AppError::from_store("course", e))?;
+            if let Some(text) = text {
+                return Ok(Some(self.decode(tenant, id, v, &text)?));
             }
         }
-        Ok(published)
-    }
-
-    /// The latest published version from the shared cache's full copy, or the database.
-    async fn published_uncached(
-        &self,
-        tenant: TenantId,
-        id: CourseId,
-    ) -> Result<Option<Arc<PublishedCourse>>, AppError> {
-        let key = content_key(tenant, id);
-        match self.cache.get(&key).await {
-            Ok(Some(bytes)) => {
-                if let Ok(published) = serde_json::from_slice(&bytes) {
-                    return Ok(Some(Arc::new(published)));
-                }
-            }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "course cache read failed; using the database"),
-        }
+        // Which version is current is taken from the database only, never from another
+        // cached copy, so the entry lives at most CONTENT_TTL past a change that raced it.
         let course = match self.load(tenant, id).await {
             Err(AppError::NotFound { .. }) => return Ok(None),
             other => other?,
         };
-        if course.status != ContentStatus::Published {
+        if course.status != ContentStatus::Published || course.published_version == 0 {
             return Ok(None);
         }
-        let Some(text) = self.version_text(&course).await? else {
-            return Ok(None);
+        let v = course.published_version;
+        let published = if let Some(c) = self.decoded.get((tenant, id, v)) {
+            c
+        } else {
+            let Some(text) = self.version_text(&course).await? else {
+                return Ok(None);
+            };
+            self.decode(tenant, id, v, &text)?
         };
-        let published: PublishedCourse =
-            serde_json::from_str(&text).map_err(|e| AppError::Internal(Box::new(e)))?;
-        if let Err(e) = self.cache.set(&key, text.as_bytes(), CONTENT_TTL).await {
+        if let Err(e) = self
+            .cache
+            .set(&current, v.to_string().as_bytes(), CONTENT_TTL)
+            .await
+        {
             tracing::warn!(error = %e, "course cache write failed");
         }
-        Ok(Some(Arc::new(published)))
+        Ok(Some(published))
+    }
+
+    /// Parses version `v`'s text and keeps the result for this process's next readers.
+    fn decode(
+        &self,
+        tenant: TenantId,
+        id: CourseId,
+        v: u32,
+        text: &str,
+    ) -> Result<Arc<PublishedCourse>, AppError> {
+        let published: PublishedCourse =
+            serde_json::from_str(text).map_err(|e| AppError::Internal(Box::new(e)))?;
+        let published = Arc::new(published);
+        self.decoded.put((tenant, id, v), published.clone());
+        Ok(published)
     }
 
     /// The last version learners were shown, whatever the course's status now (an
@@ -358,10 +361,8 @@ impl CourseService {
     /// Drops the cached published version, and the tenant's cached learner catalogue
     /// with it, after a status change has committed.
     pub(super) async fn forget_content(&self, tenant: TenantId, id: CourseId) {
-        for key in [current_key(tenant, id), content_key(tenant, id)] {
-            if let Err(e) = self.cache.delete(&key).await {
-                tracing::error!(error = %e, "course cache invalidation failed; the entry expires with its TTL");
-            }
+        if let Err(e) = self.cache.delete(&current_key(tenant, id)).await {
+            tracing::error!(error = %e, "course cache invalidation failed; the entry expires with its TTL");
         }
         // Pages cached under the old generation are never read again and expire.
         if let Err(e) = self.cache.delete(&generation_key(tenant)).await {

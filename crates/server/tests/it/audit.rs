@@ -271,6 +271,13 @@ async fn the_application_cannot_update_or_delete_audit_events() {
             .as_ref()
             .unwrap()
             .pg_with(app.db.as_ref().unwrap().url());
+        // Nor may it drop an event recorded but not chained yet.
+        let waiting = sqlx::query("delete from audit_pending")
+            .execute(pg.pool())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(waiting.contains("permission denied"), "{waiting}");
         sqlx::query("update audit_event set target = 'x'")
             .execute(pg.pool())
             .await

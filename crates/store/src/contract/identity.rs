@@ -217,6 +217,7 @@ pub(super) async fn audit_append_in_follows_the_transaction(db: Arc<dyn Database
         .await
         .unwrap();
     tx.rollback().await.unwrap();
+    audit.seal(Some(t)).await.unwrap();
     assert_eq!(
         audit.head(Some(t)).await.unwrap().unwrap().0,
         1,
