@@ -213,21 +213,30 @@ impl AuditService {
     }
 
     /// Recomputes one chain from its first event and compares it with its recorded head.
-    /// The head is read first and events after it are left out: sealers keep chaining
-    /// while this reads, and an event chained after the head was read is not missing
-    /// from the chain, only newer than this check.
+    ///
+    /// Sealers keep chaining while this reads, so the head is read before the events: an
+    /// event past that head was either chained meanwhile (then a second read finds the
+    /// head moved over it, and the rest is read) or is covered by no head at all (rows
+    /// forged past the head, or a head moved back), which [`verify`] then reports.
     pub async fn verify(&self, tenant: Option<TenantId>) -> Result<ChainReport, AppError> {
         let err = |e| AppError::from_store("audit chain", e);
         self.store.seal(tenant).await.map_err(err)?;
-        let (mut head, mut events) = (None, Vec::new());
-        // Twice at most: a chain's very first seal landing between reading its (absent)
-        // head and its events would otherwise look like a deleted head.
-        for _ in 0..2 {
-            head = self.store.head(tenant).await.map_err(err)?;
-            // No head: read every event, so a deleted head row is reported, not hidden.
-            let last = head.as_ref().map_or(i64::MAX, |(seq, _)| *seq);
-            events = self.events_up_to(tenant, last).await?;
-            if head.is_some() || events.is_empty() {
+        let seq = |h: &Option<(i64, String)>| h.as_ref().map_or(0, |(s, _)| *s);
+        let mut head = self.store.head(tenant).await.map_err(err)?;
+        let mut events: Vec<AuditEvent> = Vec::new();
+        // Each round reads only what was chained since the last; a busy chain settles
+        // within a round or two (sealing runs about once a second). Bounded regardless.
+        for _ in 0..100 {
+            let after = events.last().map(|e| e.seq);
+            events.extend(self.events_after(tenant, after).await?);
+            let last = events.last().map_or(0, |e| e.seq);
+            if last <= seq(&head) {
+                break;
+            }
+            let again = self.store.head(tenant).await.map_err(err)?;
+            let moved = seq(&again) > seq(&head);
+            head = again;
+            if !moved {
                 break;
             }
         }
@@ -240,14 +249,13 @@ impl AuditService {
         Ok(ChainReport { chain, outcome })
     }
 
-    /// A chain's events in order, up to and including `last`.
-    async fn events_up_to(
+    /// A chain's events after `after` (all of them for `None`), in order.
+    async fn events_after(
         &self,
         tenant: Option<TenantId>,
-        last: i64,
+        mut after: Option<i64>,
     ) -> Result<Vec<AuditEvent>, AppError> {
         let mut events = Vec::new();
-        let mut after = None;
         loop {
             let q = AuditQuery {
                 after_seq: after,
@@ -257,9 +265,9 @@ impl AuditService {
             };
             let page = self.list(tenant, &q).await?;
             let n = page.len();
-            after = page.last().map(|e| e.seq);
-            events.extend(page.into_iter().take_while(|e| e.seq <= last));
-            if n < 1000 || after.is_some_and(|s| s >= last) {
+            after = page.last().map(|e| e.seq).or(after);
+            events.extend(page);
+            if n < 1000 {
                 return Ok(events);
             }
         }

@@ -260,6 +260,10 @@ pub fn verify(
         expected += 1;
     }
     match head {
+        Some((seq, _)) if seq < expected - 1 => Err(brk(
+            seq + 1,
+            "events past the recorded head (added, or the head moved back)",
+        )),
         Some((seq, _)) if seq != expected - 1 => {
             Err(brk(expected, "events after this point were deleted"))
         }
@@ -368,6 +372,16 @@ mod tests {
         assert_eq!(
             verify("platform", truncated, head).unwrap_err().reason,
             "events after this point were deleted"
+        );
+        // Events no head covers: added past it, or the head moved back to event 2.
+        let behind = Some((2, events[1].hash.as_str()));
+        let past = verify("platform", &events, behind).unwrap_err();
+        assert_eq!(
+            (past.seq, past.reason),
+            (
+                3,
+                "events past the recorded head (added, or the head moved back)"
+            )
         );
         let mut swapped = events.clone();
         swapped.swap(0, 1);

@@ -39,17 +39,22 @@ grant usage on sequence audit_pending_pending_id_seq to nexus_app;
 -- Lets release check "already chained" by ID (IDs are unique anyway).
 create unique index audit_event_id_key on audit_event (audit_event_id);
 
--- Removes waiting rows whose event is now in audit_event; returns how many. Runs as
--- the owner (no delete grant needed); audit_event's policy still applies to the check,
--- so a sealer sees only its own chain's events there.
+-- Removes waiting rows whose event is now in its chain in audit_event; returns how
+-- many. Runs as the owner (no delete grant needed); audit_event's policy still applies
+-- to the check, so a sealer sees only its own chain's events there. pg_temp comes last
+-- in every definer function's search_path, so no temporary table can stand in for ours.
+-- What this does not stop: the application role may insert into audit_event (it always
+-- could, to append), so a compromised application can write events of its own; the
+-- chain makes edits and deletions of stored events evident, not forgeries by the writer.
 create function audit_pending_release(ids bigint[]) returns bigint
     language sql volatile security definer
-    set search_path = pg_catalog, public
+    set search_path = pg_catalog, public, pg_temp
     as $$
     with released as (
         delete from audit_pending p
         where p.pending_id = any(ids)
-          and exists (select 1 from audit_event e where e.audit_event_id = p.audit_event_id)
+          and exists (select 1 from audit_event e
+                      where e.chain = p.chain and e.audit_event_id = p.audit_event_id)
         returning 1)
     select count(*) from released $$;
 revoke all on function audit_pending_release(bigint[]) from public;
@@ -61,7 +66,7 @@ grant execute on function audit_pending_release(bigint[]) to nexus_app;
 -- (it runs as the table's owner, to whom the policy does not apply).
 create function audit_pending_chains() returns setof text
     language sql stable security definer
-    set search_path = pg_catalog, public
+    set search_path = pg_catalog, public, pg_temp
     as $$ select distinct chain from audit_pending $$;
 revoke all on function audit_pending_chains() from public;
 grant execute on function audit_pending_chains() to nexus_app;

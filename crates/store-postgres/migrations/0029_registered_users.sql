@@ -6,7 +6,7 @@
 -- BYPASSRLS role), and otherwise fails with an error rather than counting nothing.
 create function registered_users() returns bigint
     language sql stable security definer
-    set search_path = pg_catalog, public
+    set search_path = pg_catalog, public, pg_temp
     set row_security = off
     as $$ select count(*) from app_user $$;
 revoke all on function registered_users() from public;

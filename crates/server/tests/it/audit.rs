@@ -229,6 +229,24 @@ async fn audit_verify_detects_rows_altered_or_deleted_in_the_database() {
         verify(&db).status.success(),
         "restoring the original value restores the chain"
     );
+    // Moving the head back to event 3 leaves event 4 covered by no head.
+    let head_at = |n: u8| {
+        format!(
+            "update audit_head set seq = {n}, hash = (select hash from audit_event \
+             where chain = '{{chain}}' and seq = {n}) where chain = '{{chain}}'"
+        )
+    };
+    tamper(&head_at(3)).await;
+    let bad = verify(&db);
+    assert!(
+        String::from_utf8_lossy(&bad.stdout).contains(
+            "broken at event 4: events past the recorded head (added, or the head moved back)"
+        ),
+        "{}",
+        String::from_utf8_lossy(&bad.stdout)
+    );
+    tamper(&head_at(4)).await;
+    assert!(verify(&db).status.success(), "the head restored");
     tamper("delete from audit_event where chain = '{chain}' and seq = 4").await;
     let bad = verify(&db);
     assert!(
