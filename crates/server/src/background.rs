@@ -17,9 +17,6 @@ const STATS_EVERY: Duration = Duration::from_secs(5);
 const STATS_LEASE_TTL: Duration = Duration::from_secs(15);
 /// The lease electing the one node that runs the simulator's tick loop.
 const SIM_LEASE_TTL: Duration = Duration::from_secs(15);
-/// How often the registered-users gauge is recounted (a count over every account), by
-/// the one node holding its lease.
-const USERS_EVERY: Duration = Duration::from_secs(30);
 /// How often recorded audit events are chained. Every worker node seals (sealers of one
 /// chain queue on its head, so no lease is needed); reading a chain seals it first, so
 /// this only bounds how long an event waits unchained when nobody reads.
@@ -108,11 +105,11 @@ pub(crate) fn spawn(wired: &Wired, config: &Config, token: CancellationToken) ->
         &instance,
         STATS_LEASE_TTL,
     );
-    let store = wired.db.users();
+    let (store, every) = (wired.db.users(), config.metrics_kpi_interval);
     let users = tokio::spawn(async move {
         users
             .run(token, move |lead| {
-                nexus_app::kpi::export_registered(store.clone(), USERS_EVERY, lead)
+                nexus_app::kpi::export_registered(store.clone(), every, lead)
             })
             .await;
     });

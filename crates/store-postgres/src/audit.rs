@@ -116,19 +116,34 @@ async fn waiting(conn: &mut PgConnection, chain: &str) -> Result<Vec<PgRow>, Sto
     .map_err(|e| map_err("sealing the audit trail", e))
 }
 
+/// A transaction on `tenant`'s chain: scoped to the tenant, or unscoped for the
+/// platform's own chain.
+async fn begin_chain_tx(
+    pool: &PgPool,
+    tenant: Option<TenantId>,
+    context: &'static str,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+    match tenant {
+        Some(t) => begin_tenant_tx(pool, t).await,
+        None => pool.begin().await.map_err(|e| map_err(context, e)),
+    }
+}
+
 /// Chains up to [`SEAL_BATCH`] waiting events of `tenant`'s chain in one transaction;
 /// returns how many. The head's row lock orders concurrent sealers, and each statement
 /// after it sees what the previous holder committed (read committed).
 async fn seal_batch(pool: &PgPool, tenant: Option<TenantId>) -> Result<u64, StoreError> {
     let err = |e| map_err("sealing the audit trail", e);
     let chain = chain_of(tenant);
-    let mut tx = match tenant {
-        Some(t) => begin_tenant_tx(pool, t).await?,
-        None => pool.begin().await.map_err(err)?,
-    };
+    let mut tx = begin_chain_tx(pool, tenant, "sealing the audit trail").await?;
     // Nothing waiting (the common case for a read): no lock, no write.
-    let rows = waiting(&mut tx, &chain).await?;
-    if rows.is_empty() {
+    let any: bool =
+        sqlx::query_scalar("select exists(select 1 from audit_pending where chain = $1)")
+            .bind(&chain)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(err)?;
+    if !any {
         tx.commit().await.map_err(err)?;
         return Ok(0);
     }
@@ -207,14 +222,7 @@ impl AuditStore for PgAudit {
         id: AuditEventId,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = match event.tenant {
-            Some(t) => begin_tenant_tx(&self.pool, t).await?,
-            None => self
-                .pool
-                .begin()
-                .await
-                .map_err(|e| map_err("recording an audit event", e))?,
-        };
+        let mut tx = begin_chain_tx(&self.pool, event.tenant, "recording an audit event").await?;
         record_on(&mut tx, event, id, at).await?;
         // Not sealed here: this records failed logins, and sealing takes the head lock,
         // which a burst of them would queue on again (the sealers chain it shortly).
@@ -266,14 +274,7 @@ impl AuditStore for PgAudit {
         q: &AuditQuery,
     ) -> Result<Vec<AuditEvent>, StoreError> {
         self.seal(tenant).await?;
-        let mut tx = match tenant {
-            Some(t) => begin_tenant_tx(&self.pool, t).await?,
-            None => self
-                .pool
-                .begin()
-                .await
-                .map_err(|e| map_err("reading the audit trail", e))?,
-        };
+        let mut tx = begin_chain_tx(&self.pool, tenant, "reading the audit trail").await?;
         let (exact, prefix) = nexus_store::sql::exact_or_prefix(q.action.as_deref());
         let cursor = if q.order == Order::Asc {
             "seq > $7"

@@ -264,6 +264,8 @@ pub struct Config {
     pub webhooks: WebhookConfig,
     /// Prometheus listener address, if enabled.
     pub metrics_addr: Option<SocketAddr>,
+    /// How often the lease holder recounts the KPIs read from stored state.
+    pub metrics_kpi_interval: Duration,
     /// HTTP.
     pub http: HttpConfig,
     /// Database.

@@ -194,6 +194,14 @@ pub(super) fn build(raw: &Raw, unknown_env: Vec<String>) -> Result<Config, Confi
                     .map_err(|_| "must be host:port, e.g. 0.0.0.0:9464, or empty".to_owned())
             }
         })?,
+        metrics_kpi_interval: p.with("metrics.kpi_interval", |v| {
+            // A recount is a query over every account: not more than ten a second.
+            let d = parse_duration(v)?;
+            if d < Duration::from_millis(100) {
+                return Err("must be at least 100ms".to_owned());
+            }
+            Ok(d)
+        })?,
         http: HttpConfig {
             addr: p.with("http.addr", |v| {
                 v.parse()

@@ -75,6 +75,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "quota.professional_per_month", default: "0", secret: false, doc: "Monthly API units on the professional plan. 0: unlimited." },
     Setting { key: "sim.tick", default: "1s", secret: false, doc: "How often the simulator works resting orders against the price path (on one node, under the `sim.tick` lease)." },
     Setting { key: "metrics.addr", default: "", secret: false, doc: "Serve Prometheus metrics at `http://<addr>/metrics` on a separate listener, e.g. `0.0.0.0:9464`. Empty: off." },
+    Setting { key: "metrics.kpi_interval", default: "30s", secret: false, doc: "How often the one node holding the lease recounts KPIs read from stored state (`nexus_users_registered`). At least 100ms." },
     Setting { key: "log.format", default: "text", secret: false, doc: "`text` for people, `json` for log pipelines." },
     Setting { key: "log.level", default: "info", secret: false, doc: "A tracing filter, e.g. `info` or `info,nexus_http=debug`." },
     Setting { key: "security.login_delay", default: "250ms", secret: false, doc: "After 3 failed logins from one IP for one account, each further failure is answered this much later, doubling up to 16×. `0ms` disables (tests)." },

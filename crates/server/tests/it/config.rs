@@ -93,6 +93,7 @@ fn each_bad_value_names_its_key_and_source() {
         ("NEXUS_MAIL_FROM", "not an address", "mail.from"),
         ("NEXUS_MAIL_TIMEOUT", "forever", "mail.timeout"),
         ("NEXUS_HTTP_PUBLIC_PORT", "0", "http.public_port"),
+        ("NEXUS_METRICS_KPI_INTERVAL", "10ms", "metrics.kpi_interval"),
     ];
     for (var, value, key) in cases {
         let err = Config::load(None, &env(&[(var, value)])).unwrap_err();
