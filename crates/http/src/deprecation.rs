@@ -37,6 +37,21 @@ pub const DEPRECATIONS: &[Deprecation] = &[];
 /// The shortest notice a sunset may give, in days.
 pub const MIN_NOTICE_DAYS: i64 = 183;
 
+/// Nests `v1` under `/v1` with the deprecation fields layered on its routes, as the
+/// application router does (the table names full templates, `/v1/...`).
+pub(crate) fn nest_v1<S: Clone + Send + Sync + 'static>(
+    v1: axum::Router<S>,
+    table: Arc<[Deprecation]>,
+) -> axum::Router<S> {
+    axum::Router::new().nest(
+        "/v1",
+        v1.route_layer(axum::middleware::from_fn_with_state(
+            table,
+            deprecation_fields,
+        )),
+    )
+}
+
 /// The middleware: adds the three fields when the matched route is in `table`.
 pub(crate) async fn deprecation_fields(
     State(table): State<Arc<[Deprecation]>>,
@@ -103,18 +118,28 @@ mod tests {
         }
     }
 
+    /// A deprecated field of another route's bodies.
+    fn field_entry() -> Deprecation {
+        Deprecation {
+            method: "GET",
+            route: "/v1/other",
+            field: Some("colour"),
+            anchor: "2027-01-15-other-colour",
+            ..entry()
+        }
+    }
+
+    /// Through the same nesting and layering as the application's `/v1` router.
     async fn call(path: &str) -> Response {
-        let table: Arc<[Deprecation]> = Arc::from(vec![entry()]);
-        let app = Router::new()
+        let table: Arc<[Deprecation]> = Arc::from(vec![entry(), field_entry()]);
+        let v1 = Router::new()
             .route(
-                "/v1/things/{id}",
+                "/things/{id}",
                 get(|| async { "thing" }).post(|| async { "made" }),
             )
-            .route("/v1/other", get(|| async { "other" }))
-            .route_layer(axum::middleware::from_fn_with_state(
-                table,
-                deprecation_fields,
-            ));
+            .route("/other", get(|| async { "other" }))
+            .route("/plain", get(|| async { "plain" }));
+        let app = nest_v1(v1, table);
         let method = if path.starts_with("POST ") {
             "POST"
         } else {
@@ -145,8 +170,22 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_route_carrying_a_deprecated_field_is_marked_with_its_entry() {
+        let resp = call("/v1/other").await;
+        let h = resp.headers();
+        assert_eq!(h["deprecation"], "@1799971200");
+        assert!(
+            h["link"]
+                .to_str()
+                .unwrap()
+                .contains("changelog#2027-01-15-other-colour"),
+            "{h:?}"
+        );
+    }
+
+    #[tokio::test]
     async fn other_routes_and_methods_carry_none() {
-        for path in ["/v1/other", "POST /v1/things/42"] {
+        for path in ["/v1/plain", "POST /v1/things/42"] {
             let resp = call(path).await;
             assert!(resp.headers().get("deprecation").is_none(), "{path}");
             assert!(resp.headers().get("sunset").is_none(), "{path}");

@@ -389,8 +389,6 @@ impl SessionUser {
 pub(crate) struct SignedIn {
     /// The tenant.
     pub tenant: nexus_domain::TenantId,
-    /// The user (a key's owner).
-    pub user: nexus_domain::UserId,
     /// Who is acting, with what permissions.
     actor: nexus_domain::access::Actor,
     /// Request facts for the audit trail.
@@ -411,7 +409,6 @@ impl FromRequestParts<AppState> for SignedIn {
             let s = SessionUser::from_request_parts(parts, state).await?;
             return Ok(Self {
                 tenant: s.auth.session.tenant,
-                user: s.auth.session.user,
                 actor: s.auth.actor(),
                 meta: s.meta,
             });
@@ -435,7 +432,6 @@ impl FromRequestParts<AppState> for SignedIn {
         };
         Ok(Self {
             tenant: tenant.id,
-            user: auth.key.owner,
             actor: auth.actor(tenant.id),
             meta,
         })

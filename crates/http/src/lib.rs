@@ -100,23 +100,17 @@ pub fn router(services: Services, settings: HttpSettings, serve_api: bool) -> Ro
         app = app.merge(routes::developers());
     }
     if serve_api {
-        let api = Router::new()
-            .nest(
-                "/v1",
-                routes::v1()
-                    .route_layer(axum::middleware::from_fn_with_state(
-                        state.clone(),
-                        ratelimit::rate_limit,
-                    ))
-                    .route_layer(axum::middleware::from_fn_with_state(
-                        Arc::from(deprecation::DEPRECATIONS),
-                        deprecation::deprecation_fields,
-                    )),
-            )
-            .layer(axum::middleware::from_fn_with_state(
+        let api = deprecation::nest_v1(
+            routes::v1().route_layer(axum::middleware::from_fn_with_state(
                 state.clone(),
-                middleware::readiness_gate,
-            ));
+                ratelimit::rate_limit,
+            )),
+            Arc::from(deprecation::DEPRECATIONS),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::readiness_gate,
+        ));
         app = app.merge(api);
     }
     let app = app.fallback(routes::not_found).with_state(state.clone());

@@ -167,18 +167,24 @@ impl SimService {
         tenant: TenantId,
         id: CompetitionId,
     ) -> Result<CompetitionView, AppError> {
+        // Permission first, so a caller who may see no competition is refused alike
+        // whether or not the ID exists.
+        let member = if caller.actor.can(tenant, Permission::CompetitionWrite) {
+            None
+        } else {
+            Some(trader(caller, tenant)?)
+        };
         let c = self
             .store
             .competition(tenant, id)
             .await
             .map_err(store_err("competition"))?;
-        if !caller.actor.can(tenant, Permission::CompetitionWrite) {
-            let user = trader(caller, tenant)?;
-            if !self.is_member(tenant, c.cohort, user).await? {
-                return Err(AppError::NotFound {
-                    resource: "competition",
-                });
-            }
+        if let Some(user) = member
+            && !self.is_member(tenant, c.cohort, user).await?
+        {
+            return Err(AppError::NotFound {
+                resource: "competition",
+            });
         }
         Ok(self.view(c))
     }

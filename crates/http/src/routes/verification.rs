@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{CurrentTenant, JsonBody, Meta, SignedIn};
+use crate::extract::{CurrentTenant, JsonBody, Meta, SessionUser, SignedIn};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -52,14 +52,16 @@ fn queued() -> (StatusCode, Json<Value>) {
     )
 }
 
-/// `POST /v1/auth/email-verification` — mail the signed-in user a link.
+/// `POST /v1/auth/email-verification` — mail the signed-in user a link. A session
+/// only, like the other routes about one's own account: an integration's API key has
+/// no business mailing its owner.
 #[utoipa::path(post, path = "/auth/email-verification", operation_id = "email_verification_request", tag = "E-mail verification",
     responses((status = 202, description = "A link is queued for mailing", body = QueuedDoc)),
-    security(("session" = []), ("session_cookie" = []), ("api_key" = [])))]
+    security(("session" = []), ("session_cookie" = [])))]
 async fn request_own(
     State(s): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
-    signed: SignedIn,
+    signed: SessionUser,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let link = super::link_base(&s, &tenant);
     s.services
@@ -68,7 +70,7 @@ async fn request_own(
             &s.services.jobs,
             &signed.caller(),
             &tenant,
-            signed.user,
+            signed.auth.session.user,
             &link,
         )
         .await?;

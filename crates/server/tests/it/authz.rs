@@ -352,6 +352,14 @@ enum Caller {
         email: String,
         permissions: BTreeSet<Permission>,
     },
+    /// An API key of the tenant owner, limited to its scopes. Keys act on every route
+    /// their scopes allow except the session-only ones (key management, sign-in and
+    /// sessions, MFA), and never on platform routes.
+    Key {
+        name: &'static str,
+        secret: String,
+        scopes: BTreeSet<Permission>,
+    },
     /// A person holding platform_admin, signed in to their home tenant (acme).
     PlatformAdmin {
         tenant: nexus_domain::TenantId,
@@ -365,7 +373,7 @@ impl Caller {
         match self {
             Self::Anonymous => "anonymous",
             Self::Operator => "platform operator",
-            Self::User { name, .. } => name,
+            Self::User { name, .. } | Self::Key { name, .. } => name,
             Self::PlatformAdmin { .. } => "platform_admin",
         }
     }
@@ -452,6 +460,48 @@ async fn every_route_allows_exactly_the_callers_it_should() {
         });
     }
 
+    // Keys of the owner: one narrow, one with every scope a key may hold.
+    let owner = callers
+        .iter()
+        .find_map(|c| match c {
+            Caller::User {
+                name: "tenant_owner",
+                email,
+                permissions,
+            } => Some((email.clone(), permissions.clone())),
+            _ => None,
+        })
+        .unwrap();
+    let owner_token = login_email(&app, &owner.0).await;
+    let every: BTreeSet<Permission> = owner
+        .1
+        .iter()
+        .copied()
+        .filter(|p| *p != Permission::PlatformOperate)
+        .collect();
+    for (name, scopes) in [
+        ("key: course:read", BTreeSet::from([Permission::CourseRead])),
+        ("key: every scope", every),
+    ] {
+        let names: Vec<&str> = scopes.iter().map(|p| p.as_str()).collect();
+        let r = app
+            .client
+            .post(app.url("/v1/api-keys"))
+            .header("host", "acme.localhost")
+            .bearer_auth(&owner_token)
+            .json(&json!({ "name": name, "scopes": names }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{name}");
+        let made: Value = r.json().await.unwrap();
+        callers.push(Caller::Key {
+            name,
+            secret: made["key"].as_str().unwrap().to_owned(),
+            scopes,
+        });
+    }
+
     let ops_email = make_user(&app, "ops", Role::Learner, &[BuiltinRole::PlatformAdmin]).await;
     let ops = app
         .wired
@@ -480,11 +530,18 @@ async fn every_route_allows_exactly_the_callers_it_should() {
     for (method, path, access) in &rules {
         for caller in &callers {
             n += 1;
+            let session_only = path.starts_with("/v1/api-keys") || path.starts_with("/v1/auth/");
             let expect_allow = match (access, caller) {
                 (Access::Public, _)
                 | (Access::SignedIn, Caller::User { .. })
                 | (Access::Platform, Caller::Operator)
                 | (_, Caller::PlatformAdmin { .. }) => true,
+                (_, Caller::Key { .. }) if session_only => false,
+                (Access::SignedIn, Caller::Key { .. }) => true,
+                (Access::Perm(p), Caller::Key { scopes, .. }) => scopes.contains(p),
+                (Access::AnyPerm(ps), Caller::Key { scopes, .. }) => {
+                    ps.iter().any(|p| scopes.contains(p))
+                }
                 (Access::Perm(p), Caller::User { permissions, .. }) => permissions.contains(p),
                 (Access::AnyPerm(ps), Caller::User { permissions, .. }) => {
                     ps.iter().any(|p| permissions.contains(p))
@@ -522,6 +579,7 @@ async fn every_route_allows_exactly_the_callers_it_should() {
                 Caller::Anonymous => {}
                 Caller::Operator => req = req.bearer_auth(PLATFORM_TOKEN),
                 Caller::User { email, .. } => req = req.bearer_auth(login_email(&app, email).await),
+                Caller::Key { secret, .. } => req = req.bearer_auth(secret),
                 Caller::PlatformAdmin { tenant, user, .. } => {
                     req = req.bearer_auth(passed_session(&app, *tenant, *user).await);
                 }

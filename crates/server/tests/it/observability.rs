@@ -834,3 +834,81 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
         assert!(!log.contains(sql), "SQL text was exported: {sql}");
     }
 }
+
+/// A free port on loopback for a listener the binary opens itself.
+fn free_addr() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("127.0.0.1:{port}")
+}
+
+/// With Redis cut (a TCP proxy in front of the real server), the limiter falls back to
+/// this node's own limits; the real binary logs a warning naming the outage policy and
+/// counts the fallback on its metrics listener.
+#[tokio::test]
+async fn a_limiter_fallback_is_logged_and_counted() {
+    use crate::harness::proxy::{TcpProxy, pg_socket, via};
+    let Ok(redis) = std::env::var("NEXUS_TEST_REDIS_URL") else {
+        return eprintln!("skipped: NEXUS_TEST_REDIS_URL is not set");
+    };
+    let proxy = TcpProxy::start(pg_socket(&redis), false).await;
+    let db = crate::harness::TestDb::fresh().await;
+    let (metrics, redis_url) = (free_addr(), via(&redis, proxy.addr));
+    let bin = Binary::start_with(
+        &db,
+        &[
+            ("NEXUS_REDIS_URL", redis_url.as_str()),
+            ("NEXUS_REDIS_TIMEOUT", "2s"),
+            ("NEXUS_METRICS_ADDR", metrics.as_str()),
+        ],
+    );
+    let client = reqwest::Client::new();
+    let base = bin.ready(&client).await;
+    let r = client
+        .post(format!("{base}/v1/platform/tenants"))
+        .bearer_auth(crate::harness::PLATFORM_TOKEN)
+        .json(&serde_json::json!({ "slug": "school", "name": "School" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let get = || {
+        client
+            .get(format!("{base}/v1/tenant"))
+            .header("x-tenant", "school")
+            .send()
+    };
+    let fallbacks = || async {
+        let text = client
+            .get(format!("http://{metrics}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        sample(
+            &text,
+            r#"nexus_ratelimit_fallbacks_total{on_outage="local"}"#,
+        )
+        .unwrap_or(0.0)
+    };
+    assert_eq!(get().await.unwrap().status(), 200, "limited through Redis");
+    assert!(fallbacks().await < 1.0, "no fallback while Redis is up");
+    proxy.cut();
+    for _ in 0..3 {
+        assert_eq!(get().await.unwrap().status(), 200, "decided locally");
+    }
+    let n = fallbacks().await;
+    assert!(n >= 3.0, "three fallbacks counted, got {n}");
+    let logs = bin.stop();
+    let warned = logs.iter().any(|l| {
+        l.contains("rate limiter unreachable")
+            && l.contains("\"log.level\":\"warn\"")
+            && l.contains("Local")
+    });
+    assert!(warned, "no fallback warning in:\n{}", logs.join("\n"));
+}

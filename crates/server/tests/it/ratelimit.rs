@@ -92,6 +92,72 @@ async fn a_user_gets_their_plans_budget_then_429_with_retry_after() {
     problem(r, 429, "rate_limited").await;
 }
 
+/// The tenant's plan picks the per-credential limit (free 2, basic 4 here), and the
+/// tenant's bucket (one user's worth, factor 1) refuses a second user once the first
+/// has spent it, with its own policy in the fields.
+#[tokio::test]
+async fn the_plan_sets_the_limits_and_the_tenant_bucket_caps_its_users() {
+    let app = TestApp::builder()
+        .env("NEXUS_RATELIMIT_FREE_PER_MINUTE", "2")
+        .env("NEXUS_RATELIMIT_BASIC_PER_MINUTE", "4")
+        .env("NEXUS_RATELIMIT_TENANT_FACTOR", "1")
+        .spawn()
+        .await;
+    for (slug, plan) in [("small", "free"), ("large", "basic")] {
+        let r = app
+            .platform(reqwest::Method::POST, "/tenants")
+            .json(&serde_json::json!({ "slug": slug, "name": slug, "plan": plan }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{slug}");
+        for who in ["ana", "bo"] {
+            app.user(slug, &format!("{who}@{slug}.example"), PW, Role::Learner)
+                .await;
+        }
+    }
+    let session = |slug: &'static str, token: String| {
+        app.client
+            .get(app.url("/v1/auth/session"))
+            .header("host", format!("{slug}.localhost"))
+            .bearer_auth(token)
+            .send()
+    };
+    for (slug, budget) in [("small", 2), ("large", 4)] {
+        let email = format!("ana@{slug}.example");
+        let (ana, _, _) = token_of(app.login(slug, &email, PW, None).await).await;
+        for _ in 0..budget {
+            let r = session(slug, ana.clone()).await.unwrap();
+            assert_eq!(r.status(), 200, "{slug}");
+            assert_eq!(
+                field(&r, "ratelimit-policy"),
+                format!("\"user\";q={budget};w=60"),
+                "{slug}: the plan's limit"
+            );
+        }
+        let r = session(slug, ana).await.unwrap();
+        assert_eq!(
+            field(&r, "ratelimit-policy"),
+            format!("\"user\";q={budget};w=60")
+        );
+        problem(r, 429, "rate_limited").await;
+        // Bo has budget of his own left, but the tenant's (one user's worth) is spent.
+        let email = format!("bo@{slug}.example");
+        let (bo, _, _) = token_of(app.login(slug, &email, PW, None).await).await;
+        let r = session(slug, bo).await.unwrap();
+        assert_eq!(
+            field(&r, "ratelimit-policy"),
+            format!("\"tenant\";q={budget};w=60"),
+            "{slug}: the tenant's bucket refused"
+        );
+        let body = problem(r, 429, "rate_limited").await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("tenant"),
+            "{body}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_spoofed_forwarded_for_does_not_reset_the_ip_limit() {
     // No trusted proxies (the default): X-Forwarded-For is ignored. Creating the
@@ -205,6 +271,59 @@ async fn a_redis_outage_falls_back_to_local_limits_or_fails_closed() {
             "local" => assert_eq!(statuses, [200, 200, expect], "{mode}"),
             _ => assert_eq!(statuses, [expect, expect, expect], "{mode}"),
         }
+        if mode == "closed" {
+            problem(get().await.unwrap(), 503, "rate_limiter_unavailable").await;
+        }
         proxy.restore();
     }
+}
+
+/// Three app instances on one database and one Redis share a user's budget: 60
+/// concurrent requests spread over them admit the budget (20) and no more, beyond what
+/// the bucket refills while they run.
+#[tokio::test]
+async fn app_instances_sharing_redis_never_admit_more_than_the_budget() {
+    if std::env::var("NEXUS_TEST_REDIS_URL").is_err() {
+        return eprintln!("skipped: NEXUS_TEST_REDIS_URL is not set");
+    }
+    let prefix = format!("shared-{}", uuid::Uuid::new_v4().simple());
+    let node = |url: Option<String>| {
+        let mut b = TestApp::builder()
+            .env("NEXUS_REDIS_PREFIX", &prefix)
+            .env("NEXUS_RATELIMIT_FREE_PER_MINUTE", "20")
+            .env("NEXUS_RATELIMIT_TENANT_FACTOR", "10")
+            .env("NEXUS_RATELIMIT_IP_PER_MINUTE", "10000");
+        if let Some(u) = url {
+            b = b.env("NEXUS_DATABASE_URL", &u);
+        }
+        b.spawn()
+    };
+    let first = node(None).await;
+    let url = first.db.as_ref().unwrap().url().to_owned();
+    let nodes = [first, node(Some(url.clone())).await, node(Some(url)).await];
+    nodes[0]
+        .user("acme", "ana@acme.example", PW, Role::Learner)
+        .await;
+    let (token, _, _) = token_of(nodes[0].login("acme", "ana@acme.example", PW, None).await).await;
+    let started = std::time::Instant::now();
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..60 {
+        let app = &nodes[i % 3];
+        let req = app
+            .client
+            .get(app.url("/v1/auth/session"))
+            .header("host", "acme.localhost")
+            .bearer_auth(&token);
+        calls.spawn(async move { req.send().await.unwrap().status().as_u16() });
+    }
+    let statuses: Vec<u16> = calls.join_all().await;
+    // The bucket refills one request every 3 s (20 a minute).
+    let refill = started.elapsed().as_secs() / 3 + 1;
+    let admitted = statuses.iter().filter(|s| **s == 200).count() as u64;
+    let refused = statuses.iter().filter(|s| **s == 429).count() as u64;
+    assert_eq!(admitted + refused, 60, "only 200 or 429: {statuses:?}");
+    assert!(
+        (20..=20 + refill).contains(&admitted),
+        "admitted {admitted} of a budget of 20 (+{refill} refill): {statuses:?}"
+    );
 }

@@ -283,6 +283,41 @@ async fn a_graceful_stop_flushes_every_counted_request() {
     assert_eq!(courses.count.units, 0);
 }
 
+/// Without a stop or a manual flush, the node's flusher writes its counts on its
+/// interval (the shortest allowed, 1 s).
+#[tokio::test]
+async fn counts_reach_the_database_on_the_flush_interval() {
+    let app = TestApp::builder()
+        .env("NEXUS_METERING_FLUSH_INTERVAL", "1s")
+        .spawn()
+        .await;
+    let (tenant, token) = signed_in(&app).await;
+    for _ in 0..7 {
+        assert_eq!(status(get(&app, "/v1/courses", Some(&token))).await, 200);
+    }
+    let store = app.wired.db.usage();
+    crate::harness::eventually("the interval flush writes the counts", || {
+        let store = store.clone();
+        async move {
+            let now = nexus_domain::Clock::now(&nexus_domain::SystemClock);
+            let totals = store
+                .totals(
+                    tenant,
+                    now - time::Duration::days(1),
+                    now + time::Duration::days(1),
+                    UsageGroup::Route,
+                )
+                .await
+                .unwrap();
+            totals
+                .iter()
+                .any(|t| t.group == "GET /v1/courses" && t.count.requests == 7)
+        }
+    })
+    .await;
+    assert_eq!(app.wired.services.usage.pending_requests(), 0);
+}
+
 /// The real store, made to fail on demand: a database outage cannot be produced for one
 /// store call alone, so this stand-in injects it.
 struct Flaky {
