@@ -400,8 +400,9 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
         purpose: "rate limiting per client address and per user",
         // On Redis a key expires once its budget has fully drained: at most one window
         // (a minute with the default settings; `ratelimit.*`). The in-process limiter
-        // keeps drained keys in memory until it fills up and drops them (lost on
-        // restart); TODO: prune it on a timer so the minute holds there too.
+        // drops drained keys at its first decision 10 s or more after the last prune
+        // (memory only, lost on restart); on a node that decides nothing at all they
+        // wait in memory for its next request.
         retention: Retention::EphemeralSeconds(60),
     },
     PersonalDataStore {

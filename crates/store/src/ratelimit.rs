@@ -22,12 +22,22 @@ pub trait RateLimitStore: Send + Sync + std::fmt::Debug {
     async fn acquire(&self, key: &str, quota: Quota, cost: u32) -> Result<Decision, StoreError>;
 }
 
+/// How often the in-process limiter drops drained keys (at its next decision): they
+/// hold client addresses and user IDs, kept no longer than their window needs.
+const PRUNE_EVERY_US: i64 = 10_000_000;
+
 /// The single-node limiter: a bounded map of TATs in microseconds since start.
 #[derive(Debug)]
 pub struct MemoryRateLimits {
     started: Instant,
-    tats: Mutex<HashMap<String, i64>>,
+    tats: Mutex<Tats>,
     capacity: usize,
+}
+
+#[derive(Debug, Default)]
+struct Tats {
+    by_key: HashMap<String, i64>,
+    pruned_at: i64,
 }
 
 impl MemoryRateLimits {
@@ -35,7 +45,7 @@ impl MemoryRateLimits {
     pub fn new(capacity: usize) -> Self {
         Self {
             started: Instant::now(),
-            tats: Mutex::new(HashMap::new()),
+            tats: Mutex::new(Tats::default()),
             capacity: capacity.max(1),
         }
     }
@@ -52,24 +62,78 @@ impl RateLimitStore for MemoryRateLimits {
     }
 
     async fn acquire(&self, key: &str, quota: Quota, cost: u32) -> Result<Decision, StoreError> {
-        let now = self.now_us();
+        Ok(self.decide(key, quota, cost, self.now_us()))
+    }
+}
+
+impl MemoryRateLimits {
+    /// Decides at `now` (microseconds since start).
+    fn decide(&self, key: &str, quota: Quota, cost: u32, now: i64) -> Decision {
         // A panic while holding the lock cannot leave the map half-updated (one insert
         // at a time), so a poisoned lock is safe to reuse.
         let mut tats = self
             .tats
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (decision, next) = gcra(tats.get(key).copied(), now, quota, cost);
+        // A key whose TAT has passed is back to its full limit: forgetting it changes no
+        // decision. Drop them every few seconds, and whenever the map is full.
+        if now - tats.pruned_at >= PRUNE_EVERY_US {
+            tats.by_key.retain(|_, t| *t > now);
+            tats.pruned_at = now;
+        }
+        let (decision, next) = gcra(tats.by_key.get(key).copied(), now, quota, cost);
         if let Some(tat) = next {
-            if tats.len() >= self.capacity && !tats.contains_key(key) {
-                // A key whose TAT has passed is back to its full limit: forgetting it
-                // changes no decision.
-                tats.retain(|_, t| *t > now);
+            if tats.by_key.len() >= self.capacity && !tats.by_key.contains_key(key) {
+                tats.by_key.retain(|_, t| *t > now);
             }
-            if tats.len() < self.capacity || tats.contains_key(key) {
-                tats.insert(key.to_owned(), tat);
+            if tats.by_key.len() < self.capacity || tats.by_key.contains_key(key) {
+                tats.by_key.insert(key.to_owned(), tat);
             }
         }
-        Ok(decision)
+        decision
+    }
+
+    /// Keys held (drained ones included until the next prune).
+    pub fn keys(&self) -> usize {
+        self.tats
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .by_key
+            .len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drained_keys_are_dropped_at_the_next_prune() {
+        let limits = MemoryRateLimits::new(100);
+        let quota = Quota {
+            limit: 2,
+            window_us: 60_000_000,
+        };
+        assert!(limits.decide("ip:a", quota, 1, 0).allowed);
+        assert!(limits.decide("ip:b", quota, 1, 1_000).allowed);
+        assert_eq!(limits.keys(), 2);
+        // One window later both have drained; the next decision prunes them.
+        assert!(limits.decide("ip:c", quota, 1, 61_000_000).allowed);
+        assert_eq!(limits.keys(), 1, "only the new key is held");
+        // Within the prune interval nothing is dropped, drained or not.
+        assert!(limits.decide("ip:d", quota, 1, 61_000_001).allowed);
+        assert_eq!(limits.keys(), 2);
+    }
+
+    #[test]
+    fn a_pruned_key_starts_full_as_it_would_have() {
+        let limits = MemoryRateLimits::new(100);
+        let quota = Quota {
+            limit: 1,
+            window_us: 60_000_000,
+        };
+        assert!(limits.decide("user:x", quota, 1, 0).allowed);
+        assert!(!limits.decide("user:x", quota, 1, 1).allowed, "spent");
+        assert!(limits.decide("user:x", quota, 1, 70_000_000).allowed);
     }
 }
