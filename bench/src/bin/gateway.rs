@@ -48,6 +48,9 @@ use nexus_store::{Database, MemoryRateLimits};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const VARIANTS: [&str; 4] = [
     "A  /v1/tenant, anonymous, limits + metering off",
     "B  /v1/tenant, API key, limits + metering on",

@@ -13,6 +13,9 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Every field a learner session reads from a real answer, so the scenario runs
 /// unchanged against this server.
 const BODY: &str = r#"{"token":"hello","id":"hello","questions":[],"items":[]}"#;

@@ -17,6 +17,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Runs `op` from `concurrency` tasks for `secs`; returns operations per second.
 async fn rate<F, Fut>(secs: u64, concurrency: usize, op: F) -> f64
 where

@@ -24,6 +24,9 @@
 use nexus_bench::load::{Backend, Options, run};
 use std::time::Duration;
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let mut opts = Options {
         backends: vec![Backend::Sqlite, Backend::Postgres],

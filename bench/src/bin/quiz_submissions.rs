@@ -29,6 +29,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn as_user(tenant: TenantId, user: UserId, role: BuiltinRole) -> Caller {
     Caller {
         actor: Actor::User {

@@ -53,6 +53,9 @@ use std::time::{Duration, Instant};
 use tracing::subscriber::Interest;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The crypto instrument the market orders trade (24/7).
 const CRYPTO: &str = "LMCX";
 /// Stocks the resting limit orders rest on.

@@ -41,6 +41,9 @@ use std::hint::black_box;
 use std::time::Instant;
 use time::{Duration, OffsetDateTime, macros::datetime};
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A price on the tick grid of its level (2 dp from $1, 4 dp below).
 fn tick_price(p: f64) -> Decimal {
     let d = Decimal::from_f64(p).unwrap_or(Decimal::ONE);

@@ -27,6 +27,9 @@ use serde_json::json;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const TOKEN: &str = "bench-platform-token-0123456789abcdef";
 
 fn start(binary: &str, extra: &[(&str, String)]) -> Server {

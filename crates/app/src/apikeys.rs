@@ -95,6 +95,49 @@ pub struct ApiKeyService {
     pub(crate) cache: Arc<dyn CacheStore>,
     pub(crate) audit: AuditService,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Cache entries already decoded by this process.
+    pub(crate) decoded: Arc<DecodedKeys>,
+}
+
+/// Cache entries decoded by this process, by key hash, with the bytes they came from.
+/// A hit whose bytes equal the last ones decoded skips JSON decoding (the gateway
+/// benchmark profiled it at about 5 % of a key-authenticated request's CPU). The shared
+/// cache stays the source of truth: revocation deletes the entry there, and a miss
+/// there is a miss here.
+#[derive(Default)]
+pub(crate) struct DecodedKeys {
+    map: std::sync::Mutex<std::collections::HashMap<String, (Vec<u8>, KeyAuthenticated)>>,
+}
+
+/// Entries kept; past it the map starts over (a key decodes once more).
+const DECODED_KEYS: usize = 4096;
+
+impl DecodedKeys {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (Vec<u8>, KeyAuthenticated)>>
+    {
+        // Each step is one insert or clear: a poisoned map is still consistent.
+        self.map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The entry decoded from exactly these bytes, if any.
+    fn get(&self, hash: &str, bytes: &[u8]) -> Option<KeyAuthenticated> {
+        self.lock()
+            .get(hash)
+            .filter(|(b, _)| b.as_slice() == bytes)
+            .map(|(_, a)| a.clone())
+    }
+
+    fn put(&self, hash: &str, bytes: Vec<u8>, auth: KeyAuthenticated) {
+        let mut map = self.lock();
+        if map.len() >= DECODED_KEYS && !map.contains_key(hash) {
+            map.clear();
+        }
+        map.insert(hash.to_owned(), (bytes, auth));
+    }
 }
 
 fn store_err(e: nexus_store::StoreError) -> AppError {
@@ -286,7 +329,7 @@ impl ApiKeyService {
         &self,
         tenant: TenantId,
         presented: &str,
-        ip: Option<&str>,
+        ip: Option<std::net::IpAddr>,
     ) -> Result<KeyAuthenticated, AppError> {
         let secret = ApiKeySecret::parse(presented).map_err(|_| AppError::Unauthenticated)?;
         let hash = secret.hash();
@@ -302,10 +345,16 @@ impl ApiKeyService {
         let mut touched = false;
         if auth.key.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
             // Best effort: a failed write must not fail the request it describes.
-            match self.keys.touch(tenant, auth.key.id, now, ip).await {
+            // Formatted here, once a minute, not on every request.
+            let ip = ip.map(|i| i.to_string());
+            match self
+                .keys
+                .touch(tenant, auth.key.id, now, ip.as_deref())
+                .await
+            {
                 Ok(()) => {
                     auth.key.last_used_at = Some(now);
-                    auth.key.last_used_ip = ip.map(str::to_owned);
+                    auth.key.last_used_ip = ip;
                     touched = true;
                 }
                 Err(e) => {
@@ -358,8 +407,14 @@ impl ApiKeyService {
     async fn cached(&self, hash: &str, now: time::OffsetDateTime) -> Option<KeyAuthenticated> {
         let ttl = time::Duration::try_from(CACHE_TTL).unwrap_or(time::Duration::ZERO);
         match self.cache.get(&cache_key(hash)).await {
-            Ok(Some(bytes)) => serde_json::from_slice::<KeyAuthenticated>(&bytes)
-                .ok()
+            Ok(Some(bytes)) => self
+                .decoded
+                .get(hash, &bytes)
+                .or_else(|| {
+                    let a = serde_json::from_slice::<KeyAuthenticated>(&bytes).ok()?;
+                    self.decoded.put(hash, bytes, a.clone());
+                    Some(a)
+                })
                 .filter(|a| now - a.loaded_at < ttl),
             Ok(None) => None,
             Err(e) => {

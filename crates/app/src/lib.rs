@@ -185,6 +185,7 @@ impl Services {
                 cache: cache.clone(),
                 audit: audit.clone(),
                 clock: clock.clone(),
+                decoded: Arc::default(),
             },
             usage: Arc::new(usage::Meter::unlimited(db.usage(), clock.clone())),
             billing: billing::BillingService::manual(db.clone(), audit.clone(), clock.clone()),

@@ -426,7 +426,11 @@ impl FromRequestParts<AppState> for SignedIn {
                 state
                     .services
                     .api_keys
-                    .authenticate(tenant.id, &presented, meta.ip.as_deref())
+                    .authenticate(
+                        tenant.id,
+                        &presented,
+                        meta.ip.as_deref().and_then(|i| i.parse().ok()),
+                    )
                     .await?
             }
         };

@@ -26,7 +26,7 @@ use crate::error::ApiError;
 use crate::metering::Metering;
 use crate::middleware::ClientIp;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use nexus_app::usage::QuotaExhausted;
@@ -169,7 +169,7 @@ impl Verified {
 async fn principal(
     state: &AppState,
     headers: &axum::http::HeaderMap,
-    ip: Option<String>,
+    ip: Option<std::net::IpAddr>,
     tenant: nexus_domain::TenantId,
 ) -> Option<Verified> {
     use crate::extract::{SESSION_COOKIE, bearer, cookie};
@@ -178,7 +178,7 @@ async fn principal(
         let auth = state
             .services
             .api_keys
-            .authenticate(tenant, token, ip.as_deref())
+            .authenticate(tenant, token, ip)
             .await
             .ok()?;
         Some(Verified::Key(Box::new(auth)))
@@ -265,7 +265,6 @@ pub(crate) async fn rate_limit(
     // An unknown tenant is the handler's to report (404); only the IP limit applies.
     let checked = match state.services.tenants.resolve(host, x_tenant).await {
         Ok(tenant) => {
-            let ip = ip.map(|i| i.to_string());
             let verified = principal(&state, req.headers(), ip, tenant.id).await;
             note_caller(&state, tenant.id, verified.as_ref());
             Some(Checked { tenant, verified })
@@ -406,14 +405,17 @@ fn quota_exhausted(state: &AppState, q: QuotaExhausted) -> Response {
 /// `RateLimit-Policy: "ip";q=600;w=60` and `RateLimit: "ip";r=599;t=1`
 /// (draft-ietf-httpapi-ratelimit-headers).
 fn set_fields(resp: &mut Response, name: &str, quota: Quota, d: Decision) {
+    // Named once (no parse per request), values moved in (no copy).
+    const POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+    const CURRENT: HeaderName = HeaderName::from_static("ratelimit");
     let policy = format!(
         "\"{name}\";q={};w={}",
         quota.limit,
         (quota.window_us / 1_000_000).max(1)
     );
     let current = format!("\"{name}\";r={};t={}", d.remaining, d.reset_secs());
-    for (field, value) in [("ratelimit-policy", policy), ("ratelimit", current)] {
-        if let Ok(v) = HeaderValue::from_str(&value) {
+    for (field, value) in [(POLICY, policy), (CURRENT, current)] {
+        if let Ok(v) = HeaderValue::try_from(value) {
             resp.headers_mut().insert(field, v);
         }
     }

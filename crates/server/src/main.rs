@@ -10,6 +10,11 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+// mimalloc, not glibc's malloc: malloc and free were about 17 % of a loaded server's CPU
+// (perf, gateway benchmark); with mimalloc the same benchmark serves about 30 % more.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let env: BTreeMap<String, String> = std::env::vars().collect();

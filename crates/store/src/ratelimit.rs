@@ -83,11 +83,16 @@ impl MemoryRateLimits {
         }
         let (decision, next) = gcra(tats.by_key.get(key).copied(), now, quota, cost);
         if let Some(tat) = next {
-            if tats.by_key.len() >= self.capacity && !tats.by_key.contains_key(key) {
-                tats.by_key.retain(|_, t| *t > now);
-            }
-            if tats.by_key.len() < self.capacity || tats.by_key.contains_key(key) {
-                tats.by_key.insert(key.to_owned(), tat);
+            // A known key is updated in place (no allocation on the hot path).
+            if let Some(t) = tats.by_key.get_mut(key) {
+                *t = tat;
+            } else {
+                if tats.by_key.len() >= self.capacity {
+                    tats.by_key.retain(|_, t| *t > now);
+                }
+                if tats.by_key.len() < self.capacity {
+                    tats.by_key.insert(key.to_owned(), tat);
+                }
             }
         }
         decision
