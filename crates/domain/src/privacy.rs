@@ -389,6 +389,8 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
         subject_key: "API key hash",
         purpose: "cheap API key authentication on every keyed request",
         // Fresh for 30 s from its database read (`nexus_app::apikeys::CACHE_TTL`).
+        // Each API process also keeps the decoded entry (`DecodedKeys`): dropped on
+        // revoke and rotate, and swept within 5 s of going stale at the map's next use.
         retention: Retention::EphemeralSeconds(30),
     },
     PersonalDataStore {
@@ -400,9 +402,11 @@ pub const PERSONAL_DATA: &[PersonalDataStore] = &[
         purpose: "rate limiting per client address and per user",
         // On Redis a key expires once its budget has fully drained: at most one window
         // (a minute with the default settings; `ratelimit.*`). The in-process limiter
-        // drops drained keys at its first decision 10 s or more after the last prune
-        // (memory only, lost on restart); on a node that decides nothing at all they
-        // wait in memory for its next request.
+        // (and Redis's local fallback) drops drained keys at its first decision 10 s or
+        // more after the last prune, so a key lives at most its window plus 10 s of
+        // traffic (memory only, lost on restart); the fallback is also pruned as shared
+        // decisions resume after an outage. A node that serves nothing keeps them until
+        // its next request.
         retention: Retention::EphemeralSeconds(60),
     },
     PersonalDataStore {

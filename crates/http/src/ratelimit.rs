@@ -96,7 +96,14 @@ impl Limiter {
 
     async fn acquire(&self, key: &str, quota: Quota, cost: u32) -> Result<Decision, ApiError> {
         match self.shared.acquire(key, quota, cost).await {
-            Ok(d) => Ok(d),
+            Ok(d) => {
+                // After an outage the fallback holds addresses and user IDs it no longer
+                // decides for: prune it as shared decisions resume.
+                if self.fallbacks.load(Ordering::Relaxed) > 0 {
+                    self.local.prune_if_due();
+                }
+                Ok(d)
+            }
             // Any failure, not only an unreachable Redis: a failover's READONLY or an
             // OOM refusal must not turn every request into a 500.
             Err(e) => {

@@ -98,6 +98,20 @@ impl MemoryRateLimits {
         decision
     }
 
+    /// Drops drained keys if the last prune is [`PRUNE_EVERY_US`] old: for a fallback
+    /// limiter that stops deciding when the shared one answers again.
+    pub fn prune_if_due(&self) {
+        let now = self.now_us();
+        let mut tats = self
+            .tats
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if now - tats.pruned_at >= PRUNE_EVERY_US {
+            tats.by_key.retain(|_, t| *t > now);
+            tats.pruned_at = now;
+        }
+    }
+
     /// Keys held (drained ones included until the next prune).
     pub fn keys(&self) -> usize {
         self.tats

@@ -618,8 +618,11 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
         ("NEXUS_WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true"),
         ("NEXUS_METRICS_ADDR", metrics.as_str()),
     ];
+    // Its own key prefix: other binaries in this run use tenants of the same slug.
+    let prefix = format!("trace-{}", uuid::Uuid::new_v4().simple());
     if let Some(url) = &redis {
         env.push(("NEXUS_REDIS_URL", url.as_str()));
+        env.push(("NEXUS_REDIS_PREFIX", prefix.as_str()));
     }
     let bin = Binary::start_with(&db, &env);
     let client = reqwest::Client::new();
@@ -857,10 +860,13 @@ async fn a_limiter_fallback_is_logged_and_counted() {
     let proxy = TcpProxy::start(pg_socket(&redis), false).await;
     let db = crate::harness::TestDb::fresh().await;
     let (metrics, redis_url) = (free_addr(), via(&redis, proxy.addr));
+    // Its own key prefix: other binaries in this run use tenants of the same slug.
+    let prefix = format!("fallback-{}", uuid::Uuid::new_v4().simple());
     let bin = Binary::start_with(
         &db,
         &[
             ("NEXUS_REDIS_URL", redis_url.as_str()),
+            ("NEXUS_REDIS_PREFIX", prefix.as_str()),
             ("NEXUS_REDIS_TIMEOUT", "2s"),
             ("NEXUS_METRICS_ADDR", metrics.as_str()),
         ],

@@ -281,7 +281,7 @@ async fn a_redis_outage_falls_back_to_local_limits_or_fails_closed() {
 /// Three app instances on one database and one Redis share a user's budget: 60
 /// concurrent requests spread over them admit the budget (20) and no more, beyond what
 /// the bucket refills while they run.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn app_instances_sharing_redis_never_admit_more_than_the_budget() {
     if std::env::var("NEXUS_TEST_REDIS_URL").is_err() {
         return eprintln!("skipped: NEXUS_TEST_REDIS_URL is not set");
@@ -292,7 +292,11 @@ async fn app_instances_sharing_redis_never_admit_more_than_the_budget() {
             .env("NEXUS_REDIS_PREFIX", &prefix)
             .env("NEXUS_RATELIMIT_FREE_PER_MINUTE", "20")
             .env("NEXUS_RATELIMIT_TENANT_FACTOR", "10")
-            .env("NEXUS_RATELIMIT_IP_PER_MINUTE", "10000");
+            .env("NEXUS_RATELIMIT_IP_PER_MINUTE", "10000")
+            // A slow Redis on a loaded machine must not pass for the shared limit: no
+            // local fallback (it would start full), and a fallback shows as a 503.
+            .env("NEXUS_REDIS_TIMEOUT", "2s")
+            .env("NEXUS_RATELIMIT_ON_REDIS_ERROR", "closed");
         if let Some(u) = url {
             b = b.env("NEXUS_DATABASE_URL", &u);
         }
