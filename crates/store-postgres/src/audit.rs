@@ -147,18 +147,31 @@ async fn seal_batch(pool: &PgPool, tenant: Option<TenantId>) -> Result<u64, Stor
         tx.commit().await.map_err(err)?;
         return Ok(0);
     }
-    sqlx::query("insert into audit_head (chain, seq, hash) values ($1, 0, $2) on conflict (chain) do nothing")
-        .bind(&chain)
-        .bind(GENESIS)
-        .execute(&mut *tx)
-        .await
-        .map_err(err)?;
-    let (mut seq, mut hash): (i64, String) =
+    // A new chain starts at genesis; a chain whose head row is gone while its events
+    // remain was tampered with, and must not restart at genesis (that would fail on
+    // every batch and hide the tampering): its events keep waiting, and verification
+    // reports the missing head.
+    sqlx::query(
+        "insert into audit_head (chain, seq, hash) select $1, 0, $2 \
+         where not exists (select 1 from audit_event where chain = $1) \
+         on conflict (chain) do nothing",
+    )
+    .bind(&chain)
+    .bind(GENESIS)
+    .execute(&mut *tx)
+    .await
+    .map_err(err)?;
+    let head: Option<(i64, String)> =
         sqlx::query_as("select seq, hash from audit_head where chain = $1 for update")
             .bind(&chain)
-            .fetch_one(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(err)?;
+    let Some((mut seq, mut hash)) = head else {
+        tracing::error!(chain = %chain, "the audit chain's head is missing while its events remain: not sealing (verify reports it)");
+        tx.commit().await.map_err(err)?;
+        return Ok(0);
+    };
     // Read again under the lock: a sealer that held it before may have chained some.
     let rows = waiting(&mut tx, &chain).await?;
     let mut ids = Vec::with_capacity(rows.len());
@@ -325,7 +338,14 @@ impl AuditStore for PgAudit {
             .fetch_all(&self.pool)
             .await
             .map_err(|e| map_err("listing audit chains", e))?;
+        // Chains with events, head or not: one whose head row was deleted is still listed
+        // (and verification reports the missing head).
+        let with_events: Vec<String> = sqlx::query_scalar("select audit_event_chains()")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| map_err("listing audit chains", e))?;
         chains.extend(heads);
+        chains.extend(with_events);
         chains.sort();
         chains.dedup();
         Ok(chains.iter().map(|c| c.parse().ok()).collect())

@@ -183,6 +183,11 @@ fn migrator() -> Migrator {
             "registered_users",
             include_str!("../migrations/0029_registered_users.sql"),
         ),
+        m(
+            30,
+            "audit_event_chains",
+            include_str!("../migrations/0030_audit_event_chains.sql"),
+        ),
     ])
 }
 

@@ -253,6 +253,42 @@ async fn audit_verify_detects_rows_altered_or_deleted_in_the_database() {
         String::from_utf8_lossy(&bad.stdout)
             .contains("broken at event 4: events after this point were deleted")
     );
+
+    // Deleting the head row itself: the chain is still listed and reported, not skipped.
+    tamper(&head_at(3)).await;
+    assert!(verify(&db).status.success(), "three events, head at 3");
+    tamper("delete from audit_head where chain = '{chain}'").await;
+    let bad = verify(&db);
+    let stdout = String::from_utf8_lossy(&bad.stdout).into_owned();
+    assert_eq!(bad.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("✗ tenant tamper: broken at event 1: the chain head is missing"),
+        "{stdout}"
+    );
+    if db.is_postgres() {
+        // An action recorded after that waits to be chained rather than restarting the
+        // chain at genesis over the old events; verification still reports the head.
+        // (SQLite chains as it records, so there the action itself is refused.)
+        let app = TestApp::builder().db(db).spawn().await;
+        let r = app
+            .platform(Method::PATCH, &format!("/tenants/{id}"))
+            .json(&json!({ "name": "Four" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let db = app.stop_keep_db().await;
+        let bad = verify(&db);
+        let stdout = String::from_utf8_lossy(&bad.stdout).into_owned();
+        assert!(stdout.contains("the chain head is missing"), "{stdout}");
+        let mut owner = sqlx::PgConnection::connect(db.url()).await.unwrap();
+        let waiting: i64 = sqlx::query_scalar("select count(*) from audit_pending")
+            .fetch_one(&mut owner)
+            .await
+            .unwrap();
+        assert!(waiting >= 1, "the new event still waits, not lost");
+    }
 }
 
 /// Runs SQL as the database owner, past the application's protections.
