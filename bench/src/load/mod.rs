@@ -165,7 +165,8 @@ fn start_nexus(backend: Backend, store: &Store, dir: std::path::PathBuf, opts: &
         // A key namespace of this run's own: each run seeds a fresh database, and a
         // previous run's cached tenant (same slug, another ID) must not answer for it.
         let prefix = format!("load-{}", uuid::Uuid::new_v4().simple());
-        cmd.env("NEXUS_REDIS_URL", r).env("NEXUS_REDIS_PREFIX", prefix);
+        cmd.env("NEXUS_REDIS_URL", r)
+            .env("NEXUS_REDIS_PREFIX", prefix);
     }
     for (k, v) in &opts.server_env {
         cmd.env(k, v);
