@@ -40,6 +40,17 @@ struct Tats {
     pruned_at: i64,
 }
 
+impl Tats {
+    /// Drops keys whose TAT has passed if the last prune is [`PRUNE_EVERY_US`] old. Such
+    /// a key is back to its full limit: forgetting it changes no decision.
+    fn prune_if_due(&mut self, now: i64) {
+        if now - self.pruned_at >= PRUNE_EVERY_US {
+            self.by_key.retain(|_, t| *t > now);
+            self.pruned_at = now;
+        }
+    }
+}
+
 impl MemoryRateLimits {
     /// A limiter tracking at most `capacity` keys (idle ones are dropped first).
     pub fn new(capacity: usize) -> Self {
@@ -75,12 +86,8 @@ impl MemoryRateLimits {
             .tats
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // A key whose TAT has passed is back to its full limit: forgetting it changes no
-        // decision. Drop them every few seconds, and whenever the map is full.
-        if now - tats.pruned_at >= PRUNE_EVERY_US {
-            tats.by_key.retain(|_, t| *t > now);
-            tats.pruned_at = now;
-        }
+        // Drained keys go every few seconds, and whenever the map is full.
+        tats.prune_if_due(now);
         let (decision, next) = gcra(tats.by_key.get(key).copied(), now, quota, cost);
         if let Some(tat) = next {
             // A known key is updated in place (no allocation on the hot path).
@@ -102,14 +109,10 @@ impl MemoryRateLimits {
     /// limiter that stops deciding when the shared one answers again.
     pub fn prune_if_due(&self) {
         let now = self.now_us();
-        let mut tats = self
-            .tats
+        self.tats
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if now - tats.pruned_at >= PRUNE_EVERY_US {
-            tats.by_key.retain(|_, t| *t > now);
-            tats.pruned_at = now;
-        }
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .prune_if_due(now);
     }
 
     /// Keys held (drained ones included until the next prune).
