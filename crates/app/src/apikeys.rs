@@ -28,6 +28,9 @@ use serde_json::json;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+mod decoded;
+pub(crate) use decoded::DecodedKeys;
+
 /// How often a key's last use is written at most (the hot path does not write).
 const TOUCH_EVERY: time::Duration = time::Duration::MINUTE;
 /// How long an authenticated key is cached.
@@ -75,6 +78,12 @@ pub struct KeyAuthenticated {
 }
 
 impl KeyAuthenticated {
+    /// Still fresh at `now`: read from the database less than [`CACHE_TTL`] ago.
+    pub(crate) fn is_fresh(&self, now: time::OffsetDateTime) -> bool {
+        let ttl = time::Duration::try_from(CACHE_TTL).unwrap_or(time::Duration::ZERO);
+        now - self.loaded_at < ttl
+    }
+
     /// As an authorization and audit actor: the owner, with the key's permissions.
     pub fn actor(&self, tenant: TenantId) -> Actor {
         Actor::User {
@@ -97,72 +106,6 @@ pub struct ApiKeyService {
     pub(crate) clock: Arc<dyn Clock>,
     /// Cache entries already decoded by this process.
     pub(crate) decoded: Arc<DecodedKeys>,
-}
-
-/// Cache entries decoded by this process, by key hash, with the bytes they came from.
-/// A hit whose bytes equal the last ones decoded skips JSON decoding (the gateway
-/// benchmark profiled it at about 5 % of a key-authenticated request's CPU). The shared
-/// cache stays the source of truth: revocation deletes the entry there, and a miss
-/// there is a miss here. Entries hold the owner's ID and last address, so they live no
-/// longer than the shared entry's freshness ([`CACHE_TTL`]): stale ones are swept at
-/// the next use of the map, and a revoked or rotated key's entry is dropped at once.
-#[derive(Default)]
-pub(crate) struct DecodedKeys {
-    map: std::sync::Mutex<Decoded>,
-}
-
-#[derive(Default)]
-struct Decoded {
-    by_hash: std::collections::HashMap<String, (Vec<u8>, KeyAuthenticated)>,
-    swept_at: Option<time::OffsetDateTime>,
-}
-
-/// Entries kept; past it the map starts over (a key decodes once more).
-const DECODED_KEYS: usize = 4096;
-
-impl DecodedKeys {
-    /// The map, with entries past their freshness swept (at most every few seconds).
-    fn lock(&self, now: time::OffsetDateTime) -> std::sync::MutexGuard<'_, Decoded> {
-        // Each step is one insert, remove or sweep: a poisoned map is still consistent.
-        let mut d = self
-            .map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if d.swept_at
-            .is_none_or(|at| now - at >= time::Duration::seconds(5))
-        {
-            let ttl = time::Duration::try_from(CACHE_TTL).unwrap_or(time::Duration::ZERO);
-            d.by_hash.retain(|_, (_, a)| now - a.loaded_at < ttl);
-            d.swept_at = Some(now);
-        }
-        d
-    }
-
-    /// The entry decoded from exactly these bytes, if any.
-    fn get(&self, hash: &str, bytes: &[u8], now: time::OffsetDateTime) -> Option<KeyAuthenticated> {
-        self.lock(now)
-            .by_hash
-            .get(hash)
-            .filter(|(b, _)| b.as_slice() == bytes)
-            .map(|(_, a)| a.clone())
-    }
-
-    fn put(&self, hash: &str, bytes: Vec<u8>, auth: KeyAuthenticated, now: time::OffsetDateTime) {
-        let mut d = self.lock(now);
-        if d.by_hash.len() >= DECODED_KEYS && !d.by_hash.contains_key(hash) {
-            d.by_hash.clear();
-        }
-        d.by_hash.insert(hash.to_owned(), (bytes, auth));
-    }
-
-    fn forget(&self, hash: &str, now: time::OffsetDateTime) {
-        self.lock(now).by_hash.remove(hash);
-    }
-
-    #[cfg(test)]
-    fn len(&self, now: time::OffsetDateTime) -> usize {
-        self.lock(now).by_hash.len()
-    }
 }
 
 fn store_err(e: nexus_store::StoreError) -> AppError {
@@ -430,7 +373,6 @@ impl ApiKeyService {
     }
 
     async fn cached(&self, hash: &str, now: time::OffsetDateTime) -> Option<KeyAuthenticated> {
-        let ttl = time::Duration::try_from(CACHE_TTL).unwrap_or(time::Duration::ZERO);
         match self.cache.get(&cache_key(hash)).await {
             Ok(Some(bytes)) => self
                 .decoded
@@ -440,7 +382,7 @@ impl ApiKeyService {
                     self.decoded.put(hash, bytes, a.clone(), now);
                     Some(a)
                 })
-                .filter(|a| now - a.loaded_at < ttl),
+                .filter(|a| a.is_fresh(now)),
             Ok(None) => None,
             Err(e) => {
                 tracing::warn!(error = %e, "API key cache read failed; using the database");
@@ -495,60 +437,5 @@ impl ApiKeyService {
 
     async fn begin(&self, tenant: TenantId) -> Result<Box<dyn nexus_store::Tx>, AppError> {
         self.db.begin(Some(tenant)).await.map_err(store_err)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use nexus_domain::ManualClock;
-
-    fn entry(c: &ManualClock) -> KeyAuthenticated {
-        KeyAuthenticated {
-            tenant: TenantId::generate(c),
-            loaded_at: c.now(),
-            key: ApiKey {
-                id: ApiKeyId::generate(c),
-                name: "k".into(),
-                owner: UserId::generate(c),
-                scopes: BTreeSet::from([Permission::CourseRead]),
-                hash: "h".into(),
-                hint: "x".into(),
-                created_at: c.now(),
-                expires_at: None,
-                revoked_at: None,
-                last_used_at: Some(c.now()),
-                last_used_ip: Some("203.0.113.9".into()),
-                rotated_from: None,
-            },
-            permissions: BTreeSet::from([Permission::CourseRead]),
-        }
-    }
-
-    #[test]
-    fn decoded_entries_answer_only_their_own_bytes_and_leave_with_their_freshness() {
-        let c = ManualClock::at_unix(1_780_000_000);
-        let memo = DecodedKeys::default();
-        memo.put("a", b"one".to_vec(), entry(&c), c.now());
-        assert!(memo.get("a", b"one", c.now()).is_some());
-        assert!(
-            memo.get("a", b"two", c.now()).is_none(),
-            "other bytes decode anew"
-        );
-        // Past the shared entry's freshness the copy (owner, last address) is swept.
-        c.advance(time::Duration::try_from(CACHE_TTL).unwrap() + time::Duration::SECOND);
-        assert_eq!(memo.len(c.now()), 0);
-        assert!(memo.get("a", b"one", c.now()).is_none());
-    }
-
-    #[test]
-    fn a_forgotten_key_leaves_at_once() {
-        let c = ManualClock::at_unix(1_780_000_000);
-        let memo = DecodedKeys::default();
-        memo.put("a", b"one".to_vec(), entry(&c), c.now());
-        memo.put("b", b"two".to_vec(), entry(&c), c.now());
-        memo.forget("a", c.now());
-        assert!(memo.get("a", b"one", c.now()).is_none());
-        assert_eq!(memo.len(c.now()), 1);
     }
 }

@@ -429,7 +429,7 @@ impl FromRequestParts<AppState> for SignedIn {
                     .authenticate(
                         tenant.id,
                         &presented,
-                        meta.ip.as_deref().and_then(|i| i.parse().ok()),
+                        parts.extensions.get::<crate::ClientIp>().map(|c| c.0),
                     )
                     .await?
             }

@@ -182,11 +182,11 @@ impl AuditStore for SqliteAudit {
         // Chains with events too: one whose head row was deleted is still listed (and
         // verification reports the missing head).
         let chains: Vec<String> = sqlx::query_scalar(
-            "select chain from audit_head union select distinct chain from audit_event order by chain",
+            "select chain from audit_head union select chain from audit_event order by chain",
         )
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|e| map_err("listing audit chains", e))?;
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| map_err("listing audit chains", e))?;
         Ok(chains.iter().map(|c| c.parse().ok()).collect())
     }
 }

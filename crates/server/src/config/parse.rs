@@ -121,11 +121,12 @@ pub(super) fn build(raw: &Raw, unknown_env: Vec<String>) -> Result<Config, Confi
                     .map_err(|_| "must be a whole number from 0 to 18446744073709551615".to_owned())
             })?,
             tick: p.with("sim.tick", |v| {
-                let d = parse_duration(v)?;
-                if d < Duration::from_millis(100) || d > Duration::from_mins(1) {
-                    return Err("must be between 100ms and 60s".to_owned());
-                }
-                Ok(d)
+                parse_duration_in(
+                    v,
+                    Duration::from_millis(100),
+                    Duration::from_mins(1),
+                    "between 100ms and 60s",
+                )
             })?,
         },
         ratelimit: RateLimitConfig {
@@ -155,11 +156,12 @@ pub(super) fn build(raw: &Raw, unknown_env: Vec<String>) -> Result<Config, Confi
         metering: MeteringConfig {
             enabled: p.with("metering.enabled", parse_bool)?,
             flush_interval: p.with("metering.flush_interval", |v| {
-                let d = parse_duration(v)?;
-                if d < Duration::from_secs(1) || d > Duration::from_mins(10) {
-                    return Err("must be between 1s and 10m".to_owned());
-                }
-                Ok(d)
+                parse_duration_in(
+                    v,
+                    Duration::from_secs(1),
+                    Duration::from_mins(10),
+                    "between 1s and 10m",
+                )
             })?,
             monthly_units: [
                 p.with("quota.free_per_month", parse_quota)?,
@@ -171,11 +173,12 @@ pub(super) fn build(raw: &Raw, unknown_env: Vec<String>) -> Result<Config, Confi
         webhooks: WebhookConfig {
             allow_private_targets: p.with("webhooks.allow_private_targets", parse_bool)?,
             timeout: p.with("webhooks.timeout", |v| {
-                let d = parse_duration(v)?;
-                if d < Duration::from_secs(1) || d > Duration::from_secs(15) {
-                    return Err("must be between 1s and 15s".to_owned());
-                }
-                Ok(d)
+                parse_duration_in(
+                    v,
+                    Duration::from_secs(1),
+                    Duration::from_secs(15),
+                    "between 1s and 15s",
+                )
             })?,
         },
         billing_payee: p.with("billing.payee", |v| {
@@ -194,13 +197,14 @@ pub(super) fn build(raw: &Raw, unknown_env: Vec<String>) -> Result<Config, Confi
                     .map_err(|_| "must be host:port, e.g. 0.0.0.0:9464, or empty".to_owned())
             }
         })?,
+        // A recount is a query over every account: not more than ten a second.
         metrics_kpi_interval: p.with("metrics.kpi_interval", |v| {
-            // A recount is a query over every account: not more than ten a second.
-            let d = parse_duration(v)?;
-            if d < Duration::from_millis(100) {
-                return Err("must be at least 100ms".to_owned());
-            }
-            Ok(d)
+            parse_duration_in(
+                v,
+                Duration::from_millis(100),
+                Duration::MAX,
+                "at least 100ms",
+            )
         })?,
         http: HttpConfig {
             addr: p.with("http.addr", |v| {
@@ -360,6 +364,21 @@ fn parse_range(v: &str, min: u32, max: u32) -> Result<u32, String> {
         .ok()
         .filter(|n| (min..=max).contains(n))
         .ok_or_else(|| format!("must be a whole number from {min} to {max}"))
+}
+
+/// A duration from `min` to `max`; `bounds` words the range for the error ("between
+/// 1s and 10m").
+fn parse_duration_in(
+    v: &str,
+    min: Duration,
+    max: Duration,
+    bounds: &str,
+) -> Result<Duration, String> {
+    let d = parse_duration(v)?;
+    if d < min || d > max {
+        return Err(format!("must be {bounds}"));
+    }
+    Ok(d)
 }
 
 /// `250ms`, `30s`, `5m`, `1h`.

@@ -7,6 +7,11 @@ use crate::harness::TestApp;
 use nexus_domain::user::Role;
 use reqwest::Method;
 
+/// The metrics page at `url` (`http://host:port/metrics`).
+async fn scrape(client: &reqwest::Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 fn sample(text: &str, prefix: &str) -> Option<f64> {
     text.lines()
         .find(|l| l.starts_with(prefix))
@@ -77,15 +82,7 @@ async fn requests_are_counted_per_route_template_with_latency_buckets() {
     let public = app.client.get(app.url("/metrics")).send().await.unwrap();
     assert_eq!(public.status(), 404);
     let url = format!("http://{}/metrics", app.metrics_addr.unwrap());
-    let text = app
-        .client
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = scrape(&app.client, &url).await;
     let ok = sample(
         &text,
         r#"nexus_http_requests_total{route="/v1/tenant",method="GET",status="2xx"}"#,
@@ -124,7 +121,7 @@ async fn requests_are_counted_per_route_template_with_latency_buckets() {
     crate::harness::eventually("the registered-users gauge is published", || {
         let (client, url) = (app.client.clone(), url.clone());
         async move {
-            let text = client.get(&url).send().await.unwrap().text().await.unwrap();
+            let text = scrape(&client, &url).await;
             sample(&text, "nexus_users_registered ").is_some_and(|n| n >= 1.0)
         }
     })
@@ -259,6 +256,12 @@ async fn school_admin(
     db: &crate::harness::TestDb,
     email: &str,
 ) -> String {
+    create_school(client, base).await;
+    cli_user(db, email, "admin")
+}
+
+/// Creates the tenant `school` through the platform API.
+async fn create_school(client: &reqwest::Client, base: &str) {
     let r = client
         .post(format!("{base}/v1/platform/tenants"))
         .bearer_auth(crate::harness::PLATFORM_TOKEN)
@@ -267,7 +270,6 @@ async fn school_admin(
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    cli_user(db, email, "admin")
 }
 
 /// Creates an account with the CLI (as an operator would) and returns its password.
@@ -512,14 +514,7 @@ impl Rotel {
             eprintln!("skipping: rotel is not installed (pip install rotel)");
             return None;
         };
-        let port = || {
-            std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port()
-        };
-        let (grpc, http) = (port(), port());
+        let (grpc, http) = (free_port(), free_port());
         let log = std::env::temp_dir().join(format!("rotel-{}.log", uuid::Uuid::new_v4().simple()));
         let child = std::process::Command::new(agent)
             .args(["start", "--otlp-grpc-endpoint"])
@@ -602,14 +597,7 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
     let Some(rx) = Rotel::start() else { return };
     nexus_server::webhook_client::install_crypto_provider();
     let db = crate::harness::TestDb::fresh().await;
-    let metrics = format!(
-        "127.0.0.1:{}",
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    );
+    let metrics = free_addr();
     // With Redis configured (the PostgreSQL and Redis suite), its commands are spans too.
     let redis = std::env::var("NEXUS_TEST_REDIS_URL").ok();
     let mut env = vec![
@@ -718,14 +706,7 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
     })
     .await;
     // Every statement is timed per operation (verb and table), never by its SQL text.
-    let scraped = client
-        .get(format!("http://{metrics}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let scraped = scrape(&client, &format!("http://{metrics}/metrics")).await;
     let backend = if db.url().starts_with("postgres") {
         "postgres"
     } else {
@@ -838,14 +819,18 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
     }
 }
 
-/// A free port on loopback for a listener the binary opens itself.
-fn free_addr() -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+/// A free port on loopback for a listener another process opens itself.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
-    format!("127.0.0.1:{port}")
+        .port()
+}
+
+/// [`free_port`] as an address.
+fn free_addr() -> String {
+    format!("127.0.0.1:{}", free_port())
 }
 
 /// With Redis cut (a TCP proxy in front of the real server), the limiter falls back to
@@ -873,14 +858,7 @@ async fn a_limiter_fallback_is_logged_and_counted() {
     );
     let client = reqwest::Client::new();
     let base = bin.ready(&client).await;
-    let r = client
-        .post(format!("{base}/v1/platform/tenants"))
-        .bearer_auth(crate::harness::PLATFORM_TOKEN)
-        .json(&serde_json::json!({ "slug": "school", "name": "School" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    create_school(&client, &base).await;
     let get = || {
         client
             .get(format!("{base}/v1/tenant"))
@@ -888,14 +866,7 @@ async fn a_limiter_fallback_is_logged_and_counted() {
             .send()
     };
     let fallbacks = || async {
-        let text = client
-            .get(format!("http://{metrics}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = scrape(&client, &format!("http://{metrics}/metrics")).await;
         sample(
             &text,
             r#"nexus_ratelimit_fallbacks_total{on_outage="local"}"#,

@@ -254,6 +254,20 @@ async fn usage_reports_need_billing_read_and_valid_ranges() {
     problem(unknown, 404, "not_found").await;
 }
 
+/// What the store holds for `tenant` around now, by route.
+async fn by_route(store: &dyn UsageStore, tenant: TenantId) -> Vec<UsageTotal> {
+    let now = nexus_domain::Clock::now(&nexus_domain::SystemClock);
+    store
+        .totals(
+            tenant,
+            now - time::Duration::days(1),
+            now + time::Duration::days(1),
+            UsageGroup::Route,
+        )
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_graceful_stop_flushes_every_counted_request() {
     let app = manual_flush().spawn().await;
@@ -263,17 +277,7 @@ async fn a_graceful_stop_flushes_every_counted_request() {
     }
     assert!(app.wired.services.usage.pending_requests() >= 25);
     let db = app.stop_keep_db().await;
-    let store = db.database().await.usage();
-    let now = nexus_domain::Clock::now(&nexus_domain::SystemClock);
-    let totals = store
-        .totals(
-            tenant,
-            now - time::Duration::days(1),
-            now + time::Duration::days(1),
-            UsageGroup::Route,
-        )
-        .await
-        .unwrap();
+    let totals = by_route(db.database().await.usage().as_ref(), tenant).await;
     let courses = totals
         .iter()
         .find(|t| t.group == "GET /v1/courses")
@@ -299,17 +303,8 @@ async fn counts_reach_the_database_on_the_flush_interval() {
     crate::harness::eventually("the interval flush writes the counts", || {
         let store = store.clone();
         async move {
-            let now = nexus_domain::Clock::now(&nexus_domain::SystemClock);
-            let totals = store
-                .totals(
-                    tenant,
-                    now - time::Duration::days(1),
-                    now + time::Duration::days(1),
-                    UsageGroup::Route,
-                )
+            by_route(store.as_ref(), tenant)
                 .await
-                .unwrap();
-            totals
                 .iter()
                 .any(|t| t.group == "GET /v1/courses" && t.count.requests == 7)
         }
