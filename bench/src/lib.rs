@@ -204,17 +204,26 @@ pub async fn get_round(
     let tasks: Vec<_> = (0..concurrency)
         .map(|_| {
             let (client, url) = (client.clone(), url.to_owned());
-            let (headers, bearer) = (headers.to_vec(), bearer.map(str::to_owned));
+            // Parsed once, as a real client would: the variants compare the server's
+            // work, not the load generator's header parsing.
+            let mut fixed: Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)> =
+                headers
+                    .iter()
+                    .map(|(k, v)| (k.parse().unwrap(), v.parse().unwrap()))
+                    .collect();
+            if let Some(t) = bearer {
+                fixed.push((
+                    reqwest::header::AUTHORIZATION,
+                    format!("Bearer {t}").parse().unwrap(),
+                ));
+            }
             tokio::spawn(async move {
                 let mut round = Round::default();
                 while std::time::Instant::now() < until {
                     let at = std::time::Instant::now();
                     let mut r = client.get(&url);
-                    for (k, v) in &headers {
-                        r = r.header(*k, v);
-                    }
-                    if let Some(t) = &bearer {
-                        r = r.bearer_auth(t);
+                    for (k, v) in &fixed {
+                        r = r.header(k.clone(), v.clone());
                     }
                     match r.send().await {
                         Ok(resp) if resp.status() == 200 => {

@@ -298,13 +298,13 @@ impl ApiKeyService {
         tenant: TenantId,
         presented: &str,
         ip: Option<std::net::IpAddr>,
-    ) -> Result<KeyAuthenticated, AppError> {
+    ) -> Result<Arc<KeyAuthenticated>, AppError> {
         let secret = ApiKeySecret::parse(presented).map_err(|_| AppError::Unauthenticated)?;
         let hash = secret.hash();
         let now = self.clock.now();
         let (mut auth, fresh) = match self.cached(&hash, now).await {
             Some(a) => (a, false),
-            None => (self.load(tenant, &hash, now).await?, true),
+            None => (Arc::new(self.load(tenant, &hash, now).await?), true),
         };
         // The cache is keyed by hash alone: a key of another tenant is unknown here.
         if !auth.key.is_live(now) || auth.tenant != tenant {
@@ -321,8 +321,10 @@ impl ApiKeyService {
                 .await
             {
                 Ok(()) => {
-                    auth.key.last_used_at = Some(now);
-                    auth.key.last_used_ip = ip;
+                    // Copied here, once a minute; a plain hit shares the decoded entry.
+                    let a = Arc::make_mut(&mut auth);
+                    a.key.last_used_at = Some(now);
+                    a.key.last_used_ip = ip;
                     touched = true;
                 }
                 Err(e) => {
@@ -333,7 +335,7 @@ impl ApiKeyService {
         // Written after a database read, or when the last use changed; a plain hit
         // leaves the entry alone (its freshness is `loaded_at`, not the write).
         if fresh || touched {
-            self.remember(&hash, &auth).await;
+            self.remember(&hash, &auth, now).await;
         }
         Ok(auth)
     }
@@ -372,13 +374,22 @@ impl ApiKeyService {
         })
     }
 
-    async fn cached(&self, hash: &str, now: time::OffsetDateTime) -> Option<KeyAuthenticated> {
+    async fn cached(&self, hash: &str, now: time::OffsetDateTime) -> Option<Arc<KeyAuthenticated>> {
+        // A process-local cache changes only through this service, and revoke and
+        // rotate drop the decoded copy with the entry: while fresh, the copy is the
+        // entry, and reading it again (a lock, a lookup and a copy) is skipped. A shared
+        // cache is read every time, as another replica may have revoked the key.
+        if self.cache.is_local()
+            && let Some(a) = self.decoded.fresh(hash, now)
+        {
+            return Some(a);
+        }
         match self.cache.get(&cache_key(hash)).await {
             Ok(Some(bytes)) => self
                 .decoded
                 .get(hash, &bytes, now)
                 .or_else(|| {
-                    let a = serde_json::from_slice::<KeyAuthenticated>(&bytes).ok()?;
+                    let a = Arc::new(serde_json::from_slice::<KeyAuthenticated>(&bytes).ok()?);
                     self.decoded.put(hash, bytes, a.clone(), now);
                     Some(a)
                 })
@@ -391,13 +402,16 @@ impl ApiKeyService {
         }
     }
 
-    async fn remember(&self, hash: &str, auth: &KeyAuthenticated) {
-        let Ok(bytes) = serde_json::to_vec(auth) else {
+    async fn remember(&self, hash: &str, auth: &Arc<KeyAuthenticated>, now: time::OffsetDateTime) {
+        let Ok(bytes) = serde_json::to_vec(auth.as_ref()) else {
             return;
         };
         if let Err(e) = self.cache.set(&cache_key(hash), &bytes, CACHE_TTL).await {
             tracing::warn!(error = %e, "API key cache write failed");
+            return;
         }
+        // The decoded copy follows the entry (a new last use must not be re-touched).
+        self.decoded.put(hash, bytes, Arc::clone(auth), now);
     }
 
     async fn forget(&self, hash: &str) {

@@ -94,10 +94,15 @@ impl Tally {
     }
 }
 
+/// Counts by tenant, hashed with foldhash: the keys are server-made (tenant IDs, route
+/// templates, key IDs), and SipHash's flooding defence was a measurable share of each
+/// metered request.
+type Counts = foldhash::HashMap<UsageKey, UsageCount>;
+
 #[derive(Debug, Default)]
 struct Pending {
-    counts: HashMap<TenantId, HashMap<UsageKey, UsageCount>>,
-    tallies: HashMap<TenantId, Tally>,
+    counts: foldhash::HashMap<TenantId, Counts>,
+    tallies: foldhash::HashMap<TenantId, Tally>,
 }
 
 /// What one flush did.
@@ -119,6 +124,9 @@ pub struct Meter {
     quotas: QuotaSettings,
     /// Serialises flushes, so an interval flush and the shutdown flush never interleave.
     flushing: tokio::sync::Mutex<()>,
+    /// `nexus_api_calls_total` by plan, registered at the first call (the recorder is
+    /// installed by then) rather than looked up by name and label on each.
+    api_calls: std::sync::OnceLock<[metrics::Counter; 4]>,
 }
 
 impl std::fmt::Debug for Meter {
@@ -157,7 +165,16 @@ impl Meter {
             clock,
             quotas,
             flushing: tokio::sync::Mutex::new(()),
+            api_calls: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Counts one API-key call in `nexus_api_calls_total{plan}`.
+    pub fn count_api_call(&self, plan: Plan) {
+        let calls = self.api_calls.get_or_init(|| {
+            Plan::ALL.map(|p| metrics::counter!("nexus_api_calls_total", "plan" => p.as_str()))
+        });
+        calls[plan.index()].increment(1);
     }
 
     /// A meter without quotas.
@@ -394,7 +411,7 @@ fn ceil_hour(at: OffsetDateTime) -> OffsetDateTime {
     }
 }
 
-fn units_in(counts: &HashMap<UsageKey, UsageCount>, month: OffsetDateTime) -> u64 {
+fn units_in(counts: &Counts, month: OffsetDateTime) -> u64 {
     counts
         .iter()
         .filter(|(k, _)| month_of(k.hour) == month)

@@ -421,7 +421,7 @@ impl FromRequestParts<AppState> for SignedIn {
             .get::<crate::ratelimit::Checked>()
             .and_then(|c| c.verified.clone());
         let auth = match checked {
-            Some(crate::ratelimit::Verified::Key(k)) => *k,
+            Some(crate::ratelimit::Verified::Key(k)) => k,
             _ => {
                 state
                     .services

@@ -88,7 +88,7 @@ impl Metering {
         }
         self.recorded = true;
         if matches!(self.caller, Caller::Key(_)) {
-            metrics::counter!("nexus_api_calls_total", "plan" => self.plan.as_str()).increment(1);
+            self.meter.count_api_call(self.plan);
         }
         self.meter.record(Metered {
             tenant: self.tenant,

@@ -11,23 +11,35 @@ use nexus_domain::ratelimit::{Decision, Quota};
 use nexus_store::{RateLimitStore, StoreError};
 use std::time::Duration;
 
+/// Every bucket of one request, in order, stopping at the first refusal: `ARGV[1]` is
+/// the cost, then each key's window and limit. Answers four numbers per decision.
+/// All keys of one call must live on one node: fine for the single-node client used
+/// here; a Redis Cluster client would need the keys in one hash slot.
 const GCRA: &str = r"
-local window = tonumber(ARGV[1])
-local limit = tonumber(ARGV[2])
-local cost = math.min(tonumber(ARGV[3]), limit)
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local unit = math.max(math.floor(window / limit), 1)
-local tat = tonumber(redis.call('GET', KEYS[1]))
-local base = now
-if tat and tat > now then base = tat end
-local new_tat = base + cost * unit
-local allow_at = new_tat - window
-if allow_at > now then
-  return {0, 0, base - now, allow_at - now}
+local requested = tonumber(ARGV[1])
+local out = {}
+for i, key in ipairs(KEYS) do
+  local window = tonumber(ARGV[2 * i])
+  local limit = tonumber(ARGV[2 * i + 1])
+  local cost = math.min(requested, limit)
+  local unit = math.max(math.floor(window / limit), 1)
+  local tat = tonumber(redis.call('GET', key))
+  local base = now
+  if tat and tat > now then base = tat end
+  local new_tat = base + cost * unit
+  local allow_at = new_tat - window
+  if allow_at > now then
+    for _, v in ipairs({0, 0, base - now, allow_at - now}) do table.insert(out, v) end
+    return out
+  end
+  redis.call('SET', key, string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now) / 1000) + 1)
+  for _, v in ipairs({1, math.floor((window - (new_tat - now)) / unit), new_tat - now, 0}) do
+    table.insert(out, v)
+  end
 end
-redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now) / 1000) + 1)
-return {1, math.floor((window - (new_tat - now)) / unit), new_tat - now, 0}
+return out
 ";
 
 /// A Redis-backed limiter shared by every replica.
@@ -54,10 +66,32 @@ impl RateLimitStore for RedisRateLimits {
     }
 
     async fn acquire(&self, key: &str, quota: Quota, cost: u32) -> Result<Decision, StoreError> {
+        self.acquire_all(&[(key, quota)], cost)
+            .await?
+            .first()
+            .copied()
+            .ok_or_else(|| {
+                StoreError::other("deciding a rate limit", "the script answered nothing")
+            })
+    }
+
+    async fn acquire_all(
+        &self,
+        buckets: &[(&str, Quota)],
+        cost: u32,
+    ) -> Result<Vec<Decision>, StoreError> {
+        if buckets.is_empty() {
+            return Ok(Vec::new());
+        }
         let decide = async {
             let mut conn = self.redis.conn().await?;
-            let mut call = self.script.key(self.redis.key(&format!("rl:{key}")));
-            call.arg(quota.window_us).arg(quota.limit).arg(cost);
+            let mut call = self.script.prepare_invoke();
+            call.arg(cost);
+            for (key, quota) in buckets {
+                call.key(self.redis.key(&format!("rl:{key}")))
+                    .arg(quota.window_us)
+                    .arg(quota.limit);
+            }
             match tokio::time::timeout(self.redis.timeout(), call.invoke_async(&mut conn)).await {
                 Ok(Ok(v)) => Ok(v),
                 Ok(Err(e)) => Err(classify(e)),
@@ -66,17 +100,26 @@ impl RateLimitStore for RedisRateLimits {
         };
         let out: Vec<i64> =
             tracing::Instrument::instrument(decide, crate::span("redis EVALSHA")).await?;
-        let [allowed, remaining, reset_us, retry_after_us] = out[..] else {
+        let decisions: Vec<Decision> = out
+            .chunks_exact(4)
+            .map(|d| Decision {
+                allowed: d[0] == 1,
+                remaining: u32::try_from(d[1].max(0)).unwrap_or(u32::MAX),
+                reset_us: d[2],
+                retry_after_us: d[3],
+            })
+            .collect();
+        // Every bucket up to the first refusal, and nothing after it.
+        let complete = out.len().is_multiple_of(4)
+            && !decisions.is_empty()
+            && decisions.len() <= buckets.len()
+            && (decisions.len() == buckets.len() || decisions.last().is_some_and(|d| !d.allowed));
+        if !complete {
             return Err(StoreError::other(
                 "deciding a rate limit",
-                format!("the script answered {out:?}"),
+                format!("the script answered {out:?} for {} buckets", buckets.len()),
             ));
-        };
-        Ok(Decision {
-            allowed: allowed == 1,
-            remaining: u32::try_from(remaining.max(0)).unwrap_or(u32::MAX),
-            reset_us,
-            retry_after_us,
-        })
+        }
+        Ok(decisions)
     }
 }

@@ -15,6 +15,12 @@ use std::time::{Duration, Instant};
 pub trait CacheStore: Send + Sync + std::fmt::Debug {
     /// `"memory"` or `"redis"`.
     fn backend(&self) -> &'static str;
+    /// True when the cache lives in this process alone, so every change to it is made
+    /// here: a caller that keeps decoded copies of entries and drops them wherever it
+    /// deletes the entries may then trust those copies without reading the cache.
+    fn is_local(&self) -> bool {
+        false
+    }
     /// The value under `key`, if present and not expired.
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Stores `value` under `key` for `ttl`.
@@ -57,6 +63,10 @@ impl MemoryCache {
 impl CacheStore for MemoryCache {
     fn backend(&self) -> &'static str {
         "memory"
+    }
+
+    fn is_local(&self) -> bool {
+        true
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {

@@ -8,7 +8,6 @@
 use crate::StoreError;
 use async_trait::async_trait;
 use nexus_domain::ratelimit::{Decision, Quota, gcra};
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -20,6 +19,26 @@ pub trait RateLimitStore: Send + Sync + std::fmt::Debug {
     /// Decides a request of `cost` units for `key` under `quota`, and records it if
     /// admitted.
     async fn acquire(&self, key: &str, quota: Quota, cost: u32) -> Result<Decision, StoreError>;
+
+    /// Decides one request against several buckets in order, as [`Self::acquire`] on
+    /// each would, stopping at the first refusal: the decisions taken, the refusal
+    /// last. Buckets before a refusal stay charged, those after it are not touched.
+    /// Backends override it to decide all in one step (one lock, one round trip).
+    async fn acquire_all(
+        &self,
+        buckets: &[(&str, Quota)],
+        cost: u32,
+    ) -> Result<Vec<Decision>, StoreError> {
+        let mut out = Vec::with_capacity(buckets.len());
+        for (key, quota) in buckets {
+            let d = self.acquire(key, *quota, cost).await?;
+            out.push(d);
+            if !d.allowed {
+                break;
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// How often the in-process limiter drops drained keys (at its next decision): they
@@ -36,11 +55,44 @@ pub struct MemoryRateLimits {
 
 #[derive(Debug, Default)]
 struct Tats {
-    by_key: HashMap<String, i64>,
+    /// Foldhash (its seeded quality variant), not SipHash: three lookups a request, and
+    /// the keys are server-made IDs and client addresses, which a client cannot choose
+    /// freely enough to flood one bucket of a randomly seeded map.
+    by_key: std::collections::HashMap<String, i64, foldhash::quality::RandomState>,
     pruned_at: i64,
 }
 
 impl Tats {
+    /// One bucket's decision, recorded if admitted.
+    fn decide(
+        &mut self,
+        key: &str,
+        quota: Quota,
+        cost: u32,
+        now: i64,
+        capacity: usize,
+    ) -> Decision {
+        // A known key is looked up once and updated in place (no allocation on the
+        // hot path).
+        if let Some(t) = self.by_key.get_mut(key) {
+            let (decision, next) = gcra(Some(*t), now, quota, cost);
+            if let Some(tat) = next {
+                *t = tat;
+            }
+            return decision;
+        }
+        let (decision, next) = gcra(None, now, quota, cost);
+        if let Some(tat) = next {
+            if self.by_key.len() >= capacity {
+                self.by_key.retain(|_, t| *t > now);
+            }
+            if self.by_key.len() < capacity {
+                self.by_key.insert(key.to_owned(), tat);
+            }
+        }
+        decision
+    }
+
     /// Drops keys whose TAT has passed if the last prune is [`PRUNE_EVERY_US`] old. Such
     /// a key is back to its full limit: forgetting it changes no decision.
     fn prune_if_due(&mut self, now: i64) {
@@ -75,44 +127,52 @@ impl RateLimitStore for MemoryRateLimits {
     async fn acquire(&self, key: &str, quota: Quota, cost: u32) -> Result<Decision, StoreError> {
         Ok(self.decide(key, quota, cost, self.now_us()))
     }
+
+    async fn acquire_all(
+        &self,
+        buckets: &[(&str, Quota)],
+        cost: u32,
+    ) -> Result<Vec<Decision>, StoreError> {
+        Ok(self.decide_all(buckets, cost, self.now_us()))
+    }
 }
 
 impl MemoryRateLimits {
-    /// Decides at `now` (microseconds since start).
-    fn decide(&self, key: &str, quota: Quota, cost: u32, now: i64) -> Decision {
+    /// The map, with drained keys dropped if a prune is due.
+    fn lock(&self, now: i64) -> std::sync::MutexGuard<'_, Tats> {
         // A panic while holding the lock cannot leave the map half-updated (one insert
         // at a time), so a poisoned lock is safe to reuse.
         let mut tats = self
             .tats
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Drained keys go every few seconds, and whenever the map is full.
         tats.prune_if_due(now);
-        let (decision, next) = gcra(tats.by_key.get(key).copied(), now, quota, cost);
-        if let Some(tat) = next {
-            // A known key is updated in place (no allocation on the hot path).
-            if let Some(t) = tats.by_key.get_mut(key) {
-                *t = tat;
-            } else {
-                if tats.by_key.len() >= self.capacity {
-                    tats.by_key.retain(|_, t| *t > now);
-                }
-                if tats.by_key.len() < self.capacity {
-                    tats.by_key.insert(key.to_owned(), tat);
-                }
+        tats
+    }
+
+    /// Decides at `now` (microseconds since start).
+    fn decide(&self, key: &str, quota: Quota, cost: u32, now: i64) -> Decision {
+        self.lock(now).decide(key, quota, cost, now, self.capacity)
+    }
+
+    /// Decides every bucket at `now` under one lock, stopping at the first refusal.
+    fn decide_all(&self, buckets: &[(&str, Quota)], cost: u32, now: i64) -> Vec<Decision> {
+        let mut tats = self.lock(now);
+        let mut out = Vec::with_capacity(buckets.len());
+        for &(key, quota) in buckets {
+            let decision = tats.decide(key, quota, cost, now, self.capacity);
+            out.push(decision);
+            if !decision.allowed {
+                break;
             }
         }
-        decision
+        out
     }
 
     /// Drops drained keys if the last prune is [`PRUNE_EVERY_US`] old: for a fallback
     /// limiter that stops deciding when the shared one answers again.
     pub fn prune_if_due(&self) {
-        let now = self.now_us();
-        self.tats
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .prune_if_due(now);
+        drop(self.lock(self.now_us()));
     }
 
     /// Keys held (drained ones included until the next prune).

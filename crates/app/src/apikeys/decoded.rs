@@ -1,12 +1,15 @@
 //! API-key cache entries decoded by this process (see [`DecodedKeys`]).
 
 use super::KeyAuthenticated;
+use std::sync::Arc;
 
 /// Cache entries decoded by this process, by key hash, with the bytes they came from.
 /// A hit whose bytes equal the last ones decoded skips JSON decoding (the gateway
-/// benchmark profiled it at about 5 % of a key-authenticated request's CPU). The shared
+/// benchmark profiled it at about 5 % of a key-authenticated request's CPU). A shared
 /// cache stays the source of truth: revocation deletes the entry there, and a miss
-/// there is a miss here. Entries hold the owner's ID and last address, so they live no
+/// there is a miss here. A process-local cache is changed only by this process, which
+/// updates or drops the copy with the entry, so there the copy is used unread
+/// ([`Self::fresh`]). Entries hold the owner's ID and last address, so they live no
 /// longer than the shared entry's freshness ([`super::CACHE_TTL`]): stale ones are swept at
 /// the next use of the map, and a revoked or rotated key's entry is dropped at once.
 #[derive(Default)]
@@ -16,7 +19,9 @@ pub(crate) struct DecodedKeys {
 
 #[derive(Default)]
 struct Decoded {
-    by_hash: std::collections::HashMap<String, (Vec<u8>, KeyAuthenticated)>,
+    /// Foldhash, not SipHash: only keys that authenticated are ever inserted, so the
+    /// keys cannot be chosen to collide; a lookup costs one fast hash of 64 bytes.
+    by_hash: foldhash::HashMap<String, (Vec<u8>, Arc<KeyAuthenticated>)>,
     swept_at: Option<time::OffsetDateTime>,
 }
 
@@ -46,19 +51,33 @@ impl DecodedKeys {
         hash: &str,
         bytes: &[u8],
         now: time::OffsetDateTime,
-    ) -> Option<KeyAuthenticated> {
+    ) -> Option<Arc<KeyAuthenticated>> {
         self.lock(now)
             .by_hash
             .get(hash)
             .filter(|(b, _)| b.as_slice() == bytes)
-            .map(|(_, a)| a.clone())
+            .map(|(_, a)| Arc::clone(a))
+    }
+
+    /// The entry decoded last for `hash`, if still fresh, whatever bytes it came from:
+    /// for a process-local cache, whose every change this process makes.
+    pub(super) fn fresh(
+        &self,
+        hash: &str,
+        now: time::OffsetDateTime,
+    ) -> Option<Arc<KeyAuthenticated>> {
+        self.lock(now)
+            .by_hash
+            .get(hash)
+            .filter(|(_, a)| a.is_fresh(now))
+            .map(|(_, a)| Arc::clone(a))
     }
 
     pub(super) fn put(
         &self,
         hash: &str,
         bytes: Vec<u8>,
-        auth: KeyAuthenticated,
+        auth: Arc<KeyAuthenticated>,
         now: time::OffsetDateTime,
     ) {
         let mut d = self.lock(now);
@@ -88,8 +107,8 @@ mod tests {
     use nexus_domain::{Clock, TenantId, UserId};
     use std::collections::BTreeSet;
 
-    fn entry(c: &ManualClock) -> KeyAuthenticated {
-        KeyAuthenticated {
+    fn entry(c: &ManualClock) -> Arc<KeyAuthenticated> {
+        Arc::new(KeyAuthenticated {
             tenant: TenantId::generate(c),
             loaded_at: c.now(),
             key: ApiKey {
@@ -107,7 +126,7 @@ mod tests {
                 rotated_from: None,
             },
             permissions: BTreeSet::from([Permission::CourseRead]),
-        }
+        })
     }
 
     #[test]
@@ -124,6 +143,22 @@ mod tests {
         c.advance(time::Duration::try_from(CACHE_TTL).unwrap() + time::Duration::SECOND);
         assert_eq!(memo.len(c.now()), 0);
         assert!(memo.get("a", b"one", c.now()).is_none());
+    }
+
+    #[test]
+    fn the_unread_copy_is_the_last_one_put_and_only_while_fresh() {
+        let c = ManualClock::at_unix(1_780_000_000);
+        let memo = DecodedKeys::default();
+        assert!(memo.fresh("a", c.now()).is_none());
+        memo.put("a", b"one".to_vec(), entry(&c), c.now());
+        let newer = entry(&c);
+        memo.put("a", b"two".to_vec(), newer.clone(), c.now());
+        assert!(Arc::ptr_eq(&memo.fresh("a", c.now()).unwrap(), &newer));
+        memo.forget("a", c.now());
+        assert!(memo.fresh("a", c.now()).is_none(), "revoked: gone at once");
+        memo.put("a", b"two".to_vec(), newer, c.now());
+        c.advance(time::Duration::try_from(CACHE_TTL).unwrap());
+        assert!(memo.fresh("a", c.now()).is_none(), "stale at its TTL");
     }
 
     #[test]

@@ -154,6 +154,7 @@ cache_cases!(cache_set_get_delete, cache_expiry, cache_ping);
 
 limiter_cases!(
     limiter_burst_cost_and_refusal,
+    limiter_decides_buckets_in_order_and_stops_at_a_refusal,
     limiter_instances_never_admit_more_than_the_budget,
 );
 

@@ -170,6 +170,8 @@ impl Binary {
 
     fn start_with(db: &crate::harness::TestDb, extra: &[(&str, &str)]) -> Self {
         use std::io::BufRead;
+        // The tests' own reqwest clients need it, whichever test runs first (or alone).
+        nexus_server::webhook_client::install_crypto_provider();
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_nexus"));
         cmd.env_clear()
             .env("NEXUS_HTTP_ADDR", "127.0.0.1:0")

@@ -19,6 +19,10 @@ pub const LIMITER_CASES: &[(&str, LimiterCase)] = &[
     ("limiter_burst_cost_and_refusal", |f| {
         Box::pin(limiter_burst_cost_and_refusal(f))
     }),
+    (
+        "limiter_decides_buckets_in_order_and_stops_at_a_refusal",
+        |f| Box::pin(limiter_decides_buckets_in_order_and_stops_at_a_refusal(f)),
+    ),
     ("limiter_instances_never_admit_more_than_the_budget", |f| {
         Box::pin(limiter_instances_never_admit_more_than_the_budget(f))
     }),
@@ -61,6 +65,39 @@ async fn limiter_burst_cost_and_refusal(make: LimiterFactory) {
     assert!(!limiter.acquire(&key, quick, 1).await.unwrap().allowed);
     tokio::time::sleep(Duration::from_millis(250)).await;
     assert!(limiter.acquire(&key, quick, 2).await.unwrap().allowed);
+}
+
+async fn limiter_decides_buckets_in_order_and_stops_at_a_refusal(make: LimiterFactory) {
+    let limiter = make();
+    let minute = |n| Quota::per(n, Duration::from_mins(1));
+    let (a, b, c) = (fresh("all-a"), fresh("all-b"), fresh("all-c"));
+    let buckets = [
+        (a.as_str(), minute(2)),
+        (b.as_str(), minute(1)),
+        (c.as_str(), minute(5)),
+    ];
+    let first = limiter.acquire_all(&buckets, 1).await.unwrap();
+    let remaining: Vec<_> = first.iter().map(|d| (d.allowed, d.remaining)).collect();
+    assert_eq!(remaining, [(true, 1), (true, 0), (true, 4)]);
+    // `b` refuses: `a` before it is charged, `c` after it is not touched.
+    let second = limiter.acquire_all(&buckets, 1).await.unwrap();
+    let remaining: Vec<_> = second.iter().map(|d| (d.allowed, d.remaining)).collect();
+    assert_eq!(remaining, [(true, 0), (false, 0)]);
+    assert!(
+        (59..=60).contains(&second[1].retry_after_secs()),
+        "{second:?}"
+    );
+    let d = limiter.acquire(&c, minute(5), 1).await.unwrap();
+    assert_eq!(
+        (d.allowed, d.remaining),
+        (true, 3),
+        "c was charged once before"
+    );
+    // `a` is spent now: it refuses first, and nothing after it is decided.
+    let third = limiter.acquire_all(&buckets, 1).await.unwrap();
+    assert_eq!(third.len(), 1);
+    assert!(!third[0].allowed);
+    assert!(limiter.acquire_all(&[], 1).await.unwrap().is_empty());
 }
 
 async fn limiter_instances_never_admit_more_than_the_budget(make: LimiterFactory) {
