@@ -1,6 +1,7 @@
 //! The shared rate limiter (issue 6): decisions per second from one instance on Redis,
 //! beside a plain Redis round trip (`PING` through the same client) and the in-process
-//! limiter, all in the same run; then the budget under concurrency: four instances (four
+//! limiter, all in the same run; a request's three buckets decided by three calls and
+//! by one batch (`acquire_all`, one script call); then the budget under concurrency: four instances (four
 //! separate clients, as four app replicas) race for one key and must admit exactly the
 //! budget.
 //!
@@ -81,6 +82,39 @@ async fn race(url: &str, prefix: &str, timeout: Duration) -> u64 {
     admitted.load(Ordering::Relaxed)
 }
 
+/// A request's three buckets (key, tenant, IP) decided by three calls, then by one
+/// batch: requests per second of each.
+async fn three_buckets(
+    redis: &Arc<dyn RateLimitStore>,
+    secs: u64,
+    concurrency: usize,
+    quota: Quota,
+) -> (f64, f64) {
+    let r = redis.clone();
+    let calls = rate(secs, concurrency, move |i| {
+        let r = r.clone();
+        async move {
+            for b in ["key", "tenant", "ip"] {
+                let key = format!("{b}{}", i % 10_000);
+                assert!(r.acquire(&key, quota, 1).await.unwrap().allowed);
+            }
+        }
+    })
+    .await;
+    let r = redis.clone();
+    let batch = rate(secs, concurrency, move |i| {
+        let r = r.clone();
+        async move {
+            let keys = ["key", "tenant", "ip"].map(|b| format!("{b}{}", i % 10_000));
+            let buckets = keys.each_ref().map(|k| (k.as_str(), quota));
+            let d = r.acquire_all(&buckets, 1).await.unwrap();
+            assert!(d.len() == 3 && d.iter().all(|d| d.allowed));
+        }
+    })
+    .await;
+    (calls, batch)
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -106,6 +140,8 @@ async fn main() {
     // Alternate rounds so drift hits every variant alike.
     let rounds = 3;
     let (mut ping, mut shared, mut memory) = (0.0, 0.0, 0.0);
+    // A request's three buckets (key, tenant, IP): three calls, or one batch.
+    let (mut three_calls, mut one_batch) = (0.0, 0.0);
     for _ in 0..rounds {
         let c = cache.clone();
         ping += rate(secs, concurrency, move |_| {
@@ -127,6 +163,9 @@ async fn main() {
             }
         })
         .await;
+        let (calls, batch) = three_buckets(&redis, secs, concurrency, huge).await;
+        three_calls += calls;
+        one_batch += batch;
         let l = local.clone();
         memory += rate(secs, concurrency, move |i| {
             let l = l.clone();
@@ -152,6 +191,15 @@ async fn main() {
         shared / ping
     );
     println!("in-process limiter decisions    {memory:>10.0} /s");
+    let (three_calls, one_batch) = (
+        three_calls / f64::from(rounds),
+        one_batch / f64::from(rounds),
+    );
+    println!("redis, 3 buckets: 3 calls       {three_calls:>10.0} requests/s (baseline)");
+    println!(
+        "redis, 3 buckets: 1 batch       {one_batch:>10.0} requests/s   {:.2}x",
+        one_batch / three_calls
+    );
 
     let admitted = race(&url, &prefix, timeout).await;
     println!(

@@ -22,6 +22,7 @@ use crate::roles::RoleService;
 use nexus_domain::access::{Actor, Permission};
 use nexus_domain::apikey::{ApiKey, ApiKeyId, ApiKeySecret, MAX_OVERLAP, NewApiKey};
 use nexus_domain::paging::{Page, PageRequest};
+use nexus_domain::session::hex_digest;
 use nexus_domain::{Clock, TenantId, UserId};
 use nexus_store::{ApiKeyStore, CacheStore, Database, UserStore};
 use serde_json::json;
@@ -300,11 +301,15 @@ impl ApiKeyService {
         ip: Option<std::net::IpAddr>,
     ) -> Result<Arc<KeyAuthenticated>, AppError> {
         let secret = ApiKeySecret::parse(presented).map_err(|_| AppError::Unauthenticated)?;
-        let hash = secret.hash();
+        // Bytes first: the hex form is only needed off the fast path.
+        let digest = secret.digest();
         let now = self.clock.now();
-        let (mut auth, fresh) = match self.cached(&hash, now).await {
+        let (mut auth, fresh) = match self.cached(&digest, now).await {
             Some(a) => (a, false),
-            None => (Arc::new(self.load(tenant, &hash, now).await?), true),
+            None => (
+                Arc::new(self.load(tenant, &hex_digest(&digest), now).await?),
+                true,
+            ),
         };
         // The cache is keyed by hash alone: a key of another tenant is unknown here.
         if !auth.key.is_live(now) || auth.tenant != tenant {
@@ -335,7 +340,7 @@ impl ApiKeyService {
         // Written after a database read, or when the last use changed; a plain hit
         // leaves the entry alone (its freshness is `loaded_at`, not the write).
         if fresh || touched {
-            self.remember(&hash, &auth, now).await;
+            self.remember(&digest, &auth, now).await;
         }
         Ok(auth)
     }
@@ -374,23 +379,27 @@ impl ApiKeyService {
         })
     }
 
-    async fn cached(&self, hash: &str, now: time::OffsetDateTime) -> Option<Arc<KeyAuthenticated>> {
+    async fn cached(
+        &self,
+        digest: &[u8; 32],
+        now: time::OffsetDateTime,
+    ) -> Option<Arc<KeyAuthenticated>> {
         // A process-local cache changes only through this service, and revoke and
         // rotate drop the decoded copy with the entry: while fresh, the copy is the
         // entry, and reading it again (a lock, a lookup and a copy) is skipped. A shared
         // cache is read every time, as another replica may have revoked the key.
         if self.cache.is_local()
-            && let Some(a) = self.decoded.fresh(hash, now)
+            && let Some(a) = self.decoded.fresh(digest, now)
         {
             return Some(a);
         }
-        match self.cache.get(&cache_key(hash)).await {
+        match self.cache.get(&cache_key(&hex_digest(digest))).await {
             Ok(Some(bytes)) => self
                 .decoded
-                .get(hash, &bytes, now)
+                .get(digest, &bytes, now)
                 .or_else(|| {
                     let a = Arc::new(serde_json::from_slice::<KeyAuthenticated>(&bytes).ok()?);
-                    self.decoded.put(hash, bytes, a.clone(), now);
+                    self.decoded.put(digest, bytes, a.clone(), now);
                     Some(a)
                 })
                 .filter(|a| a.is_fresh(now)),
@@ -402,20 +411,33 @@ impl ApiKeyService {
         }
     }
 
-    async fn remember(&self, hash: &str, auth: &Arc<KeyAuthenticated>, now: time::OffsetDateTime) {
+    async fn remember(
+        &self,
+        digest: &[u8; 32],
+        auth: &Arc<KeyAuthenticated>,
+        now: time::OffsetDateTime,
+    ) {
         let Ok(bytes) = serde_json::to_vec(auth.as_ref()) else {
             return;
         };
-        if let Err(e) = self.cache.set(&cache_key(hash), &bytes, CACHE_TTL).await {
+        if let Err(e) = self
+            .cache
+            .set(&cache_key(&hex_digest(digest)), &bytes, CACHE_TTL)
+            .await
+        {
             tracing::warn!(error = %e, "API key cache write failed");
             return;
         }
         // The decoded copy follows the entry (a new last use must not be re-touched).
-        self.decoded.put(hash, bytes, Arc::clone(auth), now);
+        self.decoded.put(digest, bytes, Arc::clone(auth), now);
     }
 
     async fn forget(&self, hash: &str) {
-        self.decoded.forget(hash, self.clock.now());
+        let mut digest = [0u8; 32];
+        // Stored hashes are our own hex digests; one that is not has no decoded copy.
+        if hex::decode_to_slice(hash, &mut digest).is_ok() {
+            self.decoded.forget(&digest, self.clock.now());
+        }
         if let Err(e) = self.cache.delete(&cache_key(hash)).await {
             tracing::error!(error = %e, "API key cache invalidation failed; the entry expires with its TTL");
         }

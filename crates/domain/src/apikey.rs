@@ -83,6 +83,11 @@ impl ApiKeySecret {
         crate::session::hash_token(&self.0)
     }
 
+    /// The same hash as bytes (see [`crate::session::token_digest`]).
+    pub fn digest(&self) -> [u8; 32] {
+        crate::session::token_digest(&self.0)
+    }
+
     /// The prefix and the secret's first characters, safe to show and to log.
     pub fn hint(&self) -> String {
         self.0.chars().take(KEY_PREFIX.len() + HINT_LEN).collect()

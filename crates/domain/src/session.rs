@@ -18,10 +18,20 @@ define_id!(
 
 /// SHA-256 (hex) of a secret token, as stored.
 pub fn hash_token(raw: &str) -> String {
+    hex_digest(&token_digest(raw))
+}
+
+/// SHA-256 of a secret token, as bytes: a lookup key that needs no hex.
+pub fn token_digest(raw: &str) -> [u8; 32] {
+    Sha256::digest(raw.as_bytes()).into()
+}
+
+/// A digest in lower-case hex, as [`hash_token`] stores it.
+pub fn hex_digest(digest: &[u8; 32]) -> String {
     // Into a buffer, not char by char as `hex::encode` does: this runs on every
     // authenticated request.
     let mut hex = [0u8; 64];
-    if hex::encode_to_slice(Sha256::digest(raw.as_bytes()), &mut hex).is_err() {
+    if hex::encode_to_slice(digest, &mut hex).is_err() {
         return String::new();
     }
     // Hex digits are ASCII: this never falls back.

@@ -12,12 +12,13 @@ use nexus_app::usage::{Meter, Metered, QuotaExhausted};
 use nexus_domain::TenantId;
 use nexus_domain::tenancy::Plan;
 use nexus_domain::usage::Caller;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Records one request when finished or dropped.
-pub(crate) struct Metering {
-    meter: Arc<Meter>,
+pub(crate) struct Metering<'a> {
+    /// Borrowed from the app's state for the request's life (no shared reference count
+    /// to bump and drop on every request).
+    meter: &'a Meter,
     tenant: TenantId,
     plan: Plan,
     caller: Caller,
@@ -29,11 +30,11 @@ pub(crate) struct Metering {
     recorded: bool,
 }
 
-impl Metering {
+impl<'a> Metering<'a> {
     /// A guard for a request to `checked`'s tenant; `None` when no tenant was found
     /// (counted as unattributed: there is no one to report it to).
     pub(crate) fn start(
-        meter: Arc<Meter>,
+        meter: &'a Meter,
         checked: Option<&Checked>,
         route: String,
         started: Instant,
@@ -102,7 +103,7 @@ impl Metering {
     }
 }
 
-impl Drop for Metering {
+impl Drop for Metering<'_> {
     fn drop(&mut self) {
         // The timeout layer answers 503 `request_timeout`; anything else that drops a
         // request is the client leaving (nginx's 499) or a panic, answered elsewhere.
