@@ -180,21 +180,14 @@ async fn main() {
         })
         .await;
     }
-    let (ping, shared, memory) = (
-        ping / f64::from(rounds),
-        shared / f64::from(rounds),
-        memory / f64::from(rounds),
-    );
+    let [ping, shared, memory, three_calls, one_batch] =
+        [ping, shared, memory, three_calls, one_batch].map(|total| total / f64::from(rounds));
     println!("redis PING (baseline)           {ping:>10.0} /s");
     println!(
         "redis limiter decisions         {shared:>10.0} /s   {:.3} of PING",
         shared / ping
     );
     println!("in-process limiter decisions    {memory:>10.0} /s");
-    let (three_calls, one_batch) = (
-        three_calls / f64::from(rounds),
-        one_batch / f64::from(rounds),
-    );
     println!("redis, 3 buckets: 3 calls       {three_calls:>10.0} requests/s (baseline)");
     println!(
         "redis, 3 buckets: 1 batch       {one_batch:>10.0} requests/s   {:.2}x",
