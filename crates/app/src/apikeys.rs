@@ -11,10 +11,12 @@
 //! [`CACHE_TTL`], however often it is used or rewritten, so nothing cached is staler
 //! than that. Revoking or rotating a key deletes its entry: with Redis (shared by every
 //! replica) or on one node the next request reads the database and fails; with
-//! in-process caches on several replicas, within the TTL. A request racing the
-//! revocation may rewrite the entry (only when it records the key's use, at most once
-//! a minute), which then lives out the rest of its TTL. A change to the owner's roles
-//! reaches their keys within the TTL.
+//! in-process caches on several replicas, within the TTL. A request of this process
+//! racing the revocation cannot put the key back: decoded copies carry a generation
+//! that every revocation moves, and an entry written from a read that straddled one is
+//! deleted again. A request on another replica racing it may rewrite a shared entry
+//! (after a database read or when it records the key's use), which then lives out the
+//! rest of its TTL. A change to the owner's roles reaches their keys within the TTL.
 
 use crate::AppError;
 use crate::audit::{AuditService, Caller, Record};
@@ -304,7 +306,8 @@ impl ApiKeyService {
         // Bytes first: the hex form is only needed off the fast path.
         let digest = secret.digest();
         let now = self.clock.now();
-        let (mut auth, fresh) = match self.cached(&digest, now).await {
+        let (cached, generation) = self.cached(&digest, now).await;
+        let (mut auth, fresh) = match cached {
             Some(a) => (a, false),
             None => (
                 Arc::new(self.load(tenant, &hex_digest(&digest), now).await?),
@@ -340,7 +343,7 @@ impl ApiKeyService {
         // Written after a database read, or when the last use changed; a plain hit
         // leaves the entry alone (its freshness is `loaded_at`, not the write).
         if fresh || touched {
-            self.remember(&digest, &auth, now).await;
+            self.remember(&digest, &auth, now, generation).await;
         }
         Ok(auth)
     }
@@ -379,27 +382,33 @@ impl ApiKeyService {
         })
     }
 
+    /// The cached entry, if any, and the decoded copies' generation read before the
+    /// cache was (for [`Self::remember`]).
     async fn cached(
         &self,
         digest: &[u8; 32],
         now: time::OffsetDateTime,
-    ) -> Option<Arc<KeyAuthenticated>> {
+    ) -> (Option<Arc<KeyAuthenticated>>, u64) {
         // A process-local cache changes only through this service, and revoke and
-        // rotate drop the decoded copy with the entry: while fresh, the copy is the
+        // rotate drop the decoded copy after the entry: while fresh, the copy is the
         // entry, and reading it again (a lock, a lookup and a copy) is skipped. A shared
         // cache is read every time, as another replica may have revoked the key.
-        if self.cache.is_local()
-            && let Some(a) = self.decoded.fresh(digest, now)
-        {
-            return Some(a);
-        }
-        match self.cache.get(&cache_key(&hex_digest(digest))).await {
+        let generation = if self.cache.is_local() {
+            let (hit, generation) = self.decoded.fresh(digest, now);
+            if hit.is_some() {
+                return (hit, generation);
+            }
+            generation
+        } else {
+            self.decoded.generation()
+        };
+        let found = match self.cache.get(&cache_key(&hex_digest(digest))).await {
             Ok(Some(bytes)) => self
                 .decoded
                 .get(digest, &bytes, now)
                 .or_else(|| {
                     let a = Arc::new(serde_json::from_slice::<KeyAuthenticated>(&bytes).ok()?);
-                    self.decoded.put(digest, bytes, a.clone(), now);
+                    self.decoded.put(digest, bytes, a.clone(), now, generation);
                     Some(a)
                 })
                 .filter(|a| a.is_fresh(now)),
@@ -408,38 +417,50 @@ impl ApiKeyService {
                 tracing::warn!(error = %e, "API key cache read failed; using the database");
                 None
             }
-        }
+        };
+        (found, generation)
     }
 
+    /// Caches what this request read (`generation`: see [`Self::cached`]).
     async fn remember(
         &self,
         digest: &[u8; 32],
         auth: &Arc<KeyAuthenticated>,
         now: time::OffsetDateTime,
+        generation: u64,
     ) {
         let Ok(bytes) = serde_json::to_vec(auth.as_ref()) else {
             return;
         };
-        if let Err(e) = self
-            .cache
-            .set(&cache_key(&hex_digest(digest)), &bytes, CACHE_TTL)
-            .await
-        {
+        let key = cache_key(&hex_digest(digest));
+        if let Err(e) = self.cache.set(&key, &bytes, CACHE_TTL).await {
             tracing::warn!(error = %e, "API key cache write failed");
             return;
         }
         // The decoded copy follows the entry (a new last use must not be re-touched).
-        self.decoded.put(digest, bytes, Arc::clone(auth), now);
+        self.decoded
+            .put(digest, bytes, Arc::clone(auth), now, generation);
+        // A key was revoked or rotated here while this request read the database: what
+        // it read may be from before, so the entry it wrote goes too (the next request
+        // reads the database again). Another replica's revocation is not seen here; a
+        // shared entry then lives out its TTL at most, as documented above.
+        if self.decoded.generation() != generation
+            && let Err(e) = self.cache.delete(&key).await
+        {
+            tracing::error!(error = %e, "API key cache invalidation failed; the entry expires with its TTL");
+        }
     }
 
     async fn forget(&self, hash: &str) {
+        // The entry first, then the copy: a request in between finds no entry, or finds
+        // the generation moved when it tries to keep what it read.
+        if let Err(e) = self.cache.delete(&cache_key(hash)).await {
+            tracing::error!(error = %e, "API key cache invalidation failed; the entry expires with its TTL");
+        }
         let mut digest = [0u8; 32];
         // Stored hashes are our own hex digests; one that is not has no decoded copy.
         if hex::decode_to_slice(hash, &mut digest).is_ok() {
             self.decoded.forget(&digest, self.clock.now());
-        }
-        if let Err(e) = self.cache.delete(&cache_key(hash)).await {
-            tracing::error!(error = %e, "API key cache invalidation failed; the entry expires with its TTL");
         }
     }
 

@@ -87,9 +87,11 @@ pub struct Limiter {
     /// copies its value rather than sharing one: a reference count shared by every
     /// request costs more on two cores than a 30-byte copy.
     policies: [[Box<str>; 4]; 4],
-    /// The decision counters, registered at the first decision (the recorder is
-    /// installed by then) rather than looked up by name and labels three times a
-    /// request.
+    /// The decision counters, registered at the first decision rather than looked up
+    /// by name and labels three times a request. The server installs its recorder
+    /// before it serves, so they are live; an app that decides before a recorder
+    /// exists (tests only) keeps no-op handles. All eight series show from the first
+    /// decision, at 0 until used.
     decisions: std::sync::OnceLock<[[metrics::Counter; 2]; 4]>,
 }
 
@@ -187,12 +189,14 @@ impl Limiter {
             // Any failure, not only an unreachable Redis: a failover's READONLY or an
             // OOM refusal must not turn every request into a 500.
             Err(e) => {
-                self.fallbacks.fetch_add(1, Ordering::Relaxed);
+                // Counted per decision, one per bucket, as before the batch.
+                let decisions = u64::try_from(buckets.len()).unwrap_or(u64::MAX);
+                self.fallbacks.fetch_add(decisions, Ordering::Relaxed);
                 metrics::counter!("nexus_ratelimit_fallbacks_total", "on_outage" => match self.settings.on_outage {
                     OnOutage::Local => "local",
                     OnOutage::Closed => "closed",
                 })
-                .increment(1);
+                .increment(decisions);
                 tracing::warn!(error = %e, backend = self.shared.backend(), on_outage = ?self.settings.on_outage, "rate limiter unreachable");
                 match self.settings.on_outage {
                     OnOutage::Local => self.local.acquire_all(buckets, cost).await.map_err(|e| {
@@ -467,6 +471,14 @@ async fn limit<'a>(
         .acquire_all(&buckets, cost)
         .await
         .map_err(IntoResponse::into_response)?;
+    // Every bucket is decided unless one refused: a short answer that admits would
+    // skip the buckets after it.
+    if decisions.len() < buckets.len() && decisions.last().is_none_or(|d| d.allowed) {
+        return Err(ApiError::from(nexus_app::AppError::Internal(
+            "the rate limiter skipped buckets without refusing".into(),
+        ))
+        .into_response());
+    }
     let mut tightest: Tightest = None;
     for ((&(bucket, _), &(_, quota)), d) in checks.iter().zip(&buckets).zip(decisions) {
         limiter.count(bucket, d.allowed);

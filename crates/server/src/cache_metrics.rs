@@ -52,6 +52,12 @@ impl CacheStore for CountedCache {
         self.inner.backend()
     }
 
+    // Forwarded: callers that trust their decoded copies over a local cache (API keys)
+    // skip the lookup, so those uses are not counted here.
+    fn is_local(&self) -> bool {
+        self.inner.is_local()
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let got = self.inner.get(key).await;
         let result = match &got {

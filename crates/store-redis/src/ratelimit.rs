@@ -110,10 +110,13 @@ impl RateLimitStore for RedisRateLimits {
             })
             .collect();
         // Every bucket up to the first refusal, and nothing after it.
+        let (last, before) = decisions
+            .split_last()
+            .map_or((None, &[][..]), |(l, b)| (Some(l), b));
         let complete = out.len().is_multiple_of(4)
-            && !decisions.is_empty()
             && decisions.len() <= buckets.len()
-            && (decisions.len() == buckets.len() || decisions.last().is_some_and(|d| !d.allowed));
+            && before.iter().all(|d| d.allowed)
+            && last.is_some_and(|d| decisions.len() == buckets.len() || !d.allowed);
         if !complete {
             return Err(StoreError::other(
                 "deciding a rate limit",

@@ -24,6 +24,10 @@ struct Decoded {
     /// keys cannot be chosen to collide; a lookup costs one fast hash of 32 bytes.
     by_hash: foldhash::HashMap<[u8; 32], (Vec<u8>, Arc<KeyAuthenticated>)>,
     swept_at: Option<time::OffsetDateTime>,
+    /// Bumped by every [`DecodedKeys::forget`]. A copy decoded from what was read
+    /// before a forget is not kept: a request that read the entry just before a
+    /// revocation deleted it must not put the revoked key back for the next ones.
+    generation: u64,
 }
 
 /// Entries kept; past it the map starts over (a key decodes once more).
@@ -60,28 +64,43 @@ impl DecodedKeys {
             .map(|(_, a)| Arc::clone(a))
     }
 
-    /// The entry decoded last for `hash`, if still fresh, whatever bytes it came from:
+    /// The entry decoded last for `digest`, if still fresh, whatever bytes it came from:
     /// for a process-local cache, whose every change this process makes.
     pub(super) fn fresh(
         &self,
         digest: &[u8; 32],
         now: time::OffsetDateTime,
-    ) -> Option<Arc<KeyAuthenticated>> {
-        self.lock(now)
+    ) -> (Option<Arc<KeyAuthenticated>>, u64) {
+        let d = self.lock(now);
+        let hit = d
             .by_hash
             .get(digest)
             .filter(|(_, a)| a.is_fresh(now))
-            .map(|(_, a)| Arc::clone(a))
+            .map(|(_, a)| Arc::clone(a));
+        (hit, d.generation)
     }
 
+    /// The current generation: read it before reading the cache, hand it to `put`.
+    pub(super) fn generation(&self) -> u64 {
+        self.map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .generation
+    }
+
+    /// Keeps a decoded copy, unless a key was forgotten since `generation` was read.
     pub(super) fn put(
         &self,
         digest: &[u8; 32],
         bytes: Vec<u8>,
         auth: Arc<KeyAuthenticated>,
         now: time::OffsetDateTime,
+        generation: u64,
     ) {
         let mut d = self.lock(now);
+        if d.generation != generation {
+            return;
+        }
         if d.by_hash.len() >= DECODED_KEYS && !d.by_hash.contains_key(digest) {
             d.by_hash.clear();
         }
@@ -89,7 +108,9 @@ impl DecodedKeys {
     }
 
     pub(super) fn forget(&self, digest: &[u8; 32], now: time::OffsetDateTime) {
-        self.lock(now).by_hash.remove(digest);
+        let mut d = self.lock(now);
+        d.by_hash.remove(digest);
+        d.generation = d.generation.wrapping_add(1);
     }
 
     #[cfg(test)]
@@ -137,7 +158,7 @@ mod tests {
     fn decoded_entries_answer_only_their_own_bytes_and_leave_with_their_freshness() {
         let c = ManualClock::at_unix(1_780_000_000);
         let memo = DecodedKeys::default();
-        memo.put(&A, b"one".to_vec(), entry(&c), c.now());
+        memo.put(&A, b"one".to_vec(), entry(&c), c.now(), memo.generation());
         assert!(memo.get(&A, b"one", c.now()).is_some());
         assert!(
             memo.get(&A, b"two", c.now()).is_none(),
@@ -153,24 +174,49 @@ mod tests {
     fn the_unread_copy_is_the_last_one_put_and_only_while_fresh() {
         let c = ManualClock::at_unix(1_780_000_000);
         let memo = DecodedKeys::default();
-        assert!(memo.fresh(&A, c.now()).is_none());
-        memo.put(&A, b"one".to_vec(), entry(&c), c.now());
+        assert!(memo.fresh(&A, c.now()).0.is_none());
+        memo.put(&A, b"one".to_vec(), entry(&c), c.now(), memo.generation());
         let newer = entry(&c);
-        memo.put(&A, b"two".to_vec(), newer.clone(), c.now());
-        assert!(Arc::ptr_eq(&memo.fresh(&A, c.now()).unwrap(), &newer));
+        memo.put(
+            &A,
+            b"two".to_vec(),
+            newer.clone(),
+            c.now(),
+            memo.generation(),
+        );
+        assert!(Arc::ptr_eq(&memo.fresh(&A, c.now()).0.unwrap(), &newer));
         memo.forget(&A, c.now());
-        assert!(memo.fresh(&A, c.now()).is_none(), "revoked: gone at once");
-        memo.put(&A, b"two".to_vec(), newer, c.now());
+        assert!(memo.fresh(&A, c.now()).0.is_none(), "revoked: gone at once");
+        memo.put(&A, b"two".to_vec(), newer, c.now(), memo.generation());
         c.advance(time::Duration::try_from(CACHE_TTL).unwrap());
-        assert!(memo.fresh(&A, c.now()).is_none(), "stale at its TTL");
+        assert!(memo.fresh(&A, c.now()).0.is_none(), "stale at its TTL");
+    }
+
+    #[test]
+    fn a_copy_read_before_a_forget_is_not_kept() {
+        let c = ManualClock::at_unix(1_780_000_000);
+        let memo = DecodedKeys::default();
+        // A request reads the generation, then the cache; a revocation runs meanwhile.
+        let read_at = memo.generation();
+        memo.forget(&A, c.now());
+        memo.put(&A, b"one".to_vec(), entry(&c), c.now(), read_at);
+        assert!(
+            memo.fresh(&A, c.now()).0.is_none(),
+            "the revoked key is not put back"
+        );
+        memo.put(&A, b"one".to_vec(), entry(&c), c.now(), memo.generation());
+        assert!(
+            memo.fresh(&A, c.now()).0.is_some(),
+            "a read after it is kept"
+        );
     }
 
     #[test]
     fn a_forgotten_key_leaves_at_once() {
         let c = ManualClock::at_unix(1_780_000_000);
         let memo = DecodedKeys::default();
-        memo.put(&A, b"one".to_vec(), entry(&c), c.now());
-        memo.put(&B, b"two".to_vec(), entry(&c), c.now());
+        memo.put(&A, b"one".to_vec(), entry(&c), c.now(), memo.generation());
+        memo.put(&B, b"two".to_vec(), entry(&c), c.now(), memo.generation());
         memo.forget(&A, c.now());
         assert!(memo.get(&A, b"one", c.now()).is_none());
         assert_eq!(memo.len(c.now()), 1);
