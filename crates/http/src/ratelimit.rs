@@ -539,7 +539,8 @@ fn quota_exhausted(state: &AppState, q: QuotaExhausted) -> Response {
 /// (draft-ietf-httpapi-ratelimit-headers). The policy is made once per bucket and plan
 /// ([`Limiter::new`]).
 fn set_fields(resp: &mut Response, bucket: Bucket, policy: &str, d: Decision) {
-    // Named once (no parse per request), values moved in (no copy).
+    // Named once (no parse per request); the current value is moved in, the policy
+    // copied (see `Limiter::policies`).
     const POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
     const CURRENT: HeaderName = HeaderName::from_static("ratelimit");
     // Written by hand: `format!` was a measurable share of the gateway's cost.

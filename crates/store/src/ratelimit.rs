@@ -23,22 +23,12 @@ pub trait RateLimitStore: Send + Sync + std::fmt::Debug {
     /// Decides one request against several buckets in order, as [`Self::acquire`] on
     /// each would, stopping at the first refusal: the decisions taken, the refusal
     /// last. Buckets before a refusal stay charged, those after it are not touched.
-    /// Backends override it to decide all in one step (one lock, one round trip).
+    /// One step for all (one lock, one round trip), so a request pays once.
     async fn acquire_all(
         &self,
         buckets: &[(&str, Quota)],
         cost: u32,
-    ) -> Result<Vec<Decision>, StoreError> {
-        let mut out = Vec::with_capacity(buckets.len());
-        for (key, quota) in buckets {
-            let d = self.acquire(key, *quota, cost).await?;
-            out.push(d);
-            if !d.allowed {
-                break;
-            }
-        }
-        Ok(out)
-    }
+    ) -> Result<Vec<Decision>, StoreError>;
 }
 
 /// How often the in-process limiter drops drained keys (at its next decision): they
