@@ -549,34 +549,15 @@ fn set_fields(resp: &mut Response, bucket: Bucket, policy: &str, d: Decision) {
     current.push('"');
     current.push_str(name);
     current.push_str("\";r=");
-    push_decimal(&mut current, u64::from(d.remaining));
+    let mut digits = itoa::Buffer::new();
+    current.push_str(digits.format(d.remaining));
     current.push_str(";t=");
-    push_decimal(&mut current, d.reset_secs());
+    current.push_str(digits.format(d.reset_secs()));
     if let Ok(v) = HeaderValue::from_str(policy) {
         resp.headers_mut().insert(POLICY, v);
     }
     if let Ok(v) = HeaderValue::try_from(current) {
         resp.headers_mut().insert(CURRENT, v);
-    }
-}
-
-/// Appends `n` in decimal.
-fn push_decimal(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        // `n % 10` is below 10: the cast keeps it whole.
-        #[allow(clippy::cast_possible_truncation)]
-        let digit = (n % 10) as u8;
-        digits[at] = b'0' + digit;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[at..] {
-        out.push(char::from(d));
     }
 }
 
@@ -595,11 +576,19 @@ mod tests {
     }
 
     #[test]
-    fn decimals_are_written_as_format_would() {
-        for n in [0, 7, 10, 599, 1_000_000, u64::MAX] {
-            let mut s = String::from("r=");
-            push_decimal(&mut s, n);
-            assert_eq!(s, format!("r={n}"));
+    fn the_fields_name_the_bucket_and_its_numbers() {
+        for (remaining, reset_us, t) in [(0, 0, 0), (599, 1, 1), (u32::MAX, 60_000_000, 60)] {
+            let mut resp = Response::new(axum::body::Body::empty());
+            let d = Decision {
+                allowed: true,
+                remaining,
+                reset_us,
+                retry_after_us: 0,
+            };
+            set_fields(&mut resp, Bucket::Key, "\"key\";q=600;w=60", d);
+            let field = |name: &str| resp.headers()[name].to_str().unwrap().to_owned();
+            assert_eq!(field("ratelimit"), format!("\"key\";r={remaining};t={t}"));
+            assert_eq!(field("ratelimit-policy"), "\"key\";q=600;w=60");
         }
     }
 

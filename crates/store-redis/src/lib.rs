@@ -104,6 +104,11 @@ impl CacheStore for RedisCache {
         "redis"
     }
 
+    // Shared by every replica: another one may change an entry at any time.
+    fn is_local(&self) -> bool {
+        false
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.run("redis GET", redis::cmd("GET").arg(self.key(key)))
             .await

@@ -18,9 +18,8 @@ pub trait CacheStore: Send + Sync + std::fmt::Debug {
     /// True when the cache lives in this process alone, so every change to it is made
     /// here: a caller that keeps decoded copies of entries and drops them wherever it
     /// deletes the entries may then trust those copies without reading the cache.
-    fn is_local(&self) -> bool {
-        false
-    }
+    /// Required, not defaulted: a wrapper that forgot it would hide a local cache.
+    fn is_local(&self) -> bool;
     /// The value under `key`, if present and not expired.
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Stores `value` under `key` for `ttl`.

@@ -162,6 +162,7 @@ impl MemoryRateLimits {
     /// Drops drained keys if the last prune is [`PRUNE_EVERY_US`] old: for a fallback
     /// limiter that stops deciding when the shared one answers again.
     pub fn prune_if_due(&self) {
+        // Taking the lock prunes when due.
         drop(self.lock(self.now_us()));
     }
 

@@ -307,7 +307,6 @@ fn cli_user(db: &crate::harness::TestDb, email: &str, role: &str) -> String {
 async fn no_secret_or_personal_data_reaches_the_logs() {
     use nexus_domain::mfa::{base32_decode, code_at};
     use serde_json::{Value, json};
-    nexus_server::webhook_client::install_crypto_provider();
     let db = crate::harness::TestDb::fresh().await;
     let bin = Binary::start(&db);
     let client = reqwest::Client::new();
@@ -597,7 +596,6 @@ struct ReceivedSpan {
 async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
     use serde_json::{Value, json};
     let Some(rx) = Rotel::start() else { return };
-    nexus_server::webhook_client::install_crypto_provider();
     let db = crate::harness::TestDb::fresh().await;
     let metrics = free_addr();
     // With Redis configured (the PostgreSQL and Redis suite), its commands are spans too.
