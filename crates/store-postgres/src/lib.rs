@@ -188,6 +188,11 @@ fn migrator() -> Migrator {
             "audit_event_chains",
             include_str!("../migrations/0030_audit_event_chains.sql"),
         ),
+        m(
+            31,
+            "sim_lock_book",
+            include_str!("../migrations/0031_sim_lock_book.sql"),
+        ),
     ])
 }
 

@@ -1,21 +1,19 @@
 //! The order path in as few round trips as PostgreSQL allows: the portfolio lock and
-//! the book's three reads as one simple-protocol batch, and everything an order writes
-//! as one statement. A placed order is then four round trips (begin, read, write,
-//! commit) instead of fourteen; the order benchmark showed round trips, not work in
-//! the database, to be what an order costs (docs/PERFORMANCE.md).
+//! the book's three reads as one call of a PL/pgSQL function, and everything an order
+//! writes as one statement. A placed order is then four round trips (begin, read, write,
+//! commit) instead of fourteen; the order benchmark showed round trips, and then the
+//! parsing and planning of the reads, to be what an order costs (docs/PERFORMANCE.md).
 
-use super::books::{PORTFOLIO, into_portfolio, into_position};
-use super::orders::{OPEN, ORDER, bind_order, into_fill_total, into_order};
+use super::books::{into_portfolio, into_position};
+use super::orders::{bind_order, into_fill_total, into_order};
 use crate::course::parent_missing;
 use crate::{PgTx, map_err};
-use futures_util::TryStreamExt;
 use nexus_domain::TenantId;
 use nexus_domain::sim::PortfolioId;
 use nexus_store::sim_codec::FillRow;
 use nexus_store::{LockedBook, OrderWrite, StoreError, Tx, downcast};
 use rust_decimal::Decimal;
 use sqlx::postgres::PgRow;
-use sqlx::{AssertSqlSafe, Either};
 use time::OffsetDateTime;
 
 pub(crate) async fn lock_book(
@@ -25,41 +23,26 @@ pub(crate) async fn lock_book(
     since_day: i32,
 ) -> Result<LockedBook, StoreError> {
     let conn = &mut *downcast::<PgTx>(tx)?.0;
-    let (t, p) = (tenant.as_uuid(), id.as_uuid());
-    // Four statements in one simple query: one round trip instead of four. The simple
-    // protocol takes no parameters, so the values are inlined; they are two typed UUIDs
-    // and an integer, so nothing a caller typed reaches the text. Each statement takes
-    // its own snapshot (read committed), so the reads after the lock see what the
-    // lock's previous holder committed. One statement with subqueries would not: its
-    // snapshot predates the wait for the lock, and a concurrent order's fill would be
-    // missing from the positions it read.
-    let key = format!("tenant_id = '{t}' and portfolio_id = '{p}'");
-    let sql = format!(
-        "{PORTFOLIO} where {key} for update; \
-         select symbol, qty, cost_basis, updated_at from position where {key} order by symbol; \
-         {ORDER} where {key} and {OPEN} order by created_at, order_id; \
-         select trading_day, symbol, side, sum(qty) as qty from sim_fill \
-         where {key} and trading_day >= {since_day} \
-         group by trading_day, symbol, side order by trading_day, symbol, side"
-    );
-    let mut sets: [Vec<PgRow>; 4] = Default::default();
-    let mut statement = 0;
-    let mut stream = sqlx::raw_sql(AssertSqlSafe(sql)).fetch_many(conn);
-    while let Some(item) = stream
-        .try_next()
+    // One prepared call: the function (migration 0031) takes the lock and then reads,
+    // each statement with its own snapshot, and keeps its plans for the session. Its
+    // rows come tagged with the part they belong to, each part in its order.
+    let rows = sqlx::query("select * from sim_lock_book($1, $2, $3)")
+        .bind(tenant.as_uuid())
+        .bind(id.as_uuid())
+        .bind(since_day)
+        .fetch_all(conn)
         .await
-        .map_err(|e| map_err("reading a portfolio's books", e))?
-    {
-        match item {
-            // Each statement's rows come before its completion.
-            Either::Left(_) => statement += 1,
-            Either::Right(row) => sets
-                .get_mut(statement)
-                .ok_or_else(|| StoreError::other("reading a portfolio's books", "extra rows"))?
-                .push(row),
-        }
+        .map_err(|e| map_err("reading a portfolio's books", e))?;
+    let mut sets: [Vec<PgRow>; 4] = Default::default();
+    for row in rows {
+        let part: i16 = sqlx::Row::try_get(&row, "part")
+            .map_err(|e| StoreError::other("reading a portfolio's books", e))?;
+        usize::try_from(part)
+            .ok()
+            .and_then(|i| sets.get_mut(i))
+            .ok_or_else(|| StoreError::other("reading a portfolio's books", "unknown part"))?
+            .push(row);
     }
-    drop(stream);
     let [portfolio, positions, open, recent] = sets;
     let portfolio = portfolio
         .first()
