@@ -241,7 +241,10 @@ pub(crate) fn apply(router: Router, s: &HttpSettings) -> Router {
             security_headers,
         ))
         // Inside the request ID (its span) and outside the timeout (its 503s count).
-        .layer(axum::middleware::from_fn(crate::red::observe))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(crate::red::RedTable::new(crate::ROUTES)),
+            crate::red::observe,
+        ))
         .layer(axum::middleware::from_fn(request_id))
         // Outermost, so the request span can carry the client address.
         .layer(axum::middleware::from_fn_with_state(trusted, client_ip))

@@ -4,21 +4,60 @@
 //! count alike and the store crate stays free of metrics.
 
 use async_trait::async_trait;
+use metrics::Counter;
 use nexus_store::{CacheStore, StoreError};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// A [`CacheStore`] that counts hits, misses and errors of the one it wraps.
 #[derive(Debug)]
 pub(crate) struct CountedCache {
     inner: Arc<dyn CacheStore>,
+    /// The counters of the known keyspaces by result (hit, miss, error), registered at
+    /// first use: looking a labelled counter up by name on every read built a key and
+    /// locked the recorder's registry each time.
+    counters: [[OnceLock<Counter>; 3]; KNOWN.len()],
 }
 
 impl CountedCache {
     pub(crate) fn new(inner: Arc<dyn CacheStore>) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            counters: Default::default(),
+        }
+    }
+
+    fn count(&self, key: &str, result: usize) {
+        let space = keyspace(key);
+        let label = RESULTS.get(result).copied().unwrap_or("error");
+        let known = KNOWN
+            .iter()
+            .position(|k| *k == space)
+            .and_then(|i| Some((KNOWN.get(i)?, self.counters.get(i)?.get(result)?)));
+        match known {
+            Some((space, cell)) => cell
+                .get_or_init(|| {
+                    metrics::counter!(
+                        "nexus_cache_lookups_total",
+                        "backend" => self.inner.backend(),
+                        "keyspace" => *space,
+                        "result" => label
+                    )
+                })
+                .increment(1),
+            None => metrics::counter!(
+                "nexus_cache_lookups_total",
+                "backend" => self.inner.backend(),
+                "keyspace" => space.to_owned(),
+                "result" => label
+            )
+            .increment(1),
+        }
     }
 }
+
+/// The `result` label's values, by the index `count` takes.
+const RESULTS: [&str; 3] = ["hit", "miss", "error"];
 
 /// The key's namespace: what comes before the first `:` (`tenant`, `session`, …). Keys
 /// are built by our code, so the label set is bounded by it, never by user input.
@@ -26,8 +65,8 @@ fn keyspace(key: &str) -> &str {
     key.split_once(':').map_or("other", |(space, _)| space)
 }
 
-/// The keyspaces our code writes, so the label costs no allocation per lookup (this runs
-/// on every cached read); any other prefix is still labelled, as an owned string.
+/// The keyspaces our code writes, each with its counters registered once; any other
+/// prefix is still labelled, looked up by name on each read.
 const KNOWN: [&str; 7] = [
     "tenant",
     "session",
@@ -37,14 +76,6 @@ const KNOWN: [&str; 7] = [
     "catalogue-gen",
     "other",
 ];
-
-fn label(key: &str) -> std::borrow::Cow<'static, str> {
-    let space = keyspace(key);
-    KNOWN
-        .iter()
-        .find(|k| **k == space)
-        .map_or_else(|| space.to_owned().into(), |k| (*k).into())
-}
 
 #[async_trait]
 impl CacheStore for CountedCache {
@@ -61,17 +92,11 @@ impl CacheStore for CountedCache {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let got = self.inner.get(key).await;
         let result = match &got {
-            Ok(Some(_)) => "hit",
-            Ok(None) => "miss",
-            Err(_) => "error",
+            Ok(Some(_)) => 0,
+            Ok(None) => 1,
+            Err(_) => 2,
         };
-        metrics::counter!(
-            "nexus_cache_lookups_total",
-            "backend" => self.inner.backend(),
-            "keyspace" => label(key),
-            "result" => result
-        )
-        .increment(1);
+        self.count(key, result);
         got
     }
 
@@ -90,14 +115,35 @@ impl CacheStore for CountedCache {
 
 #[cfg(test)]
 mod tests {
-    use super::keyspace;
+    use super::{CountedCache, keyspace};
+    use nexus_store::MemoryCache;
+    use std::sync::Arc;
 
     #[test]
     fn the_keyspace_is_the_prefix_our_code_wrote() {
         assert_eq!(keyspace("tenant:slug:demo"), "tenant");
         assert_eq!(keyspace("session:abc"), "session");
         assert_eq!(keyspace("no-prefix"), "other");
-        assert_eq!(super::label("course-current:t:c"), "course-current");
-        assert_eq!(super::label("mystery:x"), "mystery");
+    }
+
+    #[test]
+    fn lookups_are_counted_by_keyspace_and_result() {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        let cache = CountedCache::new(Arc::new(MemoryCache::new(8)));
+        metrics::with_local_recorder(&recorder, || {
+            cache.count("tenant:a", 0);
+            cache.count("tenant:b", 0);
+            cache.count("session:c", 1);
+            cache.count("mystery:d", 2);
+        });
+        let text = handle.render();
+        for line in [
+            r#"nexus_cache_lookups_total{backend="memory",keyspace="tenant",result="hit"} 2"#,
+            r#"nexus_cache_lookups_total{backend="memory",keyspace="session",result="miss"} 1"#,
+            r#"nexus_cache_lookups_total{backend="memory",keyspace="mystery",result="error"} 1"#,
+        ] {
+            assert!(text.contains(line), "{line} missing from:\n{text}");
+        }
     }
 }

@@ -15,7 +15,10 @@
 //! with the time waited) into `nexus_db_pool_acquire_duration_seconds{backend}`: the
 //! pool's queue, which the load harness found to be where writes wait.
 
+use metrics::Histogram;
 use opentelemetry::trace::{Span as _, SpanKind, TraceContextExt, Tracer};
+use std::collections::HashMap;
+use std::sync::{OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 use tracing::field::{Field, Visit};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -43,10 +46,30 @@ pub(crate) const ACQUIRE_BUCKETS: [f64; 16] = [
 /// sqlx's target for acquire events.
 pub(crate) const ACQUIRE_TARGET: &str = "sqlx::pool::acquire";
 
+/// Distinct statement texts remembered with their operation. Our SQL is a bounded set,
+/// but a few statements inline a value (the tenant in `BEGIN`'s batch), so the memory is
+/// capped; texts past the cap are worked out each time instead.
+const REMEMBERED: usize = 4096;
+
 /// The layer; see the module docs.
 pub(crate) struct DbStatements {
     backend: &'static str,
     tracer: Option<opentelemetry_sdk::trace::SdkTracer>,
+    /// Each statement text's operation and histogram, worked out at its first run.
+    /// Naming the operation (a scan of the SQL, two strings) and finding the labelled
+    /// histogram through the `metrics` macros (a key built, the registry locked) on
+    /// every statement was most of this layer's cost (docs/PERFORMANCE.md).
+    known: RwLock<HashMap<Box<str>, Operation, foldhash::fast::RandomState>>,
+    /// The pool-wait histogram, registered at the first acquire.
+    acquire: OnceLock<Histogram>,
+}
+
+/// A statement's operation, and its histogram.
+struct Operation {
+    verb: String,
+    table: Option<String>,
+    name: String,
+    duration: Histogram,
 }
 
 impl DbStatements {
@@ -54,7 +77,48 @@ impl DbStatements {
         backend: &'static str,
         tracer: Option<opentelemetry_sdk::trace::SdkTracer>,
     ) -> Self {
-        Self { backend, tracer }
+        Self {
+            backend,
+            tracer,
+            known: RwLock::new(HashMap::default()),
+            acquire: OnceLock::new(),
+        }
+    }
+
+    fn operation_of(&self, sql: &str) -> Operation {
+        let (verb, table) = operation(sql);
+        let name = match &table {
+            Some(t) => format!("{verb} {t}"),
+            None => verb.clone(),
+        };
+        let duration =
+            metrics::histogram!(DURATION, "backend" => self.backend, "operation" => name.clone());
+        Operation {
+            verb,
+            table,
+            name,
+            duration,
+        }
+    }
+
+    /// Runs `f` on the operation of `sql`, working it out and remembering it at its
+    /// first run.
+    fn with_operation(&self, sql: &str, f: impl FnOnce(&Operation)) {
+        {
+            let known = self.known.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(op) = known.get(sql) {
+                f(op);
+                return;
+            }
+        }
+        let op = self.operation_of(sql);
+        // `f` runs outside the write lock: it may emit through the dispatcher, and the
+        // lock is not reentrant.
+        f(&op);
+        let mut known = self.known.write().unwrap_or_else(PoisonError::into_inner);
+        if known.len() < REMEMBERED {
+            known.entry(sql.into()).or_insert(op);
+        }
     }
 }
 
@@ -142,7 +206,9 @@ where
         event.record(&mut f);
         if event.metadata().target() == ACQUIRE_TARGET {
             if let Some(waited) = f.acquired_after_secs {
-                metrics::histogram!(ACQUIRE, "backend" => self.backend).record(waited);
+                self.acquire
+                    .get_or_init(|| metrics::histogram!(ACQUIRE, "backend" => self.backend))
+                    .record(waited);
             }
             return;
         }
@@ -153,13 +219,16 @@ where
         } else {
             &f.statement
         };
-        let (verb, table) = operation(sql);
-        let name = match &table {
-            Some(t) => format!("{verb} {t}"),
-            None => verb.clone(),
-        };
-        metrics::histogram!(DURATION, "backend" => self.backend, "operation" => name.clone())
-            .record(secs);
+        self.with_operation(sql, |op| {
+            op.duration.record(secs);
+            self.export(op, secs);
+        });
+    }
+}
+
+impl DbStatements {
+    /// The statement as a client span under the span it ran in, when traces are on.
+    fn export(&self, op: &Operation, secs: f64) {
         let Some(tracer) = &self.tracer else { return };
         // The span the statement ran in. `Span::current` re-enters the dispatcher, which
         // is the process's one global subscriber here (no scoped dispatchers in the
@@ -176,13 +245,16 @@ where
             .unwrap_or(end);
         let mut attributes = vec![
             opentelemetry::KeyValue::new("db.system.name", self.backend),
-            opentelemetry::KeyValue::new("db.operation.name", verb),
+            opentelemetry::KeyValue::new("db.operation.name", op.verb.clone()),
         ];
-        if let Some(t) = table {
-            attributes.push(opentelemetry::KeyValue::new("db.collection.name", t));
+        if let Some(t) = &op.table {
+            attributes.push(opentelemetry::KeyValue::new(
+                "db.collection.name",
+                t.clone(),
+            ));
         }
         let mut span = tracer
-            .span_builder(name)
+            .span_builder(op.name.clone())
             .with_kind(SpanKind::Client)
             .with_start_time(start)
             .with_attributes(attributes)
@@ -193,7 +265,22 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::operation;
+    use super::{DbStatements, REMEMBERED, operation};
+
+    #[test]
+    fn operations_are_remembered_up_to_the_cap() {
+        let layer = DbStatements::new("sqlite", None);
+        let mut seen = Vec::new();
+        layer.with_operation("select a from b", |op| seen.push(op.name.clone()));
+        layer.with_operation("select a from b", |op| seen.push(op.name.clone()));
+        assert_eq!(seen, ["select b", "select b"]);
+        for i in 0..REMEMBERED + 10 {
+            layer.with_operation(&format!("update t{i} set x = 1"), |op| {
+                assert_eq!(op.name, format!("update t{i}"));
+            });
+        }
+        assert_eq!(layer.known.read().map(|k| k.len()).ok(), Some(REMEMBERED));
+    }
 
     #[test]
     fn statements_are_named_by_verb_and_first_table() {
