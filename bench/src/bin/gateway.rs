@@ -82,6 +82,7 @@ fn settings(limits: bool) -> HttpSettings {
         // Metering goes with the limits: the gateway's whole cost is measured together.
         metering: limits,
         active: Arc::default(),
+        trace_sampler: None,
     }
 }
 

@@ -19,7 +19,7 @@ pub mod openapi;
 pub mod ratelimit;
 pub mod red;
 mod routes;
-mod trace;
+pub mod trace;
 
 pub use error::ApiError;
 pub use middleware::ClientIp;
@@ -55,6 +55,9 @@ pub struct HttpSettings {
     /// Active users and sessions on this node, fed by the rate-limit middleware and
     /// published at each metrics scrape.
     pub active: Arc<active::Active>,
+    /// The trace sampler (`OTEL_TRACES_SAMPLER`) when traces are exported: requests
+    /// are sampled before their span is made. `None`: tracing is off.
+    pub trace_sampler: Option<Arc<dyn opentelemetry_sdk::trace::ShouldSample>>,
 }
 
 impl std::fmt::Debug for HttpSettings {
@@ -71,6 +74,7 @@ impl std::fmt::Debug for HttpSettings {
             )
             .field("limiter", &self.limiter)
             .field("metering", &self.metering)
+            .field("trace_sampler", &self.trace_sampler)
             .finish_non_exhaustive()
     }
 }

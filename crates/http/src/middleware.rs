@@ -12,6 +12,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use ipnet::IpNet;
+use opentelemetry_sdk::trace::ShouldSample;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
@@ -25,6 +26,8 @@ const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub(crate) struct RequestContext {
     pub(crate) request_id: String,
     pub(crate) path: Option<String>,
+    /// Whether the request is traced; `None` when tracing is off.
+    pub(crate) sampled: Option<bool>,
 }
 
 tokio::task_local! {
@@ -39,6 +42,12 @@ impl RequestContext {
     }
 }
 
+/// Whether the request this task serves is traced (`None` outside a request, or with
+/// tracing off).
+pub(crate) fn current_request_sampled() -> Option<bool> {
+    CONTEXT.try_with(|c| c.sampled).ok().flatten()
+}
+
 /// The client's address after applying the trusted-proxy rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
@@ -46,7 +55,11 @@ pub struct ClientIp(pub IpAddr);
 /// Accepts a sane incoming `X-Request-Id` or uses the trace ID (or mints one), scopes
 /// the request's span and context to it, and returns it on the response with the
 /// request's `traceparent`.
-async fn request_id(req: Request, next: Next) -> Response {
+async fn request_id(
+    State(sampler): State<Option<Arc<dyn ShouldSample>>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let incoming = req
         .headers()
         .get(&X_REQUEST_ID)
@@ -67,22 +80,37 @@ async fn request_id(req: Request, next: Next) -> Response {
         .get::<ClientIp>()
         .map(|c| c.0.to_string())
         .unwrap_or_default();
-    let span = tracing::info_span!(
-        "request",
-        otel.name = %format!("{} {route}", req.method()),
-        otel.kind = "server",
-        method = %req.method(),
-        route = %route,
-        request_id = tracing::field::Empty,
-        trace_id = tracing::field::Empty,
-        span_id = tracing::field::Empty,
-        tenant_id = tracing::field::Empty,
-        user_id = tracing::field::Empty,
-        http.response.status_code = tracing::field::Empty,
-    );
+    // With tracing on, sampling is decided first: an unsampled request's span (and
+    // everything under it) never reaches the trace layer.
+    let decision = sampler
+        .as_deref()
+        .map(|s| crate::trace::decide(s, req.headers(), &route));
+    let method = req.method().clone();
+    let make = || {
+        tracing::info_span!(
+            "request",
+            otel.name = %format!("{method} {route}"),
+            otel.kind = "server",
+            method = %method,
+            route = %route,
+            request_id = tracing::field::Empty,
+            trace_id = tracing::field::Empty,
+            span_id = tracing::field::Empty,
+            tenant_id = tracing::field::Empty,
+            user_id = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+        )
+    };
+    let span = match &decision {
+        Some(d) => d.making(make),
+        None => make(),
+    };
     // Continue the caller's trace (W3C `traceparent`) when it sent one. With tracing
     // off the context stays empty and nothing below changes.
-    let trace = crate::trace::continue_from(&span, req.headers());
+    let trace = match &decision {
+        Some(d) => d.ids(&span, req.headers()),
+        None => crate::trace::continue_from(&span, req.headers()),
+    };
     // Without an X-Request-Id of the caller's, a trace we start has its trace ID as the
     // request ID, so one ID finds the logs, the trace and the problem body. A trace the
     // caller started spans many requests, so each of those gets its own ID.
@@ -99,6 +127,7 @@ async fn request_id(req: Request, next: Next) -> Response {
     let ctx = RequestContext {
         request_id: id.clone(),
         path: Some(req.uri().path().to_owned()),
+        sampled: decision.as_ref().map(|d| d.sampled),
     };
     let mut resp =
         tracing::Instrument::instrument(CONTEXT.scope(ctx, next.run(req)), span.clone()).await;
@@ -245,7 +274,10 @@ pub(crate) fn apply(router: Router, s: &HttpSettings) -> Router {
             Arc::new(crate::red::RedTable::new(crate::ROUTES)),
             crate::red::observe,
         ))
-        .layer(axum::middleware::from_fn(request_id))
+        .layer(axum::middleware::from_fn_with_state(
+            s.trace_sampler.clone(),
+            request_id,
+        ))
         // Outermost, so the request span can carry the client address.
         .layer(axum::middleware::from_fn_with_state(trusted, client_ip))
 }

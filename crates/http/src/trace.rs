@@ -1,9 +1,19 @@
-//! W3C trace context for requests: continue the caller's trace and name ours.
+//! W3C trace context for requests: continue the caller's trace and name ours, and decide
+//! whether a request is traced before its span exists.
+//!
+//! Sampling is decided here, with the SDK's own sampler (the one `OTEL_TRACES_SAMPLER`
+//! configures), on a trace ID drawn here. An unsampled request then makes no span for
+//! the trace layer at all, and nor does anything it runs: building and entering spans
+//! that the sampler would drop was most of what tracing cost (docs/PERFORMANCE.md). A
+//! sampled request's span is given the same trace ID (through [`HandedIds`]), so the
+//! SDK's sampler, asking again, decides alike.
 
 use axum::http::HeaderMap;
 use opentelemetry::propagation::{Extractor, TextMapPropagator as _};
-use opentelemetry::trace::TraceContextExt as _;
+use opentelemetry::trace::{SpanId, SpanKind, TraceContextExt as _, TraceId};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator, SamplingDecision, ShouldSample};
+use std::cell::Cell;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 /// This request's place in a trace.
@@ -31,6 +41,98 @@ impl Extractor for Headers<'_> {
     }
 }
 
+thread_local! {
+    // Both are set and cleared around one synchronous step of the request middleware
+    // (making the request span, starting it), so a thread-local is enough.
+    static DECIDING: Cell<Option<bool>> = const { Cell::new(None) };
+    static NEXT_TRACE: Cell<Option<TraceId>> = const { Cell::new(None) };
+}
+
+/// Whether a span made now may go to the trace layer: not the span of an unsampled
+/// request, nor any span made inside one. Everywhere else (jobs, start-up) the SDK's
+/// sampler decides as usual.
+pub fn may_trace() -> bool {
+    DECIDING
+        .with(Cell::get)
+        .or_else(crate::middleware::current_request_sampled)
+        .unwrap_or(true)
+}
+
+/// The SDK's trace IDs: the one this request drew, when its span starts, and random
+/// ones otherwise. Installed in the tracer provider by the binary.
+#[derive(Debug, Default)]
+pub struct HandedIds(RandomIdGenerator);
+
+impl IdGenerator for HandedIds {
+    fn new_trace_id(&self) -> TraceId {
+        NEXT_TRACE
+            .with(Cell::take)
+            .unwrap_or_else(|| self.0.new_trace_id())
+    }
+
+    fn new_span_id(&self) -> SpanId {
+        self.0.new_span_id()
+    }
+}
+
+/// A request's sampling decision, made before its span.
+#[derive(Debug)]
+pub(crate) struct Decision {
+    parent: opentelemetry::Context,
+    trace_id: TraceId,
+    pub(crate) sampled: bool,
+}
+
+/// Decides whether the request with `headers` (on `route`) is traced: the caller's
+/// `traceparent` is the parent, as the SDK would see it.
+pub(crate) fn decide(sampler: &dyn ShouldSample, headers: &HeaderMap, route: &str) -> Decision {
+    let parent = TraceContextPropagator::new().extract(&Headers(headers));
+    let sc = parent.span().span_context().clone();
+    let trace_id = if sc.is_valid() {
+        sc.trace_id()
+    } else {
+        RandomIdGenerator::default().new_trace_id()
+    };
+    // The built-in samplers read neither the name nor the attributes; the route stands
+    // in for the span's name without formatting it.
+    let result = sampler.should_sample(Some(&parent), trace_id, route, &SpanKind::Server, &[], &[]);
+    Decision {
+        parent,
+        trace_id,
+        sampled: result.decision == SamplingDecision::RecordAndSample,
+    }
+}
+
+impl Decision {
+    /// Runs `make` (which makes the request's span) so that the trace layer sees the
+    /// span only if the request is sampled.
+    pub(crate) fn making<T>(&self, make: impl FnOnce() -> T) -> T {
+        DECIDING.with(|d| d.set(Some(self.sampled)));
+        let span = make();
+        DECIDING.with(|d| d.set(None));
+        span
+    }
+
+    /// The request's IDs: from its span when sampled, drawn here when not (the flags
+    /// then say "not sampled", so the caller's next hop does not trace either).
+    pub(crate) fn ids(&self, span: &tracing::Span, headers: &HeaderMap) -> Option<TraceIds> {
+        let continued = self.parent.span().span_context().is_valid();
+        if self.sampled {
+            NEXT_TRACE.with(|n| n.set((!continued).then_some(self.trace_id)));
+            let ids = continue_from(span, headers);
+            NEXT_TRACE.with(|n| n.set(None));
+            return ids;
+        }
+        let span_id = RandomIdGenerator::default().new_span_id();
+        Some(TraceIds {
+            trace_id: self.trace_id.to_string(),
+            continued,
+            span_id: span_id.to_string(),
+            traceparent: format!("00-{}-{span_id}-00", self.trace_id),
+        })
+    }
+}
+
 /// Makes `span` a child of the caller's `traceparent`, if valid, and returns the
 /// span's trace context; `None` when tracing is off (the span has no trace).
 pub(crate) fn continue_from(span: &tracing::Span, headers: &HeaderMap) -> Option<TraceIds> {
@@ -54,4 +156,77 @@ pub(crate) fn continue_from(span: &tracing::Span, headers: &HeaderMap) -> Option
             sc.trace_flags().to_u8()
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry_sdk::trace::Sampler;
+
+    fn headers(traceparent: Option<&str>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Some(t) = traceparent {
+            h.insert("traceparent", t.parse().unwrap_or_else(|_| unreachable!()));
+        }
+        h
+    }
+
+    const PARENT: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331";
+
+    #[test]
+    fn the_configured_sampler_decides_and_a_parent_is_followed() {
+        let on = Sampler::ParentBased(Box::new(Sampler::AlwaysOn));
+        let off = Sampler::AlwaysOff;
+        assert!(decide(&on, &headers(None), "/r").sampled);
+        assert!(!decide(&off, &headers(None), "/r").sampled);
+        let unsampled_parent = headers(Some(&format!("{PARENT}-00")));
+        let sampled_parent = headers(Some(&format!("{PARENT}-01")));
+        assert!(!decide(&on, &unsampled_parent, "/r").sampled);
+        assert!(decide(&on, &sampled_parent, "/r").sampled);
+        let d = decide(&on, &unsampled_parent, "/r");
+        assert_eq!(d.trace_id.to_string(), "0af7651916cd43dd8448eb211c80319c");
+    }
+
+    #[test]
+    fn an_unsampled_request_still_has_ids_that_say_so() {
+        let d = decide(&Sampler::AlwaysOff, &headers(None), "/r");
+        let ids = d
+            .ids(&tracing::Span::none(), &headers(None))
+            .unwrap_or_else(|| unreachable!());
+        assert_eq!(ids.trace_id.len(), 32);
+        assert!(!ids.continued);
+        assert_eq!(
+            ids.traceparent,
+            format!("00-{}-{}-00", ids.trace_id, ids.span_id)
+        );
+        let continued = decide(
+            &Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
+            &headers(Some(&format!("{PARENT}-00"))),
+            "/r",
+        );
+        let ids = continued
+            .ids(&tracing::Span::none(), &headers(None))
+            .unwrap_or_else(|| unreachable!());
+        assert!(ids.continued);
+        assert_eq!(ids.trace_id, "0af7651916cd43dd8448eb211c80319c");
+    }
+
+    #[test]
+    fn only_a_sampled_decision_lets_its_span_through() {
+        let off = decide(&Sampler::AlwaysOff, &headers(None), "/r");
+        assert!(!off.making(may_trace));
+        let on = decide(&Sampler::AlwaysOn, &headers(None), "/r");
+        assert!(on.making(may_trace));
+        // Outside any request, the SDK's sampler decides.
+        assert!(may_trace());
+    }
+
+    #[test]
+    fn the_drawn_trace_id_is_handed_to_the_sdk_once() {
+        let ids = HandedIds::default();
+        let drawn = TraceId::from(42_u128);
+        NEXT_TRACE.with(|n| n.set(Some(drawn)));
+        assert_eq!(ids.new_trace_id(), drawn);
+        assert_ne!(ids.new_trace_id(), drawn);
+    }
 }

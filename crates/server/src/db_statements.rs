@@ -234,7 +234,9 @@ impl DbStatements {
         // is the process's one global subscriber here (no scoped dispatchers in the
         // server), and is the simplest way to the parent's OpenTelemetry context.
         let parent = tracing::Span::current().context();
-        if !parent.span().span_context().is_valid() {
+        // Under an unsampled parent (a job the sampler skipped) the span would be made
+        // only to be dropped.
+        if !parent.span().span_context().is_sampled() {
             return;
         }
         // Span timestamps are the exporter's wall clock (as for every other span), not

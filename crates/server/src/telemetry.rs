@@ -7,9 +7,19 @@
 
 use crate::config::LogFormat;
 use opentelemetry::trace::TracerProvider as _;
+use tracing_subscriber::filter::FilterExt as _;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
+
+/// The sampler requests are traced by when traces are exported: the SDK's, configured
+/// by `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG` as the tracer's own is.
+pub fn request_sampler(
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<std::sync::Arc<dyn opentelemetry_sdk::trace::ShouldSample>> {
+    traces_requested(env)
+        .then(|| std::sync::Arc::from(opentelemetry_sdk::trace::Config::default().sampler))
+}
 
 /// Keeps telemetry alive; dropping it flushes spans not yet exported.
 #[derive(Debug)]
@@ -58,6 +68,9 @@ fn tracer_provider() -> Result<opentelemetry_sdk::trace::SdkTracerProvider, Stri
         ))
         .build();
     Ok(opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        // Requests draw their trace ID before their span exists (to sample first); this
+        // hands it to the SDK. The sampler is the SDK's default: from `OTEL_*`.
+        .with_id_generator(nexus_http::trace::HandedIds::default())
         .with_batch_exporter(exporter)
         .with_resource(resource)
         .build())
@@ -135,9 +148,13 @@ fn traces_layer(tracer: opentelemetry_sdk::trace::Tracer) -> Boxed {
         // `sqlx::query` off entirely: its slow-statement warnings carry the SQL text,
         // which must not leave the process (statements become spans through
         // `db_statements`, without it).
-        .with_filter(EnvFilter::new(
-            "info,sqlx=warn,sqlx::query=off,nexus_http::access=off",
-        ))
+        // And nothing of an unsampled request: its spans would be built only to be
+        // dropped by the sampler.
+        .with_filter(
+            EnvFilter::new("info,sqlx=warn,sqlx::query=off,nexus_http::access=off").and(
+                tracing_subscriber::filter::filter_fn(|_| nexus_http::trace::may_trace()),
+            ),
+        )
         .boxed()
 }
 

@@ -819,6 +819,88 @@ async fn spans_reach_a_real_otlp_receiver_with_their_parent_links() {
     }
 }
 
+/// Head sampling is decided before a request's span exists, by the configured sampler
+/// (`OTEL_TRACES_SAMPLER`), and the receiver agrees with every response: a sampled
+/// request (flags `01`) arrives with the very trace and span IDs it answered with, and an
+/// unsampled one (flags `00`) sends nothing, yet still has a trace ID in its headers and
+/// its log line.
+#[tokio::test]
+async fn sampling_is_decided_first_and_the_receiver_agrees_with_each_response() {
+    use serde_json::Value;
+    let Some(rx) = Rotel::start() else { return };
+    let db = crate::harness::TestDb::fresh().await;
+    let bin = Binary::start_with(
+        &db,
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", rx.http.as_str()),
+            ("OTEL_TRACES_SAMPLER", "traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", "0.5"),
+        ],
+    );
+    let client = reqwest::Client::new();
+    let base = bin.ready(&client).await;
+    let (mut sampled, mut unsampled) = (Vec::new(), Vec::new());
+    for _ in 0..40 {
+        let r = client.get(format!("{base}/version")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let tp = r.headers()["traceparent"].to_str().unwrap().to_owned();
+        let parts: Vec<&str> = tp.split('-').collect();
+        assert_eq!(parts.len(), 4, "{tp}");
+        let (trace, span) = (parts[1].to_owned(), parts[2].to_owned());
+        assert_eq!(r.headers()["x-request-id"].to_str().unwrap(), trace);
+        match parts[3] {
+            "01" => sampled.push((trace, span)),
+            "00" => unsampled.push(trace),
+            other => panic!("flags {other}"),
+        }
+    }
+    // 40 draws at one half: all alike has odds of 2 in 2^40.
+    assert!(
+        !sampled.is_empty() && !unsampled.is_empty(),
+        "{sampled:?} {unsampled:?}"
+    );
+    let lines = bin.stop();
+    let spans = rx.spans();
+    let mut arrived = Vec::new();
+    crate::harness::eventually("the sampled requests' spans arrive", || {
+        arrived = rx.spans();
+        let done = sampled
+            .iter()
+            .all(|(t, _)| arrived.iter().any(|s| &s.trace == t));
+        async move { done }
+    })
+    .await;
+    let spans = if arrived.len() >= spans.len() {
+        arrived
+    } else {
+        spans
+    };
+    for (trace, span) in &sampled {
+        let server = spans
+            .iter()
+            .find(|s| &s.trace == trace && s.name == "GET /version")
+            .unwrap_or_else(|| panic!("no request span of {trace}: {spans:#?}"));
+        assert_eq!(&server.id, span);
+        assert!(server.parent.is_empty(), "{server:?}");
+    }
+    for trace in &unsampled {
+        assert!(
+            !spans.iter().any(|s| &s.trace == trace),
+            "an unsampled request was exported: {trace}"
+        );
+    }
+    // No request span under a trace of its own: exactly one per sampled request (the
+    // harness's readiness polls use another route).
+    let requests = spans.iter().filter(|s| s.name == "GET /version").count();
+    assert_eq!(requests, sampled.len(), "{spans:#?}");
+    // The unsampled request's log line still names its trace.
+    let logged = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .any(|v| v["message"] == "served" && v["trace.id"] == unsampled[0].as_str());
+    assert!(logged, "no log line with an unsampled trace ID: {lines:#?}");
+}
+
 /// A free port on loopback for a listener another process opens itself.
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
