@@ -253,6 +253,28 @@ async fn main() {
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
         .sum();
     println!("the observed server counted {served:.0} requests in nexus_http_requests_total");
+    // And that traces were on: a run whose sampler never traced measures nothing.
+    if which != "metrics" {
+        let mut sampled = 0;
+        for _ in 0..200 {
+            let r = client
+                .get(format!("{}/v1/tenant", on.base))
+                .header("x-tenant", "bench")
+                .send()
+                .await
+                .unwrap();
+            let flags = r
+                .headers()
+                .get("traceparent")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit('-').next())
+                .unwrap_or("none")
+                .to_owned();
+            sampled += usize::from(flags == "01");
+        }
+        println!("traced: {sampled} of 200 further requests were sampled (flags 01)");
+        assert!(sampled > 0, "traces were on but no request was sampled");
+    }
     let _ = rotel.kill();
     let _ = rotel.wait();
 }

@@ -57,7 +57,7 @@ pub struct HttpSettings {
     pub active: Arc<active::Active>,
     /// The trace sampler (`OTEL_TRACES_SAMPLER`) when traces are exported: requests
     /// are sampled before their span is made. `None`: tracing is off.
-    pub trace_sampler: Option<Arc<dyn opentelemetry_sdk::trace::ShouldSample>>,
+    pub trace_sampler: Option<&'static dyn opentelemetry_sdk::trace::ShouldSample>,
 }
 
 impl std::fmt::Debug for HttpSettings {

@@ -56,7 +56,7 @@ pub struct ClientIp(pub IpAddr);
 /// the request's span and context to it, and returns it on the response with the
 /// request's `traceparent`.
 async fn request_id(
-    State(sampler): State<Option<Arc<dyn ShouldSample>>>,
+    State(sampler): State<Option<&'static dyn ShouldSample>>,
     req: Request,
     next: Next,
 ) -> Response {
@@ -82,29 +82,12 @@ async fn request_id(
         .unwrap_or_default();
     // With tracing on, sampling is decided first: an unsampled request's span (and
     // everything under it) never reaches the trace layer.
-    let decision = sampler
-        .as_deref()
-        .map(|s| crate::trace::decide(s, req.headers(), &route));
-    let method = req.method().clone();
-    let make = || {
-        tracing::info_span!(
-            "request",
-            otel.name = %format!("{method} {route}"),
-            otel.kind = "server",
-            method = %method,
-            route = %route,
-            request_id = tracing::field::Empty,
-            trace_id = tracing::field::Empty,
-            span_id = tracing::field::Empty,
-            tenant_id = tracing::field::Empty,
-            user_id = tracing::field::Empty,
-            http.response.status_code = tracing::field::Empty,
-        )
-    };
-    let span = match &decision {
-        Some(d) => d.making(make),
-        None => make(),
-    };
+    let decision = sampler.map(|s| crate::trace::decide(s, req.headers(), &route));
+    let span = crate::trace::request_span(
+        decision.as_ref().is_none_or(|d| d.sampled),
+        req.method().as_str(),
+        &route,
+    );
     // Continue the caller's trace (W3C `traceparent`) when it sent one. With tracing
     // off the context stays empty and nothing below changes.
     let trace = match &decision {
@@ -275,7 +258,7 @@ pub(crate) fn apply(router: Router, s: &HttpSettings) -> Router {
             crate::red::observe,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            s.trace_sampler.clone(),
+            s.trace_sampler,
             request_id,
         ))
         // Outermost, so the request span can carry the client address.

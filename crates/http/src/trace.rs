@@ -42,20 +42,50 @@ impl Extractor for Headers<'_> {
 }
 
 thread_local! {
-    // Both are set and cleared around one synchronous step of the request middleware
-    // (making the request span, starting it), so a thread-local is enough.
-    static DECIDING: Cell<Option<bool>> = const { Cell::new(None) };
+    // Set and cleared around one synchronous step of the request middleware (starting
+    // the request's span), so a thread-local is enough.
     static NEXT_TRACE: Cell<Option<TraceId>> = const { Cell::new(None) };
 }
 
-/// Whether a span made now may go to the trace layer: not the span of an unsampled
-/// request, nor any span made inside one. Everywhere else (jobs, start-up) the SDK's
-/// sampler decides as usual.
+/// The target of an unsampled request's span. The trace layer turns it off by its
+/// static filter, so with logs above `info` the span is not made at all; a per-layer
+/// filter that said no per request would still leave the span to be built for the
+/// registry (tracing-subscriber makes a span any layer might want).
+pub const UNTRACED: &str = "nexus_http::untraced";
+
+/// The request's span: under the traced target when the request is sampled (or
+/// tracing is off), under [`UNTRACED`] when not.
+pub fn request_span(traced: bool, method: &str, route: &str) -> tracing::Span {
+    macro_rules! span {
+        ($target:expr) => {
+            tracing::info_span!(
+                target: $target,
+                "request",
+                otel.name = %format_args!("{method} {route}"),
+                otel.kind = "server",
+                method = %method,
+                route = %route,
+                request_id = tracing::field::Empty,
+                trace_id = tracing::field::Empty,
+                span_id = tracing::field::Empty,
+                tenant_id = tracing::field::Empty,
+                user_id = tracing::field::Empty,
+                http.response.status_code = tracing::field::Empty,
+            )
+        };
+    }
+    if traced {
+        span!("nexus_http::middleware")
+    } else {
+        span!(UNTRACED)
+    }
+}
+
+/// Whether a span made now may go to the trace layer: not one made inside an unsampled
+/// request (its events, its Redis commands). Everywhere else (jobs, start-up, work a
+/// request spawned onto another task) the SDK's sampler decides as usual.
 pub fn may_trace() -> bool {
-    DECIDING
-        .with(Cell::get)
-        .or_else(crate::middleware::current_request_sampled)
-        .unwrap_or(true)
+    crate::middleware::current_request_sampled().unwrap_or(true)
 }
 
 /// The SDK's trace IDs: the one this request drew, when its span starts, and random
@@ -77,15 +107,26 @@ impl IdGenerator for HandedIds {
 
 /// A request's sampling decision, made before its span.
 #[derive(Debug)]
-pub(crate) struct Decision {
+pub struct Decision {
     parent: opentelemetry::Context,
     trace_id: TraceId,
-    pub(crate) sampled: bool,
+    /// Whether the request is traced.
+    pub sampled: bool,
+}
+
+/// Clears the trace ID handed to the SDK on drop, so a panic while starting the span
+/// cannot leave it for the next root span on this worker thread.
+struct HandedOnce;
+
+impl Drop for HandedOnce {
+    fn drop(&mut self) {
+        NEXT_TRACE.with(|n| n.set(None));
+    }
 }
 
 /// Decides whether the request with `headers` (on `route`) is traced: the caller's
 /// `traceparent` is the parent, as the SDK would see it.
-pub(crate) fn decide(sampler: &dyn ShouldSample, headers: &HeaderMap, route: &str) -> Decision {
+pub fn decide(sampler: &dyn ShouldSample, headers: &HeaderMap, route: &str) -> Decision {
     let parent = TraceContextPropagator::new().extract(&Headers(headers));
     let sc = parent.span().span_context().clone();
     let trace_id = if sc.is_valid() {
@@ -104,24 +145,14 @@ pub(crate) fn decide(sampler: &dyn ShouldSample, headers: &HeaderMap, route: &st
 }
 
 impl Decision {
-    /// Runs `make` (which makes the request's span) so that the trace layer sees the
-    /// span only if the request is sampled.
-    pub(crate) fn making<T>(&self, make: impl FnOnce() -> T) -> T {
-        DECIDING.with(|d| d.set(Some(self.sampled)));
-        let span = make();
-        DECIDING.with(|d| d.set(None));
-        span
-    }
-
     /// The request's IDs: from its span when sampled, drawn here when not (the flags
     /// then say "not sampled", so the caller's next hop does not trace either).
     pub(crate) fn ids(&self, span: &tracing::Span, headers: &HeaderMap) -> Option<TraceIds> {
         let continued = self.parent.span().span_context().is_valid();
         if self.sampled {
             NEXT_TRACE.with(|n| n.set((!continued).then_some(self.trace_id)));
-            let ids = continue_from(span, headers);
-            NEXT_TRACE.with(|n| n.set(None));
-            return ids;
+            let _clear = HandedOnce;
+            return continue_from(span, headers);
         }
         let span_id = RandomIdGenerator::default().new_span_id();
         Some(TraceIds {
@@ -212,12 +243,7 @@ mod tests {
     }
 
     #[test]
-    fn only_a_sampled_decision_lets_its_span_through() {
-        let off = decide(&Sampler::AlwaysOff, &headers(None), "/r");
-        assert!(!off.making(may_trace));
-        let on = decide(&Sampler::AlwaysOn, &headers(None), "/r");
-        assert!(on.making(may_trace));
-        // Outside any request, the SDK's sampler decides.
+    fn outside_a_request_the_sdk_decides() {
         assert!(may_trace());
     }
 

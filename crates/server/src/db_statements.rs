@@ -55,11 +55,14 @@ const REMEMBERED: usize = 4096;
 pub(crate) struct DbStatements {
     backend: &'static str,
     tracer: Option<opentelemetry_sdk::trace::SdkTracer>,
-    /// Each statement text's operation and histogram, worked out at its first run.
-    /// Naming the operation (a scan of the SQL, two strings) and finding the labelled
-    /// histogram through the `metrics` macros (a key built, the registry locked) on
-    /// every statement was most of this layer's cost (docs/PERFORMANCE.md).
-    known: RwLock<HashMap<Box<str>, Operation, foldhash::fast::RandomState>>,
+    /// Each statement text's operation and histogram, worked out at its first run and
+    /// found again by the text's 64-bit hash, taken as sqlx hands the text over (no
+    /// copy). Copying the text, naming the operation (a scan of the SQL, two strings)
+    /// and finding the labelled histogram through the `metrics` macros (a key built,
+    /// the registry locked) on every statement was most of this layer's cost
+    /// (docs/PERFORMANCE.md). A collision would file one statement under another's
+    /// operation; at 64 bits and a few thousand texts it is not expected.
+    known: RwLock<HashMap<u64, Operation, foldhash::fast::RandomState>>,
     /// The pool-wait histogram, registered at the first acquire.
     acquire: OnceLock<Histogram>,
 }
@@ -101,23 +104,114 @@ impl DbStatements {
         }
     }
 
-    /// Runs `f` on the operation of `sql`, working it out and remembering it at its
-    /// first run.
-    fn with_operation(&self, sql: &str, f: impl FnOnce(&Operation)) {
+    /// Records `secs` in the histogram of the statement whose text hashes to `key`
+    /// (`text` gives the text, asked only the first time), and returns its names when
+    /// `want_names` (for a span).
+    fn record(
+        &self,
+        key: u64,
+        text: impl FnOnce() -> String,
+        secs: f64,
+        want_names: bool,
+    ) -> Option<Names> {
         {
+            // Only the record under the read lock; a span is made after it is released.
             let known = self.known.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(op) = known.get(sql) {
-                f(op);
-                return;
+            if let Some(op) = known.get(&key) {
+                op.duration.record(secs);
+                return want_names.then(|| op.names());
             }
         }
-        let op = self.operation_of(sql);
-        // `f` runs outside the write lock: it may emit through the dispatcher, and the
-        // lock is not reentrant.
-        f(&op);
+        let op = self.operation_of(&text());
+        op.duration.record(secs);
+        let names = want_names.then(|| op.names());
         let mut known = self.known.write().unwrap_or_else(PoisonError::into_inner);
         if known.len() < REMEMBERED {
-            known.entry(sql.into()).or_insert(op);
+            known.entry(key).or_insert(op);
+        }
+        names
+    }
+}
+
+/// An operation's names, copied for a span.
+struct Names {
+    verb: String,
+    table: Option<String>,
+    name: String,
+}
+
+impl Operation {
+    fn names(&self) -> Names {
+        Names {
+            verb: self.verb.clone(),
+            table: self.table.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// The statement's key and timing, read without copying its text.
+#[derive(Default)]
+struct Keyed {
+    summary: Option<u64>,
+    statement: Option<u64>,
+    elapsed_secs: Option<f64>,
+    acquired_after_secs: Option<f64>,
+}
+
+impl Keyed {
+    /// The full statement's when sqlx gave it (long ones), otherwise the summary's.
+    fn key(&self) -> Option<u64> {
+        self.statement.or(self.summary)
+    }
+}
+
+fn hash_of(tag: u8, text: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = foldhash::quality::FixedState::default().build_hasher();
+    h.write_u8(tag);
+    h.write(text.as_bytes());
+    h.finish()
+}
+
+/// Feeds formatted text into a hasher, so a `Debug` value is hashed without a string.
+struct HashWriter<H>(H);
+
+impl<H: std::hash::Hasher> std::fmt::Write for HashWriter<H> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.write(s.as_bytes());
+        Ok(())
+    }
+}
+
+impl Visit for Keyed {
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        match field.name() {
+            "elapsed_secs" => self.elapsed_secs = Some(value),
+            "acquired_after_secs" => self.acquired_after_secs = Some(value),
+            _ => {}
+        }
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "summary" => self.summary = Some(hash_of(0, value)),
+            "db.statement" if !value.trim().is_empty() => {
+                self.statement = Some(hash_of(1, value));
+            }
+            _ => {}
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        // As `Fields::record_debug`: the summary may arrive as Debug of a String.
+        if field.name() == "summary" && self.summary.is_none() {
+            use std::fmt::Write as _;
+            use std::hash::{BuildHasher, Hasher};
+            let mut w = HashWriter(foldhash::quality::FixedState::default().build_hasher());
+            w.0.write_u8(2);
+            let _ = write!(w, "{value:?}");
+            self.summary = Some(w.0.finish());
         }
     }
 }
@@ -202,43 +296,59 @@ where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
     fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
-        let mut f = Fields::default();
-        event.record(&mut f);
+        let mut keyed = Keyed::default();
+        event.record(&mut keyed);
         if event.metadata().target() == ACQUIRE_TARGET {
-            if let Some(waited) = f.acquired_after_secs {
+            if let Some(waited) = keyed.acquired_after_secs {
                 self.acquire
                     .get_or_init(|| metrics::histogram!(ACQUIRE, "backend" => self.backend))
                     .record(waited);
             }
             return;
         }
-        let Some(secs) = f.elapsed_secs else { return };
-        // The full statement when sqlx gave it (long ones), otherwise the summary.
-        let sql = if f.statement.trim().is_empty() {
-            &f.summary
-        } else {
-            &f.statement
+        let (Some(secs), Some(key)) = (keyed.elapsed_secs, keyed.key()) else {
+            return;
         };
-        self.with_operation(sql, |op| {
-            op.duration.record(secs);
-            self.export(op, secs);
-        });
+        let parent = self.sampled_parent();
+        let text = || {
+            let mut f = Fields::default();
+            event.record(&mut f);
+            if f.statement.trim().is_empty() {
+                f.summary
+            } else {
+                f.statement
+            }
+        };
+        if let (Some(names), Some(parent)) =
+            (self.record(key, text, secs, parent.is_some()), parent)
+        {
+            self.export(&names, secs, &parent);
+        }
     }
 }
 
 impl DbStatements {
-    /// The statement as a client span under the span it ran in, when traces are on.
-    fn export(&self, op: &Operation, secs: f64) {
-        let Some(tracer) = &self.tracer else { return };
+    /// The context of the span the statement ran in, when traces are on and that span
+    /// is sampled.
+    fn sampled_parent(&self) -> Option<opentelemetry::Context> {
+        self.tracer.as_ref()?;
+        // Inside an unsampled request there is no parent to find (a task-local read,
+        // cheaper than asking the dispatcher for the current span's context).
+        if !nexus_http::trace::may_trace() {
+            return None;
+        }
         // The span the statement ran in. `Span::current` re-enters the dispatcher, which
         // is the process's one global subscriber here (no scoped dispatchers in the
-        // server), and is the simplest way to the parent's OpenTelemetry context.
+        // server), and is the simplest way to the parent's OpenTelemetry context. Under
+        // an unsampled parent (a job the sampler skipped) the span would be made only
+        // to be dropped.
         let parent = tracing::Span::current().context();
-        // Under an unsampled parent (a job the sampler skipped) the span would be made
-        // only to be dropped.
-        if !parent.span().span_context().is_sampled() {
-            return;
-        }
+        parent.span().span_context().is_sampled().then_some(parent)
+    }
+
+    /// The statement as a client span under `parent`.
+    fn export(&self, names: &Names, secs: f64, parent: &opentelemetry::Context) {
+        let Some(tracer) = &self.tracer else { return };
         // Span timestamps are the exporter's wall clock (as for every other span), not
         // business time, so not the injected clock.
         let end = opentelemetry::time::now();
@@ -247,39 +357,47 @@ impl DbStatements {
             .unwrap_or(end);
         let mut attributes = vec![
             opentelemetry::KeyValue::new("db.system.name", self.backend),
-            opentelemetry::KeyValue::new("db.operation.name", op.verb.clone()),
+            opentelemetry::KeyValue::new("db.operation.name", names.verb.clone()),
         ];
-        if let Some(t) = &op.table {
+        if let Some(t) = &names.table {
             attributes.push(opentelemetry::KeyValue::new(
                 "db.collection.name",
                 t.clone(),
             ));
         }
         let mut span = tracer
-            .span_builder(op.name.clone())
+            .span_builder(names.name.clone())
             .with_kind(SpanKind::Client)
             .with_start_time(start)
             .with_attributes(attributes)
-            .start_with_context(tracer, &parent);
+            .start_with_context(tracer, parent);
         span.end_with_timestamp(end);
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{DbStatements, REMEMBERED, operation};
+    use super::{DbStatements, REMEMBERED, hash_of, operation};
 
     #[test]
     fn operations_are_remembered_up_to_the_cap() {
         let layer = DbStatements::new("sqlite", None);
-        let mut seen = Vec::new();
-        layer.with_operation("select a from b", |op| seen.push(op.name.clone()));
-        layer.with_operation("select a from b", |op| seen.push(op.name.clone()));
-        assert_eq!(seen, ["select b", "select b"]);
+        let sql = "select a from b";
+        let key = hash_of(0, sql);
+        let text_of = |asked: &mut u32| {
+            *asked += 1;
+            sql.to_owned()
+        };
+        let mut asked = 0;
+        let first = layer.record(key, || text_of(&mut asked), 0.001, true);
+        let again = layer.record(key, || text_of(&mut asked), 0.001, true);
+        assert_eq!(first.map(|n| n.name).as_deref(), Some("select b"));
+        assert_eq!(again.map(|n| n.name).as_deref(), Some("select b"));
+        assert_eq!(asked, 1, "the text is read only the first time");
         for i in 0..REMEMBERED + 10 {
-            layer.with_operation(&format!("update t{i} set x = 1"), |op| {
-                assert_eq!(op.name, format!("update t{i}"));
-            });
+            let sql = format!("update t{i} set x = 1");
+            let names = layer.record(hash_of(1, &sql), || sql.clone(), 0.001, true);
+            assert_eq!(names.map(|n| n.name), Some(format!("update t{i}")));
         }
         assert_eq!(layer.known.read().map(|k| k.len()).ok(), Some(REMEMBERED));
     }

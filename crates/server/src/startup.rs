@@ -264,7 +264,7 @@ fn http_settings(
         limiter: Some(Arc::new(rate_limiter(config, limits))),
         metering: config.metering.enabled,
         active: Arc::default(),
-        trace_sampler: crate::telemetry::request_sampler(&|k| std::env::var(k).ok()),
+        trace_sampler: crate::telemetry::request_sampler(),
     }
 }
 

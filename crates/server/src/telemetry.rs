@@ -14,12 +14,17 @@ use tracing_subscriber::{EnvFilter, Layer};
 
 /// The sampler requests are traced by when traces are exported: the SDK's, configured
 /// by `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG` as the tracer's own is.
-pub fn request_sampler(
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Option<std::sync::Arc<dyn opentelemetry_sdk::trace::ShouldSample>> {
-    traces_requested(env)
-        .then(|| std::sync::Arc::from(opentelemetry_sdk::trace::Config::default().sampler))
+/// `None` unless `init` installed the trace layer: if the exporter could not be built,
+/// traces are off and requests must not claim trace IDs nobody records.
+pub fn request_sampler() -> Option<&'static dyn opentelemetry_sdk::trace::ShouldSample> {
+    REQUEST_SAMPLER.get().map(|s| &**s)
 }
+
+/// Set by `init` when it installs the trace layer. Process-wide, as the subscriber it
+/// goes with is; a `&'static` so that each request copies a pointer rather than
+/// counting a reference shared by every request.
+static REQUEST_SAMPLER: std::sync::OnceLock<Box<dyn opentelemetry_sdk::trace::ShouldSample>> =
+    std::sync::OnceLock::new();
 
 /// Keeps telemetry alive; dropping it flushes spans not yet exported.
 #[derive(Debug)]
@@ -99,6 +104,7 @@ pub fn init(
                     opentelemetry_sdk::propagation::TraceContextPropagator::new(),
                 );
                 layers.push(traces_layer(tracer));
+                let _ = REQUEST_SAMPLER.set(opentelemetry_sdk::trace::Config::default().sampler);
             }
             Err(e) => eprintln!("nexus: traces are off: {e}"),
         }
@@ -150,9 +156,19 @@ fn traces_layer(tracer: opentelemetry_sdk::trace::Tracer) -> Boxed {
         // `db_statements`, without it).
         // And nothing of an unsampled request: its spans would be built only to be
         // dropped by the sampler.
+        // An unsampled request's own span is under a target turned off here. What is
+        // made inside one is refused by a dynamic filter, asked on every span and event
+        // (a plain `filter_fn` is asked once per callsite and its first answer kept, and
+        // these callsites serve sampled and unsampled requests alike).
         .with_filter(
-            EnvFilter::new("info,sqlx=warn,sqlx::query=off,nexus_http::access=off").and(
-                tracing_subscriber::filter::filter_fn(|_| nexus_http::trace::may_trace()),
+            EnvFilter::new(
+                "info,sqlx=warn,sqlx::query=off,nexus_http::access=off,nexus_http::untraced=off",
+            )
+            .and(
+                tracing_subscriber::filter::dynamic_filter_fn(|_, _| {
+                    nexus_http::trace::may_trace()
+                })
+                .with_max_level_hint(tracing::level_filters::LevelFilter::INFO),
             ),
         )
         .boxed()
@@ -284,7 +300,39 @@ pub(crate) fn serve_metrics(
 mod tests {
     use super::*;
 
+    // One test, in this order: callsite interest is process-wide, so a subscriber with
+    // a dynamic filter alive on another test thread would change what the other
+    // subscriber's spans are asked (the first check would pass or fail by timing).
     #[test]
+    fn layers_build_only_the_spans_someone_wants() {
+        metrics_without_traces_builds_no_info_spans_but_sees_statements();
+        an_unsampled_request_makes_no_span_and_a_sampled_one_is_traced();
+    }
+
+    fn an_unsampled_request_makes_no_span_and_a_sampled_one_is_traced() {
+        use nexus_http::trace::{HandedIds, request_span};
+        use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+        // Logs at warn, so only the trace layer could want the request span.
+        let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+            .with_id_generator(HandedIds::default())
+            .build();
+        let layers = vec![
+            logs_layer(LogFormat::Text, "warn"),
+            traces_layer(provider.tracer("test")),
+        ];
+        let subscriber = tracing_subscriber::registry().with(layers);
+        tracing::subscriber::with_default(subscriber, || {
+            use opentelemetry::trace::TraceContextExt as _;
+            // Each in turn, twice: neither answer may stick to its callsite.
+            for _ in 0..2 {
+                assert!(request_span(false, "GET", "/r").is_disabled());
+                let traced = request_span(true, "GET", "/r");
+                assert!(!traced.is_disabled(), "a sampled request lost its span");
+                assert!(traced.context().span().span_context().is_sampled());
+            }
+        });
+    }
+
     fn metrics_without_traces_builds_no_info_spans_but_sees_statements() {
         // The composition `init` makes with metrics on and traces off, logging at warn.
         let layers = vec![
