@@ -297,6 +297,27 @@ pub(crate) fn security_header_values(external_tls: bool) -> Vec<(HeaderName, Hea
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn inside_an_unsampled_request_nothing_may_be_traced() {
+        let ctx = |sampled| RequestContext {
+            sampled,
+            ..RequestContext::default()
+        };
+        // In turn, twice: the answer is the request's, never kept.
+        for _ in 0..2 {
+            let unsampled = CONTEXT.scope(ctx(Some(false)), async { crate::trace::may_trace() });
+            assert!(!unsampled.await);
+            let sampled = CONTEXT.scope(ctx(Some(true)), async { crate::trace::may_trace() });
+            assert!(sampled.await);
+            let tracing_off = CONTEXT.scope(ctx(None), async { crate::trace::may_trace() });
+            assert!(tracing_off.await);
+        }
+        assert!(
+            crate::trace::may_trace(),
+            "outside a request the SDK decides"
+        );
+    }
+
     #[test]
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
         let proxies: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];

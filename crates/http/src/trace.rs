@@ -48,10 +48,12 @@ thread_local! {
 }
 
 /// The target of an unsampled request's span. The trace layer turns it off by its
-/// static filter, so with logs above `info` the span is not made at all; a per-layer
-/// filter that said no per request would still leave the span to be built for the
-/// registry (tracing-subscriber makes a span any layer might want).
-pub const UNTRACED: &str = "nexus_http::untraced";
+/// static filter, so with logs at `warn` or quieter the span is not made at all; a
+/// per-layer filter that said no per request would still leave the span to be built for
+/// the registry (tracing-subscriber makes a span any layer might want). It sits under
+/// the traced span's target, so a log directive for `nexus_http::middleware` (targets
+/// match by prefix) covers both.
+pub const UNTRACED: &str = "nexus_http::middleware::untraced";
 
 /// The request's span: under the traced target when the request is sampled (or
 /// tracing is off), under [`UNTRACED`] when not.
@@ -107,11 +109,11 @@ impl IdGenerator for HandedIds {
 
 /// A request's sampling decision, made before its span.
 #[derive(Debug)]
-pub struct Decision {
+pub(crate) struct Decision {
     parent: opentelemetry::Context,
     trace_id: TraceId,
     /// Whether the request is traced.
-    pub sampled: bool,
+    pub(crate) sampled: bool,
 }
 
 /// Clears the trace ID handed to the SDK on drop, so a panic while starting the span
@@ -126,7 +128,7 @@ impl Drop for HandedOnce {
 
 /// Decides whether the request with `headers` (on `route`) is traced: the caller's
 /// `traceparent` is the parent, as the SDK would see it.
-pub fn decide(sampler: &dyn ShouldSample, headers: &HeaderMap, route: &str) -> Decision {
+pub(crate) fn decide(sampler: &dyn ShouldSample, headers: &HeaderMap, route: &str) -> Decision {
     let parent = TraceContextPropagator::new().extract(&Headers(headers));
     let sc = parent.span().span_context().clone();
     let trace_id = if sc.is_valid() {

@@ -94,6 +94,7 @@ pub fn init(
     let mut layers = vec![logs_layer(format, level)];
     let mut provider = None;
     let mut db_tracer = None;
+    let mut exporting = false;
     if traces_requested(&|k| std::env::var(k).ok()) {
         match tracer_provider() {
             Ok(p) => {
@@ -104,7 +105,7 @@ pub fn init(
                     opentelemetry_sdk::propagation::TraceContextPropagator::new(),
                 );
                 layers.push(traces_layer(tracer));
-                let _ = REQUEST_SAMPLER.set(opentelemetry_sdk::trace::Config::default().sampler);
+                exporting = true;
             }
             Err(e) => eprintln!("nexus: traces are off: {e}"),
         }
@@ -119,7 +120,13 @@ pub fn init(
     // "always interested" for every callsite, so with metrics on and traces off every
     // info span (one per request) was built and entered for nobody. The measured cost
     // was most of the metrics-only overhead (docs/PERFORMANCE.md).
-    let _ = tracing_subscriber::registry().with(layers).try_init();
+    let installed = tracing_subscriber::registry()
+        .with(layers)
+        .try_init()
+        .is_ok();
+    if exporting && installed {
+        let _ = REQUEST_SAMPLER.set(opentelemetry_sdk::trace::Config::default().sampler);
+    }
     TelemetryGuard { provider }
 }
 
@@ -161,9 +168,10 @@ fn traces_layer(tracer: opentelemetry_sdk::trace::Tracer) -> Boxed {
         // (a plain `filter_fn` is asked once per callsite and its first answer kept, and
         // these callsites serve sampled and unsampled requests alike).
         .with_filter(
-            EnvFilter::new(
-                "info,sqlx=warn,sqlx::query=off,nexus_http::access=off,nexus_http::untraced=off",
-            )
+            EnvFilter::new(format!(
+                "info,sqlx=warn,sqlx::query=off,nexus_http::access=off,{}=off",
+                nexus_http::trace::UNTRACED
+            ))
             .and(
                 tracing_subscriber::filter::dynamic_filter_fn(|_, _| {
                     nexus_http::trace::may_trace()
