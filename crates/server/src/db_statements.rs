@@ -216,23 +216,14 @@ impl Visit for Keyed {
     }
 }
 
+/// The statement's text, copied: read only the first time a text is seen.
 #[derive(Default)]
 struct Fields {
     summary: String,
     statement: String,
-    elapsed_secs: Option<f64>,
-    acquired_after_secs: Option<f64>,
 }
 
 impl Visit for Fields {
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        match field.name() {
-            "elapsed_secs" => self.elapsed_secs = Some(value),
-            "acquired_after_secs" => self.acquired_after_secs = Some(value),
-            _ => {}
-        }
-    }
-
     fn record_str(&mut self, field: &Field, value: &str) {
         match field.name() {
             "summary" => value.clone_into(&mut self.summary),
