@@ -91,7 +91,7 @@ async fn request_id(
     // Continue the caller's trace (W3C `traceparent`) when it sent one. With tracing
     // off the context stays empty and nothing below changes.
     let trace = match &decision {
-        Some(d) => d.ids(&span, req.headers()),
+        Some(d) => d.ids(&span),
         None => crate::trace::continue_from(&span, req.headers()),
     };
     // Without an X-Request-Id of the caller's, a trace we start has its trace ID as the

@@ -121,7 +121,8 @@ impl RedTable {
     }
 
     fn record(&self, route: &Route, method: usize, status: usize, secs: f64) {
-        let (Some(label), Some(status_label)) = (METHODS.get(method), STATUSES.get(status)) else {
+        let (Some(&label), Some(&status_label)) = (METHODS.get(method), STATUSES.get(status))
+        else {
             return;
         };
         let known = match route {
@@ -136,21 +137,32 @@ impl RedTable {
                 Route::Other(r) => r.clone(),
                 Route::Known(_) => UNMATCHED.to_owned(),
             };
-            metrics::counter!(REQUESTS, "route" => route.clone(), "method" => *label, "status" => *status_label)
-                .increment(1);
-            metrics::histogram!(DURATION, "route" => route, "method" => *label).record(secs);
+            requests(route.clone(), label, status_label).increment(1);
+            duration(route, label).record(secs);
             return;
         };
         if let Some(cell) = slot.requests.get(status) {
-            cell.get_or_init(|| {
-                metrics::counter!(REQUESTS, "route" => path, "method" => *label, "status" => *status_label)
-            })
-            .increment(1);
+            cell.get_or_init(|| requests(path, label, status_label))
+                .increment(1);
         }
         slot.duration
-            .get_or_init(|| metrics::histogram!(DURATION, "route" => path, "method" => *label))
+            .get_or_init(|| duration(path, label))
             .record(secs);
     }
+}
+
+/// The request counter's series for a route, method and status label.
+fn requests(
+    route: impl Into<metrics::SharedString>,
+    method: &'static str,
+    status: &'static str,
+) -> Counter {
+    metrics::counter!(REQUESTS, "route" => route, "method" => method, "status" => status)
+}
+
+/// The duration histogram's series for a route and method label.
+fn duration(route: impl Into<metrics::SharedString>, method: &'static str) -> Histogram {
+    metrics::histogram!(DURATION, "route" => route, "method" => method)
 }
 
 /// Counts one request on drop, so a cancelled one is counted too.

@@ -10,7 +10,7 @@
 
 use axum::http::HeaderMap;
 use opentelemetry::propagation::{Extractor, TextMapPropagator as _};
-use opentelemetry::trace::{SpanId, SpanKind, TraceContextExt as _, TraceId};
+use opentelemetry::trace::{SpanId, SpanKind, TraceContextExt as _, TraceFlags, TraceId};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator, SamplingDecision, ShouldSample};
 use std::cell::Cell;
@@ -27,6 +27,23 @@ pub(crate) struct TraceIds {
     pub span_id: String,
     /// `00-<trace>-<span>-<flags>` for the response.
     pub traceparent: String,
+}
+
+impl TraceIds {
+    fn new(trace_id: TraceId, span_id: SpanId, flags: TraceFlags, continued: bool) -> Self {
+        Self {
+            trace_id: trace_id.to_string(),
+            continued,
+            span_id: span_id.to_string(),
+            traceparent: format!("00-{trace_id}-{span_id}-{:02x}", flags.to_u8()),
+        }
+    }
+}
+
+/// The caller's trace context from its `traceparent`, if it sent a valid one. W3C is
+/// the one format we accept, so its propagator is used directly.
+fn caller(headers: &HeaderMap) -> opentelemetry::Context {
+    TraceContextPropagator::new().extract(&Headers(headers))
 }
 
 struct Headers<'a>(&'a HeaderMap);
@@ -129,7 +146,7 @@ impl Drop for HandedOnce {
 /// Decides whether the request with `headers` (on `route`) is traced: the caller's
 /// `traceparent` is the parent, as the SDK would see it.
 pub(crate) fn decide(sampler: &dyn ShouldSample, headers: &HeaderMap, route: &str) -> Decision {
-    let parent = TraceContextPropagator::new().extract(&Headers(headers));
+    let parent = caller(headers);
     let sc = parent.span().span_context().clone();
     let trace_id = if sc.is_valid() {
         sc.trace_id()
@@ -149,28 +166,31 @@ pub(crate) fn decide(sampler: &dyn ShouldSample, headers: &HeaderMap, route: &st
 impl Decision {
     /// The request's IDs: from its span when sampled, drawn here when not (the flags
     /// then say "not sampled", so the caller's next hop does not trace either).
-    pub(crate) fn ids(&self, span: &tracing::Span, headers: &HeaderMap) -> Option<TraceIds> {
+    pub(crate) fn ids(&self, span: &tracing::Span) -> Option<TraceIds> {
         let continued = self.parent.span().span_context().is_valid();
         if self.sampled {
             NEXT_TRACE.with(|n| n.set((!continued).then_some(self.trace_id)));
             let _clear = HandedOnce;
-            return continue_from(span, headers);
+            return continue_with(span, self.parent.clone());
         }
         let span_id = RandomIdGenerator::default().new_span_id();
-        Some(TraceIds {
-            trace_id: self.trace_id.to_string(),
+        Some(TraceIds::new(
+            self.trace_id,
+            span_id,
+            TraceFlags::NOT_SAMPLED,
             continued,
-            span_id: span_id.to_string(),
-            traceparent: format!("00-{}-{span_id}-00", self.trace_id),
-        })
+        ))
     }
 }
 
 /// Makes `span` a child of the caller's `traceparent`, if valid, and returns the
 /// span's trace context; `None` when tracing is off (the span has no trace).
 pub(crate) fn continue_from(span: &tracing::Span, headers: &HeaderMap) -> Option<TraceIds> {
-    // W3C is the one format we accept, so its propagator is used directly.
-    let parent = TraceContextPropagator::new().extract(&Headers(headers));
+    continue_with(span, caller(headers))
+}
+
+/// As [`continue_from`], with the caller's context already read.
+fn continue_with(span: &tracing::Span, parent: opentelemetry::Context) -> Option<TraceIds> {
     let continued = parent.span().span_context().is_valid();
     if continued {
         // Fails only when no OpenTelemetry layer is installed: then there is no trace.
@@ -178,17 +198,8 @@ pub(crate) fn continue_from(span: &tracing::Span, headers: &HeaderMap) -> Option
     }
     let cx = span.context();
     let sc = cx.span().span_context().clone();
-    sc.is_valid().then(|| TraceIds {
-        trace_id: sc.trace_id().to_string(),
-        continued,
-        span_id: sc.span_id().to_string(),
-        traceparent: format!(
-            "00-{}-{}-{:02x}",
-            sc.trace_id(),
-            sc.span_id(),
-            sc.trace_flags().to_u8()
-        ),
-    })
+    sc.is_valid()
+        .then(|| TraceIds::new(sc.trace_id(), sc.span_id(), sc.trace_flags(), continued))
 }
 
 #[cfg(test)]
@@ -224,7 +235,7 @@ mod tests {
     fn an_unsampled_request_still_has_ids_that_say_so() {
         let d = decide(&Sampler::AlwaysOff, &headers(None), "/r");
         let ids = d
-            .ids(&tracing::Span::none(), &headers(None))
+            .ids(&tracing::Span::none())
             .unwrap_or_else(|| unreachable!());
         assert_eq!(ids.trace_id.len(), 32);
         assert!(!ids.continued);
@@ -238,7 +249,7 @@ mod tests {
             "/r",
         );
         let ids = continued
-            .ids(&tracing::Span::none(), &headers(None))
+            .ids(&tracing::Span::none())
             .unwrap_or_else(|| unreachable!());
         assert!(ids.continued);
         assert_eq!(ids.trace_id, "0af7651916cd43dd8448eb211c80319c");

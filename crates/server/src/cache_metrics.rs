@@ -32,27 +32,23 @@ impl CountedCache {
         let label = RESULTS.get(result).copied().unwrap_or("error");
         let known = KNOWN
             .iter()
-            .position(|k| *k == space)
-            .and_then(|i| Some((KNOWN.get(i)?, self.counters.get(i)?.get(result)?)));
+            .zip(&self.counters)
+            .find(|(k, _)| **k == space)
+            .and_then(|(k, cells)| Some((*k, cells.get(result)?)));
         match known {
-            Some((space, cell)) => cell
-                .get_or_init(|| {
-                    metrics::counter!(
-                        "nexus_cache_lookups_total",
-                        "backend" => self.inner.backend(),
-                        "keyspace" => *space,
-                        "result" => label
-                    )
-                })
-                .increment(1),
-            None => metrics::counter!(
-                "nexus_cache_lookups_total",
-                "backend" => self.inner.backend(),
-                "keyspace" => space.to_owned(),
-                "result" => label
-            )
-            .increment(1),
+            Some((space, cell)) => cell.get_or_init(|| self.lookups(space, label)).increment(1),
+            None => self.lookups(space.to_owned(), label).increment(1),
         }
+    }
+
+    /// The lookup counter's series for a keyspace and result.
+    fn lookups(&self, keyspace: impl Into<metrics::SharedString>, result: &'static str) -> Counter {
+        metrics::counter!(
+            "nexus_cache_lookups_total",
+            "backend" => self.inner.backend(),
+            "keyspace" => keyspace,
+            "result" => result
+        )
     }
 }
 

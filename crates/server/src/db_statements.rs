@@ -69,9 +69,7 @@ pub(crate) struct DbStatements {
 
 /// A statement's operation, and its histogram.
 struct Operation {
-    verb: String,
-    table: Option<String>,
-    name: String,
+    names: Names,
     duration: Histogram,
 }
 
@@ -97,9 +95,7 @@ impl DbStatements {
         let duration =
             metrics::histogram!(DURATION, "backend" => self.backend, "operation" => name.clone());
         Operation {
-            verb,
-            table,
-            name,
+            names: Names { verb, table, name },
             duration,
         }
     }
@@ -119,12 +115,12 @@ impl DbStatements {
             let known = self.known.read().unwrap_or_else(PoisonError::into_inner);
             if let Some(op) = known.get(&key) {
                 op.duration.record(secs);
-                return want_names.then(|| op.names());
+                return want_names.then(|| op.names.clone());
             }
         }
         let op = self.operation_of(&text());
         op.duration.record(secs);
-        let names = want_names.then(|| op.names());
+        let names = want_names.then(|| op.names.clone());
         let mut known = self.known.write().unwrap_or_else(PoisonError::into_inner);
         if known.len() < REMEMBERED {
             known.entry(key).or_insert(op);
@@ -134,20 +130,11 @@ impl DbStatements {
 }
 
 /// An operation's names, copied for a span.
+#[derive(Clone)]
 struct Names {
     verb: String,
     table: Option<String>,
     name: String,
-}
-
-impl Operation {
-    fn names(&self) -> Names {
-        Names {
-            verb: self.verb.clone(),
-            table: self.table.clone(),
-            name: self.name.clone(),
-        }
-    }
 }
 
 /// The statement's key and timing, read without copying its text.
@@ -166,10 +153,17 @@ impl Keyed {
     }
 }
 
-fn hash_of(tag: u8, text: &str) -> u64 {
+/// A hasher for statement keys, started with `tag` (which field the text came from).
+fn tagged(tag: u8) -> impl std::hash::Hasher {
     use std::hash::{BuildHasher, Hasher};
     let mut h = foldhash::quality::FixedState::default().build_hasher();
     h.write_u8(tag);
+    h
+}
+
+fn hash_of(tag: u8, text: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = tagged(tag);
     h.write(text.as_bytes());
     h.finish()
 }
@@ -207,9 +201,8 @@ impl Visit for Keyed {
         // As `Fields::record_debug`: the summary may arrive as Debug of a String.
         if field.name() == "summary" && self.summary.is_none() {
             use std::fmt::Write as _;
-            use std::hash::{BuildHasher, Hasher};
-            let mut w = HashWriter(foldhash::quality::FixedState::default().build_hasher());
-            w.0.write_u8(2);
+            use std::hash::Hasher;
+            let mut w = HashWriter(tagged(2));
             let _ = write!(w, "{value:?}");
             self.summary = Some(w.0.finish());
         }

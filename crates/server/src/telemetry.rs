@@ -94,7 +94,6 @@ pub fn init(
     let mut layers = vec![logs_layer(format, level)];
     let mut provider = None;
     let mut db_tracer = None;
-    let mut exporting = false;
     if traces_requested(&|k| std::env::var(k).ok()) {
         match tracer_provider() {
             Ok(p) => {
@@ -105,15 +104,15 @@ pub fn init(
                     opentelemetry_sdk::propagation::TraceContextPropagator::new(),
                 );
                 layers.push(traces_layer(tracer));
-                exporting = true;
             }
             Err(e) => eprintln!("nexus: traces are off: {e}"),
         }
     }
+    let exporting = db_tracer.is_some();
     // sqlx's statement events (target `sqlx::query`, debug) reach this layer only, and
     // only when something consumes them: enabling them makes sqlx format every
     // statement's summary, which a process without metrics or traces need not pay.
-    if metrics || db_tracer.is_some() {
+    if metrics || exporting {
         layers.push(statements_layer(db_backend, db_tracer));
     }
     // A `Vec` of the layers present, not `Option`s: an absent `Option` layer answers
