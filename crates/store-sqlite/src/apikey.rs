@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 
 pub(crate) struct SqliteApiKeys {
     pub(crate) pool: SqlitePool,
+    pub(crate) writer: crate::Writer,
 }
 
 const SELECT: &str = "select api_key_id, name, owner_user_id, scopes, key_hash, hint, created_at, \
@@ -190,7 +191,7 @@ impl ApiKeyStore for SqliteApiKeys {
         .bind(id.as_uuid())
         .bind(micros(at))
         .bind(ip)
-        .execute(&self.pool)
+        .execute(&self.writer.0)
         .await
         .map_err(|e| map_err("recording an API key's use", e))?;
         crate::error::not_found_if_none(&done)

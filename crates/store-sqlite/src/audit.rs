@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 
 pub(crate) struct SqliteAudit {
     pub(crate) pool: SqlitePool,
+    pub(crate) writer: crate::Writer,
 }
 
 const COLUMNS: &str = "chain, seq, audit_event_id, tenant_id, occurred_at, actor, action, target, ip, user_agent, \
@@ -110,7 +111,7 @@ impl AuditStore for SqliteAudit {
         id: AuditEventId,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = crate::begin_write(&self.pool)
+        let mut tx = crate::begin_write(&self.writer)
             .await
             .map_err(|e| map_err("appending an audit event", e))?;
         append_on(&mut tx, event, id, at).await?;

@@ -17,10 +17,12 @@ use time::OffsetDateTime;
 
 pub(crate) struct SqliteJobs {
     pub(crate) pool: SqlitePool,
+    pub(crate) writer: crate::Writer,
 }
 
 pub(crate) struct SqliteLeases {
     pub(crate) pool: SqlitePool,
+    pub(crate) writer: crate::Writer,
 }
 
 const COLUMNS: &str = "job_id, tenant_id, kind, payload, priority, state, run_at, attempts, max_attempts, \
@@ -137,13 +139,13 @@ async fn enqueue_on(
 /// transaction; returns the rows changed. Jobs whose claim was lost are skipped by the
 /// statement's own `lock_token` condition.
 async fn update_held(
-    pool: &SqlitePool,
+    writer: &crate::Writer,
     context: &'static str,
     sql: &'static str,
     at: i64,
     held: &[(JobId, LockToken)],
 ) -> Result<u64, StoreError> {
-    let mut tx = crate::begin_write(pool)
+    let mut tx = crate::begin_write(writer)
         .await
         .map_err(|e| map_err(context, e))?;
     let mut n = 0;
@@ -170,7 +172,8 @@ impl JobStore for SqliteJobs {
         now: OffsetDateTime,
     ) -> Result<Enqueued, StoreError> {
         let mut conn = self
-            .pool
+            .writer
+            .0
             .acquire()
             .await
             .map_err(|e| map_err("enqueueing a job", e))?;
@@ -201,7 +204,7 @@ impl JobStore for SqliteJobs {
             .bind(micros(c.now))
             .bind(micros(c.now))
             .bind(c.limit)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.writer.0)
             .await
             .map_err(|e| map_err("claiming jobs", e))?;
         rows.iter().map(into_domain).collect()
@@ -214,7 +217,7 @@ impl JobStore for SqliteJobs {
     ) -> Result<u64, StoreError> {
         let sql = "update job set state = 'succeeded', finished_at = ?1, updated_at = ?1, lock_token = null, \
                    locked_until = null, last_error = null where job_id = ?2 and lock_token = ?3 and state = 'running'";
-        update_held(&self.pool, "completing jobs", sql, micros(now), done).await
+        update_held(&self.writer, "completing jobs", sql, micros(now), done).await
     }
 
     async fn fail(
@@ -241,7 +244,7 @@ impl JobStore for SqliteJobs {
         .bind(micros(now))
         .bind(id.as_uuid())
         .bind(lock.as_uuid())
-        .execute(&self.pool)
+        .execute(&self.writer.0)
         .await
         .map_err(|e| map_err("recording a job failure", e))?;
         Ok(done.rows_affected() == 1)
@@ -253,7 +256,7 @@ impl JobStore for SqliteJobs {
         until: OffsetDateTime,
     ) -> Result<u64, StoreError> {
         let sql = "update job set locked_until = ?1 where job_id = ?2 and lock_token = ?3 and state = 'running'";
-        update_held(&self.pool, "extending claims", sql, micros(until), held).await
+        update_held(&self.writer, "extending claims", sql, micros(until), held).await
     }
 
     async fn release(
@@ -263,11 +266,11 @@ impl JobStore for SqliteJobs {
     ) -> Result<u64, StoreError> {
         let sql = "update job set state = 'queued', attempts = max(attempts - 1, 0), lock_token = null, \
                    locked_until = null, updated_at = ?1 where job_id = ?2 and lock_token = ?3 and state = 'running'";
-        update_held(&self.pool, "releasing jobs", sql, micros(now), held).await
+        update_held(&self.writer, "releasing jobs", sql, micros(now), held).await
     }
 
     async fn reap_expired(&self, now: OffsetDateTime) -> Result<(u64, u64), StoreError> {
-        let mut tx = crate::begin_write(&self.pool)
+        let mut tx = crate::begin_write(&self.writer)
             .await
             .map_err(|e| map_err("reaping jobs", e))?;
         let dead = sqlx::query(
@@ -394,7 +397,7 @@ impl JobStore for SqliteJobs {
             "delete from job where state in ('succeeded', 'cancelled') and finished_at < ?",
         )
         .bind(micros(before))
-        .execute(&self.pool)
+        .execute(&self.writer.0)
         .await
         .map_err(|e| map_err("purging finished jobs", e))?;
         Ok(done.rows_affected())
@@ -457,7 +460,7 @@ impl LeaseStore for SqliteLeases {
         .bind(holder)
         .bind(after(now, ttl))
         .bind(micros(now))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer.0)
         .await
         .map_err(|e| map_err("acquiring a lease", e))?;
         Ok(got.is_some())
@@ -467,7 +470,7 @@ impl LeaseStore for SqliteLeases {
         sqlx::query("delete from lease where name = ? and holder = ?")
             .bind(name)
             .bind(holder)
-            .execute(&self.pool)
+            .execute(&self.writer.0)
             .await
             .map(|_| ())
             .map_err(|e| map_err("releasing a lease", e))

@@ -15,6 +15,7 @@ mod error;
 mod jobs;
 mod library;
 mod mfa;
+mod pools;
 mod quiz;
 mod recovery;
 mod role;
@@ -31,13 +32,12 @@ use nexus_store::{
     ThrottleStore, Tx, UserStore,
 };
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlSafeStr, SqlitePool};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub(crate) use error::map_err;
+pub(crate) use pools::{Writer, begin_read, begin_write};
 
 /// Embedded migrations, append-only.
 // One entry per migration: long, but a list.
@@ -220,78 +220,37 @@ pub struct SqliteSettings {
     pub acquire_timeout: Duration,
 }
 
-/// The SQLite [`Database`].
+/// The SQLite [`Database`]: a pool of readers and one writer (see [`pools`]).
 #[derive(Debug, Clone)]
 pub struct SqliteDatabase {
     pool: SqlitePool,
+    writer: Writer,
+    /// One connection serves as reader and writer (an in-memory database).
+    in_memory: bool,
 }
 
 impl SqliteDatabase {
-    /// Builds a lazily connecting pool; nothing touches the disk until first use, so
+    /// Builds lazily connecting pools; nothing touches the disk until first use, so
     /// start-up can report progress and readiness while it retries.
     pub fn connect_lazy(settings: &SqliteSettings) -> Result<Self, StoreError> {
+        let (pool, writer) = pools::connect_lazy(settings)?;
         let in_memory = settings.url.contains(":memory:");
-        if !in_memory {
-            create_parent_dir(&settings.url)?;
-        }
-        let opts = SqliteConnectOptions::from_str(&settings.url)
-            .map_err(|e| StoreError::other("parsing the sqlite url", e))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        let max = if in_memory {
-            1
-        } else {
-            settings.max_connections.max(1)
-        };
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max)
-            .acquire_timeout(settings.acquire_timeout)
-            // Each acquire's wait, as a `debug` event the server's metrics may enable (see
-            // the PostgreSQL store).
-            .acquire_time_level(log::LevelFilter::Debug)
-            .connect_lazy_with(opts);
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            writer,
+            in_memory,
+        })
     }
 
-    /// The pool, for tests that need raw SQL.
+    /// The writer's pool, for tests that need raw SQL (the readers refuse writes).
     pub fn pool(&self) -> &SqlitePool {
+        &self.writer.0
+    }
+
+    /// The readers' pool, for tests of the split (see [`pools`]).
+    pub fn readers(&self) -> &SqlitePool {
         &self.pool
     }
-}
-
-/// Starts a write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so a busy
-/// database waits out `busy_timeout`. A deferred `BEGIN` that reads and then writes gets
-/// `SQLITE_BUSY` at once when another connection committed in between (SQLite skips the
-/// busy handler there to avoid deadlock), which surfaced as an occasional 503 under load.
-pub(crate) async fn begin_write(
-    pool: &SqlitePool,
-) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
-}
-
-/// Starts a read-only transaction: a deferred `BEGIN`, so reads share the database with
-/// a writer (WAL) instead of queueing behind it as [`begin_write`] would.
-pub(crate) async fn begin_read(
-    pool: &SqlitePool,
-) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-    pool.begin().await
-}
-
-fn create_parent_dir(url: &str) -> Result<(), StoreError> {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:");
-    let path = path.split('?').next().unwrap_or(path);
-    if let Some(parent) = std::path::Path::new(path)
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(parent).map_err(|e| StoreError::Unavailable(Box::new(e)))?;
-    }
-    Ok(())
 }
 
 #[async_trait]
@@ -301,10 +260,14 @@ impl Database for SqliteDatabase {
     }
 
     fn pool_stats(&self) -> nexus_store::PoolStats {
+        // Readers and the writer together: the writer is one more connection.
+        let (r, w) = (&self.pool, &self.writer.0);
+        let separate = !self.in_memory;
         nexus_store::PoolStats {
-            open: self.pool.size(),
-            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
-            max: self.pool.options().get_max_connections(),
+            open: r.size() + if separate { w.size() } else { 0 },
+            idle: u32::try_from(r.num_idle() + if separate { w.num_idle() } else { 0 })
+                .unwrap_or(u32::MAX),
+            max: r.options().get_max_connections() + u32::from(separate),
         }
     }
 
@@ -317,30 +280,35 @@ impl Database for SqliteDatabase {
     fn users(&self) -> Arc<dyn UserStore> {
         Arc::new(user::SqliteUsers {
             pool: self.pool.clone(),
+            writer: self.writer.clone(),
         })
     }
 
     fn jobs(&self) -> Arc<dyn JobStore> {
         Arc::new(jobs::SqliteJobs {
             pool: self.pool.clone(),
+            writer: self.writer.clone(),
         })
     }
 
     fn audit(&self) -> Arc<dyn AuditStore> {
         Arc::new(audit::SqliteAudit {
             pool: self.pool.clone(),
+            writer: self.writer.clone(),
         })
     }
 
     fn sessions(&self) -> Arc<dyn SessionStore> {
         Arc::new(session::SqliteSessions {
             pool: self.pool.clone(),
+            writer: self.writer.clone(),
         })
     }
 
     fn throttles(&self) -> Arc<dyn ThrottleStore> {
         Arc::new(session::SqliteThrottles {
             pool: self.pool.clone(),
+            writer: self.writer.clone(),
         })
     }
 
@@ -389,12 +357,14 @@ impl Database for SqliteDatabase {
     fn recovery(&self) -> Arc<dyn nexus_store::RecoveryStore> {
         Arc::new(recovery::SqliteRecovery {
             pool: self.pool.clone(),
+            writer: self.writer.clone(),
         })
     }
 
     fn leases(&self) -> Arc<dyn LeaseStore> {
         Arc::new(jobs::SqliteLeases {
             pool: self.pool.clone(),
+            writer: self.writer.clone(),
         })
     }
 
@@ -407,12 +377,14 @@ impl Database for SqliteDatabase {
     fn api_keys(&self) -> Arc<dyn nexus_store::ApiKeyStore> {
         Arc::new(apikey::SqliteApiKeys {
             pool: self.pool.clone(),
+            writer: self.writer.clone(),
         })
     }
 
     fn usage(&self) -> Arc<dyn nexus_store::UsageStore> {
         Arc::new(usage::SqliteUsage {
             pool: self.pool.clone(),
+            writer: self.writer.clone(),
         })
     }
 
@@ -425,6 +397,7 @@ impl Database for SqliteDatabase {
     fn webhooks(&self) -> Arc<dyn nexus_store::WebhookStore> {
         Arc::new(webhook::SqliteWebhooks {
             pool: self.pool.clone(),
+            writer: self.writer.clone(),
         })
     }
 
@@ -433,7 +406,7 @@ impl Database for SqliteDatabase {
         _tenant: Option<nexus_domain::TenantId>,
     ) -> Result<Box<dyn Tx>, StoreError> {
         // No row-level security on SQLite: the tenant only matters on PostgreSQL.
-        let tx = crate::begin_write(&self.pool)
+        let tx = crate::begin_write(&self.writer)
             .await
             .map_err(|e| map_err("beginning a transaction", e))?;
         Ok(Box::new(SqliteTx(tx)))
@@ -448,7 +421,7 @@ impl Database for SqliteDatabase {
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        migrator().run(&self.pool).await.map_err(|e| match e {
+        migrator().run(&self.writer.0).await.map_err(|e| match e {
             sqlx::migrate::MigrateError::Execute(e) => map_err("running migrations", e),
             other => StoreError::other("running migrations", other),
         })
@@ -505,5 +478,6 @@ impl Database for SqliteDatabase {
 
     async fn close(&self) {
         self.pool.close().await;
+        self.writer.0.close().await;
     }
 }

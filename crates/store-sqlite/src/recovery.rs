@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 pub(crate) struct SqliteRecovery {
     pub(crate) pool: SqlitePool,
+    pub(crate) writer: crate::Writer,
 }
 
 fn err(context: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
@@ -29,7 +30,7 @@ impl RecoveryStore for SqliteRecovery {
         at: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = crate::begin_write(&self.pool)
+        let mut tx = crate::begin_write(&self.writer)
             .await
             .map_err(err("beginning"))?;
         sqlx::query(
@@ -185,7 +186,7 @@ impl RecoveryStore for SqliteRecovery {
         id: uuid::Uuid,
         m: &OutboxMail,
     ) -> Result<(), StoreError> {
-        let mut tx = crate::begin_write(&self.pool)
+        let mut tx = crate::begin_write(&self.writer)
             .await
             .map_err(err("beginning"))?;
         sqlx::query("insert into mail_outbox (tenant_id, mail_id, to_address, subject, body, created_at) values (?1, ?2, ?3, ?4, ?5, ?6)")
@@ -210,21 +211,21 @@ impl RecoveryStore for SqliteRecovery {
         let a = sqlx::query("delete from email_token where tenant_id = ? and expires_at < ?")
             .bind(tenant.as_uuid())
             .bind(micros(tokens_before))
-            .execute(&self.pool)
+            .execute(&self.writer.0)
             .await
             .map_err(err("purging tokens"))?
             .rows_affected();
         let b = sqlx::query("delete from mail_outbox where tenant_id = ? and created_at < ?")
             .bind(tenant.as_uuid())
             .bind(micros(mail_before))
-            .execute(&self.pool)
+            .execute(&self.writer.0)
             .await
             .map_err(err("purging the outbox"))?
             .rows_affected();
         let c = sqlx::query("delete from invitation where tenant_id = ? and expires_at < ?")
             .bind(tenant.as_uuid())
             .bind(micros(tokens_before))
-            .execute(&self.pool)
+            .execute(&self.writer.0)
             .await
             .map_err(err("purging invitations"))?
             .rows_affected();

@@ -14,10 +14,12 @@ use time::OffsetDateTime;
 
 pub(crate) struct SqliteSessions {
     pub(crate) pool: SqlitePool,
+    pub(crate) writer: crate::Writer,
 }
 
 pub(crate) struct SqliteThrottles {
     pub(crate) pool: SqlitePool,
+    pub(crate) writer: crate::Writer,
 }
 
 const COLUMNS: &str = "tenant_id, app_session_id, app_user_id, csrf_hash, created_at, last_seen_at, expires_at, \
@@ -135,7 +137,7 @@ impl SessionStore for SqliteSessions {
             .bind(tenant.as_uuid())
             .bind(id.as_uuid())
             .bind(micros(at))
-            .execute(&self.pool)
+            .execute(&self.writer.0)
             .await
             .map(|_| ())
             .map_err(err("touching a session"))
@@ -227,7 +229,7 @@ impl SessionStore for SqliteSessions {
         )
         .bind(tenant.as_uuid())
         .bind(micros(before))
-        .execute(&self.pool)
+        .execute(&self.writer.0)
         .await
         .map_err(err("purging sessions"))?;
         Ok(done.rows_affected())
@@ -285,7 +287,7 @@ impl ThrottleStore for SqliteThrottles {
         .bind(window_start)
         .bind(rule.threshold)
         .bind(lock_until)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer.0)
         .await
         .map_err(err("recording a login failure"))?;
         let failures: u32 = row
@@ -353,7 +355,7 @@ impl ThrottleStore for SqliteThrottles {
         )
         .bind(tenant.as_uuid())
         .bind(micros(before))
-        .execute(&self.pool)
+        .execute(&self.writer.0)
         .await
         .map_err(err("purging throttles"))?;
         Ok(done.rows_affected())

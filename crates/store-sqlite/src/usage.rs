@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 
 pub(crate) struct SqliteUsage {
     pub(crate) pool: SqlitePool,
+    pub(crate) writer: crate::Writer,
 }
 
 const DAY: &str = "strftime('%Y-%m-%d', hour / 1000000, 'unixepoch')";
@@ -37,7 +38,7 @@ impl UsageStore for SqliteUsage {
             return Ok(());
         }
         let saturate = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-        let mut tx = crate::begin_write(&self.pool)
+        let mut tx = crate::begin_write(&self.writer)
             .await
             .map_err(|e| map_err("adding usage", e))?;
         for r in &rows {
@@ -158,7 +159,7 @@ impl UsageStore for SqliteUsage {
         let done = sqlx::query("delete from api_usage where tenant_id = ?1 and hour < ?2")
             .bind(tenant.as_uuid())
             .bind(micros(before))
-            .execute(&self.pool)
+            .execute(&self.writer.0)
             .await
             .map_err(|e| map_err("purging usage", e))?;
         Ok(done.rows_affected())

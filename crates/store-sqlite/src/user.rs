@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 
 pub(crate) struct SqliteUsers {
     pub(crate) pool: SqlitePool,
+    pub(crate) writer: crate::Writer,
 }
 
 const SELECT: &str = "select tenant_id, app_user_id, email, display_name, role, password_hash, email_verified_at, created_at from app_user";
@@ -71,7 +72,8 @@ impl UserStore for SqliteUsers {
         now: OffsetDateTime,
     ) -> Result<User, StoreError> {
         let mut conn = self
-            .pool
+            .writer
+            .0
             .acquire()
             .await
             .map_err(|e| map_err("inserting a user", e))?;

@@ -20,6 +20,7 @@ use time::OffsetDateTime;
 
 pub(crate) struct SqliteWebhooks {
     pub(crate) pool: SqlitePool,
+    pub(crate) writer: crate::Writer,
 }
 
 const ENDPOINT: &str = "select webhook_id, url, events, description, secret, disabled_at, \
@@ -426,7 +427,7 @@ impl WebhookStore for SqliteWebhooks {
             sqlx::query("delete from webhook_message where tenant_id = ?1 and created_at < ?2")
                 .bind(tenant.as_uuid())
                 .bind(micros(before))
-                .execute(&self.pool)
+                .execute(&self.writer.0)
                 .await
                 .map_err(|e| map_err("purging webhook messages", e))?;
         Ok(done.rows_affected())

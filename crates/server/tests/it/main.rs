@@ -37,5 +37,6 @@ mod sim_class;
 mod sim_pool;
 mod sim_rules;
 mod sim_ticks;
+mod sqlite_writer;
 mod usage;
 mod webhooks;
