@@ -191,7 +191,7 @@ impl ApiKeyStore for SqliteApiKeys {
         .bind(id.as_uuid())
         .bind(micros(at))
         .bind(ip)
-        .execute(&self.writer.0)
+        .execute(self.writer.pool())
         .await
         .map_err(|e| map_err("recording an API key's use", e))?;
         crate::error::not_found_if_none(&done)

@@ -173,7 +173,7 @@ impl JobStore for SqliteJobs {
     ) -> Result<Enqueued, StoreError> {
         let mut conn = self
             .writer
-            .0
+            .pool()
             .acquire()
             .await
             .map_err(|e| map_err("enqueueing a job", e))?;
@@ -204,7 +204,7 @@ impl JobStore for SqliteJobs {
             .bind(micros(c.now))
             .bind(micros(c.now))
             .bind(c.limit)
-            .fetch_all(&self.writer.0)
+            .fetch_all(self.writer.pool())
             .await
             .map_err(|e| map_err("claiming jobs", e))?;
         rows.iter().map(into_domain).collect()
@@ -244,7 +244,7 @@ impl JobStore for SqliteJobs {
         .bind(micros(now))
         .bind(id.as_uuid())
         .bind(lock.as_uuid())
-        .execute(&self.writer.0)
+        .execute(self.writer.pool())
         .await
         .map_err(|e| map_err("recording a job failure", e))?;
         Ok(done.rows_affected() == 1)
@@ -397,7 +397,7 @@ impl JobStore for SqliteJobs {
             "delete from job where state in ('succeeded', 'cancelled') and finished_at < ?",
         )
         .bind(micros(before))
-        .execute(&self.writer.0)
+        .execute(self.writer.pool())
         .await
         .map_err(|e| map_err("purging finished jobs", e))?;
         Ok(done.rows_affected())
@@ -460,7 +460,7 @@ impl LeaseStore for SqliteLeases {
         .bind(holder)
         .bind(after(now, ttl))
         .bind(micros(now))
-        .fetch_optional(&self.writer.0)
+        .fetch_optional(self.writer.pool())
         .await
         .map_err(|e| map_err("acquiring a lease", e))?;
         Ok(got.is_some())
@@ -470,7 +470,7 @@ impl LeaseStore for SqliteLeases {
         sqlx::query("delete from lease where name = ? and holder = ?")
             .bind(name)
             .bind(holder)
-            .execute(&self.writer.0)
+            .execute(self.writer.pool())
             .await
             .map(|_| ())
             .map_err(|e| map_err("releasing a lease", e))

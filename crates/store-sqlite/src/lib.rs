@@ -244,7 +244,7 @@ impl SqliteDatabase {
 
     /// The writer's pool, for tests that need raw SQL (the readers refuse writes).
     pub fn pool(&self) -> &SqlitePool {
-        &self.writer.0
+        self.writer.raw()
     }
 
     /// The readers' pool, for tests of the split (see [`pools`]).
@@ -261,7 +261,7 @@ impl Database for SqliteDatabase {
 
     fn pool_stats(&self) -> nexus_store::PoolStats {
         // Readers and the writer together: the writer is one more connection.
-        let (r, w) = (&self.pool, &self.writer.0);
+        let (r, w) = (&self.pool, self.writer.raw());
         let separate = !self.in_memory;
         nexus_store::PoolStats {
             open: r.size() + if separate { w.size() } else { 0 },
@@ -421,10 +421,13 @@ impl Database for SqliteDatabase {
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        migrator().run(&self.writer.0).await.map_err(|e| match e {
-            sqlx::migrate::MigrateError::Execute(e) => map_err("running migrations", e),
-            other => StoreError::other("running migrations", other),
-        })
+        migrator()
+            .run(self.writer.raw())
+            .await
+            .map_err(|e| match e {
+                sqlx::migrate::MigrateError::Execute(e) => map_err("running migrations", e),
+                other => StoreError::other("running migrations", other),
+            })
     }
 
     async fn is_migrated(&self) -> Result<bool, StoreError> {
@@ -478,6 +481,6 @@ impl Database for SqliteDatabase {
 
     async fn close(&self) {
         self.pool.close().await;
-        self.writer.0.close().await;
+        self.writer.close().await;
     }
 }

@@ -11,18 +11,93 @@
 //! Reader connections are opened with `query_only`, so a write sent to the wrong pool fails
 //! loudly ("attempt to write a readonly database") in every test rather than queueing in
 //! the busy handler again in production.
+//!
+//! The writer does not checkpoint the WAL itself. SQLite runs an automatic checkpoint in
+//! the commit that grows the WAL past 1,000 pages, copying pages back and syncing; on the
+//! one writer that would stall every queued write behind it. A third connection
+//! checkpoints instead ([`Checkpointer`], `PASSIVE`: it never blocks the writer), at most
+//! once a second, started by the writes themselves; the writer keeps a far higher
+//! automatic threshold only as a backstop.
 
 use crate::SqliteSettings;
 use nexus_store::StoreError;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 /// The pool that may write. Distinct from the readers' [`SqlitePool`] so that
 /// [`begin_write`] cannot be handed a reader.
 #[derive(Debug, Clone)]
-pub(crate) struct Writer(pub(crate) SqlitePool);
+pub(crate) struct Writer {
+    pool: SqlitePool,
+    /// `None` for an in-memory database, which has no WAL.
+    checkpointer: Option<Arc<Checkpointer>>,
+}
+
+impl Writer {
+    /// The writer's pool, for one write; due checkpoints start here.
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        if let Some(c) = &self.checkpointer {
+            c.start_if_due();
+        }
+        &self.pool
+    }
+
+    /// The pool without the checkpoint check (migrations, shutdown, raw SQL in tests).
+    pub(crate) fn raw(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub(crate) async fn close(&self) {
+        if let Some(c) = &self.checkpointer {
+            c.pool.close().await;
+        }
+        self.pool.close().await;
+    }
+}
+
+/// Checkpoints the WAL on its own connection, off the writer's path.
+#[derive(Debug)]
+struct Checkpointer {
+    pool: SqlitePool,
+    epoch: Instant,
+    /// When the last checkpoint started, in milliseconds since `epoch`.
+    last: AtomicU64,
+    running: AtomicBool,
+}
+
+/// How often the WAL is checkpointed while writes arrive.
+const CHECKPOINT_EVERY_MS: u64 = 1_000;
+
+impl Checkpointer {
+    fn start_if_due(self: &Arc<Self>) {
+        let now = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        if now.saturating_sub(self.last.load(Ordering::Relaxed)) < CHECKPOINT_EVERY_MS
+            || self.running.swap(true, Ordering::AcqRel)
+        {
+            return;
+        }
+        self.last.store(now, Ordering::Relaxed);
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            self.running.store(false, Ordering::Release);
+            return;
+        };
+        let this = Arc::clone(self);
+        rt.spawn(async move {
+            // A failure only leaves the WAL longer (the writer's backstop still bounds it).
+            if let Err(e) = sqlx::query("pragma wal_checkpoint(passive)")
+                .execute(&this.pool)
+                .await
+            {
+                tracing::warn!(error = %e, "sqlite checkpoint failed");
+            }
+            this.running.store(false, Ordering::Release);
+        });
+    }
+}
 
 /// Builds the reader pool and the writer, lazily: nothing touches the disk until first
 /// use, so start-up can report progress and readiness while it retries.
@@ -52,9 +127,22 @@ pub(crate) fn connect_lazy(settings: &SqliteSettings) -> Result<(SqlitePool, Wri
     if in_memory {
         // An in-memory database lives in its one connection: readers and writer share it.
         let only = pool(1, opts);
-        return Ok((only.clone(), Writer(only)));
+        let writer = Writer {
+            pool: only.clone(),
+            checkpointer: None,
+        };
+        return Ok((only, writer));
     }
-    let writer = Writer(pool(1, opts.clone()));
+    let writer = Writer {
+        // 10,000 pages (about 40 MB): only if the checkpointer falls behind.
+        pool: pool(1, opts.clone().pragma("wal_autocheckpoint", "10000")),
+        checkpointer: Some(Arc::new(Checkpointer {
+            pool: pool(1, opts.clone()),
+            epoch: Instant::now(),
+            last: AtomicU64::new(0),
+            running: AtomicBool::new(false),
+        })),
+    };
     let readers = pool(
         settings.max_connections.max(1),
         opts.pragma("query_only", "ON"),
@@ -70,7 +158,7 @@ pub(crate) fn connect_lazy(settings: &SqliteSettings) -> Result<(SqlitePool, Wri
 pub(crate) async fn begin_write(
     writer: &Writer,
 ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-    writer.0.begin_with("BEGIN IMMEDIATE").await
+    writer.pool().begin_with("BEGIN IMMEDIATE").await
 }
 
 /// Starts a read-only transaction on a reader: a deferred `BEGIN`, one snapshot for

@@ -211,21 +211,21 @@ impl RecoveryStore for SqliteRecovery {
         let a = sqlx::query("delete from email_token where tenant_id = ? and expires_at < ?")
             .bind(tenant.as_uuid())
             .bind(micros(tokens_before))
-            .execute(&self.writer.0)
+            .execute(self.writer.pool())
             .await
             .map_err(err("purging tokens"))?
             .rows_affected();
         let b = sqlx::query("delete from mail_outbox where tenant_id = ? and created_at < ?")
             .bind(tenant.as_uuid())
             .bind(micros(mail_before))
-            .execute(&self.writer.0)
+            .execute(self.writer.pool())
             .await
             .map_err(err("purging the outbox"))?
             .rows_affected();
         let c = sqlx::query("delete from invitation where tenant_id = ? and expires_at < ?")
             .bind(tenant.as_uuid())
             .bind(micros(tokens_before))
-            .execute(&self.writer.0)
+            .execute(self.writer.pool())
             .await
             .map_err(err("purging invitations"))?
             .rows_affected();

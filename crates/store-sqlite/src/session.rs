@@ -137,7 +137,7 @@ impl SessionStore for SqliteSessions {
             .bind(tenant.as_uuid())
             .bind(id.as_uuid())
             .bind(micros(at))
-            .execute(&self.writer.0)
+            .execute(self.writer.pool())
             .await
             .map(|_| ())
             .map_err(err("touching a session"))
@@ -229,7 +229,7 @@ impl SessionStore for SqliteSessions {
         )
         .bind(tenant.as_uuid())
         .bind(micros(before))
-        .execute(&self.writer.0)
+        .execute(self.writer.pool())
         .await
         .map_err(err("purging sessions"))?;
         Ok(done.rows_affected())
@@ -287,7 +287,7 @@ impl ThrottleStore for SqliteThrottles {
         .bind(window_start)
         .bind(rule.threshold)
         .bind(lock_until)
-        .fetch_one(&self.writer.0)
+        .fetch_one(self.writer.pool())
         .await
         .map_err(err("recording a login failure"))?;
         let failures: u32 = row
@@ -355,7 +355,7 @@ impl ThrottleStore for SqliteThrottles {
         )
         .bind(tenant.as_uuid())
         .bind(micros(before))
-        .execute(&self.writer.0)
+        .execute(self.writer.pool())
         .await
         .map_err(err("purging throttles"))?;
         Ok(done.rows_affected())

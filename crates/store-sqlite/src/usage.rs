@@ -159,7 +159,7 @@ impl UsageStore for SqliteUsage {
         let done = sqlx::query("delete from api_usage where tenant_id = ?1 and hour < ?2")
             .bind(tenant.as_uuid())
             .bind(micros(before))
-            .execute(&self.writer.0)
+            .execute(self.writer.pool())
             .await
             .map_err(|e| map_err("purging usage", e))?;
         Ok(done.rows_affected())

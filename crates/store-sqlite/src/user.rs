@@ -73,7 +73,7 @@ impl UserStore for SqliteUsers {
     ) -> Result<User, StoreError> {
         let mut conn = self
             .writer
-            .0
+            .pool()
             .acquire()
             .await
             .map_err(|e| map_err("inserting a user", e))?;

@@ -427,7 +427,7 @@ impl WebhookStore for SqliteWebhooks {
             sqlx::query("delete from webhook_message where tenant_id = ?1 and created_at < ?2")
                 .bind(tenant.as_uuid())
                 .bind(micros(before))
-                .execute(&self.writer.0)
+                .execute(self.writer.pool())
                 .await
                 .map_err(|e| map_err("purging webhook messages", e))?;
         Ok(done.rows_affected())

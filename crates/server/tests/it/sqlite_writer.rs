@@ -90,3 +90,33 @@ async fn a_reader_connection_refuses_to_write() {
     db.close().await;
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The WAL is copied back into the database file by the checkpointer, started by a
+/// write, while the writer itself would not checkpoint this little (its automatic
+/// threshold is 10,000 pages): so the file grows only if the checkpointer ran.
+#[tokio::test]
+async fn writes_start_a_checkpoint_on_another_connection() {
+    let dir = std::env::temp_dir().join(format!("nexus-writer-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("nexus.db");
+    let db = open(&dir);
+    db.migrate().await.unwrap();
+    let before = std::fs::metadata(&file).unwrap().len();
+    // A checkpoint starts at most once a second, counted from opening.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    db.begin(None).await.unwrap().commit().await.unwrap();
+    let mut after = before;
+    for _ in 0..100 {
+        after = std::fs::metadata(&file).unwrap().len();
+        if after > before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        after > before,
+        "the migrations stayed in the WAL: database file {before} -> {after} bytes"
+    );
+    db.close().await;
+    std::fs::remove_dir_all(&dir).ok();
+}
