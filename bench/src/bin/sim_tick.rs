@@ -205,7 +205,7 @@ fn main() {
             let Some(snapshot) = snaps.get(order.symbol.as_str()).copied().flatten() else {
                 continue;
             };
-            if !expire && !may_trade(&order.spec, &order.state, &snapshot) {
+            if !expire && !may_trade(&order.spec, &order.state, &snapshot, &rules) {
                 continue;
             }
             memo_candidates += 1;
@@ -254,7 +254,7 @@ fn main() {
             let Some(snapshot) = snapshots.get(order.symbol.as_str()).copied().flatten() else {
                 continue;
             };
-            if !expire && !may_trade(&order.spec, &order.state, &snapshot) {
+            if !expire && !may_trade(&order.spec, &order.state, &snapshot, &rules) {
                 continue;
             }
             tick_candidates += 1;

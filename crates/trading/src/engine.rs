@@ -404,8 +404,15 @@ pub(crate) fn estimated_price(
 
 /// Whether this order may trade in the current session.
 fn can_trade_now(c: &Ctx<'_>) -> bool {
-    c.market.open
-        || (c.rules.allow_extended_hours && matches!(c.spec.order_type(), OrderType::Limit { .. }))
+    session_allows(c.spec, c.market, c.rules)
+}
+
+/// Whether the session lets `spec` trade on `market` at all: the market is open, or
+/// extended hours are allowed and it is a limit order. When it does not, [`on_tick`]
+/// leaves a resting order as it is, so callers may skip the order without asking.
+pub fn session_allows(spec: &OrderSpec, market: &MarketSnapshot, rules: &Rules) -> bool {
+    market.open
+        || (rules.allow_extended_hours && matches!(spec.order_type(), OrderType::Limit { .. }))
 }
 
 /// The smallest tradable step: whole shares for whole-share orders.

@@ -341,6 +341,64 @@ fn market_hours() {
     );
 }
 
+/// The tick loop skips orders `session_allows` refuses without asking `on_tick`: that
+/// is only sound if `on_tick` would have left every such order as it was.
+#[test]
+fn on_tick_changes_nothing_the_session_does_not_allow() {
+    let closed = MarketSnapshot {
+        open: false,
+        ..quote()
+    };
+    let h = cash("100000");
+    let ext = Rules {
+        allow_extended_hours: true,
+        ..Rules::default()
+    };
+    let orders = [
+        order("buy", "limit", "day", "10", Some("102"), None),
+        order("sell", "limit", "gtc", "10", Some("100"), None),
+        order("buy", "stop", "gtc", "10", None, Some("101")),
+        order("buy", "stop_limit", "gtc", "10", Some("102"), Some("101")),
+    ];
+    let mut skipped = 0;
+    for spec in &orders {
+        let resting = OrderState::new(d("10"));
+        let resting = OrderState {
+            status: Status::Accepted,
+            ..resting
+        };
+        for (market, rules) in [
+            (&closed, &no_rules()),
+            (&closed, &ext),
+            (&quote(), &no_rules()),
+        ] {
+            if session_allows(spec, market, rules) {
+                continue;
+            }
+            skipped += 1;
+            let o = on_tick(spec, &resting, &long("100000", "100"), market, rules, &STD);
+            assert_eq!(
+                o.state, resting,
+                "{spec:?} changed while the session did not allow it"
+            );
+            assert!(o.fills.is_empty());
+        }
+    }
+    // Closed without extended hours: all four; with them, the stops (not limits).
+    assert_eq!(skipped, 6);
+    // And where it allows, the price decides: the marketable limit fills.
+    let lim = &orders[0];
+    assert!(session_allows(lim, &closed, &ext));
+    assert!(session_allows(lim, &quote(), &no_rules()));
+    let accepted = submit(lim, &h, &closed, &no_rules(), &STD).state;
+    assert_eq!(
+        on_tick(lim, &accepted, &h, &quote(), &no_rules(), &STD)
+            .state
+            .status,
+        Status::Filled
+    );
+}
+
 #[test]
 fn buying_power_counts_reservations_and_commission() {
     let spec = order("buy", "market", "day", "10", None, None);

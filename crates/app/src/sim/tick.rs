@@ -13,8 +13,9 @@ use nexus_domain::paging::{MAX_LIMIT, PageRequest};
 use nexus_domain::sim::Symbol;
 use nexus_domain::tenancy::{TenantQuery, TenantStatus};
 use nexus_store::TickFilter;
-use nexus_trading::engine::{MarketSnapshot, OrderState};
+use nexus_trading::engine::{self, MarketSnapshot, OrderState};
 use nexus_trading::order::{OrderSpec, OrderType, Side, TimeInForce};
+use nexus_trading::rules::Rules;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
@@ -40,9 +41,23 @@ pub struct TickReport {
     pub failed: usize,
 }
 
-/// Whether `snapshot` could make the resting order trade or trigger: the swept range
-/// crossed its limit or stop, or it is already a triggered stop or a market order.
-pub fn may_trade(spec: &OrderSpec, state: &OrderState, snapshot: &MarketSnapshot) -> bool {
+/// Whether `snapshot` could make the resting order trade or trigger: the session lets
+/// it trade, and the swept range crossed its limit or stop, or it is already a triggered
+/// stop or a market order.
+///
+/// The session check matters as much as the price: orders placed while the market is
+/// closed rest until it opens, and each one the price reached used to cost a write
+/// transaction per tick that the engine then rolled back (on SQLite's one writer, the
+/// cause of the load benchmark's write-latency tail).
+pub fn may_trade(
+    spec: &OrderSpec,
+    state: &OrderState,
+    snapshot: &MarketSnapshot,
+    rules: &Rules,
+) -> bool {
+    if !snapshot.is_usable() || !engine::session_allows(spec, snapshot, rules) {
+        return false;
+    }
     let side = spec.side();
     let reaches = |price| match side {
         Side::Buy => snapshot.low <= price,
@@ -166,7 +181,7 @@ impl SimService {
                 window.snapshots.get(order.symbol.as_str()).copied()
             };
             let Some(snapshot) = snapshot else { continue };
-            if !expire && !may_trade(&order.spec, &order.state, &snapshot) {
+            if !expire && !may_trade(&order.spec, &order.state, &snapshot, &settings.rules) {
                 continue;
             }
             report.candidates += 1;
