@@ -85,17 +85,27 @@ impl Checkpointer {
             self.running.store(false, Ordering::Release);
             return;
         };
-        let this = Arc::clone(self);
+        let running = Running(Arc::clone(self));
         rt.spawn(async move {
             // A failure only leaves the WAL longer (the writer's backstop still bounds it).
             if let Err(e) = sqlx::query("pragma wal_checkpoint(passive)")
-                .execute(&this.pool)
+                .execute(&running.0.pool)
                 .await
+                && !running.0.pool.is_closed()
             {
                 tracing::warn!(error = %e, "sqlite checkpoint failed");
             }
-            this.running.store(false, Ordering::Release);
         });
+    }
+}
+
+/// Marks the checkpoint finished when dropped, so a task dropped mid-way (the runtime
+/// shutting down) cannot leave `running` set and stop all later checkpoints.
+struct Running(Arc<Checkpointer>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.running.store(false, Ordering::Release);
     }
 }
 

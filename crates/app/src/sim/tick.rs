@@ -48,7 +48,10 @@ pub struct TickReport {
 /// The session check matters as much as the price: orders placed while the market is
 /// closed rest until it opens, and each one the price reached used to cost a write
 /// transaction per tick that the engine then rolled back (on SQLite's one writer, the
-/// cause of the load benchmark's write-latency tail).
+/// cause of the load benchmark's write-latency tail). Known consequence: a resting order
+/// of a competition that has ended is canceled (`competition_ended`, decided in `work`)
+/// at the first tick the session allows it to trade, no longer possibly before; it
+/// cannot trade in between.
 pub fn may_trade(
     spec: &OrderSpec,
     state: &OrderState,

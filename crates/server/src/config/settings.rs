@@ -37,7 +37,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "http.public_port", default: "", secret: false, doc: "Port that links in mail (password reset, invitations, verification) carry after the tenant's host. Empty: none when `http.external_tls` (the ingress serves 443), otherwise the port the server listens on. Never taken from a request." },
     Setting { key: "http.platform_token", default: "", secret: true, doc: "Bearer token for the platform operator API `/v1/platform/*`. Empty disables it (401). At least 32 characters." },
     Setting { key: "database.url", default: "sqlite://./data/nexus.db", secret: true, doc: "`sqlite://path` (embedded, the default) or `postgres://user:pass@host:port/db`." },
-    Setting { key: "database.max_connections", default: "10", secret: false, doc: "Connection pool size (on SQLite: the readers; writes use one more, dedicated connection)." },
+    Setting { key: "database.max_connections", default: "10", secret: false, doc: "Connection pool size (on SQLite: the readers; writes use one more, dedicated connection, and WAL checkpoints another)." },
     Setting { key: "database.acquire_timeout", default: "5s", secret: false, doc: "How long a request waits for a pooled connection before failing with 503." },
     Setting { key: "database.run_migrations", default: "true", secret: false, doc: "Apply pending migrations at start-up. Set false for multi-replica deploys and run `nexus migrate` as a job." },
     Setting { key: "database.app_role", default: "nexus_app", secret: false, doc: "PostgreSQL only: role to `SET ROLE` to on each connection, so row-level security applies. Empty: use the login role (which must not bypass RLS)." },
