@@ -6,16 +6,27 @@
 use nexus_domain::TenantId;
 use nexus_store::Database;
 use nexus_store_sqlite::{SqliteDatabase, SqliteSettings};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-fn open(dir: &std::path::Path) -> SqliteDatabase {
-    SqliteDatabase::connect_lazy(&SqliteSettings {
+/// A migrated database in a directory of its own.
+async fn migrated() -> (PathBuf, SqliteDatabase) {
+    let dir = std::env::temp_dir().join(format!("nexus-writer-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = SqliteDatabase::connect_lazy(&SqliteSettings {
         url: format!("sqlite://{}", dir.join("nexus.db").display()),
         max_connections: 4,
         acquire_timeout: Duration::from_secs(30),
     })
-    .unwrap()
+    .unwrap();
+    db.migrate().await.unwrap();
+    (dir, db)
+}
+
+async fn remove(dir: PathBuf, db: &SqliteDatabase) {
+    db.close().await;
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// A current-thread runtime, so that "B is waiting" can be reached by yielding instead
@@ -28,10 +39,8 @@ fn writers_are_served_in_arrival_order_while_readers_carry_on() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let dir = std::env::temp_dir().join(format!("nexus-writer-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = Arc::new(open(&dir));
-        db.migrate().await.unwrap();
+        let (dir, db) = migrated().await;
+        let db = Arc::new(db);
         let tenant: Option<TenantId> = None;
 
         let first = db.begin(tenant).await.unwrap();
@@ -67,17 +76,13 @@ fn writers_are_served_in_arrival_order_while_readers_carry_on() {
             w.await.unwrap();
         }
         assert_eq!(*served.lock().unwrap(), vec![1, 2, 3, 4]);
-        db.close().await;
-        std::fs::remove_dir_all(&dir).ok();
+        remove(dir, &db).await;
     });
 }
 
 #[tokio::test]
 async fn a_reader_connection_refuses_to_write() {
-    let dir = std::env::temp_dir().join(format!("nexus-writer-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = open(&dir);
-    db.migrate().await.unwrap();
+    let (dir, db) = migrated().await;
     let err = sqlx::query("create table stray (x integer)")
         .execute(db.readers())
         .await
@@ -87,8 +92,7 @@ async fn a_reader_connection_refuses_to_write() {
         .execute(db.pool())
         .await
         .unwrap();
-    db.close().await;
-    std::fs::remove_dir_all(&dir).ok();
+    remove(dir, &db).await;
 }
 
 /// The WAL is copied back into the database file by the checkpointer, started by a
@@ -96,11 +100,8 @@ async fn a_reader_connection_refuses_to_write() {
 /// threshold is 10,000 pages): so the file grows only if the checkpointer ran.
 #[tokio::test]
 async fn writes_start_a_checkpoint_on_another_connection() {
-    let dir = std::env::temp_dir().join(format!("nexus-writer-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let (dir, db) = migrated().await;
     let file = dir.join("nexus.db");
-    let db = open(&dir);
-    db.migrate().await.unwrap();
     let before = std::fs::metadata(&file).unwrap().len();
     // A checkpoint starts at most once a second, counted from opening.
     tokio::time::sleep(Duration::from_millis(1_100)).await;
@@ -117,6 +118,5 @@ async fn writes_start_a_checkpoint_on_another_connection() {
         after > before,
         "the migrations stayed in the WAL: database file {before} -> {after} bytes"
     );
-    db.close().await;
-    std::fs::remove_dir_all(&dir).ok();
+    remove(dir, &db).await;
 }
