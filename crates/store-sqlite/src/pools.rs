@@ -1,4 +1,4 @@
-//! The two pools behind the SQLite backend: many readers, one writer.
+//! The pools behind the SQLite backend: many readers, one writer, one checkpointer.
 //!
 //! SQLite lets one connection write at a time. With every connection free to write, a
 //! writer that found the lock taken slept in SQLite's busy handler, in steps that grow to
